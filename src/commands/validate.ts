@@ -1,0 +1,49 @@
+import { statSync } from "node:fs";
+import path from "node:path";
+import { type Finding, sortFindings } from "../config/findings.js";
+import { type FindingFormat, formatFindings } from "../config/format.js";
+import { lintProject } from "../config/lint/index.js";
+import { loadProject } from "../config/load.js";
+import type { Project } from "../config/model.js";
+import { ProjectError } from "../errors.js";
+
+export interface ValidateResult {
+  project: Project;
+  findings: Finding[];
+  errors: number;
+}
+
+/** Load, schema-check and lint the repository at `dir`. Reads files; writes nothing. */
+export function validateProject(dir: string): ValidateResult {
+  assertDirectory(dir);
+  const loaded = loadProject(dir);
+  const findings = sortFindings([...loaded.findings, ...lintProject(loaded.value)]);
+  return { project: loaded.value, findings, errors: findings.filter((f) => f.severity === "error").length };
+}
+
+export interface ValidateOptions {
+  dir: string;
+  format: FindingFormat;
+}
+
+/** `mailops validate`: prints the findings; exit code 1 when any is an error. */
+export function runValidate(options: ValidateOptions, out: (s: string) => void): number {
+  const result = validateProject(options.dir);
+  out(formatFindings(result.findings, options.format, result.project.fileCount));
+  return result.errors > 0 ? 1 : 0;
+}
+
+function assertDirectory(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) {
+    throw new ProjectError(
+      `${path.resolve(dir)} is not a directory`,
+      "pass the repository root with --dir, or run mailops inside it",
+    );
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * Parsed YAML → typed model. Pure: file contents come in as data. Lenient by design: a field
+ * with the wrong type is left out (the schema check has already reported it) so one mistake
+ * does not cascade into unrelated findings.
+ */
+import path from "node:path/posix";
+import { analyzeTemplate } from "../render/analyze.js";
+import { error, type Finding, type Result } from "./findings.js";
+import {
+  type Alarm,
+  type Campaign,
+  type Condition,
+  type ConfigurationSet,
+  type EventDestination,
+  type Field,
+  type FieldType,
+  OPERATORS,
+  type Operator,
+  type PartName,
+  type Segment,
+  type SendAt,
+  type Settings,
+  type Source,
+  type Template,
+  type TemplatePart,
+} from "./model.js";
+import type { RawFile } from "./read.js";
+import type { PathSegment, YamlDoc } from "./yaml.js";
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const bool = (v: unknown, dflt: boolean): boolean => (typeof v === "boolean" ? v : dflt);
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const strList = (v: unknown): string[] =>
+  typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+const data = (doc: YamlDoc | undefined): Obj => (doc && isObj(doc.data) ? doc.data : {});
+
+export function parseDuration(text: string | undefined): number | undefined {
+  const m = text ? /^(\d+)(s|m|h|d)$/.exec(text) : null;
+  if (!m) return undefined;
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s" | "m" | "h" | "d"];
+  return Number(m[1]) * unit;
+}
+
+export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolean): Settings {
+  const d = data(doc);
+  const sender = isObj(d.sender) ? d.sender : {};
+  const unsub = isObj(d.unsubscribe) ? d.unsubscribe : {};
+  const guard = isObj(d.guardrails) ? d.guardrails : {};
+  const stopOn = isObj(guard.stop_on) ? guard.stop_on : {};
+  const aws = isObj(d.aws) ? d.aws : {};
+  const sending = isObj(d.sending) ? d.sending : {};
+  const configurationSets: Record<string, ConfigurationSet> = {};
+  for (const [name, v] of Object.entries(isObj(d.configuration_sets) ? d.configuration_sets : {})) {
+    configurationSets[name] = buildConfigurationSet(name, isObj(v) ? v : {});
+  }
+  const alarms: Record<string, Alarm> = {};
+  for (const [name, v] of Object.entries(isObj(d.alarms) ? d.alarms : {})) {
+    const a = isObj(v) ? v : {};
+    alarms[name] = {
+      name,
+      description: str(a.description),
+      metric: a.metric === "complaint_rate" ? "complaint_rate" : "bounce_rate",
+      above: num(a.above) ?? 0,
+      periodSeconds: parseDuration(str(a.period)) ?? 3600,
+      evaluationPeriods: num(a.evaluation_periods) ?? 1,
+      configurationSet: str(a.configuration_set),
+      actions: strList(a.actions),
+      adopt: bool(a.adopt, false),
+    };
+  }
+  const topics: Record<string, string> = {};
+  for (const [k, v] of Object.entries(isObj(unsub.topics) ? unsub.topics : {}))
+    if (typeof v === "string") topics[k] = v;
+  return {
+    file,
+    doc,
+    ok,
+    project: str(d.project) ?? "mailops",
+    target: d.target === "aws" ? "aws" : "local",
+    region: str(aws.region) ?? "us-east-1",
+    state: str(d.state) ?? ".mailops/state",
+    sender: {
+      from: str(sender.from),
+      identity: str(sender.identity),
+      replyTo: strList(sender.reply_to),
+      postalAddress: str(sender.postal_address),
+    },
+    unsubscribe: {
+      mode: unsub.mode === "link" ? "link" : "ses-list",
+      contactList: str(unsub.contact_list),
+      topics,
+      url: str(unsub.url),
+    },
+    configurationSets,
+    alarms,
+    dashboard: str(d.dashboard),
+    guardrails: {
+      maxDeletePercent: num(guard.max_delete_percent) ?? 30,
+      maxLatenessSeconds: parseDuration(str(guard.max_lateness)) ?? 86400,
+      stopOn: { bounceRate: num(stopOn.bounce_rate), complaintRate: num(stopOn.complaint_rate) },
+    },
+    localRate: num(sending.local_rate),
+  };
+}
+
+function buildConfigurationSet(name: string, c: Obj): ConfigurationSet {
+  const tracking = isObj(c.tracking) ? c.tracking : undefined;
+  const events: EventDestination[] = [];
+  for (const e of Array.isArray(c.events) ? c.events : []) {
+    if (!isObj(e)) continue;
+    const cw = isObj(e.cloudwatch) ? e.cloudwatch : undefined;
+    const sns = isObj(e.sns) ? e.sns : undefined;
+    const eb = isObj(e.eventbridge) ? e.eventbridge : undefined;
+    events.push({
+      name: str(e.name) ?? "",
+      enabled: bool(e.enabled, true),
+      types: strList(e.types) as EventDestination["types"],
+      cloudwatch: cw
+        ? {
+            dimensions: Object.fromEntries(
+              Object.entries(isObj(cw.dimensions) ? cw.dimensions : {})
+                .filter(([, v]) => isObj(v))
+                .map(([k, v]) => {
+                  const dim = v as Obj;
+                  const from = (str(dim.from) ?? "message_tag") as
+                    | "message_tag"
+                    | "email_header"
+                    | "link_tag";
+                  return [k, { from, default: str(dim.default) ?? "none" }];
+                }),
+            ),
+          }
+        : undefined,
+      sns: sns && str(sns.topic_arn) ? { topicArn: str(sns.topic_arn) as string } : undefined,
+      eventbridge: eb ? { eventBusArn: str(eb.event_bus_arn) } : undefined,
+    });
+  }
+  return {
+    name,
+    tls: c.tls === "optional" ? "optional" : "require",
+    reputationMetrics: bool(c.reputation_metrics, true),
+    sendingEnabled: bool(c.sending_enabled, true),
+    suppress: strList(c.suppress).filter(
+      (s): s is "bounce" | "complaint" => s === "bounce" || s === "complaint",
+    ),
+    tracking:
+      tracking && str(tracking.custom_redirect_domain)
+        ? {
+            customRedirectDomain: str(tracking.custom_redirect_domain) as string,
+            httpsPolicy: (str(tracking.https_policy) ?? "require") as
+              | "require"
+              | "require_open_only"
+              | "optional",
+          }
+        : undefined,
+    adopt: bool(c.adopt, false),
+    events,
+  };
+}
+
+const PART_FILE = /^[^\s<>{}]+\.(html?|txt|hbs|handlebars)$/i;
+
+/** Whether a template's `html`/`text` value names a sibling file rather than holding the body. */
+export function isPartFile(value: string): boolean {
+  return PART_FILE.test(value.trim());
+}
+
+/** Repo-relative paths of the body files a template names, for the reader to fetch. */
+export function templatePartFiles(file: string, doc: YamlDoc | undefined): string[] {
+  const d = data(doc);
+  const out: string[] = [];
+  for (const key of ["html", "text"] as const) {
+    const v = d[key];
+    if (typeof v === "string" && isPartFile(v))
+      out.push(path.normalize(path.join(path.dirname(file), v.trim())));
+  }
+  return out;
+}
+
+const partProblem: Record<string, (p: string) => [string, string]> = {
+  missing: (p) => [
+    `\`${p}\` does not exist`,
+    "create the file, or fix the name (it is relative to this YAML file)",
+  ],
+  "outside-repo": (p) => [
+    `\`${p}\` is outside the repository`,
+    "template files must live inside the repository",
+  ],
+  "too-large": (p) => [`\`${p}\` is larger than 5 MB`, "SES templates are limited to 500 KB"],
+  binary: (p) => [`\`${p}\` is not UTF-8 text`, "save it as UTF-8 text"],
+  unreadable: (p) => [`\`${p}\` cannot be read`, "check its permissions"],
+  "not-a-file": (p) => [`\`${p}\` is not a file`, "point at a file, not a folder"],
+};
+
+export function buildTemplate(
+  name: string,
+  file: string,
+  doc: YamlDoc | undefined,
+  ok: boolean,
+  partFiles: ReadonlyMap<string, RawFile>,
+): Result<Template> {
+  const d = data(doc);
+  const findings: Finding[] = [];
+  const parts: Template["parts"] = {};
+  for (const key of ["subject", "html", "text"] as PartName[]) {
+    const v = d[key];
+    if (typeof v !== "string" || !doc) continue;
+    if (key !== "subject" && isPartFile(v)) {
+      const rel = path.normalize(path.join(path.dirname(file), v.trim()));
+      const raw = partFiles.get(rel);
+      if (!raw || raw.text === undefined) {
+        const [message, hint] = (partProblem[raw?.problem ?? "missing"] ?? partProblem.missing)?.(
+          v.trim(),
+        ) ?? ["", ""];
+        findings.push(error("template/file", doc.pos([key]), `${key}: ${message}`, hint));
+        continue;
+      }
+      parts[key] = part(key, raw.text, rel, 1, 1, false);
+    } else {
+      const origin = doc.scalarOrigin([key]);
+      parts[key] = part(key, v, file, origin.line, origin.col, true);
+    }
+  }
+  return { value: { name, file, doc, ok, parts, sample: isObj(d.sample) ? d.sample : undefined }, findings };
+}
+
+function part(
+  name: PartName,
+  source: string,
+  file: string,
+  line: number,
+  col: number,
+  inline: boolean,
+): TemplatePart {
+  return { part: name, source, file, line, col, inline, analysis: analyzeTemplate(source) };
+}
+
+const FORMATS = ["csv", "json", "jsonl"] as const;
+
+export function buildSource(name: string, file: string, doc: YamlDoc | undefined, ok: boolean): Source {
+  const d = data(doc);
+  const location = str(d.source);
+  const fields = new Map<string, Field>();
+  for (const [fname, v] of Object.entries(isObj(d.fields) ? d.fields : {})) {
+    if (!isObj(v) || typeof v.type !== "string") continue;
+    fields.set(fname, {
+      name: fname,
+      type: v.type as FieldType,
+      required: bool(v.required, false),
+      hasDefault: "default" in v,
+      default: v.default,
+    });
+  }
+  const emails = [...fields.values()].filter((f) => f.type === "email");
+  let gzip = false;
+  let format = str(d.format) as Source["format"];
+  let localPath: string | undefined;
+  if (location) {
+    let base = location.replace(/[?#].*$/, "");
+    if (/\.gz$/i.test(base)) {
+      gzip = true;
+      base = base.slice(0, -3);
+    }
+    const ext = base.split(".").pop()?.toLowerCase();
+    if (!format && FORMATS.includes(ext as (typeof FORMATS)[number])) format = ext as Source["format"];
+    if (!location.startsWith("s3://")) localPath = path.normalize(path.join(path.dirname(file), location));
+  }
+  return {
+    name,
+    file,
+    doc,
+    ok,
+    location,
+    localPath,
+    format,
+    gzip,
+    fields,
+    emailField: emails.length === 1 ? emails[0]?.name : undefined,
+  };
+}
+
+export function buildSegment(name: string, file: string, doc: YamlDoc | undefined, ok: boolean): Segment {
+  const d = data(doc);
+  return {
+    name,
+    file,
+    doc,
+    ok,
+    from: str(d.from),
+    where: isObj(d.where) ? buildCondition(d.where, ["where"]) : undefined,
+  };
+}
+
+function buildCondition(c: Obj, p: PathSegment[]): Condition | undefined {
+  const [key, value] = Object.entries(c)[0] ?? [];
+  if (key === undefined) return { kind: "all", items: [], path: p };
+  if (key === "all" || key === "any") {
+    const list = Array.isArray(value) ? value : [];
+    const items = list
+      .map((item, i) => (isObj(item) ? buildCondition(item, [...p, key, i]) : undefined))
+      .filter((x): x is Condition => x !== undefined);
+    return { kind: key, items, path: [...p, key] };
+  }
+  if (key === "not") {
+    const item = isObj(value) ? buildCondition(value, [...p, key]) : undefined;
+    return item ? { kind: "not", item, path: [...p, key] } : undefined;
+  }
+  const tests = Object.entries(isObj(value) ? value : {})
+    .filter(([op]) => (OPERATORS as readonly string[]).includes(op))
+    .map(([op, v]) => ({ op: op as Operator, value: v }));
+  return { kind: "field", field: key, tests, path: [...p, key] };
+}
+
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** `on-merge`, or an ISO 8601 date-time with an explicit offset that names a real instant. */
+export function parseSendAt(text: string): SendAt | undefined {
+  if (text === "on-merge") return { kind: "on-merge" };
+  const m = ISO_WITH_OFFSET.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  const epochMs = Date.parse(text);
+  if (Number.isNaN(epochMs)) return undefined;
+  // Date.parse rolls 2026-02-30 over to March; check the calendar fields survive.
+  const check = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1));
+  if (check.getUTCMonth() !== (mo ?? 1) - 1 || (h ?? 0) > 23 || (mi ?? 0) > 59 || (s ?? 0) > 59)
+    return undefined;
+  return { kind: "at", iso: new Date(epochMs).toISOString(), epochMs };
+}
+
+export function buildCampaign(name: string, file: string, doc: YamlDoc | undefined, ok: boolean): Campaign {
+  const d = data(doc);
+  const sendAt = typeof d.send_at === "string" ? parseSendAt(d.send_at) : undefined;
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(isObj(d.tags) ? d.tags : {})) if (typeof v === "string") tags[k] = v;
+  return {
+    name,
+    file,
+    doc,
+    ok,
+    template: str(d.template),
+    to: strList(d.to),
+    exclude: strList(d.exclude),
+    topic: str(d.topic),
+    configurationSet: str(d.configuration_set),
+    sendAt,
+    from: str(d.from),
+    replyTo: strList(d.reply_to),
+    data: isObj(d.data) ? d.data : {},
+    tags,
+    maxRecipients: num(d.max_recipients),
+  };
+}

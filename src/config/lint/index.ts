@@ -1,0 +1,31 @@
+import type { Finding } from "../findings.js";
+import type { Project } from "../model.js";
+import { checkCampaigns } from "./campaigns.js";
+import { checkCompliance } from "./compliance.js";
+import type { Rule } from "./context.js";
+import { checkNames } from "./names.js";
+import { checkReferences } from "./references.js";
+import { checkSegments } from "./segments.js";
+import { checkSettings, checkSources } from "./settings.js";
+import { checkTemplates } from "./templates.js";
+import { checkVariables } from "./variables.js";
+
+const RULES: Rule[] = [
+  checkNames,
+  checkReferences,
+  checkSettings,
+  checkSources,
+  checkTemplates,
+  checkCompliance,
+  checkVariables,
+  checkSegments,
+  checkCampaigns,
+];
+
+/** Cross-file checks over a built model. Pure. */
+export function lintProject(project: Project): Finding[] {
+  const findings: Finding[] = [];
+  const ctx = { project, report: (f: Finding) => findings.push(f) };
+  for (const rule of RULES) rule(ctx);
+  return findings;
+}

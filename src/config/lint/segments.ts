@@ -1,0 +1,105 @@
+import { didYouMean, listOptions } from "../../util/closest.js";
+import { error } from "../findings.js";
+import {
+  type Condition,
+  type FieldType,
+  type Operator,
+  positionOf,
+  type Segment,
+  type Source,
+} from "../model.js";
+import type { LintContext } from "./context.js";
+
+/** Which operators make sense for which field type. `contains` on a list tests membership, on text a substring. */
+export const OPERATORS_BY_TYPE: Record<FieldType, readonly Operator[]> = {
+  email: ["eq", "ne", "in", "not_in", "contains", "exists", "starts_with", "ends_with"],
+  string: ["eq", "ne", "in", "not_in", "contains", "exists", "starts_with", "ends_with"],
+  number: ["eq", "ne", "in", "not_in", "exists", "gt", "gte", "lt", "lte"],
+  boolean: ["eq", "ne", "exists"],
+  date: ["eq", "ne", "exists", "before", "after", "gt", "gte", "lt", "lte"],
+  list: ["contains", "exists"],
+};
+
+const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+export function checkSegments({ project, report }: LintContext): void {
+  for (const segment of project.segments.values()) {
+    if (!segment.where) continue;
+    const source = segment.from ? project.sources.get(segment.from) : undefined;
+    walk(segment, source, segment.where, report);
+  }
+}
+
+function walk(
+  segment: Segment,
+  source: Source | undefined,
+  c: Condition,
+  report: LintContext["report"],
+): void {
+  if (c.kind === "all" || c.kind === "any") {
+    if (c.items.length === 0) {
+      report(
+        error(
+          "segment/empty-group",
+          positionOf(segment, c.path, "key"),
+          `\`${c.kind}\` has no conditions`,
+          c.kind === "all"
+            ? "an empty `all` matches everyone; list conditions or remove it"
+            : "an empty `any` matches no one; list conditions or remove it",
+        ),
+      );
+    }
+    for (const item of c.items) walk(segment, source, item, report);
+    return;
+  }
+  if (c.kind === "not") {
+    walk(segment, source, c.item, report);
+    return;
+  }
+  if (c.kind !== "field" || !source) return; // unknown source: reported by the references rule
+  const field = source.fields.get(c.field);
+  if (!field) {
+    const known = [...source.fields.keys()];
+    report(
+      error(
+        "segment/unknown-field",
+        positionOf(segment, c.path, "key"),
+        `field \`${c.field}\` is not declared in subscriber source \`${source.name}\``,
+        didYouMean(c.field, [...known, "all", "any", "not"]) ?? `declared fields: ${listOptions(known)}`,
+      ),
+    );
+    return;
+  }
+  for (const test of c.tests) {
+    const at = positionOf(segment, [...c.path, test.op], "key");
+    const allowed = OPERATORS_BY_TYPE[field.type];
+    if (!allowed.includes(test.op)) {
+      report(
+        error(
+          "segment/operator-type",
+          at,
+          `\`${test.op}\` does not apply to \`${c.field}\`, a ${field.type} field`,
+          `for a ${field.type} field use ${listOptions(allowed as string[])}`,
+        ),
+      );
+      continue;
+    }
+    const problem = valueProblem(field.type, test.op, test.value);
+    if (problem) report(error("segment/invalid-value", positionOf(segment, [...c.path, test.op]), problem));
+  }
+}
+
+function valueProblem(type: FieldType, op: Operator, value: unknown): string | undefined {
+  const values = op === "in" || op === "not_in" ? (Array.isArray(value) ? value : []) : [value];
+  if (op === "exists") return undefined;
+  for (const v of values) {
+    if (type === "number" && typeof v !== "number")
+      return `\`${op}\` on a number field needs a number, found ${JSON.stringify(v)}`;
+    if (type === "boolean" && typeof v !== "boolean")
+      return `\`${op}\` on a boolean field needs true or false, found ${JSON.stringify(v)}`;
+    if (type === "date" && (typeof v !== "string" || !DATE.test(v) || Number.isNaN(Date.parse(v)))) {
+      return `\`${op}\` on a date field needs a date like 2026-01-31 or 2026-01-31T09:00:00Z, found ${JSON.stringify(v)}`;
+    }
+  }
+  return undefined;
+}

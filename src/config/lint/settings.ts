@@ -1,0 +1,101 @@
+import { error } from "../findings.js";
+import { positionOf } from "../model.js";
+import type { LintContext } from "./context.js";
+
+/** mailops.yaml and subscriber sources: what the schema cannot say on its own. */
+export function checkSettings({ project, report }: LintContext): void {
+  const { settings } = project;
+  if (!settings.doc) return;
+  for (const set of Object.values(settings.configurationSets)) {
+    const names = new Set<string>();
+    set.events.forEach((e, i) => {
+      const at = positionOf(settings, ["configuration_sets", set.name, "events", i]);
+      const targets = [e.cloudwatch, e.sns, e.eventbridge].filter(Boolean).length;
+      if (targets !== 1) {
+        report(
+          error(
+            "configuration-set/event-destination",
+            at,
+            `event destination \`${e.name}\` must name exactly one of \`cloudwatch\`, \`sns\`, \`eventbridge\` (found ${targets})`,
+            "SES sends each event destination to one place; add one destination per target",
+          ),
+        );
+      }
+      if (names.has(e.name)) {
+        report(
+          error(
+            "configuration-set/event-destination",
+            at,
+            `event destination \`${e.name}\` is defined twice in \`${set.name}\``,
+          ),
+        );
+      }
+      names.add(e.name);
+    });
+  }
+  const { unsubscribe } = settings;
+  const unsubPos = positionOf(settings, ["unsubscribe"], "key");
+  if (unsubscribe.mode === "ses-list" && unsubscribe.contactList === undefined) {
+    report(
+      error(
+        "settings/unsubscribe",
+        unsubPos,
+        "`unsubscribe.mode: ses-list` needs `contact_list`",
+        "name the SES contact list that records opt-outs, e.g. `contact_list: acme`",
+      ),
+    );
+  }
+  if (unsubscribe.mode === "link" && unsubscribe.url === undefined) {
+    report(
+      error(
+        "settings/unsubscribe",
+        unsubPos,
+        "`unsubscribe.mode: link` needs `url`",
+        "the base URL of your unsubscribe endpoint; see docs/unsubscribe.md",
+      ),
+    );
+  }
+}
+
+export function checkSources({ project, report }: LintContext): void {
+  for (const s of project.sources.values()) {
+    if (!s.doc) continue;
+    const emails = [...s.fields.values()].filter((f) => f.type === "email");
+    if (emails.length !== 1 && s.fields.size > 0) {
+      report(
+        error(
+          "source/email-field",
+          positionOf(s, ["fields"], "key"),
+          emails.length === 0
+            ? "no field has `type: email`"
+            : `${emails.length} fields have \`type: email\`: ${emails.map((f) => f.name).join(", ")}`,
+          "exactly one field must be the recipient address, e.g. `email: { type: email, required: true }`",
+        ),
+      );
+    }
+    if (s.location !== undefined && s.format === undefined) {
+      report(
+        error(
+          "source/format",
+          positionOf(s, ["source"]),
+          `cannot tell the format of \`${s.location}\``,
+          "use a .csv, .json or .jsonl file (optionally .gz), or set `format:`",
+        ),
+      );
+    }
+    if (s.localProblem) {
+      report(
+        error(
+          "source/file",
+          positionOf(s, ["source"]),
+          s.localProblem === "outside-repo"
+            ? `\`${s.location}\` is outside the repository`
+            : `\`${s.location}\` does not exist`,
+          s.localProblem === "outside-repo"
+            ? "local sources must live inside the repository; use s3://bucket/key for data kept elsewhere"
+            : "the path is relative to this file; use s3://bucket/key for data kept in S3",
+        ),
+      );
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/** The typed model of a mailops repository, built from its YAML files. */
+import type { Analysis } from "../render/analyze.js";
+import type { Position } from "./findings.js";
+import type { PathSegment, YamlDoc } from "./yaml.js";
+
+export interface Entity {
+  /** The file stem: SES resource name, reference name. */
+  name: string;
+  file: string;
+  /** Absent when the file could not be parsed; the entity then exists only as a name. */
+  doc?: YamlDoc;
+  /** True when the file parsed and passed its schema, so deeper checks are meaningful. */
+  ok: boolean;
+}
+
+export type PartName = "subject" | "html" | "text";
+
+export interface TemplatePart {
+  part: PartName;
+  source: string;
+  /** Where the part's first character is: the sibling file, or inside the YAML. */
+  file: string;
+  line: number;
+  col: number;
+  inline: boolean;
+  analysis: Analysis;
+}
+
+export interface Template extends Entity {
+  parts: Partial<Record<PartName, TemplatePart>>;
+  sample?: Record<string, unknown>;
+}
+
+export const FIELD_TYPES = ["email", "string", "number", "boolean", "date", "list"] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export interface Field {
+  name: string;
+  type: FieldType;
+  required: boolean;
+  hasDefault: boolean;
+  default?: unknown;
+}
+
+export type SourceFormat = "csv" | "json" | "jsonl";
+
+export interface Source extends Entity {
+  /** As written: a path relative to the source file's folder, or s3://bucket/key. */
+  location?: string;
+  /** Repo-relative path for local files. */
+  localPath?: string;
+  format?: SourceFormat;
+  gzip: boolean;
+  fields: Map<string, Field>;
+  /** The one field of type `email`: the recipient address. */
+  emailField?: string;
+  /** Set by the loader when a local data file is missing or outside the repository. */
+  localProblem?: "missing" | "outside-repo" | "not-a-file" | "unreadable" | "too-large" | "binary";
+}
+
+export const OPERATORS = [
+  "eq",
+  "ne",
+  "in",
+  "not_in",
+  "contains",
+  "exists",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "before",
+  "after",
+  "starts_with",
+  "ends_with",
+] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+export type Condition =
+  | { kind: "all" | "any"; items: Condition[]; path: PathSegment[] }
+  | { kind: "not"; item: Condition; path: PathSegment[] }
+  | { kind: "field"; field: string; tests: { op: Operator; value: unknown }[]; path: PathSegment[] };
+
+export interface Segment extends Entity {
+  from?: string;
+  where?: Condition;
+}
+
+export type SendAt = { kind: "on-merge" } | { kind: "at"; iso: string; epochMs: number };
+
+export interface Campaign extends Entity {
+  template?: string;
+  to: string[];
+  exclude: string[];
+  topic?: string;
+  configurationSet?: string;
+  /** Undefined: a draft. Invalid values are reported and also left undefined. */
+  sendAt?: SendAt;
+  from?: string;
+  replyTo: string[];
+  data: Record<string, unknown>;
+  tags: Record<string, string>;
+  maxRecipients?: number;
+}
+
+export type EventType =
+  | "send"
+  | "reject"
+  | "bounce"
+  | "complaint"
+  | "delivery"
+  | "open"
+  | "click"
+  | "rendering_failure"
+  | "delivery_delay"
+  | "subscription";
+
+export interface EventDestination {
+  name: string;
+  enabled: boolean;
+  types: EventType[];
+  cloudwatch?: {
+    dimensions: Record<string, { from: "message_tag" | "email_header" | "link_tag"; default: string }>;
+  };
+  sns?: { topicArn: string };
+  eventbridge?: { eventBusArn?: string };
+}
+
+export interface ConfigurationSet {
+  name: string;
+  tls: "require" | "optional";
+  reputationMetrics: boolean;
+  sendingEnabled: boolean;
+  suppress: ("bounce" | "complaint")[];
+  tracking?: { customRedirectDomain: string; httpsPolicy: "require" | "require_open_only" | "optional" };
+  adopt: boolean;
+  events: EventDestination[];
+}
+
+export interface Alarm {
+  name: string;
+  description?: string;
+  metric: "bounce_rate" | "complaint_rate";
+  above: number;
+  periodSeconds: number;
+  evaluationPeriods: number;
+  configurationSet?: string;
+  actions: string[];
+  adopt: boolean;
+}
+
+export type UnsubscribeMode = "ses-list" | "link";
+
+export interface Settings {
+  file: string;
+  doc?: YamlDoc;
+  ok: boolean;
+  project: string;
+  target: "local" | "aws";
+  region: string;
+  state: string;
+  sender: { from?: string; identity?: string; replyTo: string[]; postalAddress?: string };
+  unsubscribe: { mode: UnsubscribeMode; contactList?: string; topics: Record<string, string>; url?: string };
+  configurationSets: Record<string, ConfigurationSet>;
+  alarms: Record<string, Alarm>;
+  dashboard?: string;
+  guardrails: {
+    maxDeletePercent: number;
+    maxLatenessSeconds: number;
+    stopOn: { bounceRate?: number; complaintRate?: number };
+  };
+  localRate?: number;
+}
+
+export interface Project {
+  root: string;
+  settings: Settings;
+  templates: Map<string, Template>;
+  sources: Map<string, Source>;
+  segments: Map<string, Segment>;
+  campaigns: Map<string, Campaign>;
+  /** Every file read, for the summary line. */
+  fileCount: number;
+}
+
+/** The variable each unsubscribe mode puts in templates. */
+export const UNSUBSCRIBE_VARIABLE: Record<UnsubscribeMode, string> = {
+  "ses-list": "amazonSESUnsubscribeUrl",
+  link: "unsubscribe_url",
+};
+
+export function positionOf(
+  entity: { file: string; doc?: YamlDoc },
+  path: PathSegment[],
+  part?: "key" | "value",
+): Position {
+  return entity.doc ? entity.doc.pos(path, part) : { file: entity.file, line: 1, col: 1 };
+}

@@ -1,0 +1,148 @@
+/**
+ * The only part of config/ that touches the disk: it lists and reads the repository's files
+ * and turns file-system trouble into data (`problem`) for the pure steps to report.
+ */
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
+import path from "node:path";
+
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+export type FileProblem = "missing" | "outside-repo" | "too-large" | "binary" | "unreadable" | "not-a-file";
+
+export interface RawFile {
+  /** Relative to the repository root, forward slashes. */
+  path: string;
+  text?: string;
+  problem?: FileProblem;
+  size?: number;
+}
+
+export interface RepoFiles {
+  root: string;
+  settings: RawFile;
+  templates: RawFile[];
+  sources: RawFile[];
+  segments: RawFile[];
+  campaigns: RawFile[];
+}
+
+const yamlFile = /\.ya?ml$/i;
+
+/** Read every configuration file of the repository rooted at `root`. */
+export function readRepo(root: string): RepoFiles {
+  const abs = path.resolve(root);
+  const settingsPath =
+    ["mailops.yaml", "mailops.yml"].find((p) => exists(path.join(abs, p))) ?? "mailops.yaml";
+  const subscribers = listYaml(abs, "subscribers");
+  return {
+    root: abs,
+    settings: readRepoFile(abs, settingsPath),
+    templates: listYaml(abs, "templates").map((p) => readRepoFile(abs, p)),
+    sources: subscribers
+      .filter((p) => !p.startsWith("subscribers/segments/"))
+      .map((p) => readRepoFile(abs, p)),
+    segments: subscribers
+      .filter((p) => p.startsWith("subscribers/segments/"))
+      .map((p) => readRepoFile(abs, p)),
+    campaigns: listYaml(abs, "campaigns").map((p) => readRepoFile(abs, p)),
+  };
+}
+
+/**
+ * Read a file named by the user (a template body), refusing anything that resolves outside the
+ * repository, through `..` or a symbolic link.
+ */
+export function readRepoFile(root: string, relPath: string): RawFile {
+  const rel = toPosix(relPath);
+  const inside = resolveInside(root, rel);
+  if (inside.problem) return { path: rel, problem: inside.problem };
+  const abs = inside.abs;
+  let fd: number | undefined;
+  try {
+    const st = statSync(abs);
+    if (!st.isFile()) return { path: rel, problem: "not-a-file" };
+    if (st.size > MAX_FILE_BYTES) return { path: rel, problem: "too-large", size: st.size };
+    fd = openSync(abs, "r");
+    const buf = Buffer.alloc(st.size);
+    let read = 0;
+    while (read < st.size) {
+      const n = readSync(fd, buf, read, st.size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    const bytes = buf.subarray(0, read);
+    if (bytes.includes(0)) return { path: rel, problem: "binary", size: read };
+    try {
+      const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      return { path: rel, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, size: read };
+    } catch {
+      return { path: rel, problem: "binary", size: read };
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { path: rel, problem: code === "ENOENT" ? "missing" : "unreadable" };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Whether a data file named by the user exists inside the repository (subscriber sources). */
+export function checkRepoPath(root: string, relPath: string): FileProblem | undefined {
+  const inside = resolveInside(root, toPosix(relPath));
+  if (inside.problem) return inside.problem;
+  try {
+    return statSync(inside.abs).isFile() ? undefined : "not-a-file";
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "unreadable";
+  }
+}
+
+function resolveInside(root: string, rel: string): { abs: string; problem?: FileProblem } {
+  const abs = path.resolve(root, rel);
+  if (path.isAbsolute(rel) || !isWithin(root, abs)) return { abs, problem: "outside-repo" };
+  try {
+    // A symlink inside the repo may still point outside it.
+    const real = realpathSync(abs);
+    if (!isWithin(realpathSync(root), real)) return { abs, problem: "outside-repo" };
+  } catch {
+    // Missing files are reported by the caller.
+  }
+  return { abs };
+}
+
+function isWithin(root: string, abs: string): boolean {
+  const rel = path.relative(root, abs);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+}
+
+function listYaml(root: string, dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const child = `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(child);
+      else if (yamlFile.test(entry.name)) out.push(child);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+function exists(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join("/");
+}

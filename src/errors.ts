@@ -1,0 +1,21 @@
+/**
+ * Errors a user can act on. Thrown anywhere, caught only in the entries (cli.ts), which print
+ * the message and hint and exit with `exitCode`; anything else is a bug and shows its stack.
+ */
+export class MailopsError extends Error {
+  readonly exitCode: number = 1;
+
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line usage: unknown option values, missing arguments. */
+export class UsageError extends MailopsError {}
+
+/** The repository cannot be used at all (no such directory). Per-file problems are findings instead. */
+export class ProjectError extends MailopsError {}
