@@ -218,10 +218,9 @@ export function buildTemplate(
         findings.push(error("template/file", doc.pos([key]), `${key}: ${message}`, hint));
         continue;
       }
-      parts[key] = part(key, raw.text, rel, 1, 1, false);
+      parts[key] = part(key, raw.text, rel, () => ({ line: 1, col: 1 }), false);
     } else {
-      const origin = doc.scalarOrigin([key]);
-      parts[key] = part(key, v, file, origin.line, origin.col, true);
+      parts[key] = part(key, v, file, () => doc.scalarOrigin([key]), true);
     }
   }
   return { value: { name, file, doc, ok, parts, sample: isObj(d.sample) ? d.sample : undefined }, findings };
@@ -231,11 +230,10 @@ function part(
   name: PartName,
   source: string,
   file: string,
-  line: number,
-  col: number,
+  origin: () => { line: number; col: number },
   inline: boolean,
 ): TemplatePart {
-  return { part: name, source, file, line, col, inline, analysis: analyzeTemplate(source) };
+  return { part: name, source, file, origin, inline, analysis: analyzeTemplate(source) };
 }
 
 const FORMATS = ["csv", "json", "jsonl"] as const;

@@ -18,10 +18,10 @@ export type PartName = "subject" | "html" | "text";
 export interface TemplatePart {
   part: PartName;
   source: string;
-  /** Where the part's first character is: the sibling file, or inside the YAML. */
+  /** The sibling file, or the YAML file for an inline part. */
   file: string;
-  line: number;
-  col: number;
+  /** Where the part's first character is; computed on demand (only findings need it). */
+  origin: () => { line: number; col: number };
   inline: boolean;
   analysis: Analysis;
 }

@@ -33,18 +33,16 @@ export function readRepo(root: string): RepoFiles {
   const abs = path.resolve(root);
   const settingsPath =
     ["mailops.yaml", "mailops.yml"].find((p) => exists(path.join(abs, p))) ?? "mailops.yaml";
-  const subscribers = listYaml(abs, "subscribers");
+  const read = (dir: string) =>
+    listYaml(abs, dir).map(({ rel, link }) => (link ? readRepoFile(abs, rel) : readListed(abs, rel)));
+  const subscribers = read("subscribers");
   return {
     root: abs,
     settings: readRepoFile(abs, settingsPath),
-    templates: listYaml(abs, "templates").map((p) => readRepoFile(abs, p)),
-    sources: subscribers
-      .filter((p) => !p.startsWith("subscribers/segments/"))
-      .map((p) => readRepoFile(abs, p)),
-    segments: subscribers
-      .filter((p) => p.startsWith("subscribers/segments/"))
-      .map((p) => readRepoFile(abs, p)),
-    campaigns: listYaml(abs, "campaigns").map((p) => readRepoFile(abs, p)),
+    templates: read("templates"),
+    sources: subscribers.filter((f) => !f.path.startsWith("subscribers/segments/")),
+    segments: subscribers.filter((f) => f.path.startsWith("subscribers/segments/")),
+    campaigns: read("campaigns"),
   };
 }
 
@@ -56,7 +54,15 @@ export function readRepoFile(root: string, relPath: string): RawFile {
   const rel = toPosix(relPath);
   const inside = resolveInside(root, rel);
   if (inside.problem) return { path: rel, problem: inside.problem };
-  const abs = inside.abs;
+  return readFile(inside.abs, rel);
+}
+
+/** A file found by listing: the walk follows no symbolic links, so it is inside the repository. */
+function readListed(root: string, rel: string): RawFile {
+  return readFile(path.join(root, rel), rel);
+}
+
+function readFile(abs: string, rel: string): RawFile {
   let fd: number | undefined;
   try {
     const st = statSync(abs);
@@ -115,8 +121,9 @@ function isWithin(root: string, abs: string): boolean {
   return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
 }
 
-function listYaml(root: string, dir: string): string[] {
-  const out: string[] = [];
+/** YAML files under `dir`, sorted; symbolic links are marked so they are checked before reading. */
+function listYaml(root: string, dir: string): { rel: string; link: boolean }[] {
+  const out: { rel: string; link: boolean }[] = [];
   const walk = (rel: string) => {
     let entries: import("node:fs").Dirent[];
     try {
@@ -127,11 +134,11 @@ function listYaml(root: string, dir: string): string[] {
     for (const entry of entries) {
       const child = `${rel}/${entry.name}`;
       if (entry.isDirectory()) walk(child);
-      else if (yamlFile.test(entry.name)) out.push(child);
+      else if (yamlFile.test(entry.name)) out.push({ rel: child, link: entry.isSymbolicLink() });
     }
   };
   walk(dir);
-  return out.sort();
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
 function exists(p: string): boolean {

@@ -1,22 +1,11 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import campaignSchema from "../../schemas/campaign.schema.json" with { type: "json" };
-import projectSchema from "../../schemas/mailops.schema.json" with { type: "json" };
-import segmentSchema from "../../schemas/segment.schema.json" with { type: "json" };
-import sourceSchema from "../../schemas/source.schema.json" with { type: "json" };
-import templateSchema from "../../schemas/template.schema.json" with { type: "json" };
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { didYouMean, listOptions } from "../util/closest.js";
 import { error, type Finding } from "./findings.js";
+// Precompiled from schemas/ by scripts/gen-validators.mjs (npm test checks it is current).
+import * as validators from "./validators.generated.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
 
 export type FileKind = "project" | "template" | "source" | "segment" | "campaign";
-
-const schemas: Record<FileKind, object> = {
-  project: projectSchema,
-  template: templateSchema,
-  source: sourceSchema,
-  segment: segmentSchema,
-  campaign: campaignSchema,
-};
 
 /** The schema file an editor should point at, relative to the repository root. */
 export const schemaFile: Record<FileKind, string> = {
@@ -27,26 +16,11 @@ export const schemaFile: Record<FileKind, string> = {
   campaign: "schemas/campaign.schema.json",
 };
 
-let compiled: Record<FileKind, ValidateFunction> | undefined;
-
-function validators(): Record<FileKind, ValidateFunction> {
-  if (!compiled) {
-    // verbose keeps parentSchema on each error, which the "did you mean" hints need.
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    compiled = {
-      project: ajv.compile(schemas.project),
-      template: ajv.compile(schemas.template),
-      source: ajv.compile(schemas.source),
-      segment: ajv.compile(schemas.segment),
-      campaign: ajv.compile(schemas.campaign),
-    };
-  }
-  return compiled;
-}
+const compiled: Record<FileKind, ValidateFunction> = validators;
 
 /** Validate a parsed file against its kind's JSON Schema; every error points at the offending node. */
 export function checkSchema(kind: FileKind, doc: YamlDoc): Finding[] {
-  const validate = validators()[kind];
+  const validate = compiled[kind];
   if (validate(doc.data)) return [];
   return collapse(validate.errors ?? []).map((e) => toFinding(e, doc));
 }
@@ -112,9 +86,7 @@ function toFinding(e: ErrorObject, doc: YamlDoc): Finding {
         "schema/unknown-key",
         doc.pos([...path, key], "key"),
         `unknown key \`${key}\`${path.length ? ` in ${where}` : ""}`,
-        [suggestion, valid.length ? `valid keys: ${listOptions(valid, 20)}` : undefined]
-          .filter(Boolean)
-          .join("; "),
+        suggestion ?? (valid.length ? `valid keys: ${listOptions(valid, 20)}` : undefined),
       );
     }
     case "required": {

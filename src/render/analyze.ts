@@ -3,7 +3,8 @@
  * does not support. SES stored templates support paths, `if`/`else`, `unless`, `each`, `with` and
  * inline partials; there are no other helpers.
  */
-import Handlebars from "handlebars";
+import { createRequire } from "node:module";
+import { scanTemplate } from "./scan.js";
 
 type AST = hbs.AST.Program;
 type Node = hbs.AST.Node;
@@ -34,11 +35,18 @@ export interface Analysis {
   issues: TemplateIssue[];
 }
 
+// Loaded on first use: the fast scanner handles most templates without it.
+let hbsModule: typeof import("handlebars") | undefined;
+function handlebars(): typeof import("handlebars") {
+  hbsModule ??= createRequire(import.meta.url)("handlebars") as typeof import("handlebars");
+  return hbsModule;
+}
+
 /** Parse and analyse one template part (subject, html or text). Pure. */
 export function analyzeTemplate(source: string): Analysis {
   let ast: AST;
   try {
-    ast = Handlebars.parse(source);
+    ast = scanTemplate(source) ?? handlebars().parse(source);
   } catch (e) {
     return { variables: [], issues: [syntaxIssue(e as Error & { lineNumber?: number; column?: number })] };
   }

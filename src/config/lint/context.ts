@@ -11,7 +11,8 @@ export type Rule = (ctx: LintContext) => void;
 /** Map a line/column inside a template part to its place in the repository. */
 export function partPosition(part: TemplatePart, line: number, col: number): Position {
   if (!part.inline) return { file: part.file, line, col };
-  return { file: part.file, line: part.line + line - 1, col: line === 1 ? part.col + col - 1 : col };
+  const origin = part.origin();
+  return { file: part.file, line: origin.line + line - 1, col: line === 1 ? origin.col + col - 1 : col };
 }
 
 /** The subscriber sources a list of audience names draws from (segments resolve to their source). */

@@ -71,13 +71,13 @@ function walk(
     return;
   }
   for (const test of c.tests) {
-    const at = positionOf(segment, [...c.path, test.op], "key");
+    const at = () => positionOf(segment, [...c.path, test.op], "key");
     const allowed = OPERATORS_BY_TYPE[field.type];
     if (!allowed.includes(test.op)) {
       report(
         error(
           "segment/operator-type",
-          at,
+          at(),
           `\`${test.op}\` does not apply to \`${c.field}\`, a ${field.type} field`,
           `for a ${field.type} field use ${listOptions(allowed as string[])}`,
         ),

@@ -52,16 +52,19 @@ function checkUse(
   report: LintContext["report"],
 ): void {
   if (builtins.includes(use.name)) return;
-  const at = partPosition(part, use.line, use.col);
-  const where = `${at.file}:${at.line}`;
+  // A position may cost a second parse of the YAML file: work it out only for a finding.
+  const place = () => {
+    const at = partPosition(part, use.line, use.col);
+    return { at, where: `${at.file}:${at.line}` };
+  };
   if (use.name in campaign.data) {
     const missing = missingNested(campaign.data, use.path);
     if (missing && !use.guarded) {
       report(
         error(
           "campaign/unprovided-variable",
-          at,
-          `\`{{${use.path}}}\` in ${where} is not provided for campaign \`${campaign.name}\`: \`data.${missing}\` is missing`,
+          place().at,
+          `\`{{${use.path}}}\` in ${place().where} is not provided for campaign \`${campaign.name}\`: \`data.${missing}\` is missing`,
           "add it to the campaign's `data`",
         ),
       );
@@ -80,8 +83,8 @@ function checkUse(
     report(
       error(
         "campaign/unprovided-variable",
-        at,
-        `\`{{${use.path}}}\` in ${where} is not provided for campaign \`${campaign.name}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ""}`,
+        place().at,
+        `\`{{${use.path}}}\` in ${place().where} is not provided for campaign \`${campaign.name}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ""}`,
         `provide it in the campaign's \`data\`, as a field of ${lacking.map((s) => `subscriber source \`${s.name}\``).join(" and ")}, or use a built-in (${builtins.map((b) => `\`${b}\``).join(", ")})`,
       ),
     );
@@ -95,8 +98,8 @@ function checkUse(
     report(
       warning(
         "campaign/optional-variable",
-        at,
-        `\`{{${use.path}}}\` in ${where} comes from the optional subscriber field \`${use.name}\` for campaign \`${campaign.name}\``,
+        place().at,
+        `\`{{${use.path}}}\` in ${place().where} comes from the optional subscriber field \`${use.name}\` for campaign \`${campaign.name}\``,
         `SES silently drops mail whose data lacks a variable, and mailops skips those recipients; mark the field \`required: true\`, give it a \`default\`, or wrap the use in \`{{#if ${use.name}}}\``,
       ),
     );

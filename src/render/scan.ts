@@ -1,0 +1,146 @@
+/**
+ * A fast scanner for the common subset of SES templates: text, comments, `{{path}}`,
+ * `{{{path}}}`, and `if`/`unless`/`each`/`with` blocks with one path and `{{else}}`.
+ *
+ * Handlebars' generated parser reads about 2 MB/s, which alone would blow the validate budget
+ * for a repository of 1,000 templates. This scanner builds the same AST shape for the subset and
+ * returns undefined for anything else (partials, helpers, escapes, literals, syntax errors), so
+ * the real parser decides every case this one is not sure about. test/render/scan.test.ts checks
+ * the two agree.
+ */
+
+type Loc = hbs.AST.SourceLocation;
+
+const BLOCKS = new Set(["if", "unless", "each", "with"]);
+const SEGMENT = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+const LITERALS = new Set(["true", "false", "null", "undefined", "else", "this"]);
+
+interface OpenBlock {
+  node: hbs.AST.BlockStatement;
+  /** The statements being collected: the block's program, or its inverse after `{{else}}`. */
+  body: hbs.AST.Statement[];
+  inElse: boolean;
+}
+
+export function scanTemplate(source: string): hbs.AST.Program | undefined {
+  const root: hbs.AST.Statement[] = [];
+  const stack: OpenBlock[] = [];
+  let line = 1;
+  let lineStart = 0;
+  let counted = 0; // offset up to which newlines have been counted
+
+  const locAt = (offset: number): Loc => {
+    for (let i = source.indexOf("\n", counted); i !== -1 && i < offset; i = source.indexOf("\n", i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    counted = Math.max(counted, offset);
+    const start = { line, column: offset - lineStart };
+    return { source: "", start, end: start };
+  };
+  const body = () => (stack.length ? (stack[stack.length - 1] as OpenBlock).body : root);
+
+  let pos = 0;
+  for (;;) {
+    const open = source.indexOf("{{", pos);
+    if (open === -1) break;
+    if (open > 0 && source.charCodeAt(open - 1) === 92 /* \ */) return undefined; // escaped mustache
+    if (source.startsWith("{{{{", open)) return undefined; // raw block
+    if (source.startsWith("{{!", open)) {
+      const long = source.startsWith("{{!--", open);
+      const end = source.indexOf(long ? "--}}" : "}}", open + 3);
+      if (end === -1) return undefined;
+      pos = end + (long ? 4 : 2);
+      continue;
+    }
+    const triple = source.startsWith("{{{", open);
+    const close = source.indexOf(triple ? "}}}" : "}}", open);
+    if (close === -1) return undefined;
+    let inner = source.slice(open + (triple ? 3 : 2), close);
+    pos = close + (triple ? 3 : 2);
+    if (inner.includes("{{")) return undefined;
+    inner = inner.replace(/^~/, "").replace(/~$/, "").trim();
+    const loc = locAt(open);
+
+    if (triple) {
+      const path = parsePath(inner);
+      if (!path) return undefined;
+      body().push(mustache(path, loc, false));
+      continue;
+    }
+    const sigil = inner[0];
+    if (sigil === "#") {
+      const [helper, param, ...rest] = inner.slice(1).trim().split(/\s+/);
+      if (!helper || !BLOCKS.has(helper) || !param || rest.length > 0) return undefined;
+      const path = parsePath(param);
+      if (!path) return undefined;
+      const node = {
+        type: "BlockStatement",
+        path: { type: "PathExpression", data: false, depth: 0, parts: [helper], original: helper, loc },
+        params: [path],
+        hash: undefined,
+        program: { type: "Program", body: [], blockParams: [], loc },
+        inverse: undefined,
+        loc,
+      } as unknown as hbs.AST.BlockStatement;
+      body().push(node);
+      stack.push({ node, body: node.program.body, inElse: false });
+    } else if (sigil === "/") {
+      const top = stack.pop();
+      if (!top || inner.slice(1).trim() !== (top.node.path as hbs.AST.PathExpression).original)
+        return undefined;
+    } else if (inner === "else" || inner === "^") {
+      const top = stack[stack.length - 1];
+      if (!top || top.inElse) return undefined;
+      const inverse = { type: "Program", body: [], blockParams: [], loc } as unknown as hbs.AST.Program;
+      top.node.inverse = inverse;
+      top.body = inverse.body;
+      top.inElse = true;
+    } else {
+      const unescaped = sigil === "&";
+      const path = parsePath(unescaped ? inner.slice(1).trim() : inner);
+      if (!path) return undefined;
+      body().push(mustache(path, loc, !unescaped));
+    }
+  }
+  if (stack.length > 0) return undefined; // unclosed block: let Handlebars word the error
+  return { type: "Program", body: root, blockParams: [], loc: locAt(0) } as unknown as hbs.AST.Program;
+}
+
+function mustache(path: hbs.AST.PathExpression, loc: Loc, escaped: boolean): hbs.AST.MustacheStatement {
+  return {
+    type: "MustacheStatement",
+    path,
+    params: [],
+    hash: undefined,
+    escaped,
+    strip: {},
+    loc,
+  } as unknown as hbs.AST.MustacheStatement;
+}
+
+/** `name`, `a.b`, `../a`, `this.a`, `@root.a`, `this`: the path forms Handlebars would parse the same way. */
+function parsePath(text: string): hbs.AST.PathExpression | undefined {
+  let rest = text;
+  let depth = 0;
+  while (rest.startsWith("../")) {
+    depth++;
+    rest = rest.slice(3);
+  }
+  let data = false;
+  if (rest.startsWith("@")) {
+    if (depth > 0) return undefined;
+    data = true;
+    rest = rest.slice(1);
+  }
+  if (rest === "this" && !data) return path(text, data, depth, []);
+  const segments = rest.split(".");
+  if (segments[0] === "this" && !data) segments.shift();
+  if (segments.length === 0 || !segments.every((s) => SEGMENT.test(s))) return undefined;
+  if (segments.length === 1 && depth === 0 && !data && LITERALS.has(segments[0] as string)) return undefined;
+  return path(text, data, depth, segments);
+}
+
+function path(original: string, data: boolean, depth: number, parts: string[]): hbs.AST.PathExpression {
+  return { type: "PathExpression", data, depth, parts, original } as unknown as hbs.AST.PathExpression;
+}
