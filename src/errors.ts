@@ -19,3 +19,12 @@ export class UsageError extends MailopsError {}
 
 /** The repository cannot be used at all (no such directory). Per-file problems are findings instead. */
 export class ProjectError extends MailopsError {}
+
+/** The repository has validation errors; the findings were already printed. */
+export class ValidationFailedError extends MailopsError {}
+
+/** apply refused to run: a stale plan file, guardrails, unmanaged resources. */
+export class ApplyRefusedError extends MailopsError {}
+
+/** A call to SES, CloudWatch or another service failed in a way the user can act on. */
+export class TargetError extends MailopsError {}

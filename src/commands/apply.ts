@@ -1,0 +1,138 @@
+/**
+ * Applying a plan: one change at a time in plan order, the inventory written after each, so an
+ * interrupted apply leaves a record of exactly what was done and a re-run converges.
+ */
+import { ApplyRefusedError, MailopsError, TargetError } from "../errors.js";
+import { INVENTORY_KEY, type Inventory, recordApplied, recordDeleted } from "../plan/inventory.js";
+import { KIND_INFO } from "../plan/kinds.js";
+import { type Change, liveChecksum, type Plan } from "../plan/plan.js";
+import { OWNER_TAG, resourceKey } from "../plan/resource.js";
+import { PreconditionFailedError, type Store } from "../store/index.js";
+import type { Target } from "../targets/port.js";
+import type { InventoryState } from "./plan.js";
+
+export interface ApplyOutcome {
+  applied: Change[];
+  failed?: { change: Change; error: string };
+  notAttempted: Change[];
+}
+
+/** Refuse what must not be applied: blocked deletes, resources owned by someone else. */
+export function assertApplicable(plan: Plan): void {
+  if (plan.blocked.length > 0) {
+    throw new ApplyRefusedError(
+      `apply refused: ${plan.blocked.map((b) => b.reason).join("; ")}`,
+      plan.blocked[0]?.override,
+    );
+  }
+  if (plan.conflicts.length > 0) {
+    throw new ApplyRefusedError(
+      `apply refused: ${plan.conflicts.map((c) => c.message).join("; ")}`,
+      plan.conflicts[0]?.hint,
+    );
+  }
+}
+
+/** A plan file is applied only against the live state it was made from. */
+export async function assertFresh(plan: Plan, target: Target): Promise<void> {
+  const wanted = plan.changes.map((c) => ({ kind: c.kind, name: c.name }));
+  const live = await target.read(wanted);
+  const relevant = plan.changes.map(resourceKey);
+  const now = liveChecksum(live.filter((r) => relevant.includes(resourceKey(r))));
+  if (now !== plan.liveChecksum) {
+    throw new ApplyRefusedError(
+      "live state changed since this plan was made: the plan may no longer be right",
+      "run `mailops plan --out plan.json` again, review it, and apply the new plan",
+    );
+  }
+}
+
+export async function applyPlan(
+  plan: Plan,
+  target: Target,
+  store: Store,
+  state: InventoryState,
+  options: { project: string; now: () => Date; progress: (line: string) => void },
+): Promise<ApplyOutcome> {
+  let inventory: Inventory = state.inventory;
+  let etag = state.etag;
+  const save = async () => {
+    try {
+      const body = `${JSON.stringify(inventory, null, 2)}\n`;
+      if (etag === undefined) {
+        const created = await store.putIfAbsent(INVENTORY_KEY, body);
+        if (!created) throw new PreconditionFailedError(INVENTORY_KEY, store.location, "changed");
+        etag = created.etag;
+      } else {
+        etag = (await store.put(INVENTORY_KEY, body, { ifMatch: etag })).etag;
+      }
+    } catch (e) {
+      if (e instanceof PreconditionFailedError) {
+        throw new ApplyRefusedError(
+          `another mailops run changed the inventory in ${store.location} while this apply was running`,
+          "wait for it to finish, then run `mailops plan` again",
+        );
+      }
+      throw e;
+    }
+  };
+  if (plan.vanished.length > 0) {
+    for (const v of plan.vanished) inventory = recordDeleted(inventory, v);
+    await save();
+  }
+  const tags = { [OWNER_TAG]: options.project };
+  const outcome: ApplyOutcome = { applied: [], notAttempted: [] };
+  const changes = plan.changes;
+  for (let i = 0; i < changes.length; i++) {
+    const change = changes[i] as Change;
+    options.progress(`[${i + 1}/${changes.length}] ${change.message}`);
+    try {
+      await target.apply(change, tags);
+    } catch (e) {
+      outcome.failed = {
+        change,
+        error: e instanceof MailopsError || e instanceof Error ? e.message : String(e),
+      };
+      outcome.notAttempted = changes.slice(i + 1);
+      break;
+    }
+    inventory =
+      change.action === "delete"
+        ? recordDeleted(inventory, change)
+        : recordApplied(
+            inventory,
+            { kind: change.kind, name: change.name, spec: change.after ?? {} },
+            options.now(),
+          );
+    await save();
+    outcome.applied.push(change);
+  }
+  return outcome;
+}
+
+export function formatOutcome(outcome: ApplyOutcome): string {
+  const lines: string[] = [];
+  for (const c of outcome.applied) lines.push(`  done   ${c.message}`);
+  if (outcome.failed) {
+    lines.push(`  FAILED ${outcome.failed.change.message}: ${outcome.failed.error}`);
+    for (const c of outcome.notAttempted)
+      lines.push(`  skipped ${c.message} (not attempted after the failure)`);
+  }
+  const n = outcome.applied.length;
+  lines.push(
+    outcome.failed
+      ? `Apply stopped: ${n} applied, 1 failed, ${outcome.notAttempted.length} not attempted. Fix the cause and run apply again; it continues from here.`
+      : n === 0
+        ? "Nothing to apply."
+        : `Apply complete: ${n} change${n === 1 ? "" : "s"} applied.`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+export function failureError(outcome: ApplyOutcome): TargetError | undefined {
+  if (!outcome.failed) return undefined;
+  const { change, error } = outcome.failed;
+  return new TargetError(
+    `could not ${change.action} ${KIND_INFO[change.kind].label} ${change.name}: ${error}`,
+  );
+}

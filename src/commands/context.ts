@@ -1,0 +1,60 @@
+/** Shared wiring for commands that need the model, a target and the state store. */
+
+import { formatFindings } from "../config/format.js";
+import type { Project } from "../config/model.js";
+import { UsageError, ValidationFailedError } from "../errors.js";
+import { openStore, type Store } from "../store/index.js";
+import { LocalTarget } from "../targets/local/resources.js";
+import type { Target } from "../targets/port.js";
+import { validateProject } from "./validate.js";
+
+export type TargetName = "local" | "aws";
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export interface CommonOptions {
+  dir: string;
+  target?: string;
+}
+
+/** Validate first: no command acts on a repository with errors. Errors are printed to stderr. */
+export function loadValid(dir: string, io: Io): Project {
+  const result = validateProject(dir);
+  if (result.errors > 0) {
+    io.err(
+      formatFindings(
+        result.findings.filter((f) => f.severity === "error"),
+        "text",
+        result.project.fileCount,
+      ),
+    );
+    throw new ValidationFailedError(
+      `the repository has ${result.errors} validation error${result.errors === 1 ? "" : "s"}`,
+      "run `mailops validate` and fix them first",
+    );
+  }
+  return result.project;
+}
+
+export function targetName(project: Project, flag: string | undefined): TargetName {
+  const name = flag ?? process.env.MAILOPS_TARGET ?? project.settings.target;
+  if (name !== "local" && name !== "aws") {
+    throw new UsageError(`unknown target \`${name}\``, "use --target local or --target aws");
+  }
+  return name;
+}
+
+export type TargetFactory = (name: TargetName, project: Project) => Promise<Target>;
+
+export const openTarget: TargetFactory = async (name, project) => {
+  if (name === "local") return new LocalTarget(project.root);
+  const { AwsTarget } = await import("../targets/aws/index.js");
+  return new AwsTarget({ region: project.settings.region });
+};
+
+export function projectStore(project: Project): Store {
+  return openStore(project.settings.state, { root: project.root, region: project.settings.region });
+}

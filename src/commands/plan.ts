@@ -1,0 +1,85 @@
+import type { Project } from "../config/model.js";
+import { TargetError } from "../errors.js";
+import { desiredResources } from "../plan/desired.js";
+import { emptyInventory, INVENTORY_KEY, type Inventory, parseInventory } from "../plan/inventory.js";
+import { buildPlan, type Plan } from "../plan/plan.js";
+import { type KindName, resourceKey } from "../plan/resource.js";
+import type { Store } from "../store/index.js";
+import type { Target } from "../targets/port.js";
+
+export interface InventoryState {
+  inventory: Inventory;
+  /** Store etag of the inventory read, for compare-and-swap writes; undefined when none exists yet. */
+  etag?: string;
+}
+
+export async function readInventory(store: Store, project: string): Promise<InventoryState> {
+  const got = await store.get(INVENTORY_KEY);
+  if (!got) return { inventory: emptyInventory(project) };
+  try {
+    return { inventory: parseInventory(got.body, project, store.location), etag: got.etag };
+  } catch (e) {
+    throw new TargetError(
+      (e as Error).message,
+      `inspect ${store.location}/${INVENTORY_KEY}; restore it from a backup or delete it to start over`,
+    );
+  }
+}
+
+/** Account facts a reviewer should see before approving (sandbox, paused sending, unverified identity). */
+export async function accountWarnings(target: Target, project: Project): Promise<string[]> {
+  const warnings: string[] = [];
+  const account = await target.account();
+  if (!account.productionAccess) {
+    warnings.push(
+      "the SES account is in the sandbox: it sends only to verified addresses, at most 200 a day",
+    );
+  }
+  if (!account.sendingEnabled) warnings.push("sending is disabled for this SES account");
+  if (account.enforcementStatus && account.enforcementStatus !== "HEALTHY") {
+    warnings.push(`the SES account is under review (enforcement status ${account.enforcementStatus})`);
+  }
+  const identity =
+    project.settings.sender.identity ?? project.settings.sender.from?.replace(/^.*<|>.*$/g, "").split("@")[1];
+  if (identity) {
+    const facts = await target.identity(identity);
+    if (!facts.verified)
+      warnings.push(`the sender identity ${identity} is not verified in SES: sending from it will fail`);
+  }
+  return warnings;
+}
+
+export interface PlanContext {
+  plan: Plan;
+  inventory: InventoryState;
+}
+
+export async function makePlan(
+  project: Project,
+  target: Target,
+  store: Store,
+  options: { force: boolean; now: Date },
+): Promise<PlanContext> {
+  const inventory = await readInventory(store, project.settings.project);
+  const desired = desiredResources(project);
+  const wanted = new Map<string, { kind: KindName; name: string }>();
+  for (const r of desired) wanted.set(resourceKey(r), { kind: r.kind, name: r.name });
+  for (const e of Object.values(inventory.inventory.resources))
+    wanted.set(resourceKey(e), { kind: e.kind, name: e.name });
+  const [live, warnings] = await Promise.all([
+    target.read([...wanted.values()]),
+    accountWarnings(target, project),
+  ]);
+  const plan = buildPlan({
+    project: project.settings.project,
+    target: target.name,
+    desired,
+    live,
+    inventory: inventory.inventory,
+    maxDeletePercent: project.settings.guardrails.maxDeletePercent,
+    force: options.force,
+    warnings,
+    now: options.now,
+  });
+  return { plan, inventory };
+}

@@ -1,0 +1,73 @@
+/** Markdown for pull-request comments: summary table first, details folded, hard size cap. */
+import type { Plan } from "../plan.js";
+import { changeDetails } from "./details.js";
+import { summary } from "./text.js";
+
+/** GitHub rejects comments over 65,536 characters; leave room for the caller's header and marker. */
+export const MARKDOWN_LIMIT = 60_000;
+
+const ICON = { create: "➕ create", update: "✏️ update", delete: "🗑️ delete" } as const;
+
+export function formatPlanMarkdown(
+  plan: Plan,
+  options: { limit?: number; fullPlanAt?: string } = {},
+): string {
+  const limit = options.limit ?? MARKDOWN_LIMIT;
+  const head: string[] = [`### mailops plan: \`${plan.project}\` on \`${plan.target}\``, ""];
+  head.push(`**${summary(plan)}**`, "");
+  for (const w of plan.warnings) head.push(`> ⚠️ ${escapeMd(w)}`);
+  if (plan.warnings.length) head.push("");
+  if (plan.blocked.length) {
+    for (const b of plan.blocked)
+      head.push(`> ⛔ **Blocked:** ${escapeMd(b.reason)}. ${escapeMd(b.override)}.`);
+    head.push("");
+  }
+  if (plan.changes.length) {
+    head.push("| | Kind | Name | Change |", "|---|---|---|---|");
+    for (const c of plan.changes) {
+      head.push(
+        `| ${ICON[c.action]} | ${c.kind} | \`${c.name}\` | ${escapeMd(c.fields?.length ? c.fields.join(", ") : c.action)} |`,
+      );
+    }
+    head.push("");
+  }
+  if (plan.conflicts.length) {
+    head.push("**Not managed by mailops (left untouched):**", "");
+    for (const c of plan.conflicts) head.push(`- ${escapeMd(c.message)}: ${escapeMd(c.hint)}`);
+    head.push("");
+  }
+  const out = head.join("\n");
+  const sections: string[] = [];
+  for (const c of plan.changes) {
+    const details = changeDetails(c);
+    if (!details.length) continue;
+    const body = details
+      .map((d) => (d.kind === "diff" ? `\`\`\`diff\n${fence(d.body)}\n\`\`\`` : `\`${escapeCode(d.body)}\``))
+      .join("\n\n");
+    sections.push(`<details><summary>${escapeMd(c.message)}</summary>\n\n${body}\n\n</details>\n`);
+  }
+  let text = out;
+  const note = (shown: number) =>
+    `\n_…truncated: ${sections.length - shown} more change details not shown. See the full plan in ${options.fullPlanAt ?? "the job summary or `mailops plan`"}._\n`;
+  for (let i = 0; i < sections.length; i++) {
+    const next = `${text}\n${sections[i]}`;
+    if (next.length + note(i + 1).length > limit) {
+      return `${text}${note(i)}`;
+    }
+    text = next;
+  }
+  return text;
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;")).replace(/\|/g, "\\|");
+}
+
+function escapeCode(s: string): string {
+  return s.replace(/`/g, "'");
+}
+
+/** A diff containing ``` would end the fence early. */
+function fence(s: string): string {
+  return s.replace(/```/g, "``\u200b`");
+}

@@ -1,0 +1,93 @@
+/**
+ * The embedded `local` target: SES and CloudWatch resources as JSON files under
+ * `.mailops/local/<kind>/<name>.json`, with the same semantics as aws (tags, ownership).
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Change } from "../../plan/plan.js";
+import type { KindName, LiveResource, Spec } from "../../plan/resource.js";
+import type { AccountFacts, IdentityFacts, Target } from "../port.js";
+
+interface Stored {
+  spec: Spec;
+  tags: Record<string, string>;
+}
+
+export class LocalTarget implements Target {
+  readonly name = "local" as const;
+  private readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = path.join(root, ".mailops", "local");
+  }
+
+  private file(kind: KindName, name: string): string {
+    // Event destinations are named `<set>/<destination>`; both parts are SES-safe names.
+    return path.join(this.dir, kind, `${name.replace("/", "~")}.json`);
+  }
+
+  async read(wanted: { kind: KindName; name: string }[]): Promise<LiveResource[]> {
+    const out: LiveResource[] = [];
+    for (const w of wanted) {
+      let text: string;
+      try {
+        text = readFileSync(this.file(w.kind, w.name), "utf8");
+      } catch {
+        continue;
+      }
+      const stored = JSON.parse(text) as Stored;
+      out.push({ kind: w.kind, name: w.name, spec: stored.spec, tags: stored.tags ?? {} });
+    }
+    return out;
+  }
+
+  async apply(change: Change, tags: Record<string, string>): Promise<void> {
+    const file = this.file(change.kind, change.name);
+    if (change.action === "delete") {
+      rmSync(file, { force: true });
+      if (change.kind === "configuration-set") {
+        // As in SES, deleting a configuration set deletes its event destinations.
+        const dir = path.join(this.dir, "event-destination");
+        let files: string[] = [];
+        try {
+          files = readdirSync(dir);
+        } catch {
+          // none
+        }
+        for (const f of files)
+          if (f.startsWith(`${change.name}~`)) rmSync(path.join(dir, f), { force: true });
+      }
+      return;
+    }
+    if (change.kind === "event-destination") {
+      const set = change.name.split("/")[0] ?? "";
+      try {
+        readFileSync(this.file("configuration-set", set), "utf8");
+      } catch {
+        throw new Error(`configuration set ${set} does not exist`);
+      }
+    }
+    let existingTags: Record<string, string> = {};
+    try {
+      existingTags = (JSON.parse(readFileSync(file, "utf8")) as Stored).tags ?? {};
+    } catch {
+      // new resource
+    }
+    const stored: Stored = {
+      spec: change.after ?? {},
+      tags: change.action === "create" ? tags : { ...existingTags, ...tags },
+    };
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`);
+    renameSync(tmp, file);
+  }
+
+  async account(): Promise<AccountFacts> {
+    return { productionAccess: true, sendingEnabled: true, sentLast24Hours: 0 };
+  }
+
+  async identity(identity: string): Promise<IdentityFacts> {
+    return { identity, verified: true };
+  }
+}

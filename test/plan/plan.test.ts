@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { emptyInventory, recordApplied } from "../../src/plan/inventory.js";
+import { buildPlan, type PlanInput } from "../../src/plan/plan.js";
+import type { DesiredResource, LiveResource } from "../../src/plan/resource.js";
+
+const now = new Date("2026-11-27T12:00:00Z");
+const tmpl = (name: string, subject: string): DesiredResource => ({
+  kind: "template",
+  name,
+  adopt: false,
+  spec: { subject, html: "<p>{{name}}</p>", text: "{{name}}" },
+});
+const live = (
+  r: DesiredResource,
+  tags: Record<string, string> = { "mailops:project": "p" },
+): LiveResource => ({
+  kind: r.kind,
+  name: r.name,
+  spec: r.spec,
+  tags,
+});
+
+function plan(partial: Partial<PlanInput>) {
+  return buildPlan({
+    project: "p",
+    target: "local",
+    desired: [],
+    live: [],
+    inventory: emptyInventory("p"),
+    maxDeletePercent: 30,
+    force: false,
+    warnings: [],
+    now,
+    ...partial,
+  });
+}
+
+describe("buildPlan", () => {
+  it("creates what is missing", () => {
+    const p = plan({ desired: [tmpl("a", "Hi")] });
+    expect(p.changes.map((c) => [c.action, c.name])).toEqual([["create", "a"]]);
+  });
+
+  it("shows no change when live matches, ignoring trailing whitespace and CRLF", () => {
+    const d = tmpl("a", "Hi");
+    const l = live({ ...d, spec: { ...d.spec, html: "<p>{{name}}</p>\r\n", subject: "Hi " } });
+    const inv = recordApplied(emptyInventory("p"), d, now);
+    expect(plan({ desired: [d], live: [l], inventory: inv }).changes).toEqual([]);
+  });
+
+  it("updates a changed subject with before and after", () => {
+    const d = tmpl("a", "New");
+    const inv = recordApplied(emptyInventory("p"), d, now);
+    const p = plan({ desired: [d], live: [live(tmpl("a", "Old"))], inventory: inv });
+    expect(p.changes).toHaveLength(1);
+    expect(p.changes[0]).toMatchObject({
+      action: "update",
+      fields: ["subject"],
+      before: { subject: "Old" },
+      after: { subject: "New" },
+    });
+  });
+
+  it("deletes only what the inventory says mailops made", () => {
+    const gone = tmpl("gone", "x");
+    const inv = recordApplied(emptyInventory("p"), gone, now);
+    const stranger = tmpl("stranger", "y");
+    const p = plan({ live: [live(gone), live(stranger, {})], inventory: inv });
+    expect(p.changes.map((c) => [c.action, c.name])).toEqual([["delete", "gone"]]);
+  });
+
+  it("reports an unmanaged resource with the same name as a conflict and leaves it alone", () => {
+    const d = tmpl("a", "Mine");
+    const p = plan({ desired: [d], live: [live(tmpl("a", "Theirs"), {})] });
+    expect(p.changes).toEqual([]);
+    expect(p.conflicts).toHaveLength(1);
+    expect(p.conflicts[0]?.message).toContain("not managed by mailops");
+  });
+
+  it("adopts an unmanaged resource when asked", () => {
+    const d = { ...tmpl("a", "Mine"), adopt: true };
+    const p = plan({ desired: [d], live: [live(tmpl("a", "Theirs"), {})] });
+    expect(p.conflicts).toEqual([]);
+    expect(p.changes[0]).toMatchObject({
+      action: "update",
+      message: "update email template a: subject (adopting it)",
+    });
+  });
+
+  it("treats a resource tagged by another project as not managed", () => {
+    const p = plan({
+      desired: [tmpl("a", "x")],
+      live: [live(tmpl("a", "x"), { "mailops:project": "other" })],
+    });
+    expect(p.conflicts[0]?.message).toContain("belongs to project other");
+  });
+
+  it("forgets inventory entries whose resource vanished, and recreates desired ones", () => {
+    const a = tmpl("a", "x");
+    const b = tmpl("b", "x");
+    let inv = recordApplied(emptyInventory("p"), a, now);
+    inv = recordApplied(inv, b, now);
+    const p = plan({ desired: [a], inventory: inv });
+    expect(p.vanished).toEqual([{ kind: "template", name: "b" }]);
+    expect(p.changes[0]?.message).toBe("create email template a (it was deleted outside mailops)");
+  });
+
+  it("blocks deletes above max_delete_percent unless forced", () => {
+    let inv = emptyInventory("p");
+    const all = ["a", "b", "c", "d"].map((n) => tmpl(n, n));
+    for (const t of all) inv = recordApplied(inv, t, now);
+    const input = { desired: [all[0] as DesiredResource], live: all.map((t) => live(t)), inventory: inv };
+    const blocked = plan(input);
+    expect(blocked.blocked).toHaveLength(1);
+    expect(blocked.blocked[0]?.reason).toContain("3 of 4 managed email templates");
+    expect(plan({ ...input, force: true }).blocked).toEqual([]);
+  });
+
+  it("allows a single delete whatever the percentage", () => {
+    const a = tmpl("a", "x");
+    const inv = recordApplied(emptyInventory("p"), a, now);
+    expect(plan({ live: [live(a)], inventory: inv }).blocked).toEqual([]);
+  });
+
+  it("orders creates by dependency and deletes in reverse", () => {
+    const set: DesiredResource = {
+      kind: "configuration-set",
+      name: "m",
+      adopt: false,
+      spec: { tls: "require" },
+    };
+    const dest: DesiredResource = {
+      kind: "event-destination",
+      name: "m/x",
+      adopt: false,
+      spec: { types: ["SEND"] },
+    };
+    const p = plan({ desired: [dest, tmpl("t", "s"), set] });
+    expect(p.changes.map((c) => c.kind)).toEqual(["configuration-set", "event-destination", "template"]);
+  });
+});
