@@ -30,4 +30,62 @@ export interface Target {
   apply(change: Change, tags: Record<string, string>): Promise<void>;
   account(): Promise<AccountFacts>;
   identity(identity: string): Promise<IdentityFacts>;
+  /** The sending side of the target. */
+  sender(): Sender;
+  /** Normalized addresses that must not get mail: suppression list and, with a topic, its opt-outs. */
+  suppression(list?: { contactList: string; topic?: string }): Promise<SuppressionCheck>;
+}
+
+export interface SuppressionCheck {
+  has(key: string): boolean;
+  readonly size: number;
+}
+
+/** One recipient's message in a send call. */
+export interface OutgoingMessage {
+  /** Ledger id (salted hash), for outcome bookkeeping and the local outbox file name. */
+  id: string;
+  to: string;
+  /** The complete template data for this recipient (never merged with defaults by SES). */
+  data: Record<string, unknown>;
+  /** Extra headers, e.g. List-Unsubscribe in link mode. */
+  headers: { name: string; value: string }[];
+}
+
+export interface SendRequest {
+  campaign: string;
+  template: string;
+  from: string;
+  replyTo: string[];
+  configurationSet?: string;
+  tags: Record<string, string>;
+  /** ses-list unsubscribe: SendEmail per recipient with ListManagementOptions. */
+  listManagement?: { contactList: string; topic?: string };
+  messages: OutgoingMessage[];
+}
+
+/** Per-entry outcome of a send call. */
+export type EntryResult =
+  | { status: "sent"; messageId: string }
+  /** Worth retrying in this run (throttled, transient). */
+  | { status: "retry"; error: string }
+  /** Final for this recipient (rejected, invalid). */
+  | { status: "failed"; error: string }
+  /** The account or configuration set cannot send: stop the run. */
+  | { status: "stop"; error: string };
+
+/** The whole call was throttled (429): nothing was sent; slow down and retry. */
+export class ThrottledError extends Error {}
+
+export interface Sender {
+  send(request: SendRequest): Promise<EntryResult[]>;
+  /** For `--resend-unknown` decisions: whether a message for this recipient id went out (local only). */
+  wasDelivered?(campaign: string, id: string): Promise<boolean>;
+  /** Bounce and complaint rates since `since`, for guardrails.stop_on; undefined when not known. */
+  rates?(
+    configurationSet: string | undefined,
+    since: Date,
+  ): Promise<{ bounceRate: number; complaintRate: number; sent: number } | undefined>;
+  /** After a campaign: anything to show the user (the local outbox index). */
+  finish?(campaign: string): string | undefined;
 }

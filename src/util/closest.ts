@@ -1,17 +1,27 @@
-/** Levenshtein distance, bounded: returns `max + 1` as soon as the distance must exceed `max`. */
+/**
+ * Edit distance counting an insertion, deletion, substitution or swap of two neighbouring
+ * characters as one edit (optimal string alignment), so `nmae` is one edit from `name`.
+ * Bounded: returns `max + 1` as soon as the distance must exceed `max`.
+ */
 export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      let v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        v = Math.min(v, (before[j - 2] ?? 0) + 1);
+      }
       cur.push(v);
       if (v < rowMin) rowMin = v;
     }
+    // A swap reaches back two rows, but never below the previous row's minimum, so stopping here is safe.
     if (rowMin > max) return max + 1;
+    before = prev;
     prev = cur;
   }
   return prev[b.length] ?? 0;
@@ -22,6 +32,7 @@ export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINIT
  * (at most a third of the length, minimum 1 edit; case differences count as near).
  */
 export function closest(input: string, candidates: Iterable<string>): string | undefined {
+  if (input === "") return undefined; // every one-letter name would be "near" nothing
   const lower = input.toLowerCase();
   const limit = Math.max(1, Math.floor(input.length / 3));
   let best: string | undefined;

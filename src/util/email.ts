@@ -25,12 +25,29 @@ export function parseMailbox(text: string): Mailbox | undefined {
   const angle = /^(.*?)\s*<([^<>]+)>$/.exec(trimmed);
   if (angle) {
     const address = (angle[2] ?? "").trim();
-    const name = (angle[1] ?? "").trim().replace(/^"(.*)"$/, "$1");
-    return isEmail(address) ? { name: name || undefined, address } : undefined;
+    const name = displayName((angle[1] ?? "").trim());
+    return name !== undefined && isEmail(address) ? { name: name || undefined, address } : undefined;
   }
   return isEmail(trimmed) ? { address: trimmed } : undefined;
 }
 
+/**
+ * The display name as mail shows it, or undefined when it is not one: unquoted names may not hold
+ * RFC 5322 specials (`Acme, Inc.` would read as two addresses), quoted ones may not hold a bare `"`.
+ */
+function displayName(raw: string): string | undefined {
+  const quoted = /^"((?:[^"\\]|\\.)*)"$/.exec(raw);
+  if (quoted) return (quoted[1] ?? "").replace(/\\(.)/g, "$1");
+  return /[<>@,;:"[\]\\]/.test(raw) ? undefined : raw;
+}
+
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+}
+
+/** The dedupe and ledger key of an address: trimmed, domain lowercased, local part kept as given. */
+export function normalizeAddress(address: string): string {
+  const trimmed = address.trim();
+  const at = trimmed.lastIndexOf("@");
+  return at < 0 ? trimmed : `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
 }

@@ -37,6 +37,13 @@ export function sesClient(options: AwsClientOptions): SESv2Client {
   return client;
 }
 
+/** For sending, mailops handles throttling itself (it lowers its rate), so the SDK does not retry. */
+export function sendClient(options: AwsClientOptions): SESv2Client {
+  const client = new SESv2Client({ region: options.region, maxAttempts: 1 });
+  noRetryOnLimitExceeded(client);
+  return client;
+}
+
 export function cloudWatchClient(options: AwsClientOptions): CloudWatchClient {
   return new CloudWatchClient({ region: options.region, retryMode: "adaptive", maxAttempts: 8 });
 }

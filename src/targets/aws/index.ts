@@ -2,11 +2,12 @@
 import { GetAccountCommand, GetEmailIdentityCommand } from "@aws-sdk/client-sesv2";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource } from "../../plan/resource.js";
-import type { AccountFacts, IdentityFacts, Target } from "../port.js";
-import { cloudWatchClient, sesClient } from "./clients.js";
+import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../port.js";
+import { cloudWatchClient, sendClient, sesClient } from "./clients.js";
 import { applyAlarm, applyDashboard, readAlarms, readDashboard } from "./cloudwatch.js";
 import { describeAwsError, isNotFound } from "./errors.js";
 import { mapLimit, Pacer } from "./pace.js";
+import { AwsSender } from "./sender.js";
 import {
   applyConfigurationSet,
   applyContactList,
@@ -17,6 +18,7 @@ import {
   readEventDestinations,
   readTemplate,
 } from "./ses.js";
+import { awsSuppressedKeys } from "./suppression.js";
 
 export interface AwsTargetOptions {
   region: string;
@@ -130,6 +132,14 @@ export class AwsTarget implements Target {
       if (isNotFound(e)) return { identity, verified: false };
       throw describeAwsError(e, `reading the SES identity ${identity}`);
     }
+  }
+
+  sender(): Sender {
+    return new AwsSender(sendClient(this.options), this.cw);
+  }
+
+  async suppression(list?: { contactList: string; topic?: string }): Promise<SuppressionCheck> {
+    return awsSuppressedKeys(this.ses, list);
   }
 
   get region(): string {

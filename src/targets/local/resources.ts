@@ -6,7 +6,9 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import path from "node:path";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource, Spec } from "../../plan/resource.js";
-import type { AccountFacts, IdentityFacts, Target } from "../port.js";
+import { normalizeAddress } from "../../util/email.js";
+import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../port.js";
+import { LocalSender } from "./sender.js";
 
 interface Stored {
   spec: Spec;
@@ -17,7 +19,7 @@ export class LocalTarget implements Target {
   readonly name = "local" as const;
   private readonly dir: string;
 
-  constructor(root: string) {
+  constructor(private readonly root: string) {
     this.dir = path.join(root, ".mailops", "local");
   }
 
@@ -89,5 +91,31 @@ export class LocalTarget implements Target {
 
   async identity(identity: string): Promise<IdentityFacts> {
     return { identity, verified: true };
+  }
+
+  sender(): Sender {
+    return new LocalSender(this.root, (set) => {
+      if (!set) return [];
+      try {
+        const stored = JSON.parse(readFileSync(this.file("configuration-set", set), "utf8")) as Stored;
+        return ((stored.spec.suppress as string[]) ?? []) as ("BOUNCE" | "COMPLAINT")[];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** `.mailops/local/suppressed` (one address per line, # comments) and the simulator's suppressed address. */
+  async suppression(): Promise<SuppressionCheck> {
+    const keys = new Set<string>(["suppressionlist@simulator.amazonses.com"]);
+    try {
+      for (const line of readFileSync(path.join(this.dir, "suppressed"), "utf8").split("\n")) {
+        const address = line.replace(/#.*/, "").trim();
+        if (address) keys.add(normalizeAddress(address));
+      }
+    } catch {
+      // no suppressions yet
+    }
+    return keys;
   }
 }

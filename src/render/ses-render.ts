@@ -1,0 +1,78 @@
+/**
+ * Rendering with SES semantics: Handlebars without HTML escaping (SES substitutes values as they
+ * are), and a missing variable is a failure (SES drops that mail), checked before rendering.
+ */
+import { createRequire } from "node:module";
+import type { Analysis } from "./analyze.js";
+
+type HandlebarsModule = typeof import("handlebars");
+let hbs: HandlebarsModule | undefined;
+function handlebars(): HandlebarsModule {
+  hbs ??= createRequire(import.meta.url)("handlebars") as HandlebarsModule;
+  return hbs;
+}
+
+export interface TemplateContent {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface Rendered {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export type RenderFn = (data: Record<string, unknown>) => Rendered;
+
+/** Compile once per send or preview; rendering is then a function call per recipient. */
+export function compileTemplate(content: TemplateContent): RenderFn {
+  const h = handlebars().create();
+  const opts = {
+    noEscape: true,
+    strict: false,
+    knownHelpersOnly: true,
+    knownHelpers: { if: true, unless: true, each: true, with: true },
+  };
+  const parts = {
+    subject: h.compile(content.subject, opts),
+    html: content.html ? h.compile(content.html, opts) : undefined,
+    text: content.text ? h.compile(content.text, opts) : undefined,
+  };
+  return (data) => ({
+    subject: parts.subject(data),
+    html: parts.html ? parts.html(data) : "",
+    text: parts.text ? parts.text(data) : "",
+  });
+}
+
+/** The unguarded variable paths a template needs, deduplicated, for a per-recipient presence check. */
+export function requiredPaths(analyses: Analysis[]): string[][] {
+  const seen = new Set<string>();
+  const out: string[][] = [];
+  for (const a of analyses) {
+    for (const v of a.variables) {
+      if (v.guarded || seen.has(v.path)) continue;
+      seen.add(v.path);
+      out.push(v.path.split("."));
+    }
+  }
+  return out;
+}
+
+/** The first required path the data lacks (undefined or null), or undefined when all are there. */
+export function firstMissing(required: string[][], data: Record<string, unknown>): string | undefined {
+  for (const path of required) {
+    let node: unknown = data;
+    for (const key of path) {
+      if (node === null || typeof node !== "object") {
+        node = undefined;
+        break;
+      }
+      node = (node as Record<string, unknown>)[key];
+    }
+    if (node === undefined || node === null) return path.join(".");
+  }
+  return undefined;
+}

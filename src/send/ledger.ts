@@ -1,0 +1,171 @@
+/**
+ * The per-recipient record of a campaign run, in the store:
+ *
+ *   ledger/<campaign>/<run>/run.json            what was started, with which content
+ *   ledger/<campaign>/<run>/batch-000001.json   one per send call: intent first, outcome after
+ *
+ * Intent is written (create-if-absent) before a batch goes out; the outcome replaces it (CAS)
+ * after. A batch left at intent is the one in flight at a crash: its recipients are `unknown`.
+ * Recipients are kept as salted hashes: the ledger proves who was sent to without holding a
+ * second copy of the subscriber list.
+ */
+import { createHash } from "node:crypto";
+import type { Store } from "../store/index.js";
+
+export type Outcome =
+  | { id: string; status: "sent"; messageId: string }
+  | { id: string; status: "failed"; error: string }
+  | { id: string; status: "skipped"; reason: string };
+
+export interface BatchRecord {
+  version: 1;
+  batch: number;
+  state: "intent" | "done";
+  at: string;
+  ids: string[];
+  outcomes?: Outcome[];
+}
+
+export interface RunRecord {
+  version: 1;
+  campaign: string;
+  sendAt: string;
+  contentDigest: string;
+  startedAt: string;
+  updatedAt: string;
+  status: "running" | "complete" | "stopped";
+  stopReason?: string;
+  audience?: number;
+}
+
+export interface RunId {
+  campaign: string;
+  /** ISO instant, or `on-merge`. */
+  sendAt: string;
+}
+
+/** A store-safe folder name for a run: `20261201T090000Z` or `on-merge`. */
+export function runKey(id: RunId): string {
+  if (id.sendAt === "on-merge") return "on-merge";
+  return id.sendAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+export const runPrefix = (id: RunId) => `ledger/${id.campaign}/${runKey(id)}`;
+const batchKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).padStart(6, "0")}.json`;
+const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
+
+export function recipientId(project: string, normalizedAddress: string): string {
+  return createHash("sha256").update(`${project}\n${normalizedAddress}`).digest("base64url").slice(0, 22);
+}
+
+/** What a run's ledger says so far. */
+export interface LedgerState {
+  run?: RunRecord;
+  runEtag?: string;
+  sent: Map<string, string>;
+  failed: Map<string, string>;
+  skipped: Map<string, string>;
+  /** In flight at a crash: sent or not, nobody knows. */
+  unknown: Set<string>;
+  /** Intent-only batches, by number (their ids are in `unknown`). */
+  openBatches: Map<number, { ids: string[]; etag: string }>;
+  nextBatch: number;
+}
+
+export class Ledger {
+  constructor(
+    private readonly store: Store,
+    readonly id: RunId,
+  ) {}
+
+  async load(): Promise<LedgerState> {
+    const state: LedgerState = {
+      sent: new Map(),
+      failed: new Map(),
+      skipped: new Map(),
+      unknown: new Set(),
+      openBatches: new Map(),
+      nextBatch: 1,
+    };
+    const runObj = await this.store.get(runRecordKey(this.id));
+    if (runObj) {
+      state.run = JSON.parse(runObj.body) as RunRecord;
+      state.runEtag = runObj.etag;
+    }
+    const keys = await this.store.list(`${runPrefix(this.id)}/batch-`);
+    for (const key of keys) {
+      const obj = await this.store.get(key);
+      if (!obj) continue;
+      const rec = JSON.parse(obj.body) as BatchRecord;
+      state.nextBatch = Math.max(state.nextBatch, rec.batch + 1);
+      if (rec.state === "intent") {
+        for (const id of rec.ids) state.unknown.add(id);
+        state.openBatches.set(rec.batch, { ids: rec.ids, etag: obj.etag });
+        continue;
+      }
+      for (const o of rec.outcomes ?? []) {
+        state.unknown.delete(o.id);
+        if (o.status === "sent") state.sent.set(o.id, o.messageId);
+        else if (o.status === "failed") state.failed.set(o.id, o.error);
+        else state.skipped.set(o.id, o.reason);
+      }
+    }
+    // A recipient resent later (--resend-unknown) is no longer unknown.
+    for (const id of state.sent.keys()) state.unknown.delete(id);
+    return state;
+  }
+
+  /** Start or continue the run record; CAS so two senders cannot both start it. */
+  async saveRun(record: RunRecord, etag: string | undefined): Promise<string> {
+    const body = JSON.stringify(record, null, 2);
+    if (etag === undefined) {
+      const created = await this.store.putIfAbsent(runRecordKey(this.id), body);
+      if (created) return created.etag;
+      throw new Error(
+        `the run record ${runRecordKey(this.id)} appeared while starting: another sender started this run`,
+      );
+    }
+    return (await this.store.put(runRecordKey(this.id), body, { ifMatch: etag })).etag;
+  }
+
+  /** Record that a batch is about to go out. Returns the etag to complete it with. */
+  async intent(batch: number, ids: string[], at: Date): Promise<string> {
+    const rec: BatchRecord = { version: 1, batch, state: "intent", at: at.toISOString(), ids };
+    const created = await this.store.putIfAbsent(batchKey(this.id, batch), JSON.stringify(rec));
+    if (!created) throw new Error(`ledger batch ${batch} already exists: another sender is writing this run`);
+    return created.etag;
+  }
+
+  async complete(batch: number, ids: string[], outcomes: Outcome[], etag: string, at: Date): Promise<void> {
+    const rec: BatchRecord = { version: 1, batch, state: "done", at: at.toISOString(), ids, outcomes };
+    await this.store.put(batchKey(this.id, batch), JSON.stringify(rec), { ifMatch: etag });
+  }
+
+  /** Skips are known without sending: recorded in one step, in their own batch files. */
+  async record(batch: number, outcomes: Outcome[], at: Date): Promise<void> {
+    const rec: BatchRecord = {
+      version: 1,
+      batch,
+      state: "done",
+      at: at.toISOString(),
+      ids: outcomes.map((o) => o.id),
+      outcomes,
+    };
+    const created = await this.store.putIfAbsent(batchKey(this.id, batch), JSON.stringify(rec));
+    if (!created) throw new Error(`ledger batch ${batch} already exists: another sender is writing this run`);
+  }
+
+  /** Runs recorded for a campaign (or all campaigns), for `status`. */
+  static async runs(store: Store, campaign?: string): Promise<RunId[]> {
+    const keys = await store.list(campaign ? `ledger/${campaign}/` : "ledger/");
+    const out: RunId[] = [];
+    for (const key of keys) {
+      if (!key.endsWith("/run.json")) continue;
+      const obj = await store.get(key);
+      if (!obj) continue;
+      const rec = JSON.parse(obj.body) as RunRecord;
+      out.push({ campaign: rec.campaign, sendAt: rec.sendAt });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * One sender per project: an expiring lease in the store. Acquire with create-if-absent, take over
+ * an expired lease with compare-and-swap, renew while sending, release by expiring it (also CAS),
+ * so two runs can never both believe they hold it.
+ */
+import { hostname } from "node:os";
+import { MailopsError } from "../errors.js";
+import { PreconditionFailedError, type Store } from "../store/index.js";
+
+export const LOCK_KEY = "lock.json";
+
+interface LeaseBody {
+  owner: string;
+  command: string;
+  since: string;
+  expiresAt: string;
+}
+
+export class LockedError extends MailopsError {}
+
+export class LockLostError extends MailopsError {}
+
+export interface LockOptions {
+  command: string;
+  /** Lease length; renewed at a third of it while the holder works. */
+  ttlMs?: number;
+  /** How long to wait for another holder before giving up. */
+  waitMs?: number;
+  now?: () => number;
+}
+
+export class Lease {
+  private renewTimer?: NodeJS.Timeout;
+  private lost?: Error;
+
+  constructor(
+    private readonly store: Store,
+    private etag: string,
+    private body: LeaseBody,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  get owner(): string {
+    return this.body.owner;
+  }
+
+  /** Throws if the lease was lost (expired and taken over): the holder must stop writing at once. */
+  check(): void {
+    if (this.lost) throw this.lost;
+  }
+
+  async renew(): Promise<void> {
+    this.check();
+    const body = { ...this.body, expiresAt: new Date(this.now() + this.ttlMs).toISOString() };
+    try {
+      this.etag = (await this.store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: this.etag })).etag;
+      this.body = body;
+    } catch (e) {
+      if (e instanceof PreconditionFailedError) {
+        this.lost = new LockLostError(
+          "the send lock was taken over by another run (this run was stalled past its lease)",
+          "nothing more will be sent by this run; run `mailops status` and send again",
+        );
+        throw this.lost;
+      }
+      throw e;
+    }
+  }
+
+  /** Renew in the background every third of the lease. */
+  keepAlive(): void {
+    this.renewTimer = setInterval(
+      () => {
+        this.renew().catch(() => {
+          // recorded in this.lost (or a transient store error, retried next tick)
+        });
+      },
+      Math.max(1000, this.ttlMs / 3),
+    );
+    this.renewTimer.unref();
+  }
+
+  async release(): Promise<void> {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    if (this.lost) return;
+    const body = { ...this.body, expiresAt: new Date(0).toISOString() };
+    try {
+      await this.store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: this.etag });
+    } catch (e) {
+      if (!(e instanceof PreconditionFailedError)) throw e;
+    }
+  }
+}
+
+export async function acquireLock(store: Store, options: LockOptions): Promise<Lease> {
+  const now = options.now ?? Date.now;
+  const ttlMs = options.ttlMs ?? 120_000;
+  const deadline = now() + (options.waitMs ?? 10_000);
+  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const fresh = (): LeaseBody => ({
+    owner,
+    command: options.command,
+    since: new Date(now()).toISOString(),
+    expiresAt: new Date(now() + ttlMs).toISOString(),
+  });
+  for (let attempt = 0; ; attempt++) {
+    const body = fresh();
+    const created = await store.putIfAbsent(LOCK_KEY, JSON.stringify(body));
+    if (created) return new Lease(store, created.etag, body, ttlMs, now);
+    const current = await store.get(LOCK_KEY);
+    if (current) {
+      let held: LeaseBody | undefined;
+      try {
+        held = JSON.parse(current.body) as LeaseBody;
+      } catch {
+        held = undefined; // unreadable: treat as expired
+      }
+      if (!held || Date.parse(held.expiresAt) <= now()) {
+        try {
+          const taken = await store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: current.etag });
+          return new Lease(store, taken.etag, body, ttlMs, now);
+        } catch (e) {
+          if (!(e instanceof PreconditionFailedError)) throw e;
+          // someone else took it first: look again
+        }
+      } else if (now() >= deadline) {
+        throw new LockedError(
+          `another mailops run holds the send lock: locked by ${held.owner} (${held.command}) since ${held.since}`,
+          `wait for it to finish; if that run died, the lock expires at ${held.expiresAt}`,
+        );
+      }
+    }
+    await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** Math.min(attempt, 4))));
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * A token bucket counted in recipients (SES quotas count recipients, not calls). On throttling
+ * the rate drops and recovers slowly, so a run settles just under what the account allows.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private readonly ceiling: number;
+  rate: number;
+
+  constructor(
+    rate: number,
+    private readonly burst: number,
+    private readonly clock: { now: () => number; sleep: (ms: number) => Promise<void> } = {
+      now: () => performance.now(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    },
+  ) {
+    this.rate = rate;
+    this.ceiling = rate;
+    this.tokens = Math.min(burst, rate);
+    this.last = clock.now();
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+  }
+
+  /** Wait until `n` recipients may be sent. */
+  async take(n: number): Promise<void> {
+    if (!Number.isFinite(this.rate)) return;
+    this.refill();
+    while (this.tokens < n) {
+      await this.clock.sleep(Math.max(1, ((n - this.tokens) / this.rate) * 1000));
+      this.refill();
+    }
+    this.tokens -= n;
+  }
+
+  /** A 429: slow down by a third, and drain what is left of the burst. */
+  throttled(): void {
+    if (!Number.isFinite(this.rate)) return;
+    this.rate = Math.max(this.ceiling * 0.1, this.rate * 0.67);
+    this.tokens = 0;
+  }
+
+  /** A clean call: creep back toward the account's rate. */
+  succeeded(): void {
+    if (this.rate < this.ceiling) this.rate = Math.min(this.ceiling, this.rate * 1.02);
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * One campaign run: audience → prepare → ledger intent → paced send → ledger outcome.
+ * Exactly-once per recipient comes from the ledger: a recipient with any recorded outcome, or in
+ * a batch left at intent by a crash (unknown), is never sent again unless asked.
+ */
+import { MailopsError } from "../errors.js";
+import type { EntryResult, OutgoingMessage, Sender, SendRequest } from "../targets/port.js";
+import { ThrottledError } from "../targets/port.js";
+import type { Ledger, LedgerState, Outcome, RunId, RunRecord } from "./ledger.js";
+import { recipientId } from "./ledger.js";
+import type { Lease } from "./lock.js";
+import type { MessagePlan, MessageRecipient } from "./message.js";
+import type { TokenBucket } from "./pacing.js";
+
+export const BATCH_SIZE = 50;
+const SKIP_FLUSH = 500;
+const MAX_ATTEMPTS = 5;
+
+export class ContentChangedError extends MailopsError {}
+
+export interface RunReport {
+  campaign: string;
+  sent: number;
+  failed: number;
+  skipped: Record<string, number>;
+  unknown: number;
+  /** Recipients done in earlier attempts of this run. */
+  alreadyDone: number;
+  stopped?: string;
+  complete: boolean;
+  failures: Record<string, number>;
+}
+
+export interface RunInput {
+  project: string;
+  id: RunId;
+  contentDigest: string;
+  recipients: () => AsyncIterable<MessageRecipient>;
+  plan: MessagePlan;
+  request: Omit<SendRequest, "messages">;
+  sender: Sender;
+  ledger: Ledger;
+  bucket: TokenBucket;
+  lease?: Lease;
+  options: {
+    resendUnknown: boolean;
+    allowContentChange: boolean;
+    stopOn: { bounceRate?: number; complaintRate?: number };
+    now: () => Date;
+    progress: (done: number) => void;
+    sleep?: (ms: number) => Promise<void>;
+  };
+}
+
+export async function runCampaign(input: RunInput): Promise<RunReport> {
+  const { ledger, options } = input;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const state = await ledger.load();
+  const report: RunReport = {
+    campaign: input.id.campaign,
+    sent: 0,
+    failed: 0,
+    skipped: {},
+    unknown: 0,
+    alreadyDone: 0,
+    complete: false,
+    failures: {},
+  };
+
+  let runEtag = state.runEtag;
+  let run: RunRecord;
+  const now = options.now();
+  if (state.run) {
+    if (state.run.contentDigest !== input.contentDigest && !options.allowContentChange) {
+      throw new ContentChangedError(
+        `campaign ${input.id.campaign} was partially sent with content ${state.run.contentDigest.slice(0, 12)}, and its content is now ${input.contentDigest.slice(0, 12)}`,
+        "recipients would get different mail; revert the change, or pass --allow-content-change to finish the run with the new content",
+      );
+    }
+    run = {
+      ...state.run,
+      contentDigest: input.contentDigest,
+      status: "running",
+      updatedAt: now.toISOString(),
+    };
+  } else {
+    run = {
+      version: 1,
+      campaign: input.id.campaign,
+      sendAt: input.id.sendAt,
+      contentDigest: input.contentDigest,
+      startedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      status: "running",
+    };
+  }
+  runEtag = await ledger.saveRun(run, runEtag);
+  const startedAt = new Date(run.startedAt);
+
+  let nextBatch = state.nextBatch;
+  await resolveUnknown(input, state);
+
+  let skips: Outcome[] = [];
+  const flushSkips = async () => {
+    if (!skips.length) return;
+    await ledger.record(nextBatch++, skips, options.now());
+    skips = [];
+  };
+  let pending: {
+    id: string;
+    to: string;
+    data: Record<string, unknown>;
+    headers: OutgoingMessage["headers"];
+  }[] = [];
+  let stop: string | undefined;
+  let done = 0;
+
+  const sendBatch = async () => {
+    const batch = pending;
+    pending = [];
+    if (!batch.length) return;
+    input.lease?.check();
+    const number = nextBatch++;
+    const ids = batch.map((m) => m.id);
+    const etag = await ledger.intent(number, ids, options.now());
+    const outcomes = await deliver(input, batch, sleep);
+    await ledger.complete(number, ids, outcomes.recorded, etag, options.now());
+    for (const o of outcomes.recorded) {
+      if (o.status === "sent") report.sent++;
+      else if (o.status === "failed") {
+        report.failed++;
+        report.failures[o.error] = (report.failures[o.error] ?? 0) + 1;
+      }
+    }
+    if (outcomes.stop) stop = outcomes.stop;
+    done += batch.length;
+    options.progress(done);
+  };
+
+  let batches = 0;
+  for await (const r of input.recipients()) {
+    if (stop) break;
+    const id = recipientId(input.project, r.key);
+    if (state.sent.has(id) || state.failed.has(id) || state.skipped.has(id)) {
+      report.alreadyDone++;
+      continue;
+    }
+    if (state.unknown.has(id)) {
+      report.unknown++;
+      continue;
+    }
+    const prepared = input.plan.prepare(r);
+    if (!prepared.ok) {
+      report.skipped[prepared.reason] = (report.skipped[prepared.reason] ?? 0) + 1;
+      skips.push({ id, status: "skipped", reason: prepared.reason });
+      if (skips.length >= SKIP_FLUSH) await flushSkips();
+      continue;
+    }
+    pending.push({ id, to: r.address, data: prepared.data, headers: prepared.headers });
+    if (pending.length >= BATCH_SIZE) {
+      await sendBatch();
+      batches++;
+      if (batches % 20 === 0) stop ??= await guardrail(input, startedAt);
+    }
+  }
+  if (!stop) await sendBatch();
+  await flushSkips();
+  if (!stop) stop = await guardrail(input, startedAt);
+
+  report.complete = !stop && report.unknown === 0;
+  const final: RunRecord = {
+    ...run,
+    updatedAt: options.now().toISOString(),
+    status: report.complete ? "complete" : "stopped",
+    ...(stop
+      ? { stopReason: stop }
+      : report.unknown
+        ? { stopReason: `${report.unknown} recipients in an interrupted batch are unknown` }
+        : {}),
+  };
+  await ledger.saveRun(final, runEtag);
+  if (stop) report.stopped = stop;
+  return report;
+}
+
+/** Send one batch with retries for throttling and transient per-entry failures. */
+async function deliver(
+  input: RunInput,
+  batch: { id: string; to: string; data: Record<string, unknown>; headers: OutgoingMessage["headers"] }[],
+  sleep: (ms: number) => Promise<void>,
+): Promise<{ recorded: Outcome[]; stop?: string }> {
+  const recorded: Outcome[] = [];
+  let remaining = batch;
+  for (let attempt = 1; remaining.length > 0; attempt++) {
+    await input.bucket.take(remaining.length);
+    let results: EntryResult[];
+    try {
+      results = await input.sender.send({ ...input.request, messages: remaining });
+    } catch (e) {
+      if (e instanceof ThrottledError && attempt < MAX_ATTEMPTS * 2) {
+        input.bucket.throttled();
+        await sleep(backoff(attempt));
+        continue;
+      }
+      // Unknown whether anything went out: leave the batch at intent (unknown) by rethrowing.
+      throw e;
+    }
+    input.bucket.succeeded();
+    const retry: typeof remaining = [];
+    let stop: string | undefined;
+    results.forEach((res, i) => {
+      const m = remaining[i];
+      if (!m) return;
+      if (res.status === "sent") recorded.push({ id: m.id, status: "sent", messageId: res.messageId });
+      else if (res.status === "failed") recorded.push({ id: m.id, status: "failed", error: res.error });
+      else if (res.status === "retry") retry.push(m);
+      else stop = res.error; // not sent; no outcome, so a later run sends it
+    });
+    if (stop) return { recorded, stop };
+    if (retry.length && attempt >= MAX_ATTEMPTS) {
+      for (const m of retry)
+        recorded.push({ id: m.id, status: "failed", error: "transient failure after retries" });
+      break;
+    }
+    if (retry.length) {
+      input.bucket.throttled();
+      await sleep(backoff(attempt));
+    }
+    remaining = retry;
+  }
+  return { recorded };
+}
+
+function backoff(attempt: number): number {
+  const base = Math.min(20_000, 250 * 2 ** attempt);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+async function guardrail(input: RunInput, since: Date): Promise<string | undefined> {
+  const { bounceRate, complaintRate } = input.options.stopOn;
+  if (bounceRate === undefined && complaintRate === undefined) return undefined;
+  const rates = await input.sender.rates?.(input.request.configurationSet, since);
+  // Rates on a handful of messages are noise; wait for a sample worth judging.
+  if (!rates || rates.sent < 100) return undefined;
+  if (bounceRate !== undefined && rates.bounceRate >= bounceRate) {
+    return `bounce rate ${(rates.bounceRate * 100).toFixed(2)}% reached guardrails.stop_on.bounce_rate ${(bounceRate * 100).toFixed(2)}%`;
+  }
+  if (complaintRate !== undefined && rates.complaintRate >= complaintRate) {
+    return `complaint rate ${(rates.complaintRate * 100).toFixed(3)}% reached guardrails.stop_on.complaint_rate ${(complaintRate * 100).toFixed(3)}%`;
+  }
+  return undefined;
+}
+
+/**
+ * Batches left at intent by a crash. The local target can tell from its outbox what went out;
+ * with --resend-unknown the rest are cleared so they are sent again.
+ */
+async function resolveUnknown(input: RunInput, state: LedgerState): Promise<void> {
+  if (state.openBatches.size === 0) return;
+  const { sender, ledger, options } = input;
+  for (const [number, batch] of state.openBatches) {
+    const outcomes: Outcome[] = [];
+    let resolved = true;
+    for (const id of batch.ids) {
+      if (sender.wasDelivered && (await sender.wasDelivered(input.id.campaign, id))) {
+        outcomes.push({ id, status: "sent", messageId: "recovered-from-outbox" });
+      } else if (!sender.wasDelivered) {
+        resolved = false;
+      }
+    }
+    if (!resolved && !options.resendUnknown) continue;
+    // Completing the batch with only the known outcomes: ids without one are sent again this run.
+    await ledger.complete(number, batch.ids, outcomes, batch.etag, options.now());
+    for (const id of batch.ids) state.unknown.delete(id);
+    for (const o of outcomes) if (o.status === "sent") state.sent.set(o.id, o.messageId);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Sending through SES v2. `link` mode: SendBulkEmail, up to 50 destinations a call, complete
+ * data and List-Unsubscribe headers per entry. `ses-list` mode: SendEmail per recipient with
+ * ListManagementOptions (SendBulkEmail has none), SES then adds the one-click headers itself.
+ * Every entry's status is checked; only retryable ones are retried.
+ */
+import { type CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { type SESv2Client, SendBulkEmailCommand, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import type { EntryResult, Sender, SendRequest } from "../port.js";
+import { ThrottledError } from "../port.js";
+import { describeAwsError } from "./errors.js";
+
+const RETRY: string[] = ["TRANSIENT_FAILURE", "ACCOUNT_THROTTLED"];
+const STOP: string[] = [
+  "ACCOUNT_SUSPENDED",
+  "ACCOUNT_SENDING_PAUSED",
+  "ACCOUNT_DAILY_QUOTA_EXCEEDED",
+  "CONFIGURATION_SET_SENDING_PAUSED",
+];
+
+export function entryResult(
+  status: string | undefined,
+  messageId: string | undefined,
+  error: string | undefined,
+): EntryResult {
+  if (status === "SUCCESS" && messageId) return { status: "sent", messageId };
+  const why = `${status ?? "UNKNOWN"}${error ? `: ${error}` : ""}`;
+  if (status && RETRY.includes(status)) return { status: "retry", error: why };
+  if (status && STOP.includes(status)) return { status: "stop", error: why };
+  return { status: "failed", error: why };
+}
+
+const isThrottle = (e: unknown) => {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err?.name === "TooManyRequestsException" || err?.$metadata?.httpStatusCode === 429;
+};
+
+const STOP_ERRORS = [
+  "AccountSuspendedException",
+  "SendingPausedException",
+  "MailFromDomainNotVerifiedException",
+];
+
+export class AwsSender implements Sender {
+  constructor(
+    private readonly ses: SESv2Client,
+    private readonly cw: CloudWatchClient,
+  ) {}
+
+  async send(request: SendRequest): Promise<EntryResult[]> {
+    if (request.listManagement) return this.sendEach(request);
+    return this.sendBulk(request);
+  }
+
+  private tags(request: SendRequest) {
+    return Object.entries(request.tags).map(([Name, Value]) => ({ Name, Value }));
+  }
+
+  private async sendBulk(request: SendRequest): Promise<EntryResult[]> {
+    try {
+      const r = await this.ses.send(
+        new SendBulkEmailCommand({
+          FromEmailAddress: request.from,
+          ReplyToAddresses: request.replyTo.length ? request.replyTo : undefined,
+          ConfigurationSetName: request.configurationSet,
+          DefaultEmailTags: this.tags(request),
+          DefaultContent: { Template: { TemplateName: request.template, TemplateData: "{}" } },
+          BulkEmailEntries: request.messages.map((m) => ({
+            Destination: { ToAddresses: [m.to] },
+            ReplacementEmailContent: {
+              ReplacementTemplate: { ReplacementTemplateData: JSON.stringify(m.data) },
+            },
+            ...(m.headers.length
+              ? { ReplacementHeaders: m.headers.map((h) => ({ Name: h.name, Value: h.value })) }
+              : {}),
+          })),
+        }),
+      );
+      const results = r.BulkEmailEntryResults ?? [];
+      return request.messages.map((_, i) => {
+        const e = results[i];
+        return entryResult(e?.Status, e?.MessageId, e?.Error);
+      });
+    } catch (e) {
+      throw this.callError(e, request.messages.length);
+    }
+  }
+
+  private async sendEach(request: SendRequest): Promise<EntryResult[]> {
+    const lm = request.listManagement as { contactList: string; topic?: string };
+    const out: EntryResult[] = [];
+    for (const m of request.messages) {
+      try {
+        const r = await this.ses.send(
+          new SendEmailCommand({
+            FromEmailAddress: request.from,
+            ReplyToAddresses: request.replyTo.length ? request.replyTo : undefined,
+            Destination: { ToAddresses: [m.to] },
+            ConfigurationSetName: request.configurationSet,
+            EmailTags: this.tags(request),
+            Content: {
+              Template: {
+                TemplateName: request.template,
+                TemplateData: JSON.stringify(m.data),
+                ...(m.headers.length
+                  ? { Headers: m.headers.map((h) => ({ Name: h.name, Value: h.value })) }
+                  : {}),
+              },
+            },
+            ListManagementOptions: { ContactListName: lm.contactList, TopicName: lm.topic },
+          }),
+        );
+        out.push(
+          r.MessageId
+            ? { status: "sent", messageId: r.MessageId }
+            : { status: "failed", error: "no MessageId returned" },
+        );
+      } catch (e) {
+        const name = (e as { name?: string }).name ?? "Error";
+        if (isThrottle(e)) out.push({ status: "retry", error: "TooManyRequestsException" });
+        else if (STOP_ERRORS.includes(name))
+          out.push({ status: "stop", error: `${name}: ${(e as Error).message}` });
+        else if (
+          name === "MessageRejected" ||
+          name === "BadRequestException" ||
+          name === "NotFoundException"
+        ) {
+          out.push({ status: "failed", error: `${name}: ${(e as Error).message}` });
+        } else throw describeAwsError(e, "sending");
+      }
+    }
+    return out;
+  }
+
+  private callError(e: unknown, n: number): Error {
+    if (isThrottle(e)) return new ThrottledError(`SES throttled a call of ${n} recipients`);
+    return describeAwsError(e, "sending");
+  }
+
+  async rates(configurationSet: string | undefined, since: Date) {
+    const end = new Date();
+    const dims = configurationSet ? [{ Name: "ses:configuration-set", Value: configurationSet }] : [];
+    const metric = (Id: string, MetricName: string, Stat: string) => ({
+      Id,
+      MetricStat: { Metric: { Namespace: "AWS/SES", MetricName, Dimensions: dims }, Period: 300, Stat },
+    });
+    try {
+      const r = await this.cw.send(
+        new GetMetricDataCommand({
+          StartTime: since,
+          EndTime: end,
+          MetricDataQueries: [
+            metric("send", "Send", "Sum"),
+            metric("bounce", "Bounce", "Sum"),
+            metric("complaint", "Complaint", "Sum"),
+          ],
+        }),
+      );
+      const sum = (id: string) =>
+        (r.MetricDataResults ?? []).find((m) => m.Id === id)?.Values?.reduce((a, b) => a + b, 0) ?? 0;
+      const sent = sum("send");
+      return {
+        sent,
+        bounceRate: sent ? sum("bounce") / sent : 0,
+        complaintRate: sent ? sum("complaint") / sent : 0,
+      };
+    } catch {
+      // Guardrail data is best effort: a metrics hiccup must not stop a send.
+      return undefined;
+    }
+  }
+}

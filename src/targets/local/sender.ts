@@ -1,0 +1,210 @@
+/**
+ * Local delivery: each message rendered with the applied template (as SES would use the stored
+ * one) and written as an RFC 5322 .eml under `.mailops/outbox/<campaign>/`. SES mailbox-simulator
+ * addresses behave as in SES: bounce@ and complaint@ produce events (and suppression, when the
+ * configuration set suppresses them).
+ */
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import path from "node:path";
+import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { compileTemplate, type RenderFn } from "../../render/ses-render.js";
+import type { EntryResult, Sender, SendRequest } from "../port.js";
+
+const SIMULATOR = "@simulator.amazonses.com";
+
+interface LocalEvent {
+  at: string;
+  campaign: string;
+  type: "send" | "delivery" | "bounce" | "complaint";
+  configurationSet?: string;
+}
+
+export class LocalSender implements Sender {
+  private readonly base: string;
+  private readonly templates = new Map<string, RenderFn>();
+  private counter = 0;
+
+  constructor(
+    private readonly root: string,
+    /** Configuration sets that suppress bounces/complaints, from the applied local state. */
+    private readonly suppressing: (set: string | undefined) => ("BOUNCE" | "COMPLAINT")[] = () => [],
+  ) {
+    this.base = path.join(root, ".mailops");
+  }
+
+  outboxDir(campaign: string): string {
+    return path.join(this.base, "outbox", campaign);
+  }
+
+  private template(name: string): RenderFn {
+    let fn = this.templates.get(name);
+    if (!fn) {
+      const file = path.join(this.base, "local", "template", `${name}.json`);
+      if (!existsSync(file))
+        throw new Error(`template ${name} does not exist on the local target; run \`mailops apply\` first`);
+      const { spec } = JSON.parse(readFileSync(file, "utf8")) as {
+        spec: { subject: string; html: string; text: string };
+      };
+      fn = compileTemplate(spec);
+      this.templates.set(name, fn);
+    }
+    return fn;
+  }
+
+  async send(request: SendRequest): Promise<EntryResult[]> {
+    const render = this.template(request.template);
+    const dir = this.outboxDir(request.campaign);
+    mkdirSync(dir, { recursive: true });
+    const results: EntryResult[] = [];
+    const events: LocalEvent[] = [];
+    const now = new Date();
+    for (const m of request.messages) {
+      const data = { ...m.data };
+      if (request.listManagement && data.amazonSESUnsubscribeUrl === undefined) {
+        // SES fills this in for SendEmail with ListManagementOptions; locally, a recognisable stand-in.
+        const { contactList, topic } = request.listManagement;
+        data.amazonSESUnsubscribeUrl = `https://unsubscribe.local.invalid/${contactList}/${topic ?? "all"}/${m.id}`;
+      }
+      const rendered = render(data);
+      const messageId = `${now.getTime().toString(36)}-${(this.counter++).toString(36)}-${m.id}@mailops.local`;
+      const headers: Record<string, string> = {};
+      for (const h of m.headers) headers[h.name] = h.value;
+      if (request.listManagement) {
+        headers["List-Unsubscribe"] = `<${String(data.amazonSESUnsubscribeUrl)}>`;
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
+      }
+      for (const [k, v] of Object.entries(request.tags)) headers[`X-SES-Message-Tag-${k}`] = v;
+      if (request.configurationSet) headers["X-SES-Configuration-Set"] = request.configurationSet;
+      const eml = await build({
+        from: request.from,
+        to: m.to,
+        replyTo: request.replyTo.length ? request.replyTo.join(", ") : undefined,
+        subject: rendered.subject,
+        text: rendered.text || undefined,
+        html: rendered.html || undefined,
+        headers,
+        messageId: `<${messageId}>`,
+        date: now,
+      });
+      const file = path.join(dir, `${m.id}.eml`);
+      const tmp = `${file}.tmp`;
+      writeFileSync(tmp, eml);
+      renameSync(tmp, file);
+      results.push({ status: "sent", messageId });
+      const to = m.to.toLowerCase();
+      events.push({
+        at: now.toISOString(),
+        campaign: request.campaign,
+        type: "send",
+        configurationSet: request.configurationSet,
+      });
+      if (to.endsWith(SIMULATOR) && (to.startsWith("bounce@") || to.startsWith("complaint@"))) {
+        const type = to.startsWith("bounce@") ? "bounce" : "complaint";
+        events.push({
+          at: now.toISOString(),
+          campaign: request.campaign,
+          type,
+          configurationSet: request.configurationSet,
+        });
+        if (this.suppressing(request.configurationSet).includes(type.toUpperCase() as "BOUNCE"))
+          this.suppress(m.to);
+      } else {
+        events.push({
+          at: now.toISOString(),
+          campaign: request.campaign,
+          type: "delivery",
+          configurationSet: request.configurationSet,
+        });
+      }
+    }
+    mkdirSync(path.join(this.base, "local"), { recursive: true });
+    appendFileSync(
+      path.join(this.base, "local", "events.jsonl"),
+      events.map((e) => `${JSON.stringify(e)}\n`).join(""),
+    );
+    return results;
+  }
+
+  async wasDelivered(campaign: string, id: string): Promise<boolean> {
+    return existsSync(path.join(this.outboxDir(campaign), `${id}.eml`));
+  }
+
+  async rates(configurationSet: string | undefined, since: Date) {
+    const file = path.join(this.base, "local", "events.jsonl");
+    if (!existsSync(file)) return { bounceRate: 0, complaintRate: 0, sent: 0 };
+    let sent = 0;
+    let bounces = 0;
+    let complaints = 0;
+    const from = since.getTime();
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      if (!line) continue;
+      const e = JSON.parse(line) as LocalEvent;
+      if (Date.parse(e.at) < from || (configurationSet && e.configurationSet !== configurationSet)) continue;
+      if (e.type === "send") sent++;
+      else if (e.type === "bounce") bounces++;
+      else if (e.type === "complaint") complaints++;
+    }
+    return { bounceRate: sent ? bounces / sent : 0, complaintRate: sent ? complaints / sent : 0, sent };
+  }
+
+  private suppress(address: string): void {
+    const file = path.join(this.base, "local", "suppressed");
+    appendFileSync(file, `${address.trim().toLowerCase()}\n`);
+  }
+
+  finish(campaign: string): string {
+    return this.writeIndex(campaign);
+  }
+
+  /** index.html listing a campaign's outbox, newest first. */
+  writeIndex(campaign: string): string {
+    const dir = this.outboxDir(campaign);
+    mkdirSync(dir, { recursive: true });
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".eml"))
+      .map((f) => ({ f, t: statSync(path.join(dir, f)).mtimeMs, head: headerLines(path.join(dir, f)) }))
+      .sort((a, b) => b.t - a.t);
+    const rows = files
+      .map(
+        ({ f, head }) =>
+          `<tr><td><a href="${encodeURI(f)}">${esc(head.to ?? "")}</a></td><td>${esc(head.subject ?? "")}</td><td>${esc(head.date ?? "")}</td></tr>`,
+      )
+      .join("\n");
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mailops outbox: ${esc(campaign)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}</style>
+</head><body><h1>Outbox: ${esc(campaign)}</h1><p>${files.length} message${files.length === 1 ? "" : "s"} (open a .eml with your mail client)</p>
+<table><tr><th>To</th><th>Subject</th><th>Date</th></tr>
+${rows}
+</table></body></html>
+`;
+    const index = path.join(dir, "index.html");
+    writeFileSync(index, html);
+    return index;
+  }
+}
+
+function build(options: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    new MailComposer(options).compile().build((err, message) => (err ? reject(err) : resolve(message)));
+  });
+}
+
+function headerLines(file: string): { to?: string; subject?: string; date?: string } {
+  const head = readFileSync(file, "utf8").split(/\r?\n\r?\n/, 1)[0] ?? "";
+  const get = (name: string) => new RegExp(`^${name}: (.*)$`, "mi").exec(head)?.[1];
+  return { to: get("To"), subject: get("Subject"), date: get("Date") };
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
+}

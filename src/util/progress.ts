@@ -1,0 +1,53 @@
+/**
+ * Progress on stderr: a bar redrawn in place on a TTY, a plain line every few seconds
+ * otherwise (CI logs), with rate and ETA. Counts only: never an address.
+ */
+export interface Progress {
+  update(done: number): void;
+  finish(): void;
+}
+
+export function progress(
+  label: string,
+  total: number | undefined,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
+  const tty = stream.isTTY === true && !process.env.CI;
+  const start = Date.now();
+  let lastPrint = 0;
+  let last = 0;
+  const line = (done: number) => {
+    const secs = (Date.now() - start) / 1000;
+    const rate = secs > 0 ? done / secs : 0;
+    const eta = total && rate > 0 ? ` ETA ${formatSeconds((total - done) / rate)}` : "";
+    const of = total ? `/${total}` : "";
+    const pct = total ? ` ${((done / total) * 100).toFixed(0).padStart(3)}%` : "";
+    const bar = tty && total ? ` [${"#".repeat(Math.round((done / total) * 20)).padEnd(20, ".")}]` : "";
+    return `${label}${bar}${pct} ${done}${of} (${rate.toFixed(0)}/s)${eta}`;
+  };
+  return {
+    update(done) {
+      last = done;
+      const now = Date.now();
+      if (tty) {
+        if (now - lastPrint < 100) return;
+        lastPrint = now;
+        stream.write(`\r${line(done)}\x1b[K`);
+      } else if (now - lastPrint >= 5000) {
+        lastPrint = now;
+        stream.write(`${line(done)}\n`);
+      }
+    },
+    finish() {
+      if (tty) stream.write(`\r${line(last)}\x1b[K\n`);
+      else if (lastPrint) stream.write(`${line(last)}\n`);
+    },
+  };
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  if (s < 60) return `${Math.ceil(s)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}

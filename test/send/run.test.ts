@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Ledger, recipientId } from "../../src/send/ledger.js";
+import type { MessagePlan, MessageRecipient } from "../../src/send/message.js";
+import { TokenBucket } from "../../src/send/pacing.js";
+import { ContentChangedError, type RunInput, runCampaign } from "../../src/send/run.js";
+import { LocalStore } from "../../src/store/index.js";
+import { type EntryResult, type Sender, type SendRequest, ThrottledError } from "../../src/targets/port.js";
+
+let dir: string;
+let store: LocalStore;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "mailops-run-"));
+  store = new LocalStore(path.join(dir, "state"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const people = (n: number): MessageRecipient[] =>
+  Array.from({ length: n }, (_, i) => ({
+    address: `u${i}@example.com`,
+    key: `u${i}@example.com`,
+    fields: { name: `U${i}` },
+  }));
+
+const plan: MessagePlan = {
+  prepare: (r) =>
+    r.fields.name === "skip-me"
+      ? { ok: false, reason: "missing variable name" }
+      : { ok: true, data: { ...r.fields }, headers: [] },
+};
+
+/** A stand-in for SES: records every address it was asked to send, answers per a script. */
+class ScriptedSender implements Sender {
+  sent: string[] = [];
+  calls = 0;
+  constructor(
+    private readonly answer: (to: string, call: number) => EntryResult | "throttle" = () => ({
+      status: "sent",
+      messageId: "m",
+    }),
+  ) {}
+  async send(request: SendRequest): Promise<EntryResult[]> {
+    this.calls++;
+    const answers = request.messages.map((m) => this.answer(m.to, this.calls));
+    if (answers.includes("throttle")) throw new ThrottledError("429");
+    return request.messages.map((m, i) => {
+      const a = answers[i] as EntryResult;
+      if (a.status === "sent") this.sent.push(m.to);
+      return a;
+    });
+  }
+}
+
+const id = { campaign: "promo", sendAt: "2026-12-01T09:00:00.000Z" };
+
+function input(
+  recipients: MessageRecipient[],
+  sender: Sender,
+  extra: Partial<RunInput["options"]> = {},
+  digest = "A",
+): RunInput {
+  return {
+    project: "p",
+    id,
+    contentDigest: digest,
+    recipients: async function* () {
+      yield* recipients;
+    },
+    plan,
+    request: { campaign: "promo", template: "t", from: "a@example.com", replyTo: [], tags: {} },
+    sender,
+    ledger: new Ledger(store, id),
+    bucket: new TokenBucket(Number.POSITIVE_INFINITY, 50),
+    options: {
+      resendUnknown: false,
+      allowContentChange: false,
+      stopOn: {},
+      now: () => new Date(),
+      progress: () => {},
+      sleep: async () => {},
+      ...extra,
+    },
+  };
+}
+
+describe("runCampaign", () => {
+  it("sends everyone once, in batches of 50, and records each outcome", async () => {
+    const sender = new ScriptedSender();
+    const report = await runCampaign(input(people(120), sender));
+    expect(report).toMatchObject({ sent: 120, failed: 0, unknown: 0, complete: true });
+    expect(sender.calls).toBe(3);
+    const state = await new Ledger(store, id).load();
+    expect(state.sent.size).toBe(120);
+    expect(state.run?.status).toBe("complete");
+  });
+
+  it("a second run sends nobody again", async () => {
+    const sender = new ScriptedSender();
+    await runCampaign(input(people(60), sender));
+    const again = await runCampaign(input(people(60), sender));
+    expect(again).toMatchObject({ sent: 0, alreadyDone: 60 });
+    expect(sender.sent).toHaveLength(60);
+  });
+
+  it("records skips with their reason and never sends them", async () => {
+    const list = people(3);
+    (list[1] as MessageRecipient).fields.name = "skip-me";
+    const sender = new ScriptedSender();
+    const report = await runCampaign(input(list, sender));
+    expect(report.skipped).toEqual({ "missing variable name": 1 });
+    expect(sender.sent).toEqual(["u0@example.com", "u2@example.com"]);
+  });
+
+  it("retries transient entries, records permanent failures, and does not resend what succeeded", async () => {
+    const tries = new Map<string, number>();
+    const sender = new ScriptedSender((to) => {
+      const n = (tries.get(to) ?? 0) + 1;
+      tries.set(to, n);
+      if (to === "u1@example.com" && n === 1) return { status: "retry", error: "TRANSIENT_FAILURE" };
+      if (to === "u2@example.com") return { status: "failed", error: "MESSAGE_REJECTED" };
+      return { status: "sent", messageId: `m-${to}` };
+    });
+    const report = await runCampaign(input(people(4), sender));
+    expect(report).toMatchObject({ sent: 3, failed: 1, failures: { MESSAGE_REJECTED: 1 } });
+    expect(tries.get("u0@example.com")).toBe(1);
+    expect(tries.get("u1@example.com")).toBe(2);
+  });
+
+  it("slows down on throttling and still sends everyone once", async () => {
+    let throttles = 2;
+    const sender = new ScriptedSender(() =>
+      throttles-- > 0 ? "throttle" : { status: "sent", messageId: "m" },
+    );
+    const bucket = new TokenBucket(100, 50);
+    const i = input(people(10), sender);
+    i.bucket = bucket;
+    const report = await runCampaign(i);
+    expect(report.sent).toBe(10);
+    expect(sender.sent).toHaveLength(10);
+    expect(bucket.rate).toBeLessThan(100);
+  });
+
+  it("stops the run when the account cannot send, and a later run sends the rest", async () => {
+    let paused = true;
+    const sender = new ScriptedSender((to) =>
+      paused && to === "u60@example.com"
+        ? { status: "stop", error: "ACCOUNT_SENDING_PAUSED" }
+        : { status: "sent", messageId: "m" },
+    );
+    const first = await runCampaign(input(people(120), sender));
+    expect(first.stopped).toBe("ACCOUNT_SENDING_PAUSED");
+    expect(first.complete).toBe(false);
+    paused = false;
+    const second = await runCampaign(input(people(120), sender));
+    expect(second.complete).toBe(true);
+    expect(new Set(sender.sent).size).toBe(120);
+    expect(sender.sent).toHaveLength(120);
+  });
+
+  it("leaves a batch interrupted mid-send as unknown, and resends it only when asked", async () => {
+    const crashing = new ScriptedSender((to) => {
+      if (to === "u50@example.com") throw new Error("connection reset");
+      return { status: "sent", messageId: "m" };
+    });
+    await expect(runCampaign(input(people(120), crashing))).rejects.toThrow("connection reset");
+    const sender = new ScriptedSender();
+    const second = await runCampaign(input(people(120), sender));
+    expect(second.unknown).toBe(50);
+    expect(second.complete).toBe(false);
+    expect(sender.sent).toHaveLength(20);
+    const third = await runCampaign(input(people(120), sender, { resendUnknown: true }));
+    expect(third).toMatchObject({ sent: 50, unknown: 0, complete: true });
+    expect(new Set([...crashing.sent, ...sender.sent]).size).toBe(120);
+  });
+
+  it("refuses to continue a run whose content changed, unless allowed", async () => {
+    const sender = new ScriptedSender((to) =>
+      to === "u10@example.com"
+        ? { status: "stop", error: "ACCOUNT_SENDING_PAUSED" }
+        : { status: "sent", messageId: "m" },
+    );
+    await runCampaign(input(people(20), sender, {}, "A"));
+    await expect(runCampaign(input(people(20), new ScriptedSender(), {}, "B"))).rejects.toBeInstanceOf(
+      ContentChangedError,
+    );
+    const allowed = await runCampaign(
+      input(people(20), new ScriptedSender(), { allowContentChange: true }, "B"),
+    );
+    expect(allowed.complete).toBe(true);
+  });
+
+  it("stores salted hashes, not addresses", async () => {
+    await runCampaign(input(people(2), new ScriptedSender()));
+    const keys = await store.list("ledger/");
+    for (const key of keys) {
+      const body = (await store.get(key))?.body ?? "";
+      expect(body).not.toContain("@example.com");
+    }
+    expect(recipientId("p", "u0@example.com")).toHaveLength(22);
+  });
+});
