@@ -84,8 +84,7 @@ export class S3Store implements Store {
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: objectKey,
-        Body: body,
-        ContentType: contentType(key),
+        ...payload(key, body),
         ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
       });
     try {
@@ -110,8 +109,7 @@ export class S3Store implements Store {
           new PutObjectCommand({
             Bucket: this.bucket,
             Key: objectKey,
-            Body: body,
-            ContentType: contentType(key),
+            ...payload(key, body),
             IfNoneMatch: "*",
           }),
         ),
@@ -174,7 +172,7 @@ export class S3Store implements Store {
         return await send();
       } catch (error) {
         if (errorName(error) !== "ConditionalRequestConflict" || attempt >= CONFLICT_RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt * (0.5 + Math.random())));
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * (0.5 + Math.random())));
       }
     }
   }
@@ -232,8 +230,14 @@ function configuredEndpoint(): string | undefined {
   return process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
 }
 
-function contentType(key: string): string {
-  return key.endsWith(".json") ? "application/json" : "text/plain; charset=utf-8";
+/** Bytes with their length, so the SDK never treats the body as a stream of unknown length (it warns for ""). */
+function payload(key: string, body: string) {
+  const bytes = Buffer.from(body, "utf8");
+  return {
+    Body: bytes,
+    ContentLength: bytes.length,
+    ContentType: key.endsWith(".json") ? "application/json" : "text/plain; charset=utf-8",
+  };
 }
 
 function errorName(error: unknown): string | undefined {

@@ -1,0 +1,457 @@
+/**
+ * One SES v2 endpoint for tests, in front of two emulators: each SES v2 REST path goes to the one
+ * that serves it (aws-ses-v2-local: templates, sending, GetAccount; moto: configuration sets,
+ * contact lists, tags, identities), so the aws adapter is configured exactly as against AWS,
+ * with a single `AWS_ENDPOINT_URL_SESV2`.
+ *
+ * It also corrects the few emulator responses that the SDK cannot parse or that would differ
+ * from SES forever (each one listed in docs/emulators.md and tested in test/support/). Operations
+ * neither emulator serves are answered with 501 `NotEmulatedException` naming the operation, so a
+ * test that reaches one fails loudly; those are tested with aws-sdk-client-mock instead.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type SesEmulator = "ses-local" | "moto";
+
+export interface SesRoute {
+  operation: string;
+  target: SesEmulator | undefined;
+}
+
+export interface RoutedCall {
+  method: string;
+  path: string;
+  operation: string;
+  target: SesEmulator | "none";
+  status: number;
+  /**
+   * The JSON request body as the SDK sent it. aws-ses-v2-local's /store drops what it does not
+   * use (ConfigurationSetName, EmailTags, ListManagementOptions), so tests assert those here.
+   */
+  request: Record<string, unknown> | undefined;
+}
+
+export interface SesRouter {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Every request seen, in order, with where it went. */
+  readonly calls: RoutedCall[];
+  stop(): Promise<void>;
+}
+
+const NAME = "[^/]+";
+const routes: Array<[method: string, pattern: RegExp, operation: string, target: SesEmulator | undefined]> = [
+  // aws-ses-v2-local
+  ["GET", /^\/v2\/email\/templates$/, "ListEmailTemplates", "ses-local"],
+  ["POST", /^\/v2\/email\/templates$/, "CreateEmailTemplate", "ses-local"],
+  ["GET", re(`/v2/email/templates/${NAME}`), "GetEmailTemplate", "ses-local"],
+  ["PUT", re(`/v2/email/templates/${NAME}`), "UpdateEmailTemplate", "ses-local"],
+  ["DELETE", re(`/v2/email/templates/${NAME}`), "DeleteEmailTemplate", "ses-local"],
+  ["POST", re(`/v2/email/templates/${NAME}/render`), "TestRenderEmailTemplate", "ses-local"],
+  ["POST", /^\/v2\/email\/outbound-emails$/, "SendEmail", "ses-local"],
+  ["POST", /^\/v2\/email\/outbound-bulk-emails$/, "SendBulkEmail", "ses-local"],
+  ["GET", /^\/v2\/email\/account$/, "GetAccount", "ses-local"],
+  // moto
+  ["POST", /^\/v2\/email\/configuration-sets$/, "CreateConfigurationSet", "moto"],
+  ["POST", /^\/v2\/email\/list-configuration-sets$/, "ListConfigurationSets", "moto"],
+  ["GET", re(`/v2/email/configuration-sets/${NAME}`), "GetConfigurationSet", "moto"],
+  ["DELETE", re(`/v2/email/configuration-sets/${NAME}`), "DeleteConfigurationSet", "moto"],
+  ["POST", /^\/v2\/email\/contact-lists$/, "CreateContactList", "moto"],
+  ["GET", /^\/v2\/email\/contact-lists$/, "ListContactLists", "moto"],
+  ["GET", re(`/v2/email/contact-lists/${NAME}`), "GetContactList", "moto"],
+  ["DELETE", re(`/v2/email/contact-lists/${NAME}`), "DeleteContactList", "moto"],
+  ["POST", re(`/v2/email/contact-lists/${NAME}/contacts`), "CreateContact", "moto"],
+  ["POST", re(`/v2/email/contact-lists/${NAME}/contacts/list`), "ListContacts", "moto"],
+  ["GET", re(`/v2/email/contact-lists/${NAME}/contacts/${NAME}`), "GetContact", "moto"],
+  ["DELETE", re(`/v2/email/contact-lists/${NAME}/contacts/${NAME}`), "DeleteContact", "moto"],
+  ["POST", /^\/v2\/email\/tags$/, "TagResource", "moto"],
+  ["GET", /^\/v2\/email\/tags$/, "ListTagsForResource", "moto"],
+  ["DELETE", /^\/v2\/email\/tags$/, "UntagResource", "moto"],
+  ["POST", /^\/v2\/email\/identities$/, "CreateEmailIdentity", "moto"],
+  ["GET", /^\/v2\/email\/identities$/, "ListEmailIdentities", "moto"],
+  ["GET", re(`/v2/email/identities/${NAME}`), "GetEmailIdentity", "moto"],
+  ["DELETE", re(`/v2/email/identities/${NAME}`), "DeleteEmailIdentity", "moto"],
+  // Served by neither (moto answers 404 or 500): named so the failure says which operation.
+  [
+    "PUT",
+    re(`/v2/email/configuration-sets/${NAME}/delivery-options`),
+    "PutConfigurationSetDeliveryOptions",
+    undefined,
+  ],
+  [
+    "PUT",
+    re(`/v2/email/configuration-sets/${NAME}/reputation-options`),
+    "PutConfigurationSetReputationOptions",
+    undefined,
+  ],
+  ["PUT", re(`/v2/email/configuration-sets/${NAME}/sending`), "PutConfigurationSetSendingOptions", undefined],
+  [
+    "PUT",
+    re(`/v2/email/configuration-sets/${NAME}/suppression-options`),
+    "PutConfigurationSetSuppressionOptions",
+    undefined,
+  ],
+  [
+    "PUT",
+    re(`/v2/email/configuration-sets/${NAME}/tracking-options`),
+    "PutConfigurationSetTrackingOptions",
+    undefined,
+  ],
+  [
+    "POST",
+    re(`/v2/email/configuration-sets/${NAME}/event-destinations`),
+    "CreateConfigurationSetEventDestination",
+    undefined,
+  ],
+  [
+    "GET",
+    re(`/v2/email/configuration-sets/${NAME}/event-destinations`),
+    "GetConfigurationSetEventDestinations",
+    undefined,
+  ],
+  [
+    "PUT",
+    re(`/v2/email/configuration-sets/${NAME}/event-destinations/${NAME}`),
+    "UpdateConfigurationSetEventDestination",
+    undefined,
+  ],
+  [
+    "DELETE",
+    re(`/v2/email/configuration-sets/${NAME}/event-destinations/${NAME}`),
+    "DeleteConfigurationSetEventDestination",
+    undefined,
+  ],
+  ["PUT", re(`/v2/email/contact-lists/${NAME}`), "UpdateContactList", undefined],
+  ["PUT", re(`/v2/email/contact-lists/${NAME}/contacts/${NAME}`), "UpdateContact", undefined],
+  ["GET", /^\/v2\/email\/suppression\/addresses$/, "ListSuppressedDestinations", undefined],
+  ["PUT", /^\/v2\/email\/suppression\/addresses$/, "PutSuppressedDestination", undefined],
+  ["GET", re(`/v2/email/suppression/addresses/${NAME}`), "GetSuppressedDestination", undefined],
+  ["DELETE", re(`/v2/email/suppression/addresses/${NAME}`), "DeleteSuppressedDestination", undefined],
+];
+
+function re(path: string): RegExp {
+  return new RegExp(`^${path}$`);
+}
+
+/** Which emulator serves a request; `target` undefined means neither does. */
+export function routeSesRequest(method: string, pathname: string): SesRoute {
+  for (const [m, pattern, operation, target] of routes) {
+    if (m === method && pattern.test(pathname)) return { operation, target };
+  }
+  return { operation: `${method} ${pathname}`, target: undefined };
+}
+
+export async function startSesRouter(upstreams: { moto: string; sesLocal: string }): Promise<SesRouter> {
+  const calls: RoutedCall[] = [];
+  const base: Record<SesEmulator, URL> = {
+    moto: new URL(upstreams.moto),
+    "ses-local": new URL(upstreams.sesLocal),
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({ message: `SES router: ${error instanceof Error ? error.message : String(error)}` }),
+      );
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://router");
+    const method = req.method ?? "GET";
+    const body = await readBody(req);
+    const route = routeSesRequest(method, url.pathname);
+    if (route.target === undefined) {
+      calls.push({
+        method,
+        path: url.pathname,
+        operation: route.operation,
+        target: "none",
+        status: 501,
+        request: json(body),
+      });
+      const message = `SES v2 ${route.operation} is served by neither aws-ses-v2-local nor moto_server; test it with aws-sdk-client-mock (see docs/emulators.md)`;
+      send(
+        res,
+        501,
+        { "content-type": "application/json", "x-amzn-errortype": "NotEmulatedException" },
+        { message },
+      );
+      return;
+    }
+    let upstream: Upstream = { method, path: url.pathname + url.search, body };
+    if (route.operation === "ListConfigurationSets") upstream = listConfigurationSetsAsGet(body);
+    const reply = await forward(base[route.target], upstream, req.headers);
+    calls.push({
+      method,
+      path: url.pathname,
+      operation: route.operation,
+      target: route.target,
+      status: reply.status,
+      request: json(body),
+    });
+    if (route.target === "ses-local") addErrorType(reply);
+    else fixMotoResponse(route.operation, reply);
+    if (route.operation === "CreateEmailTemplate" && reply.status === 200) {
+      await tagTemplateInMoto(base.moto, body, req.headers);
+    }
+    if (route.operation === "DeleteEmailTemplate" && reply.status === 200) {
+      await untagTemplateInMoto(
+        base.moto,
+        decodeURIComponent(url.pathname.split("/").at(-1) ?? ""),
+        req.headers,
+      );
+    }
+    send(res, reply.status, reply.headers, reply.body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    calls,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface Upstream {
+  method: string;
+  path: string;
+  body: Buffer;
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | Record<string, unknown>;
+}
+
+function forward(base: URL, upstream: Upstream, incoming: http.IncomingHttpHeaders): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || name === "host" || name === "content-length" || name === "connection")
+      continue;
+    headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  headers.host = base.host;
+  headers["content-length"] = String(upstream.body.length);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { hostname: base.hostname, port: base.port, method: upstream.method, path: upstream.path, headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const out: Record<string, string> = {};
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (
+              value === undefined ||
+              name === "content-length" ||
+              name === "transfer-encoding" ||
+              name === "connection"
+            )
+              continue;
+            out[name] = Array.isArray(value) ? value.join(", ") : value;
+          }
+          resolve({ status: response.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
+        });
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(upstream.body);
+  });
+}
+
+function send(
+  res: http.ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer | Record<string, unknown>,
+): void {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  const out: Record<string, string> = { ...headers, "content-length": String(bytes.length) };
+  if (!Buffer.isBuffer(body)) out["content-type"] = "application/json";
+  res.writeHead(status, out);
+  res.end(bytes);
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function json(body: Buffer | Record<string, unknown>): Record<string, unknown> | undefined {
+  if (!Buffer.isBuffer(body)) return body;
+  try {
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * aws-ses-v2-local puts the error name in the body's `type` and sends no `x-amzn-ErrorType`
+ * header, so the SDK reports every error as "Unknown". SES sends the header; add it.
+ */
+function addErrorType(reply: Reply): void {
+  if (reply.status < 400 || reply.headers["x-amzn-errortype"] !== undefined) return;
+  const body = json(reply.body);
+  const type =
+    typeof body?.type === "string"
+      ? body.type
+      : reply.status === 404
+        ? "NotFoundException"
+        : "BadRequestException";
+  reply.headers["x-amzn-errortype"] = type;
+}
+
+/**
+ * The SDK sends ListConfigurationSets as `POST /v2/email/list-configuration-sets` with a JSON
+ * body (the current SES v2 model); moto 5.2 only knows the older `GET /v2/email/configuration-sets`.
+ */
+function listConfigurationSetsAsGet(body: Buffer): Upstream {
+  const input = json(body) ?? {};
+  const query = new URLSearchParams();
+  if (typeof input.NextToken === "string") query.set("NextToken", input.NextToken);
+  if (typeof input.PageSize === "number") query.set("PageSize", String(input.PageSize));
+  const search = query.size > 0 ? `?${query}` : "";
+  return { method: "GET", path: `/v2/email/configuration-sets${search}`, body: Buffer.alloc(0) };
+}
+
+/** Corrections of moto responses that the SDK cannot parse or that differ from SES; see docs/emulators.md. */
+function fixMotoResponse(operation: string, reply: Reply): void {
+  if (operation === "DeleteConfigurationSet" && reply.status === 500) {
+    // moto crashes (500, an HTML page) deleting a set that does not exist; SES answers 404 NotFoundException.
+    reply.status = 404;
+    reply.headers = { "content-type": "application/json", "x-amzn-errortype": "NotFoundException" };
+    reply.body = { message: "Configuration set does not exist." };
+    return;
+  }
+  if (reply.status >= 300) return;
+  const body = json(reply.body);
+  if (body === undefined) return;
+  let changed = false;
+  if (operation === "ListConfigurationSets" && body.NextToken === null) {
+    delete body.NextToken;
+    changed = true;
+  }
+  if (operation === "GetConfigurationSet") {
+    // moto nests the flag one level too deep: {"SendingEnabled": {"SendingEnabled": true}}.
+    const sending = body.SendingOptions as Record<string, unknown> | undefined;
+    const inner = sending?.SendingEnabled;
+    if (sending && typeof inner === "object" && inner !== null) {
+      const flag = (inner as Record<string, unknown>).SendingEnabled;
+      if (typeof flag === "boolean") sending.SendingEnabled = flag;
+      else delete sending.SendingEnabled;
+      changed = true;
+    }
+  }
+  if (/ContactList|Contact/.test(operation)) {
+    // moto writes timestamps as ISO strings (the SDK expects epoch seconds) and a missing Description as "None".
+    changed = fixContactFields(body) || changed;
+  }
+  if (changed) reply.body = body;
+}
+
+function fixContactFields(value: unknown): boolean {
+  if (Array.isArray(value)) return value.map(fixContactFields).some(Boolean);
+  if (typeof value !== "object" || value === null) return false;
+  const record = value as Record<string, unknown>;
+  let changed = false;
+  for (const [key, field] of Object.entries(record)) {
+    if ((key === "CreatedTimestamp" || key === "LastUpdatedTimestamp") && typeof field === "string") {
+      const ms = Date.parse(field);
+      if (!Number.isNaN(ms)) {
+        record[key] = ms / 1000;
+        changed = true;
+      }
+    } else if (key === "Description" && field === "None") {
+      delete record[key];
+      changed = true;
+    } else if (typeof field === "object" && field !== null) {
+      changed = fixContactFields(field) || changed;
+    }
+  }
+  return changed;
+}
+
+/**
+ * aws-ses-v2-local ignores CreateEmailTemplate's Tags and has no tagging API; moto tags any ARN.
+ * Keep template tags in moto, so ListTagsForResource on a template ARN answers as SES does.
+ */
+async function tagTemplateInMoto(moto: URL, body: Buffer, headers: http.IncomingHttpHeaders): Promise<void> {
+  const input = json(body);
+  if (
+    !input ||
+    typeof input.TemplateName !== "string" ||
+    !Array.isArray(input.Tags) ||
+    input.Tags.length === 0
+  )
+    return;
+  const payload = Buffer.from(
+    JSON.stringify({ ResourceArn: templateArn(input.TemplateName, headers), Tags: input.Tags }),
+  );
+  const reply = await forward(
+    moto,
+    { method: "POST", path: "/v2/email/tags", body: payload },
+    jsonHeaders(headers),
+  );
+  if (reply.status !== 200)
+    throw new Error(`tagging template ${input.TemplateName} in moto failed: HTTP ${reply.status}`);
+}
+
+/** SES drops a resource's tags with it; moto's tagger does not know the template was deleted. */
+async function untagTemplateInMoto(
+  moto: URL,
+  name: string,
+  headers: http.IncomingHttpHeaders,
+): Promise<void> {
+  const arn = templateArn(name, headers);
+  const listed = await forward(
+    moto,
+    {
+      method: "GET",
+      path: `/v2/email/tags?${new URLSearchParams({ ResourceArn: arn })}`,
+      body: Buffer.alloc(0),
+    },
+    jsonHeaders(headers),
+  );
+  const tags = (json(listed.body)?.Tags as Array<{ Key: string }> | undefined) ?? [];
+  if (tags.length === 0) return;
+  const query = new URLSearchParams({ ResourceArn: arn });
+  for (const tag of tags) query.append("TagKeys", tag.Key);
+  await forward(
+    moto,
+    { method: "DELETE", path: `/v2/email/tags?${query}`, body: Buffer.alloc(0) },
+    jsonHeaders(headers),
+  );
+}
+
+function jsonHeaders(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
+  // Keep the signature's credential scope: moto reads the service and region from it.
+  return { authorization: headers.authorization, "content-type": "application/json" };
+}
+
+/** The ARN SES gives a template, in moto's account and the request's region (from the SigV4 scope). */
+function templateArn(name: string, headers: http.IncomingHttpHeaders): string {
+  const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(headers.authorization ?? "");
+  return `arn:aws:ses:${scope?.[1] ?? "us-east-1"}:123456789012:template/${name}`;
+}
