@@ -29,8 +29,17 @@ export interface ValidateOptions {
 /** `mailops validate`: prints the findings; exit code 1 when any is an error. */
 export function runValidate(options: ValidateOptions, out: (s: string) => void): number {
   const result = validateProject(options.dir);
-  out(formatFindings(result.findings, options.format, result.project.fileCount));
+  // GitHub places an annotation by its path from the workspace (the working directory), not from --dir.
+  const findings =
+    options.format === "github"
+      ? result.findings.map((f) => ({ ...f, file: fromWorkingDirectory(options.dir, f.file) }))
+      : result.findings;
+  out(formatFindings(findings, options.format, result.project.fileCount));
   return result.errors > 0 ? 1 : 0;
+}
+
+function fromWorkingDirectory(dir: string, file: string): string {
+  return path.relative(process.cwd(), path.resolve(dir, file)).split(path.sep).join("/");
 }
 
 function assertDirectory(dir: string): void {

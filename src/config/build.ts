@@ -24,7 +24,7 @@ import {
   type Template,
   type TemplatePart,
 } from "./model.js";
-import type { RawFile } from "./read.js";
+import type { FileProblem, RawFile } from "./read.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
 
 type Obj = Record<string, unknown>;
@@ -161,11 +161,33 @@ function buildConfigurationSet(name: string, c: Obj): ConfigurationSet {
   };
 }
 
-const PART_FILE = /^[^\s<>{}]+\.(html?|txt|hbs|handlebars)$/i;
+const PART_EXTENSION = /\.(html?|txt|hbs|handlebars)$/i;
+const SINGLE_TOKEN = /^[^\s<>{}]+$/;
+
+/**
+ * When a template's `html`/`text` value names a file rather than holding the body: a single path
+ * ending in a template extension, or any single token with a `/` (so `../../etc/passwd` is refused
+ * as a path instead of being sent as a body).
+ */
+export function partReference(value: string): { path: string; extensionOk: boolean; url?: true } | undefined {
+  const v = value.trim();
+  if (!SINGLE_TOKEN.test(v)) return undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return { path: v, extensionOk: false, url: true };
+  if (PART_EXTENSION.test(v)) return { path: v, extensionOk: true };
+  if (v.includes("/") || v.includes("\\")) return { path: v, extensionOk: false };
+  return undefined;
+}
 
 /** Whether a template's `html`/`text` value names a sibling file rather than holding the body. */
 export function isPartFile(value: string): boolean {
-  return PART_FILE.test(value.trim());
+  return partReference(value) !== undefined;
+}
+
+/** The repo-relative path a template names, or undefined when it is absolute or climbs out of the repository. */
+function resolvePart(file: string, ref: string): string | undefined {
+  if (ref.startsWith("/") || ref.startsWith("\\") || /^[A-Za-z]:/.test(ref)) return undefined;
+  const rel = path.normalize(path.join(path.dirname(file), ref.replace(/\\/g, "/")));
+  return rel === ".." || rel.startsWith("../") ? undefined : rel;
 }
 
 /** Repo-relative paths of the body files a template names, for the reader to fetch. */
@@ -174,24 +196,31 @@ export function templatePartFiles(file: string, doc: YamlDoc | undefined): strin
   const out: string[] = [];
   for (const key of ["html", "text"] as const) {
     const v = d[key];
-    if (typeof v === "string" && isPartFile(v))
-      out.push(path.normalize(path.join(path.dirname(file), v.trim())));
+    const ref = typeof v === "string" ? partReference(v) : undefined;
+    const rel = ref?.extensionOk ? resolvePart(file, ref.path) : undefined;
+    if (rel !== undefined) out.push(rel);
   }
   return out;
 }
 
-const partProblem: Record<string, (p: string) => [string, string]> = {
+const partProblem: Record<FileProblem, (p: string, raw?: RawFile) => [string, string]> = {
   missing: (p) => [
     `\`${p}\` does not exist`,
     "create the file, or fix the name (it is relative to this YAML file)",
   ],
   "outside-repo": (p) => [
     `\`${p}\` is outside the repository`,
-    "template files must live inside the repository",
+    "mailops reads template files only from inside the repository; move the file in and name it relative to this YAML file",
   ],
   "too-large": (p) => [`\`${p}\` is larger than 5 MB`, "SES templates are limited to 500 KB"],
-  binary: (p) => [`\`${p}\` is not UTF-8 text`, "save it as UTF-8 text"],
-  unreadable: (p) => [`\`${p}\` cannot be read`, "check its permissions"],
+  binary: (p, raw) => [
+    `\`${p}\` is not UTF-8 text${raw?.detail ? `: ${raw.detail}${raw.at ? ` (line ${raw.at.line}, column ${raw.at.col})` : ""}` : ""}`,
+    "save it as UTF-8 text",
+  ],
+  unreadable: (p, raw) => [
+    `\`${p}\` cannot be read${raw?.detail ? `: ${raw.detail}` : ""}`,
+    "check that the file is readable by the user running mailops",
+  ],
   "not-a-file": (p) => [`\`${p}\` is not a file`, "point at a file, not a folder"],
 };
 
@@ -208,20 +237,33 @@ export function buildTemplate(
   for (const key of ["subject", "html", "text"] as PartName[]) {
     const v = d[key];
     if (typeof v !== "string" || !doc) continue;
-    if (key !== "subject" && isPartFile(v)) {
-      const rel = path.normalize(path.join(path.dirname(file), v.trim()));
-      const raw = partFiles.get(rel);
-      if (!raw || raw.text === undefined) {
-        const [message, hint] = (partProblem[raw?.problem ?? "missing"] ?? partProblem.missing)?.(
-          v.trim(),
-        ) ?? ["", ""];
-        findings.push(error("template/file", doc.pos([key]), `${key}: ${message}`, hint));
-        continue;
-      }
-      parts[key] = part(key, raw.text, rel, () => ({ line: 1, col: 1 }), false);
-    } else {
-      parts[key] = part(key, v, file, () => doc.scalarOrigin([key]), true);
+    const ref = key === "subject" ? undefined : partReference(v);
+    if (!ref) {
+      parts[key] = part(key, v, file, (line, col) => doc.scalarPosition([key], line, col));
+      continue;
     }
+    const rel = resolvePart(file, ref.path);
+    const raw = rel === undefined ? undefined : partFiles.get(rel);
+    let problem: [string, string] | undefined;
+    if (ref.url) {
+      problem = [
+        `\`${ref.path}\` is a URL; mailops does not fetch template bodies`,
+        "save the body in a file next to this YAML file and name that file, or write it inline",
+      ];
+    } else if (rel === undefined) problem = partProblem["outside-repo"](ref.path);
+    else if (!ref.extensionOk) {
+      problem = [
+        `\`${ref.path}\` looks like a file name, but template files end in .html, .htm, .txt, .hbs or .handlebars`,
+        "rename the file, or write the body inline",
+      ];
+    } else if (!raw || raw.text === undefined)
+      problem = partProblem[raw?.problem ?? "missing"](ref.path, raw);
+    if (problem || raw?.text === undefined || rel === undefined) {
+      const [message, hint] = problem ?? partProblem.missing(ref.path);
+      findings.push(error("template/file", doc.pos([key]), `${key}: ${message}`, hint));
+      continue;
+    }
+    parts[key] = part(key, raw.text, rel, (line, col) => ({ line, col }));
   }
   return { value: { name, file, doc, ok, parts, sample: isObj(d.sample) ? d.sample : undefined }, findings };
 }
@@ -230,10 +272,9 @@ function part(
   name: PartName,
   source: string,
   file: string,
-  origin: () => { line: number; col: number },
-  inline: boolean,
+  locate: (line: number, col: number) => { line: number; col: number },
 ): TemplatePart {
-  return { part: name, source, file, origin, inline, analysis: analyzeTemplate(source) };
+  return { part: name, source, file, locate, analysis: analyzeTemplate(source) };
 }
 
 const FORMATS = ["csv", "json", "jsonl"] as const;
@@ -294,7 +335,7 @@ export function buildSegment(name: string, file: string, doc: YamlDoc | undefine
 
 function buildCondition(c: Obj, p: PathSegment[]): Condition | undefined {
   const [key, value] = Object.entries(c)[0] ?? [];
-  if (key === undefined) return { kind: "all", items: [], path: p };
+  if (key === undefined) return undefined; // `{}`: the schema reports it; lint has nothing to add
   if (key === "all" || key === "any") {
     const list = Array.isArray(value) ? value : [];
     const items = list

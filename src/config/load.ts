@@ -10,7 +10,14 @@ import {
 } from "./build.js";
 import { error, type Finding, type Result } from "./findings.js";
 import type { Entity, Project } from "./model.js";
-import { checkRepoPath, type RawFile, type RepoFiles, readRepo, readRepoFile } from "./read.js";
+import {
+  checkRepoPath,
+  type FileProblem,
+  type RawFile,
+  type RepoFiles,
+  readRepo,
+  readRepoFile,
+} from "./read.js";
 import { checkSchema, type FileKind } from "./schema.js";
 import { parseYaml, type YamlDoc } from "./yaml.js";
 
@@ -43,30 +50,43 @@ export function loadProject(root: string): Result<Project> {
   return { value: result.value, findings };
 }
 
-const problemText: Record<string, [string, string]> = {
-  missing: ["file not found", "create it, or run mailops from the repository root (or pass --dir)"],
-  "too-large": [
-    "file is larger than 5 MB",
-    "configuration files are small; subscriber data belongs in a source file",
+/** How each file-system problem of a configuration file is reported (rule `file/<problem>`): message and hint. */
+export const FILE_PROBLEMS: Record<FileProblem, (raw: RawFile) => [string, string]> = {
+  missing: (raw) => [
+    `\`${raw.path}\` not found`,
+    "run mailops in the repository root, or pass --dir; a repository starts with mailops.yaml",
   ],
-  binary: ["file is not UTF-8 text", "save it as UTF-8 text"],
-  unreadable: ["file cannot be read", "check its permissions"],
-  "outside-repo": [
-    "file resolves outside the repository",
-    "do not link configuration files from outside the repository",
+  "too-large": () => [
+    "file is larger than 5 MB, the most mailops reads for a configuration file",
+    "configuration files are small; subscriber data belongs in a source file (subscribers/<name>.yaml `source:`)",
   ],
-  "not-a-file": ["not a regular file", "remove it or rename it so it does not end in .yaml"],
+  binary: (raw) => [
+    `file is not UTF-8 text: ${raw.detail ?? "it holds bytes that are not UTF-8"}`,
+    "save it as UTF-8 text, or move it out of this folder if it is not a configuration file",
+  ],
+  unreadable: (raw) => [
+    `file cannot be read: ${raw.detail ?? "the system refused"}`,
+    raw.detail?.includes("ELOOP")
+      ? "fix or remove the symbolic link"
+      : "check that the file is readable by the user running mailops",
+  ],
+  "outside-repo": () => [
+    "file is a symbolic link to a place outside the repository",
+    "mailops reads only files inside the repository; copy the file in instead of linking it",
+  ],
+  "not-a-file": () => [
+    "not a regular file (a folder or device named like a YAML file)",
+    "remove it, or rename it so it does not end in .yaml",
+  ],
 };
 
 /** Raw file → parsed YAML checked against its schema. Pure. */
 export function parseFile(kind: FileKind, raw: RawFile): Result<Parsed> {
   const name = path.basename(raw.path).replace(/\.ya?ml$/i, "");
   if (raw.text === undefined) {
-    const [message, hint] = problemText[raw.problem ?? "unreadable"] ?? ["file cannot be read", ""];
-    return {
-      value: { raw, name, ok: false },
-      findings: [error(`file/${raw.problem ?? "unreadable"}`, at(raw), message, hint)],
-    };
+    const problem = raw.problem ?? "unreadable";
+    const [message, hint] = FILE_PROBLEMS[problem](raw);
+    return { value: { raw, name, ok: false }, findings: [error(`file/${problem}`, at(raw), message, hint)] };
   }
   const parsed = parseYaml(raw.path, raw.text);
   if (!parsed.doc) return { value: { raw, name, ok: false }, findings: parsed.findings };
@@ -78,7 +98,7 @@ export function parseFile(kind: FileKind, raw: RawFile): Result<Parsed> {
 }
 
 function at(raw: RawFile) {
-  return { file: raw.path, line: 1, col: 1 };
+  return { file: raw.path, line: raw.at?.line ?? 1, col: raw.at?.col ?? 1 };
 }
 
 function buildProject(

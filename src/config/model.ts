@@ -20,9 +20,11 @@ export interface TemplatePart {
   source: string;
   /** The sibling file, or the YAML file for an inline part. */
   file: string;
-  /** Where the part's first character is; computed on demand (only findings need it). */
-  origin: () => { line: number; col: number };
-  inline: boolean;
+  /**
+   * Where a line/column of `source` is in `file`: the same for a sibling file; through the YAML
+   * quoting and indentation for an inline part. Computed on demand (only findings need it).
+   */
+  locate: (line: number, col: number) => { line: number; col: number };
   analysis: Analysis;
 }
 

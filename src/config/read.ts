@@ -14,6 +14,10 @@ export interface RawFile {
   path: string;
   text?: string;
   problem?: FileProblem;
+  /** What exactly is wrong, for the message: the bad byte, the system error. */
+  detail?: string;
+  /** Where in the file the problem is (the first bad byte), when it is somewhere in particular. */
+  at?: { line: number; col: number };
   size?: number;
 }
 
@@ -77,16 +81,34 @@ function readFile(abs: string, rel: string): RawFile {
       read += n;
     }
     const bytes = buf.subarray(0, read);
-    if (bytes.includes(0)) return { path: rel, problem: "binary", size: read };
+    const nul = bytes.indexOf(0);
+    if (nul !== -1) {
+      return {
+        path: rel,
+        problem: "binary",
+        detail: "it holds binary data",
+        at: where(bytes, nul),
+        size: read,
+      };
+    }
     try {
       const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
       return { path: rel, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, size: read };
     } catch {
-      return { path: rel, problem: "binary", size: read };
+      const bad = firstInvalidUtf8(bytes);
+      const byte = (bytes[bad] ?? 0).toString(16).toUpperCase().padStart(2, "0");
+      return {
+        path: rel,
+        problem: "binary",
+        detail: `byte 0x${byte} is not UTF-8`,
+        at: where(bytes, bad),
+        size: read,
+      };
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { path: rel, problem: code === "ENOENT" ? "missing" : "unreadable" };
+    if (code === "ENOENT") return { path: rel, problem: "missing" };
+    return { path: rel, problem: "unreadable", detail: systemError(code) };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -101,6 +123,66 @@ export function checkRepoPath(root: string, relPath: string): FileProblem | unde
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "unreadable";
   }
+}
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ELOOP: "a symbolic link loops back on itself",
+  EISDIR: "it is a folder",
+  ENAMETOOLONG: "its name is too long",
+};
+
+function systemError(code: string | undefined): string {
+  return `${SYSTEM_ERRORS[code ?? ""] ?? "the system refused"}${code ? ` (${code})` : ""}`;
+}
+
+/** Line and column (in characters) of byte `index`, for pointing at a bad byte. */
+function where(bytes: Uint8Array, index: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < index; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      start = i + 1;
+    }
+  }
+  const before = new TextDecoder("utf-8").decode(bytes.subarray(start, index));
+  return { line, col: before.length + 1 };
+}
+
+/** Index of the first byte that breaks UTF-8 (the decoder only says that one does). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] ?? 0;
+    const need =
+      b < 0x80
+        ? 0
+        : b >= 0xc2 && b <= 0xdf
+          ? 1
+          : b >= 0xe0 && b <= 0xef
+            ? 2
+            : b >= 0xf0 && b <= 0xf4
+              ? 3
+              : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+    }
+    // Overlong forms, surrogates and code points above U+10FFFF.
+    const c1 = bytes[i + 1] ?? 0;
+    if (
+      (b === 0xe0 && c1 < 0xa0) ||
+      (b === 0xed && c1 > 0x9f) ||
+      (b === 0xf0 && c1 < 0x90) ||
+      (b === 0xf4 && c1 > 0x8f)
+    )
+      return i;
+    i += need + 1;
+  }
+  return bytes.length;
 }
 
 function resolveInside(root: string, rel: string): { abs: string; problem?: FileProblem } {

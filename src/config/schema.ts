@@ -22,7 +22,9 @@ const compiled: Record<FileKind, ValidateFunction> = validators;
 export function checkSchema(kind: FileKind, doc: YamlDoc): Finding[] {
   const validate = compiled[kind];
   if (validate(doc.data)) return [];
-  return collapse(validate.errors ?? []).map((e) => toFinding(e, doc));
+  // A bad key under `propertyNames` is reported once, by its own rule; drop ajv's summary of it.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "propertyNames");
+  return collapse(errors).map((e) => toFinding(e, doc));
 }
 
 /** ajv reports `type` once per branch of a union and a failing `$ref` once per level: keep one per place. */
@@ -30,7 +32,7 @@ function collapse(errors: ErrorObject[]): ErrorObject[] {
   const seen = new Set<string>();
   const out: ErrorObject[] = [];
   for (const e of errors) {
-    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}|${e.propertyName ?? ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(e);
@@ -91,10 +93,12 @@ function toFinding(e: ErrorObject, doc: YamlDoc): Finding {
     }
     case "required": {
       const key = String((e.params as { missingProperty: string }).missingProperty);
+      const about = (parent?.properties?.[key] as { description?: string } | undefined)?.description;
       return error(
         "schema/missing-key",
         doc.pos(path, "key"),
         `missing required key \`${key}\`${path.length ? ` in ${where}` : ""}`,
+        `add \`${key}:\`${about ? ` — ${lowerFirst(about).replace(/\.$/, "")}` : ""}`,
       );
     }
     case "type": {
@@ -119,9 +123,17 @@ function toFinding(e: ErrorObject, doc: YamlDoc): Finding {
       );
     }
     case "pattern": {
-      const hint = /A-Za-z0-9_-/.test(String((e.params as { pattern: string }).pattern))
-        ? "use only letters, digits, `-` and `_`, at most 64 characters"
-        : `expected the pattern ${(e.params as { pattern: string }).pattern}`;
+      const pattern = String((e.params as { pattern: string }).pattern);
+      const hint =
+        PATTERN_HINTS[pattern] ?? describeHint(parent?.description) ?? `expected the pattern ${pattern}`;
+      if (e.propertyName !== undefined) {
+        return error(
+          "schema/invalid-value",
+          doc.pos([...path, e.propertyName], "key"),
+          `key \`${e.propertyName}\` in ${where} is not a valid name`,
+          hint,
+        );
+      }
       return error(
         "schema/invalid-value",
         doc.pos(path),
@@ -129,14 +141,81 @@ function toFinding(e: ErrorObject, doc: YamlDoc): Finding {
         hint,
       );
     }
-    case "propertyNames":
-      return error("schema/invalid-value", doc.pos(path), `${where} has an invalid key: ${e.message ?? ""}`);
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum": {
+      const { comparison, limit } = e.params as { comparison: string; limit: number };
+      const bound =
+        { "<=": "at most", ">=": "at least", "<": "less than", ">": "more than" }[comparison] ?? comparison;
+      return error(
+        "schema/invalid-value",
+        doc.pos(path),
+        `${where} must be ${bound} ${limit}, found ${String(e.data)}`,
+        describeHint(parent?.description),
+      );
+    }
+    case "minItems":
+    case "minProperties": {
+      const { limit } = e.params as { limit: number };
+      const noun = e.keyword === "minItems" ? "item" : "key";
+      return error(
+        "schema/invalid-value",
+        doc.pos(path),
+        limit === 1 ? `${where} must not be empty` : `${where} needs at least ${limit} ${noun}s`,
+        describeHint(parent?.description),
+      );
+    }
+    case "maxItems":
+    case "maxProperties": {
+      const { limit } = e.params as { limit: number };
+      const found =
+        e.keyword === "maxItems" ? (e.data as unknown[]).length : Object.keys(e.data as object).length;
+      const names = Object.keys(e.data as object).map((k) => `\`${k}\``);
+      const keys = e.keyword === "maxProperties" ? ` (${names.join(", ")})` : "";
+      const noun = e.keyword === "maxItems" ? "item" : "key";
+      return error(
+        "schema/invalid-value",
+        doc.pos(path),
+        `${where} may hold at most ${limit} ${noun}${limit === 1 ? "" : "s"}, found ${found}${keys}`,
+        describeHint(parent?.description),
+      );
+    }
+    case "uniqueItems": {
+      const { i, j } = e.params as { i: number; j: number };
+      const later = Math.max(i, j);
+      return error(
+        "schema/invalid-value",
+        doc.pos([...path, later]),
+        `${where} lists ${typeOf((e.data as unknown[])[later])} twice`,
+        "remove the repeated item",
+      );
+    }
     default:
       return error(
         "schema/invalid-value",
         doc.pos(path),
         `${where} ${e.message ?? "is invalid"}`,
-        parent?.description,
+        describeHint(parent?.description),
       );
   }
+}
+
+/** What a value matching each schema pattern looks like. */
+const PATTERN_HINTS: Record<string, string> = {
+  "^[A-Za-z0-9_-]{1,64}$": "use only letters, digits, `-` and `_`, at most 64 characters",
+  "^[0-9]+(s|m|h|d)$": "write a whole number and a unit: `90s`, `30m`, `24h` or `7d`",
+  "^arn:aws[a-z-]*:sns:": "an SNS topic ARN, like `arn:aws:sns:us-east-1:123456789012:mailops-events`",
+  "^arn:aws[a-z-]*:events:":
+    "an EventBridge bus ARN, like `arn:aws:events:us-east-1:123456789012:event-bus/default`",
+  "^arn:aws": "an ARN, like `arn:aws:sns:us-east-1:123456789012:alerts`",
+};
+
+/** A schema description used as a hint reads like the other hints: lower-case start, no full stop. */
+function describeHint(description: string | undefined): string | undefined {
+  return description === undefined ? undefined : lowerFirst(description).replace(/\.$/, "");
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }

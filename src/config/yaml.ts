@@ -62,22 +62,27 @@ export class YamlDoc {
     return this.posOfNode(part === "key" ? (keyNode ?? last) : (node ?? keyNode ?? last));
   }
 
-  /** Where the text of a scalar value starts, for mapping lines inside an inline template body. */
-  scalarOrigin(path: readonly PathSegment[]): { line: number; col: number; block: boolean } {
+  /**
+   * Where a line/column inside the string value at `path` is in the file: through quotes, escapes,
+   * block-scalar indentation and folded lines. Both sides hold the same non-blank characters in the
+   * same order (whitespace is all YAML rewrites), so the n-th non-blank one of the value is found
+   * by counting in the source.
+   */
+  scalarPosition(path: readonly PathSegment[], line: number, col: number): Position {
     let node: unknown = this.doc.contents;
     for (const segment of path) node = this.child(node, segment)?.value;
-    const p = this.posOfNode(node);
-    if (
-      yamlLib().isScalar(node) &&
-      (node.type === yamlLib().Scalar.BLOCK_LITERAL || node.type === yamlLib().Scalar.BLOCK_FOLDED)
-    ) {
-      // Block scalars start on the line after the `|` / `>` indicator.
-      return { line: p.line + 1, col: 1, block: true };
-    }
-    const quoted =
-      yamlLib().isScalar(node) &&
-      (node.type === yamlLib().Scalar.QUOTE_DOUBLE || node.type === yamlLib().Scalar.QUOTE_SINGLE);
-    return { line: p.line, col: p.col + (quoted ? 1 : 0), block: false };
+    const lib = yamlLib();
+    if (!lib.isScalar(node) || typeof node.value !== "string" || !node.range) return this.posOfNode(node);
+    const value = node.value;
+    let valueOffset = 0;
+    for (let l = 1; l < line; l++) valueOffset = value.indexOf("\n", valueOffset) + 1;
+    valueOffset += col - 1;
+    let wanted = 0;
+    for (let i = 0; i < valueOffset && i < value.length; i++) if (!BLANK.test(value.charAt(i))) wanted++;
+    const offset = sourceOffsetOf(this.text, node.range[0], node.range[1], node.type, wanted);
+    if (offset === undefined) return this.posOfNode(node);
+    const p = this.lines.linePos(offset);
+    return { file: this.file, line: p.line, col: p.col };
   }
 
   private child(node: unknown, segment: PathSegment): { key: unknown; value: unknown } | undefined {
@@ -108,20 +113,93 @@ export class YamlDoc {
   }
 }
 
+const BLANK = /\s/;
+
+const ESCAPES: Record<string, string> = {
+  "0": "\0",
+  a: "\x07",
+  b: "\b",
+  t: "\t",
+  "\t": "\t",
+  n: "\n",
+  v: "\v",
+  f: "\f",
+  r: "\r",
+  e: "\x1b",
+  " ": " ",
+  '"': '"',
+  "/": "/",
+  "\\": "\\",
+  N: "\x85",
+  _: "\xa0",
+  L: "\u2028",
+  P: "\u2029",
+};
+const HEX_ESCAPE: Record<string, number> = { x: 2, u: 4, U: 8 };
+
+/** Offset in `text` of the `wanted`-th (0-based) non-blank character a scalar's source produces. */
+function sourceOffsetOf(
+  text: string,
+  start: number,
+  end: number,
+  type: string | undefined,
+  wanted: number,
+): number | undefined {
+  let i = start;
+  if (type === "QUOTE_DOUBLE" || type === "QUOTE_SINGLE") i++;
+  else if (type === "BLOCK_LITERAL" || type === "BLOCK_FOLDED") {
+    i = text.indexOf("\n", start) + 1; // the content starts below the `|` or `>` line
+    if (i === 0) return undefined;
+  }
+  let seen = 0;
+  const produced = (c: string): boolean => {
+    if (BLANK.test(c)) return false;
+    if (seen === wanted) return true;
+    seen++;
+    return false;
+  };
+  while (i < end) {
+    const c = text.charAt(i);
+    if (type === "QUOTE_DOUBLE" && c === "\\") {
+      const e = text.charAt(i + 1);
+      if (e === "\n" || e === "\r") {
+        i += 2; // an escaped line break produces nothing
+        continue;
+      }
+      const hex = HEX_ESCAPE[e];
+      const ch = hex
+        ? String.fromCodePoint(Number.parseInt(text.slice(i + 2, i + 2 + hex), 16) || 0)
+        : ESCAPES[e];
+      if (produced(ch ?? e)) return i;
+      i += 2 + (hex ?? 0);
+    } else if (type === "QUOTE_SINGLE" && c === "'" && text.charAt(i + 1) === "'") {
+      if (produced("'")) return i;
+      i += 2;
+    } else {
+      if (produced(c)) return i;
+      i++;
+    }
+  }
+  return undefined;
+}
+
 export interface ParsedYaml {
   doc?: YamlDoc;
   findings: Finding[];
 }
 
-/** Anchors make aliases; an alias bomb is cheap to write and expensive to walk, so those files take the guarded path. */
-const ANCHOR = /(^|[\s[{,:-])&[^\s]/m;
+/**
+ * Files the fast parser must not take: anchors make aliases (an alias bomb is cheap to write and
+ * expensive to walk), and js-yaml turns a `? [list]` key into a string where `yaml` reports it.
+ */
+const CAREFUL = /(^|[\s[{,:-])&[^\s]|^\s*\?(\s|$)/m;
 
 /**
  * Parse one YAML file's text. Pure: the caller has already read it.
  * Every problem becomes a finding with a position; the doc is returned only when usable.
  */
 export function parseYaml(file: string, text: string): ParsedYaml {
-  if (!ANCHOR.test(text)) {
+  if (!CAREFUL.test(text)) {
     let data: unknown;
     let fast = true;
     try {
@@ -140,22 +218,7 @@ export function parseYaml(file: string, text: string): ParsedYaml {
 function parseCarefully(file: string, text: string): ParsedYaml {
   const lines = new (yamlLib().LineCounter)();
   const doc = yamlLib().parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const findings: Finding[] = [];
-  const at = (e: YAMLError): Position => {
-    const { line, col } = lines.linePos(e.pos[0]);
-    return { file, line, col };
-  };
-  for (const e of doc.errors) {
-    const duplicate = e.code === "DUPLICATE_KEY";
-    findings.push(
-      error(
-        duplicate ? "yaml/duplicate-key" : "yaml/syntax",
-        at(e),
-        duplicate ? "a key appears twice in the same mapping" : firstLine(e.message),
-        duplicate ? "remove or rename one of them; YAML keeps only one" : yamlHint(e),
-      ),
-    );
-  }
+  const findings = syntaxFindings(file, text, doc.errors, lines);
   if (findings.length > 0) return { findings };
   if (doc.contents === null || (yamlLib().isScalar(doc.contents) && doc.contents.value === null)) {
     return {
@@ -183,28 +246,161 @@ function parseCarefully(file: string, text: string): ParsedYaml {
       ],
     };
   }
+  const structure = structureFindings(file, doc, lines);
+  if (structure.length > 0) return { findings: structure };
   try {
-    return { doc: new YamlDoc(file, text, doc.toJS({ maxAliasCount: 100 })), findings };
-  } catch (e) {
-    // toJS throws on alias bombs (more aliases than maxAliasCount).
-    return { findings: [error("yaml/syntax", { file, line: 1, col: 1 }, firstLine((e as Error).message))] };
+    return { doc: new YamlDoc(file, text, doc.toJS({ maxAliasCount: 100 })), findings: [] };
+  } catch {
+    // toJS throws on alias bombs (more aliases than maxAliasCount); unresolved ones are caught above.
+    return {
+      findings: [
+        error(
+          "yaml/syntax",
+          { file, line: 1, col: 1 },
+          "aliases expand this file beyond 100 copies",
+          "write the values out instead of repeating anchors inside anchors",
+        ),
+      ],
+    };
   }
+}
+
+/** The parser's errors, worded for people; later errors on a line already reported are knock-on effects. */
+function syntaxFindings(file: string, text: string, errors: YAMLError[], lines: LineCounter): Finding[] {
+  const out: Finding[] = [];
+  const reportedLines = new Set<number>();
+  for (const e of errors) {
+    if (e.code === "DUPLICATE_KEY") {
+      // The error marks only the key's first character; the key runs to its `:`.
+      const rest = text.slice(
+        e.pos[0],
+        text.indexOf("\n", e.pos[0]) === -1 ? undefined : text.indexOf("\n", e.pos[0]),
+      );
+      const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:#,{}[\]]*[^\s:#,{}[\]])/.exec(rest)?.[0] ?? "?";
+      out.push(
+        error(
+          "yaml/duplicate-key",
+          { file, ...lines.linePos(e.pos[0]) },
+          `key \`${key}\` appears twice in the same mapping`,
+          "remove or rename one of them; YAML would silently keep only one value",
+        ),
+      );
+      continue;
+    }
+    let offset = e.pos[0];
+    let message = YAML_MESSAGES[e.code] ?? sentence(firstLine(e.message));
+    let hint = YAML_HINTS[e.code] ?? INDENT_HINT;
+    const quote = /^Missing closing (["'])quote/.exec(e.message)?.[1];
+    if (quote) {
+      // The parser notices at the end of the file; the mistake is where the string opens.
+      offset = openingQuote(text, e.pos[0], quote) ?? offset;
+      message = "this quoted string is never closed";
+      hint = `add the closing \`${quote}\``;
+    } else if (/end with a [\]}]/.test(e.message)) {
+      // Noticed where the next key starts; point at the bracket left open.
+      const open = unclosedBracket(text, e.pos[0]);
+      const list = /end with a \]/.test(e.message);
+      if (open !== undefined) {
+        offset = open;
+        message = `this \`${list ? "[" : "{"}\` is never closed`;
+      }
+      hint = list
+        ? "close the list with `]` on the same line, or write one `- item` per line"
+        : "close the mapping with `}` on the same line, or write one `key: value` per line";
+    }
+    const at = lines.linePos(offset);
+    if (reportedLines.has(at.line)) continue;
+    reportedLines.add(at.line);
+    out.push(error("yaml/syntax", { file, ...at }, message, hint));
+  }
+  return out;
+}
+
+const INDENT_HINT = "check the indentation and that every `key:` has a space after the colon";
+
+const YAML_MESSAGES: Record<string, string> = {
+  MULTIPLE_DOCS: "the file holds more than one YAML document",
+};
+
+const YAML_HINTS: Record<string, string> = {
+  MULTIPLE_DOCS: "keep one document per file: remove the `---` line, or split the file",
+  TAB_AS_INDENT: "indent with spaces, not tabs",
+  BAD_SCALAR_START: "quote the value",
+  BAD_DQ_ESCAPE: "in double quotes write a backslash as `\\\\`, or use single quotes",
+  BLOCK_AS_IMPLICIT_KEY:
+    "quote a value that contains `: `, or put a nested mapping on its own indented lines",
+  MULTILINE_IMPLICIT_KEY: "add a space after the colon (`key: value`), or quote a value that spans lines",
+};
+
+/** The last `[` or `{` before `end` that no bracket closes, skipping quoted strings and comments. */
+function unclosedBracket(text: string, end: number): number | undefined {
+  const open: number[] = [];
+  for (let i = 0; i < end && i < text.length; i++) {
+    const c = text[i];
+    if (c === "#" && (i === 0 || /\s/.test(text[i - 1] ?? ""))) {
+      const nl = text.indexOf("\n", i);
+      i = nl === -1 ? end : nl;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < end && text[j] !== c) j += c === '"' && text[j] === "\\" ? 2 : 1;
+      i = j;
+    } else if (c === "[" || c === "{") open.push(i);
+    else if (c === "]" || c === "}") open.pop();
+  }
+  return open[open.length - 1];
+}
+
+/** Where a string left open at `end` starts: the last unescaped `quote` before it. */
+function openingQuote(text: string, end: number, quote: string): number | undefined {
+  for (let i = Math.min(end, text.length) - 1; i >= 0; i--) {
+    if (text[i] === quote && !(quote === '"' && text[i - 1] === "\\")) return i;
+  }
+  return undefined;
+}
+
+/** Shapes YAML allows but a configuration file cannot use: aliases to nothing, keys that are lists or mappings. */
+function structureFindings(file: string, doc: Document.Parsed, lines: LineCounter): Finding[] {
+  const lib = yamlLib();
+  const out: Finding[] = [];
+  const at = (node: { range?: [number, number, number] | null }) => ({
+    file,
+    ...lines.linePos(node.range?.[0] ?? 0),
+  });
+  lib.visit(doc, {
+    Alias(_, node) {
+      if (!node.resolve(doc)) {
+        out.push(
+          error(
+            "yaml/syntax",
+            at(node),
+            `alias \`*${node.source}\` has no anchor \`&${node.source}\` before it`,
+            "define the anchor first, or write the value out",
+          ),
+        );
+      }
+    },
+    Pair(_, pair) {
+      const key = pair.key as Node | null;
+      if (key && !lib.isScalar(key) && !lib.isAlias(key)) {
+        out.push(
+          error(
+            "yaml/syntax",
+            at(key),
+            `a key must be a plain value, found ${lib.isSeq(key) ? "a list" : "a mapping"}`,
+            "use a plain name as the key",
+          ),
+        );
+      }
+    },
+  });
+  return out;
 }
 
 function firstLine(message: string): string {
   return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
 }
 
-function yamlHint(e: YAMLError): string | undefined {
-  switch (e.code) {
-    case "BAD_INDENT":
-    case "MISSING_CHAR":
-      return "check the indentation and that every `key:` has a space after the colon";
-    case "MULTIPLE_DOCS":
-      return "keep one document per file; split at the `---` line";
-    case "TAB_AS_INDENT":
-      return "indent with spaces, not tabs";
-    default:
-      return undefined;
-  }
+/** The parser's messages start with a capital; findings start lower-case like every other message. */
+function sentence(message: string): string {
+  return message.charAt(0).toLowerCase() + message.slice(1);
 }

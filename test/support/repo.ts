@@ -12,12 +12,15 @@ export function copyExampleRepo(): { dir: string; cleanup: () => void } {
 }
 
 export function captureIo() {
-  const io = { outText: "", errText: "", out: (s: string) => void 0, err: (s: string) => void 0 };
-  io.out = (s: string) => {
-    io.outText += s;
-  };
-  io.err = (s: string) => {
-    io.errText += s;
+  const io = {
+    outText: "",
+    errText: "",
+    out(s: string) {
+      io.outText += s;
+    },
+    err(s: string) {
+      io.errText += s;
+    },
   };
   return io;
 }

@@ -40,7 +40,7 @@ export function checkCompliance({ project, report }: LintContext): void {
   const fromPos = positionOf(settings, ["sender", "from"]);
   const senders: { text: string; at: typeof fromPos; owner: string }[] = [];
   if (settings.sender.from !== undefined)
-    senders.push({ text: settings.sender.from, at: fromPos, owner: "sender.from" });
+    senders.push({ text: settings.sender.from, at: fromPos, owner: "`sender.from`" });
   for (const c of project.campaigns.values()) {
     if (c.from !== undefined)
       senders.push({ text: c.from, at: positionOf(c, ["from"]), owner: `campaign \`${c.name}\`` });
@@ -68,7 +68,7 @@ export function checkCompliance({ project, report }: LintContext): void {
         error(
           "compliance/from-identity",
           s.at,
-          `${s.owner} sends from ${domainOf(mailbox.address)}, which is not the sender identity \`${settings.sender.identity}\``,
+          `${s.owner} sends from \`${identity.includes("@") ? mailbox.address : domainOf(mailbox.address)}\`, which is not the sender identity \`${settings.sender.identity}\``,
           "SES only sends from verified identities, and DMARC needs the From domain to align; use an address at the identity's domain",
         ),
       );

@@ -10,9 +10,8 @@ export type Rule = (ctx: LintContext) => void;
 
 /** Map a line/column inside a template part to its place in the repository. */
 export function partPosition(part: TemplatePart, line: number, col: number): Position {
-  if (!part.inline) return { file: part.file, line, col };
-  const origin = part.origin();
-  return { file: part.file, line: origin.line + line - 1, col: line === 1 ? origin.col + col - 1 : col };
+  const at = part.locate(line, col);
+  return { file: part.file, line: at.line, col: at.col };
 }
 
 /** The subscriber sources a list of audience names draws from (segments resolve to their source). */

@@ -20,6 +20,12 @@ export const OPERATORS_BY_TYPE: Record<FieldType, readonly Operator[]> = {
   list: ["contains", "exists"],
 };
 
+const VALUE_HINT: Partial<Record<FieldType, string>> = {
+  number: "write the number without quotes, e.g. `gte: 3`",
+  boolean: "write `true` or `false` without quotes",
+  date: "write an ISO 8601 date, e.g. `2026-01-31`, or a date-time with an offset",
+};
+
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 export function checkSegments({ project, report }: LintContext): void {
@@ -56,7 +62,8 @@ function walk(
     walk(segment, source, c.item, report);
     return;
   }
-  if (c.kind !== "field" || !source) return; // unknown source: reported by the references rule
+  // Unknown source: reported by the references rule. A source the schema rejected lost fields.
+  if (c.kind !== "field" || !source?.ok) return;
   const field = source.fields.get(c.field);
   if (!field) {
     const known = [...source.fields.keys()];
@@ -65,7 +72,8 @@ function walk(
         "segment/unknown-field",
         positionOf(segment, c.path, "key"),
         `field \`${c.field}\` is not declared in subscriber source \`${source.name}\``,
-        didYouMean(c.field, [...known, "all", "any", "not"]) ?? `declared fields: ${listOptions(known)}`,
+        didYouMean(c.field, [...known, "all", "any", "not"]) ??
+          `declare it in ${source.file}, or use one of ${listOptions(known)}`,
       ),
     );
     return;
@@ -85,7 +93,16 @@ function walk(
       continue;
     }
     const problem = valueProblem(field.type, test.op, test.value);
-    if (problem) report(error("segment/invalid-value", positionOf(segment, [...c.path, test.op]), problem));
+    if (problem) {
+      report(
+        error(
+          "segment/invalid-value",
+          positionOf(segment, [...c.path, test.op]),
+          problem,
+          VALUE_HINT[field.type],
+        ),
+      );
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { error } from "../findings.js";
-import { positionOf } from "../model.js";
+import { positionOf, type Source } from "../model.js";
 import type { LintContext } from "./context.js";
 
 /** mailops.yaml and subscriber sources: what the schema cannot say on its own. */
@@ -25,8 +25,9 @@ export function checkSettings({ project, report }: LintContext): void {
         report(
           error(
             "configuration-set/event-destination",
-            at,
+            positionOf(settings, ["configuration_sets", set.name, "events", i, "name"]),
             `event destination \`${e.name}\` is defined twice in \`${set.name}\``,
+            "event destination names are unique within a configuration set; rename one",
           ),
         );
       }
@@ -35,6 +36,17 @@ export function checkSettings({ project, report }: LintContext): void {
   }
   const { unsubscribe } = settings;
   const unsubPos = positionOf(settings, ["unsubscribe"], "key");
+  if (!("unsubscribe" in (settings.doc.data as object))) {
+    report(
+      error(
+        "settings/unsubscribe",
+        unsubPos,
+        "mailops.yaml has no `unsubscribe` settings",
+        "marketing mail must let recipients opt out; add `unsubscribe: { mode: ses-list, contact_list: <name> }`",
+      ),
+    );
+    return;
+  }
   if (unsubscribe.mode === "ses-list" && unsubscribe.contactList === undefined) {
     report(
       error(
@@ -51,7 +63,7 @@ export function checkSettings({ project, report }: LintContext): void {
         "settings/unsubscribe",
         unsubPos,
         "`unsubscribe.mode: link` needs `url`",
-        "the base URL of your unsubscribe endpoint; see docs/unsubscribe.md",
+        "add the base URL of your unsubscribe endpoint, e.g. `url: https://example.com/unsubscribe`",
       ),
     );
   }
@@ -61,7 +73,8 @@ export function checkSources({ project, report }: LintContext): void {
   for (const s of project.sources.values()) {
     if (!s.doc) continue;
     const emails = [...s.fields.values()].filter((f) => f.type === "email");
-    if (emails.length !== 1 && s.fields.size > 0) {
+    // A field the schema rejected is missing from `fields`; counting without it would mislead.
+    if (s.ok && emails.length !== 1 && s.fields.size > 0) {
       report(
         error(
           "source/email-field",
@@ -84,18 +97,26 @@ export function checkSources({ project, report }: LintContext): void {
       );
     }
     if (s.localProblem) {
-      report(
-        error(
-          "source/file",
-          positionOf(s, ["source"]),
-          s.localProblem === "outside-repo"
-            ? `\`${s.location}\` is outside the repository`
-            : `\`${s.location}\` does not exist`,
-          s.localProblem === "outside-repo"
-            ? "local sources must live inside the repository; use s3://bucket/key for data kept elsewhere"
-            : "the path is relative to this file; use s3://bucket/key for data kept in S3",
-        ),
-      );
+      const [message, hint] = SOURCE_PROBLEMS[s.localProblem](s.location ?? "");
+      report(error("source/file", positionOf(s, ["source"]), message, hint));
     }
   }
 }
+
+const SOURCE_PROBLEMS: Record<NonNullable<Source["localProblem"]>, (p: string) => [string, string]> = {
+  missing: (p) => [
+    `\`${p}\` does not exist`,
+    "the path is relative to this file; use s3://bucket/key for data kept in S3",
+  ],
+  "outside-repo": (p) => [
+    `\`${p}\` is outside the repository`,
+    "local sources must live inside the repository; use s3://bucket/key for data kept elsewhere",
+  ],
+  "not-a-file": (p) => [`\`${p}\` is not a file`, "point at the data file, not a folder"],
+  unreadable: (p) => [
+    `\`${p}\` cannot be read`,
+    "check that the file is readable by the user running mailops",
+  ],
+  "too-large": (p) => [`\`${p}\` is too large to check`, "keep large subscriber lists in S3"],
+  binary: (p) => [`\`${p}\` is not text`, "subscriber data is CSV, JSON or JSON Lines text"],
+};

@@ -28,7 +28,7 @@ export function checkTemplates({ project, report }: LintContext): void {
             issueRule[issue.kind],
             partPosition(part, issue.line, issue.col),
             issue.message,
-            issueHint[issue.kind],
+            issue.hint ?? issueHint[issue.kind],
           ),
         );
       }

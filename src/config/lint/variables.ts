@@ -30,11 +30,18 @@ export function checkVariables({ project, report }: LintContext): void {
     if (!template) continue;
     const sources = sourcesOf(project, campaign.to);
     if (!sources || sources.length === 0) continue; // unresolved audience is reported by the references rule
+    // A source or `data` the schema rejected was only partly read; what it lacks is no news.
+    if (sources.some((s) => !s.ok)) continue;
+    const rawData = (campaign.doc?.data as Record<string, unknown> | undefined)?.data;
+    if (rawData !== undefined && (typeof rawData !== "object" || rawData === null || Array.isArray(rawData)))
+      continue;
     const reported = new Set<string>();
     for (const part of Object.values(template.parts)) {
       if (part.analysis.issues.some((i) => i.kind === "syntax")) continue;
+      // Inline parts share their YAML file but count lines from their own start; sibling files do not.
+      const scope = part.file === template.file ? `${part.file}#${part.part}` : part.file;
       for (const use of part.analysis.variables) {
-        const key = `${part.file}:${use.line}:${use.col}:${use.name}`;
+        const key = `${scope}:${use.line}:${use.col}:${use.name}`;
         if (reported.has(key)) continue;
         reported.add(key);
         checkUse(campaign, sources, builtins, part, use, report);
@@ -53,19 +60,19 @@ function checkUse(
 ): void {
   if (builtins.includes(use.name)) return;
   // A position may cost a second parse of the YAML file: work it out only for a finding.
-  const place = () => {
-    const at = partPosition(part, use.line, use.col);
-    return { at, where: `${at.file}:${at.line}` };
-  };
+  const at = () => partPosition(part, use.line, use.col);
+  const expr = `\`{{${use.written}}}\``;
+  const forCampaign = `campaign \`${campaign.name}\` (${campaign.file})`;
   if (use.name in campaign.data) {
     const missing = missingNested(campaign.data, use.path);
     if (missing && !use.guarded) {
+      const parent = missing.split(".").slice(0, -1).join(".");
       report(
         error(
           "campaign/unprovided-variable",
-          place().at,
-          `\`{{${use.path}}}\` in ${place().where} is not provided for campaign \`${campaign.name}\`: \`data.${missing}\` is missing`,
-          "add it to the campaign's `data`",
+          at(),
+          `${expr} is not provided for ${forCampaign}: \`data.${missing}\` is missing`,
+          `add \`${missing.split(".").pop()}\` under \`data.${parent}\` in ${campaign.file}`,
         ),
       );
     }
@@ -80,12 +87,13 @@ function checkUse(
       ...sources.flatMap((s) => [...s.fields.keys()]),
     ]);
     const suggestion = closest(use.name, candidates);
+    const provide = `add \`${use.name}\` to the campaign's \`data\` or as a field of ${lacking.map((s) => `subscriber source \`${s.name}\``).join(" and ")}`;
     report(
       error(
         "campaign/unprovided-variable",
-        place().at,
-        `\`{{${use.path}}}\` in ${place().where} is not provided for campaign \`${campaign.name}\`${suggestion ? ` — did you mean \`${suggestion}\`?` : ""}`,
-        `provide it in the campaign's \`data\`, as a field of ${lacking.map((s) => `subscriber source \`${s.name}\``).join(" and ")}, or use a built-in (${builtins.map((b) => `\`${b}\``).join(", ")})`,
+        at(),
+        `${expr} is not provided for ${forCampaign}`,
+        suggestion ? `did you mean \`${suggestion}\`? Otherwise ${provide}` : provide,
       ),
     );
     return;
@@ -98,9 +106,9 @@ function checkUse(
     report(
       warning(
         "campaign/optional-variable",
-        place().at,
-        `\`{{${use.path}}}\` in ${place().where} comes from the optional subscriber field \`${use.name}\` for campaign \`${campaign.name}\``,
-        `SES silently drops mail whose data lacks a variable, and mailops skips those recipients; mark the field \`required: true\`, give it a \`default\`, or wrap the use in \`{{#if ${use.name}}}\``,
+        at(),
+        `${expr} comes from the optional subscriber field \`${use.name}\`, which some recipients of ${forCampaign} may lack`,
+        `SES drops mail whose data lacks a variable, so mailops skips those recipients; mark the field \`required: true\`, give it a \`default\`, or wrap the use in \`{{#if ${use.name}}}\``,
       ),
     );
   }

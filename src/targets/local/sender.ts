@@ -34,7 +34,7 @@ export class LocalSender implements Sender {
   private counter = 0;
 
   constructor(
-    private readonly root: string,
+    root: string,
     /** Configuration sets that suppress bounces/complaints, from the applied local state. */
     private readonly suppressing: (set: string | undefined) => ("BOUNCE" | "COMPLAINT")[] = () => [],
   ) {
