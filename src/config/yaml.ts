@@ -189,6 +189,59 @@ export interface ParsedYaml {
 }
 
 /**
+ * js-yaml's "core" schema reads more number forms than YAML 1.2's core schema (`0b101`, `+0x1`,
+ * `1_000`...), which `yaml` keeps as strings. Numbers here follow the 1.2 core schema exactly, so
+ * a value's type never depends on which parser read the file.
+ */
+const INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+const FLOAT =
+  /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const CORE_1_2 = jsYaml.FAILSAFE_SCHEMA.extend({
+  implicit: [
+    new jsYaml.Type("tag:yaml.org,2002:null", {
+      kind: "scalar",
+      resolve: (data: string) => data === null || /^(?:~|null|Null|NULL)?$/.test(data),
+      construct: () => null,
+      predicate: (v: unknown) => v === null,
+    }),
+    new jsYaml.Type("tag:yaml.org,2002:bool", {
+      kind: "scalar",
+      resolve: (data: string) => data !== null && /^(?:true|True|TRUE|false|False|FALSE)$/.test(data),
+      construct: (data: string) => data.toLowerCase() === "true",
+      predicate: (v: unknown) => typeof v === "boolean",
+    }),
+    new jsYaml.Type("tag:yaml.org,2002:int", {
+      kind: "scalar",
+      resolve: (data: string) => data !== null && INT.test(data),
+      construct: (data: string) =>
+        data.startsWith("0o")
+          ? Number.parseInt(data.slice(2), 8)
+          : data.startsWith("0x")
+            ? Number.parseInt(data.slice(2), 16)
+            : Number(data),
+      predicate: (v: unknown) => Number.isInteger(v),
+    }),
+    new jsYaml.Type("tag:yaml.org,2002:float", {
+      kind: "scalar",
+      resolve: (data: string) => data !== null && FLOAT.test(data),
+      construct: (data: string) => {
+        const t = data.toLowerCase();
+        if (t.endsWith(".inf"))
+          return t.startsWith("-") ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+        if (t === ".nan") return Number.NaN;
+        return Number(data);
+      },
+      predicate: (v: unknown) => typeof v === "number",
+    }),
+  ],
+});
+
+/** Exposed for the parity test: the data the fast path reads, or undefined where it would decline. */
+export function fastParse(text: string): unknown {
+  return CAREFUL.test(text) ? undefined : jsYaml.load(text, { schema: CORE_1_2 });
+}
+
+/**
  * Files the fast parser must not take: anchors make aliases (an alias bomb is cheap to write and
  * expensive to walk), and js-yaml turns a `? [list]` key into a string where `yaml` reports it.
  */
@@ -203,7 +256,7 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     let data: unknown;
     let fast = true;
     try {
-      data = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA });
+      data = jsYaml.load(text, { schema: CORE_1_2 });
     } catch {
       fast = false; // let `yaml` word the error with its position
     }

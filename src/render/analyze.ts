@@ -50,11 +50,14 @@ function handlebars(): typeof import("handlebars") {
   return hbsModule;
 }
 
-/** Parse and analyse one template part (subject, html or text). Pure. */
-export function analyzeTemplate(source: string): Analysis {
+/**
+ * Parse and analyse one template part (subject, html or text). Pure.
+ * `parser: "handlebars"` skips the fast scanner (tests compare the two paths).
+ */
+export function analyzeTemplate(source: string, parser: "auto" | "handlebars" = "auto"): Analysis {
   let ast: AST;
   try {
-    ast = scanTemplate(source) ?? handlebars().parse(source);
+    ast = (parser === "auto" ? scanTemplate(source) : undefined) ?? handlebars().parse(source);
   } catch (e) {
     return { variables: [], issues: [syntaxIssue(source, e as HandlebarsError)] };
   }

@@ -23,6 +23,8 @@ interface OpenBlock {
 }
 
 export function scanTemplate(source: string): hbs.AST.Program | undefined {
+  // Handlebars' lexer treats NUL specially; leave such input to it.
+  if (source.includes("\u0000")) return undefined;
   const root: hbs.AST.Statement[] = [];
   const stack: OpenBlock[] = [];
   let line = 1;

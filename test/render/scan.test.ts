@@ -1,0 +1,115 @@
+/**
+ * The fast scanner must agree with Handlebars' own parser wherever it answers: same variables,
+ * same positions, same issues. Where it is unsure it must decline (return undefined).
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import Handlebars from "handlebars";
+import { describe, expect, it } from "vitest";
+import { analyzeTemplate } from "../../src/render/analyze.js";
+import { scanTemplate } from "../../src/render/scan.js";
+
+const cases: string[] = [
+  "plain text",
+  "Hi {{name}}!",
+  "{{ name }} {{~name~}} {{{raw}}} {{&amp}}",
+  "{{user.first_name}} {{this.x}} {{this}} {{@root.brand}}",
+  "{{#if vip}}Dear {{name}}{{else}}Hello{{/if}}",
+  "{{#unless opted}}x{{^}}{{y}}{{/unless}}",
+  "{{#each items}}{{title}} {{../name}} {{@index}} {{../../deep}}{{/each}}",
+  "{{#with user}}{{name}} {{../brand}}{{/with}}",
+  "{{#each a}}{{#each b}}{{../../top}} {{../mid}} {{leaf}}{{/each}}{{/each}}",
+  "{{!-- a comment with {{braces}} --}}{{name}}{{! short }}",
+  "line1\n  {{a}}\n\n{{#if b}}\n  {{c}}\n{{/if}}\n",
+  "{{a-b}} {{_x}} {{$y}}",
+  // Forms the scanner must decline; Handlebars decides.
+  "\\{{escaped}} {{name}}",
+  "{{{{raw}}}} {{x}} {{{{/raw}}}}",
+  "{{> partial}}",
+  '{{#*inline "p"}}x{{/inline}}{{> p}}',
+  "{{helper arg}}",
+  "{{#each items as |item|}}{{item.x}}{{/each}}",
+  "{{#if a}}{{else if b}}{{/if}}",
+  "{{true}} {{1}} {{null}}",
+  "{{#if x}}unclosed",
+  "{{name}",
+  "{{#if a}}{{/each}}",
+  "{{[weird key]}}",
+  "{{a/b}}",
+];
+
+function corpus(): string[] {
+  const out = [...cases];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(html|txt|hbs)$/.test(name)) out.push(readFileSync(p, "utf8"));
+    }
+  };
+  walk("templates");
+  walk("test/fixtures");
+  return out;
+}
+
+describe("the fast template scanner", () => {
+  it.each(corpus().map((c, i) => [i, c]))("agrees with Handlebars on case %i", (_i, source) => {
+    const fast = analyzeTemplate(source as string);
+    const slow = analyzeTemplate(source as string, "handlebars");
+    expect(fast).toEqual(slow);
+  });
+
+  it("answers for the common forms (the speed depends on it)", () => {
+    for (const source of cases.slice(0, 12)) expect(scanTemplate(source), source).toBeDefined();
+  });
+
+  it("declines what it does not fully understand", () => {
+    for (const source of cases.slice(12)) expect(scanTemplate(source), source).toBeUndefined();
+  });
+
+  it("agrees on randomly assembled templates", () => {
+    const pieces = [
+      "x ",
+      "\n",
+      "{{a}}",
+      "{{b.c}}",
+      "{{../d}}",
+      "{{@index}}",
+      "{{#if e}}",
+      "{{#each f}}",
+      "{{#with g}}",
+      "{{else}}",
+      "{{/if}}",
+      "{{/each}}",
+      "{{/with}}",
+      "{{!c}}",
+      "{{{h}}}",
+    ];
+    let seed = 42;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let answered = 0;
+    for (let n = 0; n < 500; n++) {
+      const source = Array.from(
+        { length: 1 + Math.floor(rand() * 12) },
+        () => pieces[Math.floor(rand() * pieces.length)],
+      ).join("");
+      const fast = scanTemplate(source);
+      let parsed = true;
+      try {
+        Handlebars.parse(source);
+      } catch {
+        parsed = false;
+      }
+      // The scanner never accepts what Handlebars rejects.
+      if (fast) {
+        expect(parsed, source).toBe(true);
+        answered++;
+      }
+      expect(analyzeTemplate(source), source).toEqual(analyzeTemplate(source, "handlebars"));
+    }
+    expect(answered).toBeGreaterThan(50);
+  });
+});
