@@ -265,7 +265,18 @@ export function buildTemplate(
     }
     parts[key] = part(key, raw.text, rel, (line, col) => ({ line, col }));
   }
-  return { value: { name, file, doc, ok, parts, sample: isObj(d.sample) ? d.sample : undefined }, findings };
+  return {
+    value: {
+      name,
+      file,
+      doc,
+      ok,
+      parts,
+      sample: isObj(d.sample) ? d.sample : undefined,
+      adopt: d.adopt === true,
+    },
+    findings,
+  };
 }
 
 function part(

@@ -30,6 +30,8 @@ export interface TemplatePart {
 
 export interface Template extends Entity {
   parts: Partial<Record<PartName, TemplatePart>>;
+  /** Take over an existing SES template of the same name. */
+  adopt: boolean;
   sample?: Record<string, unknown>;
 }
 

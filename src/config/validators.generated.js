@@ -1587,7 +1587,7 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const template = validate25;
-const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:template","title":"mailops email template (templates/<name>.yaml)","description":"An SES email template. The SES template name is the file stem. `html` and `text` are inline Handlebars, or the name of a sibling file ending in .html, .htm, .txt, .hbs or .handlebars.","type":"object","additionalProperties":false,"required":["subject"],"properties":{"description":{"type":"string"},"subject":{"type":"string","description":"One line; may use {{variables}}."},"html":{"type":"string","description":"Inline HTML, or a file path relative to this file."},"text":{"type":"string","description":"Inline text, or a file path relative to this file."},"sample":{"type":"object","description":"Data used for previews and plan diffs."}}};
+const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:template","title":"mailops email template (templates/<name>.yaml)","description":"An SES email template. The SES template name is the file stem. `html` and `text` are inline Handlebars, or the name of a sibling file ending in .html, .htm, .txt, .hbs or .handlebars.","type":"object","additionalProperties":false,"required":["subject"],"properties":{"description":{"type":"string"},"subject":{"type":"string","description":"One line; may use {{variables}}."},"html":{"type":"string","description":"Inline HTML, or a file path relative to this file."},"text":{"type":"string","description":"Inline text, or a file path relative to this file."},"sample":{"type":"object","description":"Data used for previews and plan diffs."},"adopt":{"type":"boolean","description":"Manage an existing SES template of the same name that mailops did not create."}}};
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:template" */;
@@ -1612,7 +1612,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "description") || (key0 === "subject")) || (key0 === "html")) || (key0 === "text")) || (key0 === "sample"))){
+if(!((((((key0 === "description") || (key0 === "subject")) || (key0 === "html")) || (key0 === "text")) || (key0 === "sample")) || (key0 === "adopt"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1688,14 +1688,27 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
-else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
+if(data.adopt !== undefined){
+let data5 = data.adopt;
+if(typeof data5 !== "boolean"){
+const err7 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.adopt.type,parentSchema:schema37.properties.adopt,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }

@@ -88,7 +88,7 @@ export function desiredResources(project: Project): DesiredResource[] {
     out.push({
       kind: "template",
       name: t.name,
-      adopt: false,
+      adopt: t.adopt,
       spec: {
         subject: t.parts.subject?.source ?? "",
         html: t.parts.html?.source ?? "",

@@ -115,7 +115,7 @@ export function buildPlan(input: PlanInput): Plan {
         message: `${label} ${d.name} exists and is not managed by mailops${ownerTag ? ` (it belongs to project ${ownerTag})` : ""}`,
         hint:
           d.kind === "template"
-            ? "rename the template file, or delete the existing template if it is unused"
+            ? "rename the template file, or set `adopt: true` in it to let this project manage the existing template"
             : "set `adopt: true` on it in mailops.yaml to let this project manage it",
       });
       continue;
