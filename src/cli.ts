@@ -1,6 +1,10 @@
 /** The `mailops` command line: parses arguments, runs a command, maps errors to exit codes. */
 import { Command, CommanderError, Option } from "commander";
+import { runDeploy } from "./commands/deploy.js";
 import { runApply, runPlan } from "./commands/plan-apply.js";
+import { runPreview } from "./commands/preview.js";
+import { runSend } from "./commands/send.js";
+import { runStatus } from "./commands/status.js";
 import { runValidate } from "./commands/validate.js";
 import { FINDING_FORMATS, type FindingFormat } from "./config/format.js";
 import { MailopsError } from "./errors.js";
@@ -57,6 +61,54 @@ function program(): Command {
     .option("--force", "apply even when deletes exceed guardrails.max_delete_percent")
     .action(async (opts: { dir: string; target?: string; plan?: string; force?: boolean }) => {
       process.exitCode = await runApply(opts, io);
+    });
+
+  cmd
+    .command("send")
+    .description("send due campaigns (or one by name) exactly once per recipient")
+    .option("--dir <dir>", "repository root", ".")
+    .option("--target <target>", "local or aws (default: MAILOPS_TARGET, then mailops.yaml)")
+    .option("--campaign <name>", "send this campaign, even if it is past guardrails.max_lateness")
+    .option("--due", "send every campaign whose send_at has come (or on-merge), not already complete")
+    .option("--now <iso>", "the time to judge what is due by (default: now)")
+    .option("--dry-run", "count the audience and what would be sent; send and record nothing")
+    .option("--resend-unknown", "send again to recipients of a batch interrupted mid-send")
+    .option("--allow-partial", "start even if the audience does not fit the 24-hour quota")
+    .option("--allow-content-change", "finish a run whose template or data changed since it started")
+    .action(async (opts) => {
+      process.exitCode = await runSend(opts, io);
+    });
+
+  cmd
+    .command("deploy")
+    .description("what a merge runs: validate, plan, apply, then send what is due")
+    .option("--dir <dir>", "repository root", ".")
+    .option("--target <target>", "local or aws (default: MAILOPS_TARGET, then mailops.yaml)")
+    .option("--now <iso>", "the time to judge what is due by (default: now)")
+    .option("--force", "apply even when deletes exceed guardrails.max_delete_percent")
+    .action(async (opts) => {
+      process.exitCode = await runDeploy(opts, io);
+    });
+
+  cmd
+    .command("preview")
+    .description("render a template (sample data) or campaign to .html, .txt and .eml")
+    .argument("<name>", "template or campaign name")
+    .option("--dir <dir>", "repository root", ".")
+    .option("--subscriber <email>", "render a campaign with this subscriber's data")
+    .option("--out <dir>", "where to write the files (default: .mailops/preview/<name>)")
+    .option("--target <target>", "where suppression and opt-outs are read, with --subscriber")
+    .action(async (name: string, opts) => {
+      process.exitCode = await runPreview({ ...opts, name }, io);
+    });
+
+  cmd
+    .command("status")
+    .description("per campaign run: sent, failed, skipped by reason, unknown")
+    .argument("[campaign]", "only this campaign")
+    .option("--dir <dir>", "repository root", ".")
+    .action(async (campaign: string | undefined, opts) => {
+      process.exitCode = await runStatus({ ...opts, campaign }, io);
     });
 
   return cmd;

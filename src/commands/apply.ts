@@ -13,7 +13,7 @@ import type { InventoryState } from "./plan.js";
 
 export interface ApplyOutcome {
   applied: Change[];
-  failed?: { change: Change; error: string };
+  failed?: { change: Change; error: string; hint?: string };
   notAttempted: Change[];
 }
 
@@ -92,6 +92,8 @@ export async function applyPlan(
       outcome.failed = {
         change,
         error: e instanceof MailopsError || e instanceof Error ? e.message : String(e),
+        // The target's advice (fix the template, request a quota) is what the user acts on.
+        ...(e instanceof MailopsError && e.hint ? { hint: e.hint } : {}),
       };
       outcome.notAttempted = changes.slice(i + 1);
       break;
@@ -131,8 +133,9 @@ export function formatOutcome(outcome: ApplyOutcome): string {
 
 export function failureError(outcome: ApplyOutcome): TargetError | undefined {
   if (!outcome.failed) return undefined;
-  const { change, error } = outcome.failed;
+  const { change, error, hint } = outcome.failed;
   return new TargetError(
     `could not ${change.action} ${KIND_INFO[change.kind].label} ${change.name}: ${error}`,
+    hint,
   );
 }

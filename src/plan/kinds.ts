@@ -3,7 +3,7 @@
  * formatting never show up as a change, and how to describe a resource in one line.
  * Target adapters own reading and writing; this file owns meaning.
  */
-import type { Json, KindName, Spec } from "./resource.js";
+import { canonicalJson, type Json, type KindName, type Spec } from "./resource.js";
 
 export interface KindInfo {
   label: string;
@@ -18,10 +18,25 @@ export interface KindInfo {
 const sortedStrings = (v: Json | undefined): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === "string").sort() : [];
 
+const record = (v: Json | undefined): { [key: string]: Json } =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? v : {};
+
+const str = (v: Json | undefined, fallback = ""): string => (typeof v === "string" ? v : fallback);
+
+/** Numbers as values, not spellings: "60", 60 and 60.0 are one period; 0.1 + 0.2 is 0.3. */
+const num = (v: Json | undefined, fallback: number): number => {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
+  return Number.isFinite(n) ? Number(n.toPrecision(12)) : fallback;
+};
+
+const byName = <T extends { name: string }>(a: T, b: T): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
 /** Line endings and trailing whitespace are not content: editors and APIs disagree on them. */
 const text = (v: Json | undefined): string =>
   typeof v === "string"
     ? v
+        .replace(/^\uFEFF/, "")
         .replace(/\r\n?/g, "\n")
         .split("\n")
         .map((l) => l.trimEnd())
@@ -29,6 +44,22 @@ const text = (v: Json | undefined): string =>
         .trimEnd()
     : "";
 
+/** JSON with object keys in one order at every depth; arrays keep theirs (order is meaning there). */
+function sortedKeys(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v !== null && typeof v === "object") {
+    const out: { [key: string]: Json } = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortedKeys(v[k] as Json);
+    return out;
+  }
+  return v;
+}
+
+/*
+ * Each normalize states every field with the API's own default for "absent", so a spec read back
+ * from SES or CloudWatch (which fill in or leave out defaults) and the spec mailops sent compare
+ * equal. Desired and live specs both pass through it.
+ */
 export const KIND_INFO: Record<KindName, KindInfo> = {
   "contact-list": {
     label: "contact list",
@@ -36,46 +67,59 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
     fields: ["topics"],
     normalize: (s) => ({
       topics: (Array.isArray(s.topics) ? s.topics : [])
-        .map((t) => t as { name: string; displayName: string; defaultStatus?: string })
+        .map(record)
         .map((t) => ({
-          name: t.name,
-          displayName: t.displayName,
-          defaultStatus: t.defaultStatus ?? "OPT_IN",
+          name: str(t.name),
+          displayName: str(t.displayName),
+          defaultStatus: str(t.defaultStatus, "OPT_IN").toUpperCase(),
         }))
-        .sort((a, b) => (a.name < b.name ? -1 : 1)),
-      description: typeof s.description === "string" ? s.description : "",
+        .sort(byName),
+      description: str(s.description),
     }),
   },
   "configuration-set": {
     label: "configuration set",
     order: 1,
     fields: ["tls", "reputationMetrics", "sendingEnabled", "suppress", "tracking"],
-    normalize: (s) => ({
-      tls: s.tls === "optional" ? "optional" : "require",
-      reputationMetrics: s.reputationMetrics === true,
-      sendingEnabled: s.sendingEnabled !== false,
-      suppress: sortedStrings(s.suppress),
-      tracking: s.tracking ?? null,
-    }),
+    normalize: (s) => {
+      const tracking = record(s.tracking);
+      return {
+        // SES's default TlsPolicy is OPTIONAL.
+        tls: str(s.tls).toLowerCase() === "require" ? "require" : "optional",
+        reputationMetrics: s.reputationMetrics === true,
+        sendingEnabled: s.sendingEnabled !== false,
+        suppress: sortedStrings(s.suppress).map((r) => r.toUpperCase()),
+        tracking: str(tracking.customRedirectDomain)
+          ? {
+              customRedirectDomain: str(tracking.customRedirectDomain),
+              httpsPolicy: str(tracking.httpsPolicy, "OPTIONAL").toUpperCase(),
+            }
+          : null,
+      };
+    },
   },
   "event-destination": {
     label: "event destination",
     order: 2,
     fields: ["enabled", "types", "cloudwatch", "sns", "eventbridge"],
-    normalize: (s) => ({
-      enabled: s.enabled !== false,
-      types: sortedStrings(s.types),
-      cloudwatch: s.cloudwatch
-        ? {
-            dimensions: ((s.cloudwatch as { dimensions?: Json[] }).dimensions ?? [])
-              .map((d) => d as { name: string; source: string; default: string })
-              .map((d) => ({ name: d.name, source: d.source, default: d.default }))
-              .sort((a, b) => (a.name < b.name ? -1 : 1)),
-          }
-        : null,
-      sns: s.sns ?? null,
-      eventbridge: s.eventbridge ?? null,
-    }),
+    normalize: (s) => {
+      const sns = record(s.sns);
+      const eventbridge = record(s.eventbridge);
+      return {
+        enabled: s.enabled !== false,
+        types: sortedStrings(s.types).map((t) => t.toUpperCase()),
+        cloudwatch: s.cloudwatch
+          ? {
+              dimensions: ((record(s.cloudwatch).dimensions as Json[] | undefined) ?? [])
+                .map(record)
+                .map((d) => ({ name: str(d.name), source: str(d.source), default: str(d.default) }))
+                .sort(byName),
+            }
+          : null,
+        sns: str(sns.topicArn) ? { topicArn: str(sns.topicArn) } : null,
+        eventbridge: s.eventbridge ? { eventBusArn: str(eventbridge.eventBusArn) || null } : null,
+      };
+    },
   },
   template: {
     label: "email template",
@@ -86,28 +130,42 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
   alarm: {
     label: "CloudWatch alarm",
     order: 4,
+    // Shown on create; an update names every field that differs.
     fields: ["metric", "threshold", "period", "evaluationPeriods", "dimensions", "actions", "description"],
-    normalize: (s) => ({
-      metric: s.metric ?? "",
-      statistic: s.statistic ?? "Average",
-      comparison: s.comparison ?? "GreaterThanOrEqualToThreshold",
-      threshold: typeof s.threshold === "number" ? Number(s.threshold.toPrecision(12)) : 0,
-      period: s.period ?? 3600,
-      evaluationPeriods: s.evaluationPeriods ?? 1,
-      treatMissingData: s.treatMissingData ?? "ignore",
-      dimensions: ((Array.isArray(s.dimensions) ? s.dimensions : []) as { name: string; value: string }[])
-        .map((d) => ({ name: d.name, value: d.value }))
-        .sort((a, b) => (a.name < b.name ? -1 : 1)),
-      actions: sortedStrings(s.actions),
-      description: typeof s.description === "string" ? s.description : "",
-    }),
+    normalize: (s) => {
+      const evaluationPeriods = num(s.evaluationPeriods, 1);
+      return {
+        namespace: str(s.namespace, "AWS/SES"),
+        metric: str(s.metric),
+        statistic: str(s.statistic, "Average"),
+        comparison: str(s.comparison, "GreaterThanOrEqualToThreshold"),
+        threshold: num(s.threshold, 0),
+        period: num(s.period, 3600),
+        evaluationPeriods,
+        // CloudWatch: without DatapointsToAlarm, all evaluation periods must breach.
+        datapointsToAlarm: num(s.datapointsToAlarm, evaluationPeriods),
+        // CloudWatch's default is "missing"; mailops always sends "ignore" (desired.ts).
+        treatMissingData: str(s.treatMissingData, "missing"),
+        actionsEnabled: s.actionsEnabled !== false,
+        dimensions: (Array.isArray(s.dimensions) ? s.dimensions : [])
+          .map(record)
+          .map((d) => ({ name: str(d.name), value: str(d.value) }))
+          .sort(byName),
+        actions: sortedStrings(s.actions),
+        okActions: sortedStrings(s.okActions),
+        insufficientDataActions: sortedStrings(s.insufficientDataActions),
+        description: str(s.description),
+      };
+    },
   },
   dashboard: {
     label: "CloudWatch dashboard",
     order: 5,
     fields: ["body"],
-    // The body is compared as parsed JSON: CloudWatch may re-serialize it.
-    normalize: (s) => ({ body: typeof s.body === "string" ? safeParse(s.body) : (s.body ?? null) }),
+    // Compared as parsed JSON with sorted keys: CloudWatch may re-serialize the body.
+    normalize: (s) => ({
+      body: sortedKeys(typeof s.body === "string" ? safeParse(s.body) : (s.body ?? null)),
+    }),
   },
 };
 
@@ -122,5 +180,6 @@ function safeParse(body: string): Json {
 /** Names of the top-level fields that differ between two normalized specs. */
 export function changedFields(before: Spec, after: Spec): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+  // Key order inside a value is not a change.
+  return [...keys].filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k])).sort();
 }

@@ -50,7 +50,10 @@ export interface Plan {
   project: string;
   target: string;
   createdAt: string;
-  /** sha256 over the live state this plan was computed from; apply --plan refuses if it moved. */
+  /**
+   * sha256 over the live state of the resources this plan changes, as it read them; apply --plan
+   * re-reads those and refuses if it moved. (Only those: apply --plan reads nothing else.)
+   */
   liveChecksum: string;
   changes: Change[];
   conflicts: Conflict[];
@@ -172,12 +175,13 @@ export function buildPlan(input: PlanInput): Plan {
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
 
+  const touched = new Set(changes.map(resourceKey));
   return {
     version: 1,
     project,
     target: input.target,
     createdAt: input.now.toISOString(),
-    liveChecksum: liveChecksum(live),
+    liveChecksum: liveChecksum(live.filter((r) => touched.has(resourceKey(r)))),
     changes,
     conflicts,
     blocked: input.force ? [] : deleteGuard(changes, inventory, input.maxDeletePercent),

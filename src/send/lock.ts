@@ -93,6 +93,19 @@ export class Lease {
   }
 }
 
+/** A holder on this machine whose process is gone (killed, crashed) cannot renew: no need to wait out its lease. */
+function holderIsDead(owner: string): boolean {
+  const [host, pidText] = owner.split(":");
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isInteger(pid) || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
 export async function acquireLock(store: Store, options: LockOptions): Promise<Lease> {
   const now = options.now ?? Date.now;
   const ttlMs = options.ttlMs ?? 120_000;
@@ -116,7 +129,7 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
       } catch {
         held = undefined; // unreadable: treat as expired
       }
-      if (!held || Date.parse(held.expiresAt) <= now()) {
+      if (!held || Date.parse(held.expiresAt) <= now() || holderIsDead(held.owner)) {
         try {
           const taken = await store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: current.etag });
           return new Lease(store, taken.etag, body, ttlMs, now);

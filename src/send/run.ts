@@ -262,7 +262,7 @@ async function resolveUnknown(input: RunInput, state: LedgerState): Promise<void
     const outcomes: Outcome[] = [];
     let resolved = true;
     for (const id of batch.ids) {
-      if (sender.wasDelivered && (await sender.wasDelivered(input.id.campaign, id))) {
+      if (sender.wasDelivered && (await sender.wasDelivered(input.id.campaign, input.request.run, id))) {
         outcomes.push({ id, status: "sent", messageId: "recovered-from-outbox" });
       } else if (!sender.wasDelivered) {
         resolved = false;

@@ -54,6 +54,8 @@ export interface OutgoingMessage {
 
 export interface SendRequest {
   campaign: string;
+  /** The run's key (see send/ledger.ts runKey): with the recipient id, names one delivery. */
+  run: string;
   template: string;
   from: string;
   replyTo: string[];
@@ -80,7 +82,7 @@ export class ThrottledError extends Error {}
 export interface Sender {
   send(request: SendRequest): Promise<EntryResult[]>;
   /** For `--resend-unknown` decisions: whether a message for this recipient id went out (local only). */
-  wasDelivered?(campaign: string, id: string): Promise<boolean>;
+  wasDelivered?(campaign: string, run: string, id: string): Promise<boolean>;
   /** Bounce and complaint rates since `since`, for guardrails.stop_on; undefined when not known. */
   rates?(
     configurationSet: string | undefined,

@@ -14,7 +14,8 @@ export function progress(
 ): Progress {
   const tty = stream.isTTY === true && !process.env.CI;
   const start = Date.now();
-  let lastPrint = 0;
+  // Plain output prints its first line after the first interval: short runs print only the final line.
+  let lastPrint = tty ? 0 : start;
   let last = 0;
   const line = (done: number) => {
     const secs = (Date.now() - start) / 1000;
@@ -40,7 +41,7 @@ export function progress(
     },
     finish() {
       if (tty) stream.write(`\r${line(last)}\x1b[K\n`);
-      else if (lastPrint) stream.write(`${line(last)}\n`);
+      else stream.write(`${line(last)}\n`);
     },
   };
 }

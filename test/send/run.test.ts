@@ -69,7 +69,14 @@ function input(
       yield* recipients;
     },
     plan,
-    request: { campaign: "promo", template: "t", from: "a@example.com", replyTo: [], tags: {} },
+    request: {
+      campaign: "promo",
+      run: "20261201T090000Z",
+      template: "t",
+      from: "a@example.com",
+      replyTo: [],
+      tags: {},
+    },
     sender,
     ledger: new Ledger(store, id),
     bucket: new TokenBucket(Number.POSITIVE_INFINITY, 50),

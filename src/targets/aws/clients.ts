@@ -1,49 +1,113 @@
+/**
+ * SDK clients for the aws target. Region comes from mailops.yaml; credentials from the standard
+ * chain; endpoints from the SDK's own configuration (`AWS_ENDPOINT_URL_SESV2`,
+ * `AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL`, `endpoint_url` in the profile, all switched
+ * off by `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`). mailops does not re-implement that lookup: it
+ * only mirrors it (configuredEndpoint) to name the address in error messages.
+ */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { TargetError } from "../../errors.js";
+import type { Pacer } from "./pace.js";
 
 export interface AwsClientOptions {
   region: string;
 }
 
+/** The two pacing buckets of SES's control plane (see pace.ts). */
+export interface SesPacing {
+  reads: Pacer;
+  writes: Pacer;
+}
+
+type Stack = SESv2Client["middlewareStack"] | CloudWatchClient["middlewareStack"];
+
+/** Network failures that no retry fixes: nothing listens there, or the name does not exist. */
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND"]);
+
 /**
- * The JS SDK retries LimitExceededException as throttling; for SES it means "too many resources",
- * which no retry fixes. Fail it at once (inside the retry middleware, so it is never retried).
+ * Errors the SDK would retry but should not:
+ * - `LimitExceededException`: the SDK retries it as throttling; for SES it means "too many
+ *   resources", which no retry fixes.
+ * - ECONNREFUSED / ENOTFOUND: the SDK retries them for seconds; against AWS they do not happen
+ *   transiently, and against a mistyped endpoint the user should hear so at once.
+ * This sits in the deserialize step, inside the retry middleware (finalizeRequest step), and
+ * turns the error into a TargetError, which has no SDK name, status or retry trait: the retry
+ * strategy classifies it as a client error and gives up. test/targets/aws-errors.test.ts counts
+ * the calls the emulator saw to prove it.
  */
-function noRetryOnLimitExceeded(client: { middlewareStack: SESv2Client["middlewareStack"] }): void {
-  client.middlewareStack.add(
+function failFast(stack: Stack, service: "SES" | "CloudWatch", endpointEnv: string): void {
+  const article = service === "SES" ? "an" : "a";
+  (stack as SESv2Client["middlewareStack"]).add(
     (next) => async (args) => {
       try {
         return await next(args);
       } catch (e) {
-        if ((e as { name?: string }).name === "LimitExceededException") {
-          const err = new TargetError(
-            `an SES resource limit was reached: ${(e as Error).message}`,
-            "this is a quota on the number of resources, not a rate; delete unused ones or request a quota increase",
+        const err = e as { name?: string; code?: string; message?: string };
+        if (err.name === "LimitExceededException") {
+          throw new TargetError(
+            `${article} ${service} resource limit was reached: ${oneLine(err.message ?? "")}`,
+            "this is a quota on the number of resources, not a rate: delete unused ones or request a quota increase",
           );
-          // A TargetError carries no SDK error name, status or retry trait: the retry decider lets it through.
-          throw err;
+        }
+        if (err.code !== undefined && UNREACHABLE.has(err.code)) {
+          const endpoint = configuredEndpoint(endpointEnv);
+          throw new TargetError(
+            `cannot reach ${service} at ${endpoint ?? "its AWS endpoint"} (${err.code})`,
+            endpoint
+              ? `check AWS_ENDPOINT_URL_${endpointEnv} / AWS_ENDPOINT_URL: is the server running and the address right?`
+              : "check the network connection and aws.region in mailops.yaml",
+          );
         }
         throw e;
       }
     },
-    { step: "deserialize", priority: "high", name: "mailopsNoRetryOnLimitExceeded" },
+    { step: "deserialize", priority: "high", name: "mailopsFailFast" },
   );
 }
 
-export function sesClient(options: AwsClientOptions): SESv2Client {
+/**
+ * Every SES control-plane call waits for its bucket first: reads (Get*, List*) and writes
+ * (everything else) have separate limits. In the initialize step, outside the retry
+ * middleware: a call is paced once; its retries follow the SDK's backoff.
+ */
+function paced(stack: SESv2Client["middlewareStack"], pacing: SesPacing): void {
+  stack.add(
+    (next, context) => async (args) => {
+      const op = String((context as { commandName?: string }).commandName ?? "");
+      await (/^(Get|List)/.test(op) ? pacing.reads : pacing.writes).wait();
+      return next(args);
+    },
+    { step: "initialize", priority: "high", name: "mailopsPacing" },
+  );
+}
+
+export function sesClient(options: AwsClientOptions, pacing?: SesPacing): SESv2Client {
+  // Adaptive: backoff with jitter on throttling, and a client-side rate that drops after one.
   const client = new SESv2Client({ region: options.region, retryMode: "adaptive", maxAttempts: 8 });
-  noRetryOnLimitExceeded(client);
+  failFast(client.middlewareStack, "SES", "SESV2");
+  if (pacing) paced(client.middlewareStack, pacing);
   return client;
 }
 
 /** For sending, mailops handles throttling itself (it lowers its rate), so the SDK does not retry. */
 export function sendClient(options: AwsClientOptions): SESv2Client {
   const client = new SESv2Client({ region: options.region, maxAttempts: 1 });
-  noRetryOnLimitExceeded(client);
+  failFast(client.middlewareStack, "SES", "SESV2");
   return client;
 }
 
 export function cloudWatchClient(options: AwsClientOptions): CloudWatchClient {
-  return new CloudWatchClient({ region: options.region, retryMode: "adaptive", maxAttempts: 8 });
+  const client = new CloudWatchClient({ region: options.region, retryMode: "adaptive", maxAttempts: 8 });
+  failFast(client.middlewareStack, "CloudWatch", "CLOUDWATCH");
+  return client;
 }
+
+/** The endpoint override the SDK will use for a service, mirrored for messages only. */
+export function configuredEndpoint(serviceEnv: string): string | undefined {
+  const ignore = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+  if (ignore !== undefined && ignore.toLowerCase() === "true") return undefined;
+  return process.env[`AWS_ENDPOINT_URL_${serviceEnv}`] || process.env.AWS_ENDPOINT_URL || undefined;
+}
+
+export const oneLine = (s: string): string => s.replace(/\s+/g, " ").trim();

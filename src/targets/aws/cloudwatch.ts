@@ -10,9 +10,11 @@ import {
   PutDashboardCommand,
   PutMetricAlarmCommand,
 } from "@aws-sdk/client-cloudwatch";
+import { KIND_INFO } from "../../plan/kinds.js";
 import type { Change } from "../../plan/plan.js";
 import type { LiveResource } from "../../plan/resource.js";
 import { isNotFound } from "./errors.js";
+import { mapLimit } from "./pace.js";
 
 /** DescribeAlarms takes at most 100 names a call. */
 export async function readAlarms(cw: CloudWatchClient, names: string[]): Promise<LiveResource[]> {
@@ -27,32 +29,39 @@ export async function readAlarms(cw: CloudWatchClient, names: string[]): Promise
       NextToken = r.NextToken;
     } while (NextToken);
   }
-  const out: LiveResource[] = [];
-  for (const a of alarms) {
+  // Tags are one call per alarm; a few in flight (CloudWatch allows about 10 a second).
+  return mapLimit(alarms, 4, async (a) => {
     let tags: Record<string, string> = {};
     if (a.AlarmArn) {
       const t = await cw.send(new ListTagsForResourceCommand({ ResourceARN: a.AlarmArn }));
       tags = Object.fromEntries((t.Tags ?? []).map((x) => [x.Key ?? "", x.Value ?? ""]));
     }
-    out.push({
-      kind: "alarm",
+    const evaluationPeriods = a.EvaluationPeriods ?? 0;
+    return {
+      kind: "alarm" as const,
       name: a.AlarmName ?? "",
+      // What CloudWatch leaves out means its default: that is what the spec says, so an alarm
+      // changed outside mailops (actions off, OK actions added) shows as a change.
       spec: {
+        namespace: a.Namespace ?? "",
         metric: a.MetricName ?? "",
-        statistic: a.Statistic ?? "",
+        statistic: a.Statistic ?? a.ExtendedStatistic ?? "",
         comparison: a.ComparisonOperator ?? "",
         threshold: a.Threshold ?? 0,
         period: a.Period ?? 0,
-        evaluationPeriods: a.EvaluationPeriods ?? 0,
+        evaluationPeriods,
+        datapointsToAlarm: a.DatapointsToAlarm ?? evaluationPeriods,
         treatMissingData: a.TreatMissingData ?? "missing",
+        actionsEnabled: a.ActionsEnabled ?? true,
         dimensions: (a.Dimensions ?? []).map((d) => ({ name: d.Name ?? "", value: d.Value ?? "" })),
         actions: a.AlarmActions ?? [],
+        okActions: a.OKActions ?? [],
+        insufficientDataActions: a.InsufficientDataActions ?? [],
         description: a.AlarmDescription ?? "",
       },
       tags,
-    });
-  }
-  return out;
+    };
+  });
 }
 
 export async function applyAlarm(
@@ -64,26 +73,30 @@ export async function applyAlarm(
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: [change.name] }));
     return;
   }
-  const a = change.after ?? {};
-  // PutMetricAlarm replaces the whole alarm; tags are taken only on create.
+  // Normalized: the defaults the plan compared against are the values sent.
+  const a = KIND_INFO.alarm.normalize(change.after ?? {});
+  // PutMetricAlarm replaces the whole alarm (what it leaves out is reset); tags are taken only on create.
   await cw.send(
     new PutMetricAlarmCommand({
       AlarmName: change.name,
       AlarmDescription: String(a.description ?? ""),
-      Namespace: "AWS/SES",
+      Namespace: String(a.namespace),
       MetricName: String(a.metric),
       Statistic: a.statistic as "Average",
       ComparisonOperator: a.comparison as "GreaterThanOrEqualToThreshold",
       Threshold: Number(a.threshold),
       Period: Number(a.period),
       EvaluationPeriods: Number(a.evaluationPeriods),
-      TreatMissingData: String(a.treatMissingData ?? "ignore"),
+      DatapointsToAlarm: Number(a.datapointsToAlarm),
+      TreatMissingData: String(a.treatMissingData),
       Dimensions: ((a.dimensions as { name: string; value: string }[]) ?? []).map((d) => ({
         Name: d.name,
         Value: d.value,
       })),
-      AlarmActions: (a.actions as string[]) ?? [],
-      ActionsEnabled: true,
+      AlarmActions: a.actions as string[],
+      OKActions: a.okActions as string[],
+      InsufficientDataActions: a.insufficientDataActions as string[],
+      ActionsEnabled: a.actionsEnabled === true,
       ...(change.action === "create"
         ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }
         : {}),

@@ -5,7 +5,7 @@ import type { KindName, LiveResource } from "../../plan/resource.js";
 import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../port.js";
 import { cloudWatchClient, sendClient, sesClient } from "./clients.js";
 import { applyAlarm, applyDashboard, readAlarms, readDashboard } from "./cloudwatch.js";
-import { describeAwsError, isNotFound } from "./errors.js";
+import { describeAwsError, isNotFound, type Service } from "./errors.js";
 import { mapLimit, Pacer } from "./pace.js";
 import { AwsSender } from "./sender.js";
 import {
@@ -22,65 +22,95 @@ import { awsSuppressedKeys } from "./suppression.js";
 
 export interface AwsTargetOptions {
   region: string;
-  /** SES control-plane reads per second (GetEmailTemplate and friends allow about 50). */
+  /** SES control-plane reads per second; default 40 (SES allows about 50), or MAILOPS_SES_READ_RATE. */
   readRate?: number;
-  /** SES template writes per second (about 1). */
+  /** SES writes per second; default 1 (SES allows about 1 template write a second), or MAILOPS_SES_WRITE_RATE. */
   writeRate?: number;
 }
 
+export const DEFAULT_READ_RATE = 40;
+export const DEFAULT_WRITE_RATE = 1;
+/** Reads in flight: enough to keep the read rate busy at AWS latencies (40/s × ~100 ms). */
+const READ_CONCURRENCY = 8;
+
+/** A positive number from the environment (emulators have no limits: tests and benchmarks raise them). */
 const envRate = (name: string): number | undefined => {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : undefined;
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const v = Number(raw);
+  return v > 0 ? v : undefined;
 };
 
 export class AwsTarget implements Target {
   readonly name = "aws" as const;
   private readonly ses;
   private readonly cw;
-  private readonly reads: Pacer;
-  private readonly writes: Pacer;
+  /** The rates in force, after options and environment. */
+  readonly pacing: { readsPerSecond: number; writesPerSecond: number };
 
   constructor(private readonly options: AwsTargetOptions) {
-    this.ses = sesClient(options);
+    const reads = new Pacer(options.readRate ?? envRate("MAILOPS_SES_READ_RATE") ?? DEFAULT_READ_RATE);
+    const writes = new Pacer(options.writeRate ?? envRate("MAILOPS_SES_WRITE_RATE") ?? DEFAULT_WRITE_RATE);
+    this.pacing = { readsPerSecond: reads.perSecond, writesPerSecond: writes.perSecond };
+    this.ses = sesClient(options, { reads, writes });
     this.cw = cloudWatchClient(options);
-    // Overridable for emulators, which have no such limits.
-    this.reads = new Pacer(options.readRate ?? envRate("MAILOPS_SES_READ_RATE") ?? 40);
-    this.writes = new Pacer(options.writeRate ?? envRate("MAILOPS_SES_WRITE_RATE") ?? 1);
   }
 
   async read(wanted: { kind: KindName; name: string }[]): Promise<LiveResource[]> {
     const by = (kind: KindName) => wanted.filter((w) => w.kind === kind).map((w) => w.name);
-    const out: LiveResource[] = [];
-    try {
-      const sesReads: (() => Promise<LiveResource | LiveResource[] | undefined>)[] = [
-        ...by("template").map((n) => () => readTemplate(this.ses, n)),
-        ...by("configuration-set").map((n) => () => readConfigurationSet(this.ses, n)),
-        ...by("contact-list").map((n) => () => readContactList(this.ses, n)),
-      ];
-      const destinationSets = [...new Set(by("event-destination").map((n) => n.split("/")[0] ?? ""))];
-      const wantedDestinations = new Set(by("event-destination"));
-      sesReads.push(
-        ...destinationSets.map(
-          (set) => async () =>
-            (await readEventDestinations(this.ses, set)).filter((d) => wantedDestinations.has(d.name)),
-        ),
-      );
-      const results = await mapLimit(sesReads, 8, async (read) => {
-        await this.reads.wait();
-        return read();
+    type Read = {
+      what: string;
+      service?: Service;
+      run: () => Promise<LiveResource | LiveResource[] | undefined>;
+    };
+    const reads: Read[] = [
+      ...by("template").map((n) => ({ what: `email template ${n}`, run: () => readTemplate(this.ses, n) })),
+      ...by("configuration-set").map((n) => ({
+        what: `configuration set ${n}`,
+        run: () => readConfigurationSet(this.ses, n),
+      })),
+      ...by("contact-list").map((n) => ({
+        what: `contact list ${n}`,
+        run: () => readContactList(this.ses, n),
+      })),
+    ];
+    // One call reads all destinations of a set; keep only the ones asked for.
+    const wantedDestinations = new Set(by("event-destination"));
+    const destinationSets = [...new Set([...wantedDestinations].map((n) => n.split("/")[0] ?? ""))];
+    for (const set of destinationSets) {
+      reads.push({
+        what: `event destinations of configuration set ${set}`,
+        run: async () =>
+          (await readEventDestinations(this.ses, set)).filter((d) => wantedDestinations.has(d.name)),
       });
-      for (const r of results) {
-        if (Array.isArray(r)) out.push(...r);
-        else if (r) out.push(r);
+    }
+    const alarms = by("alarm");
+    if (alarms.length) {
+      reads.push({
+        what: `CloudWatch alarms ${alarms.join(", ")}`,
+        service: "CloudWatch",
+        run: () => readAlarms(this.cw, alarms),
+      });
+    }
+    for (const d of by("dashboard")) {
+      reads.push({
+        what: `CloudWatch dashboard ${d}`,
+        service: "CloudWatch",
+        run: () => readDashboard(this.cw, d),
+      });
+    }
+    // SES reads are paced by the client (pace.ts); parallel so the pace, not latency, sets the time.
+    const results = await mapLimit(reads, READ_CONCURRENCY, async (r) => {
+      try {
+        return await r.run();
+      } catch (e) {
+        throw describeAwsError(e, `reading ${r.what}`, r.service);
       }
-      const alarms = by("alarm");
-      if (alarms.length) out.push(...(await readAlarms(this.cw, alarms)));
-      for (const d of by("dashboard")) {
-        const r = await readDashboard(this.cw, d);
-        if (r) out.push(r);
-      }
-    } catch (e) {
-      throw describeAwsError(e, "reading SES and CloudWatch resources");
+    });
+    const out: LiveResource[] = [];
+    for (const r of results) {
+      if (Array.isArray(r)) out.push(...r);
+      else if (r) out.push(r);
     }
     return out;
   }
@@ -89,7 +119,6 @@ export class AwsTarget implements Target {
     try {
       switch (change.kind) {
         case "template":
-          await this.writes.wait();
           return await applyTemplate(this.ses, change, tags);
         case "configuration-set":
           return await applyConfigurationSet(this.ses, change, tags);
@@ -103,7 +132,12 @@ export class AwsTarget implements Target {
           return await applyDashboard(this.cw, change);
       }
     } catch (e) {
-      throw describeAwsError(e, `${change.action} ${change.kind} ${change.name}`);
+      // The caller names the change ("could not create email template x: …").
+      throw describeAwsError(
+        e,
+        undefined,
+        change.kind === "alarm" || change.kind === "dashboard" ? "CloudWatch" : "SES",
+      );
     }
   }
 

@@ -1,11 +1,13 @@
 /**
  * Keeps control-plane calls within SES's per-operation limits (template writes about 1/s,
- * reads about 50/s) instead of hitting them and retrying: a minimum interval per bucket.
+ * reads about 50/s) instead of hitting them and retrying: a minimum interval per bucket, so
+ * calls are spread evenly and never burst. Parallel callers queue in arrival order.
  */
 export class Pacer {
   private next = 0;
 
-  constructor(private readonly perSecond: number) {}
+  /** `perSecond` ≤ 0 or Infinity: no pacing. */
+  constructor(readonly perSecond: number) {}
 
   async wait(): Promise<void> {
     if (!Number.isFinite(this.perSecond) || this.perSecond <= 0) return;
@@ -16,14 +18,21 @@ export class Pacer {
   }
 }
 
-/** Run `fn` over `items` with at most `limit` in flight, keeping result order. */
+/** Run `fn` over `items` with at most `limit` in flight, keeping result order; the first failure rejects. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let i = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) {
+  let failed = false;
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (i < items.length && !failed) {
       const index = i++;
-      out[index] = await fn(items[index] as T);
+      try {
+        out[index] = await fn(items[index] as T);
+      } catch (e) {
+        // Stop the other workers from starting more calls after a failure.
+        failed = true;
+        throw e;
+      }
     }
   });
   await Promise.all(workers);

@@ -4,11 +4,14 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { localSuppression } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource, Spec } from "../../plan/resource.js";
-import { normalizeAddress } from "../../util/email.js";
 import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../port.js";
 import { LocalSender } from "./sender.js";
+
+/** As in AWS, where dashboards and event destinations take no tags: only the inventory owns them. */
+const UNTAGGED: ReadonlySet<KindName> = new Set(["dashboard", "event-destination"]);
 
 interface Stored {
   spec: Spec;
@@ -77,7 +80,7 @@ export class LocalTarget implements Target {
     }
     const stored: Stored = {
       spec: change.after ?? {},
-      tags: change.action === "create" ? tags : { ...existingTags, ...tags },
+      tags: UNTAGGED.has(change.kind) ? {} : change.action === "create" ? tags : { ...existingTags, ...tags },
     };
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
@@ -105,17 +108,8 @@ export class LocalTarget implements Target {
     });
   }
 
-  /** `.mailops/local/suppressed` (one address per line, # comments) and the simulator's suppressed address. */
+  /** `.mailops/local/suppressed` and the mailbox simulator's suppressed address. */
   async suppression(): Promise<SuppressionCheck> {
-    const keys = new Set<string>(["suppressionlist@simulator.amazonses.com"]);
-    try {
-      for (const line of readFileSync(path.join(this.dir, "suppressed"), "utf8").split("\n")) {
-        const address = line.replace(/#.*/, "").trim();
-        if (address) keys.add(normalizeAddress(address));
-      }
-    } catch {
-      // no suppressions yet
-    }
-    return keys;
+    return localSuppression(this.root);
   }
 }

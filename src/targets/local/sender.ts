@@ -7,10 +7,11 @@
 import {
   appendFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -21,9 +22,13 @@ import type { EntryResult, Sender, SendRequest } from "../port.js";
 
 const SIMULATOR = "@simulator.amazonses.com";
 
+/** A bug guard: the ledger must make this impossible. */
+export class DuplicateDeliveryError extends Error {}
+
 interface LocalEvent {
   at: string;
   campaign: string;
+  id?: string;
   type: "send" | "delivery" | "bounce" | "complaint";
   configurationSet?: string;
 }
@@ -95,12 +100,26 @@ export class LocalSender implements Sender {
         messageId: `<${messageId}>`,
         date: now,
       });
-      const file = path.join(dir, `${m.id}.eml`);
-      const tmp = `${file}.tmp`;
+      // Create-only: the outbox is the local delivery record, and a second delivery of the same
+      // recipient in the same run must fail loudly rather than overwrite the first.
+      const file = this.emlPath(request.campaign, request.run, m.id);
+      const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, eml);
-      renameSync(tmp, file);
+      try {
+        linkSync(tmp, file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+          throw new DuplicateDeliveryError(
+            `recipient ${m.id} of ${request.campaign} (run ${request.run}) was already delivered`,
+          );
+        }
+        throw e;
+      } finally {
+        rmSync(tmp, { force: true });
+      }
       results.push({ status: "sent", messageId });
-      const to = m.to.toLowerCase();
+      // The simulator takes labels too: bounce+anything@simulator.amazonses.com.
+      const to = m.to.toLowerCase().replace(/\+[^@]*@/, "@");
       events.push({
         at: now.toISOString(),
         campaign: request.campaign,
@@ -134,8 +153,12 @@ export class LocalSender implements Sender {
     return results;
   }
 
-  async wasDelivered(campaign: string, id: string): Promise<boolean> {
-    return existsSync(path.join(this.outboxDir(campaign), `${id}.eml`));
+  private emlPath(campaign: string, run: string, id: string): string {
+    return path.join(this.outboxDir(campaign), `${run}.${id}.eml`);
+  }
+
+  async wasDelivered(campaign: string, run: string, id: string): Promise<boolean> {
+    return existsSync(this.emlPath(campaign, run, id));
   }
 
   async rates(configurationSet: string | undefined, since: Date) {

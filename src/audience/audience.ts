@@ -1,0 +1,428 @@
+/**
+ * A campaign's audience as a stream (DESIGN §4: source ▸ segment ▸ exclude ▸ suppression).
+ *
+ * Per row of a `to` source, in this order, each row landing in exactly one counter:
+ *   invalid (does not fit the declared fields) → notMatched (in no `to` segment) → duplicates (an
+ *   address seen before: the first occurrence wins, whatever became of it) → excluded → suppressed
+ *   → selected.
+ * So `read = invalid + notMatched + duplicates + excluded + suppressed + selected` once the stream
+ * is consumed.
+ *
+ * Sources are read in the order `to` first names them, each once, with all its `to` segments
+ * tested on the same row. An `exclude` over the same (only) source is tested on the row too; an
+ * `exclude` that must also apply to rows of other sources is read first, keeping only the excluded
+ * keys. Memory is the dedupe set (one key per distinct address), those exclusion keys and one read
+ * chunk of rows; never the list.
+ */
+import type { Campaign, Project, Source } from "../config/model.js";
+import { MailopsError } from "../errors.js";
+import { addressKey } from "./address.js";
+import { anyOf, compileCondition, type Predicate, type Row } from "./condition.js";
+import { readCsv } from "./csv.js";
+import { compileTyper, type Typer } from "./fields.js";
+import { readJsonArray } from "./json-array.js";
+import { readJsonl } from "./jsonl.js";
+import { KeySet } from "./key-set.js";
+import { type OpenSource, sourceBytes } from "./open.js";
+import type { RowSink } from "./rows.js";
+import type { SuppressionCheck } from "./suppression.js";
+
+export interface Recipient {
+  /** The address as given (trimmed). */
+  address: string;
+  /** Normalized for dedupe and ledger ids: trimmed, domain lowercased (local part kept). */
+  key: string;
+  /** The subscriber's fields, typed per the source declaration, defaults applied. */
+  fields: Record<string, unknown>;
+  source: string;
+  /** 1-based line (jsonl/csv) or array index+1 (json) in the source, for messages. */
+  line: number;
+}
+
+export interface InvalidSample {
+  source: string;
+  line: number;
+  /** Names the field and what was expected; an address appears only masked (j***@example.com). */
+  reason: string;
+}
+
+export const MAX_INVALID_SAMPLES = 20;
+
+export interface AudienceStats {
+  /** Rows read from the `to` sources. */
+  read: number;
+  /** Rows skipped: bad email, wrong type, missing required field, unparseable line. */
+  invalid: number;
+  /** The first skipped rows of any source read (exclude sources too), each row once. */
+  invalidSamples: InvalidSample[];
+  /** Rows outside the `to` segments. */
+  notMatched: number;
+  /** Repeated addresses, sent once. */
+  duplicates: number;
+  /** Removed by `exclude`. */
+  excluded: number;
+  /** Removed by suppression (account list, topic opt-outs, local file). */
+  suppressed: number;
+  /** Recipients yielded so far. The other counters may run up to one read chunk ahead of it. */
+  selected: number;
+  /** The first pass over exclude sources whose keys are collected (see the module comment). */
+  exclusion: {
+    read: number;
+    /**
+     * Rows skipped as invalid. One with a valid address is still excluded: when a row of an
+     * exclude list cannot be checked, not sending is the safe side.
+     */
+    invalid: number;
+    /** Distinct addresses collected. */
+    keys: number;
+  };
+}
+
+export interface AudienceDeps {
+  open: OpenSource;
+  suppression: SuppressionCheck;
+}
+
+export function emptyStats(): AudienceStats {
+  return {
+    read: 0,
+    invalid: 0,
+    invalidSamples: [],
+    notMatched: 0,
+    duplicates: 0,
+    excluded: 0,
+    suppressed: 0,
+    selected: 0,
+    exclusion: { read: 0, invalid: 0, keys: 0 },
+  };
+}
+
+/**
+ * Resolves the campaign's audience now (unknown names, bad conditions and undeclared fields throw
+ * a MailopsError here, before anything is read) and returns a stream that reads it lazily.
+ */
+export function audience(
+  project: Project,
+  campaign: Campaign,
+  deps: AudienceDeps,
+): { recipients: AsyncIterable<Recipient>; stats: AudienceStats } {
+  const plan = planAudience(project, campaign);
+  const stats = emptyStats();
+  return { recipients: new RecipientStream(batches(plan, deps, stats), stats), stats };
+}
+
+interface Pass {
+  source: Source;
+  typer: Typer;
+  match: Predicate;
+}
+interface AudiencePass extends Pass {
+  /** Excludes tested on the row itself; undefined when none apply by row. */
+  exclude: Predicate | undefined;
+}
+interface Plan {
+  exclusions: Pass[];
+  to: AudiencePass[];
+}
+
+const everyone: Predicate = () => true;
+
+function planAudience(project: Project, campaign: Campaign): Plan {
+  if (campaign.to.length === 0) {
+    throw new MailopsError(`campaign \`${campaign.name}\` has no \`to\``, `set \`to:\` in ${campaign.file}`);
+  }
+  const typers = new Map<string, Typer>();
+  const typerOf = (source: Source) => {
+    let t = typers.get(source.name);
+    if (t === undefined) {
+      t = compileTyper(source);
+      typers.set(source.name, t);
+    }
+    return t;
+  };
+  const group = (names: string[], key: "to" | "exclude") => {
+    const bySource = new Map<string, { source: Source; tests: Predicate[] }>();
+    for (const name of names) {
+      const { source, test } = resolve(project, campaign, name, key);
+      let g = bySource.get(source.name);
+      if (g === undefined) {
+        g = { source, tests: [] };
+        bySource.set(source.name, g);
+      }
+      g.tests.push(test);
+    }
+    return [...bySource.values()].map(({ source, tests }) => ({
+      source,
+      // A source named outright covers all its rows, whatever segments of it are also listed.
+      match: tests.includes(everyone) ? everyone : anyOf(tests),
+    }));
+  };
+  const to = group(campaign.to, "to");
+  const exclude = group(campaign.exclude, "exclude");
+  const exclusions: Pass[] = [];
+  const byRow = new Map<string, Predicate>();
+  for (const e of exclude) {
+    // Rows of another `to` source can only be excluded by address: collect the keys first.
+    if (to.some((t) => t.source.name !== e.source.name)) {
+      exclusions.push({ ...e, typer: typerOf(e.source) });
+    } else {
+      byRow.set(e.source.name, e.match);
+    }
+  }
+  return {
+    exclusions,
+    to: to.map((t) => ({ ...t, typer: typerOf(t.source), exclude: byRow.get(t.source.name) })),
+  };
+}
+
+function resolve(
+  project: Project,
+  campaign: Campaign,
+  name: string,
+  key: "to" | "exclude",
+): { source: Source; test: Predicate } {
+  const segment = project.segments.get(name);
+  const direct = project.sources.get(name);
+  if (segment !== undefined && direct !== undefined) {
+    throw new MailopsError(
+      `\`${name}\` in \`${key}\` of campaign \`${campaign.name}\` names both a segment and a subscriber source`,
+      "rename one of them",
+    );
+  }
+  if (direct !== undefined) return { source: direct, test: everyone };
+  if (segment === undefined) {
+    throw new MailopsError(
+      `\`${name}\` in \`${key}\` of campaign \`${campaign.name}\` is neither a segment nor a subscriber source`,
+      `check ${campaign.file}`,
+    );
+  }
+  const source = segment.from === undefined ? undefined : project.sources.get(segment.from);
+  if (source === undefined) {
+    throw new MailopsError(
+      `segment \`${name}\` is over \`${segment.from ?? "(none)"}\`, which is not a subscriber source`,
+      `set \`from:\` in ${segment.file}`,
+    );
+  }
+  if (segment.where === undefined) return { source, test: everyone };
+  try {
+    return { source, test: compileCondition(segment.where, source.fields) };
+  } catch (error) {
+    if (error instanceof MailopsError) {
+      throw new MailopsError(`segment \`${name}\` (${segment.file}): ${error.message}`, error.hint);
+    }
+    throw error;
+  }
+}
+
+/** The recipients in batches, one per read chunk: the per-recipient work is in RecipientStream. */
+async function* batches(plan: Plan, deps: AudienceDeps, stats: AudienceStats): AsyncGenerator<Recipient[]> {
+  const excludedKeys = new Set<string>();
+  const audienceSources = new Set(plan.to.map((t) => t.source.name));
+  for (const pass of plan.exclusions) {
+    // A source also read row by row below reports its bad rows there, once.
+    const sink = new ExclusionSink(pass, excludedKeys, stats, !audienceSources.has(pass.source.name));
+    for await (const _ of readSource(pass.source, pass.typer, sink, deps.open)) {
+      // The sink has done the work.
+    }
+  }
+  stats.exclusion.keys = excludedKeys.size;
+  const seen = new KeySet();
+  for (const pass of plan.to) {
+    const sink = new AudienceSink(pass, seen, excludedKeys, deps.suppression, stats);
+    for await (const _ of readSource(pass.source, pass.typer, sink, deps.open)) {
+      if (sink.out.length === 0) continue;
+      const out = sink.out;
+      sink.out = [];
+      yield out;
+    }
+  }
+}
+
+/**
+ * One recipient at a time from the batches. Hand-written rather than an async generator: a
+ * generator's per-item bookkeeping (request queue, awaits, promises) was a tenth of the audience
+ * budget; here an item from the current batch costs one resolved promise.
+ */
+class RecipientStream implements AsyncIterableIterator<Recipient> {
+  private batch: Recipient[] = [];
+  private next_ = 0;
+  private done = false;
+  /** A batch being fetched; next() calls made meanwhile wait for it, so order is kept. */
+  private fetching: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly source: AsyncGenerator<Recipient[]>,
+    private readonly stats: AudienceStats,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Recipient>> {
+    if (this.fetching === undefined && this.next_ < this.batch.length) {
+      this.stats.selected++;
+      return Promise.resolve({ value: this.batch[this.next_++] as Recipient, done: false });
+    }
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    if (this.fetching !== undefined) return this.fetching.then(() => this.next());
+    const fetching = this.fetch();
+    this.fetching = fetching;
+    return fetching.then(
+      () => {
+        this.fetching = undefined;
+        return this.next();
+      },
+      (error: unknown) => {
+        this.fetching = undefined;
+        this.done = true;
+        throw error;
+      },
+    );
+  }
+
+  async return(): Promise<IteratorResult<Recipient>> {
+    this.done = true;
+    this.batch = [];
+    // Closes the source: the reader's finally blocks destroy the open streams.
+    await this.source.return(undefined);
+    return { value: undefined, done: true };
+  }
+
+  private async fetch(): Promise<void> {
+    const r = await this.source.next();
+    if (r.done) this.done = true;
+    else {
+      this.batch = r.value;
+      this.next_ = 0;
+    }
+  }
+}
+
+function sample(stats: AudienceStats, source: string, line: number, reason: string): void {
+  if (stats.invalidSamples.length < MAX_INVALID_SAMPLES) stats.invalidSamples.push({ source, line, reason });
+}
+
+/** Per row of a `to` source. A class, not closures: one monomorphic call site per row. */
+class AudienceSink implements RowSink {
+  out: Recipient[] = [];
+  private readonly name: string;
+  private readonly emailField: string;
+  private readonly match: Predicate;
+  private readonly exclude: Predicate | undefined;
+
+  constructor(
+    pass: AudiencePass,
+    private readonly seen: KeySet,
+    private readonly excludedKeys: Set<string>,
+    private readonly suppression: SuppressionCheck,
+    private readonly stats: AudienceStats,
+  ) {
+    this.name = pass.source.name;
+    this.emailField = pass.typer.emailField;
+    this.match = pass.match;
+    this.exclude = pass.exclude;
+  }
+
+  row(fields: Row, line: number): void {
+    const stats = this.stats;
+    stats.read++;
+    if (!this.match(fields)) {
+      stats.notMatched++;
+      return;
+    }
+    const address = fields[this.emailField] as string;
+    const key = addressKey(address);
+    if (!this.seen.add(key)) {
+      stats.duplicates++;
+      return;
+    }
+    if (this.exclude?.(fields) || this.excludedKeys.has(key)) {
+      stats.excluded++;
+      return;
+    }
+    if (this.suppression.has(key)) {
+      stats.suppressed++;
+      return;
+    }
+    this.out.push({ address, key, fields, source: this.name, line });
+  }
+
+  bad(line: number, reason: string): void {
+    this.stats.read++;
+    this.stats.invalid++;
+    sample(this.stats, this.name, line, reason);
+  }
+}
+
+/** Per row of an exclude source read ahead: keeps only the keys. */
+class ExclusionSink implements RowSink {
+  private readonly name: string;
+  private readonly emailField: string;
+  private readonly match: Predicate;
+
+  constructor(
+    pass: Pass,
+    private readonly keys: Set<string>,
+    private readonly stats: AudienceStats,
+    private readonly samples: boolean,
+  ) {
+    this.name = pass.source.name;
+    this.emailField = pass.typer.emailField;
+    this.match = pass.match;
+  }
+
+  row(fields: Row): void {
+    this.stats.exclusion.read++;
+    if (this.match(fields)) this.keys.add(addressKey(fields[this.emailField] as string));
+  }
+
+  bad(line: number, reason: string, address: string | undefined): void {
+    this.stats.exclusion.read++;
+    this.stats.exclusion.invalid++;
+    if (address !== undefined) this.keys.add(addressKey(address));
+    if (this.samples) sample(this.stats, this.name, line, reason);
+  }
+}
+
+async function* readSource(
+  source: Source,
+  typer: Typer,
+  sink: RowSink,
+  open: OpenSource,
+): AsyncGenerator<void> {
+  const where = `subscriber source \`${source.name}\` (${source.location ?? source.file})`;
+  if (source.format === undefined) {
+    throw new MailopsError(
+      `${where}: the format is not known`,
+      `name the file .csv, .json or .jsonl (optionally .gz), or set \`format:\` in ${source.file}`,
+    );
+  }
+  let input: AsyncIterable<Buffer | string>;
+  try {
+    input = await sourceBytes(source, open);
+  } catch (error) {
+    throw readError(error, where, source);
+  }
+  try {
+    if (source.format === "jsonl") yield* readJsonl(input, typer, sink);
+    else if (source.format === "json") yield* readJsonArray(input, typer, sink, where);
+    else yield* readCsv(input, typer, sink, where);
+  } catch (error) {
+    throw readError(error, where, source);
+  } finally {
+    (input as { destroy?: () => void }).destroy?.();
+  }
+}
+
+function readError(error: unknown, where: string, source: Source): MailopsError {
+  if (error instanceof MailopsError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR") {
+    return new MailopsError(
+      `${where} is not valid gzip data (${(error as Error).message})`,
+      source.gzip ? "the name ends in .gz: compress the file with gzip, or drop the .gz" : undefined,
+    );
+  }
+  return new MailopsError(`${where} could not be read: ${(error as Error).message ?? String(error)}`);
+}

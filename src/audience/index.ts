@@ -1,0 +1,20 @@
+/** The campaign audience: subscriber sources streamed through segments, excludes and suppression. */
+export { addressKey, maskAddress } from "./address.js";
+export {
+  type AudienceDeps,
+  type AudienceStats,
+  audience,
+  emptyStats,
+  type InvalidSample,
+  MAX_INVALID_SAMPLES,
+  type Recipient,
+} from "./audience.js";
+export { compileCondition, type Predicate } from "./condition.js";
+export { parseInstant } from "./instant.js";
+export { type OpenSource, openLocal, openS3, openSource, type S3OpenOptions } from "./open.js";
+export {
+  LOCAL_SUPPRESSION_FILE,
+  localSuppression,
+  SIMULATOR_SUPPRESSED,
+  type SuppressionCheck,
+} from "./suppression.js";

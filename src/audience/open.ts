@@ -1,0 +1,144 @@
+/**
+ * Opening a subscriber source's raw bytes: a local file or an S3 object, decompressed when the
+ * source is .gz. Openers only open; parsing is the format readers' job.
+ */
+import { open as openFile } from "node:fs/promises";
+import path from "node:path";
+import { pipeline, Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { Source } from "../config/model.js";
+import { MailopsError } from "../errors.js";
+
+export type OpenSource = (source: Source) => Promise<NodeJS.ReadableStream | AsyncIterable<Buffer | string>>;
+
+/** Large reads: fewer chunks, fewer trips through the async machinery per row. */
+const READ_CHUNK = 1 << 20;
+
+/** Local files, resolved against the repository root. */
+export function openLocal(root: string): OpenSource {
+  return async (source) => {
+    if (source.location?.startsWith("s3://")) {
+      throw new MailopsError(
+        `subscriber source \`${source.name}\` is in S3 (${source.location}), not a local file`,
+        "read it with the S3 opener (openSource picks by location)",
+      );
+    }
+    if (source.localPath === undefined) {
+      throw new MailopsError(
+        `subscriber source \`${source.name}\` names no file`,
+        `set \`source:\` in ${source.file}`,
+      );
+    }
+    if (source.localProblem === "outside-repo") {
+      throw new MailopsError(
+        `subscriber source \`${source.name}\` points outside the repository (${source.location})`,
+        "keep local subscriber files inside the repository, or use s3://bucket/key",
+      );
+    }
+    const file = path.resolve(root, source.localPath);
+    try {
+      const handle = await openFile(file, "r");
+      return handle.createReadStream({ highWaterMark: READ_CHUNK });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const what = `subscriber file ${source.localPath} of source \`${source.name}\``;
+      if (code === "ENOENT")
+        throw new MailopsError(`${what} does not exist`, `check \`source:\` in ${source.file}`);
+      if (code === "EISDIR")
+        throw new MailopsError(`${what} is a directory`, `check \`source:\` in ${source.file}`);
+      throw new MailopsError(`${what} cannot be read: ${(error as Error).message}`);
+    }
+  };
+}
+
+export interface S3OpenOptions {
+  /** Explicit endpoint; otherwise AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (read by the SDK) or AWS. */
+  endpoint?: string;
+  /** A ready client (tests). */
+  client?: Pick<S3Client, "send">;
+}
+
+/** `s3://bucket/key` through GetObject, credentials from the standard chain. */
+export function openS3(region: string | undefined, options: S3OpenOptions = {}): OpenSource {
+  let client = options.client;
+  return async (source) => {
+    const { bucket, key } = parseS3(source);
+    client ??= new S3Client({
+      ...(region ? { region } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      // Emulators and S3-compatible servers rarely resolve `<bucket>.<host>` names.
+      forcePathStyle: (options.endpoint ?? configuredEndpoint()) !== undefined,
+      followRegionRedirects: true,
+    });
+    try {
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (out.Body === undefined) throw new Error("the response has no body");
+      return out.Body as Readable;
+    } catch (error) {
+      throw s3Error(error, source);
+    }
+  };
+}
+
+/** Local or S3, by the source's location. */
+export function openSource(root: string, region: string | undefined, s3: S3OpenOptions = {}): OpenSource {
+  const local = openLocal(root);
+  let remote: OpenSource | undefined;
+  return (source) => {
+    if (!source.location?.startsWith("s3://")) return local(source);
+    remote ??= openS3(region, s3);
+    return remote(source);
+  };
+}
+
+/**
+ * The decompressed bytes of a source. Errors of either stream (a truncated download, data that is
+ * not gzip) surface in the iteration; destroying the result stops both.
+ */
+export async function sourceBytes(source: Source, open: OpenSource): Promise<AsyncIterable<Buffer | string>> {
+  const input = await open(source);
+  if (!source.gzip) return input as AsyncIterable<Buffer | string>;
+  const raw = input instanceof Readable ? input : Readable.from(input as AsyncIterable<Buffer | string>);
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  pipeline(raw, gunzip, () => {
+    // pipeline has already destroyed gunzip with the error; the reader sees it there.
+  });
+  return gunzip;
+}
+
+function parseS3(source: Source): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(source.location ?? "");
+  if (!m) {
+    throw new MailopsError(
+      `subscriber source \`${source.name}\` has no usable S3 location (${source.location})`,
+      "write it as s3://bucket/key",
+    );
+  }
+  return { bucket: m[1] as string, key: m[2] as string };
+}
+
+function configuredEndpoint(): string | undefined {
+  const ignore = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+  if (ignore !== undefined && ignore.toLowerCase() === "true") return undefined;
+  return process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+}
+
+function s3Error(error: unknown, source: Source): MailopsError {
+  const name = (error as { name?: string }).name ?? "";
+  const what = `subscriber source \`${source.name}\` (${source.location})`;
+  if (name === "NoSuchKey" || name === "NotFound")
+    return new MailopsError(`${what} does not exist`, `check \`source:\` in ${source.file}`);
+  if (name === "NoSuchBucket") return new MailopsError(`${what}: the bucket does not exist`);
+  if (name === "AccessDenied" || name === "Forbidden")
+    return new MailopsError(
+      `${what}: access denied`,
+      "the credentials in use need s3:GetObject on this object",
+    );
+  if (name === "CredentialsProviderError")
+    return new MailopsError(
+      `${what}: no AWS credentials found`,
+      "configure credentials (environment, profile, or the GitHub OIDC role)",
+    );
+  return new MailopsError(`${what} cannot be read: ${(error as Error).message ?? String(error)}`);
+}

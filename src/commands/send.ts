@@ -1,0 +1,302 @@
+/** `mailops send`: due campaigns (or one by name) to their audiences, exactly once per recipient. */
+import { createHash } from "node:crypto";
+import type { Campaign, Project } from "../config/model.js";
+import { MailopsError, UsageError } from "../errors.js";
+import { desiredResources } from "../plan/desired.js";
+import { KIND_INFO } from "../plan/kinds.js";
+import { canonicalJson } from "../plan/resource.js";
+import { dueState, sendAtKey } from "../send/due.js";
+import { Ledger, type RunId, runKey } from "../send/ledger.js";
+import { acquireLock, type Lease } from "../send/lock.js";
+import { messagePlan } from "../send/message.js";
+import { TokenBucket } from "../send/pacing.js";
+import { BATCH_SIZE, ContentChangedError, type RunReport, runCampaign } from "../send/run.js";
+import { SECRET_ENV } from "../send/unsubscribe.js";
+import type { Store } from "../store/index.js";
+import type { Sender, Target } from "../targets/port.js";
+import { progress } from "../util/progress.js";
+import { type AudienceCounts, openAudience } from "./audience.js";
+import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
+
+export interface SendOptions {
+  dir: string;
+  target?: string;
+  campaign?: string;
+  due?: boolean;
+  now?: string;
+  dryRun?: boolean;
+  resendUnknown?: boolean;
+  allowPartial?: boolean;
+  allowContentChange?: boolean;
+}
+
+export interface CampaignResult {
+  campaign: string;
+  state:
+    | "sent"
+    | "dry-run"
+    | "draft"
+    | "scheduled"
+    | "missed"
+    | "complete"
+    | "refused"
+    | "stopped"
+    | "partial";
+  detail?: string;
+  counts?: AudienceCounts;
+  report?: RunReport;
+}
+
+export class SendRefusedError extends MailopsError {}
+
+export async function runSend(
+  options: SendOptions,
+  io: Io,
+  factory: TargetFactory = openTarget,
+): Promise<number> {
+  const project = loadValid(options.dir, io);
+  const results = await sendCampaigns(project, options, io, factory);
+  io.out(formatSendResults(results, options.dryRun ?? false));
+  return results.some((r) => r.state === "refused" || r.state === "stopped" || r.state === "partial") ? 1 : 0;
+}
+
+export async function sendCampaigns(
+  project: Project,
+  options: SendOptions,
+  io: Io,
+  factory: TargetFactory = openTarget,
+): Promise<CampaignResult[]> {
+  if (!options.campaign && !options.due) throw new UsageError("say what to send: --due, or --campaign NAME");
+  const now = options.now ? parseNow(options.now) : new Date();
+  const name = targetName(project, options.target);
+  const target = await factory(name, project);
+  const store = projectStore(project);
+  const chosen: Campaign[] = [];
+  const results: CampaignResult[] = [];
+  if (options.campaign) {
+    const c = project.campaigns.get(options.campaign);
+    if (!c)
+      throw new UsageError(
+        `campaign \`${options.campaign}\` does not exist`,
+        `campaigns: ${[...project.campaigns.keys()].join(", ")}`,
+      );
+    if (!c.sendAt)
+      throw new UsageError(
+        `campaign \`${c.name}\` is a draft (no send_at)`,
+        "give it `send_at: on-merge` or a date-time first",
+      );
+    chosen.push(c);
+  } else {
+    for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const run = await runStatus(store, c);
+      const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
+      if (due.state === "due") chosen.push(c);
+      else results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });
+    }
+  }
+  if (chosen.length === 0) return results;
+  let lease: Lease | undefined;
+  if (!options.dryRun) {
+    lease = await acquireLock(store, { command: "send" });
+    lease.keepAlive();
+  }
+  try {
+    const sender = target.sender();
+    for (const c of chosen) {
+      results.push(await sendOne(project, c, { target, sender, store, lease, options, io, now }));
+      if (results.at(-1)?.state === "stopped") break;
+    }
+  } finally {
+    await lease?.release();
+  }
+  return results;
+}
+
+async function runStatus(store: Store, c: Campaign): Promise<{ started: boolean; complete: boolean }> {
+  const ledger = new Ledger(store, { campaign: c.name, sendAt: sendAtKey(c) });
+  const state = await ledger.load();
+  return { started: state.run !== undefined, complete: state.run?.status === "complete" };
+}
+
+interface Wiring {
+  target: Target;
+  sender: Sender;
+  store: Store;
+  lease?: Lease;
+  options: SendOptions;
+  io: Io;
+  now: Date;
+}
+
+async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise<CampaignResult> {
+  const template = project.templates.get(campaign.template ?? "");
+  if (!template)
+    throw new UsageError(`campaign ${campaign.name}: template ${campaign.template} does not exist`);
+  const desired = desiredResources(project).find((r) => r.kind === "template" && r.name === template.name);
+  const [live] = await w.target.read([{ kind: "template", name: template.name }]);
+  const info = KIND_INFO.template;
+  if (
+    !desired ||
+    !live ||
+    canonicalJson(info.normalize(live.spec)) !== canonicalJson(info.normalize(desired.spec))
+  ) {
+    return {
+      campaign: campaign.name,
+      state: "refused",
+      detail: `template ${template.name} on the ${w.target.name} target ${live ? "differs from" : "is missing from"} the repository; run \`mailops apply\` first (deploy does both)`,
+    };
+  }
+  const { settings } = project;
+  const plan = messagePlan(project, campaign, template, process.env[SECRET_ENV]);
+  const audience = await openAudience(project, campaign, w.target);
+
+  // Pass 1: count, so max_recipients and the daily quota are checked before anything is sent.
+  const counts = await audience.count(plan);
+  if (w.options.dryRun) return { campaign: campaign.name, state: "dry-run", counts };
+  if (campaign.maxRecipients !== undefined && counts.toSend > campaign.maxRecipients) {
+    return {
+      campaign: campaign.name,
+      state: "refused",
+      counts,
+      detail: `${counts.toSend} recipients exceed max_recipients ${campaign.maxRecipients}`,
+    };
+  }
+  const account = await w.target.account();
+  if (!account.sendingEnabled)
+    return {
+      campaign: campaign.name,
+      state: "refused",
+      counts,
+      detail: "sending is disabled for the SES account",
+    };
+  const left =
+    account.max24HourSend === undefined
+      ? Number.POSITIVE_INFINITY
+      : account.max24HourSend - account.sentLast24Hours;
+  if (counts.toSend > left && !w.options.allowPartial) {
+    return {
+      campaign: campaign.name,
+      state: "refused",
+      counts,
+      detail: `${counts.toSend} recipients do not fit the ${Math.max(0, left)} left of the 24-hour sending quota; pass --allow-partial to send what fits now and the rest later`,
+    };
+  }
+
+  const id: RunId = { campaign: campaign.name, sendAt: sendAtKey(campaign) };
+  const rate =
+    w.target.name === "aws" ? (account.maxSendRate ?? 1) : (settings.localRate ?? Number.POSITIVE_INFINITY);
+  const bar = progress(`sending ${campaign.name}`, counts.toSend, process.stderr);
+  const from = campaign.from ?? settings.sender.from ?? "";
+  let report: RunReport;
+  try {
+    report = await runCampaign({
+      project: settings.project,
+      id,
+      contentDigest: contentDigest(campaign, live.spec, from),
+      recipients: () => audience.recipients(),
+      plan,
+      request: {
+        campaign: campaign.name,
+        run: runKey(id),
+        template: template.name,
+        from,
+        replyTo: campaign.replyTo.length ? campaign.replyTo : settings.sender.replyTo,
+        configurationSet: campaign.configurationSet,
+        tags: { campaign: campaign.name, ...campaign.tags },
+        ...(settings.unsubscribe.mode === "ses-list" && settings.unsubscribe.contactList
+          ? {
+              listManagement: {
+                contactList: settings.unsubscribe.contactList,
+                ...(campaign.topic ? { topic: campaign.topic } : {}),
+              },
+            }
+          : {}),
+      },
+      sender: w.sender,
+      ledger: new Ledger(w.store, id),
+      bucket: new TokenBucket(rate, Math.max(BATCH_SIZE, Number.isFinite(rate) ? rate : BATCH_SIZE)),
+      lease: w.lease,
+      options: {
+        resendUnknown: w.options.resendUnknown ?? false,
+        allowContentChange: w.options.allowContentChange ?? false,
+        stopOn: settings.guardrails.stopOn,
+        now: () => new Date(),
+        progress: (n) => bar.update(n),
+      },
+    });
+  } catch (e) {
+    bar.finish();
+    // One campaign's changed content must not stop the others in a --due run.
+    if (e instanceof ContentChangedError) {
+      return {
+        campaign: campaign.name,
+        state: "refused",
+        counts,
+        detail: `${e.message}; ${e.hint ?? ""}`.trim(),
+      };
+    }
+    throw e;
+  }
+  bar.finish();
+  const index = w.sender.finish?.(campaign.name);
+  return {
+    campaign: campaign.name,
+    state: report.stopped ? "stopped" : report.complete ? "sent" : "partial",
+    counts,
+    report,
+    detail: report.stopped ?? (index ? `outbox: ${index}` : undefined),
+  };
+}
+
+/** What a run promises its recipients: template content, data, sender. A change mid-run is refused. */
+function contentDigest(campaign: Campaign, template: object, from: string): string {
+  return createHash("sha256")
+    .update(
+      canonicalJson({
+        template,
+        data: campaign.data,
+        from,
+        topic: campaign.topic ?? null,
+        tags: campaign.tags,
+      }),
+    )
+    .digest("hex");
+}
+
+function parseNow(text: string): Date {
+  const t = Date.parse(text);
+  if (Number.isNaN(t))
+    throw new UsageError(`--now ${text} is not a date-time`, "write e.g. 2026-12-01T09:00:00Z");
+  return new Date(t);
+}
+
+export function formatSendResults(results: CampaignResult[], dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const c = r.counts;
+    const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}`;
+    lines.push(head);
+    if (c) {
+      lines.push(
+        `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}`,
+      );
+      const skipped = Object.entries(c.skipped);
+      if (skipped.length) lines.push(`  skipped: ${skipped.map(([k, v]) => `${v} ${k}`).join(", ")}`);
+      lines.push(`  ${dryRun ? "would send" : "to send"} ${c.toSend}`);
+    }
+    if (r.report) {
+      const rep = r.report;
+      lines.push(
+        `  sent ${rep.sent}, failed ${rep.failed}, unknown ${rep.unknown}${rep.alreadyDone ? `, done in earlier attempts ${rep.alreadyDone}` : ""}`,
+      );
+      for (const [error, n] of Object.entries(rep.failures)) lines.push(`  failed: ${n} × ${error}`);
+      if (rep.unknown) {
+        lines.push(
+          `  ${rep.unknown} recipients were in a batch interrupted mid-send: not resent. Check delivery, then pass --resend-unknown to send them again.`,
+        );
+      }
+    }
+  }
+  if (!results.length) lines.push("No campaigns.");
+  return `${lines.join("\n")}\n`;
+}
