@@ -18,6 +18,7 @@ import { parseInstant } from "./instant.js";
  */
 export type FastRow = (s: string, start: number, end: number, clean: boolean) => Row | undefined;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it detects
 const CONTROL = /[\x00-\x09\x0b\x0c\x0e-\x1f]/;
 const LONE_CR = /\r(?!\n)/;
 

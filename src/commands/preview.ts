@@ -36,7 +36,7 @@ export async function runPreview(
     );
   }
   const data = campaign
-    ? await campaignData(project, campaign, template, options, factory, io)
+    ? await campaignData(project, campaign, template, options, factory)
     : { ...(template.sample ?? {}), ...builtins(project, template.name) };
   const content = {
     subject: template.parts.subject?.source ?? "",
@@ -94,7 +94,6 @@ async function campaignData(
   template: Template,
   options: PreviewOptions,
   factory: TargetFactory,
-  io: Io,
 ): Promise<Record<string, unknown>> {
   const base = { ...builtins(project, campaign.name), ...(template.sample ?? {}), ...campaign.data };
   if (!options.subscriber) return base;
