@@ -1,4 +1,6 @@
 /** `mailops deploy`: what a merge runs. validate → plan → apply → send --due, one summary. */
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { formatPlanText } from "../plan/format/text.js";
 import { applyPlan, assertApplicable, failureError, formatOutcome } from "./apply.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
@@ -42,5 +44,12 @@ export async function runDeploy(
     async () => target,
   );
   io.out(`send:\n${formatSendResults(results, false)}`);
+  if (target.name === "local") {
+    // Where to look: the outbox index of every campaign that has one.
+    const indexes = [...project.campaigns.keys()]
+      .map((c) => path.join(project.root, ".mailops", "outbox", c, "index.html"))
+      .filter((p) => existsSync(p));
+    if (indexes.length) io.out(`Outbox: ${indexes.join(", ")}\n`);
+  }
   return results.some((r) => r.state === "refused" || r.state === "stopped" || r.state === "partial") ? 1 : 0;
 }
