@@ -1,7 +1,8 @@
 /**
  * The SES router in front of aws-ses-v2-local and moto_server, driven by the real SDK client the
  * aws adapter uses: each operation reaches the emulator that serves it, and the corrections in
- * ses-router.ts (error names, timestamps, the ListConfigurationSets path, template tags) hold.
+ * ses-router.ts (error names and messages, timestamps, the ListConfigurationSets path, template
+ * and contact list tags) and its fault injection hold.
  */
 import {
   CloudWatchClient,
@@ -14,6 +15,7 @@ import {
   CreateContactListCommand,
   CreateEmailTemplateCommand,
   DeleteConfigurationSetCommand,
+  DeleteContactListCommand,
   DeleteEmailTemplateCommand,
   GetAccountCommand,
   GetConfigurationSetCommand,
@@ -235,6 +237,80 @@ describe("through the router", () => {
     ]);
     const lists = await ses.send(new ListContactListsCommand({}));
     expect(lists.ContactLists?.map((l) => l.ContactListName)).toEqual(["acme"]);
+  });
+
+  it("answers a template's and a contact list's Tags, as SES does, and forgets them with the resource", async () => {
+    const tags = [{ Key: "mailops:project", Value: "acme" }];
+    await ses.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "tagged",
+        TemplateContent: { Subject: "s", Text: "t" },
+        Tags: tags,
+      }),
+    );
+    expect((await ses.send(new GetEmailTemplateCommand({ TemplateName: "tagged" }))).Tags).toEqual(tags);
+    await ses.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "untagged",
+        TemplateContent: { Subject: "s", Text: "t" },
+      }),
+    );
+    expect((await ses.send(new GetEmailTemplateCommand({ TemplateName: "untagged" }))).Tags).toEqual([]);
+
+    await ses.send(new CreateContactListCommand({ ContactListName: "tagged-list", Tags: tags }));
+    expect((await ses.send(new GetContactListCommand({ ContactListName: "tagged-list" }))).Tags).toEqual(
+      tags,
+    );
+    await ses.send(new DeleteContactListCommand({ ContactListName: "tagged-list" }));
+    await ses.send(new CreateContactListCommand({ ContactListName: "tagged-list" }));
+    expect((await ses.send(new GetContactListCommand({ ContactListName: "tagged-list" }))).Tags).toEqual([]);
+  });
+
+  it("says why aws-ses-v2-local rejected a request in the message, where SES says it", async () => {
+    const attempt = ses.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "broken",
+        TemplateContent: { Subject: "s", Html: "<p>{{#if a}}unclosed</p>" },
+      }),
+    );
+    await expect(attempt).rejects.toMatchObject({
+      name: "BadRequestException",
+      message: expect.stringContaining("Handlebars compilation failed"),
+    });
+  });
+
+  it("injects SES errors for the next matching requests, and logs them", async () => {
+    emulators.sesRouter.inject(
+      "GetEmailTemplate",
+      [{ status: 429, type: "TooManyRequestsException", message: "slow down" }],
+      (c) => c.path.endsWith("/welcome-injected"),
+    );
+    await ses.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "welcome-injected",
+        TemplateContent: { Subject: "s", Text: "t" },
+      }),
+    );
+    const first = ses.send(new GetEmailTemplateCommand({ TemplateName: "welcome-injected" }));
+    await expect(first).rejects.toMatchObject({
+      name: "TooManyRequestsException",
+      message: "slow down",
+      $metadata: { httpStatusCode: 429 },
+    });
+    // Used up: the next request reaches the emulator.
+    await expect(
+      ses.send(new GetEmailTemplateCommand({ TemplateName: "welcome-injected" })),
+    ).resolves.toMatchObject({
+      TemplateName: "welcome-injected",
+    });
+    expect(
+      emulators.sesRouter.calls
+        .filter((c) => c.path === "/v2/email/templates/welcome-injected" && c.method === "GET")
+        .map((c) => [c.target, c.status]),
+    ).toEqual([
+      ["injected", 429],
+      ["ses-local", 200],
+    ]);
   });
 
   it("fails an operation neither emulator serves, naming it", async () => {

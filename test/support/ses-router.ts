@@ -23,7 +23,8 @@ export interface RoutedCall {
   method: string;
   path: string;
   operation: string;
-  target: SesEmulator | "none";
+  /** "injected": answered by a fault from `inject()`, never reaching an emulator. */
+  target: SesEmulator | "none" | "injected";
   status: number;
   /**
    * The JSON request body as the SDK sent it. aws-ses-v2-local's /store drops what it does not
@@ -32,11 +33,29 @@ export interface RoutedCall {
   request: Record<string, unknown> | undefined;
 }
 
+/** An SES error answer, as SES sends it: status, `x-amzn-ErrorType`, JSON `message`. */
+export interface InjectedFault {
+  status: number;
+  type: string;
+  message: string;
+}
+
 export interface SesRouter {
   readonly endpoint: string;
   readonly port: number;
   /** Every request seen, in order, with where it went. */
   readonly calls: RoutedCall[];
+  /**
+   * Answer the next requests of `operation` (those `match` accepts) with these faults, one per
+   * request, instead of forwarding them: throttling and limits no emulator produces on demand.
+   */
+  inject(
+    operation: string,
+    faults: InjectedFault[],
+    match?: (call: { path: string; request: Record<string, unknown> | undefined }) => boolean,
+  ): void;
+  /** Drop faults not yet used. */
+  clearFaults(): void;
   stop(): Promise<void>;
 }
 
@@ -144,6 +163,11 @@ export function routeSesRequest(method: string, pathname: string): SesRoute {
 
 export async function startSesRouter(upstreams: { moto: string; sesLocal: string }): Promise<SesRouter> {
   const calls: RoutedCall[] = [];
+  let faults: Array<{
+    operation: string;
+    queue: InjectedFault[];
+    match: ((call: { path: string; request: Record<string, unknown> | undefined }) => boolean) | undefined;
+  }> = [];
   const base: Record<SesEmulator, URL> = {
     moto: new URL(upstreams.moto),
     "ses-local": new URL(upstreams.sesLocal),
@@ -163,6 +187,31 @@ export async function startSesRouter(upstreams: { moto: string; sesLocal: string
     const method = req.method ?? "GET";
     const body = await readBody(req);
     const route = routeSesRequest(method, url.pathname);
+    const request = json(body);
+    const fault = faults.find(
+      (f) =>
+        f.operation === route.operation &&
+        f.queue.length > 0 &&
+        (f.match?.({ path: url.pathname, request }) ?? true),
+    );
+    const injected = fault?.queue.shift();
+    if (injected) {
+      calls.push({
+        method,
+        path: url.pathname,
+        operation: route.operation,
+        target: "injected",
+        status: injected.status,
+        request,
+      });
+      send(
+        res,
+        injected.status,
+        { "content-type": "application/json", "x-amzn-errortype": injected.type },
+        { message: injected.message },
+      );
+      return;
+    }
     if (route.target === undefined) {
       calls.push({
         method,
@@ -194,12 +243,27 @@ export async function startSesRouter(upstreams: { moto: string; sesLocal: string
     });
     if (route.target === "ses-local") addErrorType(reply);
     else fixMotoResponse(route.operation, reply);
+    if (route.operation === "GetEmailTemplate" && reply.status === 200) {
+      await addTags(base.moto, reply, req.headers, "template", "TemplateName");
+    }
+    if (route.operation === "GetContactList" && reply.status === 200) {
+      await addTags(base.moto, reply, req.headers, "contact-list", "ContactListName");
+    }
+    if (route.operation === "DeleteContactList" && reply.status === 200) {
+      await untagInMoto(
+        base.moto,
+        "contact-list",
+        decodeURIComponent(url.pathname.split("/").at(-1) ?? ""),
+        req.headers,
+      );
+    }
     if (route.operation === "CreateEmailTemplate" && reply.status === 200) {
       await tagTemplateInMoto(base.moto, body, req.headers);
     }
     if (route.operation === "DeleteEmailTemplate" && reply.status === 200) {
-      await untagTemplateInMoto(
+      await untagInMoto(
         base.moto,
+        "template",
         decodeURIComponent(url.pathname.split("/").at(-1) ?? ""),
         req.headers,
       );
@@ -216,6 +280,12 @@ export async function startSesRouter(upstreams: { moto: string; sesLocal: string
     endpoint: `http://127.0.0.1:${port}`,
     port,
     calls,
+    inject(operation, list, match) {
+      faults.push({ operation, queue: [...list], match });
+    },
+    clearFaults() {
+      faults = [];
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -310,10 +380,19 @@ function json(body: Buffer | Record<string, unknown>): Record<string, unknown> |
 /**
  * aws-ses-v2-local puts the error name in the body's `type` and sends no `x-amzn-ErrorType`
  * header, so the SDK reports every error as "Unknown". SES sends the header; add it.
+ * It also says why in `detail` under a generic `message` ("Bad Request Exception"), where SES
+ * says why in `message`: move it there, so error lines read as they would against SES.
  */
 function addErrorType(reply: Reply): void {
-  if (reply.status < 400 || reply.headers["x-amzn-errortype"] !== undefined) return;
+  if (reply.status < 400) return;
   const body = json(reply.body);
+  if (body && typeof body.detail === "string") {
+    body.message = body.detail;
+    delete body.detail;
+    reply.body = body;
+    reply.headers["content-type"] = "application/json";
+  }
+  if (reply.headers["x-amzn-errortype"] !== undefined) return;
   const type =
     typeof body?.type === "string"
       ? body.type
@@ -407,7 +486,7 @@ async function tagTemplateInMoto(moto: URL, body: Buffer, headers: http.Incoming
   )
     return;
   const payload = Buffer.from(
-    JSON.stringify({ ResourceArn: templateArn(input.TemplateName, headers), Tags: input.Tags }),
+    JSON.stringify({ ResourceArn: sesArn("template", input.TemplateName, headers), Tags: input.Tags }),
   );
   const reply = await forward(
     moto,
@@ -418,13 +497,47 @@ async function tagTemplateInMoto(moto: URL, body: Buffer, headers: http.Incoming
     throw new Error(`tagging template ${input.TemplateName} in moto failed: HTTP ${reply.status}`);
 }
 
-/** SES drops a resource's tags with it; moto's tagger does not know the template was deleted. */
-async function untagTemplateInMoto(
+type TaggedKind = "template" | "contact-list";
+
+/**
+ * SES's GetEmailTemplate and GetContactList answer the resource's Tags. aws-ses-v2-local keeps
+ * no tags (the router keeps them in moto, see tagTemplateInMoto); moto keeps a contact list's
+ * tags but leaves them out of GetContactList. Add them, so ownership reads as against SES.
+ */
+async function addTags(
   moto: URL,
+  reply: Reply,
+  headers: http.IncomingHttpHeaders,
+  kind: TaggedKind,
+  nameField: string,
+): Promise<void> {
+  const body = json(reply.body);
+  const name = body?.[nameField];
+  if (!body || typeof name !== "string") return;
+  const listed = await forward(
+    moto,
+    {
+      method: "GET",
+      path: `/v2/email/tags?${new URLSearchParams({ ResourceArn: sesArn(kind, name, headers) })}`,
+      body: Buffer.alloc(0),
+    },
+    jsonHeaders(headers),
+  );
+  if (listed.status !== 200)
+    throw new Error(`reading tags of ${kind} ${name} from moto failed: HTTP ${listed.status}`);
+  body.Tags = (json(listed.body)?.Tags as unknown[] | undefined) ?? [];
+  reply.body = body;
+  reply.headers["content-type"] = "application/json";
+}
+
+/** SES drops a resource's tags with it; moto's tagger does not know the resource was deleted. */
+async function untagInMoto(
+  moto: URL,
+  kind: TaggedKind,
   name: string,
   headers: http.IncomingHttpHeaders,
 ): Promise<void> {
-  const arn = templateArn(name, headers);
+  const arn = sesArn(kind, name, headers);
   const listed = await forward(
     moto,
     {
@@ -450,8 +563,8 @@ function jsonHeaders(headers: http.IncomingHttpHeaders): http.IncomingHttpHeader
   return { authorization: headers.authorization, "content-type": "application/json" };
 }
 
-/** The ARN SES gives a template, in moto's account and the request's region (from the SigV4 scope). */
-function templateArn(name: string, headers: http.IncomingHttpHeaders): string {
+/** The ARN SES gives a resource, in moto's account and the request's region (from the SigV4 scope). */
+function sesArn(kind: TaggedKind, name: string, headers: http.IncomingHttpHeaders): string {
   const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(headers.authorization ?? "");
-  return `arn:aws:ses:${scope?.[1] ?? "us-east-1"}:123456789012:template/${name}`;
+  return `arn:aws:ses:${scope?.[1] ?? "us-east-1"}:123456789012:${kind}/${name}`;
 }

@@ -1,0 +1,58 @@
+/** What every flow gets: inputs, the GitHub environment, and the replaceable edges (time, target, GitHub). */
+import * as core from "@actions/core";
+import type { Io, TargetFactory, TargetName } from "../../commands/context.js";
+import { type ValidateResult, validateProject } from "../../commands/validate.js";
+import type { Project } from "../../config/model.js";
+import { UsageError, ValidationFailedError } from "../../errors.js";
+import { annotate } from "../annotations.js";
+import type { ArtifactUploader } from "../artifacts.js";
+import type { GitHubApi } from "../github-api.js";
+import type { GitHubEnv, Inputs } from "../inputs.js";
+
+export interface FlowContext {
+  inputs: Inputs;
+  gh: GitHubEnv;
+  io: Io;
+  now: () => Date;
+  targetFactory: TargetFactory;
+  artifacts: ArtifactUploader;
+  /** Created on first use: commands that never call GitHub need no token. */
+  api: () => GitHubApi;
+}
+
+/** Validate, with findings as annotations; the flows that act stop on errors. */
+export function validateStep(ctx: FlowContext): ValidateResult {
+  const result = validateProject(ctx.inputs.dir);
+  annotate(result.findings, ctx.gh.workspace, ctx.inputs.dir);
+  return result;
+}
+
+export function assertValid(result: ValidateResult): void {
+  if (result.errors > 0) {
+    throw new ValidationFailedError(
+      `the repository has ${result.errors} validation error${result.errors === 1 ? "" : "s"}`,
+      "they are annotated on the files and listed in the job summary",
+    );
+  }
+}
+
+/**
+ * A runner's disk is gone after the job: sending to real recipients with the inventory and ledger
+ * kept there would forget every run and send again next time. The local target only writes files
+ * on that same disk, so it may keep local state.
+ */
+export function assertDurableState(project: Project, target: TargetName): void {
+  const state = project.settings.state;
+  if (target === "aws" && !state.startsWith("s3://")) {
+    throw new UsageError(
+      `the state store is \`${state}\`, on this job's disk, which GitHub discards after the job: the send ledger would be lost and campaigns sent again`,
+      "set `state: s3://BUCKET/PREFIX` in mailops.yaml (see docs/github-setup.md)",
+    );
+  }
+}
+
+export function setOutputs(values: Record<string, string | number | boolean>): void {
+  for (const [name, value] of Object.entries(values)) core.setOutput(name, String(value));
+}
+
+export const runUrl = (gh: GitHubEnv) => `${gh.serverUrl}/${gh.owner}/${gh.repo}/actions/runs/${gh.runId}`;

@@ -1,0 +1,134 @@
+/**
+ * `deploy` (a push to main): validate, plan, apply, send what is due; the same steps as
+ * `mailops deploy`, kept apart here to report each one. The summary says whether the plan applied
+ * is the one reviewed in the merged pull request's comment.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import * as core from "@actions/core";
+import { applyPlan, assertApplicable, failureError, formatOutcome } from "../../commands/apply.js";
+import { projectStore, targetName } from "../../commands/context.js";
+import { makePlan } from "../../commands/plan.js";
+import { type CampaignResult, sendCampaigns } from "../../commands/send.js";
+import { formatPlanMarkdown } from "../../plan/format/markdown.js";
+import type { Plan } from "../../plan/plan.js";
+import { LockedError } from "../../send/lock.js";
+import { findingsSection, writeJobSummary } from "../job-summary.js";
+import { code, fenced } from "../markdown.js";
+import { type MarkerData, planChecksum } from "../marker.js";
+import { resolveAuthor, reviewedMarker } from "../sticky-comment.js";
+import { assertDurableState, assertValid, type FlowContext, setOutputs, validateStep } from "./context.js";
+import { lockedNote, sendFailed, sendResultsSection, sendTotals } from "./send.js";
+
+export async function deployFlow(ctx: FlowContext): Promise<void> {
+  const validation = validateStep(ctx);
+  const parts: string[] = [];
+  const finish = () => writeJobSummary(parts.join("\n"), "the job log");
+  parts.push(`### 🚀 mailops deploy · ${code(validation.project.settings.project)}`, "");
+  if (validation.errors > 0) {
+    parts.push(
+      findingsSection(validation.findings, validation.project.fileCount, ctx.gh.workspace, ctx.inputs.dir),
+    );
+    await finish();
+    assertValid(validation);
+  }
+  const project = validation.project;
+  const name = targetName(project, ctx.inputs.target);
+  assertDurableState(project, name);
+  const target = await ctx.targetFactory(name, project);
+  const store = projectStore(project);
+  const { plan, inventory } = await makePlan(project, target, store, { force: false, now: ctx.now() });
+  const planPath = writePlan(ctx, plan);
+  setOutputs({ "has-changes": plan.changes.length > 0, "plan-path": planPath });
+  parts.push(await reviewSection(ctx, plan), "");
+  try {
+    assertApplicable(plan);
+  } catch (e) {
+    parts.push("#### Plan (not applied)", "", formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
+    await finish();
+    throw e;
+  }
+  const outcome = await applyPlan(plan, target, store, inventory, {
+    project: project.settings.project,
+    now: () => new Date(),
+    progress: (line) => ctx.io.err(`${line}\n`),
+  });
+  ctx.io.out(`apply:\n${formatOutcome(outcome)}`);
+  parts.push("#### Applied", "", fenced("text", formatOutcome(outcome).trimEnd()), "");
+  if (plan.changes.length)
+    parts.push(
+      "<details><summary>Plan details</summary>",
+      "",
+      formatPlanMarkdown(plan, { limit: 200_000 }),
+      "</details>",
+      "",
+    );
+  const failure = failureError(outcome);
+  if (failure) {
+    await finish();
+    throw failure;
+  }
+  let results: CampaignResult[];
+  try {
+    results = await sendCampaigns(
+      project,
+      { dir: ctx.inputs.dir, target: target.name, due: true, now: ctx.now().toISOString() },
+      ctx.io,
+      async () => target,
+    );
+  } catch (e) {
+    if (!(e instanceof LockedError)) throw e;
+    // The scheduled send is running: it, or the next one, sends what this deploy made due.
+    parts.push("#### Sends", "", `⏳ ${lockedNote(e)}`, "");
+    core.warning(lockedNote(e));
+    setOutputs({ sent: 0, failed: 0 });
+    await finish();
+    return;
+  }
+  parts.push(sendResultsSection(results));
+  const totals = sendTotals(results);
+  setOutputs({ sent: totals.sent, failed: totals.failed });
+  await finish();
+  if (sendFailed(results)) core.setFailed("some campaigns were not sent completely: see the job summary");
+}
+
+function writePlan(ctx: FlowContext, plan: Plan): string {
+  const dir = path.join(ctx.gh.runnerTemp, "mailops-deploy");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "plan.json");
+  writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`);
+  return file;
+}
+
+/** Compares this plan with the one commented on the merged pull request (by checksum, not text). */
+async function reviewSection(ctx: FlowContext, plan: Plan): Promise<string> {
+  const checksum = planChecksum(plan);
+  const mine = `\`${checksum.slice(0, 12)}\``;
+  let pr: number | undefined;
+  let marker: MarkerData | undefined;
+  try {
+    const api = ctx.api();
+    const pulls = await api.pullsForCommit(ctx.gh.sha);
+    const merged =
+      pulls.find((p) => p.mergeCommitSha === ctx.gh.sha) ?? pulls.find((p) => p.mergedAt !== null);
+    pr = merged?.number;
+    if (pr !== undefined)
+      marker = await reviewedMarker(api, pr, await resolveAuthor(api, ctx.inputs.commentAuthor));
+  } catch (e) {
+    core.warning(`could not read the merged pull request's plan comment: ${(e as Error).message}`);
+    return `ℹ️ Could not check this plan against the reviewed one (${(e as Error).message}). Plan checksum ${mine}.`;
+  }
+  if (pr === undefined)
+    return `ℹ️ No merged pull request for ${ctx.gh.sha.slice(0, 7)}: this push was not reviewed through a plan comment. Plan checksum ${mine}.`;
+  if (!marker)
+    return `ℹ️ Pull request #${pr} has no mailops plan comment to compare with. Plan checksum ${mine}.`;
+  if (marker.checksum === "none")
+    return `⚠️ The last plan comment on pull request #${pr} has no plan (validation or planning failed for ${marker.sha.slice(0, 7)}): this plan was not reviewed. Plan checksum ${mine}.`;
+  if (marker.mode === "desired-only")
+    return `ℹ️ Pull request #${pr} came from a fork and was planned against the desired state only: compare the changes below with its comment. Plan checksum ${mine}.`;
+  if (marker.checksum === checksum)
+    return `✅ The plan matches the one reviewed on pull request #${pr} (checksum ${mine}).`;
+  const text = `the plan differs from the one last commented on pull request #${pr} (reviewed \`${marker.checksum.slice(0, 12)}\`, applied ${mine}): main or the live SES state changed after the review`;
+  core.warning(text);
+  return `⚠️ **Plan changed since review:** ${text}. The changes applied are listed below.`;
+}

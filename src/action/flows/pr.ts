@@ -1,0 +1,178 @@
+/**
+ * `pr`: validate, plan, preview sends and templates, then one sticky comment and the job summary.
+ * A fork's run has no secrets: it plans against the desired state only and says so.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import * as core from "@actions/core";
+import { projectStore, targetName } from "../../commands/context.js";
+import { makePlan } from "../../commands/plan.js";
+import type { Project } from "../../config/model.js";
+import { MailopsError, UsageError } from "../../errors.js";
+import { desiredResources } from "../../plan/desired.js";
+import { formatPlanMarkdown } from "../../plan/format/markdown.js";
+import { emptyInventory } from "../../plan/inventory.js";
+import { buildPlan, type Plan } from "../../plan/plan.js";
+import type { Store } from "../../store/index.js";
+import type { Target } from "../../targets/port.js";
+import { workspacePath } from "../annotations.js";
+import type { UploadedArtifact } from "../artifacts.js";
+import { writeJobSummary } from "../job-summary.js";
+import { OfflineTarget } from "../offline-target.js";
+import { commentBody, type PrReport, summaryBody } from "../pr-report.js";
+import { previewSends } from "../send-preview.js";
+import { resolveAuthor, upsertSticky } from "../sticky-comment.js";
+import { renderTemplatePreviews } from "../template-previews.js";
+import { type FlowContext, runUrl, setOutputs, validateStep } from "./context.js";
+
+export async function prFlow(ctx: FlowContext): Promise<void> {
+  const pr = ctx.gh.pullRequest;
+  if (!pr) {
+    throw new UsageError(
+      "`command: pr` needs a pull_request event: the event payload has no pull request",
+      "run it from a workflow triggered by `pull_request`",
+    );
+  }
+  const validation = validateStep(ctx);
+  const project = validation.project;
+  const outDir = path.join(ctx.gh.runnerTemp, `mailops-pr-${pr.number}`);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const report: PrReport = {
+    project: project.settings.project,
+    target: safeTargetName(project, ctx.inputs.target),
+    sha: pr.headSha || ctx.gh.sha,
+    fork: pr.fork,
+    // Paths from the workspace, as in the annotations, whatever the working directory.
+    findings: validation.findings.map((f) => ({
+      ...f,
+      file: workspacePath(ctx.gh.workspace, ctx.inputs.dir, f.file),
+    })),
+    fileCount: project.fileCount,
+    sends: [],
+    templates: [],
+    artifactName: `mailops-plan-pr-${pr.number}-attempt-${ctx.gh.runAttempt}`,
+    runUrl: runUrl(ctx.gh),
+  };
+
+  let failure: unknown;
+  if (validation.errors === 0) {
+    try {
+      await planInto(report, project, ctx, outDir);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      failure = e;
+      report.failure = {
+        message: e.message,
+        ...(e instanceof MailopsError && e.hint ? { hint: e.hint } : {}),
+      };
+    }
+  }
+  if (report.plan) await uploadInto(report, ctx, outDir);
+
+  const posted = await comment(report, ctx, pr.number, pr.fork);
+  await writeJobSummary(summaryBody(report, ctx.gh.workspace, ctx.gh.workspace, posted.line), "the artifact");
+  if (report.plan) {
+    setOutputs({
+      "has-changes": report.plan.changes.length > 0 || report.plan.conflicts.length > 0,
+      "plan-path": path.join(outDir, "plan.json"),
+    });
+  }
+  if (failure) throw failure;
+  if (posted.error) throw posted.error;
+  if (validation.errors > 0) {
+    core.setFailed(
+      `validation failed: ${validation.errors} error${validation.errors === 1 ? "" : "s"} (annotated on the files; all in the job summary)`,
+    );
+  }
+}
+
+function safeTargetName(project: Project, flag: string | undefined): string {
+  try {
+    return targetName(project, flag);
+  } catch {
+    return flag ?? project.settings.target;
+  }
+}
+
+async function planInto(report: PrReport, project: Project, ctx: FlowContext, outDir: string): Promise<void> {
+  const now = ctx.now();
+  const name = targetName(project, ctx.inputs.target);
+  let plan: Plan;
+  let target: Target;
+  let store: Store | undefined;
+  if (report.fork) {
+    target = new OfflineTarget(name);
+    plan = buildPlan({
+      project: project.settings.project,
+      target: name,
+      desired: desiredResources(project),
+      live: [],
+      inventory: emptyInventory(project.settings.project),
+      maxDeletePercent: project.settings.guardrails.maxDeletePercent,
+      force: false,
+      warnings: [],
+      now,
+    });
+  } else {
+    target = await ctx.targetFactory(name, project);
+    store = projectStore(project);
+    ({ plan } = await makePlan(project, target, store, { force: false, now }));
+  }
+  report.sends = await previewSends(project, {
+    target,
+    ...(store ? { store } : {}),
+    now,
+    offline: report.fork,
+    maxLatenessSeconds: project.settings.guardrails.maxLatenessSeconds,
+  });
+  report.templates = renderTemplatePreviews(project, plan, outDir);
+  writeFileSync(path.join(outDir, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);
+  writeFileSync(path.join(outDir, "plan.md"), formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
+  report.plan = plan;
+}
+
+async function uploadInto(report: PrReport, ctx: FlowContext, outDir: string): Promise<void> {
+  const files = ["plan.json", "plan.md", ...report.templates.flatMap((t) => t.files)].map((f) =>
+    path.join(outDir, f),
+  );
+  let uploaded: UploadedArtifact | undefined;
+  try {
+    uploaded = await ctx.artifacts.upload(report.artifactName, outDir, files);
+  } catch (e) {
+    // The plan is still in the comment and the summary; a missing artifact only loses the HTML files.
+    core.warning(`could not upload the plan artifact: ${(e as Error).message}`);
+  }
+  if (uploaded) report.artifactUrl = uploaded.url;
+}
+
+/** Posts or updates the sticky comment; says what happened in a line for the job summary. */
+async function comment(
+  report: PrReport,
+  ctx: FlowContext,
+  issue: number,
+  fork: boolean,
+): Promise<{ line: string; error?: Error }> {
+  const body = commentBody(report);
+  try {
+    const api = ctx.api();
+    const author = await resolveAuthor(api, ctx.inputs.commentAuthor);
+    const done = await upsertSticky(api, issue, author, body);
+    core.info(`plan comment ${done.action}: ${done.comment.htmlUrl}`);
+    return {
+      line: `Plan comment ${done.action}: ${done.comment.htmlUrl} (${body.length.toLocaleString("en-US")} characters).`,
+    };
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    if (fork && (status === 403 || status === 401)) {
+      // A fork's GITHUB_TOKEN is read-only whatever the workflow asks for: not a failure of the PR.
+      core.warning("this fork's token may not comment on the pull request: the plan is in the job summary");
+      return { line: "No comment: a pull request from a fork gets a read-only token. The plan is above." };
+    }
+    const error = new MailopsError(
+      `could not post the plan comment: ${(e as Error).message}`,
+      "the workflow needs `permissions: pull-requests: write` and the `github-token` input",
+    );
+    return { line: `No comment: ${error.message}.`, error };
+  }
+}

@@ -1,0 +1,41 @@
+/** The step's job summary: the full story of a run, where the comment has only room for its start. */
+import * as core from "@actions/core";
+import type { Finding } from "../config/findings.js";
+import { summaryLine } from "../config/format.js";
+import { workspacePath } from "./annotations.js";
+import { code, escapeMd, SUMMARY_LIMIT_BYTES, truncateBytes } from "./markdown.js";
+
+/** Leave room under GitHub's 1 MiB for anything else written to the summary in the same step. */
+const BUDGET = SUMMARY_LIMIT_BYTES - 16_384;
+
+export async function writeJobSummary(markdown: string, fullAt?: string): Promise<void> {
+  const note = `_…the job summary is cut here to stay under GitHub's 1 MiB limit.${fullAt ? ` Everything is in ${fullAt}.` : ""}_`;
+  // Without GITHUB_STEP_SUMMARY (a run outside GitHub) the summary goes to the log instead.
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.info(markdown);
+    return;
+  }
+  await core.summary.addRaw(truncateBytes(markdown, BUDGET, note), true).write();
+}
+
+const SEVERITY = { error: "❌ error", warning: "⚠️ warning", info: "ℹ️ info" } as const;
+
+/** Every finding, with its place in the workspace, as a table. */
+export function findingsSection(
+  findings: Finding[],
+  fileCount: number,
+  workspace: string,
+  dir: string,
+): string {
+  const lines = [`### Validation`, "", `**${summaryLine(findings, fileCount)}**`, ""];
+  if (findings.length) {
+    lines.push("| | Where | Rule | Message |", "|---|---|---|---|");
+    for (const f of findings) {
+      const where = `${workspacePath(workspace, dir, f.file)}:${f.line}:${f.col}`;
+      const message = escapeMd(f.hint ? `${f.message} (hint: ${f.hint})` : f.message).replace(/\n/g, " ");
+      lines.push(`| ${SEVERITY[f.severity]} | ${code(where)} | ${code(f.rule)} | ${message} |`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}

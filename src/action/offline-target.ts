@@ -1,0 +1,38 @@
+/**
+ * The target of a pull request from a fork: such a run gets no secrets, so nothing live can be
+ * read. Nothing exists, nobody is suppressed, and anything that would change or send is refused.
+ */
+import { UsageError } from "../errors.js";
+import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../targets/port.js";
+
+const refuse = (what: string): never => {
+  throw new UsageError(`${what} is not possible without credentials (a pull request from a fork)`);
+};
+
+export class OfflineTarget implements Target {
+  constructor(readonly name: "local" | "aws") {}
+
+  async read(): Promise<[]> {
+    return [];
+  }
+
+  async apply(): Promise<void> {
+    refuse("apply");
+  }
+
+  async account(): Promise<AccountFacts> {
+    return refuse("reading the SES account");
+  }
+
+  async identity(): Promise<IdentityFacts> {
+    return refuse("reading the sender identity");
+  }
+
+  sender(): Sender {
+    return refuse("sending");
+  }
+
+  async suppression(): Promise<SuppressionCheck> {
+    return { has: () => false, size: 0 };
+  }
+}

@@ -1,0 +1,213 @@
+/** `deploy`, `send` and `drift` end to end on the local target, against the GitHub stand-in. */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { projectStore, type TargetFactory } from "../../src/commands/context.js";
+import { validateProject } from "../../src/commands/validate.js";
+import { acquireLock } from "../../src/send/lock.js";
+import { copyExampleRepo } from "../support/repo.js";
+import { GitHubStandIn } from "./support/github-stand-in.js";
+import { cleanup, pullRequestEvent, REPOSITORY, RecordingUploader, runAction } from "./support/harness.js";
+
+const NOW = new Date("2026-06-01T12:00:00Z");
+const HEAD = "0123456789abcdef0123456789abcdef01234567";
+const MERGE = "fedcba9876543210fedcba9876543210fedcba98";
+
+let github: GitHubStandIn;
+let repo: { dir: string; cleanup: () => void };
+let temp: string;
+
+beforeEach(async () => {
+  github = await new GitHubStandIn().start();
+  repo = copyExampleRepo();
+  temp = path.join(tmpdir(), `mailops-action-${process.pid}-${Math.random().toString(36).slice(2)}`);
+});
+afterEach(async () => {
+  await github.stop();
+  repo.cleanup();
+  cleanup(temp);
+});
+
+function action(
+  command: string,
+  o: { now?: Date; inputs?: Record<string, string>; eventName?: string; targetFactory?: TargetFactory } = {},
+) {
+  const pr = command === "pr";
+  return runAction({
+    workspace: repo.dir,
+    inputs: { command, ...o.inputs },
+    eventName: o.eventName ?? (pr ? "pull_request" : "push"),
+    event: pr
+      ? pullRequestEvent(7, HEAD)
+      : { ref: "refs/heads/main", after: MERGE, repository: { full_name: REPOSITORY } },
+    apiUrl: github.url,
+    sha: pr ? HEAD : MERGE,
+    runnerTemp: temp,
+    deps: {
+      now: () => o.now ?? NOW,
+      artifacts: new RecordingUploader(),
+      ...(o.targetFactory ? { targetFactory: o.targetFactory } : {}),
+    },
+  });
+}
+
+const merged = () =>
+  github.pulls.set(MERGE, [{ number: 7, merged_at: "2026-06-01T11:59:00Z", merge_commit_sha: MERGE }]);
+const outbox = (campaign: string) => {
+  const dir = path.join(repo.dir, ".mailops/outbox", campaign);
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".eml")) : [];
+};
+/** Temporary paths vary per run; everything else in a summary is fixed by the inputs. */
+const stable = (text: string) => text.split(repo.dir).join("<repo>");
+
+describe("deploy", () => {
+  it("applies, sends what is due, and confirms the plan is the one reviewed", async () => {
+    await action("pr");
+    merged();
+    const r = await action("deploy");
+    expect(r.failed, r.stdout).toBe(false);
+    expect(r.summary).toContain("✅ The plan matches the one reviewed on pull request #7");
+    expect(r.outputs).toMatchObject({ "has-changes": "true", sent: "2", failed: "0" });
+    expect(JSON.parse(readFileSync(r.outputs["plan-path"] ?? "", "utf8")).changes).toHaveLength(8);
+    expect(outbox("welcome-new-customers")).toHaveLength(2);
+    expect(outbox("holiday-promo")).toHaveLength(0);
+    await expect(stable(r.summary)).toMatchFileSnapshot("__snapshots__/deploy.summary.md");
+    // Reading the comment is all deploy does on GitHub.
+    expect(github.writes().filter((w) => w.path.includes("/comments/"))).toHaveLength(0);
+  });
+
+  it("says so when the plan differs from the one last commented on the merged pull request", async () => {
+    await action("pr");
+    merged();
+    const file = path.join(repo.dir, "templates/welcome-campaign.txt");
+    writeFileSync(file, readFileSync(file, "utf8").replace("WELCOME10", "WELCOME20"));
+    const r = await action("deploy");
+    expect(r.failed).toBe(false);
+    expect(r.summary).toContain(
+      "**Plan changed since review:** the plan differs from the one last commented on pull request #7",
+    );
+    expect(r.annotations.some((a) => a.startsWith("::warning::the plan differs"))).toBe(true);
+  });
+
+  it("trusts no plan comment but the bot's", async () => {
+    await action("pr");
+    merged();
+    const bot = github.comments[0];
+    if (!bot) throw new Error("no comment");
+    // Another account copies the bot's marker (with its checksum) into its own comment; the bot's is gone.
+    github.comments.splice(0, 1);
+    github.seed(7, "mallory", bot.body);
+    const r = await action("deploy");
+    expect(r.summary).toContain("Pull request #7 has no mailops plan comment to compare with");
+  });
+
+  it("notes a push that no pull request reviewed", async () => {
+    const r = await action("deploy");
+    expect(r.failed).toBe(false);
+    expect(r.summary).toContain(`No merged pull request for ${MERGE.slice(0, 7)}`);
+  });
+
+  it("refuses a repository with validation errors before touching the target", async () => {
+    writeFileSync(path.join(repo.dir, "campaigns/broken.yaml"), "template: nope\nto: new-customers\n");
+    const r = await action("deploy");
+    expect(r.failed).toBe(true);
+    expect(
+      r.annotations.some((a) =>
+        a.startsWith("::error title=campaign/unknown-template,file=campaigns/broken.yaml"),
+      ),
+    ).toBe(true);
+    expect(r.summary).toContain("campaign/unknown-template");
+    expect(existsSync(path.join(repo.dir, ".mailops/local"))).toBe(false);
+  });
+});
+
+describe("state on the runner's disk", () => {
+  it.each(["deploy", "send"])("%s refuses to send to real recipients with it", async (command) => {
+    let opened = false;
+    const r = await action(command, {
+      inputs: { target: "aws" },
+      targetFactory: async () => {
+        opened = true;
+        throw new Error("must not be reached");
+      },
+    });
+    expect(r.failed).toBe(true);
+    expect(opened).toBe(false);
+    expect(r.annotations.join("\n")).toContain("the state store is `.mailops/state`, on this job's disk");
+    expect(r.annotations.join("\n")).toContain("state: s3://BUCKET/PREFIX");
+  });
+});
+
+describe("send", () => {
+  it("does not fail when another run holds the send lock: the next scheduled run sends", async () => {
+    const lease = await acquireLock(projectStore(validateProject(repo.dir).project), { command: "deploy" });
+    // The lock is awaited for 10 s: let fake time pass instead.
+    vi.useFakeTimers({ toFake: ["setTimeout", "Date"], now: NOW });
+    let r: Awaited<ReturnType<typeof action>> | undefined;
+    const running = action("send", { eventName: "schedule" }).then((x) => {
+      r = x;
+    });
+    try {
+      // Bounded by real time (performance.now is not faked), not by a count of fake seconds.
+      const start = performance.now();
+      while (!r && performance.now() - start < 20_000) {
+        await vi.advanceTimersByTimeAsync(1_000);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await running;
+    } finally {
+      vi.useRealTimers();
+      await lease.release();
+    }
+    expect(r?.failed, r?.stdout).toBe(false);
+    expect(r?.outputs).toMatchObject({ sent: "0", failed: "0" });
+    expect(r?.annotations.some((a) => a.startsWith("::warning::another mailops run is sending"))).toBe(true);
+    expect(r?.summary).toContain("campaigns still due are sent by the next scheduled run");
+  });
+
+  it("sends a scheduled campaign once its send_at has come, and only once", async () => {
+    await action("deploy");
+    const early = await action("send", { eventName: "schedule" });
+    expect(early.outputs).toMatchObject({ sent: "0", failed: "0" });
+    const due = await action("send", { now: new Date("2026-12-01T09:05:00Z"), eventName: "schedule" });
+    expect(due.failed, due.stdout).toBe(false);
+    expect(due.outputs).toMatchObject({ sent: "1", failed: "0" });
+    expect(outbox("holiday-promo")).toHaveLength(1);
+    await expect(stable(due.summary)).toMatchFileSnapshot("__snapshots__/send.summary.md");
+    const again = await action("send", { now: new Date("2026-12-01T09:20:00Z"), eventName: "schedule" });
+    expect(again.outputs).toMatchObject({ sent: "0" });
+    expect(again.summary).toMatch(/`holiday-promo` \| complete/);
+    expect(outbox("holiday-promo")).toHaveLength(1);
+  });
+
+  it("sends the campaign a manual run names, before its send_at", async () => {
+    await action("deploy");
+    const r = await action("send", { inputs: { campaign: "holiday-promo" }, eventName: "workflow_dispatch" });
+    expect(r.failed, r.stdout).toBe(false);
+    expect(r.outputs).toMatchObject({ sent: "1" });
+    expect(r.summary).toContain("campaign `holiday-promo`");
+  });
+});
+
+describe("drift", () => {
+  it("passes when live state matches, and fails with the plan in the summary when it does not", async () => {
+    await action("deploy");
+    const clean = await action("drift", { eventName: "schedule" });
+    expect(clean.failed).toBe(false);
+    expect(clean.outputs["has-changes"]).toBe("false");
+
+    // Someone edits the template by hand on the target.
+    const file = path.join(repo.dir, ".mailops/local/template/welcome-campaign.json");
+    const stored = JSON.parse(readFileSync(file, "utf8"));
+    stored.spec.subject = "Edited in the console";
+    writeFileSync(file, JSON.stringify(stored));
+    const drifted = await action("drift", { eventName: "schedule" });
+    expect(drifted.failed).toBe(true);
+    expect(drifted.outputs["has-changes"]).toBe("true");
+    expect(drifted.annotations.at(-1)).toBe("::error::drift: Plan: 0 to create, 1 to update, 0 to delete.");
+    expect(drifted.summary).toContain("❌ **Drift:**");
+    expect(drifted.summary).toContain("-Edited in the console");
+    await expect(drifted.summary).toMatchFileSnapshot("__snapshots__/drift.summary.md");
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Runs the action entry in-process as a runner would: inputs as INPUT_* variables, the event as a
+ * GITHUB_EVENT_PATH file, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT files, GITHUB_API_URL at the
+ * stand-in. Captures stdout (workflow commands: annotations, failure) and the files afterwards.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { ArtifactUploader } from "../../../src/action/artifacts.js";
+import { type ActionDeps, run } from "../../../src/action.js";
+
+export const REPOSITORY = "acme/campaigns";
+export const RUN_ID = "9001";
+export const TOKEN = "ghs-actions-token";
+
+// @actions/core caches the summary file's path on first use: one file per test process.
+const SUMMARY_FILE = path.join(tmpdir(), `mailops-action-summary-${process.pid}.md`);
+
+export interface RunOptions {
+  workspace: string;
+  inputs: Record<string, string>;
+  eventName: string;
+  event: Record<string, unknown>;
+  apiUrl: string;
+  sha: string;
+  runnerTemp: string;
+  deps?: ActionDeps;
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  /** `::error …`, `::warning …`, `::notice …` lines, in order. */
+  annotations: string[];
+  summary: string;
+  outputs: Record<string, string>;
+  failed: boolean;
+}
+
+export async function runAction(o: RunOptions): Promise<RunResult> {
+  mkdirSync(o.runnerTemp, { recursive: true });
+  const eventFile = path.join(o.runnerTemp, "event.json");
+  const outputFile = path.join(o.runnerTemp, "github-output.txt");
+  writeFileSync(eventFile, JSON.stringify(o.event));
+  writeFileSync(outputFile, "");
+  writeFileSync(SUMMARY_FILE, "");
+  const env: Record<string, string> = {
+    GITHUB_ACTIONS: "true",
+    GITHUB_WORKSPACE: o.workspace,
+    GITHUB_REPOSITORY: REPOSITORY,
+    GITHUB_EVENT_NAME: o.eventName,
+    GITHUB_EVENT_PATH: eventFile,
+    GITHUB_SHA: o.sha,
+    GITHUB_API_URL: o.apiUrl,
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_RUN_ID: RUN_ID,
+    GITHUB_RUN_ATTEMPT: "1",
+    GITHUB_STEP_SUMMARY: SUMMARY_FILE,
+    GITHUB_OUTPUT: outputFile,
+    RUNNER_TEMP: o.runnerTemp,
+    "INPUT_GITHUB-TOKEN": TOKEN,
+    ...Object.fromEntries(Object.entries(o.inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...o.env,
+  };
+  const saved = new Map<string, string | undefined>();
+  for (const [k, v] of Object.entries(env)) {
+    saved.set(k, process.env[k]);
+    process.env[k] = v;
+  }
+  let stdout = "";
+  let stderr = "";
+  const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return true;
+  }) as typeof process.stdout.write;
+  // Progress lines of apply and send: kept for failure messages, out of the test log.
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return true;
+  }) as typeof process.stderr.write;
+  const exitBefore = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await run(o.deps);
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  const failed = process.exitCode === 1;
+  process.exitCode = exitBefore;
+  return {
+    stdout,
+    stderr,
+    annotations: stdout.split("\n").filter((l) => /^::(error|warning|notice)[ :]/.test(l)),
+    summary: readFileSync(SUMMARY_FILE, "utf8"),
+    outputs: parseOutputs(readFileSync(outputFile, "utf8")),
+    failed,
+  };
+}
+
+/** GITHUB_OUTPUT holds `name<<delimiter\nvalue\ndelimiter` blocks. */
+export function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const m of text.matchAll(re)) out[m[1] as string] = m[3] as string;
+  return out;
+}
+
+/** Records uploads instead of calling GitHub's artifact service (which has no local emulator). */
+export class RecordingUploader implements ArtifactUploader {
+  readonly uploads: { name: string; files: string[]; allExist: boolean }[] = [];
+
+  async upload(name: string, root: string, files: string[]) {
+    this.uploads.push({
+      name,
+      files: files.map((f) => path.relative(root, f)),
+      allExist: files.every((f) => existsSync(f)),
+    });
+    return { id: 42, url: `https://github.com/${REPOSITORY}/actions/runs/${RUN_ID}/artifacts/42` };
+  }
+}
+
+export function pullRequestEvent(number: number, headSha: string, fork = false): Record<string, unknown> {
+  return {
+    action: "synchronize",
+    number,
+    pull_request: {
+      number,
+      head: { sha: headSha, repo: { full_name: fork ? "mallory/campaigns" : REPOSITORY } },
+      base: { repo: { full_name: REPOSITORY } },
+    },
+    repository: { full_name: REPOSITORY },
+  };
+}
+
+export function cleanup(...dirs: string[]): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}

@@ -1,0 +1,196 @@
+/**
+ * The workflow files and action.yml, checked with GitHub's own parser and schema
+ * (@actions/workflow-parser: keys, events, expression contexts) and by the rules this project
+ * relies on: no pull_request_target, least permissions, OIDC only, deploys never cancelled.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
+import { parseAction } from "@actions/workflow-parser/actions/index";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { SEND_INTERVAL_MINUTES } from "../../src/action/send-preview.js";
+
+const ROOT = path.join(import.meta.dirname, "../..");
+const DIR = path.join(ROOT, ".github/workflows");
+const read = (file: string) => readFileSync(path.join(DIR, file), "utf8");
+
+type Step = {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  if?: string;
+  env?: Record<string, string>;
+};
+type Job = { steps: Step[]; environment?: string; permissions?: unknown };
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  jobs: Record<string, Job>;
+}
+const workflow = (file: string) => parse(read(file)) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+const actionStep = (w: Workflow) => steps(w).find((s) => s.uses === "./");
+
+/** A GitHub expression as written in a workflow: `${{ … }}`. */
+const expr = (inner: string) => `\${{ ${inner} }}`;
+
+const FILES = ["ci.yml", "deploy.yml", "drift.yml", "pull-request.yml", "scheduled-send.yml"];
+
+describe("workflow files", () => {
+  it("are the expected set", () => {
+    expect(readdirSync(DIR).sort()).toEqual(FILES);
+  });
+
+  it.each(FILES)("%s passes GitHub's workflow parser", async (file) => {
+    const result = parseWorkflow({ name: file, content: read(file) }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+    const template = await convertWorkflowTemplate(
+      result.context,
+      result.value ?? ({ toString: () => "" } as never),
+    );
+    expect(template.errors ?? []).toEqual([]);
+    expect(template.jobs.length).toBeGreaterThan(0);
+  });
+
+  it("the parser does catch mistakes (so a pass above means something)", () => {
+    const bad = "on: pull_reqest\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uzes: foo\n";
+    expect(
+      parseWorkflow({ name: "bad.yml", content: bad }, new NoOperationTraceWriter()).context.errors.count,
+    ).toBeGreaterThan(0);
+  });
+
+  it.each(FILES)("%s never uses pull_request_target and sets its permissions explicitly", (file) => {
+    const w = workflow(file);
+    expect(Object.keys(w.on)).not.toContain("pull_request_target");
+    const code = read(file)
+      .split("\n")
+      .filter((l) => !l.trim().startsWith("#"));
+    expect(code.join("\n")).not.toContain("pull_request_target");
+    expect(typeof w.permissions).toBe("object");
+    expect(Object.values(w.permissions).every((v) => v === "read" || v === "write")).toBe(true);
+    expect(w.permissions.contents).toBe("read");
+  });
+
+  it.each(FILES)("%s gets AWS credentials only through OIDC roles from repository variables", (file) => {
+    const text = read(file);
+    expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|secrets\.AWS_/);
+    for (const s of steps(workflow(file)).filter((x) =>
+      x.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+    )) {
+      expect(s.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.MAILOPS_(PLAN|DEPLOY|SEND)_ROLE_ARN \}\}$/);
+      expect(workflow(file).permissions["id-token"]).toBe("write");
+    }
+  });
+
+  it.each([
+    ["pull-request.yml", "PLAN"],
+    ["drift.yml", "PLAN"],
+    ["deploy.yml", "DEPLOY"],
+    ["scheduled-send.yml", "SEND"],
+  ])("%s assumes the %s role (docs/iam.md), and only it", (file, role) => {
+    const roles = [...read(file).matchAll(/vars\.MAILOPS_([A-Z]+)_ROLE_ARN/g)].map((m) => m[1]);
+    expect(roles.length).toBeGreaterThan(0);
+    expect(new Set(roles)).toEqual(new Set([role]));
+  });
+
+  it.each(FILES.filter((f) => f !== "ci.yml"))("%s builds the action before using it", (file) => {
+    const all = steps(workflow(file));
+    const build = all.findIndex((s) => s.run?.includes("npm ci") && s.run.includes("npm run build:action"));
+    const use = all.findIndex((s) => s.uses === "./");
+    expect(build).toBeGreaterThanOrEqual(0);
+    expect(use).toBeGreaterThan(build);
+  });
+
+  it("pull-request.yml: pull_request only, the permissions it needs, read-only role skipped for forks", () => {
+    const w = workflow("pull-request.yml");
+    expect(Object.keys(w.on)).toEqual(["pull_request"]);
+    expect(w.permissions).toEqual({ contents: "read", "pull-requests": "write", "id-token": "write" });
+    expect(actionStep(w)?.with?.command).toBe("pr");
+    const aws = steps(w).find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(aws?.with?.["role-to-assume"]).toBe(expr("vars.MAILOPS_PLAN_ROLE_ARN"));
+    expect(aws?.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+  });
+
+  it("deploy.yml: push to main on config paths, production environment, never cancelled", () => {
+    const w = workflow("deploy.yml");
+    const push = w.on.push as { branches: string[]; paths: string[] };
+    expect(push.branches).toEqual(["main"]);
+    for (const p of ["mailops.yaml", "templates/**", "subscribers/**", "campaigns/**"])
+      expect(push.paths).toContain(p);
+    expect(w.jobs.deploy?.environment).toBe("production");
+    expect(w.concurrency?.["cancel-in-progress"]).toBe(false);
+    expect(w.concurrency?.group).not.toMatch(/\$\{\{/); // one group for every run, not per ref or sha
+    expect(actionStep(w)?.with?.command).toBe("deploy");
+    expect(w.permissions["pull-requests"]).toBe("read");
+  });
+
+  it("scheduled-send.yml: every 15 minutes (as plan comments say), manual runs may name a campaign", () => {
+    const w = workflow("scheduled-send.yml");
+    const cron = (w.on.schedule as { cron: string }[]).map((s) => s.cron);
+    expect(cron).toEqual([`*/${SEND_INTERVAL_MINUTES} * * * *`]);
+    const dispatch = w.on.workflow_dispatch as { inputs: Record<string, { required: boolean }> };
+    expect(dispatch.inputs.campaign?.required).toBe(false);
+    expect(actionStep(w)?.with).toMatchObject({ command: "send", campaign: expr("inputs.campaign") });
+    expect(w.concurrency?.["cancel-in-progress"]).toBe(false);
+    // Not the deploy group: a pending send must never replace (and so cancel) a pending deploy.
+    expect(w.concurrency?.group).not.toBe(workflow("deploy.yml").concurrency?.group);
+  });
+
+  it("drift.yml: daily, plan role, command drift", () => {
+    const w = workflow("drift.yml");
+    expect((w.on.schedule as { cron: string }[])[0]?.cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(actionStep(w)?.with?.command).toBe("drift");
+    expect(read("drift.yml")).toContain("vars.MAILOPS_PLAN_ROLE_ARN");
+    expect(read("drift.yml")).not.toContain("MAILOPS_DEPLOY_ROLE_ARN");
+  });
+
+  it("ci.yml: installs from the lockfile, checks the emulators, runs npm test on Node 20 and 24", () => {
+    const w = workflow("ci.yml");
+    const runs = steps(w).map((s) => s.run ?? "");
+    const at = (text: string) => runs.findIndex((r) => r.includes(text));
+    expect(at("npm ci")).toBeGreaterThanOrEqual(0);
+    expect(at("moto[server]")).toBeGreaterThanOrEqual(0);
+    expect(at("scripts/emulators-check.mjs")).toBeGreaterThan(at("npm ci"));
+    expect(at("npm test")).toBeGreaterThan(at("scripts/emulators-check.mjs"));
+    expect(read("ci.yml")).toContain("node: [20, 24]");
+  });
+});
+
+describe("action.yml", () => {
+  const text = readFileSync(path.join(ROOT, "action.yml"), "utf8");
+  const action = parse(text) as {
+    inputs: Record<string, { required?: boolean }>;
+    outputs: Record<string, unknown>;
+    runs: { using: string; main: string };
+  };
+
+  it("passes GitHub's action parser", () => {
+    const result = parseAction({ name: "action.yml", content: text }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+  });
+
+  it("runs the built entry on node24, with the documented inputs and outputs", () => {
+    expect(action.runs).toEqual({ using: "node24", main: "dist/action/index.js" });
+    expect(readFileSync(path.join(ROOT, "scripts/build-action.mjs"), "utf8")).toContain(
+      '"dist/action/index.js"',
+    );
+    expect(Object.keys(action.inputs)).toEqual(
+      expect.arrayContaining(["command", "github-token", "working-directory", "target", "campaign"]),
+    );
+    expect(action.inputs.command?.required).toBe(true);
+    expect(Object.keys(action.outputs).sort()).toEqual(["failed", "has-changes", "plan-path", "sent"]);
+  });
+
+  it("declares every input the workflows pass and the entry reads", () => {
+    const source = readFileSync(path.join(ROOT, "src/action/inputs.ts"), "utf8");
+    const read = [...source.matchAll(/(?:getInput|optional)\("([a-z-]+)"/g)].map((m) => m[1] as string);
+    expect(read.length).toBeGreaterThan(4);
+    for (const name of read) expect(Object.keys(action.inputs)).toContain(name);
+    for (const file of FILES) {
+      for (const key of Object.keys(actionStep(workflow(file))?.with ?? {}))
+        expect(Object.keys(action.inputs)).toContain(key);
+    }
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * Sending on the aws target, against aws-ses-v2-local behind the SES router: what the emulator
+ * stored matches the ledger one to one, bodies match `preview` for the same recipient, and the
+ * request shapes (ListManagementOptions, configuration set, tags, headers) are what SES needs.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { runApply } from "../../src/commands/plan-apply.js";
+import { runPreview } from "../../src/commands/preview.js";
+import { runSend } from "../../src/commands/send.js";
+import { Ledger } from "../../src/send/ledger.js";
+import { LocalStore } from "../../src/store/index.js";
+import { emulatorEnv, useEmulators } from "../support/emulators.js";
+import { captureIo, copyExampleRepo } from "../support/repo.js";
+import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
+
+const emulators = useEmulators({ sesRouter: true });
+let unemulated: UnemulatedSes;
+let repo: ReturnType<typeof copyExampleRepo>;
+
+interface StoredMail {
+  messageId: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  headers?: { name: string; value: string }[];
+}
+
+async function storedMail(): Promise<StoredMail[]> {
+  const r = await fetch(`${emulators.sesLocal.endpoint}/store`);
+  return ((await r.json()) as { emails: StoredMail[] }).emails;
+}
+
+const write = (rel: string, text: string) => writeFileSync(path.join(repo.dir, rel), text);
+const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
+const people = (n: number) =>
+  write(
+    "subscribers/customers.jsonl",
+    `${Array.from({ length: n }, (_, i) => JSON.stringify({ email: `user${i}@example.com`, name: `User ${i}`, segment: "new_customers" })).join("\n")}\n`,
+  );
+
+/** Switch the copy to link-mode unsubscribe: SendBulkEmail, 50 recipients a call. */
+function linkMode() {
+  write(
+    "mailops.yaml",
+    read("mailops.yaml").replace(
+      /unsubscribe:\n(?: {2}.*\n)+/,
+      "unsubscribe:\n  mode: link\n  url: https://example.com/unsubscribe\n",
+    ),
+  );
+  for (const f of [
+    "welcome-campaign.html",
+    "welcome-campaign.txt",
+    "product-promotion.html",
+    "product-promotion.txt",
+  ]) {
+    write(`templates/${f}`, read(`templates/${f}`).replaceAll("amazonSESUnsubscribeUrl", "unsubscribe_url"));
+  }
+  for (const f of ["welcome-new-customers", "holiday-promo", "spring-sale"]) {
+    write(`campaigns/${f}.yaml`, read(`campaigns/${f}.yaml`).replace(/^topic: .*\n/m, ""));
+  }
+}
+
+beforeAll(() => {
+  unemulated = mockUnemulatedSes();
+});
+afterAll(() => unemulated.restore());
+beforeEach(async () => {
+  await Promise.all([emulators.moto.reset(), emulators.sesLocal.reset()]);
+  unemulated.reset();
+  // A generous sending rate keeps these tests quick; the quota test sets its own account.
+  unemulated.account = {
+    ProductionAccessEnabled: true,
+    SendingEnabled: true,
+    SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
+  };
+  emulators.sesRouter.clearFaults();
+  emulators.sesRouter.calls.length = 0;
+  const env = emulatorEnv({
+    sesv2: emulators.sesRouter.endpoint,
+    cloudwatch: emulators.moto.endpoint,
+    s3: emulators.moto.endpoint,
+  });
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  vi.stubEnv("MAILOPS_SES_READ_RATE", "10000");
+  vi.stubEnv("MAILOPS_SES_WRITE_RATE", "10000");
+  vi.stubEnv("MAILOPS_UNSUBSCRIBE_SECRET", "test-secret");
+  repo = copyExampleRepo();
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+  repo.cleanup();
+});
+
+async function applyAndSend(extra: Record<string, unknown> = {}) {
+  const applied = await runApply({ dir: repo.dir, target: "aws" }, captureIo());
+  expect(applied).toBe(0);
+  const io = captureIo();
+  const code = await runSend(
+    { dir: repo.dir, target: "aws", campaign: "welcome-new-customers", ...extra },
+    io,
+  );
+  return { code, out: io.outText, err: io.errText };
+}
+
+async function ledgerSent(): Promise<Map<string, string>> {
+  const store = new LocalStore(path.join(repo.dir, ".mailops/state"));
+  return (await new Ledger(store, { campaign: "welcome-new-customers", sendAt: "on-merge" }).load()).sent;
+}
+
+describe("send on the aws target", () => {
+  it("link mode: SendBulkEmail in calls of at most 50, stored mail matches the ledger one to one", async () => {
+    linkMode();
+    people(120);
+    unemulated.suppressed = ["user3@example.com", "user5@EXAMPLE.com", "nobody@example.com"];
+    const r = await applyAndSend();
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain("suppressed 2");
+    const mail = await storedMail();
+    expect(mail).toHaveLength(118);
+    const sent = await ledgerSent();
+    expect([...sent.values()].sort()).toEqual(mail.map((m) => m.messageId).sort());
+    expect(new Set(mail.map((m) => m.destination.to[0])).size).toBe(118);
+    const bulk = emulators.sesRouter.calls.filter((c) => c.operation === "SendBulkEmail");
+    expect(bulk.map((c) => (c.request?.BulkEmailEntries as unknown[]).length)).toEqual([50, 50, 18]);
+    const first = bulk[0]?.request as Record<string, unknown>;
+    expect(first.ConfigurationSetName).toBe("marketing");
+    expect(first.DefaultEmailTags).toEqual([{ Name: "campaign", Value: "welcome-new-customers" }]);
+    const entry = (first.BulkEmailEntries as Record<string, unknown>[])[0] as {
+      ReplacementHeaders: { Name: string; Value: string }[];
+      ReplacementEmailContent: { ReplacementTemplate: { ReplacementTemplateData: string } };
+    };
+    expect(entry.ReplacementHeaders.map((h) => h.Name)).toEqual([
+      "List-Unsubscribe",
+      "List-Unsubscribe-Post",
+    ]);
+    // The complete data per entry, never relying on SES's default-data merge.
+    const data = JSON.parse(entry.ReplacementEmailContent.ReplacementTemplate.ReplacementTemplateData);
+    expect(data).toMatchObject({ name: "User 0", postal_address: "Acme Inc, 1 Main St, Springfield" });
+    expect(data.unsubscribe_url).toMatch(/^https:\/\/example\.com\/unsubscribe\?t=/);
+  });
+
+  it("bodies SES rendered match what preview renders for the same recipient", async () => {
+    linkMode();
+    people(3);
+    await applyAndSend();
+    const mail = (await storedMail()).find((m) => m.destination.to[0] === "user1@example.com");
+    const out = path.join(repo.dir, "pv");
+    await runPreview(
+      { dir: repo.dir, name: "welcome-new-customers", subscriber: "user1@example.com", out, target: "aws" },
+      captureIo(),
+    );
+    expect(mail?.body.html).toBe(readFileSync(path.join(out, "welcome-new-customers.html"), "utf8"));
+    expect(mail?.body.text).toBe(readFileSync(path.join(out, "welcome-new-customers.txt"), "utf8"));
+    expect(mail?.subject).toBe("Welcome to Our Community, User 1!");
+  });
+
+  it("ses-list mode: SendEmail per recipient with ListManagementOptions; topic opt-outs are skipped", async () => {
+    people(5);
+    unemulated.optedOut = new Map([["onboarding", ["user2@example.com"]]]);
+    const r = await applyAndSend();
+    expect(r.code, r.out + r.err).toBe(0);
+    const sends = emulators.sesRouter.calls.filter((c) => c.operation === "SendEmail");
+    expect(sends).toHaveLength(4);
+    expect(sends[0]?.request).toMatchObject({
+      ListManagementOptions: { ContactListName: "acme", TopicName: "onboarding" },
+      ConfigurationSetName: "marketing",
+      EmailTags: [{ Name: "campaign", Value: "welcome-new-customers" }],
+      Content: { Template: { TemplateName: "welcome-campaign" } },
+    });
+    expect((await storedMail()).map((m) => m.destination.to[0]).sort()).not.toContain("user2@example.com");
+  });
+
+  it("throttling: slows down and retries, and sends nobody twice", async () => {
+    linkMode();
+    people(120);
+    const fault = {
+      status: 429,
+      type: "TooManyRequestsException",
+      message: "Maximum sending rate exceeded.",
+    };
+    emulators.sesRouter.inject("SendBulkEmail", [fault, fault]);
+    const r = await applyAndSend();
+    expect(r.code, r.out + r.err).toBe(0);
+    const calls = emulators.sesRouter.calls.filter((c) => c.operation === "SendBulkEmail");
+    expect(calls.filter((c) => c.status === 429)).toHaveLength(2);
+    const mail = await storedMail();
+    expect(mail).toHaveLength(120);
+    expect(new Set(mail.map((m) => m.destination.to[0])).size).toBe(120);
+  });
+
+  it("refuses an audience larger than what is left of the 24-hour quota, unless --allow-partial", async () => {
+    linkMode();
+    people(30);
+    unemulated.account = {
+      ProductionAccessEnabled: true,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 50, SentLast24Hours: 190 },
+    };
+    const r = await applyAndSend();
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("30 recipients do not fit the 10 left of the 24-hour sending quota");
+    expect(await storedMail()).toHaveLength(0);
+    const io = captureIo();
+    const partial = await runSend(
+      { dir: repo.dir, target: "aws", campaign: "welcome-new-customers", allowPartial: true },
+      io,
+    );
+    // The emulator enforces no quota; SES would stop the run with ACCOUNT_DAILY_QUOTA_EXCEEDED.
+    expect(partial, io.outText).toBe(0);
+    expect(await storedMail()).toHaveLength(30);
+  });
+});
