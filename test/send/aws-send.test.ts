@@ -123,7 +123,9 @@ describe("send on the aws target", () => {
     expect([...sent.values()].sort()).toEqual(mail.map((m) => m.messageId).sort());
     expect(new Set(mail.map((m) => m.destination.to[0])).size).toBe(118);
     const bulk = emulators.sesRouter.calls.filter((c) => c.operation === "SendBulkEmail");
-    expect(bulk.map((c) => (c.request?.BulkEmailEntries as unknown[] | undefined)?.length)).toEqual([50, 50, 18]);
+    expect(bulk.map((c) => (c.request?.BulkEmailEntries as unknown[] | undefined)?.length)).toEqual([
+      50, 50, 18,
+    ]);
     const first = bulk[0]?.request as Record<string, unknown>;
     expect(first.ConfigurationSetName).toBe("marketing");
     expect(first.DefaultEmailTags).toEqual([{ Name: "campaign", Value: "welcome-new-customers" }]);
