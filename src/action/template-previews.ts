@@ -2,12 +2,14 @@
  * For each template a plan creates or updates: the rendered text before and after, with the
  * template's sample data, as a diff; and both renderings as HTML files for the artifact.
  */
+
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createTwoFilesPatch } from "diff";
 import type { Project } from "../config/model.js";
 import type { Plan } from "../plan/plan.js";
 import type { Spec } from "../plan/resource.js";
+import { previewBuiltins } from "../render/preview-data.js";
 import { compileTemplate, type Rendered } from "../render/ses-render.js";
 import { code, fenced } from "./markdown.js";
 
@@ -20,17 +22,6 @@ export interface TemplatePreview {
   files: string[];
   /** Set when a side could not be rendered (the message says why). */
   error?: string;
-}
-
-/** Values SES or mailops provide at send time, so previews render like real mail. */
-function builtins(project: Project, name: string): Record<string, unknown> {
-  const url = `https://unsubscribe.local.invalid/preview/${name}`;
-  const postal = project.settings.sender.postalAddress;
-  return {
-    ...(postal !== undefined ? { postal_address: postal } : {}),
-    amazonSESUnsubscribeUrl: url,
-    unsubscribe_url: url,
-  };
 }
 
 function render(spec: Spec, data: Record<string, unknown>): Rendered {
@@ -49,7 +40,7 @@ export function renderTemplatePreviews(project: Project, plan: Plan, root: strin
   for (const change of plan.changes) {
     if (change.kind !== "template" || change.action === "delete") continue;
     const name = change.name;
-    const data = { ...builtins(project, name), ...(project.templates.get(name)?.sample ?? {}) };
+    const data = { ...previewBuiltins(project, name), ...(project.templates.get(name)?.sample ?? {}) };
     const preview: TemplatePreview = { template: name, action: change.action, diff: "", files: [] };
     const dir = path.join(root, "previews", name);
     mkdirSync(dir, { recursive: true });

@@ -4,6 +4,7 @@ import path from "node:path";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import type { Campaign, Project, Template } from "../config/model.js";
 import { UsageError } from "../errors.js";
+import { previewBuiltins } from "../render/preview-data.js";
 import { compileTemplate, firstMissing, requiredPaths } from "../render/ses-render.js";
 import { messagePlan } from "../send/message.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
@@ -37,7 +38,7 @@ export async function runPreview(
   }
   const data = campaign
     ? await campaignData(project, campaign, template, options, factory)
-    : { ...(template.sample ?? {}), ...builtins(project, template.name) };
+    : { ...(template.sample ?? {}), ...previewBuiltins(project, template.name) };
   const content = {
     subject: template.parts.subject?.source ?? "",
     html: template.parts.html?.source ?? "",
@@ -79,15 +80,6 @@ export async function runPreview(
   return 0;
 }
 
-function builtins(project: Project, name: string): Record<string, unknown> {
-  const { settings } = project;
-  return {
-    ...(settings.sender.postalAddress !== undefined ? { postal_address: settings.sender.postalAddress } : {}),
-    amazonSESUnsubscribeUrl: `https://unsubscribe.local.invalid/preview/${name}`,
-    unsubscribe_url: `https://unsubscribe.local.invalid/preview/${name}`,
-  };
-}
-
 async function campaignData(
   project: Project,
   campaign: Campaign,
@@ -95,7 +87,7 @@ async function campaignData(
   options: PreviewOptions,
   factory: TargetFactory,
 ): Promise<Record<string, unknown>> {
-  const base = { ...builtins(project, campaign.name), ...(template.sample ?? {}), ...campaign.data };
+  const base = { ...previewBuiltins(project, campaign.name), ...(template.sample ?? {}), ...campaign.data };
   if (!options.subscriber) return base;
   const key = normalizeAddress(options.subscriber);
   const target = await factory(targetName(project, options.target), project);
@@ -109,7 +101,7 @@ async function campaignData(
     if (r.key !== key) continue;
     const prepared = plan.prepare(r);
     if (!prepared.ok) throw new UsageError(`this subscriber would be skipped: ${prepared.reason}`);
-    return { ...builtins(project, campaign.name), ...prepared.data };
+    return { ...previewBuiltins(project, campaign.name), ...prepared.data };
   }
   throw new UsageError(
     "that subscriber is not in the campaign's audience (or is excluded, suppressed or invalid)",

@@ -143,7 +143,9 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
     return {
       campaign: campaign.name,
       state: "refused",
-      detail: `template ${template.name} on the ${w.target.name} target ${live ? "differs from" : "is missing from"} the repository; run \`mailops apply\` first (deploy does both)`,
+      detail: live
+        ? `template ${template.name} on the ${w.target.name} target differs from the repository; run \`mailops apply\` first (deploy does both)`
+        : `template ${template.name} does not exist on the ${w.target.name} target yet; run \`mailops apply\` first (deploy does both)`,
     };
   }
   const { settings } = project;

@@ -139,3 +139,18 @@ describe("buildPlan", () => {
     expect(p.changes.map((c) => c.kind)).toEqual(["configuration-set", "event-destination", "template"]);
   });
 });
+
+describe("the markdown plan", () => {
+  it("stays under its limit with thousands of changes, summary first", async () => {
+    const { formatPlanMarkdown } = await import("../../src/plan/format/markdown.js");
+    const desired = Array.from({ length: 3000 }, (_, i) =>
+      tmpl(`template-with-a-long-name-${i}`, "x".repeat(200)),
+    );
+    const p = plan({ desired });
+    const md = formatPlanMarkdown(p, { limit: 60_000 });
+    expect(md.length).toBeLessThanOrEqual(60_000);
+    expect(md).toContain("Plan: 3000 to create, 0 to update, 0 to delete.");
+    expect(md).toMatch(/\d+ more changes, see the full plan/);
+    expect(md).toContain("truncated");
+  });
+});

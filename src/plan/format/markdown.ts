@@ -24,12 +24,28 @@ export function formatPlanMarkdown(
   }
   if (plan.changes.length) {
     head.push("| | Kind | Name | Change |", "|---|---|---|---|");
-    for (const c of plan.changes) {
-      head.push(
-        `| ${ICON[c.action]} | ${c.kind} | \`${c.name}\` | ${escapeMd(c.fields?.length ? c.fields.join(", ") : c.action)} |`,
-      );
+    // The table may take half the budget at most; the rest is for details.
+    let used = head.join("\n").length;
+    for (let i = 0; i < plan.changes.length; i++) {
+      const c = plan.changes[i] as (typeof plan.changes)[number];
+      const row = `| ${ICON[c.action]} | ${c.kind} | \`${c.name}\` | ${escapeMd(c.fields?.length ? c.fields.join(", ") : c.action)} |`;
+      if (used + row.length > limit / 2) {
+        head.push(`| … | | | ${plan.changes.length - i} more changes, see the full plan |`);
+        break;
+      }
+      head.push(row);
+      used += row.length + 1;
     }
     head.push("");
+  }
+  if (plan.vanished.length) {
+    head.push(
+      `${plan.vanished.length} resource${plan.vanished.length === 1 ? " was" : "s were"} deleted outside mailops and will be forgotten: ${plan.vanished
+        .slice(0, 20)
+        .map((v) => `\`${v.kind}/${v.name}\``)
+        .join(", ")}${plan.vanished.length > 20 ? ", …" : ""}`,
+      "",
+    );
   }
   if (plan.conflicts.length) {
     head.push("**Not managed by mailops (left untouched):**", "");
