@@ -2,10 +2,12 @@
  * The per-recipient record of a campaign run, in the store:
  *
  *   ledger/<campaign>/<run>/run.json            what was started, with which content
- *   ledger/<campaign>/<run>/batch-000001.json   one per send call: intent first, outcome after
+ *   ledger/<campaign>/<run>/batch-000001.json       intent: who is about to be sent to
+ *   ledger/<campaign>/<run>/batch-000001.done.json  outcome of each of them
  *
- * Intent is written (create-if-absent) before a batch goes out; the outcome replaces it (CAS)
- * after. A batch left at intent is the one in flight at a crash: its recipients are `unknown`.
+ * Both are create-only. Intent is written before a batch goes out, the outcome after. A batch
+ * with an intent and no outcome is the one in flight at a crash: its recipients are `unknown`.
+ * Skips need no intent: they are written straight as outcome files.
  * Recipients are kept as salted hashes: the ledger proves who was sent to without holding a
  * second copy of the subscriber list.
  */
@@ -52,6 +54,8 @@ export function runKey(id: RunId): string {
 
 export const runPrefix = (id: RunId) => `ledger/${id.campaign}/${runKey(id)}`;
 const batchKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).padStart(6, "0")}.json`;
+// The outcome is a second, create-only file: cheaper than rewriting the intent, and never torn.
+const doneKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).padStart(6, "0")}.done.json`;
 const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
 
 export function recipientId(project: string, normalizedAddress: string): string {
@@ -68,7 +72,7 @@ export interface LedgerState {
   /** In flight at a crash: sent or not, nobody knows. */
   unknown: Set<string>;
   /** Intent-only batches, by number (their ids are in `unknown`). */
-  openBatches: Map<number, { ids: string[]; etag: string }>;
+  openBatches: Map<number, { ids: string[] }>;
   nextBatch: number;
 }
 
@@ -93,18 +97,22 @@ export class Ledger {
       state.runEtag = runObj.etag;
     }
     const keys = await this.store.list(`${runPrefix(this.id)}/batch-`);
+    const intents = new Map<number, BatchRecord>();
+    const done = new Map<number, BatchRecord>();
     for (const key of keys) {
       const obj = await this.store.get(key);
       if (!obj) continue;
       const rec = JSON.parse(obj.body) as BatchRecord;
       state.nextBatch = Math.max(state.nextBatch, rec.batch + 1);
-      if (rec.state === "intent") {
-        for (const id of rec.ids) state.unknown.add(id);
-        state.openBatches.set(rec.batch, { ids: rec.ids, etag: obj.etag });
-        continue;
-      }
+      (rec.state === "intent" ? intents : done).set(rec.batch, rec);
+    }
+    for (const [batch, rec] of intents) {
+      if (done.has(batch)) continue;
+      for (const id of rec.ids) state.unknown.add(id);
+      state.openBatches.set(batch, { ids: rec.ids });
+    }
+    for (const rec of done.values()) {
       for (const o of rec.outcomes ?? []) {
-        state.unknown.delete(o.id);
         if (o.status === "sent") state.sent.set(o.id, o.messageId);
         else if (o.status === "failed") state.failed.set(o.id, o.error);
         else state.skipped.set(o.id, o.reason);
@@ -128,17 +136,22 @@ export class Ledger {
     return (await this.store.put(runRecordKey(this.id), body, { ifMatch: etag })).etag;
   }
 
-  /** Record that a batch is about to go out. Returns the etag to complete it with. */
-  async intent(batch: number, ids: string[], at: Date): Promise<string> {
+  /** Record that a batch is about to go out. */
+  async intent(batch: number, ids: string[], at: Date): Promise<void> {
     const rec: BatchRecord = { version: 1, batch, state: "intent", at: at.toISOString(), ids };
     const created = await this.store.putIfAbsent(batchKey(this.id, batch), JSON.stringify(rec));
     if (!created) throw new Error(`ledger batch ${batch} already exists: another sender is writing this run`);
-    return created.etag;
   }
 
-  async complete(batch: number, ids: string[], outcomes: Outcome[], etag: string, at: Date): Promise<void> {
+  /** Record a batch's outcomes; recipients of the batch without one are sent again by a later run. */
+  async complete(batch: number, ids: string[], outcomes: Outcome[], at: Date): Promise<void> {
     const rec: BatchRecord = { version: 1, batch, state: "done", at: at.toISOString(), ids, outcomes };
-    await this.store.put(batchKey(this.id, batch), JSON.stringify(rec), { ifMatch: etag });
+    // Losing an outcome to a power cut leaves the batch unknown, never resent unasked: no flush needed.
+    const created = await this.store.putIfAbsent(doneKey(this.id, batch), JSON.stringify(rec), {
+      durable: false,
+    });
+    if (!created)
+      throw new Error(`ledger batch ${batch} was already completed: another sender is writing this run`);
   }
 
   /** Skips are known without sending: recorded in one step, in their own batch files. */
@@ -151,7 +164,9 @@ export class Ledger {
       ids: outcomes.map((o) => o.id),
       outcomes,
     };
-    const created = await this.store.putIfAbsent(batchKey(this.id, batch), JSON.stringify(rec));
+    const created = await this.store.putIfAbsent(doneKey(this.id, batch), JSON.stringify(rec), {
+      durable: false,
+    });
     if (!created) throw new Error(`ledger batch ${batch} already exists: another sender is writing this run`);
   }
 

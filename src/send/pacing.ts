@@ -18,7 +18,8 @@ export class TokenBucket {
   ) {
     this.rate = rate;
     this.ceiling = rate;
-    this.tokens = Math.min(burst, rate);
+    // Start empty: a full bucket at start would send a second's worth at once, on top of the rate.
+    this.tokens = 0;
     this.last = clock.now();
   }
 

@@ -122,9 +122,9 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     input.lease?.check();
     const number = nextBatch++;
     const ids = batch.map((m) => m.id);
-    const etag = await ledger.intent(number, ids, options.now());
+    await ledger.intent(number, ids, options.now());
     const outcomes = await deliver(input, batch, sleep);
-    await ledger.complete(number, ids, outcomes.recorded, etag, options.now());
+    await ledger.complete(number, ids, outcomes.recorded, options.now());
     for (const o of outcomes.recorded) {
       if (o.status === "sent") report.sent++;
       else if (o.status === "failed") {
@@ -270,7 +270,7 @@ async function resolveUnknown(input: RunInput, state: LedgerState): Promise<void
     }
     if (!resolved && !options.resendUnknown) continue;
     // Completing the batch with only the known outcomes: ids without one are sent again this run.
-    await ledger.complete(number, batch.ids, outcomes, batch.etag, options.now());
+    await ledger.complete(number, batch.ids, outcomes, options.now());
     for (const id of batch.ids) state.unknown.delete(id);
     for (const o of outcomes) if (o.status === "sent") state.sent.set(o.id, o.messageId);
   }

@@ -22,6 +22,7 @@
  * section can lose its lock to a breaker.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -176,13 +177,15 @@ function processAlive(pid: number): boolean {
 }
 
 /** Write a file completely and flush it, so a later link or rename publishes whole contents. */
-export async function writeTemp(file: string, body: string): Promise<void> {
+export async function writeTemp(file: string, body: string, flush = true): Promise<void> {
+  // Synchronous on purpose: these are small files, and each fs/promises step is a thread-pool
+  // round trip that costs more CPU than the write itself (the send ledger writes two per batch).
   try {
-    await writeFile(file, body, { flag: "wx", flush: true });
+    writeFileSync(file, body, { flag: "wx", flush });
   } catch (error) {
     if (code(error) !== "ENOENT") throw error;
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, body, { flag: "wx", flush: true });
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, body, { flag: "wx", flush });
   }
 }
 
@@ -192,7 +195,7 @@ export function tempName(dir: string): string {
 
 export async function unlinkQuietly(file: string): Promise<void> {
   try {
-    await unlink(file);
+    unlinkSync(file);
   } catch (error) {
     if (code(error) !== "ENOENT") throw error;
   }

@@ -16,13 +16,13 @@
  * so rename and link are atomic; keys cannot start a segment with "." so they never collide.
  */
 import { createHash } from "node:crypto";
-import type { Dirent } from "node:fs";
+import { type Dirent, linkSync } from "node:fs";
 import { link, lstat, mkdir, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { PreconditionFailedError, StoreAccessDeniedError, StoreError } from "./errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
 import { code, KeyLocks, tempName, unlinkQuietly, writeTemp } from "./local-lock.js";
-import type { Store, StoredObject } from "./types.js";
+import type { PutIfAbsentOptions, Store, StoredObject } from "./types.js";
 
 export interface LocalStoreOptions {
   /** How long a writer waits for another live process's key lock. */
@@ -75,11 +75,15 @@ export class LocalStore implements Store {
     return { etag: etagOf(body) };
   }
 
-  async putIfAbsent(key: string, body: string): Promise<{ etag: string } | undefined> {
+  async putIfAbsent(
+    key: string,
+    body: string,
+    options: PutIfAbsentOptions = {},
+  ): Promise<{ etag: string } | undefined> {
     assertValidKey(key);
-    const temp = await this.writeTemp(body);
+    const temp = await this.writeTemp(body, options.durable !== false);
     try {
-      await this.publish(key, () => link(temp, this.file(key)));
+      await this.publish(key, async () => linkSync(temp, this.file(key)));
     } catch (error) {
       if (code(error) !== "EEXIST") throw error;
       await this.assertNotFolder(key);
@@ -132,10 +136,10 @@ export class LocalStore implements Store {
     }
   }
 
-  private async writeTemp(body: string): Promise<string> {
+  private async writeTemp(body: string, flush = true): Promise<string> {
     const temp = tempName(this.tmpDir);
     try {
-      await writeTemp(temp, body);
+      await writeTemp(temp, body, flush);
     } catch (error) {
       throw this.fsError(error, "write", "a temporary file");
     }

@@ -25,7 +25,7 @@ import {
   StoreUnreachableError,
 } from "./errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys, MAX_KEY_BYTES } from "./keys.js";
-import type { Store, StoredObject } from "./types.js";
+import type { PutIfAbsentOptions, Store, StoredObject } from "./types.js";
 
 export interface S3StoreOptions {
   region?: string;
@@ -101,7 +101,12 @@ export class S3Store implements Store {
     }
   }
 
-  async putIfAbsent(key: string, body: string): Promise<{ etag: string } | undefined> {
+  // S3 writes are durable once acknowledged; the durability hint changes nothing here.
+  async putIfAbsent(
+    key: string,
+    body: string,
+    _options?: PutIfAbsentOptions,
+  ): Promise<{ etag: string } | undefined> {
     const objectKey = this.objectKey(key);
     try {
       const out = await this.withConflictRetry(() =>

@@ -10,6 +10,15 @@ export interface StoredObject {
   etag: string;
 }
 
+export interface PutIfAbsentOptions {
+  /**
+   * false: the write need not survive a power loss (LocalStore skips the flush to disk). For
+   * records whose loss is safe, such as a send batch's outcome: without it the batch reads as
+   * unknown, which is never resent unasked.
+   */
+  durable?: boolean;
+}
+
 export interface Store {
   /** Human name for messages: a directory path or s3://bucket/prefix */
   readonly location: string;
@@ -17,7 +26,7 @@ export interface Store {
   /** Unconditional write, or compare-and-swap when ifMatch is given (throws PreconditionFailedError when the current etag differs or the object is gone). */
   put(key: string, body: string, options?: { ifMatch?: string }): Promise<{ etag: string }>;
   /** Create only if absent; returns undefined (no throw) when the key already exists. */
-  putIfAbsent(key: string, body: string): Promise<{ etag: string } | undefined>;
+  putIfAbsent(key: string, body: string, options?: PutIfAbsentOptions): Promise<{ etag: string } | undefined>;
   /** Keys under a prefix, sorted, all pages. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
