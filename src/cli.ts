@@ -107,6 +107,7 @@ function program(): Command {
     .description("per campaign run: sent, failed, skipped by reason, unknown")
     .argument("[campaign]", "only this campaign")
     .option("--dir <dir>", "repository root", ".")
+    .option("--target <target>", "where engagement metrics are read (CloudWatch on aws)")
     .action(async (campaign: string | undefined, opts) => {
       process.exitCode = await runStatus({ ...opts, campaign }, io);
     });

@@ -1,11 +1,15 @@
 /** `mailops status`: per run, what the ledger says (and on aws, what CloudWatch saw). Counts only. */
+
+import type { Project } from "../config/model.js";
 import { UsageError } from "../errors.js";
 import { Ledger } from "../send/ledger.js";
-import { type Io, loadValid, projectStore } from "./context.js";
+import type { CampaignMetrics } from "../targets/port.js";
+import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
 
 export interface StatusOptions {
   dir: string;
   campaign?: string;
+  target?: string;
 }
 
 export interface RunSummary {
@@ -19,10 +23,21 @@ export interface RunSummary {
   failed: number;
   unknown: number;
   skipped: Record<string, number>;
+  /** From the target's event metrics (CloudWatch on aws), when it has them. */
+  metrics?: CampaignMetrics;
 }
 
-export async function collectStatus(dir: string, io: Io, campaign?: string): Promise<RunSummary[]> {
+export async function collectStatus(
+  dir: string,
+  io: Io,
+  campaign?: string,
+  metricsFrom?: { target?: string; factory: TargetFactory },
+): Promise<RunSummary[]> {
   const project = loadValid(dir, io);
+  const sender = metricsFrom
+    ? (await metricsFrom.factory(targetName(project, metricsFrom.target), project)).sender()
+    : undefined;
+  const dimension = campaignDimension(project);
   if (campaign && !project.campaigns.has(campaign)) {
     throw new UsageError(
       `campaign \`${campaign}\` does not exist`,
@@ -48,12 +63,35 @@ export async function collectStatus(dir: string, io: Io, campaign?: string): Pro
       unknown: state.unknown.size,
       skipped,
     });
+    const c = project.campaigns.get(id.campaign);
+    if (sender?.campaignMetrics && run?.startedAt) {
+      const metrics = await sender.campaignMetrics(
+        { dimension, value: c?.tags.campaign ?? id.campaign, name: id.campaign },
+        new Date(run.startedAt),
+      );
+      if (metrics) (out[out.length - 1] as RunSummary).metrics = metrics;
+    }
   }
   return out;
 }
 
-export async function runStatus(options: StatusOptions, io: Io): Promise<number> {
-  const runs = await collectStatus(options.dir, io, options.campaign);
+/** The CloudWatch dimension an event destination fills from the `campaign` message tag. */
+function campaignDimension(project: Project): string | undefined {
+  for (const set of Object.values(project.settings.configurationSets)) {
+    for (const e of set.events) {
+      for (const [name, d] of Object.entries(e.cloudwatch?.dimensions ?? {}))
+        if (d.from === "message_tag") return name;
+    }
+  }
+  return undefined;
+}
+
+export async function runStatus(
+  options: StatusOptions,
+  io: Io,
+  factory: TargetFactory = openTarget,
+): Promise<number> {
+  const runs = await collectStatus(options.dir, io, options.campaign, { target: options.target, factory });
   if (!runs.length) {
     io.out(options.campaign ? `No runs of ${options.campaign} yet.\n` : "No campaign runs yet.\n");
     return 0;
@@ -66,6 +104,12 @@ export async function runStatus(options: StatusOptions, io: Io): Promise<number>
     lines.push(
       `  sent ${r.sent}, failed ${r.failed}, unknown ${r.unknown}, skipped ${skipped.length ? skipped.join(", ") : 0}`,
     );
+    const m = r.metrics;
+    if (m) {
+      lines.push(
+        `  delivered ${m.delivered}, bounced ${m.bounced}, complained ${m.complained}, opened ${m.opened}, clicked ${m.clicked}`,
+      );
+    }
   }
   io.out(`${lines.join("\n")}\n`);
   return 0;

@@ -88,6 +88,19 @@ export interface Sender {
     configurationSet: string | undefined,
     since: Date,
   ): Promise<{ bounceRate: number; complaintRate: number; sent: number } | undefined>;
+  /** Engagement counts for one campaign since `since`, from the event destination's CloudWatch metrics (or local events). */
+  campaignMetrics?(
+    campaign: { dimension?: string; value: string; name: string },
+    since: Date,
+  ): Promise<CampaignMetrics | undefined>;
   /** After a campaign: anything to show the user (the local outbox index). */
   finish?(campaign: string): string | undefined;
+}
+
+export interface CampaignMetrics {
+  delivered: number;
+  bounced: number;
+  complained: number;
+  opened: number;
+  clicked: number;
 }

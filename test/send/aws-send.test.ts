@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { runApply } from "../../src/commands/plan-apply.js";
 import { runPreview } from "../../src/commands/preview.js";
 import { runSend } from "../../src/commands/send.js";
+import { runStatus } from "../../src/commands/status.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
 import { emulatorEnv, useEmulators } from "../support/emulators.js";
@@ -172,6 +173,11 @@ describe("send on the aws target", () => {
       Content: { Template: { TemplateName: "welcome-campaign" } },
     });
     expect((await storedMail()).map((m) => m.destination.to[0]).sort()).not.toContain("user2@example.com");
+    // status reads engagement from CloudWatch (moto answers GetMetricData with no datapoints).
+    const io = captureIo();
+    await runStatus({ dir: repo.dir, target: "aws" }, io);
+    expect(io.outText).toContain("sent 4, failed 0, unknown 0");
+    expect(io.outText).toContain("delivered 0, bounced 0, complained 0, opened 0, clicked 0");
   });
 
   it("throttling: slows down and retries, and sends nobody twice", async () => {

@@ -183,9 +183,10 @@ describe("send on the local target", () => {
   it("status reports each run's counts; preview renders a campaign for one subscriber", async () => {
     await runDeploy({ dir: repo.dir, target: "local", now: "2026-11-27T12:00:00Z" }, captureIo());
     const io = captureIo();
-    await runStatus({ dir: repo.dir }, io);
+    await runStatus({ dir: repo.dir, target: "local" }, io);
     expect(io.outText).toContain("welcome-new-customers (send_at on-merge): complete");
     expect(io.outText).toContain("sent 2, failed 0, unknown 0");
+    expect(io.outText).toContain("delivered 2, bounced 0, complained 0");
     const p = captureIo();
     await runPreview(
       {

@@ -61,8 +61,9 @@ export function describeAwsError(
   const name = err?.name ?? "Error";
   const message = oneLine(err?.message ?? String(e));
   if (name === "CredentialsProviderError" || /could not load credentials/i.test(message)) {
+    // Every call fails alike: which one failed first says nothing.
     return new TargetError(
-      `${prefix}no AWS credentials found`,
+      "no AWS credentials found for the aws target",
       "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run in a job with an OIDC role (aws-actions/configure-aws-credentials); use --target local to work offline",
     );
   }
@@ -102,7 +103,7 @@ export function describeAwsError(
   }
   if (name === "LimitExceededException") {
     return new TargetError(
-      `${prefix}${service === "SES" ? "an" : "a"} ${service} resource limit was reached (${message})`,
+      `${prefix}${service === "SES" ? "an" : "a"} ${service} resource limit was reached: ${message}`,
       "this is a quota on the number of resources, not a rate: delete unused ones or request a quota increase",
     );
   }

@@ -6,7 +6,7 @@
  */
 import { type CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { type SESv2Client, SendBulkEmailCommand, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import type { EntryResult, Sender, SendRequest } from "../port.js";
+import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../port.js";
 import { ThrottledError } from "../port.js";
 import { describeAwsError } from "./errors.js";
 
@@ -137,8 +137,48 @@ export class AwsSender implements Sender {
     return describeAwsError(e, "sending");
   }
 
+  async campaignMetrics(
+    campaign: { dimension?: string; value: string },
+    since: Date,
+  ): Promise<CampaignMetrics | undefined> {
+    if (!campaign.dimension) return undefined;
+    const dims = [{ Name: campaign.dimension, Value: campaign.value }];
+    const names = {
+      delivered: "Delivery",
+      bounced: "Bounce",
+      complained: "Complaint",
+      opened: "Open",
+      clicked: "Click",
+    } as const;
+    try {
+      const r = await this.cw.send(
+        new GetMetricDataCommand({
+          ...window(since, 86400),
+          MetricDataQueries: Object.entries(names).map(([id, MetricName]) => ({
+            Id: id,
+            MetricStat: {
+              Metric: { Namespace: "AWS/SES", MetricName, Dimensions: dims },
+              Period: 86400,
+              Stat: "Sum",
+            },
+          })),
+        }),
+      );
+      const sum = (id: string) =>
+        (r.MetricDataResults ?? []).find((m) => m.Id === id)?.Values?.reduce((a, b) => a + b, 0) ?? 0;
+      return {
+        delivered: sum("delivered"),
+        bounced: sum("bounced"),
+        complained: sum("complained"),
+        opened: sum("opened"),
+        clicked: sum("clicked"),
+      };
+    } catch (e) {
+      throw describeAwsError(e, "reading campaign metrics (GetMetricData)");
+    }
+  }
+
   async rates(configurationSet: string | undefined, since: Date) {
-    const end = new Date();
     const dims = configurationSet ? [{ Name: "ses:configuration-set", Value: configurationSet }] : [];
     const metric = (Id: string, MetricName: string, Stat: string) => ({
       Id,
@@ -147,8 +187,7 @@ export class AwsSender implements Sender {
     try {
       const r = await this.cw.send(
         new GetMetricDataCommand({
-          StartTime: since,
-          EndTime: end,
+          ...window(since, 300),
           MetricDataQueries: [
             metric("send", "Send", "Sum"),
             metric("bounce", "Bounce", "Sum"),
@@ -169,4 +208,12 @@ export class AwsSender implements Sender {
       return undefined;
     }
   }
+}
+
+/** CloudWatch wants a start before the end, on period boundaries: widen [since, now] to whole periods. */
+function window(since: Date, periodSeconds: number): { StartTime: Date; EndTime: Date } {
+  const p = periodSeconds * 1000;
+  const start = Math.floor(since.getTime() / p) * p;
+  const end = Math.max(start + p, Math.ceil(Date.now() / p) * p);
+  return { StartTime: new Date(start), EndTime: new Date(end) };
 }

@@ -18,7 +18,7 @@ import {
 import path from "node:path";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { compileTemplate, type RenderFn } from "../../render/ses-render.js";
-import type { EntryResult, Sender, SendRequest } from "../port.js";
+import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../port.js";
 
 const SIMULATOR = "@simulator.amazonses.com";
 
@@ -177,6 +177,22 @@ export class LocalSender implements Sender {
       else if (e.type === "complaint") complaints++;
     }
     return { bounceRate: sent ? bounces / sent : 0, complaintRate: sent ? complaints / sent : 0, sent };
+  }
+
+  async campaignMetrics(campaign: { name: string }, since: Date): Promise<CampaignMetrics> {
+    const file = path.join(this.base, "local", "events.jsonl");
+    const m: CampaignMetrics = { delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
+    if (!existsSync(file)) return m;
+    const from = since.getTime();
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      if (!line) continue;
+      const e = JSON.parse(line) as LocalEvent;
+      if (e.campaign !== campaign.name || Date.parse(e.at) < from) continue;
+      if (e.type === "delivery") m.delivered++;
+      else if (e.type === "bounce") m.bounced++;
+      else if (e.type === "complaint") m.complained++;
+    }
+    return m;
   }
 
   private suppress(address: string): void {
