@@ -23,7 +23,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, unlinkSync, writeFileSync } from "node:fs";
-import { link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { StoreLockTimeoutError } from "./errors.js";

@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { type Dirent, linkSync } from "node:fs";
-import { link, lstat, mkdir, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { PreconditionFailedError, StoreAccessDeniedError, StoreError } from "./errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";

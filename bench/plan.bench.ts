@@ -1,0 +1,185 @@
+/**
+ * `mailops plan` on 1,000 templates that are all in place (so every template is read and
+ * compared, and the plan is "No changes"): on the aws target against aws-ses-v2-local through
+ * the test SES router, and on the local target. DESIGN §8 sets no number, only "bounded by SES
+ * read limits, not by mailops": so the figures are the time per template read, mailops' own CPU
+ * per read, and one run at SES's real read rate with mailops' share of a core there.
+ *
+ * The emulators and the router run in a child process (test/support/emulator-host.ts, bundled
+ * here with esbuild like the audience benchmark's child), so process.cpuUsage() of this process
+ * is mailops' own work: loading and validating the repository, the SDK, pacing, diffing.
+ * The emulators have no rate limits: the aws runs raise MAILOPS_SES_READ_RATE / _WRITE_RATE,
+ * and the figure names say so.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { runApply, runPlan } from "../src/commands/plan-apply.js";
+import { DEFAULT_READ_RATE } from "../src/targets/aws/index.js";
+import { generateRepo } from "./generate.js";
+import type { Figure } from "./measure.js";
+
+const TEMPLATES = 1000;
+/** "Raised": the emulators have no limits; this only keeps the pacer out of the way. */
+const RAISED_RATE = 100_000;
+
+interface Endpoints {
+  sesv2: string;
+  moto: string;
+}
+
+interface Run {
+  ms: number;
+  cpuMs: number;
+}
+
+const quiet = { out: () => {}, err: () => {} };
+
+export async function benchPlan(): Promise<Figure[]> {
+  const root = await mkdtemp(path.join(tmpdir(), "mailops-bench-plan-"));
+  const saved = { ...process.env };
+  const host = await startEmulatorHost();
+  try {
+    const awsRepo = repo(path.join(root, "aws"));
+    const localRepo = repo(path.join(root, "local"));
+    Object.assign(process.env, awsEnv(host.endpoints));
+
+    const setup = await measure(() => runApply({ dir: awsRepo, target: "aws" }, quiet));
+    // Each run checks it found every template in place ("No changes").
+    const raised = median3(await repeat(3, () => plan(awsRepo, "aws")));
+    // At SES's real read limit, once: this is the figure a user waits for.
+    process.env.MAILOPS_SES_READ_RATE = String(DEFAULT_READ_RATE);
+    const paced = await plan(awsRepo, "aws");
+
+    await runApply({ dir: localRepo, target: "local" }, quiet);
+    const local = median3(await repeat(3, () => plan(localRepo, "local")));
+
+    const n = TEMPLATES.toLocaleString("en-US");
+    const share = (r: Run) => `${((r.cpuMs / r.ms) * 100).toFixed(0)}%`;
+    return [
+      { name: "aws target on aws-ses-v2-local, via the SES router", value: "" },
+      { name: `  apply ${n} templates, write rate raised (setup)`, ms: setup.ms },
+      { name: `  plan ${n} templates, read rate raised (med. of 3)`, ms: raised.ms },
+      { name: "    per template read (wall)", value: `${(raised.ms / TEMPLATES).toFixed(2)} ms` },
+      {
+        name: "    mailops CPU per read (validate + SDK + diff)",
+        value: `${(raised.cpuMs / TEMPLATES).toFixed(2)} ms`,
+      },
+      { name: "    mailops CPU / wall", value: share(raised) },
+      { name: `  plan ${n} templates at SES's ${DEFAULT_READ_RATE} reads/s (default)`, ms: paced.ms },
+      {
+        name: `    floor set by the pace (${n} / ${DEFAULT_READ_RATE} per s)`,
+        ms: (TEMPLATES / DEFAULT_READ_RATE) * 1000,
+      },
+      { name: "    mailops CPU / wall (share of one core)", value: share(paced) },
+      { name: "local target", value: "" },
+      { name: `  plan ${n} templates (median of 3)`, ms: local.ms },
+      { name: "    per template", value: `${(local.ms / TEMPLATES).toFixed(3)} ms` },
+    ];
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    await host.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** 1,000 templates and their contact list; nothing else (event destinations are not emulated). */
+function repo(dir: string): string {
+  generateRepo(dir, { templates: TEMPLATES, campaigns: 0, segments: 0 });
+  writeFileSync(
+    path.join(dir, "mailops.yaml"),
+    `project: bench
+aws: { region: us-east-1 }
+sender:
+  from: "Bench <news@example.com>"
+  identity: example.com
+  postal_address: "Bench Inc, 1 Main St, Springfield"
+unsubscribe:
+  mode: ses-list
+  contact_list: bench
+  topics: { promotions: Promotions }
+`,
+  );
+  return dir;
+}
+
+function awsEnv(e: Endpoints): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: "mailops-bench",
+    AWS_SECRET_ACCESS_KEY: "mailops-bench",
+    AWS_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/mailops-bench/credentials",
+    AWS_CONFIG_FILE: "/nonexistent/mailops-bench/config",
+    AWS_ENDPOINT_URL_SESV2: e.sesv2,
+    AWS_ENDPOINT_URL_CLOUDWATCH: e.moto,
+    MAILOPS_SES_READ_RATE: String(RAISED_RATE),
+    MAILOPS_SES_WRITE_RATE: String(RAISED_RATE),
+  };
+}
+
+async function plan(dir: string, target: "aws" | "local"): Promise<Run> {
+  return measure(async () => {
+    const code = await runPlan({ dir, target, format: "text", detailedExitcode: true }, quiet);
+    if (code !== 0) throw new Error(`plan on ${target} should show no changes, exit code ${code}`);
+  });
+}
+
+async function measure(fn: () => Promise<unknown>): Promise<Run> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await fn();
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+async function repeat(n: number, fn: () => Promise<Run>): Promise<Run[]> {
+  const out: Run[] = [];
+  for (let i = 0; i < n; i++) out.push(await fn());
+  return out;
+}
+
+function median3(runs: Run[]): Run {
+  return [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)] as Run;
+}
+
+async function startEmulatorHost(): Promise<{ endpoints: Endpoints; stop(): Promise<void> }> {
+  const { build } = await import("esbuild");
+  // In dist/, next to node_modules, so the host's packages resolve.
+  const outfile = path.resolve("dist", "plan-bench-emulators.js");
+  await build({
+    entryPoints: [path.resolve("test", "support", "emulator-host.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    packages: "external",
+    logLevel: "warning",
+  });
+  const child: ChildProcess = spawn(process.execPath, [outfile], { stdio: ["pipe", "pipe", "inherit"] });
+  const endpoints = await new Promise<Endpoints>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) resolve(JSON.parse(line) as Endpoints);
+    });
+    child.once("exit", (code) => reject(new Error(`the emulator host exited (code ${code})`)));
+    child.once("error", reject);
+  });
+  return {
+    endpoints,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.stdin?.end();
+      }),
+  };
+}

@@ -1,0 +1,637 @@
+/**
+ * One contract, two targets: the same plan/apply scenarios on `local` and on `aws`, through the
+ * commands a user runs (runPlan / runApply with the production target factory).
+ *
+ * How `aws` reaches the emulators: exactly as it reaches AWS. The adapter takes no endpoint
+ * option; the SDK reads AWS_ENDPOINT_URL_SESV2 / AWS_ENDPOINT_URL_CLOUDWATCH (set here by
+ * vi.stubEnv, with fake credentials). SES v2 is one endpoint, served in tests by two emulators,
+ * so AWS_ENDPOINT_URL_SESV2 points at the test router (test/support/ses-router.ts), which sends
+ * each operation to the emulator that serves it: templates and GetAccount to aws-ses-v2-local,
+ * configuration sets, contact lists, tags and identities to moto. Routing in the harness keeps
+ * per-emulator knowledge out of the product. The few operations neither serves (event
+ * destinations, configuration set option updates, UpdateContactList) are stood in for at the
+ * client with aws-sdk-client-mock (test/support/ses-unemulated.ts), and their request shapes are
+ * pinned at the end of this file.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetDashboardCommand,
+  PutDashboardCommand,
+  PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
+} from "@aws-sdk/client-cloudwatch";
+import {
+  CreateConfigurationSetEventDestinationCommand,
+  CreateEmailIdentityCommand,
+  CreateEmailTemplateCommand,
+  GetAccountCommand,
+  GetEmailIdentityCommand,
+  GetEmailTemplateCommand,
+  PutConfigurationSetDeliveryOptionsCommand,
+  PutConfigurationSetTrackingOptionsCommand,
+  SESv2Client,
+  UpdateConfigurationSetEventDestinationCommand,
+  UpdateContactListCommand,
+  UpdateEmailTemplateCommand,
+} from "@aws-sdk/client-sesv2";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { runApply, runPlan } from "../../src/commands/plan-apply.js";
+import { ApplyRefusedError } from "../../src/errors.js";
+import { INVENTORY_KEY } from "../../src/plan/inventory.js";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import { captureIo, copyExampleRepo } from "../support/repo.js";
+import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
+
+const emulators = useEmulators({ sesRouter: true });
+
+/** What a scenario needs to do to a target behind mailops' back, and to check independently. */
+interface Harness {
+  readonly name: "local" | "aws";
+  setUp(): Promise<void>;
+  tearDown(): Promise<void>;
+  reset(): Promise<void>;
+  /** Create a template without mailops (no tags, no inventory). */
+  createOutside(dir: string, name: string, subject: string): Promise<void>;
+  /** Change an existing template's subject without mailops. */
+  editOutside(dir: string, name: string, subject: string): Promise<void>;
+  /** The template's subject as stored, read without the adapter; undefined when absent. */
+  subjectOf(dir: string, name: string): Promise<string | undefined>;
+}
+
+const localHarness: Harness = {
+  name: "local",
+  setUp: async () => {},
+  tearDown: async () => {},
+  reset: async () => {},
+  async createOutside(dir, name, subject) {
+    mkdirSync(path.dirname(localFile(dir, name)), { recursive: true });
+    writeFileSync(
+      localFile(dir, name),
+      JSON.stringify({ spec: { subject, html: "<p>theirs</p>", text: "theirs" }, tags: {} }),
+    );
+  },
+  async editOutside(dir, name, subject) {
+    const stored = JSON.parse(readFileSync(localFile(dir, name), "utf8"));
+    stored.spec.subject = subject;
+    writeFileSync(localFile(dir, name), JSON.stringify(stored));
+  },
+  async subjectOf(dir, name) {
+    try {
+      return JSON.parse(readFileSync(localFile(dir, name), "utf8")).spec.subject;
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+function localFile(dir: string, name: string): string {
+  return path.join(dir, ".mailops/local/template", `${name}.json`);
+}
+
+let unemulated: UnemulatedSes;
+/** An SES client of someone else's: straight to the router, bypassing mailops. */
+const outsider = () =>
+  new SESv2Client({
+    region: EMULATOR_REGION,
+    endpoint: emulators.sesRouter.endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+  });
+
+const awsHarness: Harness = {
+  name: "aws",
+  async setUp() {
+    for (const [k, v] of Object.entries(
+      emulatorEnv({ sesv2: emulators.sesRouter.endpoint, cloudwatch: emulators.moto.endpoint }),
+    ))
+      vi.stubEnv(k, v);
+    // The emulators have no rate limits; SES's defaults (40 reads/s, 1 write/s) would only slow tests.
+    vi.stubEnv("MAILOPS_SES_READ_RATE", "10000");
+    vi.stubEnv("MAILOPS_SES_WRITE_RATE", "10000");
+    unemulated = mockUnemulatedSes();
+  },
+  async tearDown() {
+    unemulated.restore();
+    vi.unstubAllEnvs();
+  },
+  async reset() {
+    await Promise.all([emulators.moto.reset(), emulators.sesLocal.reset()]);
+    unemulated.reset();
+    emulators.sesRouter.calls.length = 0;
+  },
+  async createOutside(_dir, name, subject) {
+    await outsider().send(
+      new CreateEmailTemplateCommand({
+        TemplateName: name,
+        TemplateContent: { Subject: subject, Html: "<p>theirs</p>", Text: "theirs" },
+      }),
+    );
+  },
+  async editOutside(_dir, name, subject) {
+    const client = outsider();
+    const got = await client.send(new GetEmailTemplateCommand({ TemplateName: name }));
+    await client.send(
+      new UpdateEmailTemplateCommand({
+        TemplateName: name,
+        TemplateContent: { ...got.TemplateContent, Subject: subject },
+      }),
+    );
+  },
+  async subjectOf(_dir, name) {
+    try {
+      const got = await outsider().send(new GetEmailTemplateCommand({ TemplateName: name }));
+      return got.TemplateContent?.Subject;
+    } catch (e) {
+      if ((e as Error).name === "NotFoundException") return undefined;
+      throw e;
+    }
+  },
+};
+
+/** The example repository with more of what SES and CloudWatch can default, reorder or reformat. */
+const RICHER_SETTINGS = `
+configuration_sets:
+  marketing:
+    tls: optional
+    reputation_metrics: true
+    sending_enabled: true
+    suppress: [complaint]
+    tracking: { custom_redirect_domain: click.example.com, https_policy: require }
+    events:
+      - name: metrics
+        types: [send, delivery, bounce, complaint, open, click]
+        cloudwatch:
+          dimensions:
+            campaign: { from: message_tag, default: none }
+            audience: { from: message_tag, default: all }
+            variant: { from: email_header, default: a }
+      - name: feedback
+        types: [complaint, bounce]
+        sns: { topic_arn: "arn:aws:sns:us-east-1:123456789012:ses-feedback" }
+
+alarms:
+  bounce-rate:
+    metric: bounce_rate
+    above: 0.05
+    period: 1h
+    evaluation_periods: 3
+    configuration_set: marketing
+    actions:
+      - "arn:aws:sns:us-east-1:123456789012:pager"
+      - "arn:aws:sns:us-east-1:123456789012:alarms"
+  complaint-rate:
+    metric: complaint_rate
+    above: 0.001
+    period: 15m
+`;
+
+function richer(dir: string): void {
+  const file = path.join(dir, "mailops.yaml");
+  const yaml = readFileSync(file, "utf8");
+  const start = yaml.indexOf("configuration_sets:");
+  const end = yaml.indexOf("dashboard:");
+  writeFileSync(file, `${yaml.slice(0, start)}${RICHER_SETTINGS.trimStart()}\n${yaml.slice(end)}`);
+}
+
+function edit(dir: string, rel: string, from: string, to: string): void {
+  const file = path.join(dir, rel);
+  const text = readFileSync(file, "utf8");
+  if (!text.includes(from)) throw new Error(`${rel} does not contain ${from}`);
+  writeFileSync(file, text.replace(from, to));
+}
+
+function inventoryOf(dir: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, ".mailops/state", INVENTORY_KEY), "utf8")).resources;
+  } catch {
+    return undefined;
+  }
+}
+
+describe.each([localHarness, awsHarness])("the $name target", (harness) => {
+  let repo: ReturnType<typeof copyExampleRepo>;
+  beforeAll(() => harness.setUp());
+  afterAll(() => harness.tearDown());
+  beforeEach(async () => {
+    await harness.reset();
+    repo = copyExampleRepo();
+    return () => repo.cleanup();
+  });
+
+  const plan = async (extra: { out?: string; format?: "text" | "json" } = {}) => {
+    const io = captureIo();
+    const code = await runPlan(
+      {
+        dir: repo.dir,
+        target: harness.name,
+        format: extra.format ?? "text",
+        detailedExitcode: true,
+        ...extra,
+      },
+      io,
+    );
+    return { code, text: io.outText };
+  };
+  const apply = async (extra: { plan?: string; force?: boolean } = {}) => {
+    const io = captureIo();
+    const code = await runApply({ dir: repo.dir, target: harness.name, ...extra }, io);
+    return { code, text: io.outText };
+  };
+
+  it("applies the example repository, then plans no changes", async () => {
+    const first = await plan();
+    expect(first.code).toBe(2);
+    expect(first.text).toContain("Plan: 8 to create, 0 to update, 0 to delete.");
+    expect((await apply()).text).toContain("Apply complete: 8 changes applied.");
+    const again = await plan();
+    expect(again.text).toContain("No changes. SES and CloudWatch match the repository.");
+    expect(again.code).toBe(0);
+    expect(Object.keys(inventoryOf(repo.dir) ?? {}).sort()).toEqual([
+      "alarm/acme-marketing-bounce-rate",
+      "alarm/acme-marketing-complaint-rate",
+      "configuration-set/marketing",
+      "contact-list/acme",
+      "dashboard/email-marketing",
+      "event-destination/marketing/metrics",
+      "template/product-promotion",
+      "template/welcome-campaign",
+    ]);
+    // A re-run changes nothing.
+    expect((await apply()).text).toContain("Nothing to apply.");
+  });
+
+  it("converges with options the APIs default, reorder or drop (tracking, TLS, alarm actions, dimensions)", async () => {
+    richer(repo.dir);
+    expect((await apply()).text).toContain("Apply complete: 9 changes applied.");
+    const again = await plan();
+    expect(again.text).toContain("No changes.");
+    expect(again.code).toBe(0);
+  });
+
+  it("shows an edited subject as an update with the old and new text, and applies it", async () => {
+    await apply();
+    edit(repo.dir, "templates/welcome-campaign.yaml", "Welcome to Our Community", "Welcome aboard");
+    const p = await plan();
+    expect(p.code).toBe(2);
+    expect(p.text).toContain("~ update email template welcome-campaign: subject");
+    expect(p.text).toContain("-Welcome to Our Community, {{name}}!");
+    expect(p.text).toContain("+Welcome aboard, {{name}}!");
+    expect(p.text).toContain("Plan: 0 to create, 1 to update, 0 to delete.");
+    await apply();
+    expect(await harness.subjectOf(repo.dir, "welcome-campaign")).toBe("Welcome aboard, {{name}}!");
+    expect((await plan()).code).toBe(0);
+  });
+
+  it("shows option edits as updates of exactly the changed fields, and converges", async () => {
+    await apply();
+    edit(repo.dir, "mailops.yaml", "tls: require", "tls: optional");
+    edit(repo.dir, "mailops.yaml", '"Offers and promotions"', '"Deals"');
+    edit(repo.dir, "mailops.yaml", "types: [send, delivery,", "types: [delivery,");
+    const p = await plan();
+    expect(p.text).toContain("~ update contact list acme: topics");
+    expect(p.text).toContain("~ update configuration set marketing: tls");
+    expect(p.text).toContain('tls: "require" → "optional"');
+    expect(p.text).toContain("~ update event destination marketing/metrics: types");
+    expect(p.text).toContain("Plan: 0 to create, 3 to update, 0 to delete.");
+    expect((await apply()).text).toContain("Apply complete: 3 changes applied.");
+    expect((await plan()).text).toContain("No changes.");
+  });
+
+  it("shows a deleted template file as a delete, and applies it", async () => {
+    await apply();
+    rmSync(path.join(repo.dir, "campaigns/spring-sale.yaml"));
+    rmSync(path.join(repo.dir, "campaigns/holiday-promo.yaml"));
+    for (const ext of ["yaml", "html", "txt"])
+      rmSync(path.join(repo.dir, `templates/product-promotion.${ext}`));
+    const p = await plan();
+    expect(p.text).toContain("- delete email template product-promotion (removed from the repository)");
+    // The dashboard loses the two campaigns' lines.
+    expect(p.text).toContain("~ update CloudWatch dashboard email-marketing: body");
+    expect(p.text).toContain("Plan: 0 to create, 1 to update, 1 to delete.");
+    await apply();
+    expect(await harness.subjectOf(repo.dir, "product-promotion")).toBeUndefined();
+    expect(inventoryOf(repo.dir)).not.toHaveProperty("template/product-promotion");
+    expect((await plan()).text).toContain("No changes.");
+  });
+
+  it("reports a same-name template it does not own, refuses to apply, and leaves it untouched", async () => {
+    await harness.createOutside(repo.dir, "welcome-campaign", "Theirs");
+    const p = await plan();
+    expect(p.text).toContain("! email template welcome-campaign exists and is not managed by mailops");
+    expect(p.text).toContain("1 not managed (skipped)");
+    expect(p.text).not.toContain("update email template welcome-campaign");
+    await expect(apply()).rejects.toThrow(ApplyRefusedError);
+    expect(await harness.subjectOf(repo.dir, "welcome-campaign")).toBe("Theirs");
+    // Refused before anything was applied.
+    expect(inventoryOf(repo.dir)).toBeUndefined();
+  });
+
+  it("recognizes what it tagged after the inventory is lost; what takes no tags needs adopting", async () => {
+    await apply();
+    rmSync(path.join(repo.dir, ".mailops/state", INVENTORY_KEY));
+    const p = await plan({ format: "json" });
+    const json = JSON.parse(p.text);
+    expect(json.changes).toEqual([]);
+    // Dashboards and event destinations take no tags in AWS: only the inventory said they were ours.
+    expect(json.conflicts.map((c: { kind: string; name: string }) => `${c.kind}/${c.name}`).sort()).toEqual([
+      "dashboard/email-marketing",
+      "event-destination/marketing/metrics",
+    ]);
+  });
+
+  it("refuses a stale plan file and leaves the newer change alone", async () => {
+    await apply();
+    edit(repo.dir, "templates/welcome-campaign.yaml", "Welcome to Our Community", "Welcome aboard");
+    const out = path.join(repo.dir, "plan.json");
+    await plan({ out });
+    await harness.editOutside(repo.dir, "welcome-campaign", "Changed elsewhere");
+    const before = inventoryOf(repo.dir);
+    const refused = apply({ plan: out });
+    await expect(refused).rejects.toThrow(ApplyRefusedError);
+    await expect(refused).rejects.toThrow("live state changed since this plan was made");
+    expect(await harness.subjectOf(repo.dir, "welcome-campaign")).toBe("Changed elsewhere");
+    expect(inventoryOf(repo.dir)).toEqual(before);
+  });
+
+  it("applies a fresh plan file that changes one of many existing resources", async () => {
+    await apply();
+    edit(repo.dir, "templates/welcome-campaign.yaml", "Welcome to Our Community", "Welcome aboard");
+    const out = path.join(repo.dir, "plan.json");
+    await plan({ out });
+    expect((await apply({ plan: out })).text).toContain("Apply complete: 1 change applied.");
+    expect(await harness.subjectOf(repo.dir, "welcome-campaign")).toBe("Welcome aboard, {{name}}!");
+  });
+});
+
+describe("aws: the operations no emulator serves, request shapes pinned", () => {
+  let repo: ReturnType<typeof copyExampleRepo>;
+  beforeAll(() => awsHarness.setUp());
+  afterAll(() => awsHarness.tearDown());
+  beforeEach(async () => {
+    await awsHarness.reset();
+    repo = copyExampleRepo();
+    return () => repo.cleanup();
+  });
+  const apply = () => runApply({ dir: repo.dir, target: "aws" }, captureIo());
+
+  it("creates an event destination with exactly this input", async () => {
+    await apply();
+    expect(unemulated.calls(CreateConfigurationSetEventDestinationCommand)).toEqual([
+      {
+        ConfigurationSetName: "marketing",
+        EventDestinationName: "metrics",
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: [
+            "BOUNCE",
+            "CLICK",
+            "COMPLAINT",
+            "DELIVERY",
+            "DELIVERY_DELAY",
+            "OPEN",
+            "REJECT",
+            "RENDERING_FAILURE",
+            "SEND",
+          ],
+          CloudWatchDestination: {
+            DimensionConfigurations: [
+              {
+                DimensionName: "campaign",
+                DimensionValueSource: "MESSAGE_TAG",
+                DefaultDimensionValue: "none",
+              },
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
+  it("updates only the option groups that changed, each with exactly its input", async () => {
+    await apply();
+    edit(repo.dir, "mailops.yaml", "tls: require", "tls: optional");
+    edit(
+      repo.dir,
+      "mailops.yaml",
+      "    sending_enabled: true\n",
+      "    sending_enabled: true\n    tracking: { custom_redirect_domain: click.example.com }\n",
+    );
+    await apply();
+    expect(unemulated.calls(PutConfigurationSetDeliveryOptionsCommand)).toEqual([
+      { ConfigurationSetName: "marketing", TlsPolicy: "OPTIONAL" },
+    ]);
+    expect(unemulated.calls(PutConfigurationSetTrackingOptionsCommand)).toEqual([
+      {
+        ConfigurationSetName: "marketing",
+        CustomRedirectDomain: "click.example.com",
+        HttpsPolicy: "REQUIRE",
+      },
+    ]);
+    // Reputation, sending and suppression did not change: not sent.
+    expect(
+      emulators.sesRouter.calls
+        .filter((c) => /^PutConfigurationSet/.test(c.operation))
+        .map((c) => c.operation),
+    ).toEqual([]);
+  });
+
+  it("updates a contact list and an event destination with exactly this input", async () => {
+    await apply();
+    edit(repo.dir, "mailops.yaml", '"Offers and promotions"', '"Deals"');
+    edit(repo.dir, "mailops.yaml", "default: none", "default: unknown");
+    await apply();
+    expect(unemulated.calls(UpdateContactListCommand)).toEqual([
+      {
+        ContactListName: "acme",
+        Description: "Opt-outs for acme-marketing",
+        Topics: [
+          {
+            TopicName: "onboarding",
+            DisplayName: "Welcome and getting-started mail",
+            DefaultSubscriptionStatus: "OPT_IN",
+          },
+          { TopicName: "promotions", DisplayName: "Deals", DefaultSubscriptionStatus: "OPT_IN" },
+        ],
+      },
+    ]);
+    expect(unemulated.calls(UpdateConfigurationSetEventDestinationCommand)).toEqual([
+      {
+        ConfigurationSetName: "marketing",
+        EventDestinationName: "metrics",
+        EventDestination: expect.objectContaining({
+          CloudWatchDestination: {
+            DimensionConfigurations: [
+              {
+                DimensionName: "campaign",
+                DimensionValueSource: "MESSAGE_TAG",
+                DefaultDimensionValue: "unknown",
+              },
+            ],
+          },
+        }),
+      },
+    ]);
+  });
+});
+
+describe("aws: the APIs' own forms of the same values are not changes", () => {
+  let repo: ReturnType<typeof copyExampleRepo>;
+  beforeAll(() => awsHarness.setUp());
+  afterAll(() => awsHarness.tearDown());
+  beforeEach(async () => {
+    await awsHarness.reset();
+    repo = copyExampleRepo();
+    await runApply({ dir: repo.dir, target: "aws" }, captureIo());
+    return () => repo.cleanup();
+  });
+  const plan = async () => {
+    const io = captureIo();
+    const code = await runPlan({ dir: repo.dir, target: "aws", format: "text", detailedExitcode: true }, io);
+    return { code, text: io.outText };
+  };
+  const cloudwatch = () =>
+    new CloudWatchClient({
+      region: EMULATOR_REGION,
+      endpoint: emulators.moto.endpoint,
+      credentials: EMULATOR_CREDENTIALS,
+    });
+
+  it("a dashboard body CloudWatch re-serialized (key order, spacing, 3600.0)", async () => {
+    const cw = cloudwatch();
+    const got = await cw.send(new GetDashboardCommand({ DashboardName: "email-marketing" }));
+    const reordered = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(reordered)
+        : v && typeof v === "object"
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reordered(x)]),
+            )
+          : v;
+    const body = JSON.stringify(reordered(JSON.parse(got.DashboardBody ?? "")), null, 2).replace(
+      /"period": 3600/g,
+      '"period": 3600.0',
+    );
+    expect(body).not.toBe(got.DashboardBody);
+    await cw.send(new PutDashboardCommand({ DashboardName: "email-marketing", DashboardBody: body }));
+    expect((await cw.send(new GetDashboardCommand({ DashboardName: "email-marketing" }))).DashboardBody).toBe(
+      body,
+    );
+    const p = await plan();
+    expect(p.text).toContain("No changes.");
+    expect(p.code).toBe(0);
+  });
+
+  it("template parts with CRLF line ends and trailing whitespace", async () => {
+    const client = outsider();
+    const got = await client.send(new GetEmailTemplateCommand({ TemplateName: "welcome-campaign" }));
+    const crlf = (s: string | undefined) => `${(s ?? "").replace(/\n/g, "  \r\n")}\r\n\r\n`;
+    await client.send(
+      new UpdateEmailTemplateCommand({
+        TemplateName: "welcome-campaign",
+        TemplateContent: {
+          Subject: `${got.TemplateContent?.Subject} `,
+          Html: crlf(got.TemplateContent?.Html),
+          Text: crlf(got.TemplateContent?.Text),
+        },
+      }),
+    );
+    const p = await plan();
+    expect(p.text).toContain("No changes.");
+    // Whitespace inside a line is content: that is a change.
+    await client.send(
+      new UpdateEmailTemplateCommand({
+        TemplateName: "welcome-campaign",
+        TemplateContent: {
+          ...got.TemplateContent,
+          Html: got.TemplateContent?.Html?.replace("<h2>", "<h2> "),
+        },
+      }),
+    );
+    expect((await plan()).text).toContain("~ update email template welcome-campaign: html");
+  });
+
+  it("an alarm that states CloudWatch's defaults (DatapointsToAlarm = EvaluationPeriods)", async () => {
+    const cw = cloudwatch();
+    const [alarm] =
+      (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ["acme-marketing-bounce-rate"] })))
+        .MetricAlarms ?? [];
+    expect(alarm?.TreatMissingData).toBe("ignore");
+    await cw.send(
+      new PutMetricAlarmCommand({
+        ...(alarm as PutMetricAlarmCommandInput),
+        AlarmName: "acme-marketing-bounce-rate",
+        DatapointsToAlarm: alarm?.EvaluationPeriods,
+      }),
+    );
+    expect((await plan()).text).toContain("No changes.");
+    // Actions switched off outside mailops: a change, which apply turns back on.
+    await cw.send(
+      new PutMetricAlarmCommand({
+        ...(alarm as PutMetricAlarmCommandInput),
+        AlarmName: "acme-marketing-bounce-rate",
+        ActionsEnabled: false,
+      }),
+    );
+    const p = await plan();
+    expect(p.text).toContain("~ update CloudWatch alarm acme-marketing-bounce-rate: actionsEnabled");
+    await runApply({ dir: repo.dir, target: "aws" }, captureIo());
+    expect((await plan()).text).toContain("No changes.");
+  });
+});
+
+describe("aws: account facts become plan warnings", () => {
+  let repo: ReturnType<typeof copyExampleRepo>;
+  beforeAll(() => awsHarness.setUp());
+  afterAll(() => awsHarness.tearDown());
+  beforeEach(async () => {
+    await awsHarness.reset();
+    repo = copyExampleRepo();
+    return () => repo.cleanup();
+  });
+  const warnings = async (): Promise<string[]> => {
+    const io = captureIo();
+    await runPlan({ dir: repo.dir, target: "aws", format: "json" }, io);
+    return JSON.parse(io.outText).warnings;
+  };
+  const NOT_VERIFIED = "the sender identity example.com is not verified in SES: sending from it will fail";
+
+  it("warns about an identity SES does not know, from the emulators' own answers", async () => {
+    // aws-ses-v2-local: a production account with sending enabled; moto: no such identity (404).
+    expect(await warnings()).toEqual([NOT_VERIFIED]);
+  });
+
+  it("warns about an identity that exists but is not verified for sending (moto's answer)", async () => {
+    await outsider().send(new CreateEmailIdentityCommand({ EmailIdentity: "example.com" }));
+    expect(await warnings()).toEqual([NOT_VERIFIED]);
+    expect(emulators.sesRouter.calls.filter((c) => c.operation === "GetEmailIdentity").at(-1)).toMatchObject({
+      path: "/v2/email/identities/example.com",
+      target: "moto",
+      status: 200,
+    });
+  });
+
+  it("warns about the sandbox and paused sending; a verified identity is not mentioned", async () => {
+    unemulated.account = {
+      ProductionAccessEnabled: false,
+      SendingEnabled: false,
+      EnforcementStatus: "HEALTHY",
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 },
+    };
+    unemulated.identity = { VerifiedForSendingStatus: true, VerificationStatus: "SUCCESS" };
+    expect(await warnings()).toEqual([
+      "the SES account is in the sandbox: it sends only to verified addresses, at most 200 a day",
+      "sending is disabled for this SES account",
+    ]);
+    expect(unemulated.calls(GetAccountCommand)).toEqual([{}]);
+    expect(unemulated.calls(GetEmailIdentityCommand)).toEqual([{ EmailIdentity: "example.com" }]);
+  });
+
+  it("a healthy production account with a verified identity gives no warning", async () => {
+    unemulated.identity = { VerifiedForSendingStatus: true };
+    expect(await warnings()).toEqual([]);
+  });
+});
