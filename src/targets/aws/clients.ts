@@ -82,9 +82,20 @@ function paced(stack: SESv2Client["middlewareStack"], pacing: SesPacing): void {
   );
 }
 
+/**
+ * An address that drops packets would otherwise wait for the system's TCP timeout on every retry.
+ * Five seconds to connect and thirty for an answer are far above what SES and CloudWatch need.
+ */
+const TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+
 export function sesClient(options: AwsClientOptions, pacing?: SesPacing): SESv2Client {
   // Adaptive: backoff with jitter on throttling, and a client-side rate that drops after one.
-  const client = new SESv2Client({ region: options.region, retryMode: "adaptive", maxAttempts: 8 });
+  const client = new SESv2Client({
+    region: options.region,
+    retryMode: "adaptive",
+    maxAttempts: 8,
+    requestHandler: TIMEOUTS,
+  });
   failFast(client.middlewareStack, "SES", "SESV2");
   if (pacing) paced(client.middlewareStack, pacing);
   return client;
@@ -92,13 +103,18 @@ export function sesClient(options: AwsClientOptions, pacing?: SesPacing): SESv2C
 
 /** For sending, mailops handles throttling itself (it lowers its rate), so the SDK does not retry. */
 export function sendClient(options: AwsClientOptions): SESv2Client {
-  const client = new SESv2Client({ region: options.region, maxAttempts: 1 });
+  const client = new SESv2Client({ region: options.region, maxAttempts: 1, requestHandler: TIMEOUTS });
   failFast(client.middlewareStack, "SES", "SESV2");
   return client;
 }
 
 export function cloudWatchClient(options: AwsClientOptions): CloudWatchClient {
-  const client = new CloudWatchClient({ region: options.region, retryMode: "adaptive", maxAttempts: 8 });
+  const client = new CloudWatchClient({
+    region: options.region,
+    retryMode: "adaptive",
+    maxAttempts: 8,
+    requestHandler: TIMEOUTS,
+  });
   failFast(client.middlewareStack, "CloudWatch", "CLOUDWATCH");
   return client;
 }
