@@ -1,0 +1,188 @@
+/**
+ * The aws sender against an SES stand-in over HTTP that answers 429s and mixed per-entry
+ * statuses (no emulator produces them on demand): the rate adapts, every outcome is recorded,
+ * retryable entries are retried, nothing that succeeded is sent again, and an account-level
+ * status stops the run with the rest left for later.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Ledger } from "../../src/send/ledger.js";
+import type { MessagePlan, MessageRecipient } from "../../src/send/message.js";
+import { TokenBucket } from "../../src/send/pacing.js";
+import { runCampaign } from "../../src/send/run.js";
+import { LocalStore } from "../../src/store/index.js";
+import { AwsSender, entryResult } from "../../src/targets/aws/sender.js";
+
+type Script = (to: string, attempt: number) => string; // a BulkEmailStatus
+let script: Script;
+let throttleNext = 0;
+let calls: { to: string[]; status: number }[] = [];
+const attempts = new Map<string, number>();
+let server: Server;
+let endpoint: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => {
+      body += d;
+    });
+    req.on("end", () => {
+      const input = JSON.parse(body) as { BulkEmailEntries: { Destination: { ToAddresses: string[] } }[] };
+      const to = input.BulkEmailEntries.map((e) => e.Destination.ToAddresses[0] as string);
+      if (throttleNext > 0) {
+        throttleNext--;
+        calls.push({ to, status: 429 });
+        res.writeHead(429, {
+          "content-type": "application/json",
+          "x-amzn-errortype": "TooManyRequestsException",
+        });
+        res.end(JSON.stringify({ message: "Maximum sending rate exceeded." }));
+        return;
+      }
+      calls.push({ to, status: 200 });
+      const results = to.map((address) => {
+        const n = (attempts.get(address) ?? 0) + 1;
+        attempts.set(address, n);
+        const Status = script(address, n);
+        return Status === "SUCCESS"
+          ? { Status, MessageId: `msg-${address}-${n}` }
+          : { Status, Error: `${Status} for this entry` };
+      });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ BulkEmailEntryResults: results }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+let dir: string;
+beforeEach(() => {
+  calls = [];
+  attempts.clear();
+  throttleNext = 0;
+  dir = mkdtempSync(path.join(tmpdir(), "mailops-statuses-"));
+  return () => rmSync(dir, { recursive: true, force: true });
+});
+
+const people = (n: number): MessageRecipient[] =>
+  Array.from({ length: n }, (_, i) => ({
+    address: `u${i}@example.com`,
+    key: `u${i}@example.com`,
+    fields: { name: `U${i}` },
+  }));
+const plan: MessagePlan = { prepare: (r) => ({ ok: true, data: r.fields, headers: [] }) };
+const id = { campaign: "c", sendAt: "on-merge" };
+const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+
+async function run(recipients: MessageRecipient[], bucket = new TokenBucket(Number.POSITIVE_INFINITY, 50)) {
+  const sender = new AwsSender(
+    new SESv2Client({ region: "us-east-1", endpoint, credentials, maxAttempts: 1 }),
+    new CloudWatchClient({ region: "us-east-1", endpoint, credentials }),
+  );
+  const report = await runCampaign({
+    project: "p",
+    id,
+    contentDigest: "A",
+    recipients: async function* () {
+      yield* recipients;
+    },
+    plan,
+    request: { campaign: "c", run: "on-merge", template: "t", from: "a@example.com", replyTo: [], tags: {} },
+    sender,
+    ledger: new Ledger(new LocalStore(dir), id),
+    bucket,
+    options: {
+      resendUnknown: false,
+      allowContentChange: false,
+      stopOn: {},
+      now: () => new Date(),
+      progress: () => {},
+      sleep: async () => {},
+    },
+  });
+  return report;
+}
+
+describe("per-entry SES statuses", () => {
+  it("maps every documented status", () => {
+    expect(entryResult("SUCCESS", "m", undefined)).toEqual({ status: "sent", messageId: "m" });
+    for (const s of ["TRANSIENT_FAILURE", "ACCOUNT_THROTTLED"])
+      expect(entryResult(s, undefined, "x").status).toBe("retry");
+    for (const s of [
+      "ACCOUNT_SUSPENDED",
+      "ACCOUNT_SENDING_PAUSED",
+      "ACCOUNT_DAILY_QUOTA_EXCEEDED",
+      "CONFIGURATION_SET_SENDING_PAUSED",
+    ]) {
+      expect(entryResult(s, undefined, "x").status).toBe("stop");
+    }
+    for (const s of [
+      "MESSAGE_REJECTED",
+      "MAIL_FROM_DOMAIN_NOT_VERIFIED",
+      "CONFIGURATION_SET_NOT_FOUND",
+      "TEMPLATE_NOT_FOUND",
+      "INVALID_SENDING_POOL_NAME",
+      "INVALID_PARAMETER",
+      "FAILED",
+    ]) {
+      expect(entryResult(s, undefined, "x").status).toBe("failed");
+    }
+    // A SUCCESS without a MessageId proves nothing was sent: not recorded as sent.
+    expect(entryResult("SUCCESS", undefined, undefined).status).toBe("failed");
+  });
+
+  it("retries transient entries only, records rejections, and adapts the rate on 429", async () => {
+    script = (to, n) =>
+      to === "u3@example.com"
+        ? "MESSAGE_REJECTED"
+        : to === "u7@example.com" && n === 1
+          ? "TRANSIENT_FAILURE"
+          : to === "u9@example.com" && n < 3
+            ? "ACCOUNT_THROTTLED"
+            : "SUCCESS";
+    throttleNext = 2;
+    const bucket = new TokenBucket(1000, 50);
+    const report = await run(people(60), bucket);
+    expect(report).toMatchObject({ sent: 59, failed: 1, unknown: 0, complete: true });
+    expect(report.failures).toEqual({ "MESSAGE_REJECTED: MESSAGE_REJECTED for this entry": 1 });
+    expect(calls.filter((c) => c.status === 429)).toHaveLength(2);
+    expect(bucket.rate).toBeLessThan(1000);
+    // Retried calls carry only the entries that need it.
+    const retried = calls.filter((c) => c.status === 200 && c.to.length < 50 && c.to.length !== 10);
+    expect(retried.map((c) => c.to.sort())).toEqual([
+      ["u7@example.com", "u9@example.com"],
+      ["u9@example.com"],
+    ]);
+    // Nothing that succeeded went out twice.
+    for (const [address, n] of attempts)
+      if (!["u7@example.com", "u9@example.com"].includes(address)) expect(n, address).toBe(1);
+    const state = await new Ledger(new LocalStore(dir), id).load();
+    expect(state.sent.size).toBe(59);
+    expect(state.failed.size).toBe(1);
+  });
+
+  it("stops on quota exhaustion and sends exactly the rest next time", async () => {
+    script = (to) =>
+      to === "u55@example.com" || to === "u56@example.com" ? "ACCOUNT_DAILY_QUOTA_EXCEEDED" : "SUCCESS";
+    const first = await run(people(120));
+    expect(first.stopped).toMatch(/^ACCOUNT_DAILY_QUOTA_EXCEEDED/);
+    expect(first.complete).toBe(false);
+    script = () => "SUCCESS";
+    const second = await run(people(120));
+    expect(second.complete).toBe(true);
+    expect(first.sent + second.sent).toBe(120);
+    // The entries of the stopped batch that SES accepted were not sent again.
+    expect(
+      [...attempts.entries()].filter(([a, n]) => n > 1 && a !== "u55@example.com" && a !== "u56@example.com"),
+    ).toEqual([]);
+  });
+});
