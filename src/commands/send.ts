@@ -2,8 +2,6 @@
 import { createHash } from "node:crypto";
 import type { Campaign, Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
-import { desiredResources } from "../plan/desired.js";
-import { KIND_INFO } from "../plan/kinds.js";
 import { canonicalJson } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { Ledger, type RunId, runKey } from "../send/ledger.js";
@@ -17,6 +15,14 @@ import type { Sender, Target } from "../targets/port.js";
 import { progress } from "../util/progress.js";
 import { type AudienceCounts, openAudience } from "./audience.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
+import {
+  formatCounts,
+  formatSendPreview,
+  namedCampaign,
+  previewSends,
+  runStatus,
+  templateOnTarget,
+} from "./send-preview.js";
 
 export interface SendOptions {
   dir: string;
@@ -24,24 +30,19 @@ export interface SendOptions {
   campaign?: string;
   due?: boolean;
   now?: string;
-  dryRun?: boolean;
   resendUnknown?: boolean;
   allowPartial?: boolean;
   allowContentChange?: boolean;
 }
 
+export interface RunSendOptions extends SendOptions {
+  /** Preview instead: due states and audience counts (previewSends); nothing sent or recorded. */
+  dryRun?: boolean;
+}
+
 export interface CampaignResult {
   campaign: string;
-  state:
-    | "sent"
-    | "dry-run"
-    | "draft"
-    | "scheduled"
-    | "missed"
-    | "complete"
-    | "refused"
-    | "stopped"
-    | "partial";
+  state: "sent" | "draft" | "scheduled" | "missed" | "complete" | "refused" | "stopped" | "partial";
   detail?: string;
   counts?: AudienceCounts;
   report?: RunReport;
@@ -50,14 +51,34 @@ export interface CampaignResult {
 export class SendRefusedError extends MailopsError {}
 
 export async function runSend(
-  options: SendOptions,
+  options: RunSendOptions,
   io: Io,
   factory: TargetFactory = openTarget,
 ): Promise<number> {
   const project = loadValid(options.dir, io);
+  if (options.dryRun) {
+    assertChosen(options);
+    const target = await factory(targetName(project, options.target), project);
+    const previews = await previewSends(project, {
+      target,
+      store: projectStore(project),
+      now: options.now ? parseNow(options.now) : new Date(),
+      ...(options.campaign ? { campaign: options.campaign } : {}),
+    });
+    io.out(formatSendPreview(previews, target.name));
+    return previews.some((p) => p.error) ? 1 : 0;
+  }
   const results = await sendCampaigns(project, options, io, factory);
-  io.out(formatSendResults(results, options.dryRun ?? false));
-  return results.some((r) => r.state === "refused" || r.state === "stopped" || r.state === "partial") ? 1 : 0;
+  io.out(formatSendResults(results));
+  return sendFailed(results) ? 1 : 0;
+}
+
+/** Refused, stopped and partial runs fail the command (and the Action's job). */
+export const sendFailed = (results: CampaignResult[]): boolean =>
+  results.some((r) => r.state === "refused" || r.state === "stopped" || r.state === "partial");
+
+function assertChosen(options: SendOptions): void {
+  if (!options.campaign && !options.due) throw new UsageError("say what to send: --due, or --campaign NAME");
 }
 
 export async function sendCampaigns(
@@ -66,7 +87,7 @@ export async function sendCampaigns(
   io: Io,
   factory: TargetFactory = openTarget,
 ): Promise<CampaignResult[]> {
-  if (!options.campaign && !options.due) throw new UsageError("say what to send: --due, or --campaign NAME");
+  assertChosen(options);
   const now = options.now ? parseNow(options.now) : new Date();
   const name = targetName(project, options.target);
   const target = await factory(name, project);
@@ -74,18 +95,7 @@ export async function sendCampaigns(
   const chosen: Campaign[] = [];
   const results: CampaignResult[] = [];
   if (options.campaign) {
-    const c = project.campaigns.get(options.campaign);
-    if (!c)
-      throw new UsageError(
-        `campaign \`${options.campaign}\` does not exist`,
-        `campaigns: ${[...project.campaigns.keys()].join(", ")}`,
-      );
-    if (!c.sendAt)
-      throw new UsageError(
-        `campaign \`${c.name}\` is a draft (no send_at)`,
-        "give it `send_at: on-merge` or a date-time first",
-      );
-    chosen.push(c);
+    chosen.push(namedCampaign(project, options.campaign));
   } else {
     for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const run = await runStatus(store, c);
@@ -95,11 +105,8 @@ export async function sendCampaigns(
     }
   }
   if (chosen.length === 0) return results;
-  let lease: Lease | undefined;
-  if (!options.dryRun) {
-    lease = await acquireLock(store, { command: "send" });
-    lease.keepAlive();
-  }
+  const lease = await acquireLock(store, { command: "send" });
+  lease.keepAlive();
   try {
     const sender = target.sender();
     for (const c of chosen) {
@@ -107,22 +114,16 @@ export async function sendCampaigns(
       if (results.at(-1)?.state === "stopped") break;
     }
   } finally {
-    await lease?.release();
+    await lease.release();
   }
   return results;
-}
-
-async function runStatus(store: Store, c: Campaign): Promise<{ started: boolean; complete: boolean }> {
-  const ledger = new Ledger(store, { campaign: c.name, sendAt: sendAtKey(c) });
-  const state = await ledger.load();
-  return { started: state.run !== undefined, complete: state.run?.status === "complete" };
 }
 
 interface Wiring {
   target: Target;
   sender: Sender;
   store: Store;
-  lease?: Lease;
+  lease: Lease;
   options: SendOptions;
   io: Io;
   now: Date;
@@ -132,14 +133,9 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   const template = project.templates.get(campaign.template ?? "");
   if (!template)
     throw new UsageError(`campaign ${campaign.name}: template ${campaign.template} does not exist`);
-  const desired = desiredResources(project).find((r) => r.kind === "template" && r.name === template.name);
-  const [live] = await w.target.read([{ kind: "template", name: template.name }]);
-  const info = KIND_INFO.template;
-  if (
-    !desired ||
-    !live ||
-    canonicalJson(info.normalize(live.spec)) !== canonicalJson(info.normalize(desired.spec))
-  ) {
+  // Sending needs the target's template to be the repository's (a preview does not: send-preview.ts).
+  const { state: onTarget, live } = await templateOnTarget(project, template, w.target);
+  if (onTarget !== "same" || !live) {
     return {
       campaign: campaign.name,
       state: "refused",
@@ -154,7 +150,6 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
 
   // Pass 1: count, so max_recipients and the daily quota are checked before anything is sent.
   const counts = await audience.count(plan);
-  if (w.options.dryRun) return { campaign: campaign.name, state: "dry-run", counts };
   if (campaign.maxRecipients !== undefined && counts.toSend > campaign.maxRecipients) {
     return {
       campaign: campaign.name,
@@ -265,27 +260,19 @@ function contentDigest(campaign: Campaign, template: object, from: string): stri
     .digest("hex");
 }
 
-function parseNow(text: string): Date {
+export function parseNow(text: string): Date {
   const t = Date.parse(text);
   if (Number.isNaN(t))
     throw new UsageError(`--now ${text} is not a date-time`, "write e.g. 2026-12-01T09:00:00Z");
   return new Date(t);
 }
 
-export function formatSendResults(results: CampaignResult[], dryRun: boolean): string {
+export function formatSendResults(results: CampaignResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
-    const c = r.counts;
     const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}`;
     lines.push(head);
-    if (c) {
-      lines.push(
-        `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}`,
-      );
-      const skipped = Object.entries(c.skipped);
-      if (skipped.length) lines.push(`  skipped: ${skipped.map(([k, v]) => `${v} ${k}`).join(", ")}`);
-      lines.push(`  ${dryRun ? "would send" : "to send"} ${c.toSend}`);
-    }
+    if (r.counts) lines.push(...formatCounts(r.counts, "to send"));
     if (r.report) {
       const rep = r.report;
       lines.push(

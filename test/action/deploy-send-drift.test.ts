@@ -102,6 +102,26 @@ describe("deploy", () => {
     expect(r.summary).toContain("Pull request #7 has no mailops plan comment to compare with");
   });
 
+  it("applies nothing and sends nothing when the plan is blocked, with the plan in the summary", async () => {
+    await action("deploy");
+    // Both alarms go: 100% of the managed alarms, over guardrails.max_delete_percent.
+    const file = path.join(repo.dir, "mailops.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/\nalarms:\n(?: {2}.*\n)+/, "\n"));
+    writeFileSync(
+      path.join(repo.dir, "campaigns/late-news.yaml"),
+      "template: welcome-campaign\nto: new-customers\ntopic: onboarding\nconfiguration_set: marketing\nsend_at: on-merge\n",
+    );
+    const r = await action("deploy");
+    expect(r.failed).toBe(true);
+    expect(r.annotations.at(-1)).toMatch(/^::error::apply refused: /);
+    expect(r.summary).toContain("#### Plan (not applied)");
+    expect(r.summary).toContain("acme-marketing-bounce-rate");
+    expect(r.summary).not.toContain("#### Applied");
+    expect(r.summary).not.toContain("#### Sends");
+    expect(r.outputs["has-changes"]).toBe("true");
+    expect(outbox("late-news")).toHaveLength(0);
+  });
+
   it("notes a push that no pull request reviewed", async () => {
     const r = await action("deploy");
     expect(r.failed).toBe(false);

@@ -102,6 +102,25 @@ describe("send on the local target", () => {
     expect(emlTo("welcome-new-customers")).toEqual(["a@example.com", "c@example.com"]);
   });
 
+  it("dry-run previews every campaign with the repository's templates before they are applied; sending refuses", async () => {
+    const dry = await send({ due: true, dryRun: true, now: "2026-11-27T12:00:00Z" });
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain(
+      "holiday-promo: scheduled (2026-12-01T09:00:00.000Z)\n  audience 1, excluded 0, suppressed 0, duplicates 0, invalid rows 0\n  would send 1 once send_at comes\n",
+    );
+    expect(dry.out).toContain("spring-sale: draft\n");
+    expect(dry.out).toContain(
+      "welcome-new-customers: on-merge\n  audience 2, excluded 0, suppressed 0, duplicates 0, invalid rows 0\n  would send 2\n  render check: the repository's template welcome-campaign, not on the local target yet: a send refuses until `mailops apply`",
+    );
+    expect(dry.out).not.toContain("@example.com");
+    expect(existsSync(path.join(repo.dir, ".mailops/state/ledger"))).toBe(false);
+    expect(outbox("welcome-new-customers")).toEqual([]);
+    const real = await send({ campaign: "welcome-new-customers" });
+    expect(real.code).toBe(1);
+    expect(real.out).toContain("does not exist on the local target yet; run `mailops apply` first");
+    expect(outbox("welcome-new-customers")).toEqual([]);
+  });
+
   it("skips a recipient whose data lacks a variable (SES would drop it silently)", async () => {
     write(
       "subscribers/customers.yaml",

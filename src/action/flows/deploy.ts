@@ -1,15 +1,15 @@
 /**
- * `deploy` (a push to main): validate, plan, apply, send what is due; the same steps as
- * `mailops deploy`, kept apart here to report each one. The summary says whether the plan applied
- * is the one reviewed in the merged pull request's comment.
+ * `deploy` (a push to main): validate, then `deploy` from commands/deploy.ts (plan, apply, send
+ * what is due), reporting each step in the job summary as it completes. The summary says whether
+ * the plan applied is the one reviewed in the merged pull request's comment.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as core from "@actions/core";
-import { applyPlan, assertApplicable, failureError, formatOutcome } from "../../commands/apply.js";
-import { projectStore, targetName } from "../../commands/context.js";
-import { makePlan } from "../../commands/plan.js";
-import { type CampaignResult, sendCampaigns } from "../../commands/send.js";
+import { failureError, formatOutcome } from "../../commands/apply.js";
+import { targetName } from "../../commands/context.js";
+import { type DeployResult, type DeployStep, deploy } from "../../commands/deploy.js";
+import { sendFailed } from "../../commands/send.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import type { Plan } from "../../plan/plan.js";
 import { LockedError } from "../../send/lock.js";
@@ -18,7 +18,7 @@ import { code, fenced } from "../markdown.js";
 import { type MarkerData, planChecksum } from "../marker.js";
 import { resolveAuthor, reviewedMarker } from "../sticky-comment.js";
 import { assertDurableState, assertValid, type FlowContext, setOutputs, validateStep } from "./context.js";
-import { lockedNote, sendFailed, sendResultsSection, sendTotals } from "./send.js";
+import { lockedNote, sendResultsSection, sendTotals } from "./send.js";
 
 export async function deployFlow(ctx: FlowContext): Promise<void> {
   const validation = validateStep(ctx);
@@ -35,49 +35,43 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   const project = validation.project;
   const name = targetName(project, ctx.inputs.target);
   assertDurableState(project, name);
-  const target = await ctx.targetFactory(name, project);
-  const store = projectStore(project);
-  const { plan, inventory } = await makePlan(project, target, store, { force: false, now: ctx.now() });
-  const planPath = writePlan(ctx, plan);
-  setOutputs({ "has-changes": plan.changes.length > 0, "plan-path": planPath });
-  parts.push(await reviewSection(ctx, plan), "");
+  let plan: Plan | undefined;
+  let applied = false;
+  const report = async (s: DeployStep) => {
+    if (s.step === "plan") {
+      plan = s.plan;
+      setOutputs({ "has-changes": s.plan.changes.length > 0, "plan-path": writePlan(ctx, s.plan) });
+      parts.push(await reviewSection(ctx, s.plan), "");
+    } else if (s.step === "apply") {
+      applied = true;
+      ctx.io.out(`apply:\n${formatOutcome(s.outcome)}`);
+      parts.push("#### Applied", "", fenced("text", formatOutcome(s.outcome).trimEnd()), "");
+      if (plan?.changes.length)
+        parts.push(
+          "<details><summary>Plan details</summary>",
+          "",
+          formatPlanMarkdown(plan, { limit: 200_000 }),
+          "</details>",
+          "",
+        );
+    }
+  };
+  let result: DeployResult;
   try {
-    assertApplicable(plan);
-  } catch (e) {
-    parts.push("#### Plan (not applied)", "", formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
-    await finish();
-    throw e;
-  }
-  const outcome = await applyPlan(plan, target, store, inventory, {
-    project: project.settings.project,
-    now: () => new Date(),
-    progress: (line) => ctx.io.err(`${line}\n`),
-  });
-  ctx.io.out(`apply:\n${formatOutcome(outcome)}`);
-  parts.push("#### Applied", "", fenced("text", formatOutcome(outcome).trimEnd()), "");
-  if (plan.changes.length)
-    parts.push(
-      "<details><summary>Plan details</summary>",
-      "",
-      formatPlanMarkdown(plan, { limit: 200_000 }),
-      "</details>",
-      "",
-    );
-  const failure = failureError(outcome);
-  if (failure) {
-    await finish();
-    throw failure;
-  }
-  let results: CampaignResult[];
-  try {
-    results = await sendCampaigns(
+    result = await deploy(
       project,
-      { dir: ctx.inputs.dir, target: target.name, due: true, now: ctx.now().toISOString() },
+      { target: name, now: ctx.now(), force: false, onStep: report },
       ctx.io,
-      async () => target,
+      ctx.targetFactory,
     );
   } catch (e) {
-    if (!(e instanceof LockedError)) throw e;
+    if (plan && !applied && (plan.blocked.length > 0 || plan.conflicts.length > 0)) {
+      // Refused before applying anything: the summary shows what was refused.
+      parts.push("#### Plan (not applied)", "", formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
+      await finish();
+      throw e;
+    }
+    if (!(applied && e instanceof LockedError)) throw e;
     // The scheduled send is running: it, or the next one, sends what this deploy made due.
     parts.push("#### Sends", "", `⏳ ${lockedNote(e)}`, "");
     core.warning(lockedNote(e));
@@ -85,11 +79,17 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
     await finish();
     return;
   }
-  parts.push(sendResultsSection(results));
-  const totals = sendTotals(results);
+  const failure = failureError(result.outcome);
+  if (failure) {
+    await finish();
+    throw failure;
+  }
+  parts.push(sendResultsSection(result.results));
+  const totals = sendTotals(result.results);
   setOutputs({ sent: totals.sent, failed: totals.failed });
   await finish();
-  if (sendFailed(results)) core.setFailed("some campaigns were not sent completely: see the job summary");
+  if (sendFailed(result.results))
+    core.setFailed("some campaigns were not sent completely: see the job summary");
 }
 
 function writePlan(ctx: FlowContext, plan: Plan): string {

@@ -7,6 +7,7 @@ import path from "node:path";
 import * as core from "@actions/core";
 import { projectStore, targetName } from "../../commands/context.js";
 import { makePlan } from "../../commands/plan.js";
+import { previewSends } from "../../commands/send-preview.js";
 import type { Project } from "../../config/model.js";
 import { MailopsError, UsageError } from "../../errors.js";
 import { desiredResources } from "../../plan/desired.js";
@@ -20,7 +21,6 @@ import type { UploadedArtifact } from "../artifacts.js";
 import { writeJobSummary } from "../job-summary.js";
 import { OfflineTarget } from "../offline-target.js";
 import { commentBody, type PrReport, summaryBody } from "../pr-report.js";
-import { previewSends } from "../send-preview.js";
 import { resolveAuthor, upsertSticky } from "../sticky-comment.js";
 import { renderTemplatePreviews } from "../template-previews.js";
 import { type FlowContext, runUrl, setOutputs, validateStep } from "./context.js";
@@ -119,12 +119,12 @@ async function planInto(report: PrReport, project: Project, ctx: FlowContext, ou
     store = projectStore(project);
     ({ plan } = await makePlan(project, target, store, { force: false, now }));
   }
+  // The same preview as `mailops send --dry-run`: counted with this pull request's templates.
   report.sends = await previewSends(project, {
     target,
     ...(store ? { store } : {}),
     now,
     offline: report.fork,
-    maxLatenessSeconds: project.settings.guardrails.maxLatenessSeconds,
   });
   report.templates = renderTemplatePreviews(project, plan, outDir);
   writeFileSync(path.join(outDir, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);

@@ -1,7 +1,7 @@
 /** `send` (cron or manual): send what is due, or one named campaign; results per campaign. */
 import * as core from "@actions/core";
 import { targetName } from "../../commands/context.js";
-import { type CampaignResult, sendCampaigns } from "../../commands/send.js";
+import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/send.js";
 import { LockedError } from "../../send/lock.js";
 import { findingsSection, writeJobSummary } from "../job-summary.js";
 import { code, escapeMd } from "../markdown.js";
@@ -51,10 +51,6 @@ export function lockedNote(e: LockedError): string {
   return `another mailops run is sending (${e.message}); campaigns still due are sent by the next scheduled run`;
 }
 
-/** The same rule as `mailops send`: refused, stopped and partial runs fail the job. */
-export const sendFailed = (results: CampaignResult[]) =>
-  results.some((r) => r.state === "refused" || r.state === "stopped" || r.state === "partial");
-
 export function sendTotals(results: CampaignResult[]): { sent: number; failed: number } {
   let sent = 0;
   let failed = 0;
@@ -67,7 +63,6 @@ export function sendTotals(results: CampaignResult[]): { sent: number; failed: n
 
 const ICON: Record<CampaignResult["state"], string> = {
   sent: "✅",
-  "dry-run": "🔍",
   draft: "📝",
   scheduled: "🕒",
   missed: "⚠️",

@@ -1,0 +1,226 @@
+/**
+ * What a send would do, without sending or recording anything: per campaign its due state and,
+ * for the campaigns a send takes now or later, the audience counts. `mailops send --dry-run`
+ * prints it; the pull-request comment formats it. Counts only: no address ever leaves this module.
+ *
+ * The render check uses the repository's template content, never the target's: a pull request
+ * that changes a template is counted against its new version, before it is applied. Each preview
+ * says how the target's copy compares; a real send refuses until they match (deploy applies first).
+ */
+import type { Campaign, Project, Template } from "../config/model.js";
+import { UsageError } from "../errors.js";
+import { desiredResources } from "../plan/desired.js";
+import { KIND_INFO } from "../plan/kinds.js";
+import { canonicalJson, type LiveResource } from "../plan/resource.js";
+import { dueState, type RunStatus, sendAtKey } from "../send/due.js";
+import { Ledger } from "../send/ledger.js";
+import { messagePlan } from "../send/message.js";
+import { SECRET_ENV } from "../send/unsubscribe.js";
+import type { Store } from "../store/index.js";
+import type { Target } from "../targets/port.js";
+import { type AudienceCounts, openAudience } from "./audience.js";
+
+/** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
+export type PreviewState = "on-merge" | "due" | "scheduled" | "missed" | "complete" | "draft";
+
+/** How the target's copy of the template compares with the repository's; `unknown` when not read. */
+export type TemplateOnTarget = "same" | "differs" | "absent" | "unknown";
+
+export interface CampaignPreview {
+  campaign: string;
+  state: PreviewState;
+  /** Whether the send asked for takes this campaign now, later (scheduled), or not at all. */
+  sends: "now" | "later" | "no";
+  /** send_at (ISO), when it is a date-time. */
+  at?: string;
+  to: string[];
+  exclude: string[];
+  /**
+   * The template the render check used: always the repository's content (`source`), with how the
+   * target's copy compares. Set when the audience was counted.
+   */
+  template?: { name: string; source: "repository"; onTarget: TemplateOnTarget };
+  counts?: AudienceCounts;
+  /** Recipients an earlier attempt of this run already sent to (a run under way, or complete). */
+  alreadySent?: number;
+  /** Why there are no counts, or what will stop the send. */
+  notes: string[];
+  /** Counting failed (an unreadable source, a missing secret): the send would fail the same way. */
+  error?: string;
+}
+
+export interface PreviewOptions {
+  target: Target;
+  /** The state store, for which runs started or completed; undefined when it cannot be read (fork PRs). */
+  store?: Store;
+  now: Date;
+  /** No credentials: only subscriber files in the repository are read, and no suppression list. */
+  offline?: boolean;
+  /** Only this campaign, taken as `send --campaign` takes it: counted whatever its due state. */
+  campaign?: string;
+}
+
+export async function previewSends(project: Project, options: PreviewOptions): Promise<CampaignPreview[]> {
+  const campaigns = options.campaign
+    ? [namedCampaign(project, options.campaign)]
+    : [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const out: CampaignPreview[] = [];
+  for (const c of campaigns) out.push(await previewOne(project, c, options));
+  return out;
+}
+
+/** The campaign `send --campaign NAME` sends: it must exist and have a send_at. */
+export function namedCampaign(project: Project, name: string): Campaign {
+  const c = project.campaigns.get(name);
+  if (!c)
+    throw new UsageError(
+      `campaign \`${name}\` does not exist`,
+      `campaigns: ${[...project.campaigns.keys()].join(", ")}`,
+    );
+  if (!c.sendAt)
+    throw new UsageError(
+      `campaign \`${c.name}\` is a draft (no send_at)`,
+      "give it `send_at: on-merge` or a date-time first",
+    );
+  return c;
+}
+
+/** Whether the campaign's current run (name + send_at) started, and whether it completed. */
+export async function runStatus(store: Store, c: Campaign): Promise<RunStatus & { sent: number }> {
+  const state = await new Ledger(store, { campaign: c.name, sendAt: sendAtKey(c) }).load();
+  return {
+    started: state.run !== undefined,
+    complete: state.run?.status === "complete",
+    sent: state.sent.size,
+  };
+}
+
+/** The target's copy of a template against the repository's; `live` when it exists. */
+export async function templateOnTarget(
+  project: Project,
+  template: Template,
+  target: Target,
+): Promise<{ state: "same" | "differs" | "absent"; live?: LiveResource }> {
+  const desired = desiredResources(project).find((r) => r.kind === "template" && r.name === template.name);
+  const [live] = await target.read([{ kind: "template", name: template.name }]);
+  if (!live) return { state: "absent" };
+  const info = KIND_INFO.template;
+  const same =
+    desired !== undefined &&
+    canonicalJson(info.normalize(live.spec)) === canonicalJson(info.normalize(desired.spec));
+  return { state: same ? "same" : "differs", live };
+}
+
+async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Promise<CampaignPreview> {
+  const run = o.store ? await runStatus(o.store, c) : { started: false, complete: false, sent: 0 };
+  const due = dueState(c, run, o.now, project.settings.guardrails.maxLatenessSeconds);
+  const state: PreviewState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
+  const byName = o.campaign !== undefined;
+  const sends =
+    byName || state === "on-merge" || state === "due" ? "now" : state === "scheduled" ? "later" : "no";
+  const at = c.sendAt?.kind === "at" ? c.sendAt.iso : undefined;
+  const preview: CampaignPreview = {
+    campaign: c.name,
+    state,
+    sends,
+    ...(at ? { at } : {}),
+    to: c.to,
+    exclude: c.exclude,
+    ...(run.sent > 0 ? { alreadySent: run.sent } : {}),
+    notes: [],
+  };
+  if (state === "missed" && !byName) {
+    preview.notes.push(
+      "send_at is further in the past than guardrails.max_lateness: `send --due` does not send it; a send by name (`--campaign`, or the send workflow's `campaign` input) does",
+    );
+  }
+  if (sends === "no") return preview;
+  if (run.started && !run.complete)
+    preview.notes.push(
+      `a run is under way: ${run.sent} recipients already sent to, who are not sent to again`,
+    );
+  if (run.complete && byName)
+    preview.notes.push(
+      `this run is complete (${run.sent} sent): a send by name only reaches recipients added since`,
+    );
+  const inS3 = sourcesOf(project, c).filter((s) => s.startsWith("s3://"));
+  if (o.offline && inS3.length) {
+    preview.notes.push(
+      "the subscriber list is in S3, which this run has no credentials to read: not counted",
+    );
+    return preview;
+  }
+  const template = project.templates.get(c.template ?? "");
+  if (!template) return preview;
+  try {
+    const onTarget: TemplateOnTarget = o.offline
+      ? "unknown"
+      : (await templateOnTarget(project, template, o.target)).state;
+    preview.template = { name: template.name, source: "repository", onTarget };
+    const audience = await openAudience(project, c, o.target);
+    // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
+    const secret = process.env[SECRET_ENV] ?? "preview-only-secret";
+    preview.counts = await audience.count(messagePlan(project, c, template, secret));
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    preview.error = `audience not counted: ${e.message}`;
+    return preview;
+  }
+  if (o.offline)
+    preview.notes.push(
+      "suppression list and opt-outs not read (no credentials): counts are before suppression",
+    );
+  if (c.maxRecipients !== undefined && preview.counts.toSend > c.maxRecipients) {
+    preview.notes.push(
+      `${preview.counts.toSend} recipients exceed max_recipients ${c.maxRecipients}: the send will be refused`,
+    );
+  }
+  return preview;
+}
+
+/** Where a campaign's recipients are read from (segment sources and sources named directly). */
+function sourcesOf(project: Project, c: Campaign): string[] {
+  const out: string[] = [];
+  for (const name of [...c.to, ...c.exclude]) {
+    const source = project.sources.get(project.segments.get(name)?.from ?? name);
+    if (source?.location) out.push(source.location);
+  }
+  return out;
+}
+
+/** The audience lines shared by the send report and the dry run. */
+export function formatCounts(c: AudienceCounts, toSend: string, suffix = ""): string[] {
+  const lines = [
+    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}`,
+  ];
+  const skipped = Object.entries(c.skipped);
+  if (skipped.length) lines.push(`  skipped: ${skipped.map(([k, v]) => `${v} ${k}`).join(", ")}`);
+  lines.push(`  ${toSend} ${c.toSend}${suffix}`);
+  return lines;
+}
+
+const ON_TARGET: Record<TemplateOnTarget, (target: string) => string> = {
+  same: (t) => `same as on the ${t} target`,
+  differs: (t) => `differs from the ${t} target's: a send refuses until \`mailops apply\` (deploy does both)`,
+  absent: (t) => `not on the ${t} target yet: a send refuses until \`mailops apply\` (deploy does both)`,
+  unknown: () => "the target's copy was not read",
+};
+
+/** `mailops send --dry-run`: the preview as text, counts only. */
+export function formatSendPreview(previews: CampaignPreview[], target: string): string {
+  const lines = ["Dry run: nothing is sent or recorded."];
+  for (const p of previews) {
+    const byName = p.sends === "now" && p.state !== "on-merge" && p.state !== "due";
+    lines.push(`${p.campaign}: ${p.state}${p.at ? ` (${p.at})` : ""}${byName ? ", sent by name" : ""}`);
+    if (p.counts)
+      lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? " once send_at comes" : ""));
+    if (p.template)
+      lines.push(
+        `  render check: the repository's template ${p.template.name}, ${ON_TARGET[p.template.onTarget](target)}`,
+      );
+    for (const n of p.notes) lines.push(`  note: ${n}`);
+    if (p.error) lines.push(`  error: ${p.error}`);
+  }
+  if (!previews.length) lines.push("No campaigns.");
+  return `${lines.join("\n")}\n`;
+}

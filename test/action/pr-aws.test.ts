@@ -1,0 +1,185 @@
+/**
+ * `command: pr` on the aws target, against the emulators behind the SES router (templates,
+ * configuration sets, contact lists, CloudWatch) and aws-sdk-client-mock for what neither emulates
+ * (suppression list, topic opt-outs, event destinations, account): the comment's plan and send
+ * preview come from SES-like answers, and match what `mailops send --dry-run` says.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ListContactsCommand, ListSuppressedDestinationsCommand } from "@aws-sdk/client-sesv2";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { parseMarker } from "../../src/action/marker.js";
+import { runApply } from "../../src/commands/plan-apply.js";
+import { runSend } from "../../src/commands/send.js";
+import { emulatorEnv, useEmulators } from "../support/emulators.js";
+import { captureIo, copyExampleRepo } from "../support/repo.js";
+import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
+import { GitHubStandIn } from "./support/github-stand-in.js";
+import { cleanup, pullRequestEvent, RecordingUploader, runAction } from "./support/harness.js";
+
+const emulators = useEmulators({ sesRouter: true });
+const NOW = new Date("2026-06-01T12:00:00Z");
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+const BOT = "github-actions[bot]";
+
+let unemulated: UnemulatedSes;
+let github: GitHubStandIn;
+let repo: { dir: string; cleanup: () => void };
+let temp: string;
+
+beforeAll(() => {
+  unemulated = mockUnemulatedSes();
+});
+afterAll(() => unemulated.restore());
+beforeEach(async () => {
+  await Promise.all([emulators.moto.reset(), emulators.sesLocal.reset()]);
+  unemulated.reset();
+  // A healthy production account with a verified identity: the plan carries no account warning.
+  unemulated.account = {
+    ProductionAccessEnabled: true,
+    SendingEnabled: true,
+    SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
+  };
+  unemulated.identity = { VerifiedForSendingStatus: true };
+  emulators.sesRouter.clearFaults();
+  emulators.sesRouter.calls.length = 0;
+  const env = emulatorEnv({
+    sesv2: emulators.sesRouter.endpoint,
+    cloudwatch: emulators.moto.endpoint,
+    s3: emulators.moto.endpoint,
+  });
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  vi.stubEnv("MAILOPS_SES_READ_RATE", "10000");
+  vi.stubEnv("MAILOPS_SES_WRITE_RATE", "10000");
+  github = await new GitHubStandIn().start();
+  repo = copyExampleRepo();
+  temp = path.join(tmpdir(), `mailops-action-aws-${process.pid}-${Math.random().toString(36).slice(2)}`);
+});
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await github.stop();
+  repo.cleanup();
+  cleanup(temp);
+});
+
+const pr = (number: number) =>
+  runAction({
+    workspace: repo.dir,
+    inputs: { command: "pr", target: "aws" },
+    eventName: "pull_request",
+    event: pullRequestEvent(number, SHA),
+    apiUrl: github.url,
+    sha: SHA,
+    runnerTemp: temp,
+    deps: { now: () => NOW, artifacts: new RecordingUploader() },
+  });
+
+const comment = (issue: number) =>
+  github.comments.find((c) => c.issue === issue && c.login === BOT)?.body ?? "";
+const write = (rel: string, text: string) => writeFileSync(path.join(repo.dir, rel), text);
+const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
+/** SES operations that change something: a pull request's run must make none. */
+const WRITES = /^(Create|Update|Delete|Put|Send|Tag|Untag)/;
+
+describe("the pull-request comment on the aws target", () => {
+  it("plans against SES and counts the audience without SES's suppressed and opted-out addresses", async () => {
+    unemulated.suppressed = ["subscriber3@EXAMPLE.com"];
+    unemulated.optedOut.set("promotions", ["subscriber2@example.com"]);
+    const r = await pr(7);
+    expect(r.failed, r.stdout + r.stderr).toBe(false);
+    const body = comment(7);
+    expect(parseMarker(body)?.mode).toBe("live");
+    const lines = body.split("\n");
+    expect(lines[1]).toBe("### 📬 mailops plan · `acme-marketing` on `aws`");
+    expect(lines[3]).toBe("- **Changes:** Plan: 8 to create, 0 to update, 0 to delete.");
+    expect(lines[4]).toBe(
+      "- **Sends:** on merge `welcome-new-customers` → 1 recipient; scheduled `holiday-promo` at 2026-12-01 09:00 UTC → 0 recipients",
+    );
+    expect(body).toContain("| `welcome-new-customers` | on merge | `new-customers` | 1 | 1 suppressed |");
+    expect(body).toContain("| 0 | 1 suppressed |");
+    // Nothing is on SES yet: counted with the repository's templates, and the comment says so.
+    expect(body).toContain(
+      "- `welcome-new-customers`: recipients checked against template `welcome-campaign` from this repository (not on the target yet",
+    );
+    expect(body).not.toContain("> ⚠️");
+    // The preview asked SES: the account suppression list, and the opt-outs of each campaign's topic.
+    expect(unemulated.calls(ListSuppressedDestinationsCommand).length).toBeGreaterThan(0);
+    const optOut = (topic: string) => ({
+      ContactListName: "acme",
+      Filter: {
+        FilteredStatus: "OPT_OUT",
+        TopicFilter: { TopicName: topic, UseDefaultIfPreferenceUnavailable: true },
+      },
+    });
+    // Campaigns in name order: holiday-promo (promotions), then welcome-new-customers (onboarding).
+    expect(unemulated.calls(ListContactsCommand)).toEqual([
+      expect.objectContaining(optOut("promotions")),
+      expect.objectContaining(optOut("onboarding")),
+    ]);
+    const reads = emulators.sesRouter.calls.map((c) => c.operation);
+    expect(reads).toContain("GetEmailTemplate");
+    expect(reads.filter((o) => WRITES.test(o))).toEqual([]);
+    for (const a of ["subscriber1@", "subscriber2@", "subscriber3@"]) {
+      expect(body).not.toContain(a);
+      expect(r.summary).not.toContain(a);
+    }
+  });
+
+  it("diffs a changed template against SES's copy and counts with the pull request's version, as `send --dry-run` does", async () => {
+    expect(await runApply({ dir: repo.dir, target: "aws" }, captureIo())).toBe(0);
+    // A subscriber whose preferences hold markup: only a template that uses them skips the address.
+    write(
+      "subscribers/customers.jsonl",
+      `${read("subscribers/customers.jsonl").trimEnd()}\n${JSON.stringify({ email: "subscriber4@example.com", name: "Ann Lee", segment: "new_customers", preferences: ["<b>vip</b>"] })}\n`,
+    );
+    write(
+      "templates/welcome-campaign.txt",
+      read("templates/welcome-campaign.txt").replace(
+        "Best regards,",
+        "Your interests: {{#each preferences}}{{this}} {{/each}}\n\nBest regards,",
+      ),
+    );
+    write(
+      "templates/welcome-campaign.yaml",
+      `${read("templates/welcome-campaign.yaml")}  preferences: [books]\n`,
+    );
+    emulators.sesRouter.calls.length = 0;
+
+    const r = await pr(7);
+    expect(r.failed, r.stdout + r.stderr).toBe(false);
+    const body = comment(7);
+    expect(body).toContain("- **Changes:** Plan: 0 to create, 1 to update, 0 to delete.");
+    expect(body).toContain("| ✏️ update | template | `welcome-campaign` | text |");
+    expect(body).toContain("+Your interests: {{#each preferences}}{{this}} {{/each}}");
+    expect(body).toContain(
+      "| `welcome-new-customers` | on merge | `new-customers` | 2 | 1 skipped (markup in field preferences) |",
+    );
+    expect(body).toContain(
+      "- `welcome-new-customers`: recipients checked against template `welcome-campaign` as changed here (deploy applies it before sending)",
+    );
+    expect(emulators.sesRouter.calls.map((c) => c.operation).filter((o) => WRITES.test(o))).toEqual([]);
+    expect(body).not.toContain("subscriber4@");
+
+    // The command line's dry run is the same preview: same counts, and the same template note.
+    const dry = captureIo();
+    expect(
+      await runSend({ dir: repo.dir, target: "aws", due: true, dryRun: true, now: NOW.toISOString() }, dry),
+    ).toBe(0);
+    expect(dry.outText).toContain(
+      "welcome-new-customers: on-merge\n  audience 3, excluded 0, suppressed 0, duplicates 0, invalid rows 0\n  skipped: 1 markup in field preferences\n  would send 2\n",
+    );
+    expect(dry.outText).toContain(
+      "render check: the repository's template welcome-campaign, differs from the aws target's",
+    );
+    expect(dry.outText).not.toContain("@example.com");
+
+    // Sending itself still refuses a template SES does not have yet, and sends nothing.
+    const real = captureIo();
+    expect(await runSend({ dir: repo.dir, target: "aws", campaign: "welcome-new-customers" }, real)).toBe(1);
+    expect(real.outText).toContain(
+      "template welcome-campaign on the aws target differs from the repository; run `mailops apply` first",
+    );
+    expect(emulators.sesRouter.calls.filter((c) => c.operation.startsWith("Send"))).toEqual([]);
+  });
+});
