@@ -71,7 +71,10 @@ function program(): Command {
     .option("--campaign <name>", "send this campaign, even if it is past guardrails.max_lateness")
     .option("--due", "send every campaign whose send_at has come (or on-merge), not already complete")
     .option("--now <iso>", "the time to judge what is due by (default: now)")
-    .option("--dry-run", "count the audience and what would be sent; send and record nothing")
+    .option(
+      "--dry-run",
+      "every campaign's state and audience counts, checked against the repository; sends and records nothing",
+    )
     .option("--resend-unknown", "send again to recipients of a batch interrupted mid-send")
     .option("--allow-partial", "start even if the audience does not fit the 24-hour quota")
     .option("--allow-content-change", "finish a run whose template or data changed since it started")
