@@ -1,8 +1,16 @@
 /** `npm run bench`: runs every benchmark, prints figures against their budgets, exits 1 if one is over. */
+import { benchAudience } from "./audience.bench.js";
 import type { Figure } from "./measure.js";
+import { benchPlan } from "./plan.bench.js";
+import { benchSend } from "./send.bench.js";
 import { benchValidate } from "./validate.bench.js";
 
-const suites: [string, () => Promise<Figure[]>][] = [["validate", benchValidate]];
+const suites: [string, () => Promise<Figure[]>][] = [
+  ["validate", benchValidate],
+  ["audience", benchAudience],
+  ["plan", benchPlan],
+  ["send", benchSend],
+];
 
 let over = 0;
 for (const [name, run] of suites) {

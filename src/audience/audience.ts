@@ -11,8 +11,8 @@
  * Sources are read in the order `to` first names them, each once, with all its `to` segments
  * tested on the same row. An `exclude` over the same (only) source is tested on the row too; an
  * `exclude` that must also apply to rows of other sources is read first, keeping only the excluded
- * keys. Memory is the dedupe set (one key per distinct address), those exclusion keys and one read
- * chunk of rows; never the list.
+ * keys. Memory is the dedupe set (one key per distinct address, kept as bytes: key-set.ts), those
+ * exclusion keys, one read chunk and a small batch of recipients; never the list.
  */
 import type { Campaign, Project, Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
@@ -216,7 +216,7 @@ function resolve(
 
 /** The recipients in batches, one per read chunk: the per-recipient work is in RecipientStream. */
 async function* batches(plan: Plan, deps: AudienceDeps, stats: AudienceStats): AsyncGenerator<Recipient[]> {
-  const excludedKeys = new Set<string>();
+  const excludedKeys = new KeySet();
   const audienceSources = new Set(plan.to.map((t) => t.source.name));
   for (const pass of plan.exclusions) {
     // A source also read row by row below reports its bad rows there, once.
@@ -310,11 +310,13 @@ class AudienceSink implements RowSink {
   private readonly emailField: string;
   private readonly match: Predicate;
   private readonly exclude: Predicate | undefined;
+  /** The suppression check when it is a KeySet (localSuppression's): probed with the dedupe hash. */
+  private readonly localSuppression: KeySet | undefined;
 
   constructor(
     pass: AudiencePass,
     private readonly seen: KeySet,
-    private readonly excludedKeys: Set<string>,
+    private readonly excludedKeys: KeySet,
     private readonly suppression: SuppressionCheck,
     private readonly stats: AudienceStats,
   ) {
@@ -322,6 +324,7 @@ class AudienceSink implements RowSink {
     this.emailField = pass.typer.emailField;
     this.match = pass.match;
     this.exclude = pass.exclude;
+    this.localSuppression = suppression instanceof KeySet ? suppression : undefined;
   }
 
   row(fields: Row, line: number): void {
@@ -337,11 +340,12 @@ class AudienceSink implements RowSink {
       stats.duplicates++;
       return;
     }
-    if (this.exclude?.(fields) || this.excludedKeys.has(key)) {
+    const seen = this.seen;
+    if (this.exclude?.(fields) || (this.excludedKeys.size > 0 && this.excludedKeys.hasSame(key, seen))) {
       stats.excluded++;
       return;
     }
-    if (this.suppression.has(key)) {
+    if (this.localSuppression ? this.localSuppression.hasSame(key, seen) : this.suppression.has(key)) {
       stats.suppressed++;
       return;
     }
@@ -363,7 +367,7 @@ class ExclusionSink implements RowSink {
 
   constructor(
     pass: Pass,
-    private readonly keys: Set<string>,
+    private readonly keys: KeySet,
     private readonly stats: AudienceStats,
     private readonly samples: boolean,
   ) {

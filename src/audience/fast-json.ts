@@ -12,11 +12,14 @@ import { isEmailFast } from "./email-fast.js";
 import { BOOLEAN, DATE, EMAIL, LIST, NUMBER, type Spec } from "./fields.js";
 import { parseInstant } from "./instant.js";
 
-/**
- * `clean`: the text holds no backslash and no control character but line breaks (\n, \r\n), so
- * a string token ends at the next quote and the scan can jump to it.
- */
-export type FastRow = (s: string, start: number, end: number, clean: boolean) => Row | undefined;
+export interface FastRow {
+  /**
+   * The typed row of the JSON object in `s` from `start` to `end`, or undefined to decline.
+   * `clean`: the text holds no backslash and no control character but line breaks (\n, \r\n),
+   * so a string token ends at the next quote and the scan can jump to it.
+   */
+  parse(s: string, start: number, end: number, clean: boolean): Row | undefined;
+}
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it detects
 const CONTROL = /[\x00-\x09\x0b\x0c\x0e-\x1f]/;
@@ -36,8 +39,7 @@ const GUESSES = 64;
 
 export function compileFastRow(specs: readonly Spec[]): FastRow | undefined {
   if (specs.length > MAX_FIELDS) return undefined;
-  const parser = new FastParser(specs);
-  return (s, start, end, clean) => parser.parse(s, start, end, clean);
+  return new FastParser(specs);
 }
 
 /** Distinct sets of present fields given their own builder; past that, rows are built key by key. */
@@ -55,8 +57,9 @@ function generic(specs: readonly Spec[], present: number, vals: unknown[]): Row 
 /** Returned by value readers for "decline". */
 const FAIL: unique symbol = Symbol("fail");
 
-class FastParser {
+class FastParser implements FastRow {
   private readonly names: string[];
+  private readonly quoted: string[];
   private readonly types: Int8Array;
   private readonly vals: unknown[];
   /** The field matched at each key position in the previous row: rows of one file share an order. */
@@ -74,6 +77,8 @@ class FastParser {
 
   constructor(private readonly specs: readonly Spec[]) {
     this.names = specs.map((s) => s.name);
+    // JSON.stringify writes the one spelling of each name that needs no decoding to compare.
+    this.quoted = specs.map((s) => `${JSON.stringify(s.name)}:`);
     this.types = Int8Array.from(specs.map((s) => s.type));
     this.vals = specs.map(() => undefined);
   }
@@ -90,16 +95,26 @@ class FastParser {
     } else {
       for (let k = 0; ; k++) {
         if (i >= end || s.charCodeAt(i) !== 34) return undefined;
-        this.i = i;
-        if (!this.string(s, end)) return undefined;
-        const f = this.field(s, this.a, this.b - this.a, k);
-        i = this.i;
-        // Compact JSON has no space around : and , (ws only when there is some).
-        if (s.charCodeAt(i) !== 58 /* : */) {
-          i = ws(s, i, end);
-          if (i >= end || s.charCodeAt(i) !== 58) return undefined;
+        let f: number;
+        const g = k < GUESSES ? (this.guess[k] as number) : -1;
+        const quoted = g >= 0 ? (this.quoted[g] as string) : "";
+        if (g >= 0 && i + quoted.length <= end && s.substring(i, i + quoted.length) === quoted) {
+          // The key this position held in the previous row, written `"name":`: one native
+          // comparison (a substring of a few characters is cheaper than a loop over them).
+          f = g;
+          i += quoted.length;
+        } else {
+          this.i = i;
+          if (!this.string(s, end)) return undefined;
+          f = this.field(s, this.a, this.b - this.a, k);
+          i = this.i;
+          // Compact JSON has no space around : and , (ws only when there is some).
+          if (s.charCodeAt(i) !== 58 /* : */) {
+            i = ws(s, i, end);
+            if (i >= end || s.charCodeAt(i) !== 58) return undefined;
+          }
+          i++;
         }
-        i++;
         this.i = s.charCodeAt(i) <= 32 ? ws(s, i, end) : i;
         if (f < 0) {
           if (!this.skip(s, end)) return undefined;
@@ -182,11 +197,11 @@ class FastParser {
     const g = k < GUESSES ? (this.guess[k] as number) : -1;
     if (g >= 0) {
       const name = names[g] as string;
-      if (name.length === len && s.startsWith(name, at)) return g;
+      if (name.length === len && matchAt(s, at, name)) return g;
     }
     for (let j = 0; j < names.length; j++) {
       const name = names[j] as string;
-      if (name.length === len && s.startsWith(name, at)) {
+      if (name.length === len && matchAt(s, at, name)) {
         if (k < GUESSES) this.guess[k] = j;
         return j;
       }
@@ -201,9 +216,9 @@ class FastParser {
     switch (type) {
       case EMAIL: {
         if (c !== 34 || !this.string(s, end)) return FAIL;
-        // A copy, not a slice of the read buffer: the dedupe set keeps this string (as the key)
-        // for the whole run, and a slice would keep the whole buffer alive with it.
-        let v = JSON.parse(s.slice(this.a - 1, this.b + 1)) as string;
+        // A slice of the read buffer, like every value here: nothing keeps it past the
+        // recipient (the dedupe set copies keys into its own arena, see key-set.ts).
+        let v = s.slice(this.a, this.b);
         if (v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) v = v.trim();
         return isEmailFast(v) ? v : FAIL;
       }
@@ -248,7 +263,7 @@ class FastParser {
   }
 
   private literal<T>(s: string, end: number, word: string, v: T): T | typeof FAIL {
-    if (this.i + word.length > end || !s.startsWith(word, this.i)) return FAIL;
+    if (this.i + word.length > end || !matchAt(s, this.i, word)) return FAIL;
     this.i += word.length;
     return v;
   }
@@ -293,10 +308,10 @@ class FastParser {
 
   /** A list of strings, numbers, booleans and nulls. */
   private list(s: string, end: number): unknown[] | typeof FAIL {
-    // Items gather in a reused scratch list and leave as an exact-size copy: a list grown by
-    // push keeps room for 17 items, which the recipient would carry around.
+    // Items gather in a reused scratch list and leave as an exact-size list: one grown by push
+    // keeps room for 17 items, which the recipient would carry around.
     const items = this.scratch;
-    items.length = 0;
+    let n = 0;
     this.i = ws(s, this.i + 1, end);
     if (this.i < end && s.charCodeAt(this.i) === 93 /* ] */) {
       this.i++;
@@ -312,12 +327,20 @@ class FastParser {
       else if (c === 110) v = this.literal(s, end, "null", null);
       else v = this.number(s, end);
       if (v === FAIL) return FAIL;
-      items.push(v);
-      this.i = ws(s, this.i, end);
-      if (this.i >= end) return FAIL;
-      const d = s.charCodeAt(this.i);
-      this.i = ws(s, this.i + 1, end);
-      if (d === 93) return items.slice();
+      items[n++] = v;
+      let i = this.i;
+      if (s.charCodeAt(i) <= 32) i = ws(s, i, end);
+      if (i >= end) return FAIL;
+      const d = s.charCodeAt(i);
+      i++;
+      this.i = s.charCodeAt(i) <= 32 ? ws(s, i, end) : i;
+      if (d === 93) {
+        // Literals for the usual short lists: exact size, no builtin call.
+        if (n === 1) return [items[0]];
+        if (n === 2) return [items[0], items[1]];
+        if (n === 3) return [items[0], items[1], items[2]];
+        return items.slice(0, n);
+      }
       if (d !== 44) return FAIL;
     }
   }
@@ -332,6 +355,12 @@ class FastParser {
     if (c === 110) return this.literal(s, end, "null", null) !== FAIL;
     return this.number(s, end) !== FAIL;
   }
+}
+
+/** `s` holds `word` at `at`; startsWith does the same with more checks than this needs. */
+function matchAt(s: string, at: number, word: string): boolean {
+  for (let j = 0; j < word.length; j++) if (s.charCodeAt(at + j) !== word.charCodeAt(j)) return false;
+  return true;
 }
 
 /** JSON whitespace: space, tab, line feed, carriage return. */

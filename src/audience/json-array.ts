@@ -6,6 +6,7 @@
  * Rows are numbered by element: index + 1.
  */
 import { MailopsError } from "../errors.js";
+import { decoder } from "./decode.js";
 import type { Typer } from "./fields.js";
 import { describeJson, MAX_ROW_CHARS, type RowSink } from "./rows.js";
 
@@ -16,12 +17,12 @@ export async function* readJsonArray(
   where: string,
 ): AsyncGenerator<void> {
   const scanner = new ArrayScanner(typer, sink, where);
-  const decoder = new TextDecoder();
+  const decode = decoder();
   for await (const chunk of input) {
-    scanner.push(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+    scanner.push(typeof chunk === "string" ? chunk : decode(chunk));
     yield;
   }
-  scanner.push(decoder.decode());
+  scanner.push(decode());
   scanner.end();
   yield;
 }

@@ -3,9 +3,16 @@
  * (DESIGN §8): lines are read in place from each decoded chunk by the fast path (fast-json.ts);
  * a line it declines goes through JSON.parse and the typer.
  */
+import { decoder } from "./decode.js";
 import { compileFastRow, type FastRow, isClean } from "./fast-json.js";
 import type { Typer } from "./fields.js";
 import { describeJson, MAX_ROW_CHARS, type RowSink } from "./rows.js";
+
+/**
+ * Rows handed to the sink between yields. Small batches keep the recipients built from one batch
+ * short-lived: consumed before the next young-generation collection, they are never copied by it.
+ */
+const BATCH = 512;
 
 export async function* readJsonl(
   input: AsyncIterable<Buffer | string>,
@@ -13,18 +20,23 @@ export async function* readJsonl(
   sink: RowSink,
 ): AsyncGenerator<void> {
   const lines = new JsonlLines(typer, sink);
-  // TextDecoder keeps a character split across chunks whole, and drops a leading BOM.
-  const decoder = new TextDecoder();
+  const decode = decoder();
   for await (const chunk of input) {
-    lines.push(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+    lines.feed(typeof chunk === "string" ? chunk : decode(chunk));
+    while (lines.pump(BATCH)) yield;
     yield;
   }
-  lines.push(decoder.decode());
+  lines.feed(decode());
+  while (lines.pump(BATCH)) yield;
   lines.end();
   yield;
 }
 
 class JsonlLines {
+  /** The text being read, from `pos`; the partial line at its end moves to `rest`. */
+  private text = "";
+  private pos = 0;
+  private clean = false;
   private rest = "";
   private line = 0;
   /** The current line outgrew MAX_ROW_CHARS; drop it up to its newline. */
@@ -38,7 +50,10 @@ class JsonlLines {
     this.fast = compileFastRow(typer.specs);
   }
 
-  push(text: string): void {
+  /** Takes the next decoded chunk; call pump() until it returns false before feeding more. */
+  feed(text: string): void {
+    this.text = "";
+    this.pos = 0;
     if (text === "") return;
     let start = 0;
     if (this.line === 0 && this.rest === "" && text.charCodeAt(0) === 0xfeff) start = 1;
@@ -55,15 +70,29 @@ class JsonlLines {
       this.handle(line, 0, line.length, false);
       start = nl + 1;
     }
-    const clean = isClean(text);
-    for (;;) {
+    this.text = text;
+    this.pos = start;
+    this.clean = isClean(text);
+  }
+
+  /** Reads up to `max` lines; false once the text is used up (its partial last line kept). */
+  pump(max: number): boolean {
+    const text = this.text;
+    if (text === "") return false;
+    let start = this.pos;
+    for (let n = 0; n < max; n++) {
       const nl = text.indexOf("\n", start);
-      if (nl === -1) break;
+      if (nl === -1) {
+        if (start < text.length) this.keep(start === 0 ? text : text.slice(start));
+        this.text = "";
+        return false;
+      }
       this.line++;
-      this.handle(text, start, nl, clean);
+      this.handle(text, start, nl, this.clean);
       start = nl + 1;
     }
-    if (start < text.length) this.keep(start === 0 ? text : text.slice(start));
+    this.pos = start;
+    return true;
   }
 
   end(): void {
@@ -84,12 +113,12 @@ class JsonlLines {
   }
 
   private handle(s: string, start: number, end: number, clean: boolean): void {
-    if (this.oversized) {
+    if (this.oversized || end - start > MAX_ROW_CHARS) {
       this.oversized = false;
       this.sink.bad(this.line, `longer than ${MAX_ROW_CHARS} characters`, undefined);
       return;
     }
-    const fast = this.fast?.(s, start, end, clean);
+    const fast = this.fast?.parse(s, start, end, clean);
     if (fast !== undefined) {
       this.sink.row(fast, this.line);
       return;

@@ -2,7 +2,7 @@
  * Opening a subscriber source's raw bytes: a local file or an S3 object, decompressed when the
  * source is .gz. Openers only open; parsing is the format readers' job.
  */
-import { open as openFile } from "node:fs/promises";
+import { open as openFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -30,17 +30,22 @@ export function openLocal(root: string): OpenSource {
         `set \`source:\` in ${source.file}`,
       );
     }
-    if (source.localProblem === "outside-repo") {
-      throw new MailopsError(
+    const file = path.resolve(root, source.localPath);
+    // Subscriber files stay inside the repository, symbolic links included: a pull request must
+    // not be able to point a source at any file of the machine that runs the plan.
+    const outside = () =>
+      new MailopsError(
         `subscriber source \`${source.name}\` points outside the repository (${source.location})`,
         "keep local subscriber files inside the repository, or use s3://bucket/key",
       );
-    }
-    const file = path.resolve(root, source.localPath);
+    if (!inside(root, file)) throw outside();
     try {
-      const handle = await openFile(file, "r");
+      const [real, realRoot] = await Promise.all([realpath(file), realpath(root)]);
+      if (!inside(realRoot, real)) throw outside();
+      const handle = await openFile(real, "r");
       return handle.createReadStream({ highWaterMark: READ_CHUNK });
     } catch (error) {
+      if (error instanceof MailopsError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       const what = `subscriber file ${source.localPath} of source \`${source.name}\``;
       if (code === "ENOENT")
@@ -50,6 +55,11 @@ export function openLocal(root: string): OpenSource {
       throw new MailopsError(`${what} cannot be read: ${(error as Error).message}`);
     }
   };
+}
+
+function inside(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 export interface S3OpenOptions {

@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { addressKey } from "./address.js";
+import { KeySet } from "./key-set.js";
 
 export interface SuppressionCheck {
   has(key: string): boolean;
@@ -19,8 +20,10 @@ export const LOCAL_SUPPRESSION_FILE = path.join(".mailops", "local", "suppressed
  * ignored. A missing file is an empty list. Entries are stored in key form, so the file may
  * spell a domain in any case.
  */
-export async function localSuppression(root: string): Promise<SuppressionCheck & { size: number }> {
-  const keys = new Set<string>([SIMULATOR_SUPPRESSED]);
+export async function localSuppression(root: string): Promise<SuppressionCheck & { readonly size: number }> {
+  // A KeySet, like the dedupe set: checked for every selected recipient, and it can be large.
+  const keys = new KeySet();
+  keys.add(SIMULATOR_SUPPRESSED);
   const file = path.join(root, LOCAL_SUPPRESSION_FILE);
   const exists = await stat(file).then(
     (s) => s.isFile(),
@@ -33,12 +36,7 @@ export async function localSuppression(root: string): Promise<SuppressionCheck &
       if (line !== "") keys.add(addressKey(line));
     }
   }
-  return {
-    has: (key) => keys.has(key),
-    get size() {
-      return keys.size;
-    },
-  };
+  return keys;
 }
 
 /** `#` starts a comment at the start of a line or after whitespace; `a#b@example.com` is an address. */
