@@ -8,6 +8,10 @@ await build({
   platform: "node",
   target: "node20",
   format: "esm",
+  // Chunks per dynamic import, so each command loads only what it needs (and its packages).
+  splitting: true,
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
   packages: "external",
   sourcemap: true,
   logLevel: "warning",

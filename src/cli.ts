@@ -1,14 +1,11 @@
 /** The `mailops` command line: parses arguments, runs a command, maps errors to exit codes. */
 import { Command, CommanderError, Option } from "commander";
-import { runDeploy } from "./commands/deploy.js";
-import { runApply, runPlan } from "./commands/plan-apply.js";
-import { runPreview } from "./commands/preview.js";
-import { runSend } from "./commands/send.js";
-import { runStatus } from "./commands/status.js";
-import { runValidate } from "./commands/validate.js";
 import { FINDING_FORMATS, type FindingFormat } from "./config/format.js";
 import { MailopsError } from "./errors.js";
-import { PLAN_FORMATS, type PlanFormat } from "./plan/format/index.js";
+
+import { PLAN_FORMATS, type PlanFormat } from "./plan/format/formats.js";
+
+// Command modules load on use: `validate` must not pay for the AWS SDK, nodemailer and friends.
 
 const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
 
@@ -28,7 +25,8 @@ function program(): Command {
     )
     .option("--dir <dir>", "repository root", ".")
     .addOption(new Option("--format <format>", "output format").choices(FINDING_FORMATS).default("text"))
-    .action((opts: { dir: string; format: FindingFormat }) => {
+    .action(async (opts: { dir: string; format: FindingFormat }) => {
+      const { runValidate } = await import("./commands/validate.js");
       process.exitCode = runValidate(opts, (s) => process.stdout.write(s));
     });
 
@@ -48,6 +46,7 @@ function program(): Command {
         out?: string;
         detailedExitcode?: boolean;
       }) => {
+        const { runPlan } = await import("./commands/plan-apply.js");
         process.exitCode = await runPlan(opts, io);
       },
     );
@@ -60,6 +59,7 @@ function program(): Command {
     .option("--plan <file>", "apply a plan written by `plan --out`, refusing it if live state moved since")
     .option("--force", "apply even when deletes exceed guardrails.max_delete_percent")
     .action(async (opts: { dir: string; target?: string; plan?: string; force?: boolean }) => {
+      const { runApply } = await import("./commands/plan-apply.js");
       process.exitCode = await runApply(opts, io);
     });
 
@@ -79,6 +79,7 @@ function program(): Command {
     .option("--allow-partial", "start even if the audience does not fit the 24-hour quota")
     .option("--allow-content-change", "finish a run whose template or data changed since it started")
     .action(async (opts) => {
+      const { runSend } = await import("./commands/send.js");
       process.exitCode = await runSend(opts, io);
     });
 
@@ -90,6 +91,7 @@ function program(): Command {
     .option("--now <iso>", "the time to judge what is due by (default: now)")
     .option("--force", "apply even when deletes exceed guardrails.max_delete_percent")
     .action(async (opts) => {
+      const { runDeploy } = await import("./commands/deploy.js");
       process.exitCode = await runDeploy(opts, io);
     });
 
@@ -102,6 +104,7 @@ function program(): Command {
     .option("--out <dir>", "where to write the files (default: .mailops/preview/<name>)")
     .option("--target <target>", "where suppression and opt-outs are read, with --subscriber")
     .action(async (name: string, opts) => {
+      const { runPreview } = await import("./commands/preview.js");
       process.exitCode = await runPreview({ ...opts, name }, io);
     });
 
@@ -112,6 +115,7 @@ function program(): Command {
     .option("--dir <dir>", "repository root", ".")
     .option("--target <target>", "where engagement metrics are read (CloudWatch on aws)")
     .action(async (campaign: string | undefined, opts) => {
+      const { runStatus } = await import("./commands/status.js");
       process.exitCode = await runStatus({ ...opts, campaign }, io);
     });
 

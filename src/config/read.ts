@@ -2,7 +2,7 @@
  * The only part of config/ that touches the disk: it lists and reads the repository's files
  * and turns file-system trouble into data (`problem`) for the pure steps to report.
  */
-import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -34,6 +34,7 @@ const yamlFile = /\.ya?ml$/i;
 
 /** Read every configuration file of the repository rooted at `root`. */
 export function readRepo(root: string): RepoFiles {
+  realDirs.clear(); // resolved folders are remembered for one load only
   const abs = path.resolve(root);
   const settingsPath =
     ["mailops.yaml", "mailops.yml"].find((p) => exists(path.join(abs, p))) ?? "mailops.yaml";
@@ -189,13 +190,25 @@ function resolveInside(root: string, rel: string): { abs: string; problem?: File
   const abs = path.resolve(root, rel);
   if (path.isAbsolute(rel) || !isWithin(root, abs)) return { abs, problem: "outside-repo" };
   try {
-    // A symlink inside the repo may still point outside it.
-    const real = realpathSync(abs);
-    if (!isWithin(realpathSync(root), real)) return { abs, problem: "outside-repo" };
+    // A symlink inside the repo (the file or a folder on its way) may still point outside it.
+    // Folders are resolved once each; a plain file in a resolved folder needs only an lstat.
+    const dir = realDir(path.dirname(abs));
+    const real = lstatSync(abs).isSymbolicLink() ? realpathSync(abs) : path.join(dir, path.basename(abs));
+    if (!isWithin(realDir(root), real)) return { abs, problem: "outside-repo" };
   } catch {
     // Missing files are reported by the caller.
   }
   return { abs };
+}
+
+const realDirs = new Map<string, string>();
+function realDir(dir: string): string {
+  let real = realDirs.get(dir);
+  if (real === undefined) {
+    real = realpathSync(dir);
+    realDirs.set(dir, real);
+  }
+  return real;
 }
 
 function isWithin(root: string, abs: string): boolean {

@@ -121,8 +121,23 @@ function mustache(path: hbs.AST.PathExpression, loc: Loc, escaped: boolean): hbs
   } as unknown as hbs.AST.MustacheStatement;
 }
 
+/**
+ * Parsed paths, shared: the same few variable names recur across every template, and path nodes
+ * are only read (positions live on the statement nodes). `null` remembers a path to decline.
+ */
+const pathCache = new Map<string, hbs.AST.PathExpression | null>();
+
 /** `name`, `a.b`, `../a`, `this.a`, `@root.a`, `this`: the path forms Handlebars would parse the same way. */
 function parsePath(text: string): hbs.AST.PathExpression | undefined {
+  let cached = pathCache.get(text);
+  if (cached === undefined) {
+    cached = parsePathUncached(text) ?? null;
+    if (pathCache.size < 10_000) pathCache.set(text, cached);
+  }
+  return cached ?? undefined;
+}
+
+function parsePathUncached(text: string): hbs.AST.PathExpression | undefined {
   let rest = text;
   let depth = 0;
   while (rest.startsWith("../")) {

@@ -9,13 +9,13 @@ export function checkSettings({ project, report }: LintContext): void {
   for (const set of Object.values(settings.configurationSets)) {
     const names = new Set<string>();
     set.events.forEach((e, i) => {
-      const at = positionOf(settings, ["configuration_sets", set.name, "events", i]);
+      const at = () => positionOf(settings, ["configuration_sets", set.name, "events", i]);
       const targets = [e.cloudwatch, e.sns, e.eventbridge].filter(Boolean).length;
       if (targets !== 1) {
         report(
           error(
             "configuration-set/event-destination",
-            at,
+            at(),
             `event destination \`${e.name}\` must name exactly one of \`cloudwatch\`, \`sns\`, \`eventbridge\` (found ${targets})`,
             "SES sends each event destination to one place; add one destination per target",
           ),
@@ -35,12 +35,13 @@ export function checkSettings({ project, report }: LintContext): void {
     });
   }
   const { unsubscribe } = settings;
-  const unsubPos = positionOf(settings, ["unsubscribe"], "key");
+  // A position may cost a second parse of mailops.yaml: only for a finding.
+  const unsubPos = () => positionOf(settings, ["unsubscribe"], "key");
   if (!("unsubscribe" in (settings.doc.data as object))) {
     report(
       error(
         "settings/unsubscribe",
-        unsubPos,
+        unsubPos(),
         "mailops.yaml has no `unsubscribe` settings",
         "marketing mail must let recipients opt out; add `unsubscribe: { mode: ses-list, contact_list: <name> }`",
       ),
@@ -51,7 +52,7 @@ export function checkSettings({ project, report }: LintContext): void {
     report(
       error(
         "settings/unsubscribe",
-        unsubPos,
+        unsubPos(),
         "`unsubscribe.mode: ses-list` needs `contact_list`",
         "name the SES contact list that records opt-outs, e.g. `contact_list: acme`",
       ),
@@ -61,7 +62,7 @@ export function checkSettings({ project, report }: LintContext): void {
     report(
       error(
         "settings/unsubscribe",
-        unsubPos,
+        unsubPos(),
         "`unsubscribe.mode: link` needs `url`",
         "add the base URL of your unsubscribe endpoint, e.g. `url: https://example.com/unsubscribe`",
       ),
