@@ -12,8 +12,10 @@ const suites: [string, () => Promise<Figure[]>][] = [
   ["send", benchSend],
 ];
 
+// `npm run bench -- validate send` runs only the named suites.
+const only = process.argv.slice(2);
 let over = 0;
-for (const [name, run] of suites) {
+for (const [name, run] of suites.filter(([n]) => only.length === 0 || only.includes(n))) {
   process.stdout.write(`\n${name}\n`);
   for (const f of await run()) {
     const figure = f.ms !== undefined ? `${f.ms.toFixed(1)} ms` : (f.value ?? "");
