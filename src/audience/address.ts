@@ -1,23 +1,7 @@
 /** Address forms used by the audience: the dedupe/ledger key, and a masked form safe for messages. */
 
-/**
- * The key an address is deduplicated, suppressed and recorded under: trimmed, domain lowercased.
- * The local part keeps its case (RFC 5321 lets a server distinguish it, and SES does not fold it).
- * Returns the input itself when it is already in key form, so no string is allocated per row.
- */
-export function addressKey(address: string): string {
-  let a = address;
-  const first = a.charCodeAt(0);
-  const last = a.charCodeAt(a.length - 1);
-  if (first <= 32 || last <= 32) a = a.trim();
-  const at = a.lastIndexOf("@");
-  if (at < 0) return a;
-  for (let i = at + 1; i < a.length; i++) {
-    const c = a.charCodeAt(i);
-    if (c >= 65 && c <= 90) return a.slice(0, at + 1) + a.slice(at + 1).toLowerCase();
-  }
-  return a;
-}
+/** The dedupe/ledger key (util/email.ts): one definition for the audience, suppression lists and the ledger. */
+export { normalizeAddress as addressKey } from "../util/email.js";
 
 /**
  * `john@example.com` → `j***@example.com`: enough to find the row, not enough to read the address.

@@ -45,9 +45,22 @@ export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
 }
 
-/** The dedupe and ledger key of an address: trimmed, domain lowercased, local part kept as given. */
+/**
+ * The key an address is deduplicated, suppressed and recorded under: trimmed, domain lowercased.
+ * The local part keeps its case (RFC 5321 lets a server distinguish it, and SES does not fold it).
+ * Returns the input itself when it is already in key form, so no string is allocated per row.
+ */
 export function normalizeAddress(address: string): string {
-  const trimmed = address.trim();
-  const at = trimmed.lastIndexOf("@");
-  return at < 0 ? trimmed : `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
+  let a = address;
+  const first = a.charCodeAt(0);
+  const last = a.charCodeAt(a.length - 1);
+  if (first <= 32 || last <= 32) a = a.trim();
+  const at = a.lastIndexOf("@");
+  if (at < 0) return a;
+  for (let i = at + 1; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    // ASCII capitals, or anything non-ASCII (an internationalized domain): lowercase the domain.
+    if ((c >= 65 && c <= 90) || c > 127) return a.slice(0, at + 1) + a.slice(at + 1).toLowerCase();
+  }
+  return a;
 }
