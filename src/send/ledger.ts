@@ -11,7 +11,7 @@
  * Recipients are kept as salted hashes: the ledger proves who was sent to without holding a
  * second copy of the subscriber list.
  */
-import { createHash } from "node:crypto";
+import crypto, { createHash } from "node:crypto";
 import type { Store } from "../store/index.js";
 
 export type Outcome =
@@ -58,8 +58,16 @@ const batchKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).p
 const doneKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).padStart(6, "0")}.done.json`;
 const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
 
+// One-shot hashing (Node >= 20.12) is about twice as fast as createHash for short inputs; this runs per recipient.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string })
+  .hash;
+
 export function recipientId(project: string, normalizedAddress: string): string {
-  return createHash("sha256").update(`${project}\n${normalizedAddress}`).digest("base64url").slice(0, 22);
+  const input = `${project}\n${normalizedAddress}`;
+  const digest = oneShot
+    ? oneShot("sha256", input, "base64url")
+    : createHash("sha256").update(input).digest("base64url");
+  return digest.slice(0, 22);
 }
 
 /** What a run's ledger says so far. */

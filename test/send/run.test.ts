@@ -206,5 +206,7 @@ describe("runCampaign", () => {
       expect(body).not.toContain("@example.com");
     }
     expect(recipientId("p", "u0@example.com")).toHaveLength(22);
+    // Pinned: a different id for the same recipient would make a resumed run send to them again.
+    expect(recipientId("p", "u@x.com")).toBe("77XvY8vjBlqJx_A2fgvtu5");
   });
 });
