@@ -85,8 +85,14 @@ export function namedCampaign(project: Project, name: string): Campaign {
   return c;
 }
 
-/** Whether the campaign's current run (name + send_at) started, and whether it completed. */
-export async function runStatus(store: Store, c: Campaign): Promise<RunStatus & { sent: number }> {
+/** Whether the campaign's current run (name + send_at) started and completed: the run record alone. */
+export async function runState(store: Store, c: Campaign): Promise<RunStatus> {
+  const run = await new Ledger(store, { campaign: c.name, sendAt: sendAtKey(c) }).readRun();
+  return { started: run !== undefined, complete: run?.status === "complete" };
+}
+
+/** runState, plus how many recipients the run has sent so far (reads the whole ledger). */
+export async function runProgress(store: Store, c: Campaign): Promise<RunStatus & { sent: number }> {
   const state = await new Ledger(store, { campaign: c.name, sendAt: sendAtKey(c) }).load();
   return {
     started: state.run !== undefined,
@@ -112,7 +118,7 @@ export async function templateOnTarget(
 }
 
 async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Promise<CampaignPreview> {
-  const run = o.store ? await runStatus(o.store, c) : { started: false, complete: false, sent: 0 };
+  const run = o.store ? await runProgress(o.store, c) : { started: false, complete: false, sent: 0 };
   const due = dueState(c, run, o.now, project.settings.guardrails.maxLatenessSeconds);
   const state: PreviewState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
   const byName = o.campaign !== undefined;

@@ -20,7 +20,7 @@ import {
   formatSendPreview,
   namedCampaign,
   previewSends,
-  runStatus,
+  runState,
   templateOnTarget,
 } from "./send-preview.js";
 
@@ -98,7 +98,7 @@ export async function sendCampaigns(
     chosen.push(namedCampaign(project, options.campaign));
   } else {
     for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const run = await runStatus(store, c);
+      const run = await runState(store, c);
       const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
       if (due.state === "due") chosen.push(c);
       else results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });

@@ -1,7 +1,7 @@
 /** `mailops status`: per run, what the ledger says (and on aws, what CloudWatch saw). Counts only. */
 
-import type { Project } from "../config/model.js";
 import { UsageError } from "../errors.js";
+import { campaignDimension } from "../plan/desired.js";
 import { Ledger } from "../send/ledger.js";
 import type { CampaignMetrics } from "../targets/port.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
@@ -37,7 +37,7 @@ export async function collectStatus(
   const sender = metricsFrom
     ? (await metricsFrom.factory(targetName(project, metricsFrom.target), project)).sender()
     : undefined;
-  const dimension = campaignDimension(project);
+  const dimension = campaignDimension(project.settings);
   if (campaign && !project.campaigns.has(campaign)) {
     throw new UsageError(
       `campaign \`${campaign}\` does not exist`,
@@ -73,17 +73,6 @@ export async function collectStatus(
     }
   }
   return out;
-}
-
-/** The CloudWatch dimension an event destination fills from the `campaign` message tag. */
-function campaignDimension(project: Project): string | undefined {
-  for (const set of Object.values(project.settings.configurationSets)) {
-    for (const e of set.events) {
-      for (const [name, d] of Object.entries(e.cloudwatch?.dimensions ?? {}))
-        if (d.from === "message_tag") return name;
-    }
-  }
-  return undefined;
 }
 
 export async function runStatus(

@@ -139,7 +139,7 @@ const SEND_METRICS = ["Send", "Delivery", "Bounce", "Complaint", "Open", "Click"
 export function dashboardBody(project: Project): Spec {
   const { settings } = project;
   const campaigns = [...project.campaigns.values()].map((c) => c.tags.campaign ?? c.name).sort();
-  const dimension = firstCampaignDimension(settings);
+  const dimension = campaignDimension(settings);
   const widgets: Json[] = SEND_METRICS.map((metric, i) => ({
     type: "metric",
     x: (i % 3) * 8,
@@ -177,7 +177,7 @@ export function dashboardBody(project: Project): Spec {
 }
 
 /** The CloudWatch dimension carrying the campaign tag, if an event destination publishes one. */
-function firstCampaignDimension(settings: Settings): string | undefined {
+export function campaignDimension(settings: Settings): string | undefined {
   for (const set of Object.values(settings.configurationSets)) {
     for (const e of set.events) {
       for (const [name, d] of Object.entries(e.cloudwatch?.dimensions ?? {})) {

@@ -131,6 +131,12 @@ export class Ledger {
     return state;
   }
 
+  /** Just the run record: enough to know whether the run started or completed, without reading its batches. */
+  async readRun(): Promise<RunRecord | undefined> {
+    const obj = await this.store.get(runRecordKey(this.id));
+    return obj ? (JSON.parse(obj.body) as RunRecord) : undefined;
+  }
+
   /** Start or continue the run record; CAS so two senders cannot both start it. */
   async saveRun(record: RunRecord, etag: string | undefined): Promise<string> {
     const body = JSON.stringify(record, null, 2);

@@ -1,5 +1,5 @@
 import { error, warning } from "../findings.js";
-import { type PartName, positionOf, type Template, UNSUBSCRIBE_VARIABLE } from "../model.js";
+import { positionOf, type Template, UNSUBSCRIBE_VARIABLE } from "../model.js";
 import { type LintContext, partPosition } from "./context.js";
 
 /** SES rejects templates over 500 KB (subject, HTML and text together). */
@@ -128,8 +128,4 @@ function checkSample(
       ),
     );
   }
-}
-
-export function partNames(t: Template): PartName[] {
-  return Object.keys(t.parts) as PartName[];
 }

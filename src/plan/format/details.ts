@@ -2,7 +2,7 @@
 import { createTwoFilesPatch } from "diff";
 import { KIND_INFO } from "../kinds.js";
 import type { Change } from "../plan.js";
-import type { Json, Spec } from "../resource.js";
+import type { Json } from "../resource.js";
 
 const TEXT_FIELDS = new Set(["subject", "html", "text"]);
 
@@ -64,8 +64,4 @@ function show(v: Json | undefined): string {
   if (v === undefined || v === null) return "(none)";
   const s = JSON.stringify(v);
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
-}
-
-export function specSummary(spec: Spec): string {
-  return JSON.stringify(spec);
 }
