@@ -4,6 +4,7 @@
  * (suppression list, topic opt-outs, event destinations, account): the comment's plan and send
  * preview come from SES-like answers, and match what `mailops send --dry-run` says.
  */
+
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,7 +13,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { parseMarker } from "../../src/action/marker.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { runSend } from "../../src/commands/send.js";
-import { emulatorEnv, useEmulators } from "../support/emulators.js";
+import { resetAwsWorld } from "../support/aws-world.js";
+import { useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
 import { GitHubStandIn } from "./support/github-stand-in.js";
@@ -33,8 +35,7 @@ beforeAll(() => {
 });
 afterAll(() => unemulated.restore());
 beforeEach(async () => {
-  await Promise.all([emulators.moto.reset(), emulators.sesLocal.reset()]);
-  unemulated.reset();
+  await resetAwsWorld(emulators, unemulated);
   // A healthy production account with a verified identity: the plan carries no account warning.
   unemulated.account = {
     ProductionAccessEnabled: true,
@@ -42,16 +43,6 @@ beforeEach(async () => {
     SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
   };
   unemulated.identity = { VerifiedForSendingStatus: true };
-  emulators.sesRouter.clearFaults();
-  emulators.sesRouter.calls.length = 0;
-  const env = emulatorEnv({
-    sesv2: emulators.sesRouter.endpoint,
-    cloudwatch: emulators.moto.endpoint,
-    s3: emulators.moto.endpoint,
-  });
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  vi.stubEnv("MAILOPS_SES_READ_RATE", "10000");
-  vi.stubEnv("MAILOPS_SES_WRITE_RATE", "10000");
   github = await new GitHubStandIn().start();
   repo = copyExampleRepo();
   temp = path.join(tmpdir(), `mailops-action-aws-${process.pid}-${Math.random().toString(36).slice(2)}`);

@@ -3,6 +3,7 @@
  * stored matches the ledger one to one, bodies match `preview` for the same recipient, and the
  * request shapes (ListManagementOptions, configuration set, tags, headers) are what SES needs.
  */
+
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -12,7 +13,8 @@ import { runSend } from "../../src/commands/send.js";
 import { runStatus } from "../../src/commands/status.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
-import { emulatorEnv, useEmulators } from "../support/emulators.js";
+import { resetAwsWorld } from "../support/aws-world.js";
+import { useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
 
@@ -68,24 +70,13 @@ beforeAll(() => {
 });
 afterAll(() => unemulated.restore());
 beforeEach(async () => {
-  await Promise.all([emulators.moto.reset(), emulators.sesLocal.reset()]);
-  unemulated.reset();
+  await resetAwsWorld(emulators, unemulated);
   // A generous sending rate keeps these tests quick; the quota test sets its own account.
   unemulated.account = {
     ProductionAccessEnabled: true,
     SendingEnabled: true,
     SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
   };
-  emulators.sesRouter.clearFaults();
-  emulators.sesRouter.calls.length = 0;
-  const env = emulatorEnv({
-    sesv2: emulators.sesRouter.endpoint,
-    cloudwatch: emulators.moto.endpoint,
-    s3: emulators.moto.endpoint,
-  });
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  vi.stubEnv("MAILOPS_SES_READ_RATE", "10000");
-  vi.stubEnv("MAILOPS_SES_WRITE_RATE", "10000");
   vi.stubEnv("MAILOPS_UNSUBSCRIBE_SECRET", "test-secret");
   repo = copyExampleRepo();
 });

@@ -5,6 +5,7 @@
  * injected at the SES router (test/support/ses-router.ts), so the SDK's real retry middleware
  * sees them over HTTP; the router's call log counts the attempts.
  */
+
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -13,6 +14,7 @@ import { runApply, runPlan } from "../../src/commands/plan-apply.js";
 import { MailopsError, TargetError } from "../../src/errors.js";
 import { INVENTORY_KEY } from "../../src/plan/inventory.js";
 import { describeAwsError } from "../../src/targets/aws/errors.js";
+import { resetAwsWorld } from "../support/aws-world.js";
 import { emulatorEnv, useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
@@ -21,7 +23,7 @@ const emulators = useEmulators({ sesRouter: true });
 let unemulated: UnemulatedSes;
 let repo: ReturnType<typeof copyExampleRepo>;
 
-const env = () =>
+const _env = () =>
   emulatorEnv({
     sesv2: emulators.sesRouter.endpoint,
     cloudwatch: emulators.moto.endpoint,
@@ -33,13 +35,7 @@ beforeAll(() => {
 });
 afterAll(() => unemulated.restore());
 beforeEach(async () => {
-  await Promise.all([emulators.moto.reset(), emulators.sesLocal.reset()]);
-  unemulated.reset();
-  emulators.sesRouter.clearFaults();
-  emulators.sesRouter.calls.length = 0;
-  for (const [k, v] of Object.entries(env())) vi.stubEnv(k, v);
-  vi.stubEnv("MAILOPS_SES_READ_RATE", "10000");
-  vi.stubEnv("MAILOPS_SES_WRITE_RATE", "10000");
+  await resetAwsWorld(emulators, unemulated);
   repo = copyExampleRepo();
 });
 afterEach(() => {
