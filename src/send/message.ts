@@ -7,6 +7,7 @@
  */
 import type { Campaign, Project, Template } from "../config/model.js";
 import { UNSUBSCRIBE_VARIABLE } from "../config/model.js";
+import { MailopsError } from "../errors.js";
 import { firstMissing, requiredPaths } from "../render/ses-render.js";
 import { unsubscribeUrl } from "./unsubscribe.js";
 
@@ -40,6 +41,14 @@ export function messagePlan(
     (p) => !(mode === "ses-list" && p[0] === UNSUBSCRIBE_VARIABLE["ses-list"]),
   );
   const usedRoots = new Set(analyses.flatMap((a) => a.variables.map((v) => v.name)));
+  // prepare() copies with Object.assign, which would run the __proto__ setter for such a key
+  // (subscriber fields cannot have one: audience/fields.ts refuses the name).
+  if (Object.hasOwn(campaign.data, "__proto__")) {
+    throw new MailopsError(
+      `campaign ${campaign.name}: data has a key named __proto__`,
+      "rename the key in the campaign's data",
+    );
+  }
   const base: Record<string, unknown> = { ...campaign.data };
   if (settings.sender.postalAddress !== undefined) base.postal_address = settings.sender.postalAddress;
   const linkMode = mode === "link";
@@ -59,7 +68,8 @@ export function messagePlan(
         if (Array.isArray(v) && v.some((x) => typeof x === "string" && MARKUP.test(x)))
           return { ok: false, reason: `markup in field ${name}` };
       }
-      const data: Record<string, unknown> = { ...base, ...r.fields };
+      // Object.assign, not spread: V8 spreads parsed rows about twenty times slower (measured).
+      const data: Record<string, unknown> = Object.assign({}, base, r.fields);
       const headers: { name: string; value: string }[] = [];
       if (linkMode) {
         const url = unsubscribeUrl(settings.unsubscribe.url as string, secret as string, {
