@@ -7,8 +7,8 @@ import { dueState, sendAtKey } from "../send/due.js";
 import { Ledger, type RunId, runKey } from "../send/ledger.js";
 import { acquireLock, type Lease } from "../send/lock.js";
 import { messagePlan } from "../send/message.js";
-import { TokenBucket } from "../send/pacing.js";
-import { BATCH_SIZE, ContentChangedError, type RunReport, runCampaign } from "../send/run.js";
+import { pacingFor } from "../send/pacing.js";
+import { ContentChangedError, type RunReport, runCampaign } from "../send/run.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Sender, Target } from "../targets/port.js";
@@ -211,7 +211,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       },
       sender: w.sender,
       ledger: new Ledger(w.store, id),
-      bucket: new TokenBucket(rate, Math.max(BATCH_SIZE, Number.isFinite(rate) ? rate : BATCH_SIZE)),
+      ...pacingFor(rate),
       lease: w.lease,
       options: {
         resendUnknown: w.options.resendUnknown ?? false,

@@ -5,8 +5,11 @@
  *   ledger/<campaign>/<run>/batch-000001.json       intent: who is about to be sent to
  *   ledger/<campaign>/<run>/batch-000001.done.json  outcome of each of them
  *
- * Both are create-only. Intent is written before a batch goes out, the outcome after. A batch
- * with an intent and no outcome is the one in flight at a crash: its recipients are `unknown`.
+ * All are create-only. Intent is written before a batch goes out; the batch's outcome rides on
+ * the next record written (the next batch's intent, or a skip record: `previous`), or gets its
+ * own `.done.json` at the end of the run. One ledger write per batch: with the state in S3 each
+ * is a PUT, the bulk of mailops' CPU at high rates. A batch with an intent and no outcome is the
+ * one in flight at a crash (or just finished): its recipients are `unknown`.
  * Skips need no intent: they are written straight as outcome files.
  * Recipients are kept as salted hashes: the ledger proves who was sent to without holding a
  * second copy of the subscriber list.
@@ -19,6 +22,13 @@ export type Outcome =
   | { id: string; status: "failed"; error: string }
   | { id: string; status: "skipped"; reason: string };
 
+/** A finished batch's outcomes, written along with the next record. */
+export interface Settled {
+  batch: number;
+  at: string;
+  outcomes: Outcome[];
+}
+
 export interface BatchRecord {
   version: 1;
   batch: number;
@@ -26,6 +36,8 @@ export interface BatchRecord {
   at: string;
   ids: string[];
   outcomes?: Outcome[];
+  /** The outcome of an earlier batch, settled by this write. */
+  previous?: Settled;
 }
 
 export interface RunRecord {
@@ -106,21 +118,23 @@ export class Ledger {
     }
     const keys = await this.store.list(`${runPrefix(this.id)}/batch-`);
     const intents = new Map<number, BatchRecord>();
-    const done = new Map<number, BatchRecord>();
+    const done = new Map<number, Outcome[]>();
     for (const key of keys) {
       const obj = await this.store.get(key);
       if (!obj) continue;
       const rec = JSON.parse(obj.body) as BatchRecord;
       state.nextBatch = Math.max(state.nextBatch, rec.batch + 1);
-      (rec.state === "intent" ? intents : done).set(rec.batch, rec);
+      if (rec.state === "intent") intents.set(rec.batch, rec);
+      else done.set(rec.batch, rec.outcomes ?? []);
+      if (rec.previous) done.set(rec.previous.batch, rec.previous.outcomes);
     }
     for (const [batch, rec] of intents) {
       if (done.has(batch)) continue;
       for (const id of rec.ids) state.unknown.add(id);
       state.openBatches.set(batch, { ids: rec.ids });
     }
-    for (const rec of done.values()) {
-      for (const o of rec.outcomes ?? []) {
+    for (const outcomes of done.values()) {
+      for (const o of outcomes) {
         if (o.status === "sent") state.sent.set(o.id, o.messageId);
         else if (o.status === "failed") state.failed.set(o.id, o.error);
         else state.skipped.set(o.id, o.reason);
@@ -150,9 +164,16 @@ export class Ledger {
     return (await this.store.put(runRecordKey(this.id), body, { ifMatch: etag })).etag;
   }
 
-  /** Record that a batch is about to go out. */
-  async intent(batch: number, ids: string[], at: Date): Promise<void> {
-    const rec: BatchRecord = { version: 1, batch, state: "intent", at: at.toISOString(), ids };
+  /** Record that a batch is about to go out, settling an earlier batch's outcome on the way. */
+  async intent(batch: number, ids: string[], at: Date, previous?: Settled): Promise<void> {
+    const rec: BatchRecord = {
+      version: 1,
+      batch,
+      state: "intent",
+      at: at.toISOString(),
+      ids,
+      ...(previous ? { previous } : {}),
+    };
     const created = await this.store.putIfAbsent(batchKey(this.id, batch), JSON.stringify(rec));
     if (!created) throw new Error(`ledger batch ${batch} already exists: another sender is writing this run`);
   }
@@ -169,7 +190,7 @@ export class Ledger {
   }
 
   /** Skips are known without sending: recorded in one step, in their own batch files. */
-  async record(batch: number, outcomes: Outcome[], at: Date): Promise<void> {
+  async record(batch: number, outcomes: Outcome[], at: Date, previous?: Settled): Promise<void> {
     const rec: BatchRecord = {
       version: 1,
       batch,
@@ -177,6 +198,7 @@ export class Ledger {
       at: at.toISOString(),
       ids: outcomes.map((o) => o.id),
       outcomes,
+      ...(previous ? { previous } : {}),
     };
     const created = await this.store.putIfAbsent(doneKey(this.id, batch), JSON.stringify(rec), {
       durable: false,

@@ -6,14 +6,19 @@
 import { MailopsError } from "../errors.js";
 import type { EntryResult, OutgoingMessage, Sender, SendRequest } from "../targets/port.js";
 import { ThrottledError } from "../targets/port.js";
-import type { Ledger, LedgerState, Outcome, RunId, RunRecord } from "./ledger.js";
+import type { Ledger, LedgerState, Outcome, RunId, RunRecord, Settled } from "./ledger.js";
 import { recipientId } from "./ledger.js";
 import type { Lease } from "./lock.js";
 import type { MessagePlan, MessageRecipient } from "./message.js";
 import type { TokenBucket } from "./pacing.js";
 
-export const BATCH_SIZE = 50;
+/** Recipients per sender call: SendBulkEmail takes at most 50 destinations. */
+export const SEND_CHUNK = 50;
 const SKIP_FLUSH = 500;
+/** A batch's outcome waits at most this long for the next ledger record to ride on. */
+const CARRY_MS = 1000;
+/** Guardrail rates are read again after this many recipients. */
+const GUARDRAIL_EVERY = 1000;
 const MAX_ATTEMPTS = 5;
 
 export class ContentChangedError extends MailopsError {}
@@ -42,6 +47,8 @@ export interface RunInput {
   ledger: Ledger;
   bucket: TokenBucket;
   lease?: Lease;
+  /** Recipients per ledger batch (see ledgerBatchSize); SEND_CHUNK when not given. */
+  batchSize?: number;
   options: {
     resendUnknown: boolean;
     allowContentChange: boolean;
@@ -100,18 +107,29 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   let nextBatch = state.nextBatch;
   await resolveUnknown(input, state);
 
+  // The last batch's outcome, written with the next ledger record (see ledger.ts), or on its own
+  // when none follows soon.
+  let carried: (Settled & { ids: string[]; since: number }) | undefined;
+  // Written along with `write`; cleared only once that write succeeded.
+  const withCarried = async (write: (previous: Settled | undefined) => Promise<void>) => {
+    const c = carried;
+    await write(c && { batch: c.batch, at: c.at, outcomes: c.outcomes });
+    if (carried === c) carried = undefined;
+  };
+  const settle = async () => {
+    const c = carried;
+    if (!c) return;
+    carried = undefined;
+    await ledger.complete(c.batch, c.ids, c.outcomes, options.now());
+  };
   let skips: Outcome[] = [];
   const flushSkips = async () => {
     if (!skips.length) return;
-    await ledger.record(nextBatch++, skips, options.now());
+    const number = nextBatch++;
+    await withCarried((previous) => ledger.record(number, skips, options.now(), previous));
     skips = [];
   };
-  let pending: {
-    id: string;
-    to: string;
-    data: Record<string, unknown>;
-    headers: OutgoingMessage["headers"];
-  }[] = [];
+  let pending: Pending[] = [];
   let stop: string | undefined;
   let done = 0;
 
@@ -122,9 +140,15 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     input.lease?.check();
     const number = nextBatch++;
     const ids = batch.map((m) => m.id);
-    await ledger.intent(number, ids, options.now());
+    await withCarried((previous) => ledger.intent(number, ids, options.now(), previous));
     const outcomes = await deliver(input, batch, sleep);
-    await ledger.complete(number, ids, outcomes.recorded, options.now());
+    carried = {
+      batch: number,
+      ids,
+      at: options.now().toISOString(),
+      outcomes: outcomes.recorded,
+      since: performance.now(),
+    };
     for (const o of outcomes.recorded) {
       if (o.status === "sent") report.sent++;
       else if (o.status === "failed") {
@@ -137,34 +161,48 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     options.progress(done);
   };
 
-  let batches = 0;
-  for await (const r of input.recipients()) {
-    if (stop) break;
-    const id = recipientId(input.project, r.key);
-    if (state.sent.has(id) || state.failed.has(id) || state.skipped.has(id)) {
-      report.alreadyDone++;
-      continue;
+  const batchSize = input.batchSize ?? SEND_CHUNK;
+  let sinceGuardrail = 0;
+  try {
+    for await (const r of input.recipients()) {
+      if (stop) break;
+      // A slow audience or a long run of skips must not keep the last outcome unwritten.
+      if (carried && performance.now() - carried.since > CARRY_MS) await settle();
+      const id = recipientId(input.project, r.key);
+      if (state.sent.has(id) || state.failed.has(id) || state.skipped.has(id)) {
+        report.alreadyDone++;
+        continue;
+      }
+      if (state.unknown.has(id)) {
+        report.unknown++;
+        continue;
+      }
+      const prepared = input.plan.prepare(r);
+      if (!prepared.ok) {
+        report.skipped[prepared.reason] = (report.skipped[prepared.reason] ?? 0) + 1;
+        skips.push({ id, status: "skipped", reason: prepared.reason });
+        if (skips.length >= SKIP_FLUSH) await flushSkips();
+        continue;
+      }
+      pending.push({ id, to: r.address, data: prepared.data, headers: prepared.headers });
+      if (pending.length >= batchSize) {
+        sinceGuardrail += pending.length;
+        await sendBatch();
+        if (sinceGuardrail >= GUARDRAIL_EVERY) {
+          sinceGuardrail = 0;
+          await settle();
+          stop ??= await guardrail(input, startedAt);
+        }
+      }
     }
-    if (state.unknown.has(id)) {
-      report.unknown++;
-      continue;
-    }
-    const prepared = input.plan.prepare(r);
-    if (!prepared.ok) {
-      report.skipped[prepared.reason] = (report.skipped[prepared.reason] ?? 0) + 1;
-      skips.push({ id, status: "skipped", reason: prepared.reason });
-      if (skips.length >= SKIP_FLUSH) await flushSkips();
-      continue;
-    }
-    pending.push({ id, to: r.address, data: prepared.data, headers: prepared.headers });
-    if (pending.length >= BATCH_SIZE) {
-      await sendBatch();
-      batches++;
-      if (batches % 20 === 0) stop ??= await guardrail(input, startedAt);
-    }
+    if (!stop) await sendBatch();
+    await flushSkips();
+    await settle();
+  } catch (error) {
+    // What was sent is known: record it before giving up, so it does not read as unknown.
+    await settle().catch(() => undefined);
+    throw error;
   }
-  if (!stop) await sendBatch();
-  await flushSkips();
   if (!stop) stop = await guardrail(input, startedAt);
 
   report.complete = !stop && report.unknown === 0;
@@ -183,14 +221,33 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   return report;
 }
 
-/** Send one batch with retries for throttling and transient per-entry failures. */
+type Pending = { id: string; to: string; data: Record<string, unknown>; headers: OutgoingMessage["headers"] };
+
+/**
+ * Send one ledger batch, SEND_CHUNK recipients a call, each paced on its own. A call that fails
+ * outright throws: the whole batch stays at intent (unknown), as nobody knows what went out.
+ */
 async function deliver(
   input: RunInput,
-  batch: { id: string; to: string; data: Record<string, unknown>; headers: OutgoingMessage["headers"] }[],
+  batch: Pending[],
   sleep: (ms: number) => Promise<void>,
 ): Promise<{ recorded: Outcome[]; stop?: string }> {
   const recorded: Outcome[] = [];
-  let remaining = batch;
+  for (let i = 0; i < batch.length; i += SEND_CHUNK) {
+    const stop = await deliverChunk(input, batch.slice(i, i + SEND_CHUNK), sleep, recorded);
+    if (stop) return { recorded, stop };
+  }
+  return { recorded };
+}
+
+/** One sender call with retries for throttling and transient per-entry failures; returns a stop reason. */
+async function deliverChunk(
+  input: RunInput,
+  chunk: Pending[],
+  sleep: (ms: number) => Promise<void>,
+  recorded: Outcome[],
+): Promise<string | undefined> {
+  let remaining = chunk;
   for (let attempt = 1; remaining.length > 0; attempt++) {
     await input.bucket.take(remaining.length);
     let results: EntryResult[];
@@ -216,7 +273,7 @@ async function deliver(
       else if (res.status === "retry") retry.push(m);
       else stop = res.error; // not sent; no outcome, so a later run sends it
     });
-    if (stop) return { recorded, stop };
+    if (stop) return stop;
     if (retry.length && attempt >= MAX_ATTEMPTS) {
       for (const m of retry)
         recorded.push({ id: m.id, status: "failed", error: "transient failure after retries" });
@@ -228,7 +285,7 @@ async function deliver(
     }
     remaining = retry;
   }
-  return { recorded };
+  return undefined;
 }
 
 function backoff(attempt: number): number {

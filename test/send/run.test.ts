@@ -6,7 +6,7 @@ import { Ledger, recipientId } from "../../src/send/ledger.js";
 import type { MessagePlan, MessageRecipient } from "../../src/send/message.js";
 import { TokenBucket } from "../../src/send/pacing.js";
 import { ContentChangedError, type RunInput, runCampaign } from "../../src/send/run.js";
-import { LocalStore } from "../../src/store/index.js";
+import { LocalStore, type Store } from "../../src/store/index.js";
 import { type EntryResult, type Sender, type SendRequest, ThrottledError } from "../../src/targets/port.js";
 
 let dir: string;
@@ -54,6 +54,20 @@ class ScriptedSender implements Sender {
 }
 
 const id = { campaign: "promo", sendAt: "2026-12-01T09:00:00.000Z" };
+
+/** The store, with create-only writes failing with the message `fail` returns for a key. */
+function failingWrites(inner: LocalStore, fail: (key: string) => string | undefined): Store {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop !== "putIfAbsent") return Reflect.get(target, prop, receiver);
+      return async (key: string, body: string) => {
+        const message = fail(key);
+        if (message) throw new Error(message);
+        return target.putIfAbsent(key, body);
+      };
+    },
+  });
+}
 
 function input(
   recipients: MessageRecipient[],
@@ -180,6 +194,63 @@ describe("runCampaign", () => {
     const third = await runCampaign(input(people(120), sender, { resendUnknown: true }));
     expect(third).toMatchObject({ sent: 50, unknown: 0, complete: true });
     expect(new Set([...crashing.sent, ...sender.sent]).size).toBe(120);
+  });
+
+  it("writes one ledger record per batch: each outcome rides on the next intent", async () => {
+    const sender = new ScriptedSender();
+    const i = input(people(250), sender);
+    i.batchSize = 100;
+    const report = await runCampaign(i);
+    expect(report).toMatchObject({ sent: 250, complete: true });
+    expect(sender.calls).toBe(5); // at most 50 recipients a sender call, whatever the batch size
+    const keys = await store.list("ledger/promo/");
+    expect(keys.map((k) => k.split("/").pop())).toEqual([
+      "batch-000001.json",
+      "batch-000002.json",
+      "batch-000003.done.json",
+      "batch-000003.json",
+      "run.json",
+    ]);
+    const second = JSON.parse((await store.get(keys[1] as string))?.body ?? "{}");
+    expect(second.previous).toMatchObject({ batch: 1 });
+    expect(second.previous.outcomes).toHaveLength(100);
+    expect((await new Ledger(store, id).load()).sent.size).toBe(250);
+  });
+
+  it("a finished batch whose outcome was never written reads as unknown, not as unsent", async () => {
+    // The process dies after batch 1 went out, before the next record: every later write fails.
+    let dead = false;
+    const dying = failingWrites(store, (key) => {
+      if (key.endsWith("batch-000002.json")) dead = true;
+      return dead ? "killed" : undefined;
+    });
+    const first = new ScriptedSender();
+    const i = input(people(120), first);
+    i.ledger = new Ledger(dying, id);
+    await expect(runCampaign(i)).rejects.toThrow("killed");
+    expect(first.sent).toHaveLength(50);
+    const sender = new ScriptedSender();
+    const second = await runCampaign(input(people(120), sender));
+    expect(second).toMatchObject({ unknown: 50, sent: 70, complete: false });
+    expect(sender.sent).not.toContain("u0@example.com");
+  });
+
+  it("records what was sent before an error stops the run, so nothing of it is unknown", async () => {
+    let failOnce = true;
+    const flaky = failingWrites(store, (key) => {
+      if (!failOnce || !key.endsWith("batch-000002.json")) return undefined;
+      failOnce = false;
+      return "store unreachable";
+    });
+    const first = new ScriptedSender();
+    const i = input(people(120), first);
+    i.ledger = new Ledger(flaky, id);
+    await expect(runCampaign(i)).rejects.toThrow("store unreachable");
+    const sender = new ScriptedSender();
+    const second = await runCampaign(input(people(120), sender));
+    expect(second).toMatchObject({ unknown: 0, alreadyDone: 50, sent: 70, complete: true });
+    expect(new Set([...first.sent, ...sender.sent]).size).toBe(120);
+    expect(first.sent.length + sender.sent.length).toBe(120);
   });
 
   it("refuses to continue a run whose content changed, unless allowed", async () => {

@@ -44,7 +44,10 @@ export async function startWriteSerializer(upstream: string): Promise<WriteSeria
       const request = http.request(
         { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers },
         (response) => {
-          res.writeHead(response.statusCode ?? 502, response.headers);
+          // moto closes every connection; a proxy drops hop-by-hop headers, so clients keep theirs
+          // open as they would with S3.
+          const { connection: _c, "keep-alive": _k, ...relayed } = response.headers;
+          res.writeHead(response.statusCode ?? 502, relayed);
           response.pipe(res);
           response.on("end", resolve);
           response.on("error", resolve);
