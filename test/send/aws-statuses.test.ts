@@ -12,7 +12,7 @@ import path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Ledger } from "../../src/send/ledger.js";
+import { Ledger, recipientId } from "../../src/send/ledger.js";
 import type { MessagePlan, MessageRecipient } from "../../src/send/message.js";
 import { TokenBucket } from "../../src/send/pacing.js";
 import { runCampaign } from "../../src/send/run.js";
@@ -34,6 +34,10 @@ beforeAll(async () => {
       body += d;
     });
     req.on("end", () => {
+      if (req.url?.endsWith("/outbound-emails")) {
+        sendEmail(JSON.parse(body), res);
+        return;
+      }
       const input = JSON.parse(body) as { BulkEmailEntries: { Destination: { ToAddresses: string[] } }[] };
       const to = input.BulkEmailEntries.map((e) => e.Destination.ToAddresses[0] as string);
       if (throttleNext > 0) {
@@ -64,8 +68,36 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+/** ses-list mode's SendEmail: answered after a short hold, so concurrent calls overlap. */
+let inFlight = 0;
+let maxInFlight = 0;
+function sendEmail(
+  input: { Destination: { ToAddresses: string[] } },
+  res: import("node:http").ServerResponse,
+) {
+  const to = input.Destination.ToAddresses[0] as string;
+  inFlight++;
+  maxInFlight = Math.max(maxInFlight, inFlight);
+  calls.push({ to: [to], status: 200 });
+  const n = (attempts.get(to) ?? 0) + 1;
+  attempts.set(to, n);
+  const status = script(to, n);
+  setTimeout(() => {
+    inFlight--;
+    if (status === "SUCCESS") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ MessageId: `msg-${to}-${n}` }));
+      return;
+    }
+    res.writeHead(400, { "content-type": "application/json", "x-amzn-errortype": status });
+    res.end(JSON.stringify({ message: `${status} for this call` }));
+  }, 5);
+}
+
 let dir: string;
 beforeEach(() => {
+  inFlight = 0;
+  maxInFlight = 0;
   calls = [];
   attempts.clear();
   throttleNext = 0;
@@ -83,7 +115,11 @@ const plan: MessagePlan = { prepare: (r) => ({ ok: true, data: r.fields, headers
 const id = { campaign: "c", sendAt: "on-merge" };
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
-async function run(recipients: MessageRecipient[], bucket = new TokenBucket(Number.POSITIVE_INFINITY, 50)) {
+async function run(
+  recipients: MessageRecipient[],
+  bucket = new TokenBucket(Number.POSITIVE_INFINITY, 50),
+  extra: { listManagement?: { contactList: string }; batchSize?: number } = {},
+) {
   const sender = new AwsSender(
     new SESv2Client({ region: "us-east-1", endpoint, credentials, maxAttempts: 1 }),
     new CloudWatchClient({ region: "us-east-1", endpoint, credentials }),
@@ -96,10 +132,19 @@ async function run(recipients: MessageRecipient[], bucket = new TokenBucket(Numb
       yield* recipients;
     },
     plan,
-    request: { campaign: "c", run: "on-merge", template: "t", from: "a@example.com", replyTo: [], tags: {} },
+    request: {
+      campaign: "c",
+      run: "on-merge",
+      template: "t",
+      from: "a@example.com",
+      replyTo: [],
+      tags: {},
+      ...(extra.listManagement ? { listManagement: extra.listManagement } : {}),
+    },
     sender,
     ledger: new Ledger(new LocalStore(dir), id),
     bucket,
+    ...(extra.batchSize ? { batchSize: extra.batchSize } : {}),
     options: {
       resendUnknown: false,
       allowContentChange: false,
@@ -184,5 +229,36 @@ describe("per-entry SES statuses", () => {
     expect(
       [...attempts.entries()].filter(([a, n]) => n > 1 && a !== "u55@example.com" && a !== "u56@example.com"),
     ).toEqual([]);
+  });
+
+  it("ses-list mode: SendEmail calls overlap, and each outcome lands on its own recipient", async () => {
+    script = (to) => (to === "u4@example.com" ? "MessageRejected" : "SUCCESS");
+    const list = people(120);
+    const report = await run(list, undefined, { listManagement: { contactList: "acme" }, batchSize: 100 });
+    expect(report).toMatchObject({ sent: 119, failed: 1, complete: true });
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(maxInFlight).toBeLessThanOrEqual(10);
+    const state = await new Ledger(new LocalStore(dir), id).load();
+    for (const r of list) {
+      const messageId = state.sent.get(recipientId("p", r.key));
+      if (r.address === "u4@example.com") expect(messageId).toBeUndefined();
+      else expect(messageId).toBe(`msg-${r.address}-1`);
+    }
+    expect(state.failed.get(recipientId("p", "u4@example.com"))).toMatch(/^MessageRejected/);
+  });
+
+  it("ses-list mode: a paused account stops new calls; the next run sends exactly the rest", async () => {
+    let paused = true;
+    script = (to) => (paused && to === "u12@example.com" ? "SendingPausedException" : "SUCCESS");
+    const first = await run(people(120), undefined, { listManagement: { contactList: "acme" } });
+    expect(first.stopped).toMatch(/^SendingPausedException/);
+    expect(calls.length).toBeLessThan(30); // the rest of the batch was never started
+    paused = false;
+    const second = await run(people(120), undefined, { listManagement: { contactList: "acme" } });
+    expect(second.complete).toBe(true);
+    expect(first.sent + second.sent).toBe(120);
+    const successes = [...attempts].filter(([a]) => a !== "u12@example.com");
+    expect(successes.every(([, n]) => n === 1)).toBe(true);
+    expect(attempts.get("u12@example.com")).toBe(2);
   });
 });

@@ -41,6 +41,9 @@ const STOP_ERRORS = [
   "MailFromDomainNotVerifiedException",
 ];
 
+/** SendEmail calls in flight at once in ses-list mode. */
+const SEND_EACH_CONCURRENCY = 10;
+
 export class AwsSender implements Sender {
   constructor(
     private readonly ses: SESv2Client,
@@ -86,50 +89,71 @@ export class AwsSender implements Sender {
     }
   }
 
+  /**
+   * ses-list mode: one SendEmail per recipient, SEND_EACH_CONCURRENCY at a time (one after another,
+   * SES's ~50 ms a call would cap a run near 20/s whatever the account's rate). Results keep the
+   * messages' order. After a stop answer nothing more starts; the unstarted get the same stop (not
+   * sent, so a later run sends them). An unexpected error waits for the calls in flight, then throws.
+   */
   private async sendEach(request: SendRequest): Promise<EntryResult[]> {
-    const lm = request.listManagement as { contactList: string; topic?: string };
-    const out: EntryResult[] = [];
-    for (const m of request.messages) {
-      try {
-        const r = await this.ses.send(
-          new SendEmailCommand({
-            FromEmailAddress: request.from,
-            ReplyToAddresses: request.replyTo.length ? request.replyTo : undefined,
-            Destination: { ToAddresses: [m.to] },
-            ConfigurationSetName: request.configurationSet,
-            EmailTags: this.tags(request),
-            Content: {
-              Template: {
-                TemplateName: request.template,
-                TemplateData: JSON.stringify(m.data),
-                ...(m.headers.length
-                  ? { Headers: m.headers.map((h) => ({ Name: h.name, Value: h.value })) }
-                  : {}),
-              },
-            },
-            ListManagementOptions: { ContactListName: lm.contactList, TopicName: lm.topic },
-          }),
-        );
-        out.push(
-          r.MessageId
-            ? { status: "sent", messageId: r.MessageId }
-            : { status: "failed", error: "no MessageId returned" },
-        );
-      } catch (e) {
-        const name = (e as { name?: string }).name ?? "Error";
-        if (isThrottle(e)) out.push({ status: "retry", error: "TooManyRequestsException" });
-        else if (STOP_ERRORS.includes(name))
-          out.push({ status: "stop", error: `${name}: ${(e as Error).message}` });
-        else if (
-          name === "MessageRejected" ||
-          name === "BadRequestException" ||
-          name === "NotFoundException"
-        ) {
-          out.push({ status: "failed", error: `${name}: ${(e as Error).message}` });
-        } else throw describeAwsError(e, "sending");
+    const out: EntryResult[] = new Array(request.messages.length);
+    let next = 0;
+    let stop: EntryResult | undefined;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (!stop && !failure && next < request.messages.length) {
+        const i = next++;
+        try {
+          const result = await this.sendOne(request, request.messages[i] as SendRequest["messages"][number]);
+          out[i] = result;
+          if (result.status === "stop") stop ??= result;
+        } catch (error) {
+          failure ??= { error };
+        }
       }
-    }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(SEND_EACH_CONCURRENCY, request.messages.length) }, worker),
+    );
+    if (failure) throw failure.error;
+    for (let i = next; i < out.length; i++) out[i] = stop as EntryResult;
     return out;
+  }
+
+  private async sendOne(request: SendRequest, m: SendRequest["messages"][number]): Promise<EntryResult> {
+    const lm = request.listManagement as { contactList: string; topic?: string };
+    try {
+      const r = await this.ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: request.from,
+          ReplyToAddresses: request.replyTo.length ? request.replyTo : undefined,
+          Destination: { ToAddresses: [m.to] },
+          ConfigurationSetName: request.configurationSet,
+          EmailTags: this.tags(request),
+          Content: {
+            Template: {
+              TemplateName: request.template,
+              TemplateData: JSON.stringify(m.data),
+              ...(m.headers.length
+                ? { Headers: m.headers.map((h) => ({ Name: h.name, Value: h.value })) }
+                : {}),
+            },
+          },
+          ListManagementOptions: { ContactListName: lm.contactList, TopicName: lm.topic },
+        }),
+      );
+      return r.MessageId
+        ? { status: "sent", messageId: r.MessageId }
+        : { status: "failed", error: "no MessageId returned" };
+    } catch (e) {
+      const name = (e as { name?: string }).name ?? "Error";
+      if (isThrottle(e)) return { status: "retry", error: "TooManyRequestsException" };
+      if (STOP_ERRORS.includes(name)) return { status: "stop", error: `${name}: ${(e as Error).message}` };
+      if (name === "MessageRejected" || name === "BadRequestException" || name === "NotFoundException") {
+        return { status: "failed", error: `${name}: ${(e as Error).message}` };
+      }
+      throw describeAwsError(e, "sending");
+    }
   }
 
   private callError(e: unknown, n: number): Error {
