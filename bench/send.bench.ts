@@ -39,7 +39,13 @@ function people(n: number): () => AsyncIterable<MessageRecipient> {
   };
 }
 
-async function run(sender: Sender, rate: number, n: number, store: Store) {
+async function run(
+  sender: Sender,
+  rate: number,
+  n: number,
+  store: Store,
+  listManagement?: SendRequest["listManagement"],
+) {
   const id = { campaign: "bench", sendAt: "on-merge" };
   const start = performance.now();
   const cpu = process.cpuUsage();
@@ -56,6 +62,7 @@ async function run(sender: Sender, rate: number, n: number, store: Store) {
       from: "a@example.com",
       replyTo: [],
       tags: {},
+      ...(listManagement ? { listManagement } : {}),
     },
     sender,
     ledger: new Ledger(store, id),
@@ -240,7 +247,12 @@ export async function benchSend(): Promise<Figure[]> {
     const counting: Sender = {
       async send(request: SendRequest): Promise<EntryResult[]> {
         try {
-          return await aws.send(request);
+          const results = await aws.send(request);
+          // ses-list mode reports a 429 per entry (the call's siblings may have gone out).
+          throttled += results.filter(
+            (r) => r.status === "retry" && r.error === "TooManyRequestsException",
+          ).length;
+          return results;
         } catch (e) {
           if ((e as Error).name === "ThrottledError" || /throttled/i.test((e as Error).message)) throttled++;
           throw e;
@@ -249,17 +261,22 @@ export async function benchSend(): Promise<Figure[]> {
     };
     const rate = 100;
     const n = 1000;
-    const paced = await run(counting, rate, n, new LocalStore(tmp()));
-    const achieved = paced.report.sent / paced.seconds;
-    const deviation = Math.abs(achieved - rate) / rate;
+    for (const [mode, listManagement] of [
+      ["link mode, SendBulkEmail", undefined],
+      ["ses-list mode, SendEmail", { contactList: "bench" }],
+    ] as const) {
+      const paced = await run(counting, rate, n, new LocalStore(tmp()), listManagement);
+      const achieved = paced.report.sent / paced.seconds;
+      const deviation = Math.abs(achieved - rate) / rate;
+      figures.push({
+        name: `paced send at MaxSendRate ${rate}/s, ${n} recipients, ${mode}`,
+        value: `${achieved.toFixed(1)}/s`,
+        ok: deviation <= 0.02 && paced.report.sent === n,
+        budget: `${rate}/s ± 2%`,
+      });
+    }
     figures.push({
-      name: `paced send, MaxSendRate ${rate}/s, ${n} recipients (aws-ses-v2-local)`,
-      value: `${achieved.toFixed(1)}/s`,
-      ok: deviation <= 0.02 && paced.report.sent === n,
-      budget: `${rate}/s ± 2%`,
-    });
-    figures.push({
-      name: "throttling errors during the paced send",
+      name: "throttling errors during the paced sends",
       value: String(throttled),
       ok: throttled === 0,
       budget: "0",
