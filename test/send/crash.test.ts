@@ -25,8 +25,9 @@ function prepare(): ReturnType<typeof copyExampleRepo> {
   );
   writeFileSync(path.join(repo.dir, "subscribers/customers.jsonl"), `${rows.join("\n")}\n`);
   const settings = path.join(repo.dir, "mailops.yaml");
-  // Slow enough to be killed mid-run: a few hundred milliseconds for the whole audience.
-  writeFileSync(settings, `${readFileSync(settings, "utf8")}\nsending:\n  local_rate: 1500\n`);
+  // Slow enough to be killed mid-run (about four seconds for the whole audience), and under
+  // 150/s so ledger batches are 50 recipients: kills land between batches as well as inside them.
+  writeFileSync(settings, `${readFileSync(settings, "utf8")}\nsending:\n  local_rate: 140\n`);
   return repo;
 }
 
