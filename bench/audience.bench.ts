@@ -1,7 +1,7 @@
 /**
  * The audience stream on 1,000,000 subscribers (DESIGN §8: 200,000 subscribers/s or more, peak
- * RSS under 300 MB): parse + type check + segment filter + exclude + dedupe + suppression, next to
- * a bare read-and-JSON.parse loop over the same file as the baseline.
+ * RSS under 300 MB): parse + type check + segment filter + exclude + dedupe + suppression + render
+ * check, next to a bare read-and-JSON.parse loop over the same file as the baseline.
  *
  * Each measurement runs in a fresh child `node` process, so its peak RSS
  * (process.resourceUsage().maxRSS) is that of the stream alone, not of this process, which has
@@ -18,7 +18,18 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { audience, localSuppression, openLocal } from "../src/audience/index.js";
 import { KeySet } from "../src/audience/key-set.js";
-import type { Campaign, Condition, Field, Operator, Project, Segment, Source } from "../src/config/model.js";
+import { loadProject } from "../src/config/load.js";
+import type {
+  Campaign,
+  Condition,
+  Field,
+  Operator,
+  Project,
+  Segment,
+  Source,
+  Template,
+} from "../src/config/model.js";
+import { messagePlan } from "../src/send/message.js";
 import type { Figure } from "./measure.js";
 
 const ROWS = 1_000_000;
@@ -157,7 +168,19 @@ async function bundleChild(): Promise<string> {
   return outfile;
 }
 
-function benchProject(root: string, file: string): { project: Project; campaign: Campaign } {
+/**
+ * The audience of the budget: a segment with nested conditions, an exclude segment, the local
+ * suppression list, and the example repository's product-promotion template and settings for
+ * the render check.
+ */
+function benchProject(
+  root: string,
+  file: string,
+): { project: Project; campaign: Campaign; template: Template } {
+  const example = loadProject(process.cwd()).value;
+  const template = example.templates.get("product-promotion");
+  const promo = example.campaigns.get("holiday-promo");
+  if (!template || !promo) throw new Error("the example repository lacks product-promotion / holiday-promo");
   const field = (name: string, type: Field["type"], extra: Partial<Field> = {}): [string, Field] => [
     name,
     { name, type, required: false, hasDefault: false, ...extra },
@@ -219,13 +242,14 @@ function benchProject(root: string, file: string): { project: Project; campaign:
     to: ["engaged"],
     exclude: ["vip"],
     replyTo: [],
-    data: {},
+    template: template.name,
+    data: promo.data,
     tags: {},
   };
   const project: Project = {
     root,
-    settings: {} as Project["settings"],
-    templates: new Map(),
+    settings: example.settings,
+    templates: new Map([[template.name, template]]),
     sources: new Map([["customers", source]]),
     segments: new Map([
       ["engaged", engaged],
@@ -234,7 +258,7 @@ function benchProject(root: string, file: string): { project: Project; campaign:
     campaigns: new Map([["bench", campaign]]),
     fileCount: 0,
   };
-  return { project, campaign };
+  return { project, campaign, template };
 }
 
 async function child(mode: Mode, root: string, file: string): Promise<ChildResult> {
@@ -293,14 +317,21 @@ async function child(mode: Mode, root: string, file: string): Promise<ChildResul
       setMb,
     };
   }
-  const { project, campaign } = benchProject(root, file);
+  const { project, campaign, template } = benchProject(root, file);
   const start = performance.now();
   const suppression = await localSuppression(root);
   const { recipients, stats } = audience(project, campaign, { open: openLocal(root), suppression });
+  // The render check: each recipient's complete data, checked against the template's variables.
+  const plan = messagePlan(project, campaign, template, undefined);
   let n = 0;
-  for await (const r of recipients) if (r.key !== "") n++;
+  let ready = 0;
+  for await (const r of recipients) {
+    n++;
+    if (plan.prepare(r).ok) ready++;
+  }
   const ms = performance.now() - start;
   if (n !== stats.selected) throw new Error(`yielded ${n}, stats say ${stats.selected}`);
+  if (ready !== n) throw new Error(`${n - ready} recipients failed the render check`);
   return { ms, cpuMs: cpuMs(), rows: stats.read, selected: n, maxRssMb: maxRssMb(), stats };
 }
 
