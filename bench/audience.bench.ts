@@ -16,8 +16,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { audience, localSuppression, openLocal } from "../src/audience/index.js";
-import { KeySet } from "../src/audience/key-set.js";
+import { audience, openLocal } from "../src/audience/index.js";
 import { loadProject } from "../src/config/load.js";
 import type {
   Campaign,
@@ -30,6 +29,8 @@ import type {
   Template,
 } from "../src/config/model.js";
 import { messagePlan } from "../src/send/message.js";
+import { localSuppression } from "../src/targets/local/suppression.js";
+import { KeySet } from "../src/util/key-set.js";
 import type { Figure } from "./measure.js";
 
 const ROWS = 1_000_000;

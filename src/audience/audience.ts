@@ -11,21 +11,25 @@
  * Sources are read in the order `to` first names them, each once, with all its `to` segments
  * tested on the same row. An `exclude` over the same (only) source is tested on the row too; an
  * `exclude` that must also apply to rows of other sources is read first, keeping only the excluded
- * keys. Memory is the dedupe set (one key per distinct address, kept as bytes: key-set.ts), those
+ * keys. Memory is the dedupe set (one key per distinct address, kept as bytes: util/key-set.ts), those
  * exclusion keys, one read chunk and a small batch of recipients; never the list.
  */
 import type { Campaign, Project, Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
+import type { SuppressionCheck as TargetSuppression } from "../targets/port.js";
+
+/** The audience only asks whether a key is suppressed. */
+export type SuppressionCheck = Pick<TargetSuppression, "has">;
+
+import { KeySet } from "../util/key-set.js";
 import { addressKey } from "./address.js";
 import { anyOf, compileCondition, type Predicate, type Row } from "./condition.js";
 import { readCsv } from "./csv.js";
 import { compileTyper, type Typer } from "./fields.js";
 import { readJsonArray } from "./json-array.js";
 import { readJsonl } from "./jsonl.js";
-import { KeySet } from "./key-set.js";
 import { type OpenSource, sourceBytes } from "./open.js";
 import type { RowSink } from "./rows.js";
-import type { SuppressionCheck } from "./suppression.js";
 
 export interface Recipient {
   /** The address as given (trimmed). */

@@ -217,7 +217,7 @@ class FastParser implements FastRow {
       case EMAIL: {
         if (c !== 34 || !this.string(s, end)) return FAIL;
         // A slice of the read buffer, like every value here: nothing keeps it past the
-        // recipient (the dedupe set copies keys into its own arena, see key-set.ts).
+        // recipient (the dedupe set copies keys into its own arena, see util/key-set.ts).
         let v = s.slice(this.a, this.b);
         if (v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) v = v.trim();
         return isEmailFast(v) ? v : FAIL;

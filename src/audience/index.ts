@@ -8,13 +8,8 @@ export {
   type InvalidSample,
   MAX_INVALID_SAMPLES,
   type Recipient,
+  type SuppressionCheck,
 } from "./audience.js";
 export { compileCondition, type Predicate } from "./condition.js";
 export { parseInstant } from "./instant.js";
 export { type OpenSource, openLocal, openS3, openSource, type S3OpenOptions } from "./open.js";
-export {
-  LOCAL_SUPPRESSION_FILE,
-  localSuppression,
-  SIMULATOR_SUPPRESSED,
-  type SuppressionCheck,
-} from "./suppression.js";

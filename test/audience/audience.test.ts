@@ -4,16 +4,10 @@
  */
 import type { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import {
-  audience,
-  LOCAL_SUPPRESSION_FILE,
-  localSuppression,
-  MAX_INVALID_SAMPLES,
-  type OpenSource,
-  openLocal,
-} from "../../src/audience/index.js";
+import { audience, MAX_INVALID_SAMPLES, type OpenSource, openLocal } from "../../src/audience/index.js";
 import { loadProject } from "../../src/config/load.js";
 import { MailopsError } from "../../src/errors.js";
+import { LOCAL_SUPPRESSION_FILE, localSuppression } from "../../src/targets/local/suppression.js";
 import { copyExampleRepo } from "../support/repo.js";
 import { accounted, campaign, noSuppression, project, run, segment, source, tempRepo } from "./helpers.js";
 

@@ -4,11 +4,11 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { localSuppression } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource, Spec } from "../../plan/resource.js";
 import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../port.js";
 import { LocalSender } from "./sender.js";
+import { localSuppression } from "./suppression.js";
 
 /** As in AWS, where dashboards and event destinations take no tags: only the inventory owns them. */
 const UNTAGGED: ReadonlySet<KindName> = new Set(["dashboard", "event-destination"]);

@@ -3,12 +3,9 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { addressKey } from "./address.js";
-import { KeySet } from "./key-set.js";
-
-export interface SuppressionCheck {
-  has(key: string): boolean;
-}
+import { normalizeAddress as addressKey } from "../../util/email.js";
+import { KeySet } from "../../util/key-set.js";
+import type { SuppressionCheck } from "../port.js";
 
 /** SES's mailbox simulator treats this address as on the account suppression list (DESIGN §5). */
 export const SIMULATOR_SUPPRESSED = "suppressionlist@simulator.amazonses.com";

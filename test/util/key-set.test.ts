@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeySet } from "../../src/audience/key-set.js";
+import { KeySet } from "../../src/util/key-set.js";
 
 describe("KeySet", () => {
   it("adds once, finds what it holds, counts distinct keys", () => {
