@@ -1,14 +1,19 @@
 /** `deploy`, `send` and `drift` end to end on the local target, against the GitHub stand-in. */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { projectStore, type TargetFactory } from "../../src/commands/context.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { acquireLock } from "../../src/send/lock.js";
-import { copyExampleRepo } from "../support/repo.js";
-import { GitHubStandIn } from "./support/github-stand-in.js";
-import { cleanup, pullRequestEvent, REPOSITORY, RecordingUploader, runAction } from "./support/harness.js";
+import type { GitHubStandIn } from "./support/github-stand-in.js";
+import {
+  closeActionWorld,
+  openActionWorld,
+  pullRequestEvent,
+  REPOSITORY,
+  RecordingUploader,
+  runAction,
+} from "./support/harness.js";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const HEAD = "0123456789abcdef0123456789abcdef01234567";
@@ -19,15 +24,9 @@ let repo: { dir: string; cleanup: () => void };
 let temp: string;
 
 beforeEach(async () => {
-  github = await new GitHubStandIn().start();
-  repo = copyExampleRepo();
-  temp = path.join(tmpdir(), `mailops-action-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  ({ github, repo, temp } = await openActionWorld());
 });
-afterEach(async () => {
-  await github.stop();
-  repo.cleanup();
-  cleanup(temp);
-});
+afterEach(() => closeActionWorld({ github, repo, temp }));
 
 function action(
   command: string,

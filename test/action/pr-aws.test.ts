@@ -6,7 +6,6 @@
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { ListContactsCommand, ListSuppressedDestinationsCommand } from "@aws-sdk/client-sesv2";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -15,10 +14,16 @@ import { runApply } from "../../src/commands/plan-apply.js";
 import { runSend } from "../../src/commands/send.js";
 import { resetAwsWorld } from "../support/aws-world.js";
 import { useEmulators } from "../support/emulators.js";
-import { captureIo, copyExampleRepo } from "../support/repo.js";
+import { captureIo } from "../support/repo.js";
 import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
-import { GitHubStandIn } from "./support/github-stand-in.js";
-import { cleanup, pullRequestEvent, RecordingUploader, runAction } from "./support/harness.js";
+import type { GitHubStandIn } from "./support/github-stand-in.js";
+import {
+  closeActionWorld,
+  openActionWorld,
+  pullRequestEvent,
+  RecordingUploader,
+  runAction,
+} from "./support/harness.js";
 
 const emulators = useEmulators({ sesRouter: true });
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -43,15 +48,11 @@ beforeEach(async () => {
     SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
   };
   unemulated.identity = { VerifiedForSendingStatus: true };
-  github = await new GitHubStandIn().start();
-  repo = copyExampleRepo();
-  temp = path.join(tmpdir(), `mailops-action-aws-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  ({ github, repo, temp } = await openActionWorld());
 });
 afterEach(async () => {
   vi.unstubAllEnvs();
-  await github.stop();
-  repo.cleanup();
-  cleanup(temp);
+  await closeActionWorld({ github, repo, temp });
 });
 
 const pr = (number: number) =>

@@ -4,7 +4,6 @@
  * is replaced (GitHub's artifact service has no local emulator).
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COMMENT_LIMIT } from "../../src/action/markdown.js";
@@ -12,9 +11,15 @@ import { formatMarker, parseMarker } from "../../src/action/marker.js";
 import type { TargetFactory } from "../../src/commands/context.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { TargetError } from "../../src/errors.js";
-import { captureIo, copyExampleRepo } from "../support/repo.js";
-import { GitHubStandIn } from "./support/github-stand-in.js";
-import { cleanup, pullRequestEvent, RecordingUploader, runAction } from "./support/harness.js";
+import { captureIo } from "../support/repo.js";
+import type { GitHubStandIn } from "./support/github-stand-in.js";
+import {
+  closeActionWorld,
+  openActionWorld,
+  pullRequestEvent,
+  RecordingUploader,
+  runAction,
+} from "./support/harness.js";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -25,15 +30,9 @@ let repo: { dir: string; cleanup: () => void };
 let temp: string;
 
 beforeEach(async () => {
-  github = await new GitHubStandIn().start();
-  repo = copyExampleRepo();
-  temp = path.join(tmpdir(), `mailops-action-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  ({ github, repo, temp } = await openActionWorld());
 });
-afterEach(async () => {
-  await github.stop();
-  repo.cleanup();
-  cleanup(temp);
-});
+afterEach(() => closeActionWorld({ github, repo, temp }));
 
 function pr(
   number: number,

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ArtifactUploader } from "../../../src/action/artifacts.js";
 import { type ActionDeps, run } from "../../../src/action.js";
+import { copyExampleRepo } from "../../support/repo.js";
+import { GitHubStandIn } from "./github-stand-in.js";
 
 export const REPOSITORY = "acme/campaigns";
 export const RUN_ID = "9001";
@@ -142,4 +144,24 @@ export function pullRequestEvent(number: number, headSha: string, fork = false):
 
 export function cleanup(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
+/** What an Action test runs against: the GitHub stand-in, a copy of the example repository, a scratch folder. */
+export interface ActionWorld {
+  github: GitHubStandIn;
+  repo: { dir: string; cleanup: () => void };
+  temp: string;
+}
+
+export async function openActionWorld(): Promise<ActionWorld> {
+  const github = await new GitHubStandIn().start();
+  const repo = copyExampleRepo();
+  const temp = path.join(tmpdir(), `mailops-action-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  return { github, repo, temp };
+}
+
+export async function closeActionWorld(world: ActionWorld): Promise<void> {
+  await world.github.stop();
+  world.repo.cleanup();
+  cleanup(world.temp);
 }
