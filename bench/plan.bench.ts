@@ -5,13 +5,11 @@
  * read limits, not by mailops": so the figures are the time per template read, mailops' own CPU
  * per read, and one run at SES's real read rate with mailops' share of a core there.
  *
- * The emulators and the router run in a child process (test/support/emulator-host.ts, bundled
- * here with esbuild like the audience benchmark's child), so process.cpuUsage() of this process
+ * The emulators and the router run in a child process (emulator-host.ts), so process.cpuUsage() of this process
  * is mailops' own work: loading and validating the repository, the SDK, pacing, diffing.
  * The emulators have no rate limits: the aws runs raise MAILOPS_SES_READ_RATE / _WRITE_RATE,
  * and the figure names say so.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,17 +17,13 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { runApply, runPlan } from "../src/commands/plan-apply.js";
 import { DEFAULT_READ_RATE } from "../src/targets/aws/index.js";
+import { type Endpoints, startEmulatorHost } from "./emulator-host.js";
 import { generateRepo } from "./generate.js";
 import type { Figure } from "./measure.js";
 
 const TEMPLATES = 1000;
 /** "Raised": the emulators have no limits; this only keeps the pacer out of the way. */
 const RAISED_RATE = 100_000;
-
-interface Endpoints {
-  sesv2: string;
-  moto: string;
-}
 
 interface Run {
   ms: number;
@@ -146,40 +140,4 @@ async function repeat(n: number, fn: () => Promise<Run>): Promise<Run[]> {
 
 function median3(runs: Run[]): Run {
   return [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)] as Run;
-}
-
-async function startEmulatorHost(): Promise<{ endpoints: Endpoints; stop(): Promise<void> }> {
-  const { build } = await import("esbuild");
-  // In dist/, next to node_modules, so the host's packages resolve.
-  const outfile = path.resolve("dist", "plan-bench-emulators.js");
-  await build({
-    entryPoints: [path.resolve("test", "support", "emulator-host.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    packages: "external",
-    logLevel: "warning",
-  });
-  const child: ChildProcess = spawn(process.execPath, [outfile], { stdio: ["pipe", "pipe", "inherit"] });
-  const endpoints = await new Promise<Endpoints>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-      const line = out.split("\n")[0];
-      if (out.includes("\n") && line) resolve(JSON.parse(line) as Endpoints);
-    });
-    child.once("exit", (code) => reject(new Error(`the emulator host exited (code ${code})`)));
-    child.once("error", reject);
-  });
-  return {
-    endpoints,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.stdin?.end();
-      }),
-  };
 }

@@ -6,7 +6,7 @@ import { build } from "esbuild";
 const cli = spawnSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
 if (cli.status !== 0) process.exit(cli.status ?? 1);
 await build({
-  entryPoints: { bench: "bench/main.ts", "s3-front": "bench/s3-front.ts" },
+  entryPoints: { bench: "bench/main.ts" },
   outdir: "dist/bench",
   bundle: true,
   platform: "node",

@@ -4,11 +4,9 @@
  * nothing, so only mailops' work is counted: audience, data, ledger, pacing), with the state in a
  * local directory and in S3.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateEmailTemplateCommand, SESv2Client } from "@aws-sdk/client-sesv2";
@@ -22,8 +20,8 @@ import { LocalStore, type Store } from "../src/store/index.js";
 import { AwsSender } from "../src/targets/aws/sender.js";
 import { LocalTarget } from "../src/targets/local/resources.js";
 import type { EntryResult, Sender, SendRequest, Target } from "../src/targets/port.js";
-import { startSesV2Local } from "../test/support/emulators.js";
 import { copyExampleRepo } from "../test/support/repo.js";
+import { startEmulatorHost } from "./emulator-host.js";
 import type { Figure } from "./measure.js";
 
 const OWN_N = 10_000;
@@ -78,27 +76,6 @@ async function run(
   const used = process.cpuUsage(cpu);
   const seconds = (performance.now() - start) / 1000;
   return { report, seconds, cpuShare: (used.user + used.system) / 1e6 / seconds };
-}
-
-/** moto (S3) in a child process, so only the S3 client's work counts in this one. */
-async function startS3(): Promise<{ endpoint: string; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    [path.join(path.dirname(fileURLToPath(import.meta.url)), "s3-front.js")],
-    {
-      stdio: ["pipe", "pipe", "inherit"],
-    },
-  );
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d) => {
-      out += d;
-      const line = out.split("\n")[0];
-      if (out.includes("\n") && line) resolve(line.trim());
-    });
-    child.on("exit", (code) => reject(new Error(`the S3 emulator exited (${code}) before it was ready`)));
-  });
-  return { endpoint, stop: () => child.stdin?.end() };
 }
 
 const nothing: Sender = {
@@ -202,8 +179,9 @@ export async function benchSend(): Promise<Figure[]> {
     dirs.push(d);
     return d;
   };
-  const ses = await startSesV2Local();
-  const s3 = await startS3();
+  const host = await startEmulatorHost();
+  const ses = { endpoint: host.endpoints.sesLocal };
+  const s3 = { endpoint: host.endpoints.moto };
   try {
     // Measured first, in a process that has done nothing else yet, as a `mailops send` process
     // would be; ten seconds at 1,000/s (a real campaign at that rate runs for minutes).
@@ -288,8 +266,7 @@ export async function benchSend(): Promise<Figure[]> {
       value: `${(unpaced.report.sent / unpaced.seconds).toFixed(0)}/s`,
     });
   } finally {
-    s3.stop();
-    await ses.stop();
+    await host.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   return figures;

@@ -1,0 +1,52 @@
+/**
+ * The emulators and the test SES router in a child process (test/support/emulator-host.ts,
+ * bundled with esbuild into dist/, next to node_modules so its packages resolve), so that
+ * process.cpuUsage() of the benchmark is mailops' own work.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+
+export interface Endpoints {
+  /** The SES router: aws-ses-v2-local and moto behind one SES v2 endpoint. */
+  sesv2: string;
+  /** moto (S3, CloudWatch), behind its write serializer. */
+  moto: string;
+  /** aws-ses-v2-local itself. */
+  sesLocal: string;
+}
+
+export async function startEmulatorHost(): Promise<{ endpoints: Endpoints; stop(): Promise<void> }> {
+  const { build } = await import("esbuild");
+  // In dist/, next to node_modules, so the host's packages resolve.
+  const outfile = path.resolve("dist", "bench-emulators.js");
+  await build({
+    entryPoints: [path.resolve("test", "support", "emulator-host.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    packages: "external",
+    logLevel: "warning",
+  });
+  const child: ChildProcess = spawn(process.execPath, [outfile], { stdio: ["pipe", "pipe", "inherit"] });
+  const endpoints = await new Promise<Endpoints>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) resolve(JSON.parse(line) as Endpoints);
+    });
+    child.once("exit", (code) => reject(new Error(`the emulator host exited (code ${code})`)));
+    child.once("error", reject);
+  });
+  return {
+    endpoints,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.stdin?.end();
+      }),
+  };
+}
