@@ -92,7 +92,7 @@ const nothing: Sender = {
  */
 async function realSendCpu(
   state?: string,
-): Promise<{ cpuShare: number; sent: number; startupMs: number; wholeShare: number }> {
+): Promise<{ cpuShare: number; sent: number; startupMs: number; wholeShare: number; rate: number }> {
   const repo = copyExampleRepo();
   try {
     const rows = Array.from({ length: OWN_N }, (_, i) =>
@@ -143,6 +143,7 @@ async function realSendCpu(
     return {
       sent,
       cpuShare: ms(sending) / (end - first.at),
+      rate: (sent / (end - first.at)) * 1000,
       startupMs: ms(used) - ms(sending),
       wholeShare: ms(used) / (end - start),
     };
@@ -153,14 +154,15 @@ async function realSendCpu(
 
 function ownFigures(
   label: string,
-  r: { cpuShare: number; sent: number; startupMs: number; wholeShare: number },
+  r: { cpuShare: number; sent: number; startupMs: number; wholeShare: number; rate: number },
 ): Figure[] {
   const pct = (x: number) => `${(x * 100).toFixed(1)}% of a core`;
   return [
     {
       name: `mailops' own CPU sending at 1,000/s, ${label}`,
-      value: pct(r.cpuShare),
-      ok: r.cpuShare < 0.05 && r.sent === OWN_N,
+      value: `${pct(r.cpuShare)} at ${r.rate.toFixed(0)}/s`,
+      // The share counts only if the rate was really held.
+      ok: r.cpuShare < 0.05 && r.sent === OWN_N && r.rate >= 980,
       budget: "< 5%",
     },
     {

@@ -69,10 +69,11 @@ export function ledgerBatchSize(rate: number): number {
 }
 
 /**
- * The token bucket and ledger batch size for a send rate. The bucket holds up to a second of
- * tokens, so time spent writing the ledger between batches is made up, not lost from the rate.
+ * The token bucket and ledger batch size for a send rate. The bucket holds a quarter second of
+ * tokens (at least one call's 50): enough that time spent writing the ledger between batches is
+ * made up, not lost from the rate, while no second sees much more than the account's rate.
  */
 export function pacingFor(rate: number): { bucket: TokenBucket; batchSize: number } {
-  const burst = Number.isFinite(rate) ? Math.max(50, rate) : 50;
+  const burst = Number.isFinite(rate) ? Math.max(50, rate / 4) : 50;
   return { bucket: new TokenBucket(rate, burst), batchSize: ledgerBatchSize(rate) };
 }
