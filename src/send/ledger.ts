@@ -97,6 +97,9 @@ export interface LedgerState {
 }
 
 export class Ledger {
+  /** A finished batch's outcome not written yet (see `finished`). */
+  private unwritten: (Settled & { ids: string[]; since: number }) | undefined;
+
   constructor(
     private readonly store: Store,
     readonly id: RunId,
@@ -164,46 +167,76 @@ export class Ledger {
     return (await this.store.put(runRecordKey(this.id), body, { ifMatch: etag })).etag;
   }
 
-  /** Record that a batch is about to go out, settling an earlier batch's outcome on the way. */
-  async intent(batch: number, ids: string[], at: Date, previous?: Settled): Promise<void> {
-    const rec: BatchRecord = {
-      version: 1,
-      batch,
-      state: "intent",
-      at: at.toISOString(),
-      ids,
-      ...(previous ? { previous } : {}),
-    };
-    const created = await this.store.putIfAbsent(batchKey(this.id, batch), JSON.stringify(rec));
-    if (!created) throw new Error(`ledger batch ${batch} already exists: another sender is writing this run`);
+  /** Record that a batch is about to go out; the last finished batch's outcome goes with it. */
+  async intent(batch: number, ids: string[], at: Date): Promise<void> {
+    await this.withUnwritten((previous) =>
+      this.create(
+        batchKey(this.id, batch),
+        { version: 1, batch, state: "intent", at: at.toISOString(), ids, ...previous },
+        true,
+      ),
+    );
   }
 
-  /** Record a batch's outcomes; recipients of the batch without one are sent again by a later run. */
+  /**
+   * A batch went out: its outcome is kept until the next record is written (intent, skips,
+   * flush), so each batch costs one ledger write. Recipients of the batch without an outcome are
+   * sent again by a later run.
+   */
+  finished(batch: number, ids: string[], outcomes: Outcome[], at: Date): void {
+    this.unwritten = { batch, ids, at: at.toISOString(), outcomes, since: performance.now() };
+  }
+
+  /** Milliseconds since a finished batch's outcome was kept unwritten (0 when none is). */
+  unwrittenFor(): number {
+    return this.unwritten ? performance.now() - this.unwritten.since : 0;
+  }
+
+  /** Write a kept outcome on its own. */
+  async flush(): Promise<void> {
+    const u = this.unwritten;
+    if (!u) return;
+    await this.complete(u.batch, u.ids, u.outcomes, new Date(u.at));
+    if (this.unwritten === u) this.unwritten = undefined;
+  }
+
+  /** Record a batch's outcomes in a file of its own. */
   async complete(batch: number, ids: string[], outcomes: Outcome[], at: Date): Promise<void> {
-    const rec: BatchRecord = { version: 1, batch, state: "done", at: at.toISOString(), ids, outcomes };
-    // Losing an outcome to a power cut leaves the batch unknown, never resent unasked: no flush needed.
-    const created = await this.store.putIfAbsent(doneKey(this.id, batch), JSON.stringify(rec), {
-      durable: false,
-    });
-    if (!created)
-      throw new Error(`ledger batch ${batch} was already completed: another sender is writing this run`);
+    await this.create(
+      doneKey(this.id, batch),
+      { version: 1, batch, state: "done", at: at.toISOString(), ids, outcomes },
+      false,
+    );
   }
 
   /** Skips are known without sending: recorded in one step, in their own batch files. */
-  async record(batch: number, outcomes: Outcome[], at: Date, previous?: Settled): Promise<void> {
-    const rec: BatchRecord = {
-      version: 1,
-      batch,
-      state: "done",
-      at: at.toISOString(),
-      ids: outcomes.map((o) => o.id),
-      outcomes,
-      ...(previous ? { previous } : {}),
-    };
-    const created = await this.store.putIfAbsent(doneKey(this.id, batch), JSON.stringify(rec), {
-      durable: false,
-    });
-    if (!created) throw new Error(`ledger batch ${batch} already exists: another sender is writing this run`);
+  async record(batch: number, outcomes: Outcome[], at: Date): Promise<void> {
+    const ids = outcomes.map((o) => o.id);
+    await this.withUnwritten((previous) =>
+      this.create(
+        doneKey(this.id, batch),
+        { version: 1, batch, state: "done", at: at.toISOString(), ids, outcomes, ...previous },
+        false,
+      ),
+    );
+  }
+
+  /** Run `write` with the kept outcome as `previous`; forget it only once that write succeeded. */
+  private async withUnwritten(write: (previous: { previous?: Settled }) => Promise<void>): Promise<void> {
+    const u = this.unwritten;
+    await write(u ? { previous: { batch: u.batch, at: u.at, outcomes: u.outcomes } } : {});
+    if (this.unwritten === u) this.unwritten = undefined;
+  }
+
+  /**
+   * Create-only. Intents are flushed (durable): a record lost to a power cut after its batch went
+   * out would let a later run send it again. Outcomes need not be: losing one leaves its batch
+   * unknown, which is never resent unasked.
+   */
+  private async create(key: string, rec: BatchRecord, durable: boolean): Promise<void> {
+    const created = await this.store.putIfAbsent(key, JSON.stringify(rec), { durable });
+    if (!created)
+      throw new Error(`ledger batch ${rec.batch} already exists: another sender is writing this run`);
   }
 
   /** Runs recorded for a campaign (or all campaigns), for `status`. */

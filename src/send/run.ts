@@ -6,7 +6,7 @@
 import { MailopsError } from "../errors.js";
 import type { EntryResult, OutgoingMessage, Sender, SendRequest } from "../targets/port.js";
 import { ThrottledError } from "../targets/port.js";
-import type { Ledger, LedgerState, Outcome, RunId, RunRecord, Settled } from "./ledger.js";
+import type { Ledger, LedgerState, Outcome, RunId, RunRecord } from "./ledger.js";
 import { recipientId } from "./ledger.js";
 import type { Lease } from "./lock.js";
 import type { MessagePlan, MessageRecipient } from "./message.js";
@@ -107,26 +107,10 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   let nextBatch = state.nextBatch;
   await resolveUnknown(input, state);
 
-  // The last batch's outcome, written with the next ledger record (see ledger.ts), or on its own
-  // when none follows soon.
-  let carried: (Settled & { ids: string[]; since: number }) | undefined;
-  // Written along with `write`; cleared only once that write succeeded.
-  const withCarried = async (write: (previous: Settled | undefined) => Promise<void>) => {
-    const c = carried;
-    await write(c && { batch: c.batch, at: c.at, outcomes: c.outcomes });
-    if (carried === c) carried = undefined;
-  };
-  const settle = async () => {
-    const c = carried;
-    if (!c) return;
-    carried = undefined;
-    await ledger.complete(c.batch, c.ids, c.outcomes, options.now());
-  };
   let skips: Outcome[] = [];
   const flushSkips = async () => {
     if (!skips.length) return;
-    const number = nextBatch++;
-    await withCarried((previous) => ledger.record(number, skips, options.now(), previous));
+    await ledger.record(nextBatch++, skips, options.now());
     skips = [];
   };
   let pending: Pending[] = [];
@@ -140,15 +124,9 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     input.lease?.check();
     const number = nextBatch++;
     const ids = batch.map((m) => m.id);
-    await withCarried((previous) => ledger.intent(number, ids, options.now(), previous));
+    await ledger.intent(number, ids, options.now());
     const outcomes = await deliver(input, batch, sleep);
-    carried = {
-      batch: number,
-      ids,
-      at: options.now().toISOString(),
-      outcomes: outcomes.recorded,
-      since: performance.now(),
-    };
+    ledger.finished(number, ids, outcomes.recorded, options.now());
     for (const o of outcomes.recorded) {
       if (o.status === "sent") report.sent++;
       else if (o.status === "failed") {
@@ -167,7 +145,7 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     for await (const r of input.recipients()) {
       if (stop) break;
       // A slow audience or a long run of skips must not keep the last outcome unwritten.
-      if (carried && performance.now() - carried.since > CARRY_MS) await settle();
+      if (ledger.unwrittenFor() > CARRY_MS) await ledger.flush();
       const id = recipientId(input.project, r.key);
       if (state.sent.has(id) || state.failed.has(id) || state.skipped.has(id)) {
         report.alreadyDone++;
@@ -190,17 +168,17 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
         await sendBatch();
         if (sinceGuardrail >= GUARDRAIL_EVERY) {
           sinceGuardrail = 0;
-          await settle();
+          await ledger.flush();
           stop ??= await guardrail(input, startedAt);
         }
       }
     }
     if (!stop) await sendBatch();
     await flushSkips();
-    await settle();
+    await ledger.flush();
   } catch (error) {
     // What was sent is known: record it before giving up, so it does not read as unknown.
-    await settle().catch(() => undefined);
+    await ledger.flush().catch(() => undefined);
     throw error;
   }
   if (!stop) stop = await guardrail(input, startedAt);
