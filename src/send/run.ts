@@ -125,7 +125,19 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     const number = nextBatch++;
     const ids = batch.map((m) => m.id);
     await ledger.intent(number, ids, options.now());
-    const outcomes = await deliver(input, batch, sleep);
+    let outcomes: Awaited<ReturnType<typeof deliver>>;
+    try {
+      outcomes = await deliver(input, batch, sleep);
+    } catch (error) {
+      if (!(error instanceof CallFailed)) throw error;
+      // Only the failed call's recipients are unknown: they get an intent of their own, and the
+      // batch is completed with what is known (its unattempted recipients are sent next run).
+      if (error.uncertain.length < ids.length) {
+        await ledger.intent(nextBatch++, error.uncertain, options.now());
+        await ledger.complete(number, ids, error.recorded, options.now());
+      }
+      throw error.cause;
+    }
     ledger.finished(number, ids, outcomes.recorded, options.now());
     for (const o of outcomes.recorded) {
       if (o.status === "sent") report.sent++;
@@ -168,7 +180,6 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
         await sendBatch();
         if (sinceGuardrail >= GUARDRAIL_EVERY) {
           sinceGuardrail = 0;
-          await ledger.flush();
           stop ??= await guardrail(input, startedAt);
         }
       }
@@ -199,11 +210,22 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   return report;
 }
 
+/** A sender call failed outright: `uncertain` may or may not have been sent; `recorded` is what the batch knows. */
+class CallFailed extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly uncertain: string[],
+    readonly recorded: Outcome[],
+  ) {
+    super("a sender call failed");
+  }
+}
+
 type Pending = { id: string; to: string; data: Record<string, unknown>; headers: OutgoingMessage["headers"] };
 
 /**
  * Send one ledger batch, SEND_CHUNK recipients a call, each paced on its own. A call that fails
- * outright throws: the whole batch stays at intent (unknown), as nobody knows what went out.
+ * outright throws CallFailed, with what the calls before it recorded.
  */
 async function deliver(
   input: RunInput,
@@ -237,8 +259,12 @@ async function deliverChunk(
         await sleep(backoff(attempt));
         continue;
       }
-      // Unknown whether anything went out: leave the batch at intent (unknown) by rethrowing.
-      throw e;
+      // Unknown whether anything of this call went out.
+      throw new CallFailed(
+        e,
+        remaining.map((m) => m.id),
+        recorded,
+      );
     }
     input.bucket.succeeded();
     const retry: typeof remaining = [];

@@ -253,6 +253,27 @@ describe("runCampaign", () => {
     expect(first.sent.length + sender.sent.length).toBe(120);
   });
 
+  it("a call failing mid-batch leaves only that call's recipients unknown", async () => {
+    const crashing = new ScriptedSender((to) => {
+      if (to === "u100@example.com") throw new Error("connection reset");
+      return { status: "sent", messageId: "m" };
+    });
+    const first = input(people(200), crashing);
+    first.batchSize = 200; // four calls: two go out, the third fails, the fourth is never tried
+    await expect(runCampaign(first)).rejects.toThrow("connection reset");
+    expect(crashing.sent).toHaveLength(100);
+    const sender = new ScriptedSender();
+    const second = await runCampaign(input(people(200), sender));
+    expect(second).toMatchObject({ alreadyDone: 100, unknown: 50, sent: 50, complete: false });
+    expect(sender.sent).toContain("u150@example.com");
+    expect(sender.sent).not.toContain("u100@example.com");
+    const third = await runCampaign(input(people(200), sender, { resendUnknown: true }));
+    expect(third).toMatchObject({ sent: 50, unknown: 0, complete: true });
+    const all = [...crashing.sent, ...sender.sent];
+    expect(all).toHaveLength(200);
+    expect(new Set(all).size).toBe(200);
+  });
+
   it("refuses to continue a run whose content changed, unless allowed", async () => {
     const sender = new ScriptedSender((to) =>
       to === "u10@example.com"
