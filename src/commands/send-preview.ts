@@ -41,8 +41,6 @@ export interface CampaignPreview {
    */
   template?: { name: string; source: "repository"; onTarget: TemplateOnTarget };
   counts?: AudienceCounts;
-  /** Recipients an earlier attempt of this run already sent to (a run under way, or complete). */
-  alreadySent?: number;
   /** Why there are no counts, or what will stop the send. */
   notes: string[];
   /** Counting failed (an unreadable source, a missing secret): the send would fail the same way. */
@@ -91,16 +89,6 @@ export async function runState(store: Store, c: Campaign): Promise<RunStatus> {
   return { started: run !== undefined, complete: run?.status === "complete" };
 }
 
-/** runState, plus how many recipients the run has sent so far (reads the whole ledger). */
-export async function runProgress(store: Store, c: Campaign): Promise<RunStatus & { sent: number }> {
-  const state = await new Ledger(store, { campaign: c.name, sendAt: sendAtKey(c) }).load();
-  return {
-    started: state.run !== undefined,
-    complete: state.run?.status === "complete",
-    sent: state.sent.size,
-  };
-}
-
 /** The target's copy of a template against the repository's; `live` when it exists. */
 export async function templateOnTarget(
   project: Project,
@@ -118,7 +106,8 @@ export async function templateOnTarget(
 }
 
 async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Promise<CampaignPreview> {
-  const run = o.store ? await runProgress(o.store, c) : { started: false, complete: false, sent: 0 };
+  // The run record alone: a preview must not read every batch of every campaign's ledger.
+  const run = o.store ? await runState(o.store, c) : { started: false, complete: false };
   const due = dueState(c, run, o.now, project.settings.guardrails.maxLatenessSeconds);
   const state: PreviewState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
   const byName = o.campaign !== undefined;
@@ -132,7 +121,6 @@ async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Pro
     ...(at ? { at } : {}),
     to: c.to,
     exclude: c.exclude,
-    ...(run.sent > 0 ? { alreadySent: run.sent } : {}),
     notes: [],
   };
   if (state === "missed" && !byName) {
@@ -142,13 +130,9 @@ async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Pro
   }
   if (sends === "no") return preview;
   if (run.started && !run.complete)
-    preview.notes.push(
-      `a run is under way: ${run.sent} recipients already sent to, who are not sent to again`,
-    );
+    preview.notes.push("a run is under way: recipients it already sent to are not sent to again");
   if (run.complete && byName)
-    preview.notes.push(
-      `this run is complete (${run.sent} sent): a send by name only reaches recipients added since`,
-    );
+    preview.notes.push("this run is complete: a send by name only reaches recipients added since");
   const inS3 = sourcesOf(project, c).filter((s) => s.startsWith("s3://"));
   if (o.offline && inS3.length) {
     preview.notes.push(

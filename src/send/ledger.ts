@@ -15,7 +15,8 @@
  * second copy of the subscriber list.
  */
 import crypto, { createHash } from "node:crypto";
-import type { Store } from "../store/index.js";
+import { MailopsError } from "../errors.js";
+import type { Store } from "../store/types.js";
 
 export type Outcome =
   | { id: string; status: "sent"; messageId: string }
@@ -125,7 +126,13 @@ export class Ledger {
     for (const key of keys) {
       const obj = await this.store.get(key);
       if (!obj) continue;
-      const rec = JSON.parse(obj.body) as BatchRecord;
+      const rec = parseRecord(key, obj.body);
+      if (!rec) {
+        // An outcome written without a flush can come back empty after a power cut: its batch
+        // then reads as unknown (never resent unasked), and its number stays taken.
+        state.nextBatch = Math.max(state.nextBatch, Number(/batch-(\d+)/.exec(key)?.[1] ?? 0) + 1);
+        continue;
+      }
       state.nextBatch = Math.max(state.nextBatch, rec.batch + 1);
       if (rec.state === "intent") intents.set(rec.batch, rec);
       else done.set(rec.batch, rec.outcomes ?? []);
@@ -251,5 +258,18 @@ export class Ledger {
       out.push({ campaign: rec.campaign, sendAt: rec.sendAt });
     }
     return out;
+  }
+}
+
+/** A batch record; undefined for an unreadable outcome file. An unreadable intent is an error. */
+function parseRecord(key: string, body: string): BatchRecord | undefined {
+  try {
+    return JSON.parse(body) as BatchRecord;
+  } catch {
+    if (key.endsWith(".done.json")) return undefined;
+    throw new MailopsError(
+      `the send ledger record ${key} is unreadable`,
+      "intents are written whole and flushed, so the state store was changed by hand or damaged: restore it from a backup (whether that batch went out is unknown)",
+    );
   }
 }

@@ -5,7 +5,8 @@
  */
 import { hostname } from "node:os";
 import { MailopsError } from "../errors.js";
-import { PreconditionFailedError, type Store } from "../store/index.js";
+import { PreconditionFailedError } from "../store/errors.js";
+import type { Store } from "../store/types.js";
 
 export const LOCK_KEY = "lock.json";
 

@@ -274,6 +274,19 @@ describe("runCampaign", () => {
     expect(new Set(all).size).toBe(200);
   });
 
+  it("an outcome file emptied by a power cut reads as unknown; an unreadable intent is an error", async () => {
+    await runCampaign(input(people(100), new ScriptedSender()));
+    const prefix = "ledger/promo/20261201T090000Z";
+    await store.delete(`${prefix}/batch-000002.done.json`);
+    await store.put(`${prefix}/batch-000002.done.json`, "");
+    const state = await new Ledger(store, id).load();
+    expect(state.sent.size).toBe(50);
+    expect(state.unknown.size).toBe(50);
+    expect(state.nextBatch).toBe(3);
+    await store.put(`${prefix}/batch-000001.json`, "{");
+    await expect(new Ledger(store, id).load()).rejects.toThrow(/batch-000001.json is unreadable/);
+  });
+
   it("refuses to continue a run whose content changed, unless allowed", async () => {
     const sender = new ScriptedSender((to) =>
       to === "u10@example.com"
