@@ -1,7 +1,7 @@
 // Bundles the GitHub Action (src/action.ts) into dist/action/, ignored by git and built in the
 // workflow after `npm ci`. Dependencies stay external: the action runs from the repository
 // checkout, with the node_modules that `npm ci` installed.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 await build({
@@ -18,7 +18,7 @@ await build({
 });
 
 // main.js only exports run() (so @github/local-action can import it); index.js runs it.
-mkdirSync("dist/action", { recursive: true });
+// esbuild has created dist/action by now.
 writeFileSync(
   "dist/action/index.js",
   '// Entry named by action.yml; built by scripts/build-action.mjs.\nimport { run } from "./main.js";\n\nawait run();\n',

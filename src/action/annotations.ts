@@ -7,7 +7,7 @@ import path from "node:path";
 import * as core from "@actions/core";
 import type { Finding, Severity } from "../config/findings.js";
 
-export const ANNOTATIONS_PER_KIND = 10;
+const ANNOTATIONS_PER_KIND = 10;
 
 const emit: Record<Severity, (message: string, props: core.AnnotationProperties) => void> = {
   error: core.error,

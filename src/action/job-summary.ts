@@ -2,8 +2,9 @@
 import * as core from "@actions/core";
 import type { Finding } from "../config/findings.js";
 import { summaryLine } from "../config/format.js";
+import { escapeMd } from "../util/markdown.js";
 import { workspacePath } from "./annotations.js";
-import { code, escapeMd, SUMMARY_LIMIT_BYTES, truncateBytes } from "./markdown.js";
+import { code, SUMMARY_LIMIT_BYTES, truncateBytes } from "./markdown.js";
 
 /** Leave room under GitHub's 1 MiB for anything else written to the summary in the same step. */
 const BUDGET = SUMMARY_LIMIT_BYTES - 16_384;

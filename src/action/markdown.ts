@@ -1,4 +1,7 @@
-/** Markdown helpers for comments and job summaries: escaping, and cutting text without breaking it. */
+/**
+ * Markdown helpers for comments and job summaries: inline code, and cutting text without breaking
+ * it. Escaping and fences are in src/util/markdown.ts, shared with the plan formatter.
+ */
 
 /** GitHub rejects an issue comment longer than this (characters). */
 export const COMMENT_LIMIT = 65_536;
@@ -6,18 +9,9 @@ export const COMMENT_LIMIT = 65_536;
 /** GitHub refuses a step summary over 1 MiB (bytes, UTF-8). */
 export const SUMMARY_LIMIT_BYTES = 1_048_576;
 
-export function escapeMd(s: string): string {
-  return s.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;")).replace(/\|/g, "\\|");
-}
-
 /** Inline code that survives any content: backticks become quotes, pipes are escaped for tables. */
 export function code(s: string): string {
   return `\`${s.replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
-}
-
-/** A fenced block whose content cannot end the fence early. */
-export function fenced(lang: string, body: string): string {
-  return `\`\`\`${lang}\n${body.replace(/```/g, "``\u200b`")}\n\`\`\``;
 }
 
 export function plural(n: number, word: string, many = `${word}s`): string {

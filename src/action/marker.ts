@@ -11,7 +11,7 @@ const PREFIX = "<!-- mailops:plan-comment ";
 const SUFFIX = " -->";
 
 /** `live`: planned against the target's live state; `desired-only`: a fork PR, no live state read. */
-export type PlanMode = "live" | "desired-only";
+type PlanMode = "live" | "desired-only";
 
 export interface MarkerData {
   v: 1;

@@ -8,8 +8,9 @@ import { summaryLine } from "../config/format.js";
 import { formatPlanMarkdown } from "../plan/format/markdown.js";
 import { summary as planSummary } from "../plan/format/text.js";
 import type { Plan } from "../plan/plan.js";
+import { escapeMd } from "../util/markdown.js";
 import { findingsSection } from "./job-summary.js";
-import { COMMENT_LIMIT, code, escapeMd, plural, truncateMarkdown } from "./markdown.js";
+import { COMMENT_LIMIT, code, plural, truncateMarkdown } from "./markdown.js";
 import { formatMarker, type MarkerData, planChecksum } from "./marker.js";
 import {
   type CampaignPreview,
@@ -21,7 +22,7 @@ import {
 import { type TemplatePreview, templatePreviewSection } from "./template-previews.js";
 
 /** What the comment may use; the rest of the limit is a margin for GitHub's own accounting. */
-export const COMMENT_BUDGET = COMMENT_LIMIT - 1_536;
+const COMMENT_BUDGET = COMMENT_LIMIT - 1_536;
 
 export interface PrReport {
   project: string;
@@ -44,7 +45,7 @@ export interface PrReport {
   runUrl: string;
 }
 
-export function markerOf(r: PrReport): MarkerData {
+function markerOf(r: PrReport): MarkerData {
   return {
     v: 1,
     checksum: r.plan ? planChecksum(r.plan) : "none",
@@ -90,12 +91,9 @@ function nextSteps(r: PrReport): string {
   return s;
 }
 
-/** formatPlanMarkdown's own title repeats this report's: keep from its summary line on. */
-export function planMarkdown(plan: Plan, limit: number): string {
-  return formatPlanMarkdown(plan, { limit, fullPlanAt: "the job summary and the artifact" }).replace(
-    /^### mailops plan:[^\n]*\n\n/,
-    "",
-  );
+/** The plan's table and details; head() already gave its summary, warnings and blocked notes. */
+function planMarkdown(plan: Plan, limit: number): string {
+  return formatPlanMarkdown(plan, { limit, fullPlanAt: "the job summary and the artifact", header: false });
 }
 
 function head(r: PrReport): string {

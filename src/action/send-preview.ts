@@ -5,9 +5,10 @@
  */
 import type { AudienceCounts } from "../commands/audience.js";
 import type { CampaignPreview } from "../commands/send-preview.js";
-import { code, escapeMd, plural } from "./markdown.js";
+import { escapeMd } from "../util/markdown.js";
+import { code, plural } from "./markdown.js";
 
-export type { CampaignPreview, PreviewState } from "../commands/send-preview.js";
+export type { CampaignPreview } from "../commands/send-preview.js";
 
 /** The scheduled-send workflow runs every this many minutes (its cron is `*\/15 * * * *`). */
 export const SEND_INTERVAL_MINUTES = 15;

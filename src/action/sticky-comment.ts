@@ -7,7 +7,7 @@ import type { GitHubApi, IssueComment } from "./github-api.js";
 import { hasMarker, type MarkerData, parseMarker } from "./marker.js";
 
 /** The author of comments made with the workflow's GITHUB_TOKEN. */
-export const ACTIONS_BOT = "github-actions[bot]";
+const ACTIONS_BOT = "github-actions[bot]";
 
 /** Who the action's comments are by: the input, else the token's user, else the Actions bot. */
 export async function resolveAuthor(api: GitHubApi, input: string | undefined): Promise<string> {
@@ -20,7 +20,7 @@ export function findSticky(comments: IssueComment[], author: string): IssueComme
   return comments.find((c) => c.login === author && hasMarker(c.body));
 }
 
-export interface Upserted {
+interface Upserted {
   comment: IssueComment;
   action: "created" | "updated" | "unchanged";
 }

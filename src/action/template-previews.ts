@@ -9,9 +9,10 @@ import { createTwoFilesPatch } from "diff";
 import type { Project } from "../config/model.js";
 import type { Plan } from "../plan/plan.js";
 import type { Spec } from "../plan/resource.js";
-import { previewBuiltins } from "../render/preview-data.js";
+import { previewData } from "../render/preview-data.js";
 import { compileTemplate, type Rendered } from "../render/ses-render.js";
-import { code, fenced } from "./markdown.js";
+import { fenced } from "../util/markdown.js";
+import { code } from "./markdown.js";
 
 export interface TemplatePreview {
   template: string;
@@ -40,7 +41,7 @@ export function renderTemplatePreviews(project: Project, plan: Plan, root: strin
   for (const change of plan.changes) {
     if (change.kind !== "template" || change.action === "delete") continue;
     const name = change.name;
-    const data = { ...previewBuiltins(project, name), ...(project.templates.get(name)?.sample ?? {}) };
+    const data = previewData(project, name, project.templates.get(name)?.sample);
     const preview: TemplatePreview = { template: name, action: change.action, diff: "", files: [] };
     const dir = path.join(root, "previews", name);
     mkdirSync(dir, { recursive: true });

@@ -4,7 +4,7 @@ import path from "node:path";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import type { Campaign, Project, Template } from "../config/model.js";
 import { UsageError } from "../errors.js";
-import { previewBuiltins } from "../render/preview-data.js";
+import { previewBuiltins, previewData } from "../render/preview-data.js";
 import { compileTemplate, firstMissing, requiredPaths } from "../render/ses-render.js";
 import { messagePlan } from "../send/message.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
@@ -38,7 +38,7 @@ export async function runPreview(
   }
   const data = campaign
     ? await campaignData(project, campaign, template, options, factory)
-    : { ...(template.sample ?? {}), ...previewBuiltins(project, template.name) };
+    : previewData(project, template.name, template.sample);
   const content = {
     subject: template.parts.subject?.source ?? "",
     html: template.parts.html?.source ?? "",

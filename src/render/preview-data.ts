@@ -1,15 +1,26 @@
-import type { Project } from "../config/model.js";
+import { type Project, UNSUBSCRIBE_VARIABLE } from "../config/model.js";
 
 /**
  * Values SES or mailops fill in at send time, as stand-ins for previews: the postal address,
- * and unsubscribe links that are recognisably not real.
+ * and unsubscribe links (under each mode's variable) that are recognisably not real.
  */
 export function previewBuiltins(project: Project, name: string): Record<string, unknown> {
   const url = `https://unsubscribe.local.invalid/preview/${name}`;
   const postal = project.settings.sender.postalAddress;
   return {
     ...(postal !== undefined ? { postal_address: postal } : {}),
-    amazonSESUnsubscribeUrl: url,
-    unsubscribe_url: url,
+    ...Object.fromEntries(Object.values(UNSUBSCRIBE_VARIABLE).map((v) => [v, url])),
   };
+}
+
+/**
+ * The data a template is previewed with: the built-ins, then the template's `sample` over them,
+ * since the author wrote those values on purpose.
+ */
+export function previewData(
+  project: Project,
+  template: string,
+  sample: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { ...previewBuiltins(project, template), ...sample };
 }

@@ -4,8 +4,9 @@ import { projectStore, targetName } from "../../commands/context.js";
 import { makePlan } from "../../commands/plan.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import { summary as planSummary } from "../../plan/format/text.js";
+import { escapeMd } from "../../util/markdown.js";
 import { findingsSection, writeJobSummary } from "../job-summary.js";
-import { code, escapeMd } from "../markdown.js";
+import { code } from "../markdown.js";
 import { assertValid, type FlowContext, setOutputs, validateStep } from "./context.js";
 
 export async function driftFlow(ctx: FlowContext): Promise<void> {

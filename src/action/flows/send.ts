@@ -3,8 +3,9 @@ import * as core from "@actions/core";
 import { targetName } from "../../commands/context.js";
 import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/send.js";
 import { LockedError } from "../../send/lock.js";
+import { escapeMd } from "../../util/markdown.js";
 import { findingsSection, writeJobSummary } from "../job-summary.js";
-import { code, escapeMd } from "../markdown.js";
+import { code } from "../markdown.js";
 import { leftOut, utc } from "../send-preview.js";
 import { assertDurableState, assertValid, type FlowContext, setOutputs, validateStep } from "./context.js";
 

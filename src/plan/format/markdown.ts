@@ -1,4 +1,5 @@
 /** Markdown for pull-request comments: summary table first, details folded, hard size cap. */
+import { escapeMd, fenced } from "../../util/markdown.js";
 import type { Plan } from "../plan.js";
 import { changeDetails } from "./details.js";
 import { summary } from "./text.js";
@@ -8,19 +9,26 @@ export const MARKDOWN_LIMIT = 60_000;
 
 const ICON = { create: "➕ create", update: "✏️ update", delete: "🗑️ delete" } as const;
 
+/**
+ * `header: false` leaves out the title, summary line, warnings and blocked notes, for a caller that
+ * prints its own (the GitHub Action's report); the changes table and details remain.
+ */
 export function formatPlanMarkdown(
   plan: Plan,
-  options: { limit?: number; fullPlanAt?: string } = {},
+  options: { limit?: number; fullPlanAt?: string; header?: boolean } = {},
 ): string {
   const limit = options.limit ?? MARKDOWN_LIMIT;
-  const head: string[] = [`### mailops plan: \`${plan.project}\` on \`${plan.target}\``, ""];
-  head.push(`**${summary(plan)}**`, "");
-  for (const w of plan.warnings) head.push(`> ⚠️ ${escapeMd(w)}`);
-  if (plan.warnings.length) head.push("");
-  if (plan.blocked.length) {
-    for (const b of plan.blocked)
-      head.push(`> ⛔ **Blocked:** ${escapeMd(b.reason)}. ${escapeMd(b.override)}.`);
-    head.push("");
+  const head: string[] = [];
+  if (options.header !== false) {
+    head.push(`### mailops plan: \`${plan.project}\` on \`${plan.target}\``, "");
+    head.push(`**${summary(plan)}**`, "");
+    for (const w of plan.warnings) head.push(`> ⚠️ ${escapeMd(w)}`);
+    if (plan.warnings.length) head.push("");
+    if (plan.blocked.length) {
+      for (const b of plan.blocked)
+        head.push(`> ⛔ **Blocked:** ${escapeMd(b.reason)}. ${escapeMd(b.override)}.`);
+      head.push("");
+    }
   }
   if (plan.changes.length) {
     head.push("| | Kind | Name | Change |", "|---|---|---|---|");
@@ -58,7 +66,7 @@ export function formatPlanMarkdown(
     const details = changeDetails(c);
     if (!details.length) continue;
     const body = details
-      .map((d) => (d.kind === "diff" ? `\`\`\`diff\n${fence(d.body)}\n\`\`\`` : `\`${escapeCode(d.body)}\``))
+      .map((d) => (d.kind === "diff" ? fenced("diff", d.body) : `\`${escapeCode(d.body)}\``))
       .join("\n\n");
     sections.push(`<details><summary>${escapeMd(c.message)}</summary>\n\n${body}\n\n</details>\n`);
   }
@@ -75,15 +83,6 @@ export function formatPlanMarkdown(
   return text;
 }
 
-function escapeMd(s: string): string {
-  return s.replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;")).replace(/\|/g, "\\|");
-}
-
 function escapeCode(s: string): string {
   return s.replace(/`/g, "'");
-}
-
-/** A diff containing ``` would end the fence early. */
-function fence(s: string): string {
-  return s.replace(/```/g, "``\u200b`");
 }
