@@ -1,6 +1,6 @@
 /** `mailops status`: per run, what the ledger says (and on aws, what CloudWatch saw). Counts only. */
 
-import { UsageError } from "../errors.js";
+import { MailopsError, UsageError } from "../errors.js";
 import { campaignDimension } from "../plan/desired.js";
 import { Ledger } from "../send/ledger.js";
 import type { CampaignMetrics } from "../targets/port.js";
@@ -25,6 +25,8 @@ export interface RunSummary {
   skipped: Record<string, number>;
   /** From the target's event metrics (CloudWatch on aws), when it has them. */
   metrics?: CampaignMetrics;
+  /** Why metrics are missing when the target has them but could not be read (the ledger counts stand). */
+  metricsError?: string;
 }
 
 export async function collectStatus(
@@ -65,11 +67,18 @@ export async function collectStatus(
     });
     const c = project.campaigns.get(id.campaign);
     if (sender?.campaignMetrics && run?.startedAt) {
-      const metrics = await sender.campaignMetrics(
-        { dimension, value: c?.tags.campaign ?? id.campaign, name: id.campaign },
-        new Date(run.startedAt),
-      );
-      if (metrics) (out[out.length - 1] as RunSummary).metrics = metrics;
+      const summary = out[out.length - 1] as RunSummary;
+      try {
+        const metrics = await sender.campaignMetrics(
+          { dimension, value: c?.tags.campaign ?? id.campaign, name: id.campaign },
+          new Date(run.startedAt),
+        );
+        if (metrics) summary.metrics = metrics;
+      } catch (e) {
+        // The ledger answers on its own; metrics are extra (no credentials, no CloudWatch access).
+        if (!(e instanceof MailopsError)) throw e;
+        summary.metricsError = e.message;
+      }
     }
   }
   return out;
@@ -93,6 +102,7 @@ export async function runStatus(
     lines.push(
       `  sent ${r.sent}, failed ${r.failed}, unknown ${r.unknown}, skipped ${skipped.length ? skipped.join(", ") : 0}`,
     );
+    if (r.metricsError) lines.push(`  metrics unavailable: ${r.metricsError}`);
     const m = r.metrics;
     if (m) {
       lines.push(

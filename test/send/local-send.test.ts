@@ -7,6 +7,9 @@ import { runApply } from "../../src/commands/plan-apply.js";
 import { runPreview } from "../../src/commands/preview.js";
 import { runSend } from "../../src/commands/send.js";
 import { runStatus } from "../../src/commands/status.js";
+import { TargetError } from "../../src/errors.js";
+import { LocalTarget } from "../../src/targets/local/resources.js";
+import type { Target } from "../../src/targets/port.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 
 let repo: ReturnType<typeof copyExampleRepo>;
@@ -206,6 +209,22 @@ describe("send on the local target", () => {
     expect(io.outText).toContain("welcome-new-customers (send_at on-merge): complete");
     expect(io.outText).toContain("sent 2, failed 0, unknown 0");
     expect(io.outText).toContain("delivered 2, bounced 0, complained 0");
+    // Metrics that cannot be read (no credentials on aws) leave the ledger's counts standing.
+    const blind = captureIo();
+    const code = await runStatus({ dir: repo.dir, target: "local" }, blind, async () => {
+      const target: Target = Object.create(new LocalTarget(repo.dir));
+      const sender = new LocalTarget(repo.dir).sender();
+      target.sender = () =>
+        Object.assign(Object.create(sender), {
+          campaignMetrics: async () => {
+            throw new TargetError("cannot read CloudWatch metrics: no credentials");
+          },
+        });
+      return target;
+    });
+    expect(code).toBe(0);
+    expect(blind.outText).toContain("sent 2, failed 0, unknown 0");
+    expect(blind.outText).toContain("metrics unavailable: cannot read CloudWatch metrics: no credentials");
     const p = captureIo();
     await runPreview(
       {
