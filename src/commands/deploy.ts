@@ -1,6 +1,3 @@
-/** `mailops deploy`: what a merge runs. validate → plan → apply → send --due, one summary. */
-import { existsSync } from "node:fs";
-import path from "node:path";
 import type { Project } from "../config/model.js";
 import { formatPlanText } from "../plan/format/text.js";
 import type { Plan } from "../plan/plan.js";
@@ -37,7 +34,7 @@ export interface DeployResult {
   outcome: ApplyOutcome;
   /** Per campaign; empty when the apply failed. */
   results: CampaignResult[];
-  /** The local outbox `index.html` of every campaign that has one (local target only). */
+  /** The local outbox `index.html` of every campaign this deploy sent (local target only). */
   outboxes: string[];
 }
 
@@ -76,12 +73,7 @@ export async function deploy(
     io,
     async () => target,
   );
-  const outboxes =
-    target.name === "local"
-      ? [...project.campaigns.keys()]
-          .map((c) => path.join(project.root, ".mailops", "outbox", c, "index.html"))
-          .filter((p) => existsSync(p))
-      : [];
+  const outboxes = results.flatMap((r) => (r.outbox ? [r.outbox] : []));
   await options.onStep?.({ step: "send", results, outboxes });
   return { plan, outcome, results, outboxes };
 }

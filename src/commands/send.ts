@@ -46,6 +46,8 @@ export interface CampaignResult {
   detail?: string;
   counts?: AudienceCounts;
   report?: RunReport;
+  /** What the sender shows for the campaign (the local outbox's index.html). */
+  outbox?: string;
 }
 
 export class SendRefusedError extends MailopsError {}
@@ -242,6 +244,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
     counts,
     report,
     detail: report.stopped ?? (index ? `outbox: ${index}` : undefined),
+    ...(index ? { outbox: index } : {}),
   };
 }
 
