@@ -1,3 +1,4 @@
+/** `mailops deploy`: what a merge runs. validate → plan → apply → send --due, one summary. */
 import type { Project } from "../config/model.js";
 import { formatPlanText } from "../plan/format/text.js";
 import type { Plan } from "../plan/plan.js";
