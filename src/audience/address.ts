@@ -1,7 +1,4 @@
-/** Address forms used by the audience: the dedupe/ledger key, and a masked form safe for messages. */
-
-/** The dedupe/ledger key (util/email.ts): one definition for the audience, suppression lists and the ledger. */
-export { normalizeAddress as addressKey } from "../util/email.js";
+/** An address masked for messages (the dedupe/ledger key is util/email.ts normalizeAddress). */
 
 /**
  * `john@example.com` → `j***@example.com`: enough to find the row, not enough to read the address.

@@ -16,13 +16,8 @@
  */
 import type { Campaign, Project, Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
-import type { SuppressionCheck as TargetSuppression } from "../targets/port.js";
-
-/** The audience only asks whether a key is suppressed. */
-export type SuppressionCheck = Pick<TargetSuppression, "has">;
-
+import { normalizeAddress } from "../util/email.js";
 import { KeySet } from "../util/key-set.js";
-import { addressKey } from "./address.js";
 import { anyOf, compileCondition, type Predicate, type Row } from "./condition.js";
 import { readCsv } from "./csv.js";
 import { compileTyper, type Typer } from "./fields.js";
@@ -30,6 +25,11 @@ import { readJsonArray } from "./json-array.js";
 import { readJsonl } from "./jsonl.js";
 import { type OpenSource, sourceBytes } from "./open.js";
 import type { RowSink } from "./rows.js";
+
+/** All the audience asks of a suppression list (the targets' own checks fit it). */
+export interface SuppressionCheck {
+  has(key: string): boolean;
+}
 
 export interface Recipient {
   /** The address as given (trimmed). */
@@ -339,7 +339,7 @@ class AudienceSink implements RowSink {
       return;
     }
     const address = fields[this.emailField] as string;
-    const key = addressKey(address);
+    const key = normalizeAddress(address);
     if (!this.seen.add(key)) {
       stats.duplicates++;
       return;
@@ -382,13 +382,13 @@ class ExclusionSink implements RowSink {
 
   row(fields: Row): void {
     this.stats.exclusion.read++;
-    if (this.match(fields)) this.keys.add(addressKey(fields[this.emailField] as string));
+    if (this.match(fields)) this.keys.add(normalizeAddress(fields[this.emailField] as string));
   }
 
   bad(line: number, reason: string, address: string | undefined): void {
     this.stats.exclusion.read++;
     this.stats.exclusion.invalid++;
-    if (address !== undefined) this.keys.add(addressKey(address));
+    if (address !== undefined) this.keys.add(normalizeAddress(address));
     if (this.samples) sample(this.stats, this.name, line, reason);
   }
 }

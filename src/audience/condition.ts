@@ -6,7 +6,7 @@
 import { OPERATORS_BY_TYPE } from "../config/lint/segments.js";
 import type { Condition, Field, FieldType, Operator } from "../config/model.js";
 import { MailopsError } from "../errors.js";
-import { addressKey } from "./address.js";
+import { normalizeAddress } from "../util/email.js";
 import { parseInstant } from "./instant.js";
 
 export type Row = Record<string, unknown>;
@@ -117,12 +117,12 @@ function badValue(name: string, op: Operator, expected: string, found: unknown):
 function textTest(name: string, type: FieldType, op: Operator, value: unknown): Predicate {
   // YAML reads `eq: 12345` as a number; on a text field the user means the text "12345".
   const text = (v: unknown): string => {
-    if (typeof v === "string") return type === "email" ? addressKey(v) : v;
+    if (typeof v === "string") return type === "email" ? normalizeAddress(v) : v;
     if (typeof v === "number" || typeof v === "boolean") return String(v);
     throw badValue(name, op, "text", v);
   };
   // Email fields are tested in key form, so `eq: Ann@Example.COM` finds ann@example.com's row.
-  const norm = type === "email" ? addressKey : (s: string) => s;
+  const norm = type === "email" ? normalizeAddress : (s: string) => s;
   switch (op) {
     case "eq": {
       const t = text(value);

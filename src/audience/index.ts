@@ -1,5 +1,5 @@
 /** The campaign audience: subscriber sources streamed through segments, excludes and suppression. */
-export { addressKey, maskAddress } from "./address.js";
+export { maskAddress } from "./address.js";
 export {
   type AudienceDeps,
   type AudienceStats,

@@ -35,11 +35,6 @@ export class KeySet {
     return this.count + this.other.size;
   }
 
-  /** Bytes held by the set's arrays (for the benchmark's memory figure). */
-  get bytes(): number {
-    return this.arena.byteLength + this.table.byteLength;
-  }
-
   /** The hash of the key last added, for hasSame(). */
   private last = 0;
 

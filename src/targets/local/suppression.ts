@@ -3,12 +3,12 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { normalizeAddress as addressKey } from "../../util/email.js";
+import { normalizeAddress } from "../../util/email.js";
 import { KeySet } from "../../util/key-set.js";
 import type { SuppressionCheck } from "../port.js";
 
 /** SES's mailbox simulator treats this address as on the account suppression list (DESIGN §5). */
-export const SIMULATOR_SUPPRESSED = "suppressionlist@simulator.amazonses.com";
+const SIMULATOR_SUPPRESSED = "suppressionlist@simulator.amazonses.com";
 
 export const LOCAL_SUPPRESSION_FILE = path.join(".mailops", "local", "suppressed");
 
@@ -30,7 +30,7 @@ export async function localSuppression(root: string): Promise<SuppressionCheck &
     const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
     for await (const text of lines) {
       const line = stripComment(text).trim();
-      if (line !== "") keys.add(addressKey(line));
+      if (line !== "") keys.add(normalizeAddress(line));
     }
   }
   return keys;
