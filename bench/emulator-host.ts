@@ -50,3 +50,19 @@ export async function startEmulatorHost(): Promise<{ endpoints: Endpoints; stop(
       }),
   };
 }
+
+/**
+ * Set environment variables (undefined deletes one) for the benchmark's emulators; the returned
+ * function puts the environment back as it was.
+ */
+export function setEnv(env: Record<string, string | undefined>): () => void {
+  const saved = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  return () => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  };
+}

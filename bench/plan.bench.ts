@@ -17,7 +17,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { runApply, runPlan } from "../src/commands/plan-apply.js";
 import { DEFAULT_READ_RATE } from "../src/targets/aws/index.js";
-import { type Endpoints, startEmulatorHost } from "./emulator-host.js";
+import { emulatorEnv } from "../test/support/emulators.js";
+import { setEnv, startEmulatorHost } from "./emulator-host.js";
 import { generateRepo } from "./generate.js";
 import type { Figure } from "./measure.js";
 
@@ -34,12 +35,16 @@ const quiet = { out: () => {}, err: () => {} };
 
 export async function benchPlan(): Promise<Figure[]> {
   const root = await mkdtemp(path.join(tmpdir(), "mailops-bench-plan-"));
-  const saved = { ...process.env };
   const host = await startEmulatorHost();
+  let restoreEnv = () => {};
   try {
     const awsRepo = repo(path.join(root, "aws"));
     const localRepo = repo(path.join(root, "local"));
-    Object.assign(process.env, awsEnv(host.endpoints));
+    restoreEnv = setEnv({
+      ...emulatorEnv({ sesv2: host.endpoints.sesv2, cloudwatch: host.endpoints.moto }),
+      MAILOPS_SES_READ_RATE: String(RAISED_RATE),
+      MAILOPS_SES_WRITE_RATE: String(RAISED_RATE),
+    });
 
     const setup = await measure(() => runApply({ dir: awsRepo, target: "aws" }, quiet));
     // Each run checks it found every template in place ("No changes").
@@ -74,8 +79,7 @@ export async function benchPlan(): Promise<Figure[]> {
       { name: "    per template", value: `${(local.ms / TEMPLATES).toFixed(3)} ms` },
     ];
   } finally {
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
+    restoreEnv();
     await host.stop();
     await rm(root, { recursive: true, force: true });
   }
@@ -99,21 +103,6 @@ unsubscribe:
 `,
   );
   return dir;
-}
-
-function awsEnv(e: Endpoints): Record<string, string> {
-  return {
-    AWS_ACCESS_KEY_ID: "mailops-bench",
-    AWS_SECRET_ACCESS_KEY: "mailops-bench",
-    AWS_REGION: "us-east-1",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/mailops-bench/credentials",
-    AWS_CONFIG_FILE: "/nonexistent/mailops-bench/config",
-    AWS_ENDPOINT_URL_SESV2: e.sesv2,
-    AWS_ENDPOINT_URL_CLOUDWATCH: e.moto,
-    MAILOPS_SES_READ_RATE: String(RAISED_RATE),
-    MAILOPS_SES_WRITE_RATE: String(RAISED_RATE),
-  };
 }
 
 async function plan(dir: string, target: "aws" | "local"): Promise<Run> {
