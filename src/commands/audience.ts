@@ -71,3 +71,14 @@ export async function openAudience(
     stats: () => last as AudienceStats,
   };
 }
+
+/** The audience lines shared by the send report and the dry run. */
+export function formatCounts(c: AudienceCounts, toSend: string, suffix = ""): string[] {
+  const lines = [
+    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}`,
+  ];
+  const skipped = Object.entries(c.skipped);
+  if (skipped.length) lines.push(`  skipped: ${skipped.map(([k, v]) => `${v} ${k}`).join(", ")}`);
+  lines.push(`  ${toSend} ${c.toSend}${suffix}`);
+  return lines;
+}

@@ -7,18 +7,14 @@
  * that changes a template is counted against its new version, before it is applied. Each preview
  * says how the target's copy compares; a real send refuses until they match (deploy applies first).
  */
-import type { Campaign, Project, Template } from "../config/model.js";
-import { UsageError } from "../errors.js";
-import { desiredResources } from "../plan/desired.js";
-import { KIND_INFO } from "../plan/kinds.js";
-import { canonicalJson, type LiveResource } from "../plan/resource.js";
-import { dueState, type RunStatus, sendAtKey } from "../send/due.js";
-import { Ledger } from "../send/ledger.js";
+import type { Campaign, Project } from "../config/model.js";
+import { dueState } from "../send/due.js";
 import { messagePlan } from "../send/message.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
-import { type AudienceCounts, openAudience } from "./audience.js";
+import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
+import { namedCampaign, runState, templateOnTarget } from "./campaigns.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
 export type PreviewState = "on-merge" | "due" | "scheduled" | "missed" | "complete" | "draft";
@@ -67,44 +63,6 @@ export async function previewSends(project: Project, options: PreviewOptions): P
   return out;
 }
 
-/** The campaign `send --campaign NAME` sends: it must exist and have a send_at. */
-export function namedCampaign(project: Project, name: string): Campaign {
-  const c = project.campaigns.get(name);
-  if (!c)
-    throw new UsageError(
-      `campaign \`${name}\` does not exist`,
-      `campaigns: ${[...project.campaigns.keys()].join(", ")}`,
-    );
-  if (!c.sendAt)
-    throw new UsageError(
-      `campaign \`${c.name}\` is a draft (no send_at)`,
-      "give it `send_at: on-merge` or a date-time first",
-    );
-  return c;
-}
-
-/** Whether the campaign's current run (name + send_at) started and completed: the run record alone. */
-export async function runState(store: Store, c: Campaign): Promise<RunStatus> {
-  const run = await new Ledger(store, { campaign: c.name, sendAt: sendAtKey(c) }).readRun();
-  return { started: run !== undefined, complete: run?.status === "complete" };
-}
-
-/** The target's copy of a template against the repository's; `live` when it exists. */
-export async function templateOnTarget(
-  project: Project,
-  template: Template,
-  target: Target,
-): Promise<{ state: "same" | "differs" | "absent"; live?: LiveResource }> {
-  const desired = desiredResources(project).find((r) => r.kind === "template" && r.name === template.name);
-  const [live] = await target.read([{ kind: "template", name: template.name }]);
-  if (!live) return { state: "absent" };
-  const info = KIND_INFO.template;
-  const same =
-    desired !== undefined &&
-    canonicalJson(info.normalize(live.spec)) === canonicalJson(info.normalize(desired.spec));
-  return { state: same ? "same" : "differs", live };
-}
-
 async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Promise<CampaignPreview> {
   // The run record alone: a preview must not read every batch of every campaign's ledger.
   const run = o.store ? await runState(o.store, c) : { started: false, complete: false };
@@ -145,7 +103,7 @@ async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Pro
   try {
     const onTarget: TemplateOnTarget = o.offline
       ? "unknown"
-      : (await templateOnTarget(project, template, o.target)).state;
+      : (await templateOnTarget(template, o.target)).state;
     preview.template = { name: template.name, source: "repository", onTarget };
     const audience = await openAudience(project, c, o.target);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
@@ -176,17 +134,6 @@ function sourcesOf(project: Project, c: Campaign): string[] {
     if (source?.location) out.push(source.location);
   }
   return out;
-}
-
-/** The audience lines shared by the send report and the dry run. */
-export function formatCounts(c: AudienceCounts, toSend: string, suffix = ""): string[] {
-  const lines = [
-    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}`,
-  ];
-  const skipped = Object.entries(c.skipped);
-  if (skipped.length) lines.push(`  skipped: ${skipped.map(([k, v]) => `${v} ${k}`).join(", ")}`);
-  lines.push(`  ${toSend} ${c.toSend}${suffix}`);
-  return lines;
 }
 
 const ON_TARGET: Record<TemplateOnTarget, (target: string) => string> = {

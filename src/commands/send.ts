@@ -13,16 +13,10 @@ import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Sender, Target } from "../targets/port.js";
 import { progress } from "../util/progress.js";
-import { type AudienceCounts, openAudience } from "./audience.js";
+import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
+import { namedCampaign, runState, templateOnTarget } from "./campaigns.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
-import {
-  formatCounts,
-  formatSendPreview,
-  namedCampaign,
-  previewSends,
-  runState,
-  templateOnTarget,
-} from "./send-preview.js";
+import { formatSendPreview, previewSends } from "./send-preview.js";
 
 export interface SendOptions {
   dir: string;
@@ -136,7 +130,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   if (!template)
     throw new UsageError(`campaign ${campaign.name}: template ${campaign.template} does not exist`);
   // Sending needs the target's template to be the repository's (a preview does not: send-preview.ts).
-  const { state: onTarget, live } = await templateOnTarget(project, template, w.target);
+  const { state: onTarget, live } = await templateOnTarget(template, w.target);
   if (onTarget !== "same" || !live) {
     return {
       campaign: campaign.name,

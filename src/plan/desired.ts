@@ -1,5 +1,5 @@
 /** The SES and CloudWatch resources a repository asks for, in canonical spec form. Pure. */
-import type { Project, Settings } from "../config/model.js";
+import type { Project, Settings, Template } from "../config/model.js";
 import type { DesiredResource, Json, Spec } from "./resource.js";
 
 const EVENT_TYPES: Record<string, string> = {
@@ -24,6 +24,15 @@ const DIMENSION_SOURCES: Record<string, string> = {
 /** CloudWatch alarm names are per account and region: prefix them with the project. */
 export function alarmName(settings: Settings, name: string): string {
   return `${settings.project}-${name}`;
+}
+
+/** A template as SES holds it. */
+export function templateSpec(t: Template): Spec {
+  return {
+    subject: t.parts.subject?.source ?? "",
+    html: t.parts.html?.source ?? "",
+    text: t.parts.text?.source ?? "",
+  };
 }
 
 export function desiredResources(project: Project): DesiredResource[] {
@@ -85,16 +94,7 @@ export function desiredResources(project: Project): DesiredResource[] {
   }
 
   for (const t of project.templates.values()) {
-    out.push({
-      kind: "template",
-      name: t.name,
-      adopt: t.adopt,
-      spec: {
-        subject: t.parts.subject?.source ?? "",
-        html: t.parts.html?.source ?? "",
-        text: t.parts.text?.source ?? "",
-      },
-    });
+    out.push({ kind: "template", name: t.name, adopt: t.adopt, spec: templateSpec(t) });
   }
 
   for (const alarm of Object.values(settings.alarms)) {

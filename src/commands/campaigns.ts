@@ -1,0 +1,43 @@
+/** Campaign facts that sending and its preview both need: which campaign, its run, its template on the target. */
+import type { Campaign, Project, Template } from "../config/model.js";
+import { UsageError } from "../errors.js";
+import { templateSpec } from "../plan/desired.js";
+import { specDigest } from "../plan/inventory.js";
+import type { LiveResource } from "../plan/resource.js";
+import { type RunStatus, sendAtKey } from "../send/due.js";
+import { Ledger } from "../send/ledger.js";
+import type { Store } from "../store/types.js";
+import type { Target } from "../targets/port.js";
+
+/** The campaign `send --campaign NAME` sends: it must exist and have a send_at. */
+export function namedCampaign(project: Project, name: string): Campaign {
+  const c = project.campaigns.get(name);
+  if (!c)
+    throw new UsageError(
+      `campaign \`${name}\` does not exist`,
+      `campaigns: ${[...project.campaigns.keys()].join(", ")}`,
+    );
+  if (!c.sendAt)
+    throw new UsageError(
+      `campaign \`${c.name}\` is a draft (no send_at)`,
+      "give it `send_at: on-merge` or a date-time first",
+    );
+  return c;
+}
+
+/** Whether the campaign's current run (name + send_at) started and completed: the run record alone. */
+export async function runState(store: Store, c: Campaign): Promise<RunStatus> {
+  const run = await new Ledger(store, { campaign: c.name, sendAt: sendAtKey(c) }).readRun();
+  return { started: run !== undefined, complete: run?.status === "complete" };
+}
+
+/** The target's copy of a template against the repository's; `live` when it exists. */
+export async function templateOnTarget(
+  template: Template,
+  target: Target,
+): Promise<{ state: "same" | "differs" | "absent"; live?: LiveResource }> {
+  const [live] = await target.read([{ kind: "template", name: template.name }]);
+  if (!live) return { state: "absent" };
+  const same = specDigest("template", live.spec) === specDigest("template", templateSpec(template));
+  return { state: same ? "same" : "differs", live };
+}
