@@ -1,9 +1,10 @@
 /** `mailops status`: per run, what the ledger says (and on aws, what CloudWatch saw). Counts only. */
 
+import type { Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { campaignDimension } from "../plan/desired.js";
 import { Ledger } from "../send/ledger.js";
-import type { CampaignMetrics } from "../targets/port.js";
+import type { CampaignMetrics, Sender } from "../targets/port.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
 
 export interface StatusOptions {
@@ -65,22 +66,8 @@ export async function collectStatus(
       unknown: state.unknown.size,
       skipped,
     });
-    const c = project.campaigns.get(id.campaign);
-    if (sender?.campaignMetrics && run?.startedAt) {
-      const summary = out[out.length - 1] as RunSummary;
-      try {
-        const metrics = await sender.campaignMetrics(
-          { dimension, value: c?.tags.campaign ?? id.campaign, name: id.campaign },
-          new Date(run.startedAt),
-        );
-        if (metrics) summary.metrics = metrics;
-      } catch (e) {
-        // The ledger answers on its own; metrics are extra (no credentials, no CloudWatch access).
-        if (!(e instanceof MailopsError)) throw e;
-        summary.metricsError = e.message;
-      }
-    }
   }
+  if (sender?.campaignMetrics) for (const r of out) await addMetrics(r, out, project, sender, dimension);
   return out;
 }
 
@@ -112,4 +99,38 @@ export async function runStatus(
   }
   io.out(`${lines.join("\n")}\n`);
   return 0;
+}
+
+/**
+ * A campaign's metrics carry no run: a run's window ends where the campaign's next run starts.
+ * Metrics are extra to the ledger's counts: when they cannot be read (no credentials, no
+ * CloudWatch access) the run says why and keeps its counts.
+ */
+async function addMetrics(
+  r: RunSummary,
+  all: RunSummary[],
+  project: Project,
+  sender: Sender,
+  dimension: string | undefined,
+): Promise<void> {
+  if (!r.startedAt || !sender.campaignMetrics) return;
+  const since = Date.parse(r.startedAt);
+  const next = Math.min(
+    ...all
+      .filter((o) => o.campaign === r.campaign && o.startedAt)
+      .map((o) => Date.parse(o.startedAt))
+      .filter((t) => t > since),
+  );
+  const value = project.campaigns.get(r.campaign)?.tags.campaign ?? r.campaign;
+  try {
+    const metrics = await sender.campaignMetrics(
+      { dimension, value, name: r.campaign },
+      new Date(since),
+      Number.isFinite(next) ? new Date(next) : undefined,
+    );
+    if (metrics) r.metrics = metrics;
+  } catch (e) {
+    if (!(e instanceof MailopsError)) throw e;
+    r.metricsError = e.message;
+  }
 }

@@ -88,10 +88,14 @@ export interface Sender {
     configurationSet: string | undefined,
     since: Date,
   ): Promise<{ bounceRate: number; complaintRate: number; sent: number } | undefined>;
-  /** Engagement counts for one campaign since `since`, from the event destination's CloudWatch metrics (or local events). */
+  /**
+   * Engagement counts for one campaign from `since` (to `until`, else now), from the event
+   * destination's CloudWatch metrics (or local events).
+   */
   campaignMetrics?(
     campaign: { dimension?: string; value: string; name: string },
     since: Date,
+    until?: Date,
   ): Promise<CampaignMetrics | undefined>;
   /** After a campaign: anything to show the user (the local outbox index). */
   finish?(campaign: string): string | undefined;

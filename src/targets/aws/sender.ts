@@ -164,6 +164,7 @@ export class AwsSender implements Sender {
   async campaignMetrics(
     campaign: { dimension?: string; value: string },
     since: Date,
+    until?: Date,
   ): Promise<CampaignMetrics | undefined> {
     if (!campaign.dimension) return undefined;
     const dims = [{ Name: campaign.dimension, Value: campaign.value }];
@@ -177,7 +178,7 @@ export class AwsSender implements Sender {
     try {
       const r = await this.cw.send(
         new GetMetricDataCommand({
-          ...window(since, 86400),
+          ...window(since, 86400, until),
           MetricDataQueries: Object.entries(names).map(([id, MetricName]) => ({
             Id: id,
             MetricStat: {
@@ -234,10 +235,10 @@ export class AwsSender implements Sender {
   }
 }
 
-/** CloudWatch wants a start before the end, on period boundaries: widen [since, now] to whole periods. */
-function window(since: Date, periodSeconds: number): { StartTime: Date; EndTime: Date } {
+/** CloudWatch wants a start before the end, on period boundaries: widen [since, until or now] to whole periods. */
+function window(since: Date, periodSeconds: number, until?: Date): { StartTime: Date; EndTime: Date } {
   const p = periodSeconds * 1000;
   const start = Math.floor(since.getTime() / p) * p;
-  const end = Math.max(start + p, Math.ceil(Date.now() / p) * p);
+  const end = Math.max(start + p, Math.ceil((until?.getTime() ?? Date.now()) / p) * p);
   return { StartTime: new Date(start), EndTime: new Date(end) };
 }

@@ -162,16 +162,11 @@ export class LocalSender implements Sender {
   }
 
   async rates(configurationSet: string | undefined, since: Date) {
-    const file = path.join(this.base, "local", "events.jsonl");
-    if (!existsSync(file)) return { bounceRate: 0, complaintRate: 0, sent: 0 };
     let sent = 0;
     let bounces = 0;
     let complaints = 0;
-    const from = since.getTime();
-    for (const line of readFileSync(file, "utf8").split("\n")) {
-      if (!line) continue;
-      const e = JSON.parse(line) as LocalEvent;
-      if (Date.parse(e.at) < from || (configurationSet && e.configurationSet !== configurationSet)) continue;
+    for (const e of this.events(since)) {
+      if (configurationSet && e.configurationSet !== configurationSet) continue;
       if (e.type === "send") sent++;
       else if (e.type === "bounce") bounces++;
       else if (e.type === "complaint") complaints++;
@@ -179,20 +174,31 @@ export class LocalSender implements Sender {
     return { bounceRate: sent ? bounces / sent : 0, complaintRate: sent ? complaints / sent : 0, sent };
   }
 
-  async campaignMetrics(campaign: { name: string }, since: Date): Promise<CampaignMetrics> {
-    const file = path.join(this.base, "local", "events.jsonl");
+  async campaignMetrics(campaign: { name: string }, since: Date, until?: Date): Promise<CampaignMetrics> {
     const m: CampaignMetrics = { delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
-    if (!existsSync(file)) return m;
-    const from = since.getTime();
-    for (const line of readFileSync(file, "utf8").split("\n")) {
-      if (!line) continue;
-      const e = JSON.parse(line) as LocalEvent;
-      if (e.campaign !== campaign.name || Date.parse(e.at) < from) continue;
+    for (const e of this.events(since, until)) {
+      if (e.campaign !== campaign.name) continue;
       if (e.type === "delivery") m.delivered++;
       else if (e.type === "bounce") m.bounced++;
       else if (e.type === "complaint") m.complained++;
     }
     return m;
+  }
+
+  /** The simulator's events in [since, until). */
+  private events(since: Date, until?: Date): LocalEvent[] {
+    const file = path.join(this.base, "local", "events.jsonl");
+    if (!existsSync(file)) return [];
+    const from = since.getTime();
+    const to = until?.getTime() ?? Number.POSITIVE_INFINITY;
+    const out: LocalEvent[] = [];
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      if (!line) continue;
+      const e = JSON.parse(line) as LocalEvent;
+      const at = Date.parse(e.at);
+      if (at >= from && at < to) out.push(e);
+    }
+    return out;
   }
 
   private suppress(address: string): void {
