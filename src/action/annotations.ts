@@ -3,7 +3,6 @@
  * step and drops the rest silently, so the first 9 of a kind are shown, and a tenth says how many
  * more there are; the job summary lists every finding.
  */
-import path from "node:path";
 import * as core from "@actions/core";
 import type { Finding, Severity } from "../config/findings.js";
 
@@ -17,19 +16,15 @@ const emit: Record<Severity, (message: string, props: core.AnnotationProperties)
 
 const KIND: Record<Severity, string> = { error: "errors", warning: "warnings", info: "notices" };
 
-/** Paths in findings are from the project root; annotations want them from the workspace. */
-export function workspacePath(workspace: string, dir: string, file: string): string {
-  return path.relative(workspace, path.resolve(dir, file)).split(path.sep).join("/");
-}
-
-export function annotate(findings: Finding[], workspace: string, dir: string): void {
+/** `findings` with paths from the workspace (`validateStep`), where GitHub places annotations. */
+export function annotate(findings: Finding[]): void {
   for (const severity of ["error", "warning", "info"] as const) {
     const of = findings.filter((f) => f.severity === severity);
     const shown = of.length > ANNOTATIONS_PER_KIND ? of.slice(0, ANNOTATIONS_PER_KIND - 1) : of;
     for (const f of shown) {
       emit[severity](f.hint ? `${f.message}\n${f.hint}` : f.message, {
         title: f.rule,
-        file: workspacePath(workspace, dir, f.file),
+        file: f.file,
         startLine: f.line,
         startColumn: f.col,
       });

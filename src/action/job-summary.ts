@@ -3,7 +3,6 @@ import * as core from "@actions/core";
 import type { Finding } from "../config/findings.js";
 import { summaryLine } from "../config/format.js";
 import { escapeMd } from "../util/markdown.js";
-import { workspacePath } from "./annotations.js";
 import { code, SUMMARY_LIMIT_BYTES, truncateBytes } from "./markdown.js";
 
 /** Leave room under GitHub's 1 MiB for anything else written to the summary in the same step. */
@@ -21,18 +20,13 @@ export async function writeJobSummary(markdown: string, fullAt?: string): Promis
 
 const SEVERITY = { error: "❌ error", warning: "⚠️ warning", info: "ℹ️ info" } as const;
 
-/** Every finding, with its place in the workspace, as a table. */
-export function findingsSection(
-  findings: Finding[],
-  fileCount: number,
-  workspace: string,
-  dir: string,
-): string {
+/** Every finding, with its place in the workspace (paths as `validateStep` gives them), as a table. */
+export function findingsSection(findings: Finding[], fileCount: number): string {
   const lines = [`### Validation`, "", `**${summaryLine(findings, fileCount)}**`, ""];
   if (findings.length) {
     lines.push("| | Where | Rule | Message |", "|---|---|---|---|");
     for (const f of findings) {
-      const where = `${workspacePath(workspace, dir, f.file)}:${f.line}:${f.col}`;
+      const where = `${f.file}:${f.line}:${f.col}`;
       const message = escapeMd(f.hint ? `${f.message} (hint: ${f.hint})` : f.message).replace(/\n/g, " ");
       lines.push(`| ${SEVERITY[f.severity]} | ${code(where)} | ${code(f.rule)} | ${message} |`);
     }

@@ -30,6 +30,7 @@ export interface PrReport {
   /** The commit planned (the pull request's head). */
   sha: string;
   fork: boolean;
+  /** Paths from the workspace, as in the annotations, whatever the working directory. */
   findings: Finding[];
   fileCount: number;
   /** Absent when validation failed or planning threw. */
@@ -191,11 +192,11 @@ function failureBody(r: PrReport, full: boolean): string {
 const fencedText = (s: string) => `\`\`\`text\n${s.replace(/```/g, "'''")}\n\`\`\`\n`;
 
 /** The job summary: the same head, then everything in full. */
-export function summaryBody(r: PrReport, workspace: string, dir: string, commentLine: string): string {
+export function summaryBody(r: PrReport, commentLine: string): string {
   const parts: string[] = [];
   if (!r.plan) parts.push(failureBody(r, true));
   else parts.push(head(r));
-  parts.push(findingsSection(r.findings, r.fileCount, workspace, dir));
+  parts.push(findingsSection(r.findings, r.fileCount));
   if (r.plan) {
     parts.push(`### Sends\n\n${sendsTable(r.sends)}`);
     parts.push(`### Changes\n\n${planMarkdown(r.plan, Number.MAX_SAFE_INTEGER)}`);

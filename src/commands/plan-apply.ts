@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { ApplyRefusedError, UsageError } from "../errors.js";
 import { formatPlan, type PlanFormat } from "../plan/format/index.js";
 import { formatPlanText } from "../plan/format/text.js";
-import type { Plan } from "../plan/plan.js";
+import { hasChanges, type Plan } from "../plan/plan.js";
 import { applyPlan, assertApplicable, assertFresh, failureError, formatOutcome } from "./apply.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
 import { makePlan, readInventory } from "./plan.js";
@@ -26,11 +26,10 @@ export async function runPlan(
   const { plan } = await makePlan(project, target, projectStore(project), { force: false, now: new Date() });
   io.out(formatPlan(plan, options.format));
   if (options.out) {
-    writeFileSync(options.out, `${JSON.stringify(plan, null, 2)}\n`);
+    writePlanFile(options.out, plan);
     io.err(`plan written to ${options.out}\n`);
   }
-  const changed = plan.changes.length > 0 || plan.conflicts.length > 0;
-  return options.detailedExitcode && changed ? 2 : 0;
+  return options.detailedExitcode && hasChanges(plan) ? 2 : 0;
 }
 
 export interface ApplyOptions {
@@ -79,6 +78,11 @@ export async function runApply(
   const failure = failureError(outcome);
   if (failure) throw failure;
   return 0;
+}
+
+/** The plan file `apply --plan` reads (`plan --out`, the action's `plan-path`): the plan as JSON. */
+export function writePlanFile(file: string, plan: Plan): void {
+  writeFileSync(file, formatPlan(plan, "json"));
 }
 
 function readPlanFile(file: string): Plan {

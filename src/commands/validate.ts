@@ -6,6 +6,7 @@ import { lintProject } from "../config/lint/index.js";
 import { loadProject } from "../config/load.js";
 import type { Project } from "../config/model.js";
 import { ProjectError } from "../errors.js";
+import { findingsFrom } from "../util/finding-paths.js";
 
 export interface ValidateResult {
   project: Project;
@@ -31,15 +32,9 @@ export function runValidate(options: ValidateOptions, out: (s: string) => void):
   const result = validateProject(options.dir);
   // GitHub places an annotation by its path from the workspace (the working directory), not from --dir.
   const findings =
-    options.format === "github"
-      ? result.findings.map((f) => ({ ...f, file: fromWorkingDirectory(options.dir, f.file) }))
-      : result.findings;
+    options.format === "github" ? findingsFrom(result.findings, process.cwd(), options.dir) : result.findings;
   out(formatFindings(findings, options.format, result.project.fileCount));
   return result.errors > 0 ? 1 : 0;
-}
-
-function fromWorkingDirectory(dir: string, file: string): string {
-  return path.relative(process.cwd(), path.resolve(dir, file)).split(path.sep).join("/");
 }
 
 function assertDirectory(dir: string): void {

@@ -216,4 +216,8 @@ export function planCounts(plan: Plan): Record<Action, number> {
   return counts;
 }
 
-export const hasChanges = (plan: Plan): boolean => plan.changes.length > 0;
+/**
+ * Whether live state differs from the repository: changes, or resources in the way (conflicts).
+ * The rule of `plan --detailed-exitcode` and of the pr and drift flows' `has-changes` output.
+ */
+export const hasChanges = (plan: Plan): boolean => plan.changes.length > 0 || plan.conflicts.length > 0;

@@ -4,10 +4,12 @@ import type { Io, TargetFactory, TargetName } from "../../commands/context.js";
 import { type ValidateResult, validateProject } from "../../commands/validate.js";
 import type { Project } from "../../config/model.js";
 import { UsageError, ValidationFailedError } from "../../errors.js";
+import { findingsFrom } from "../../util/finding-paths.js";
 import { annotate } from "../annotations.js";
 import type { ArtifactUploader } from "../artifacts.js";
 import type { GitHubApi } from "../github-api.js";
 import type { GitHubEnv, Inputs } from "../inputs.js";
+import { findingsSection, writeJobSummary } from "../job-summary.js";
 
 export interface FlowContext {
   inputs: Inputs;
@@ -20,14 +22,37 @@ export interface FlowContext {
   api: () => GitHubApi;
 }
 
-/** Validate, with findings as annotations; the flows that act stop on errors. */
+/**
+ * Validate, with findings as annotations. The findings' paths are from the workspace, as GitHub
+ * places annotations, whatever the working directory; the flows that act stop on errors.
+ */
 export function validateStep(ctx: FlowContext): ValidateResult {
   const result = validateProject(ctx.inputs.dir);
-  annotate(result.findings, ctx.gh.workspace, ctx.inputs.dir);
-  return result;
+  const findings = findingsFrom(result.findings, ctx.gh.workspace, ctx.inputs.dir);
+  annotate(findings);
+  return { ...result, findings };
 }
 
-export function assertValid(result: ValidateResult): void {
+/**
+ * The opening of the flows that act: validate, and on errors write the job summary (the heading
+ * for the project, then every finding) and stop. Returns the project and its heading line.
+ */
+export async function validatedProject(
+  ctx: FlowContext,
+  heading: (project: Project) => string,
+  fullAt?: string,
+): Promise<{ project: Project; heading: string }> {
+  const validation = validateStep(ctx);
+  const project = validation.project;
+  const head = heading(project);
+  if (validation.errors > 0) {
+    await writeJobSummary(`${head}\n\n${findingsSection(validation.findings, project.fileCount)}`, fullAt);
+    assertValid(validation);
+  }
+  return { project, heading: head };
+}
+
+function assertValid(result: ValidateResult): void {
   if (result.errors > 0) {
     throw new ValidationFailedError(
       `the repository has ${result.errors} validation error${result.errors === 1 ? "" : "s"}`,

@@ -3,37 +3,34 @@
  * what is due), reporting each step in the job summary as it completes. The summary says whether
  * the plan applied is the one reviewed in the merged pull request's comment.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import * as core from "@actions/core";
 import { failureError, formatOutcome } from "../../commands/apply.js";
 import { targetName } from "../../commands/context.js";
 import { type DeployResult, type DeployStep, deploy } from "../../commands/deploy.js";
+import { writePlanFile } from "../../commands/plan-apply.js";
 import { sendFailed } from "../../commands/send.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import type { Plan } from "../../plan/plan.js";
 import { LockedError } from "../../send/lock.js";
 import { fenced } from "../../util/markdown.js";
-import { findingsSection, writeJobSummary } from "../job-summary.js";
+import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { type MarkerData, planChecksum } from "../marker.js";
+import { lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
 import { resolveAuthor, reviewedMarker } from "../sticky-comment.js";
-import { assertDurableState, assertValid, type FlowContext, setOutputs, validateStep } from "./context.js";
-import { lockedNote, sendResultsSection, sendTotals } from "./send.js";
+import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
 
 export async function deployFlow(ctx: FlowContext): Promise<void> {
-  const validation = validateStep(ctx);
-  const parts: string[] = [];
-  const finish = () => writeJobSummary(parts.join("\n"), "the job log");
-  parts.push(`### 🚀 mailops deploy · ${code(validation.project.settings.project)}`, "");
-  if (validation.errors > 0) {
-    parts.push(
-      findingsSection(validation.findings, validation.project.fileCount, ctx.gh.workspace, ctx.inputs.dir),
-    );
-    await finish();
-    assertValid(validation);
-  }
-  const project = validation.project;
+  const fullAt = "the job log";
+  const { project, heading } = await validatedProject(
+    ctx,
+    (p) => `### 🚀 mailops deploy · ${code(p.settings.project)}`,
+    fullAt,
+  );
+  const parts: string[] = [heading, ""];
+  const finish = () => writeJobSummary(parts.join("\n"), fullAt);
   const name = targetName(project, ctx.inputs.target);
   assertDurableState(project, name);
   let plan: Plan | undefined;
@@ -66,8 +63,9 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
       ctx.targetFactory,
     );
   } catch (e) {
-    if (plan && !applied && (plan.blocked.length > 0 || plan.conflicts.length > 0)) {
-      // Refused before applying anything: the summary shows what was refused.
+    // A blocked or conflicting plan is refused before anything is applied: the summary shows what
+    // was refused. (Not `instanceof ApplyRefusedError`: applyPlan throws that mid-apply too.)
+    if (plan && (plan.blocked.length > 0 || plan.conflicts.length > 0)) {
       parts.push("#### Plan (not applied)", "", formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
       await finish();
       throw e;
@@ -97,7 +95,7 @@ function writePlan(ctx: FlowContext, plan: Plan): string {
   const dir = path.join(ctx.gh.runnerTemp, "mailops-deploy");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "plan.json");
-  writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`);
+  writePlanFile(file, plan);
   return file;
 }
 

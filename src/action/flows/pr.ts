@@ -7,16 +7,16 @@ import path from "node:path";
 import * as core from "@actions/core";
 import { projectStore, targetName } from "../../commands/context.js";
 import { makePlan } from "../../commands/plan.js";
+import { writePlanFile } from "../../commands/plan-apply.js";
 import { previewSends } from "../../commands/send-preview.js";
 import type { Project } from "../../config/model.js";
 import { MailopsError, UsageError } from "../../errors.js";
 import { desiredResources } from "../../plan/desired.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import { emptyInventory } from "../../plan/inventory.js";
-import { buildPlan, type Plan } from "../../plan/plan.js";
+import { buildPlan, hasChanges, type Plan } from "../../plan/plan.js";
 import type { Store } from "../../store/index.js";
 import type { Target } from "../../targets/port.js";
-import { workspacePath } from "../annotations.js";
 import type { UploadedArtifact } from "../artifacts.js";
 import { writeJobSummary } from "../job-summary.js";
 import { OfflineTarget } from "../offline-target.js";
@@ -43,11 +43,7 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
     target: safeTargetName(project, ctx.inputs.target),
     sha: pr.headSha || ctx.gh.sha,
     fork: pr.fork,
-    // Paths from the workspace, as in the annotations, whatever the working directory.
-    findings: validation.findings.map((f) => ({
-      ...f,
-      file: workspacePath(ctx.gh.workspace, ctx.inputs.dir, f.file),
-    })),
+    findings: validation.findings,
     fileCount: project.fileCount,
     sends: [],
     templates: [],
@@ -71,10 +67,10 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
   if (report.plan) await uploadInto(report, ctx, outDir);
 
   const posted = await comment(report, ctx, pr.number, pr.fork);
-  await writeJobSummary(summaryBody(report, ctx.gh.workspace, ctx.gh.workspace, posted.line), "the artifact");
+  await writeJobSummary(summaryBody(report, posted.line), "the artifact");
   if (report.plan) {
     setOutputs({
-      "has-changes": report.plan.changes.length > 0 || report.plan.conflicts.length > 0,
+      "has-changes": hasChanges(report.plan),
       "plan-path": path.join(outDir, "plan.json"),
     });
   }
@@ -127,7 +123,7 @@ async function planInto(report: PrReport, project: Project, ctx: FlowContext, ou
     offline: report.fork,
   });
   report.templates = renderTemplatePreviews(project, plan, outDir);
-  writeFileSync(path.join(outDir, "plan.json"), `${JSON.stringify(plan, null, 2)}\n`);
+  writePlanFile(path.join(outDir, "plan.json"), plan);
   writeFileSync(path.join(outDir, "plan.md"), formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
   report.plan = plan;
 }

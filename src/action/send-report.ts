@@ -1,0 +1,59 @@
+/** Send results for the job summary and outputs, shared by the send and deploy flows. Counts only. */
+import type { CampaignResult } from "../commands/send.js";
+import type { LockedError } from "../send/lock.js";
+import { escapeMd } from "../util/markdown.js";
+import { code } from "./markdown.js";
+import { leftOut, utc } from "./send-preview.js";
+
+export function lockedNote(e: LockedError): string {
+  return `another mailops run is sending (${e.message}); campaigns still due are sent by the next scheduled run`;
+}
+
+export function sendTotals(results: CampaignResult[]): { sent: number; failed: number } {
+  let sent = 0;
+  let failed = 0;
+  for (const r of results) {
+    sent += r.report?.sent ?? 0;
+    failed += r.report?.failed ?? 0;
+  }
+  return { sent, failed };
+}
+
+const ICON: Record<CampaignResult["state"], string> = {
+  sent: "✅",
+  draft: "📝",
+  scheduled: "🕒",
+  missed: "⚠️",
+  complete: "☑️",
+  refused: "⛔",
+  stopped: "🛑",
+  partial: "⚠️",
+};
+
+/** Counts only: results never hold addresses. */
+export function sendResultsSection(results: CampaignResult[]): string {
+  const lines = ["#### Sends", ""];
+  if (!results.length) return `${lines.join("\n")}No campaigns.\n`;
+  lines.push(
+    "| | Campaign | State | To send | Sent | Failed | Unknown | Not sent |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  for (const r of results) {
+    const rep = r.report;
+    const cell = (n: number | undefined) => (n === undefined ? "—" : n.toLocaleString("en-US"));
+    lines.push(
+      `| ${ICON[r.state]} | ${code(r.campaign)} | ${r.state} | ${cell(r.counts?.toSend)} | ${cell(rep?.sent)} | ${cell(rep?.failed)} | ${cell(rep?.unknown)} | ${r.counts ? escapeMd(leftOut(r.counts)) : "—"} |`,
+    );
+  }
+  lines.push("");
+  for (const r of results) {
+    if (r.detail) {
+      // scheduled and missed carry their send_at as the detail.
+      const at = (r.state === "scheduled" || r.state === "missed") && /^\d{4}-\d\d-\d\dT/.test(r.detail);
+      lines.push(`- ${code(r.campaign)}: ${at ? `send_at ${utc(r.detail)}` : escapeMd(r.detail)}`);
+    }
+    for (const [error, n] of Object.entries(r.report?.failures ?? {}))
+      lines.push(`- ${code(r.campaign)}: ${n} failed with ${escapeMd(error)}`);
+  }
+  return `${lines.join("\n").trimEnd()}\n`;
+}
