@@ -9,6 +9,7 @@ import { createGunzip } from "node:zlib";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
+import { isInside } from "../util/paths.js";
 
 export type OpenSource = (source: Source) => Promise<NodeJS.ReadableStream | AsyncIterable<Buffer | string>>;
 
@@ -38,10 +39,10 @@ export function openLocal(root: string): OpenSource {
         `subscriber source \`${source.name}\` points outside the repository (${source.location})`,
         "keep local subscriber files inside the repository, or use s3://bucket/key",
       );
-    if (!inside(root, file)) throw outside();
+    if (!isInside(root, file)) throw outside();
     try {
       const [real, realRoot] = await Promise.all([realpath(file), realpath(root)]);
-      if (!inside(realRoot, real)) throw outside();
+      if (!isInside(realRoot, real)) throw outside();
       const handle = await openFile(real, "r");
       return handle.createReadStream({ highWaterMark: READ_CHUNK });
     } catch (error) {
@@ -55,11 +56,6 @@ export function openLocal(root: string): OpenSource {
       throw new MailopsError(`${what} cannot be read: ${(error as Error).message}`);
     }
   };
-}
-
-function inside(root: string, file: string): boolean {
-  const rel = path.relative(root, file);
-  return rel !== "" && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 export interface S3OpenOptions {

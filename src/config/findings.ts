@@ -22,23 +22,30 @@ export interface Result<T> {
   findings: Finding[];
 }
 
+/**
+ * Where a finding is, or how to work it out: a position may cost a second parse of a YAML file
+ * (with the slower `yaml` library), so checks pass a function and it runs only for a finding.
+ */
+export type At = Position | (() => Position);
+
 export function finding(
   severity: Severity,
   rule: string,
-  at: Position,
+  where: At,
   message: string,
   hint?: string,
 ): Finding {
+  const at = typeof where === "function" ? where() : where;
   return hint === undefined
     ? { severity, rule, file: at.file, line: at.line, col: at.col, message }
     : { severity, rule, file: at.file, line: at.line, col: at.col, message, hint };
 }
 
-export const error = (rule: string, at: Position, message: string, hint?: string) =>
+export const error = (rule: string, at: At, message: string, hint?: string) =>
   finding("error", rule, at, message, hint);
-export const warning = (rule: string, at: Position, message: string, hint?: string) =>
+export const warning = (rule: string, at: At, message: string, hint?: string) =>
   finding("warning", rule, at, message, hint);
-export const info = (rule: string, at: Position, message: string, hint?: string) =>
+export const info = (rule: string, at: At, message: string, hint?: string) =>
   finding("info", rule, at, message, hint);
 
 const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -41,11 +41,11 @@ export function loadProject(root: string): Result<Project> {
   const templates = files.templates.map((f) => parse("template", f));
   for (const t of templates) for (const p of templatePartFiles(t.raw.path, t.doc)) partPaths.add(p);
   const partFiles = new Map<string, RawFile>();
-  for (const p of partPaths) partFiles.set(p, readRepoFile(files.root, p));
+  for (const p of partPaths) partFiles.set(p, readRepoFile(files.root, p, files.realDirs));
   const result = buildProject(files, settings, templates, partFiles, parse);
   findings.push(...result.findings);
   for (const source of result.value.sources.values()) {
-    if (source.localPath) source.localProblem = checkRepoPath(files.root, source.localPath);
+    if (source.localPath) source.localProblem = checkRepoPath(files.root, source.localPath, files.realDirs);
   }
   return { value: result.value, findings };
 }

@@ -4,6 +4,7 @@
  */
 import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
+import { isInside } from "../util/paths.js";
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
@@ -28,36 +29,48 @@ export interface RepoFiles {
   sources: RawFile[];
   segments: RawFile[];
   campaigns: RawFile[];
+  /**
+   * Folders this read has resolved to their real paths; pass it to `readRepoFile`/`checkRepoPath`
+   * for files of the same repository read later, so each folder is resolved once per load.
+   */
+  realDirs: RealDirs;
 }
+
+/** Folder → its real path (symbolic links resolved), for one read of one repository. */
+export type RealDirs = Map<string, string>;
 
 const yamlFile = /\.ya?ml$/i;
 
 /** Read every configuration file of the repository rooted at `root`. */
 export function readRepo(root: string): RepoFiles {
-  realDirs.clear(); // resolved folders are remembered for one load only
   const abs = path.resolve(root);
+  const realDirs: RealDirs = new Map();
   const settingsPath =
     ["mailops.yaml", "mailops.yml"].find((p) => exists(path.join(abs, p))) ?? "mailops.yaml";
   const read = (dir: string) =>
-    listYaml(abs, dir).map(({ rel, link }) => (link ? readRepoFile(abs, rel) : readListed(abs, rel)));
+    listYaml(abs, dir).map(({ rel, link }) =>
+      link ? readRepoFile(abs, rel, realDirs) : readListed(abs, rel),
+    );
   const subscribers = read("subscribers");
   return {
     root: abs,
-    settings: readRepoFile(abs, settingsPath),
+    settings: readRepoFile(abs, settingsPath, realDirs),
     templates: read("templates"),
     sources: subscribers.filter((f) => !f.path.startsWith("subscribers/segments/")),
     segments: subscribers.filter((f) => f.path.startsWith("subscribers/segments/")),
     campaigns: read("campaigns"),
+    realDirs,
   };
 }
 
 /**
  * Read a file named by the user (a template body), refusing anything that resolves outside the
- * repository, through `..` or a symbolic link.
+ * repository, through `..` or a symbolic link. `realDirs` is the cache of the same repository's
+ * read (`RepoFiles.realDirs`); without it the folders are resolved afresh.
  */
-export function readRepoFile(root: string, relPath: string): RawFile {
+export function readRepoFile(root: string, relPath: string, realDirs: RealDirs = new Map()): RawFile {
   const rel = toPosix(relPath);
-  const inside = resolveInside(root, rel);
+  const inside = resolveInside(root, rel, realDirs);
   if (inside.problem) return { path: rel, problem: inside.problem };
   return readFile(inside.abs, rel);
 }
@@ -116,8 +129,12 @@ function readFile(abs: string, rel: string): RawFile {
 }
 
 /** Whether a data file named by the user exists inside the repository (subscriber sources). */
-export function checkRepoPath(root: string, relPath: string): FileProblem | undefined {
-  const inside = resolveInside(root, toPosix(relPath));
+export function checkRepoPath(
+  root: string,
+  relPath: string,
+  realDirs: RealDirs = new Map(),
+): FileProblem | undefined {
+  const inside = resolveInside(root, toPosix(relPath), realDirs);
   if (inside.problem) return inside.problem;
   try {
     return statSync(inside.abs).isFile() ? undefined : "not-a-file";
@@ -186,34 +203,32 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-function resolveInside(root: string, rel: string): { abs: string; problem?: FileProblem } {
+function resolveInside(
+  root: string,
+  rel: string,
+  realDirs: RealDirs,
+): { abs: string; problem?: FileProblem } {
   const abs = path.resolve(root, rel);
-  if (path.isAbsolute(rel) || !isWithin(root, abs)) return { abs, problem: "outside-repo" };
+  if (path.isAbsolute(rel) || !isInside(root, abs)) return { abs, problem: "outside-repo" };
   try {
     // A symlink inside the repo (the file or a folder on its way) may still point outside it.
     // Folders are resolved once each; a plain file in a resolved folder needs only an lstat.
-    const dir = realDir(path.dirname(abs));
+    const dir = realDir(realDirs, path.dirname(abs));
     const real = lstatSync(abs).isSymbolicLink() ? realpathSync(abs) : path.join(dir, path.basename(abs));
-    if (!isWithin(realDir(root), real)) return { abs, problem: "outside-repo" };
+    if (!isInside(realDir(realDirs, root), real)) return { abs, problem: "outside-repo" };
   } catch {
     // Missing files are reported by the caller.
   }
   return { abs };
 }
 
-const realDirs = new Map<string, string>();
-function realDir(dir: string): string {
+function realDir(realDirs: RealDirs, dir: string): string {
   let real = realDirs.get(dir);
   if (real === undefined) {
     real = realpathSync(dir);
     realDirs.set(dir, real);
   }
   return real;
-}
-
-function isWithin(root: string, abs: string): boolean {
-  const rel = path.relative(root, abs);
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
 }
 
 /** YAML files under `dir`, sorted; symbolic links are marked so they are checked before reading. */

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { firstInvalidUtf8 } from "../../src/config/read.js";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkRepoPath, firstInvalidUtf8, readRepo, readRepoFile } from "../../src/config/read.js";
 
 describe("firstInvalidUtf8", () => {
   const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -28,5 +31,44 @@ describe("firstInvalidUtf8", () => {
       valid = false;
     }
     expect(index === input.length).toBe(valid);
+  });
+});
+
+describe("paths inside the repository", () => {
+  const repos: string[] = [];
+  afterAll(() => {
+    for (const r of repos) rmSync(r, { recursive: true, force: true });
+  });
+  const temp = () => {
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), "mailops-read-")));
+    repos.push(dir);
+    return dir;
+  };
+
+  it("reads names that only start with `..`, and refuses `../`", () => {
+    const root = temp();
+    writeFileSync(path.join(root, "..body.html"), "<p>hi</p>");
+    writeFileSync(path.join(root, "..data.csv"), "email\n");
+    expect(readRepoFile(root, "..body.html").text).toBe("<p>hi</p>");
+    expect(checkRepoPath(root, "..data.csv")).toBeUndefined();
+    expect(readRepoFile(root, "../x.html").problem).toBe("outside-repo");
+    expect(checkRepoPath(root, "../x.csv")).toBe("outside-repo");
+  });
+
+  it("does not reuse folders resolved by an earlier read", () => {
+    const root = temp();
+    const elsewhere = temp();
+    writeFileSync(path.join(root, "mailops.yaml"), "{}\n");
+    mkdirSync(path.join(root, "parts"));
+    writeFileSync(path.join(root, "parts", "body.html"), "inside");
+    writeFileSync(path.join(elsewhere, "body.html"), "secret");
+    const files = readRepo(root);
+    expect(readRepoFile(root, "parts/body.html", files.realDirs).text).toBe("inside");
+    // The folder becomes a link out of the repository: a later read must see it.
+    rmSync(path.join(root, "parts"), { recursive: true });
+    symlinkSync(elsewhere, path.join(root, "parts"));
+    expect(readRepoFile(root, "parts/body.html").problem).toBe("outside-repo");
+    expect(checkRepoPath(root, "parts/body.html")).toBe("outside-repo");
+    expect(readRepo(root).realDirs).not.toBe(files.realDirs);
   });
 });

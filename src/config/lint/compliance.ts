@@ -1,5 +1,5 @@
 import { domainOf, parseMailbox } from "../../util/email.js";
-import { error } from "../findings.js";
+import { type At, error } from "../findings.js";
 import { positionOf, type TemplatePart, UNSUBSCRIBE_VARIABLE } from "../model.js";
 import { type LintContext, partPosition } from "./context.js";
 
@@ -37,13 +37,16 @@ export function checkCompliance({ project, report }: LintContext): void {
     }
   }
 
-  const fromPos = positionOf(settings, ["sender", "from"]);
-  const senders: { text: string; at: typeof fromPos; owner: string }[] = [];
+  const senders: { text: string; at: At; owner: string }[] = [];
   if (settings.sender.from !== undefined)
-    senders.push({ text: settings.sender.from, at: fromPos, owner: "`sender.from`" });
+    senders.push({
+      text: settings.sender.from,
+      at: () => positionOf(settings, ["sender", "from"]),
+      owner: "`sender.from`",
+    });
   for (const c of project.campaigns.values()) {
     if (c.from !== undefined)
-      senders.push({ text: c.from, at: positionOf(c, ["from"]), owner: `campaign \`${c.name}\`` });
+      senders.push({ text: c.from, at: () => positionOf(c, ["from"]), owner: `campaign \`${c.name}\`` });
   }
   const identity = settings.sender.identity?.toLowerCase();
   for (const s of senders) {

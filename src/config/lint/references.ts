@@ -98,7 +98,7 @@ export function checkReferences({ project, report }: LintContext): void {
   for (const alarm of Object.values(settings.alarms)) {
     const set = alarm.configurationSet;
     if (set === undefined) continue;
-    const pos = positionOf(settings, ["alarms", alarm.name, "configuration_set"]);
+    const pos = () => positionOf(settings, ["alarms", alarm.name, "configuration_set"]);
     const def = settings.configurationSets[set];
     if (!def) {
       report(

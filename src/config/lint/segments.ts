@@ -85,7 +85,7 @@ function walk(
       report(
         error(
           "segment/operator-type",
-          at(),
+          at,
           `\`${test.op}\` does not apply to \`${c.field}\`, a ${field.type} field`,
           `for a ${field.type} field use ${listOptions(allowed as string[])}`,
         ),

@@ -9,13 +9,12 @@ export function checkSettings({ project, report }: LintContext): void {
   for (const set of Object.values(settings.configurationSets)) {
     const names = new Set<string>();
     set.events.forEach((e, i) => {
-      const at = () => positionOf(settings, ["configuration_sets", set.name, "events", i]);
       const targets = [e.cloudwatch, e.sns, e.eventbridge].filter(Boolean).length;
       if (targets !== 1) {
         report(
           error(
             "configuration-set/event-destination",
-            at(),
+            () => positionOf(settings, ["configuration_sets", set.name, "events", i]),
             `event destination \`${e.name}\` must name exactly one of \`cloudwatch\`, \`sns\`, \`eventbridge\` (found ${targets})`,
             "SES sends each event destination to one place; add one destination per target",
           ),
@@ -25,7 +24,7 @@ export function checkSettings({ project, report }: LintContext): void {
         report(
           error(
             "configuration-set/event-destination",
-            positionOf(settings, ["configuration_sets", set.name, "events", i, "name"]),
+            () => positionOf(settings, ["configuration_sets", set.name, "events", i, "name"]),
             `event destination \`${e.name}\` is defined twice in \`${set.name}\``,
             "event destination names are unique within a configuration set; rename one",
           ),
@@ -35,13 +34,12 @@ export function checkSettings({ project, report }: LintContext): void {
     });
   }
   const { unsubscribe } = settings;
-  // A position may cost a second parse of mailops.yaml: only for a finding.
   const unsubPos = () => positionOf(settings, ["unsubscribe"], "key");
   if (!("unsubscribe" in (settings.doc.data as object))) {
     report(
       error(
         "settings/unsubscribe",
-        unsubPos(),
+        unsubPos,
         "mailops.yaml has no `unsubscribe` settings",
         "marketing mail must let recipients opt out; add `unsubscribe: { mode: ses-list, contact_list: <name> }`",
       ),
@@ -52,7 +50,7 @@ export function checkSettings({ project, report }: LintContext): void {
     report(
       error(
         "settings/unsubscribe",
-        unsubPos(),
+        unsubPos,
         "`unsubscribe.mode: ses-list` needs `contact_list`",
         "name the SES contact list that records opt-outs, e.g. `contact_list: acme`",
       ),
@@ -62,7 +60,7 @@ export function checkSettings({ project, report }: LintContext): void {
     report(
       error(
         "settings/unsubscribe",
-        unsubPos(),
+        unsubPos,
         "`unsubscribe.mode: link` needs `url`",
         "add the base URL of your unsubscribe endpoint, e.g. `url: https://example.com/unsubscribe`",
       ),

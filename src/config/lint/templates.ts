@@ -89,12 +89,12 @@ function checkSubject(t: Template, report: LintContext["report"]): void {
   // Positions cost a second parse of the file: take one only for a finding.
   const at = () => positionOf(t, ["subject"]);
   if (subject.source.trim() === "")
-    report(error("template/subject", at(), "subject is empty", "write a subject line"));
+    report(error("template/subject", at, "subject is empty", "write a subject line"));
   else if (/[\r\n]/.test(subject.source.trimEnd())) {
     report(
       error(
         "template/subject",
-        at(),
+        at,
         "subject spans more than one line",
         "a subject is one line; with `|` YAML keeps the newlines, use `>-` or a plain string",
       ),

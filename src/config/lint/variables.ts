@@ -70,7 +70,7 @@ function checkUse(
       report(
         error(
           "campaign/unprovided-variable",
-          at(),
+          at,
           `${expr} is not provided for ${forCampaign}: \`data.${missing}\` is missing`,
           `add \`${missing.split(".").pop()}\` under \`data.${parent}\` in ${campaign.file}`,
         ),
@@ -91,7 +91,7 @@ function checkUse(
     report(
       error(
         "campaign/unprovided-variable",
-        at(),
+        at,
         `${expr} is not provided for ${forCampaign}`,
         suggestion ? `did you mean \`${suggestion}\`? Otherwise ${provide}` : provide,
       ),
@@ -106,7 +106,7 @@ function checkUse(
     report(
       warning(
         "campaign/optional-variable",
-        at(),
+        at,
         `${expr} comes from the optional subscriber field \`${use.name}\`, which some recipients of ${forCampaign} may lack`,
         `SES drops mail whose data lacks a variable, so mailops skips those recipients; mark the field \`required: true\`, give it a \`default\`, or wrap the use in \`{{#if ${use.name}}}\``,
       ),
