@@ -8,14 +8,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ListContactsCommand, ListSuppressedDestinationsCommand } from "@aws-sdk/client-sesv2";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseMarker } from "../../src/action/marker.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { runSend } from "../../src/commands/send.js";
-import { resetAwsWorld } from "../support/aws-world.js";
+import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { useEmulators } from "../support/emulators.js";
 import { captureIo } from "../support/repo.js";
-import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
 import {
   closeActionWorld,
@@ -26,32 +25,21 @@ import {
 } from "./support/harness.js";
 
 const emulators = useEmulators({ sesRouter: true });
+// A healthy production account with a verified identity: the plan carries no account warning.
+const unemulated = useAwsWorld(emulators, { account: PRODUCTION_ACCOUNT });
 const NOW = new Date("2026-06-01T12:00:00Z");
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const BOT = "github-actions[bot]";
 
-let unemulated: UnemulatedSes;
 let github: GitHubStandIn;
 let repo: { dir: string; cleanup: () => void };
 let temp: string;
 
-beforeAll(() => {
-  unemulated = mockUnemulatedSes();
-});
-afterAll(() => unemulated.restore());
 beforeEach(async () => {
-  await resetAwsWorld(emulators, unemulated);
-  // A healthy production account with a verified identity: the plan carries no account warning.
-  unemulated.account = {
-    ProductionAccessEnabled: true,
-    SendingEnabled: true,
-    SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
-  };
   unemulated.identity = { VerifiedForSendingStatus: true };
   ({ github, repo, temp } = await openActionWorld());
 });
 afterEach(async () => {
-  vi.unstubAllEnvs();
   await closeActionWorld({ github, repo, temp });
 });
 

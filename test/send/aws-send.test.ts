@@ -6,20 +6,20 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { runPreview } from "../../src/commands/preview.js";
 import { runSend } from "../../src/commands/send.js";
 import { runStatus } from "../../src/commands/status.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
-import { resetAwsWorld } from "../support/aws-world.js";
+import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
-import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
 
 const emulators = useEmulators({ sesRouter: true });
-let unemulated: UnemulatedSes;
+// A generous sending rate keeps these tests quick; the quota test sets its own account.
+const unemulated = useAwsWorld(emulators, { account: PRODUCTION_ACCOUNT });
 let repo: ReturnType<typeof copyExampleRepo>;
 
 interface StoredMail {
@@ -65,25 +65,11 @@ function linkMode() {
   }
 }
 
-beforeAll(() => {
-  unemulated = mockUnemulatedSes();
-});
-afterAll(() => unemulated.restore());
-beforeEach(async () => {
-  await resetAwsWorld(emulators, unemulated);
-  // A generous sending rate keeps these tests quick; the quota test sets its own account.
-  unemulated.account = {
-    ProductionAccessEnabled: true,
-    SendingEnabled: true,
-    SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
-  };
+beforeEach(() => {
   vi.stubEnv("MAILOPS_UNSUBSCRIBE_SECRET", "test-secret");
   repo = copyExampleRepo();
 });
-afterEach(() => {
-  vi.unstubAllEnvs();
-  repo.cleanup();
-});
+afterEach(() => repo.cleanup());
 
 async function applyAndSend(extra: Record<string, unknown> = {}) {
   const applied = await runApply({ dir: repo.dir, target: "aws" }, captureIo());

@@ -13,11 +13,12 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Ledger, recipientId } from "../../src/send/ledger.js";
-import type { MessagePlan, MessageRecipient } from "../../src/send/message.js";
+import type { MessageRecipient } from "../../src/send/message.js";
 import { TokenBucket } from "../../src/send/pacing.js";
 import { runCampaign } from "../../src/send/run.js";
 import { LocalStore } from "../../src/store/index.js";
 import { AwsSender, entryResult } from "../../src/targets/aws/sender.js";
+import { people, runInput } from "../support/campaign-run.js";
 
 type Script = (to: string, attempt: number) => string; // a BulkEmailStatus
 let script: Script;
@@ -105,13 +106,6 @@ beforeEach(() => {
   return () => rmSync(dir, { recursive: true, force: true });
 });
 
-const people = (n: number): MessageRecipient[] =>
-  Array.from({ length: n }, (_, i) => ({
-    address: `u${i}@example.com`,
-    key: `u${i}@example.com`,
-    fields: { name: `U${i}` },
-  }));
-const plan: MessagePlan = { prepare: (r) => ({ ok: true, data: r.fields, headers: [] }) };
 const id = { campaign: "c", sendAt: "on-merge" };
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
@@ -124,37 +118,17 @@ async function run(
     new SESv2Client({ region: "us-east-1", endpoint, credentials, maxAttempts: 1 }),
     new CloudWatchClient({ region: "us-east-1", endpoint, credentials }),
   );
-  const report = await runCampaign({
-    project: "p",
-    id,
-    contentDigest: "A",
-    recipients: async function* () {
-      yield* recipients;
-    },
-    plan,
-    request: {
-      campaign: "c",
-      run: "on-merge",
-      template: "t",
-      from: "a@example.com",
-      replyTo: [],
-      tags: {},
-      ...(extra.listManagement ? { listManagement: extra.listManagement } : {}),
-    },
-    sender,
-    ledger: new Ledger(new LocalStore(dir), id),
-    bucket,
-    ...(extra.batchSize ? { batchSize: extra.batchSize } : {}),
-    options: {
-      resendUnknown: false,
-      allowContentChange: false,
-      stopOn: {},
-      now: () => new Date(),
-      progress: () => {},
-      sleep: async () => {},
-    },
-  });
-  return report;
+  return runCampaign(
+    runInput({
+      id,
+      recipients,
+      sender,
+      ledger: new Ledger(new LocalStore(dir), id),
+      bucket,
+      batchSize: extra.batchSize,
+      request: extra.listManagement ? { listManagement: extra.listManagement } : {},
+    }),
+  );
 }
 
 describe("per-entry SES statuses", () => {

@@ -8,6 +8,7 @@ import { TokenBucket } from "../../src/send/pacing.js";
 import { ContentChangedError, type RunInput, runCampaign } from "../../src/send/run.js";
 import { LocalStore, type Store } from "../../src/store/index.js";
 import { type EntryResult, type Sender, type SendRequest, ThrottledError } from "../../src/targets/port.js";
+import { people, runInput } from "../support/campaign-run.js";
 
 let dir: string;
 let store: LocalStore;
@@ -16,13 +17,6 @@ beforeEach(() => {
   store = new LocalStore(path.join(dir, "state"));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const people = (n: number): MessageRecipient[] =>
-  Array.from({ length: n }, (_, i) => ({
-    address: `u${i}@example.com`,
-    key: `u${i}@example.com`,
-    fields: { name: `U${i}` },
-  }));
 
 const plan: MessagePlan = {
   prepare: (r) =>
@@ -72,38 +66,10 @@ function failingWrites(inner: LocalStore, fail: (key: string) => string | undefi
 function input(
   recipients: MessageRecipient[],
   sender: Sender,
-  extra: Partial<RunInput["options"]> = {},
-  digest = "A",
+  options: Partial<RunInput["options"]> = {},
+  contentDigest = "A",
 ): RunInput {
-  return {
-    project: "p",
-    id,
-    contentDigest: digest,
-    recipients: async function* () {
-      yield* recipients;
-    },
-    plan,
-    request: {
-      campaign: "promo",
-      run: "20261201T090000Z",
-      template: "t",
-      from: "a@example.com",
-      replyTo: [],
-      tags: {},
-    },
-    sender,
-    ledger: new Ledger(store, id),
-    bucket: new TokenBucket(Number.POSITIVE_INFINITY, 50),
-    options: {
-      resendUnknown: false,
-      allowContentChange: false,
-      stopOn: {},
-      now: () => new Date(),
-      progress: () => {},
-      sleep: async () => {},
-      ...extra,
-    },
-  };
+  return runInput({ id, recipients, plan, sender, ledger: new Ledger(store, id), contentDigest, options });
 }
 
 describe("runCampaign", () => {

@@ -9,18 +9,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply, runPlan } from "../../src/commands/plan-apply.js";
 import { MailopsError, TargetError } from "../../src/errors.js";
 import { INVENTORY_KEY } from "../../src/plan/inventory.js";
 import { describeAwsError } from "../../src/targets/aws/errors.js";
-import { resetAwsWorld } from "../support/aws-world.js";
+import { useAwsWorld } from "../support/aws-world.js";
 import { emulatorEnv, useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
-import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
 
 const emulators = useEmulators({ sesRouter: true });
-let unemulated: UnemulatedSes;
+useAwsWorld(emulators);
 let repo: ReturnType<typeof copyExampleRepo>;
 
 const _env = () =>
@@ -30,18 +29,10 @@ const _env = () =>
     s3: emulators.moto.endpoint,
   });
 
-beforeAll(() => {
-  unemulated = mockUnemulatedSes();
-});
-afterAll(() => unemulated.restore());
-beforeEach(async () => {
-  await resetAwsWorld(emulators, unemulated);
+beforeEach(() => {
   repo = copyExampleRepo();
 });
-afterEach(() => {
-  vi.unstubAllEnvs();
-  repo.cleanup();
-});
+afterEach(() => repo.cleanup());
 
 const plan = (extra: { out?: string } = {}) =>
   runPlan({ dir: repo.dir, target: "aws", format: "text", ...extra }, captureIo());

@@ -3,8 +3,8 @@
  * commands a user runs (runPlan / runApply with the production target factory).
  *
  * How `aws` reaches the emulators: exactly as it reaches AWS. The adapter takes no endpoint
- * option; the SDK reads AWS_ENDPOINT_URL_SESV2 / AWS_ENDPOINT_URL_CLOUDWATCH (set here by
- * vi.stubEnv, with fake credentials). SES v2 is one endpoint, served in tests by two emulators,
+ * option; the SDK reads AWS_ENDPOINT_URL_SESV2 / AWS_ENDPOINT_URL_CLOUDWATCH (stubbed by
+ * resetAwsWorld, with fake credentials). SES v2 is one endpoint, served in tests by two emulators,
  * so AWS_ENDPOINT_URL_SESV2 points at the test router (test/support/ses-router.ts), which sends
  * each operation to the emulator that serves it: templates and GetAccount to aws-ses-v2-local,
  * configuration sets, contact lists, tags and identities to moto. Routing in the harness keeps
@@ -41,7 +41,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { runApply, runPlan } from "../../src/commands/plan-apply.js";
 import { ApplyRefusedError } from "../../src/errors.js";
 import { INVENTORY_KEY } from "../../src/plan/inventory.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import { resetAwsWorld } from "../support/aws-world.js";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 import { mockUnemulatedSes, type UnemulatedSes } from "../support/ses-unemulated.js";
 
@@ -103,24 +104,14 @@ const outsider = () =>
 const awsHarness: Harness = {
   name: "aws",
   async setUp() {
-    for (const [k, v] of Object.entries(
-      emulatorEnv({ sesv2: emulators.sesRouter.endpoint, cloudwatch: emulators.moto.endpoint }),
-    ))
-      vi.stubEnv(k, v);
-    // The emulators have no rate limits; SES's defaults (40 reads/s, 1 write/s) would only slow tests.
-    vi.stubEnv("MAILOPS_SES_READ_RATE", "10000");
-    vi.stubEnv("MAILOPS_SES_WRITE_RATE", "10000");
     unemulated = mockUnemulatedSes();
   },
   async tearDown() {
     unemulated.restore();
     vi.unstubAllEnvs();
   },
-  async reset() {
-    await Promise.all([emulators.moto.reset(), emulators.sesLocal.reset()]);
-    unemulated.reset();
-    emulators.sesRouter.calls.length = 0;
-  },
+  // Emulators, stand-in and router cleared; the env (endpoints, rates raised) stubbed again.
+  reset: () => resetAwsWorld(emulators, unemulated),
   async createOutside(_dir, name, subject) {
     await outsider().send(
       new CreateEmailTemplateCommand({
@@ -210,15 +201,34 @@ function inventoryOf(dir: string): Record<string, unknown> | undefined {
   }
 }
 
-describe.each([localHarness, awsHarness])("the $name target", (harness) => {
-  let repo: ReturnType<typeof copyExampleRepo>;
+/**
+ * For the tests of the calling describe: the target set up once, reset before each test, and a
+ * fresh copy of the example repository (`prepare`d, if given) that the returned `dir` names.
+ */
+function useTargetRepo(
+  harness: Harness,
+  prepare?: (dir: string) => Promise<unknown>,
+): { readonly dir: string } {
+  let repo: ReturnType<typeof copyExampleRepo> | undefined;
   beforeAll(() => harness.setUp());
   afterAll(() => harness.tearDown());
   beforeEach(async () => {
     await harness.reset();
-    repo = copyExampleRepo();
-    return () => repo.cleanup();
+    const copy = copyExampleRepo();
+    repo = copy;
+    await prepare?.(copy.dir);
+    return () => copy.cleanup();
   });
+  return {
+    get dir() {
+      if (!repo) throw new Error("useTargetRepo: no repository before the first test");
+      return repo.dir;
+    },
+  };
+}
+
+describe.each([localHarness, awsHarness])("the $name target", (harness) => {
+  const repo = useTargetRepo(harness);
 
   const plan = async (extra: { out?: string; format?: "text" | "json" } = {}) => {
     const io = captureIo();
@@ -366,14 +376,7 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
 });
 
 describe("aws: the operations no emulator serves, request shapes pinned", () => {
-  let repo: ReturnType<typeof copyExampleRepo>;
-  beforeAll(() => awsHarness.setUp());
-  afterAll(() => awsHarness.tearDown());
-  beforeEach(async () => {
-    await awsHarness.reset();
-    repo = copyExampleRepo();
-    return () => repo.cleanup();
-  });
+  const repo = useTargetRepo(awsHarness);
   const apply = () => runApply({ dir: repo.dir, target: "aws" }, captureIo());
 
   it("creates an event destination with exactly this input", async () => {
@@ -477,15 +480,7 @@ describe("aws: the operations no emulator serves, request shapes pinned", () => 
 });
 
 describe("aws: the APIs' own forms of the same values are not changes", () => {
-  let repo: ReturnType<typeof copyExampleRepo>;
-  beforeAll(() => awsHarness.setUp());
-  afterAll(() => awsHarness.tearDown());
-  beforeEach(async () => {
-    await awsHarness.reset();
-    repo = copyExampleRepo();
-    await runApply({ dir: repo.dir, target: "aws" }, captureIo());
-    return () => repo.cleanup();
-  });
+  const repo = useTargetRepo(awsHarness, (dir) => runApply({ dir, target: "aws" }, captureIo()));
   const plan = async () => {
     const io = captureIo();
     const code = await runPlan({ dir: repo.dir, target: "aws", format: "text", detailedExitcode: true }, io);
@@ -584,14 +579,7 @@ describe("aws: the APIs' own forms of the same values are not changes", () => {
 });
 
 describe("aws: account facts become plan warnings", () => {
-  let repo: ReturnType<typeof copyExampleRepo>;
-  beforeAll(() => awsHarness.setUp());
-  afterAll(() => awsHarness.tearDown());
-  beforeEach(async () => {
-    await awsHarness.reset();
-    repo = copyExampleRepo();
-    return () => repo.cleanup();
-  });
+  const repo = useTargetRepo(awsHarness);
   const warnings = async (): Promise<string[]> => {
     const io = captureIo();
     await runPlan({ dir: repo.dir, target: "aws", format: "json" }, io);
