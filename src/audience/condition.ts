@@ -115,11 +115,10 @@ function badValue(name: string, op: Operator, expected: string, found: unknown):
 }
 
 function textTest(name: string, type: FieldType, op: Operator, value: unknown): Predicate {
-  // YAML reads `eq: 12345` as a number; on a text field the user means the text "12345".
+  // Unquoted `eq: 5` is a number to YAML: refused (as lint does), not guessed to mean "5".
   const text = (v: unknown): string => {
     if (typeof v === "string") return type === "email" ? normalizeAddress(v) : v;
-    if (typeof v === "number" || typeof v === "boolean") return String(v);
-    throw badValue(name, op, "text", v);
+    throw badValue(name, op, "text (quote it)", v);
   };
   // Email fields are tested in key form, so `eq: Ann@Example.COM` finds ann@example.com's row.
   const norm = type === "email" ? normalizeAddress : (s: string) => s;

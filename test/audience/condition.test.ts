@@ -28,7 +28,7 @@ const cases: Record<FieldType, Case[]> = {
     ["{ name: { eq: Ann } }", { name: "Ann" }, true],
     ["{ name: { eq: Ann } }", { name: "ann" }, false],
     ["{ name: { eq: Ann } }", {}, false],
-    ["{ name: { eq: 12345 } }", { name: "12345" }, true],
+    ['{ name: { eq: "12345" } }', { name: "12345" }, true],
     ["{ name: { ne: Ann } }", { name: "Bob" }, true],
     ["{ name: { ne: Ann } }", { name: "Ann" }, false],
     ["{ name: { ne: Ann } }", {}, true],
@@ -214,6 +214,10 @@ describe("compileCondition refuses what lint reports, before any row is read", (
     ["{ name: { exists: yes } }", /`exists` on `name` needs true or false/],
     ["{ tags: { contains: [a] } }", /`contains` on `tags` needs a single value/],
     ["{ name: { eq: { a: 1 } } }", /`eq` on `name` needs text/],
+    // YAML reads these as a number and a boolean: a text field is never equal to them.
+    ["{ name: { eq: 5 } }", /`eq` on `name` needs text \(quote it\), found 5/],
+    ["{ name: { in: [Ann, true] } }", /`in` on `name` needs text \(quote it\), found true/],
+    ["{ name: { starts_with: 0 } }", /`starts_with` on `name` needs text/],
   ])("%s", (condition, message) => {
     let caught: unknown;
     try {

@@ -1,4 +1,5 @@
 import { didYouMean, listOptions } from "../../util/closest.js";
+import { isEmail } from "../../util/email.js";
 import { error } from "../findings.js";
 import {
   type Condition,
@@ -20,10 +21,13 @@ export const OPERATORS_BY_TYPE: Record<FieldType, readonly Operator[]> = {
   list: ["contains", "exists"],
 };
 
-const VALUE_HINT: Partial<Record<FieldType, string>> = {
+const VALUE_HINT: Record<FieldType, string> = {
+  email: 'write the address as text, e.g. `eq: "ann@example.com"`',
+  string: 'quote it, e.g. `eq: "5"`: YAML reads an unquoted 5 or true as a number or boolean',
   number: "write the number without quotes, e.g. `gte: 3`",
   boolean: "write `true` or `false` without quotes",
   date: "write an ISO 8601 date, e.g. `2026-01-31`, or a date-time with an offset",
+  list: "`contains` takes one item, e.g. `contains: fashion`",
 };
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
@@ -106,17 +110,45 @@ function walk(
   }
 }
 
+/** Every operator's value against the field's declared type: what the audience would compare it with. */
 function valueProblem(type: FieldType, op: Operator, value: unknown): string | undefined {
-  const values = op === "in" || op === "not_in" ? (Array.isArray(value) ? value : []) : [value];
-  if (op === "exists") return undefined;
+  if (op === "exists") {
+    return typeof value === "boolean" ? undefined : `\`exists\` needs true or false, found ${shown(value)}`;
+  }
+  const values = op === "in" || op === "not_in" ? (Array.isArray(value) ? value : [value]) : [value];
   for (const v of values) {
-    if (type === "number" && typeof v !== "number")
-      return `\`${op}\` on a number field needs a number, found ${JSON.stringify(v)}`;
-    if (type === "boolean" && typeof v !== "boolean")
-      return `\`${op}\` on a boolean field needs true or false, found ${JSON.stringify(v)}`;
-    if (type === "date" && (typeof v !== "string" || !DATE.test(v) || Number.isNaN(Date.parse(v)))) {
-      return `\`${op}\` on a date field needs a date like 2026-01-31 or 2026-01-31T09:00:00Z, found ${JSON.stringify(v)}`;
-    }
+    const expected = expectedValue(type, op, v);
+    if (expected !== undefined)
+      return `\`${op}\` on ${type === "email" ? "an" : "a"} ${type} field needs ${expected}, found ${shown(v)}`;
   }
   return undefined;
+}
+
+/** What a value should have been, or undefined when it fits. */
+function expectedValue(type: FieldType, op: Operator, v: unknown): string | undefined {
+  switch (type) {
+    case "number":
+      return typeof v === "number" && Number.isFinite(v) ? undefined : "a number";
+    case "boolean":
+      return typeof v === "boolean" ? undefined : "true or false";
+    case "date":
+      return typeof v === "string" && DATE.test(v) && !Number.isNaN(Date.parse(v))
+        ? undefined
+        : "a date like 2026-01-31 or 2026-01-31T09:00:00Z";
+    case "string":
+      return typeof v === "string" ? undefined : "text";
+    case "email":
+      if (typeof v !== "string") return "text";
+      // A whole-address test with something that is not an address matches no one.
+      return (op === "eq" || op === "ne" || op === "in" || op === "not_in") && !isEmail(v.trim())
+        ? "an email address"
+        : undefined;
+    case "list":
+      // Lists hold text (CSV) or JSON scalars: an item is text or a number.
+      return typeof v === "string" || typeof v === "number" ? undefined : "one text or number item";
+  }
+}
+
+function shown(v: unknown): string {
+  return JSON.stringify(v) ?? String(v);
 }
