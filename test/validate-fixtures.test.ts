@@ -87,6 +87,21 @@ const generated: Record<string, (r: { repo: string; outside: string }) => void> 
   "file-not-a-file": ({ repo }) => {
     symlinkSync("../templates", path.join(repo, "campaigns/folder.yaml"));
   },
+  "file-folder-named-yaml": ({ repo }) => {
+    // A real folder (not a link), holding a campaign that must not be read as if it were a subfolder.
+    mkdirSync(path.join(repo, "campaigns/nested.yaml"));
+    writeFileSync(path.join(repo, "campaigns/nested.yaml/inner.yaml"), "template: nope\nto: people\n");
+  },
+  "source-file-absolute": ({ repo }) => {
+    // An absolute path is outside the repository, whether or not the file exists.
+    writeFileSync(
+      path.join(repo, "subscribers/people.yaml"),
+      readFileSync(path.join(repo, "subscribers/people.yaml"), "utf8").replace(
+        /^source: .*$/m,
+        "source: /srv/crm/people.jsonl",
+      ),
+    );
+  },
   "file-unreadable": ({ repo }) => {
     // A link to itself: the kernel refuses to resolve it (ELOOP), which root cannot override.
     symlinkSync("loop.yaml", path.join(repo, "campaigns/loop.yaml"));

@@ -183,9 +183,14 @@ export function isPartFile(value: string): boolean {
   return partReference(value) !== undefined;
 }
 
+/** Absolute on any platform: `/x`, `\\x` or `C:…` (a repository is read the same everywhere). */
+function isAbsolutePath(ref: string): boolean {
+  return ref.startsWith("/") || ref.startsWith("\\") || /^[A-Za-z]:/.test(ref);
+}
+
 /** The repo-relative path a template names, or undefined when it is absolute or climbs out of the repository. */
 function resolvePart(file: string, ref: string): string | undefined {
-  if (ref.startsWith("/") || ref.startsWith("\\") || /^[A-Za-z]:/.test(ref)) return undefined;
+  if (isAbsolutePath(ref)) return undefined;
   const rel = path.normalize(path.join(path.dirname(file), ref.replace(/\\/g, "/")));
   return rel === ".." || rel.startsWith("../") ? undefined : rel;
 }
@@ -316,7 +321,11 @@ export function buildSource(name: string, file: string, doc: YamlDoc | undefined
     }
     const ext = base.split(".").pop()?.toLowerCase();
     if (!format && FORMATS.includes(ext as (typeof FORMATS)[number])) format = ext as Source["format"];
-    if (!location.startsWith("s3://")) localPath = path.normalize(path.join(path.dirname(file), location));
+    // An absolute path stays absolute, so it is reported as outside the repository, not as missing.
+    if (!location.startsWith("s3://"))
+      localPath = isAbsolutePath(location)
+        ? location
+        : path.normalize(path.join(path.dirname(file), location));
   }
   return {
     name,

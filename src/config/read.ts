@@ -243,8 +243,9 @@ function listYaml(root: string, dir: string): { rel: string; link: boolean }[] {
     }
     for (const entry of entries) {
       const child = `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(child);
-      else if (yamlFile.test(entry.name)) out.push({ rel: child, link: entry.isSymbolicLink() });
+      // A folder named like a YAML file is listed, not walked: the reader reports it as not a file.
+      if (yamlFile.test(entry.name)) out.push({ rel: child, link: entry.isSymbolicLink() });
+      else if (entry.isDirectory()) walk(child);
     }
   };
   walk(dir);
