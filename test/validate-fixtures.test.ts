@@ -92,6 +92,11 @@ const generated: Record<string, (r: { repo: string; outside: string }) => void> 
     mkdirSync(path.join(repo, "campaigns/nested.yaml"));
     writeFileSync(path.join(repo, "campaigns/nested.yaml/inner.yaml"), "template: nope\nto: people\n");
   },
+  "campaign-tag-long": ({ repo }) => {
+    // A 100 KB value is named, not repeated: the finding shows its start and its length.
+    const file = path.join(repo, "campaigns/hello.yaml");
+    writeFileSync(file, `${readFileSync(file, "utf8")}tags:\n  campaign: ${"x".repeat(100_000)}\n`);
+  },
   "source-file-absolute": ({ repo }) => {
     // An absolute path is outside the repository, whether or not the file exists.
     writeFileSync(

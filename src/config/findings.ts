@@ -16,6 +16,14 @@ export interface Finding extends Position {
   hint?: string;
 }
 
+/**
+ * User text quoted in a finding, cut to `max` characters: a finding names the problem, it does not
+ * repeat a 100 KB value (or a long run of personal data) back into a CI log.
+ */
+export function excerpt(text: string, max = 40): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+
 /** What every pure parse/validate step returns (changesets' `{value, errors}` shape). */
 export interface Result<T> {
   value: T;

@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { didYouMean, listOptions } from "../util/closest.js";
-import { error, type Finding } from "./findings.js";
+import { error, excerpt, type Finding } from "./findings.js";
 // Precompiled from schemas/ by scripts/gen-validators.mjs (npm test checks it is current).
 import * as validators from "./validators.generated.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
@@ -61,8 +61,7 @@ function typeOf(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string")
-    return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (typeof value === "string") return `the string "${excerpt(value)}"`;
   return `${typeof value} ${String(value)}`;
 }
 

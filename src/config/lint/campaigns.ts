@@ -1,8 +1,9 @@
-import { error, info } from "../findings.js";
+import { error, excerpt, info } from "../findings.js";
 import { positionOf } from "../model.js";
 import type { LintContext } from "./context.js";
 
-const TAG = /^[A-Za-z0-9_-]{1,256}$/;
+const TAG_MAX = 256;
+const TAG = new RegExp(`^[A-Za-z0-9_-]{1,${TAG_MAX}}$`);
 
 export function checkCampaigns({ project, report }: LintContext): void {
   for (const c of project.campaigns.values()) {
@@ -40,12 +41,15 @@ export function checkCampaigns({ project, report }: LintContext): void {
     }
     for (const [k, v] of Object.entries(c.tags)) {
       if (!TAG.test(k) || !TAG.test(v)) {
+        const long = k.length > TAG_MAX || v.length > TAG_MAX;
         report(
           error(
             "campaign/tag",
             positionOf(c, ["tags", k], "key"),
-            `tag \`${k}: ${v}\` is not a valid SES message tag`,
-            "tag names and values use only letters, digits, `-` and `_`",
+            `tag \`${excerpt(k)}: ${excerpt(v)}\` is not a valid SES message tag`,
+            long
+              ? `tag names and values are at most ${TAG_MAX} characters`
+              : "tag names and values use only letters, digits, `-` and `_`",
           ),
         );
       }

@@ -1,6 +1,6 @@
 import { didYouMean, listOptions } from "../../util/closest.js";
 import { isEmail } from "../../util/email.js";
-import { error } from "../findings.js";
+import { error, excerpt } from "../findings.js";
 import {
   type Condition,
   type FieldType,
@@ -150,5 +150,5 @@ function expectedValue(type: FieldType, op: Operator, v: unknown): string | unde
 }
 
 function shown(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
+  return excerpt(JSON.stringify(v) ?? String(v), 60);
 }
