@@ -6,7 +6,8 @@ import {
   judgeInvalidRows,
   sourceTotals,
 } from "../../src/audience/index.js";
-import { parseMaxInvalidRows } from "../../src/config/build.js";
+import { buildSettings, parseMaxInvalidRows } from "../../src/config/build.js";
+import { parseYaml } from "../../src/config/yaml.js";
 
 describe("invalidRowLimit", () => {
   it.each<[string | number, number, number]>([
@@ -25,6 +26,13 @@ describe("invalidRowLimit", () => {
     const max = parseMaxInvalidRows(setting);
     if (max === undefined) throw new Error(`${setting} did not parse`);
     expect(invalidRowLimit(max, read)).toBe(limit);
+  });
+
+  it("is 1% when mailops.yaml does not set it", () => {
+    const { doc } = parseYaml("mailops.yaml", "project: p\nguardrails: { max_delete_percent: 30 }\n");
+    expect(buildSettings("mailops.yaml", doc, true).guardrails.maxInvalidRows).toEqual({ percent: 1 });
+    const set = parseYaml("mailops.yaml", "project: p\nguardrails: { max_invalid_rows: 250 }\n");
+    expect(buildSettings("mailops.yaml", set.doc, true).guardrails.maxInvalidRows).toEqual({ rows: 250 });
   });
 
   it.each([["1 %"], ["%"], ["-1"], [1.5], [-1], ["ten"], [true]])("parses %s as nothing", (v) => {

@@ -214,10 +214,7 @@ describe("send on the aws target", () => {
     rows[99] = "not-an-address,Bad,new_customers,books";
     rows[199] = "also-not-an-address,Bad,new_customers,books";
     write("subscribers/customers.csv", ["email,name,segment,preferences", ...rows].join("\n"));
-    write(
-      "mailops.yaml",
-      read("mailops.yaml").replace("guardrails:\n", "guardrails:\n  max_invalid_rows: 1\n"),
-    );
+    write("mailops.yaml", read("mailops.yaml").replace(/max_invalid_rows: .*\n/, "max_invalid_rows: 1\n"));
     const invalid = await applyAndSend();
     expect(invalid.code).toBe(1);
     expect(invalid.out).toContain(

@@ -37,7 +37,7 @@ const customersFrom = (name: string, content: string | Buffer) => {
   edit("subscribers/customers.yaml", "source: customers.jsonl", `source: ${name}`);
 };
 const guardrail = (value: string) =>
-  edit("mailops.yaml", "guardrails:\n", `guardrails:\n  max_invalid_rows: ${value}\n`);
+  edit("mailops.yaml", /max_invalid_rows: .*\n/, `max_invalid_rows: ${value}\n`);
 
 const outbox = (campaign: string) =>
   existsSync(file(`.mailops/outbox/${campaign}`))
@@ -157,6 +157,13 @@ describe("a damaged source stops the send before anything goes out", () => {
 
 describe("guardrails.max_invalid_rows", () => {
   it("default 1%, rounded up: 2 bad rows of 150 send (and are reported), 3 are refused before sending", async () => {
+    const noSetting = (dir: string) => {
+      const yaml = path.join(dir, "mailops.yaml");
+      const text = readFileSync(yaml, "utf8");
+      expect(text).toMatch(/\n {2}max_invalid_rows: .*\n/);
+      writeFileSync(yaml, text.replace(/\n {2}max_invalid_rows: .*\n/, "\n"));
+    };
+    noSetting(repo.dir);
     await apply();
     write("subscribers/customers.jsonl", people(150, [10, 20]));
     const under = await send({ campaign: WELCOME });
@@ -166,6 +173,7 @@ describe("guardrails.max_invalid_rows", () => {
 
     const fresh = copyExampleRepo();
     try {
+      noSetting(fresh.dir);
       await runApply({ dir: fresh.dir, target: "local" }, captureIo());
       writeFileSync(path.join(fresh.dir, "subscribers/customers.jsonl"), people(150, [10, 20, 30]));
       const io = captureIo();
