@@ -22,7 +22,7 @@ export interface InvalidRows {
 /** The rows a setting allows out of `read`. */
 export function invalidRowLimit(max: MaxInvalidRows, read: number): number {
   if ("rows" in max) return max.rows;
-  // The epsilon keeps 0.1% of 1,000 at 1, not 2: read * 0.1 / 100 is not exact in binary.
+  // The epsilon keeps 0.07% of 10,000 at 7, not 8: read * 0.07 / 100 is not exact in binary.
   return Math.max(1, Math.ceil((read * max.percent) / 100 - 1e-9));
 }
 

@@ -19,7 +19,8 @@ describe("invalidRowLimit", () => {
     ["1%", 7, 1], // at least 1
     ["1%", 0, 1],
     ["0%", 1_000, 1],
-    ["0.1%", 1_000, 1], // exactly 1, not 2: 1000 * 0.1 / 100 is not exact in binary
+    ["0.1%", 1_000, 1],
+    ["0.07%", 10_000, 7], // exactly 7, not 8: 10000 * 0.07 / 100 is 7.000000000000001 in binary
     ["0.7%", 300, 3], // 2.1 rounds up
     ["100%", 42, 42],
   ])("%s of %i rows read allows %i", (setting, read, limit) => {
