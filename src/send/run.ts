@@ -2,6 +2,8 @@
  * One campaign run: audience → prepare → ledger intent → paced send → ledger outcome.
  * Exactly-once per recipient comes from the ledger: a recipient with any recorded outcome, or in
  * a batch left at intent by a crash (unknown), is never sent again unless asked.
+ * An audience that fails mid-way (a MailopsError from the recipients, e.g. a source that changed
+ * since it was counted) stops the run: recorded `stopped` with the reason, never `complete`.
  */
 import { MailopsError } from "../errors.js";
 import type { EntryResult, OutgoingMessage, Sender, SendRequest } from "../targets/port.js";
