@@ -24,7 +24,7 @@ import { compileTyper, type Typer } from "./fields.js";
 import { readJsonArray } from "./json-array.js";
 import { readJsonl } from "./jsonl.js";
 import { type OpenSource, sourceBytes } from "./open.js";
-import type { RowSink } from "./rows.js";
+import { DamagedSourceError, InputFailed, type RowSink } from "./rows.js";
 
 /** All the audience asks of a suppression list (the targets' own checks fit it). */
 export interface SuppressionCheck {
@@ -51,6 +51,13 @@ export interface InvalidSample {
 }
 
 export const MAX_INVALID_SAMPLES = 20;
+
+/** One pass over one source: its rows and how many were invalid, before any segment filter. */
+export interface SourceRows {
+  source: string;
+  read: number;
+  invalid: number;
+}
 
 export interface AudienceStats {
   /** Rows read from the `to` sources. */
@@ -80,6 +87,11 @@ export interface AudienceStats {
     /** Distinct addresses collected. */
     keys: number;
   };
+  /**
+   * Every pass in read order (exclusion passes first), updated as each chunk is read. The same
+   * source may appear twice (an exclude also read as a `to` source): sourceTotals counts it once.
+   */
+  sources: SourceRows[];
 }
 
 export interface AudienceDeps {
@@ -98,8 +110,21 @@ export function emptyStats(): AudienceStats {
     suppressed: 0,
     selected: 0,
     exclusion: { read: 0, invalid: 0, keys: 0 },
+    sources: [],
   };
 }
+
+export interface AudienceOptions {
+  /**
+   * The passes a count of the same audience saw (its stats.sources). A pass that reads otherwise
+   * (the file changed, or its reading failed) throws SourceChangedError: before the recipients
+   * past the count are handed out, or at the end of a pass that read fewer rows.
+   */
+  expect?: SourceRows[];
+}
+
+/** The sources read differently from the count the send was checked against. */
+export class SourceChangedError extends MailopsError {}
 
 /**
  * Resolves the campaign's audience now (unknown names, bad conditions and undeclared fields throw
@@ -109,10 +134,11 @@ export function audience(
   project: Project,
   campaign: Campaign,
   deps: AudienceDeps,
+  options: AudienceOptions = {},
 ): { recipients: AsyncIterable<Recipient>; stats: AudienceStats } {
   const plan = planAudience(project, campaign);
   const stats = emptyStats();
-  return { recipients: new RecipientStream(batches(plan, deps, stats), stats), stats };
+  return { recipients: new RecipientStream(batches(plan, deps, stats, options.expect), stats), stats };
 }
 
 interface Pass {
@@ -219,27 +245,70 @@ function resolve(
 }
 
 /** The recipients in batches, one per read chunk: the per-recipient work is in RecipientStream. */
-async function* batches(plan: Plan, deps: AudienceDeps, stats: AudienceStats): AsyncGenerator<Recipient[]> {
+async function* batches(
+  plan: Plan,
+  deps: AudienceDeps,
+  stats: AudienceStats,
+  expect: SourceRows[] | undefined,
+): AsyncGenerator<Recipient[]> {
   const excludedKeys = new KeySet();
   const audienceSources = new Set(plan.to.map((t) => t.source.name));
+  const { exclusion } = stats;
   for (const pass of plan.exclusions) {
     // A source also read row by row below reports its bad rows there, once.
     const sink = new ExclusionSink(pass, excludedKeys, stats, !audienceSources.has(pass.source.name));
+    const rows = { source: pass.source.name, read: 0, invalid: 0 };
+    const [read0, invalid0] = [exclusion.read, exclusion.invalid];
+    stats.sources.push(rows);
     for await (const _ of readSource(pass.source, pass.typer, sink, deps.open)) {
       // The sink has done the work.
     }
+    rows.read = exclusion.read - read0;
+    rows.invalid = exclusion.invalid - invalid0;
+    if (expect) sameAsCounted(rows, expect[stats.sources.length - 1], pass.source, true);
   }
   stats.exclusion.keys = excludedKeys.size;
   const seen = new KeySet();
   for (const pass of plan.to) {
     const sink = new AudienceSink(pass, seen, excludedKeys, deps.suppression, stats);
+    const rows = { source: pass.source.name, read: 0, invalid: 0 };
+    const [read0, invalid0] = [stats.read, stats.invalid];
+    stats.sources.push(rows);
+    const counted = expect?.[stats.sources.length - 1];
     for await (const _ of readSource(pass.source, pass.typer, sink, deps.open)) {
+      // Per chunk, not per row: this chunk's recipients are held back if it read past the count.
+      rows.read = stats.read - read0;
+      rows.invalid = stats.invalid - invalid0;
+      if (expect) sameAsCounted(rows, counted, pass.source, false);
       if (sink.out.length === 0) continue;
       const out = sink.out;
       sink.out = [];
       yield out;
     }
+    rows.read = stats.read - read0;
+    rows.invalid = stats.invalid - invalid0;
+    if (expect) sameAsCounted(rows, counted, pass.source, true);
   }
+}
+
+/** Throws unless the pass so far fits the count's (`done`: it must equal it). */
+function sameAsCounted(
+  rows: SourceRows,
+  counted: SourceRows | undefined,
+  source: Source,
+  done: boolean,
+): void {
+  const fits =
+    counted !== undefined &&
+    (done
+      ? rows.read === counted.read && rows.invalid === counted.invalid
+      : rows.read <= counted.read && rows.invalid <= counted.invalid);
+  if (fits) return;
+  const was = counted ? `${counted.read} rows (${counted.invalid} invalid)` : "nothing";
+  throw new SourceChangedError(
+    `${describeSource(source)} changed after it was counted: the count read ${was}, this pass ${done ? "read" : "has read"} ${rows.read} (${rows.invalid} invalid)${done ? "" : " so far"}`,
+    "the run stops here, not complete: the next send counts the sources again and sends only to those not sent to yet",
+  );
 }
 
 /**
@@ -399,7 +468,7 @@ async function* readSource(
   sink: RowSink,
   open: OpenSource,
 ): AsyncGenerator<void> {
-  const where = `subscriber source \`${source.name}\` (${source.location ?? source.file})`;
+  const where = describeSource(source);
   if (source.format === undefined) {
     throw new MailopsError(
       `${where}: the format is not known`,
@@ -413,7 +482,7 @@ async function* readSource(
     throw readError(error, where, source);
   }
   try {
-    if (source.format === "jsonl") yield* readJsonl(input, typer, sink);
+    if (source.format === "jsonl") yield* readJsonl(input, typer, sink, where);
     else if (source.format === "json") yield* readJsonArray(input, typer, sink, where);
     else yield* readCsv(input, typer, sink, where);
   } catch (error) {
@@ -423,14 +492,33 @@ async function* readSource(
   }
 }
 
+/**
+ * A failure of the bytes under a reader. Like a structural error it stops the read: the rows past
+ * it were never seen, so a send must not go ahead as if the source ended there.
+ */
+/** How messages name a source: its name and its file (repository-relative) or S3 location. */
+function describeSource(source: Source): string {
+  return `subscriber source \`${source.name}\` (${source.localPath ?? source.location ?? source.file})`;
+}
+
 function readError(error: unknown, where: string, source: Source): MailopsError {
   if (error instanceof MailopsError) return error;
-  const code = (error as { code?: string }).code;
-  if (code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR") {
-    return new MailopsError(
-      `${where} is not valid gzip data (${(error as Error).message})`,
+  const line = error instanceof InputFailed ? error.line : undefined;
+  const cause = error instanceof InputFailed ? error.cause : error;
+  const after = line === undefined ? "" : ` after line ${line}`;
+  const code = (cause as { code?: string }).code;
+  if (code === "Z_BUF_ERROR") {
+    // zlib's "unexpected end of file": the compressed stream stops mid-way.
+    return new DamagedSourceError(
+      `${where} is cut short: the gzip data ends${after} (${(cause as Error).message})`,
+      "the file is incomplete, so nothing is sent from it: export, compress or upload it again",
+    );
+  }
+  if (code === "Z_DATA_ERROR") {
+    return new DamagedSourceError(
+      `${where} is not valid gzip data${after} (${(cause as Error).message})`,
       source.gzip ? "the name ends in .gz: compress the file with gzip, or drop the .gz" : undefined,
     );
   }
-  return new MailopsError(`${where} could not be read: ${(error as Error).message ?? String(error)}`);
+  return new MailopsError(`${where} could not be read${after}: ${(cause as Error).message ?? String(cause)}`);
 }

@@ -1,20 +1,39 @@
 /**
  * A .csv source through csv-parse's streaming parser: a header row, then one subscriber per record.
  *
- * Quoting is relaxed (a stray quote inside a field is kept as text) because csv-parse cannot
- * resume after a record error: with `skip_records_with_error` it silently drops the rest of the
- * chunk, which would lose subscribers, or worse, entries of an exclude list. What remains an error
- * is structural: a quote still open at the end of the file (reported as one skipped row), or a
- * record over MAX_ROW_CHARS (the read stops: past that point record boundaries are unknown).
+ * The danger in a CSV file is a quote that opens a field and never closes where the writer meant:
+ * everything up to the next quote, thousands of rows, becomes one cell. So whatever changes where
+ * records start and end is a structural error that stops the read (DamagedSourceError), never a
+ * skipped row:
+ *   - a quote still open at the end of the file (CSV_QUOTE_NOT_CLOSED), reported at the line where
+ *     its record starts;
+ *   - a record with more or fewer fields than the header;
+ *   - a quoted field that spans lines and is ended by a quote not followed by a comma or a line end:
+ *     csv-parse's relax_quotes then gives the cell back its opening quote, so a multi-line cell that
+ *     starts with `"` is that case (a quoted field may start with an escaped `""` too: a multi-line
+ *     one that does is refused as well, a price worth paying);
+ *   - a record spanning more than MAX_RECORD_LINES lines (a stray quote closed cleanly by a later
+ *     one, e.g. `5"` at a line end), or over MAX_ROW_CHARS characters.
+ * relax_quotes stays on for what cannot move a record boundary: a quote inside an unquoted field
+ * (`O"Brien`, `Robert "Bob" Smith`) and a quoted field closed early on its own line (`"a"b`) are
+ * kept as text. Without it csv-parse stops at the first such quote and names no useful line, and it
+ * cannot resume after an error. Legitimate quoted multi-line fields (`"1 Main St\nSpringfield"`)
+ * are read as before.
  */
 import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { MailopsError } from "../errors.js";
 import type { CsvTyper, Typer } from "./fields.js";
-import { MAX_ROW_CHARS, type RowSink } from "./rows.js";
+import { damaged, inputFailed, MAX_ROW_CHARS, type RowSink } from "./rows.js";
 
 /** Records handed over between yields: the sink's buffer stays small. */
 const BATCH = 1024;
+
+/** A record spanning more lines is a quote gone wrong; a postal address takes a handful. */
+export const MAX_RECORD_LINES = 20;
+
+const UNCLOSED_HINT =
+  'a quote opened in this record is not closed where the field ends, so the rows after it would be read as one field; fix the export (quote the whole field and double any quote inside it: "a ""b"" c") and run again';
 
 export async function* readCsv(
   input: AsyncIterable<Buffer | string>,
@@ -42,41 +61,48 @@ export async function* readCsv(
       info: { lines: number };
     }>) {
       // info.lines is where the record ends; a quoted field may span lines.
-      const line = info.lines - newlines(record);
+      const spans = newlines(record);
+      const line = info.lines - spans;
       lastLine = info.lines;
+      if (spans > 0) checkMultiLine(record, spans, line, where);
       if (typed === undefined) {
         typed = typer.forCsv(header(record), where);
         continue;
       }
-      trimCells(record);
       if (record.length !== typed.columns) {
-        sink.bad(
+        throw damaged(
+          where,
           line,
-          `has ${record.length} fields, the header has ${typed.columns}`,
-          typed.addressOfCells(record),
+          `${record.length} fields where the header has ${typed.columns}`,
+          "a quote that is not closed, or a comma too many or too few, moves every field after it; fix the export (each row has one field per header column) and run again",
         );
-      } else {
-        const fields = typed.fromCells(record);
-        if (typeof fields === "string") sink.bad(line, fields, typed.addressOfCells(record));
-        else sink.row(fields, line);
       }
+      trimCells(record);
+      const fields = typed.fromCells(record);
+      if (typeof fields === "string") sink.bad(line, fields, typed.addressOfCells(record));
+      else sink.row(fields, line);
       if (++count % BATCH === 0) yield;
     }
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "CSV_QUOTE_NOT_CLOSED" && typed !== undefined) {
-      // Only raised at the end of the input: everything before it was read.
-      sink.bad(lastLine + 1, "a quote is not closed: the rest of the file was read as this row", undefined);
-    } else if (code === "CSV_MAX_RECORD_SIZE") {
-      throw new MailopsError(
-        `${where}: a record starting after line ${lastLine} is longer than ${MAX_ROW_CHARS} characters`,
-        "a quote is probably not closed; the rows after it cannot be told apart, so nothing past it was read",
-      );
-    } else if (typeof code === "string" && code.startsWith("CSV_")) {
-      throw new MailopsError(`${where}: ${(error as Error).message}`);
-    } else {
-      throw error;
+    if (code === "CSV_QUOTE_NOT_CLOSED") {
+      // Only raised at the end of the input: the open quote is in the record after the last one read.
+      throw damaged(where, lastLine + 1, "a quote is opened and never closed", UNCLOSED_HINT);
     }
+    if (code === "CSV_MAX_RECORD_SIZE") {
+      throw damaged(
+        where,
+        lastLine + 1,
+        `a record longer than ${MAX_ROW_CHARS} characters`,
+        "a quote is probably not closed; the rows after it cannot be told apart, so nothing is sent from this file",
+      );
+    }
+    if (typeof code === "string" && code.startsWith("CSV_")) {
+      // csv-parse's own message may quote the field: the code and the line say enough.
+      const at = (error as { lines?: number }).lines ?? lastLine + 1;
+      throw damaged(where, at, `the CSV cannot be parsed (${code})`);
+    }
+    throw inputFailed(error, lastLine);
   } finally {
     source.unpipe(parser);
     if (typeof (source as Readable).destroy === "function") source.destroy();
@@ -88,6 +114,30 @@ export async function* readCsv(
     );
   }
   yield;
+}
+
+/** A record over several lines: only a quoted field may do that, and only one closed properly. */
+function checkMultiLine(record: string[], spans: number, line: number, where: string): void {
+  if (spans >= MAX_RECORD_LINES) {
+    throw damaged(
+      where,
+      line,
+      `a record spanning ${spans + 1} lines (at most ${MAX_RECORD_LINES} are read as one record)`,
+      UNCLOSED_HINT,
+    );
+  }
+  for (const cell of record) {
+    // relax_quotes gives a quoted field its opening quote back when a quote inside it is followed
+    // by something other than a comma or a line end: the field was never closed where it ends.
+    if (cell.charCodeAt(0) === 34 && cell.includes("\n")) {
+      throw damaged(
+        where,
+        line,
+        "a quoted field runs over several lines and is not closed properly",
+        UNCLOSED_HINT,
+      );
+    }
+  }
 }
 
 function header(record: string[]): string[] {

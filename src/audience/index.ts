@@ -2,14 +2,26 @@
 export { maskAddress } from "./address.js";
 export {
   type AudienceDeps,
+  type AudienceOptions,
   type AudienceStats,
   audience,
   emptyStats,
   type InvalidSample,
   MAX_INVALID_SAMPLES,
   type Recipient,
+  SourceChangedError,
+  type SourceRows,
   type SuppressionCheck,
 } from "./audience.js";
 export { compileCondition, type Predicate } from "./condition.js";
 export { parseInstant } from "./instant.js";
+export {
+  describeTooManyInvalid,
+  formatMaxInvalidRows,
+  type InvalidRows,
+  invalidRowLimit,
+  judgeInvalidRows,
+  sourceTotals,
+} from "./invalid-rows.js";
 export { type OpenSource, openLocal, openS3, openSource, type S3OpenOptions } from "./open.js";
+export { DamagedSourceError } from "./rows.js";

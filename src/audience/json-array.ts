@@ -1,14 +1,18 @@
 /**
  * A .json source: one top-level array of objects, streamed. A small scanner finds where each
  * element starts and ends (tracking strings, escapes and nesting across chunk boundaries); each
- * element is then handed to JSON.parse on its own. Memory is one element, never the whole file,
- * and a malformed element is skipped like a bad JSONL line while the rest of the array is read.
+ * element is then handed to JSON.parse on its own. Memory is one element, never the whole file.
  * Rows are numbered by element: index + 1.
+ *
+ * What makes the file not JSON is a structural error that stops the read (DamagedSourceError),
+ * named by line and element: an element JSON.parse rejects, an empty element (a stray comma), an
+ * element over MAX_ROW_CHARS, an array the file ends inside (cut short), text after its `]`. An
+ * element that is JSON but not an object, or not typed as declared, is one invalid row, skipped.
  */
 import { MailopsError } from "../errors.js";
 import { decoder } from "./decode.js";
 import type { Typer } from "./fields.js";
-import { describeJson, MAX_ROW_CHARS, type RowSink } from "./rows.js";
+import { damaged, describeJson, inputFailed, MAX_ROW_CHARS, type RowSink } from "./rows.js";
 
 export async function* readJsonArray(
   input: AsyncIterable<Buffer | string>,
@@ -18,9 +22,13 @@ export async function* readJsonArray(
 ): AsyncGenerator<void> {
   const scanner = new ArrayScanner(typer, sink, where);
   const decode = decoder();
-  for await (const chunk of input) {
-    scanner.push(typeof chunk === "string" ? chunk : decode(chunk));
-    yield;
+  try {
+    for await (const chunk of input) {
+      scanner.push(typeof chunk === "string" ? chunk : decode(chunk));
+      yield;
+    }
+  } catch (error) {
+    throw inputFailed(error, scanner.lines);
   }
   scanner.push(decode());
   scanner.end();
@@ -39,11 +47,13 @@ class ArrayScanner {
   private escaped = false;
   /** The current element's text from earlier chunks. */
   private pending = "";
-  private oversized = false;
   /** Elements finished so far; the current one is number `index + 1`. */
   private index = 0;
   private commas = 0;
-  private trailingReported = false;
+  /** Line ends seen outside strings (a line end inside one is not JSON); the line is lines + 1. */
+  lines = 0;
+  /** The line the current element's text starts on (it may start with white space and line ends). */
+  private elementLine = 1;
 
   constructor(
     private readonly typer: Typer,
@@ -64,6 +74,7 @@ class ArrayScanner {
           continue;
         }
         if (c === 34) this.inString = true;
+        else if (c === 10) this.lines++;
         else if (c === 123 /* { */ || c === 91 /* [ */) this.depth++;
         else if (c === 125 /* } */) {
           if (this.depth > 0) this.depth--;
@@ -77,8 +88,10 @@ class ArrayScanner {
           this.finish(text.slice(from, i), false);
           this.commas++;
           from = i + 1;
+          this.elementLine = this.lines + 1;
         }
       } else if (this.phase === BEFORE) {
+        if (c === 10) this.lines++;
         if (isSpace(c)) continue;
         if (c !== 91) {
           throw new MailopsError(
@@ -88,17 +101,20 @@ class ArrayScanner {
         }
         this.phase = INSIDE;
         from = i + 1;
-      } else if (!isSpace(c) && !this.trailingReported) {
-        this.trailingReported = true;
-        this.sink.bad(this.index + 1, "text after the closing ] of the array", undefined);
+        this.elementLine = this.lines + 1;
+      } else if (c === 10) this.lines++;
+      else if (!isSpace(c)) {
+        throw damaged(
+          this.where,
+          this.lines + 1,
+          "text after the closing ] of the array",
+          "a .json subscriber file holds one array of objects; fix the export and run again",
+        );
       }
     }
-    if (this.phase === INSIDE && !this.oversized) {
+    if (this.phase === INSIDE) {
       this.pending += from === 0 ? text : text.slice(from);
-      if (this.pending.length > MAX_ROW_CHARS) {
-        this.oversized = true;
-        this.pending = "";
-      }
+      if (this.pending.length > MAX_ROW_CHARS) throw this.tooLong(this.pending);
     }
   }
 
@@ -107,34 +123,43 @@ class ArrayScanner {
       throw new MailopsError(`${this.where} is empty`, "write [] for a source with no subscribers");
     }
     if (this.phase === INSIDE) {
-      this.index++;
-      this.sink.bad(this.index, "the file ends before the array is closed (truncated?)", undefined);
+      throw damaged(
+        this.where,
+        this.lines + 1,
+        `the file ends inside the array, in element ${this.index + 1} (cut short?)`,
+        "the file is incomplete, so nothing is sent from it: export or download it again",
+      );
     }
+  }
+
+  /** A structural error at the current element, whose text so far is `text`. */
+  private damaged(text: string, what: string): Error {
+    return damaged(this.where, this.elementLine + leadingLines(text), what);
+  }
+
+  private tooLong(text: string): Error {
+    return this.damaged(
+      text,
+      `element ${this.index + 1} is longer than ${MAX_ROW_CHARS} characters (a bracket or quote not closed?)`,
+    );
   }
 
   private finish(tail: string, closing: boolean): void {
     const text = this.pending === "" ? tail : this.pending + tail;
     this.pending = "";
-    if (this.oversized) {
-      this.oversized = false;
-      this.index++;
-      this.sink.bad(this.index, `longer than ${MAX_ROW_CHARS} characters`, undefined);
-      return;
-    }
+    if (text.length > MAX_ROW_CHARS) throw this.tooLong(text);
     if (text.trim() === "") {
       // `[]` is an empty source; any other empty element is a stray comma.
       if (closing && this.index === 0 && this.commas === 0) return;
-      this.index++;
-      this.sink.bad(this.index, "an empty element (a stray comma?)", undefined);
-      return;
+      throw this.damaged(text, `element ${this.index + 1} is empty (a stray comma?)`);
     }
     this.index++;
     let obj: unknown;
     try {
       obj = JSON.parse(text);
     } catch {
-      this.sink.bad(this.index, "not valid JSON", undefined);
-      return;
+      // JSON.parse's message quotes the element: what was found is said without the data.
+      throw this.damaged(text, `element ${this.index} is not valid JSON`);
     }
     if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
       this.sink.bad(this.index, `not a JSON object (found ${describeJson(obj)})`, undefined);
@@ -145,6 +170,17 @@ class ArrayScanner {
     if (typeof typed === "string") this.sink.bad(this.index, typed, this.typer.addressOfJson(row));
     else this.sink.row(typed, this.index);
   }
+}
+
+/** Line ends before the first non-space character: where an element really starts. */
+function leadingLines(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) n++;
+    else if (!isSpace(c)) break;
+  }
+  return n;
 }
 
 function isSpace(c: number): boolean {

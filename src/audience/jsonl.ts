@@ -2,11 +2,16 @@
  * JSON Lines: one object per line, blank lines ignored. The hot path of the audience budget
  * (DESIGN §8): lines are read in place from each decoded chunk by the fast path (fast-json.ts);
  * a line it declines goes through JSON.parse and the typer.
+ *
+ * A line that is not JSON at all (cut short, two records run together, an editor's stray
+ * keystroke) or longer than MAX_ROW_CHARS means the file is damaged: the read stops there
+ * (DamagedSourceError). A line that is JSON but not an object, or not typed as declared, is one
+ * invalid row, skipped and counted.
  */
 import { decoder } from "./decode.js";
 import { compileFastRow, type FastRow, isClean } from "./fast-json.js";
 import type { Typer } from "./fields.js";
-import { describeJson, MAX_ROW_CHARS, type RowSink } from "./rows.js";
+import { damaged, describeJson, inputFailed, MAX_ROW_CHARS, type RowSink } from "./rows.js";
 
 /**
  * Rows handed to the sink between yields. Small batches keep the recipients built from one batch
@@ -18,13 +23,18 @@ export async function* readJsonl(
   input: AsyncIterable<Buffer | string>,
   typer: Typer,
   sink: RowSink,
+  where: string,
 ): AsyncGenerator<void> {
-  const lines = new JsonlLines(typer, sink);
+  const lines = new JsonlLines(typer, sink, where);
   const decode = decoder();
-  for await (const chunk of input) {
-    lines.feed(typeof chunk === "string" ? chunk : decode(chunk));
-    while (lines.pump(BATCH)) yield;
-    yield;
+  try {
+    for await (const chunk of input) {
+      lines.feed(typeof chunk === "string" ? chunk : decode(chunk));
+      while (lines.pump(BATCH)) yield;
+      yield;
+    }
+  } catch (error) {
+    throw inputFailed(error, lines.line);
   }
   lines.feed(decode());
   while (lines.pump(BATCH)) yield;
@@ -38,14 +48,14 @@ class JsonlLines {
   private pos = 0;
   private clean = false;
   private rest = "";
-  private line = 0;
-  /** The current line outgrew MAX_ROW_CHARS; drop it up to its newline. */
-  private oversized = false;
+  /** Lines read so far: the current one while it is handled. */
+  line = 0;
   private readonly fast: FastRow | undefined;
 
   constructor(
     private readonly typer: Typer,
     private readonly sink: RowSink,
+    private readonly where: string,
   ) {
     this.fast = compileFastRow(typer.specs);
   }
@@ -57,14 +67,14 @@ class JsonlLines {
     if (text === "") return;
     let start = 0;
     if (this.line === 0 && this.rest === "" && text.charCodeAt(0) === 0xfeff) start = 1;
-    if (this.rest !== "" || this.oversized) {
+    if (this.rest !== "") {
       // The line that straddles two chunks; every other line is read in place from `text`.
       const nl = text.indexOf("\n");
       if (nl === -1) {
         this.keep(text);
         return;
       }
-      const line = this.oversized ? "" : this.rest + text.slice(0, nl);
+      const line = this.rest + text.slice(0, nl);
       this.rest = "";
       this.line++;
       this.handle(line, 0, line.length, false);
@@ -96,7 +106,7 @@ class JsonlLines {
   }
 
   end(): void {
-    if (this.rest !== "" || this.oversized) {
+    if (this.rest !== "") {
       this.line++;
       this.handle(this.rest, 0, this.rest.length, false);
     }
@@ -104,20 +114,21 @@ class JsonlLines {
   }
 
   private keep(text: string): void {
-    if (this.oversized) return;
     this.rest += text;
-    if (this.rest.length > MAX_ROW_CHARS) {
-      this.oversized = true;
-      this.rest = "";
-    }
+    if (this.rest.length > MAX_ROW_CHARS) this.tooLong(this.line + 1);
+  }
+
+  private tooLong(line: number): never {
+    throw damaged(
+      this.where,
+      line,
+      `a line longer than ${MAX_ROW_CHARS} characters`,
+      "no subscriber row is that long: line ends are probably missing, so several rows run together; fix the export and run again",
+    );
   }
 
   private handle(s: string, start: number, end: number, clean: boolean): void {
-    if (this.oversized || end - start > MAX_ROW_CHARS) {
-      this.oversized = false;
-      this.sink.bad(this.line, `longer than ${MAX_ROW_CHARS} characters`, undefined);
-      return;
-    }
+    if (end - start > MAX_ROW_CHARS) this.tooLong(this.line);
     const fast = this.fast?.parse(s, start, end, clean);
     if (fast !== undefined) {
       this.sink.row(fast, this.line);
@@ -130,8 +141,8 @@ class JsonlLines {
     try {
       obj = JSON.parse(text);
     } catch {
-      this.sink.bad(this.line, "not valid JSON", undefined);
-      return;
+      // JSON.parse's message quotes the line: what was found is said without the data.
+      throw damaged(this.where, this.line, "not valid JSON (cut short, or two rows on one line?)");
     }
     if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
       this.sink.bad(this.line, `not a JSON object (found ${describeJson(obj)})`, undefined);

@@ -1,5 +1,13 @@
 /** Wires a campaign's audience: sources (local or S3), segments, suppression from the target. */
-import { type AudienceStats, audience, openSource, type Recipient } from "../audience/index.js";
+import {
+  type AudienceStats,
+  audience,
+  type InvalidRows,
+  judgeInvalidRows,
+  openSource,
+  type Recipient,
+  type SourceRows,
+} from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
 import type { MessagePlan } from "../send/message.js";
 import type { SuppressionCheck, Target } from "../targets/port.js";
@@ -15,10 +23,13 @@ export interface AudienceCounts {
   /** Recipients the render check would skip, by reason. */
   skipped: Record<string, number>;
   toSend: number;
+  /** guardrails.max_invalid_rows over every source read (exclude-only ones too); a send refuses when `over`. */
+  invalidRows: InvalidRows;
 }
 
 export interface CampaignAudience {
   count(plan: MessagePlan): Promise<AudienceCounts>;
+  /** After count(), a pass that reads the sources otherwise throws SourceChangedError (audience.ts). */
   recipients(): AsyncIterable<Recipient>;
   /** Stats of the last pass. */
   stats(): AudienceStats;
@@ -40,8 +51,10 @@ export async function openAudience(
   const suppression: SuppressionCheck = await target.suppression(list);
   const open = openSource(project.root, settings.region);
   let last: AudienceStats | undefined;
+  /** What the last count read: the send pass must read the same. */
+  let counted: SourceRows[] | undefined;
   const pass = () => {
-    const a = audience(project, campaign, { open, suppression });
+    const a = audience(project, campaign, { open, suppression }, counted ? { expect: counted } : {});
     last = a.stats;
     return a.recipients;
   };
@@ -49,12 +62,14 @@ export async function openAudience(
     async count(plan) {
       const skipped: Record<string, number> = {};
       let toSend = 0;
+      counted = undefined;
       for await (const r of pass()) {
         const p = plan.prepare(r);
         if (p.ok) toSend++;
         else skipped[p.reason] = (skipped[p.reason] ?? 0) + 1;
       }
       const s = last as AudienceStats;
+      counted = s.sources.map((r) => ({ ...r }));
       return {
         read: s.read,
         invalid: s.invalid,
@@ -65,6 +80,7 @@ export async function openAudience(
         selected: s.selected,
         skipped,
         toSend,
+        invalidRows: judgeInvalidRows(s, settings.guardrails.maxInvalidRows),
       };
     },
     recipients: () => pass(),
@@ -74,8 +90,10 @@ export async function openAudience(
 
 /** The audience lines shared by the send report and the dry run. */
 export function formatCounts(c: AudienceCounts, toSend: string, suffix = ""): string[] {
+  // Invalid rows of exclude-only sources count toward guardrails.max_invalid_rows too.
+  const inExcludes = c.invalidRows.invalid - c.invalid;
   const lines = [
-    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}`,
+    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}${inExcludes > 0 ? ` (and ${inExcludes} in exclude lists)` : ""}`,
   ];
   const skipped = Object.entries(c.skipped);
   if (skipped.length) lines.push(`  skipped: ${skipped.map(([k, v]) => `${v} ${k}`).join(", ")}`);

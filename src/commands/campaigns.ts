@@ -41,3 +41,9 @@ export async function templateOnTarget(
   const same = specDigest("template", live.spec) === specDigest("template", templateSpec(template));
   return { state: same ? "same" : "differs", live };
 }
+
+/** A subscriber source's file as the user finds it: repository-relative, or its s3:// location. */
+export function sourceFile(project: Project, name: string): string {
+  const s = project.sources.get(name);
+  return s?.localPath ?? s?.location ?? name;
+}

@@ -7,6 +7,7 @@
  * that changes a template is counted against its new version, before it is applied. Each preview
  * says how the target's copy compares; a real send refuses until they match (deploy applies first).
  */
+import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
 import { dueState } from "../send/due.js";
 import { messagePlan } from "../send/message.js";
@@ -14,7 +15,7 @@ import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
-import { namedCampaign, runState, templateOnTarget } from "./campaigns.js";
+import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
 export type PreviewState = "on-merge" | "due" | "scheduled" | "missed" | "complete" | "draft";
@@ -109,6 +110,17 @@ async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Pro
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
     const secret = process.env[SECRET_ENV] ?? "preview-only-secret";
     preview.counts = await audience.count(messagePlan(project, c, template, secret));
+    if (preview.counts.invalidRows.over) {
+      // file:line only: the reasons may hold a (masked) address, and a preview holds none.
+      const why = describeTooManyInvalid(
+        preview.counts.invalidRows,
+        project.settings.guardrails.maxInvalidRows,
+        audience.stats().invalidSamples,
+        (name) => sourceFile(project, name),
+        false,
+      );
+      preview.notes.push(`the send will be refused: ${why}`);
+    }
   } catch (e) {
     if (!(e instanceof Error)) throw e;
     preview.error = `audience not counted: ${e.message}`;

@@ -1,5 +1,6 @@
 /** `mailops send`: due campaigns (or one by name) to their audiences, exactly once per recipient. */
 import { createHash } from "node:crypto";
+import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { canonicalJson } from "../plan/resource.js";
@@ -14,7 +15,7 @@ import type { Store } from "../store/index.js";
 import type { Sender, Target } from "../targets/port.js";
 import { progress } from "../util/progress.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
-import { namedCampaign, runState, templateOnTarget } from "./campaigns.js";
+import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
 import { formatSendPreview, previewSends } from "./send-preview.js";
 
@@ -144,8 +145,33 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   const plan = messagePlan(project, campaign, template, process.env[SECRET_ENV]);
   const audience = await openAudience(project, campaign, w.target);
 
-  // Pass 1: count, so max_recipients and the daily quota are checked before anything is sent.
-  const counts = await audience.count(plan);
+  // Pass 1: count, so damaged sources, invalid rows, max_recipients and the daily quota are
+  // checked before anything is sent. A source that cannot be read refuses this campaign only.
+  let counts: AudienceCounts;
+  try {
+    counts = await audience.count(plan);
+  } catch (e) {
+    if (!(e instanceof MailopsError)) throw e;
+    return {
+      campaign: campaign.name,
+      state: "refused",
+      detail: e.hint ? `${e.message}; ${e.hint}` : e.message,
+    };
+  }
+  if (counts.invalidRows.over) {
+    return {
+      campaign: campaign.name,
+      state: "refused",
+      counts,
+      detail: describeTooManyInvalid(
+        counts.invalidRows,
+        settings.guardrails.maxInvalidRows,
+        audience.stats().invalidSamples,
+        (name) => sourceFile(project, name),
+        true,
+      ),
+    };
+  }
   if (campaign.maxRecipients !== undefined && counts.toSend > campaign.maxRecipients) {
     return {
       campaign: campaign.name,

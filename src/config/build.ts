@@ -11,9 +11,11 @@ import {
   type Campaign,
   type Condition,
   type ConfigurationSet,
+  DEFAULT_MAX_INVALID_ROWS,
   type EventDestination,
   type Field,
   type FieldType,
+  type MaxInvalidRows,
   OPERATORS,
   type Operator,
   type PartName,
@@ -42,6 +44,13 @@ export function parseDuration(text: string | undefined): number | undefined {
   if (!m) return undefined;
   const unit = { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s" | "m" | "h" | "d"];
   return Number(m[1]) * unit;
+}
+
+/** `250` (rows) or `0.5%` (of the rows read); undefined for anything else. */
+export function parseMaxInvalidRows(v: unknown): MaxInvalidRows | undefined {
+  if (typeof v === "number") return Number.isInteger(v) && v >= 0 ? { rows: v } : undefined;
+  const m = typeof v === "string" ? /^([0-9]+(?:\.[0-9]+)?)%$/.exec(v) : null;
+  return m ? { percent: Number(m[1]) } : undefined;
 }
 
 export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolean): Settings {
@@ -101,6 +110,7 @@ export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolea
       maxDeletePercent: num(guard.max_delete_percent) ?? 30,
       maxLatenessSeconds: parseDuration(str(guard.max_lateness)) ?? 86400,
       stopOn: { bounceRate: num(stopOn.bounce_rate), complaintRate: num(stopOn.complaint_rate) },
+      maxInvalidRows: parseMaxInvalidRows(guard.max_invalid_rows) ?? DEFAULT_MAX_INVALID_ROWS,
     },
     localRate: num(sending.local_rate),
   };

@@ -172,9 +172,15 @@ export interface Settings {
     maxDeletePercent: number;
     maxLatenessSeconds: number;
     stopOn: { bounceRate?: number; complaintRate?: number };
+    maxInvalidRows: MaxInvalidRows;
   };
   localRate?: number;
 }
+
+/** guardrails.max_invalid_rows: a number of rows, or a percentage of the rows read (`1%`). */
+export type MaxInvalidRows = { rows: number } | { percent: number };
+
+export const DEFAULT_MAX_INVALID_ROWS: MaxInvalidRows = { percent: 1 };
 
 export interface Project {
   root: string;

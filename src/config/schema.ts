@@ -204,6 +204,7 @@ function toFinding(e: ErrorObject, doc: YamlDoc): Finding {
 const PATTERN_HINTS: Record<string, string> = {
   "^[A-Za-z0-9_-]{1,64}$": "use only letters, digits, `-` and `_`, at most 64 characters",
   "^[0-9]+(s|m|h|d)$": "write a whole number and a unit: `90s`, `30m`, `24h` or `7d`",
+  "^[0-9]+(\\.[0-9]+)?%$": "write a number of rows (`250`) or a share of the rows read (`1%`, `0.5%`)",
   "^arn:aws[a-z-]*:sns:": "an SNS topic ARN, like `arn:aws:sns:us-east-1:123456789012:mailops-events`",
   "^arn:aws[a-z-]*:events:":
     "an EventBridge bus ARN, like `arn:aws:events:us-east-1:123456789012:event-bus/default`",

@@ -3,11 +3,12 @@ import func0Module from "ajv/dist/runtime/equal.js";
 const func0 = func0Module.default ?? func0Module;
 
 export const project = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"type":"string","description":"CloudWatch dashboard name; omit for none."},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"max_lateness":{"$ref":"#/$defs/duration"},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"required":["topic_arn"],"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:"}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"type":"string","description":"CloudWatch dashboard name; omit for none."},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"required":["topic_arn"],"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:"}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
 const schema35 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[A-Za-z0-9_-]{1,64}$", "u");
 const pattern10 = new RegExp("^[0-9]+(s|m|h|d)$", "u");
+const pattern13 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
 const schema32 = {"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}};
 const schema33 = {"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"required":["topic_arn"],"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:"}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}};
 
@@ -1338,7 +1339,7 @@ if(data.guardrails !== undefined){
 let data22 = data.guardrails;
 if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 for(const key8 in data22){
-if(!(((key8 === "max_delete_percent") || (key8 === "max_lateness")) || (key8 === "stop_on"))){
+if(!((((key8 === "max_delete_percent") || (key8 === "max_lateness")) || (key8 === "max_invalid_rows")) || (key8 === "stop_on"))){
 const err33 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails,data:data22};
 if(vErrors === null){
 vErrors = [err33];
@@ -1409,12 +1410,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data22.stop_on !== undefined){
-let data25 = data22.stop_on;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-for(const key9 in data25){
-if(!((key9 === "bounce_rate") || (key9 === "complaint_rate"))){
-const err39 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data25};
+if(data22.max_invalid_rows !== undefined){
+let data25 = data22.max_invalid_rows;
+if((!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))) && (typeof data25 !== "string")){
+const err39 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data25};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1423,12 +1422,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-if(data25.bounce_rate !== undefined){
-let data26 = data25.bounce_rate;
-if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 > 1 || isNaN(data26)){
-const err40 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data26};
+if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 < 0 || isNaN(data25)){
+const err40 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data25};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1437,8 +1433,10 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data26 < 0 || isNaN(data26)){
-const err41 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data26};
+}
+if(typeof data25 === "string"){
+if(!pattern13.test(data25)){
+const err41 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data25};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1448,8 +1446,13 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data26};
+}
+if(data22.stop_on !== undefined){
+let data26 = data22.stop_on;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key9 in data26){
+if(!((key9 === "bounce_rate") || (key9 === "complaint_rate"))){
+const err42 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data26};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1459,11 +1462,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data25.complaint_rate !== undefined){
-let data27 = data25.complaint_rate;
+if(data26.bounce_rate !== undefined){
+let data27 = data26.bounce_rate;
 if((typeof data27 == "number") && (isFinite(data27))){
 if(data27 > 1 || isNaN(data27)){
-const err43 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data27};
+const err43 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data27};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1473,7 +1476,7 @@ vErrors.push(err43);
 errors++;
 }
 if(data27 < 0 || isNaN(data27)){
-const err44 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data27};
+const err44 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data27};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1484,7 +1487,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data27};
+const err45 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data27};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1494,9 +1497,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
-else {
-const err46 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data25};
+if(data26.complaint_rate !== undefined){
+let data28 = data26.complaint_rate;
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 1 || isNaN(data28)){
+const err46 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data28};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1505,10 +1510,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-}
-else {
-const err47 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data22};
+if(data28 < 0 || isNaN(data28)){
+const err47 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data28};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1518,12 +1521,8 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data.sending !== undefined){
-let data28 = data.sending;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key10 in data28){
-if(!(key10 === "local_rate")){
-const err48 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data28};
+else {
+const err48 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data28};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1533,11 +1532,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data28.local_rate !== undefined){
-let data29 = data28.local_rate;
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 <= 0 || isNaN(data29)){
-const err49 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data29};
+}
+else {
+const err49 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data26};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1547,8 +1544,9 @@ vErrors.push(err49);
 errors++;
 }
 }
+}
 else {
-const err50 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data29};
+const err50 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1558,9 +1556,12 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data28};
+if(data.sending !== undefined){
+let data29 = data.sending;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key10 in data29){
+if(!(key10 === "local_rate")){
+const err51 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data29};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1570,14 +1571,51 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
-else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(data29.local_rate !== undefined){
+let data30 = data29.local_rate;
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 <= 0 || isNaN(data30)){
+const err52 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data30};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data30};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data29};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+else {
+const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
 }
 errors++;
 }

@@ -2,6 +2,8 @@
  * One campaign run: audience → prepare → ledger intent → paced send → ledger outcome.
  * Exactly-once per recipient comes from the ledger: a recipient with any recorded outcome, or in
  * a batch left at intent by a crash (unknown), is never sent again unless asked.
+ * An audience that fails mid-way (a MailopsError from the recipients, e.g. a source that changed
+ * since it was counted) stops the run: recorded `stopped` with the reason, never `complete`.
  */
 import { MailopsError } from "../errors.js";
 import type { EntryResult, OutgoingMessage, Sender, SendRequest } from "../targets/port.js";
@@ -153,9 +155,29 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
 
   const batchSize = input.batchSize ?? SEND_CHUNK;
   let sinceGuardrail = 0;
+  const recipients = input.recipients()[Symbol.asyncIterator]();
+  let ended = false;
   try {
-    for await (const r of input.recipients()) {
+    for (;;) {
       if (stop) break;
+      let next: IteratorResult<MessageRecipient>;
+      try {
+        next = await recipients.next();
+      } catch (error) {
+        // The audience failed mid-way (a source changed since the count, or could not be read
+        // to the end). What was not read cannot be judged: the run stops, not complete, and what
+        // is still pending is left for the next run, which counts again.
+        ended = true;
+        if (!(error instanceof MailopsError)) throw error;
+        stop = `the audience could not be read to the end: ${error.message}${error.hint ? `; ${error.hint}` : ""}`;
+        pending = [];
+        break;
+      }
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      const r = next.value;
       // A slow audience or a long run of skips must not keep the last outcome unwritten.
       if (ledger.unwrittenFor() > CARRY_MS) await ledger.flush();
       const id = recipientId(input.project, r.key);
@@ -191,6 +213,9 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     // What was sent is known: record it before giving up, so it does not read as unknown.
     await ledger.flush().catch(() => undefined);
     throw error;
+  } finally {
+    // Closes the sources when the loop left early (a stop, a failed call).
+    if (!ended) await recipients.return?.();
   }
   if (!stop) stop = await guardrail(input, startedAt);
 

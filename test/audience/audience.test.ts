@@ -2,9 +2,19 @@
  * The audience as a whole: `to` (segments and sources, union), dedupe, `exclude` (same source and
  * another one), suppression, order, stats, and what never appears in messages.
  */
-import type { Readable } from "node:stream";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { audience, MAX_INVALID_SAMPLES, type OpenSource, openLocal } from "../../src/audience/index.js";
+import {
+  audience,
+  MAX_INVALID_SAMPLES,
+  type OpenSource,
+  openLocal,
+  SourceChangedError,
+  type SourceRows,
+  sourceTotals,
+} from "../../src/audience/index.js";
 import { loadProject } from "../../src/config/load.js";
 import { MailopsError } from "../../src/errors.js";
 import { LOCAL_SUPPRESSION_FILE, localSuppression } from "../../src/targets/local/suppression.js";
@@ -24,7 +34,7 @@ repo.write(
     row(" Ann@EXAMPLE.com ", "basic", 1), // 3: not a duplicate of line 1 (local part case differs)
     row("cy@example.com", "gold", 1), // 4
     row("ann@Example.COM", "silver", 5), // 5: duplicate of line 1
-    '{"email":"broken', // 6
+    '["broken"]', // 6: parses, but is not a row (an unparseable line would stop the read)
     row("dee@example.com", "churned", 7), // 7
     row("  cy@EXAMPLE.com", "gold", 1), // 8: duplicate of line 4
     row("eve@example.com", "silver", 3), // 9
@@ -80,13 +90,14 @@ describe("to: segments and sources", () => {
     expect(stats).toEqual({
       read: 9,
       invalid: 1,
-      invalidSamples: [{ source: "customers", line: 6, reason: "not valid JSON" }],
+      invalidSamples: [{ source: "customers", line: 6, reason: "not a JSON object (found a list)" }],
       notMatched: 5,
       duplicates: 1,
       excluded: 0,
       suppressed: 0,
       selected: 2,
       exclusion: { read: 0, invalid: 0, keys: 0 },
+      sources: [{ source: "customers", read: 9, invalid: 1 }],
     });
   });
 
@@ -184,7 +195,7 @@ describe("exclude", () => {
     expect(stats.invalidSamples).toEqual([
       { source: "optouts", line: 3, reason: "`score` should be a number, found text" },
       { source: "optouts", line: 4, reason: "invalid email address n*** in `email`" },
-      { source: "customers", line: 6, reason: "not valid JSON" },
+      { source: "customers", line: 6, reason: "not a JSON object (found a list)" },
     ]);
     expect(accounted(stats)).toBe(stats.read);
   });
@@ -216,7 +227,9 @@ describe("exclude", () => {
     expect(stats).toMatchObject({ excluded: 1, selected: 5 });
     // customers was read ahead for the exclude, and again for `to: gold`.
     expect(stats.exclusion).toEqual({ read: 9, invalid: 1, keys: 1 });
-    expect(stats.invalidSamples).toEqual([{ source: "customers", line: 6, reason: "not valid JSON" }]);
+    expect(stats.invalidSamples).toEqual([
+      { source: "customers", line: 6, reason: "not a JSON object (found a list)" },
+    ]);
   });
 });
 
@@ -280,13 +293,84 @@ describe("suppression", () => {
   });
 });
 
+describe("rows per source, and a send pass held to its count", () => {
+  it("records every pass's rows and invalid rows, before segments; a source read twice counts once", async () => {
+    const { stats } = await run(p, campaign("to: [gold, leads]\nexclude: [zed-optout, churned]"));
+    // optouts and customers are read ahead for the excludes (customers: `churned` must apply to leads too).
+    expect(stats.sources).toEqual([
+      { source: "optouts", read: 4, invalid: 2 },
+      { source: "customers", read: 9, invalid: 1 },
+      { source: "customers", read: 9, invalid: 1 },
+      { source: "leads", read: 4, invalid: 0 },
+    ]);
+    expect(sourceTotals(stats)).toEqual({ read: 17, invalid: 3 });
+  });
+
+  const counted = async (c: ReturnType<typeof campaign>) => (await run(p, c)).stats.sources;
+  const changing = (root: string, file: string, text: string): OpenSource => {
+    const local = openLocal(root);
+    return async (s) => {
+      if (s.localPath === file) return Readable.from([Buffer.from(text)]);
+      return local(s);
+    };
+  };
+  const pass = (c: ReturnType<typeof campaign>, expect: SourceRows[], open: OpenSource) =>
+    audience(p, c, { open, suppression: noSuppression }, { expect });
+
+  it("a pass reading past the count stops before handing out a recipient past it", async () => {
+    const c = campaign("to: leads");
+    const expected = await counted(c);
+    const longer = `${readFileSync(path.join(repo.root, "subscribers/leads.jsonl"), "utf8")}\n${row("new@example.com", "lead")}`;
+    const a = pass(c, expected, changing(repo.root, "subscribers/leads.jsonl", longer));
+    const got: string[] = [];
+    const error = await (async () => {
+      for await (const r of a.recipients) got.push(r.address);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceChangedError);
+    expect((error as Error).message).toBe(
+      "subscriber source `leads` (subscribers/leads.jsonl) changed after it was counted: the count read 4 rows (0 invalid), this pass has read 5 (0 invalid) so far",
+    );
+    expect(got).not.toContain("new@example.com");
+  });
+
+  it("a pass reading fewer rows than the count fails at its end; an exclude list at once", async () => {
+    const c = campaign("to: leads\nexclude: zed-optout");
+    const expected = await counted(c);
+    const shorter = row("zed@example.com", "lead");
+    const fewer = pass(c, expected, changing(repo.root, "subscribers/leads.jsonl", shorter));
+    const got: string[] = [];
+    const error = await (async () => {
+      for await (const r of fewer.recipients) got.push(r.address);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceChangedError);
+    expect((error as Error).message).toContain(
+      "the count read 4 rows (0 invalid), this pass read 1 (0 invalid)",
+    );
+    const optouts = pass(c, expected, changing(repo.root, "subscribers/optouts.jsonl", shorter));
+    const first = await optouts.recipients[Symbol.asyncIterator]()
+      .next()
+      .catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(SourceChangedError);
+    expect((first as Error).message).toContain("`optouts`");
+  });
+
+  it("the same files read as counted pass", async () => {
+    const c = campaign("to: [gold, leads]\nexclude: optouts");
+    const expected = await counted(c);
+    const again = pass(c, expected, openLocal(repo.root));
+    const got: string[] = [];
+    for await (const r of again.recipients) got.push(r.address);
+    expect(got).toEqual(addresses((await run(p, c)).recipients));
+  });
+});
+
 describe("stats and messages", () => {
   it("keeps the first 20 skipped rows, with masked addresses only", async () => {
     const many = tempRepo();
     const lines = Array.from({ length: 30 }, (_, i) =>
       i % 2 === 0
         ? JSON.stringify({ email: `secret.person${i}@private.example`, name: 5 })
-        : `{"email":"secret${i}@x`,
+        : JSON.stringify([`secret${i}@x`]),
     );
     lines.push(JSON.stringify({ email: "john.smith.private@example.com@", name: "x" }));
     many.write("subscribers/people.jsonl", lines.join("\n"));

@@ -5,6 +5,8 @@
 import { symlinkSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DamagedSourceError, type OpenSource } from "../../src/audience/index.js";
+import type { Campaign, Project } from "../../src/config/model.js";
 import { MailopsError } from "../../src/errors.js";
 import { accounted, campaign, chunkedOpen, gzip, project, run, source, tempRepo } from "./helpers.js";
 
@@ -33,6 +35,16 @@ async function read(ext: string, content: string | Buffer, fields = FIELDS) {
   const result = await run(p, c);
   expect(accounted(result.stats)).toBe(result.stats.read);
   return { ...result, name, p, c };
+}
+
+/** The read fails with a DamagedSourceError; returns it. */
+async function damagedRead(p: Project, c: Campaign, open?: OpenSource): Promise<DamagedSourceError> {
+  const error = await run(p, c, open ? { open } : {}).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DamagedSourceError);
+  return error as DamagedSourceError;
 }
 
 const GOOD_JSONL = [
@@ -112,7 +124,6 @@ describe("jsonl", () => {
   });
 
   it.each<[string, string, string]>([
-    ["unparseable line", '{"email":"a@example.com",', "not valid JSON"],
     ["array line", '["a@example.com"]', "not a JSON object (found a list)"],
     ["number line", "42", "not a JSON object (found a number)"],
     [
@@ -181,16 +192,29 @@ describe("jsonl", () => {
     });
   });
 
-  it("skips a line over the size limit and keeps reading", async () => {
+  it.each<[string, string]>([
+    ["a line cut short", '{"email":"secret@example.com","na'],
+    ["two rows on one line", '{"email":"secret@example.com","name":"S"}{"email":"b@example.com","name":"B"}'],
+    ["a stray character", 'x{"email":"secret@example.com","name":"S"}'],
+    ["an over-long line", `{"email":"secret@example.com","name":"${"x".repeat(1_200_000)}"}`],
+  ])("stops at a line that is not JSON, naming the file and the line: %s", async (_what, bad) => {
+    const text = [
+      '{"email":"a@example.com","name":"A"}',
+      "",
+      bad,
+      '{"email":"b@example.com","name":"B"}',
+    ].join("\n");
+    const { p, c, name } = subscribers("jsonl", text);
+    const error = await damagedRead(p, c);
+    expect(error.message).toContain(`subscriber source \`${name}\` (subscribers/${name}.jsonl), line 3: `);
+    expect(error.message + error.hint).not.toContain("secret");
+  });
+
+  it("reports a line over the size limit that straddles chunks at its own line", async () => {
     const huge = `{"email":"big@example.com","name":"${"x".repeat(1_200_000)}"}`;
-    const text = ['{"email":"a@example.com","name":"A"}', huge, '{"email":"b@example.com","name":"B"}'].join(
-      "\n",
-    );
-    const { recipients, stats } = await read("jsonl", text);
-    expect(recipients.map((r) => r.line)).toEqual([1, 3]);
-    expect(stats.invalidSamples).toEqual([
-      expect.objectContaining({ line: 2, reason: expect.stringMatching(/^longer than/) }),
-    ]);
+    const { p, c } = subscribers("jsonl", ['{"email":"a@example.com","name":"A"}', huge].join("\n"));
+    const error = await damagedRead(p, c, chunkedOpen(repo.root, 4096));
+    expect(error.message).toMatch(/, line 2: a line longer than \d+ characters$/);
   });
 });
 
@@ -218,31 +242,27 @@ describe("json (one array of objects, streamed)", () => {
     }
   });
 
-  it("skips elements that are not objects, not JSON, or not typed right, and reads on", async () => {
+  it("skips elements that are not objects or not typed right, and reads on", async () => {
     const text = `[
       {"email": "a@example.com", "name": "A"},
       "b@example.com",
       ["c@example.com"],
       null,
-      {"email": "d@example.com", "name": tru},
       {"email": "e@example.com", "name": 5},
-      ,
       {"email": "f@example.com", "name": "F"}
     ]`;
     const { recipients, stats } = await read("json", text);
     expect(recipients.map((r) => [r.address, r.line])).toEqual([
       ["a@example.com", 1],
-      ["f@example.com", 8],
+      ["f@example.com", 6],
     ]);
     expect(stats.invalidSamples.map((s) => [s.line, s.reason])).toEqual([
       [2, "not a JSON object (found text)"],
       [3, "not a JSON object (found a list)"],
       [4, "not a JSON object (found null)"],
-      [5, "not valid JSON"],
-      [6, "`name` should be text, found a number"],
-      [7, "an empty element (a stray comma?)"],
+      [5, "`name` should be text, found a number"],
     ]);
-    expect(stats).toMatchObject({ read: 8, invalid: 6, selected: 2 });
+    expect(stats).toMatchObject({ read: 6, invalid: 4, selected: 2 });
   });
 
   it("reads an empty array as no subscribers", async () => {
@@ -250,20 +270,36 @@ describe("json (one array of objects, streamed)", () => {
     expect(stats).toMatchObject({ read: 0, selected: 0 });
   });
 
-  it("reports a truncated file and text after the array as skipped rows", async () => {
-    const truncated = await read("json", '[{"email": "a@example.com", "name": "A"}, {"email": "b@exa');
-    expect(truncated.recipients.map((r) => r.address)).toEqual(["a@example.com"]);
-    expect(truncated.stats.invalidSamples).toEqual([
-      expect.objectContaining({
-        line: 2,
-        reason: expect.stringContaining("ends before the array is closed"),
-      }),
-    ]);
-    const trailing = await read("json", '[{"email": "a@example.com", "name": "A"}] {"x": 1}');
-    expect(trailing.recipients).toHaveLength(1);
-    expect(trailing.stats.invalidSamples).toEqual([
-      expect.objectContaining({ line: 2, reason: "text after the closing ] of the array" }),
-    ]);
+  const A = '{"email": "a@example.com", "name": "A"}';
+  it.each<[string, string, string]>([
+    [
+      "an element that is not JSON",
+      `[\n  ${A},\n  ${A},\n\n  {"email": "secret@example.com", "name": tru}\n]`,
+      "line 5: element 3 is not valid JSON",
+    ],
+    ["a stray comma", `[\n  ${A},\n  ,\n  ${A}\n]`, "line 3: element 2 is empty (a stray comma?)"],
+    [
+      "a file cut short",
+      `[\n  ${A},\n  {"email": "secret@exa`,
+      "line 3: the file ends inside the array, in element 2 (cut short?)",
+    ],
+    [
+      "text after the array",
+      `[\n  ${A}\n]\n{"email": "secret@example.com"}`,
+      "line 4: text after the closing ] of the array",
+    ],
+    [
+      "an over-long element",
+      `[${A}, {"email": "secret@example.com", "name": "${"x".repeat(1_200_000)}"}]`,
+      "line 1: element 2 is longer than",
+    ],
+  ])("stops at %s, naming the line", async (_what, text, found) => {
+    const { p, c, name } = subscribers("json", text);
+    for (const open of [undefined, chunkedOpen(repo.root, 7)]) {
+      const error = await damagedRead(p, c, open);
+      expect(error.message).toContain(`subscriber source \`${name}\` (subscribers/${name}.json), ${found}`);
+      expect(error.message + error.hint).not.toContain("secret");
+    }
   });
 
   it.each<[string, string, RegExp]>([
@@ -331,8 +367,6 @@ describe("csv", () => {
       'a@example.com,J,,,,"[1, 2"',
       "`tags` starts with [ but is not a JSON array",
     ],
-    ["too many fields", "a@example.com,J,,,,,extra", "has 7 fields, the header has 6"],
-    ["too few fields", "a@example.com,J", "has 2 fields, the header has 6"],
   ])("skips a bad row with its line: %s", async (_what, bad, reason) => {
     const text = [
       "email,name,score,vip,joined,tags",
@@ -350,17 +384,94 @@ describe("csv", () => {
     ]);
   });
 
-  it("reports a quote left open at the end as one skipped row", async () => {
-    const text = 'email,name\na@example.com,A\nb@example.com,"B\nc@example.com,C\n';
-    const { recipients, stats } = await read(
-      "csv",
-      text,
-      "fields:\n  email: { type: email }\n  name: { type: string }\n",
+  const TWO = "fields:\n  email: { type: email }\n  name: { type: string }\n";
+  const rows = (n: number, at: number, bad: string) =>
+    [
+      "email,name",
+      ...Array.from({ length: n }, (_, i) => (i + 1 === at ? bad : `user${i}@example.com,User ${i}`)),
+    ].join("\n");
+
+  it.each<[string, string, string]>([
+    ["too many fields", "a@example.com,J,,,,,extra", "line 3: 7 fields where the header has 6"],
+    ["too few fields", "a@example.com,J", "line 3: 2 fields where the header has 6"],
+  ])("stops at a row with the wrong number of fields: %s", async (_what, bad, found) => {
+    const text = [
+      "email,name,score,vip,joined,tags",
+      "ok1@example.com,One,,,,",
+      bad,
+      "ok2@example.com,Two,,,,",
+    ].join("\n");
+    const { p, c, name } = subscribers("csv", text);
+    const error = await damagedRead(p, c);
+    expect(error.message).toBe(`subscriber source \`${name}\` (subscribers/${name}.csv), ${found}`);
+  });
+
+  it("stops at a stray quote that swallows the rest of the file, naming the line it opens on", async () => {
+    // 10,000 rows, a stray quote in row 100 (line 101): relax_quotes alone reads rows 100 to
+    // 10,000 as one field and mails 99 people.
+    const { p, c, name } = subscribers("csv", rows(10_000, 100, 'user99@example.com,"Stray quote'), TWO);
+    const error = await damagedRead(p, c);
+    expect(error.message).toBe(
+      `subscriber source \`${name}\` (subscribers/${name}.csv), line 101: a quote is opened and never closed`,
     );
-    expect(recipients.map((r) => r.address)).toEqual(["a@example.com"]);
-    expect(stats.invalidSamples).toEqual([
-      expect.objectContaining({ line: 3, reason: expect.stringContaining("a quote is not closed") }),
+    expect(error.hint).toContain("fix the export");
+  });
+
+  it.each<[string, string, string]>([
+    [
+      "closed by a later field's opening quote",
+      'user99@example.com,"Stray quote\nuser100@example.com,User 100\nuser101@example.com,"Smith, J"',
+      "line 101: a quoted field runs over several lines and is not closed properly",
+    ],
+    [
+      "closed by a later quote, leaving a column count off",
+      'user99@example.com,"Stray quote\nuser100@example.com,User 100\nuser101@example.com,5",Y',
+      "line 101: 3 fields where the header has 2",
+    ],
+    [
+      `closed cleanly ${25} lines later (5")`,
+      `user99@example.com,"Stray quote\n${Array.from({ length: 24 }, (_, i) => `x${i}@example.com,X`).join("\n")}\nlast@example.com,5"`,
+      "line 101: a record spanning 26 lines (at most 20 are read as one record)",
+    ],
+  ])("stops at a stray quote %s", async (_what, bad, found) => {
+    const { p, c, name } = subscribers("csv", rows(300, 100, bad), TWO);
+    for (const open of [undefined, chunkedOpen(repo.root, 5)]) {
+      const error = await damagedRead(p, c, open);
+      expect(error.message).toBe(`subscriber source \`${name}\` (subscribers/${name}.csv), ${found}`);
+    }
+  });
+
+  it("keeps quotes that cannot move a row boundary, and quoted fields over several lines", async () => {
+    const text = [
+      "email,name",
+      'a@example.com,O"Brien',
+      'b@example.com,Robert "Bob" Smith',
+      'c@example.com,"Closed"early',
+      'd@example.com,"1 Main St',
+      'Springfield"',
+      'e@example.com,"""Quoted"" first"',
+      "f@example.com,F",
+    ].join("\n");
+    const { recipients, stats } = await read("csv", text, TWO);
+    expect(stats).toMatchObject({ read: 6, invalid: 0 });
+    expect(recipients.map((r) => [r.line, r.fields.name])).toEqual([
+      [2, 'O"Brien'],
+      [3, 'Robert "Bob" Smith'],
+      [4, '"Closed"early'],
+      [5, "1 Main St\nSpringfield"],
+      [7, '"Quoted" first'],
+      [8, "F"],
     ]);
+  });
+
+  it("never prints a cell of a damaged row", async () => {
+    const { p, c } = subscribers(
+      "csv",
+      rows(5, 2, 'secret@example.com,"Secret\nnext@example.com,"Name, N"'),
+      TWO,
+    );
+    const error = await damagedRead(p, c);
+    expect(error.message + error.hint).not.toMatch(/secret|next@/i);
   });
 
   it.each<[string, string, RegExp]>([
@@ -401,6 +512,24 @@ describe("gzip", () => {
     const { p, c } = subscribers("jsonl.gz", gzip(GOOD_JSONL));
     const { recipients } = await run(p, c, { open: chunkedOpen(repo.root, 5) });
     expect(recipients.map((r) => r.fields)).toEqual(EXPECTED.map((r) => r.fields));
+  });
+
+  it.each(["jsonl", "json", "csv"])("stops at a truncated .%s.gz, saying where it ends", async (ext) => {
+    const rowsOf = Array.from({ length: 20_000 }, (_, i) => `r${i}@example.com`);
+    const text =
+      ext === "jsonl"
+        ? rowsOf.map((e) => JSON.stringify({ email: e, name: "N" })).join("\n")
+        : ext === "json"
+          ? `[\n${rowsOf.map((e) => JSON.stringify({ email: e, name: "N" })).join(",\n")}\n]`
+          : `email,name\n${rowsOf.map((e) => `${e},N`).join("\n")}`;
+    const whole = gzip(text);
+    const { p, c, name } = subscribers(`${ext}.gz`, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const error = await damagedRead(p, c);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^subscriber source \`${name}\` \\(subscribers/${name}\\.${ext}\\.gz\\) is cut short: the gzip data ends after line \\d+ `,
+      ),
+    );
   });
 
   it("refuses a .gz file that is not gzip data, saying so", async () => {

@@ -196,4 +196,39 @@ describe("send on the aws target", () => {
     expect(partial, io.outText).toBe(0);
     expect(await storedMail()).toHaveLength(30);
   });
+
+  it("a damaged source or too many invalid rows: refused before any SES send call, no run recorded", async () => {
+    linkMode();
+    const rows = Array.from({ length: 500 }, (_, i) => `user${i}@example.com,User ${i},new_customers,books`);
+    rows[99] = 'user99@example.com,"Stray quote,new_customers,books';
+    write("subscribers/customers.csv", ["email,name,segment,preferences", ...rows].join("\n"));
+    write(
+      "subscribers/customers.yaml",
+      read("subscribers/customers.yaml").replace("customers.jsonl", "customers.csv"),
+    );
+    const damaged = await applyAndSend();
+    expect(damaged.code).toBe(1);
+    expect(damaged.out).toContain(
+      "refused (subscriber source `customers` (subscribers/customers.csv), line 101:",
+    );
+    rows[99] = "not-an-address,Bad,new_customers,books";
+    rows[199] = "also-not-an-address,Bad,new_customers,books";
+    write("subscribers/customers.csv", ["email,name,segment,preferences", ...rows].join("\n"));
+    write("mailops.yaml", read("mailops.yaml").replace(/max_invalid_rows: .*\n/, "max_invalid_rows: 1\n"));
+    const invalid = await applyAndSend();
+    expect(invalid.code).toBe(1);
+    expect(invalid.out).toContain(
+      "refused (2 invalid rows of 500 read, more than guardrails.max_invalid_rows allows (1)",
+    );
+    const sends = emulators.sesRouter.calls.filter(
+      (c) => c.operation === "SendBulkEmail" || c.operation === "SendEmail",
+    );
+    expect(sends).toEqual([]);
+    expect(await storedMail()).toEqual([]);
+    expect(await ledgerSent()).toEqual(new Map());
+    const store = new LocalStore(path.join(repo.dir, ".mailops/state"));
+    expect(
+      await new Ledger(store, { campaign: "welcome-new-customers", sendAt: "on-merge" }).readRun(),
+    ).toBeUndefined();
+  });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SourceChangedError } from "../../src/audience/index.js";
 import { Ledger, recipientId } from "../../src/send/ledger.js";
 import type { MessagePlan, MessageRecipient } from "../../src/send/message.js";
 import { TokenBucket } from "../../src/send/pacing.js";
@@ -144,6 +145,31 @@ describe("runCampaign", () => {
     expect(second.complete).toBe(true);
     expect(new Set(sender.sent).size).toBe(120);
     expect(sender.sent).toHaveLength(120);
+  });
+
+  it("stops, not complete, when the audience fails mid-way; a later run sends exactly the rest", async () => {
+    const sender = new ScriptedSender();
+    const failing = input(people(150), sender);
+    failing.recipients = async function* () {
+      yield* people(120);
+      throw new SourceChangedError(
+        "subscriber source `s` (s.csv) changed after it was counted",
+        "count again",
+      );
+    };
+    const first = await runCampaign(failing);
+    expect(first).toMatchObject({ sent: 100, complete: false });
+    expect(first.stopped).toBe(
+      "the audience could not be read to the end: subscriber source `s` (s.csv) changed after it was counted; count again",
+    );
+    // The 20 read after the last full batch wait for the next run, which reads the audience again.
+    expect(sender.sent).toHaveLength(100);
+    const run = (await new Ledger(store, id).load()).run;
+    expect(run).toMatchObject({ status: "stopped", stopReason: first.stopped });
+    const second = await runCampaign(input(people(150), sender));
+    expect(second).toMatchObject({ sent: 50, alreadyDone: 100, complete: true });
+    expect(new Set(sender.sent).size).toBe(150);
+    expect(sender.sent).toHaveLength(150);
   });
 
   it("leaves a batch interrupted mid-send as unknown, and resends it only when asked", async () => {

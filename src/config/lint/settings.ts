@@ -33,6 +33,7 @@ export function checkSettings({ project, report }: LintContext): void {
       names.add(e.name);
     });
   }
+  checkMaxInvalidRows({ project, report });
   const { unsubscribe } = settings;
   const unsubPos = () => positionOf(settings, ["unsubscribe"], "key");
   if (!("unsubscribe" in (settings.doc.data as object))) {
@@ -66,6 +67,21 @@ export function checkSettings({ project, report }: LintContext): void {
       ),
     );
   }
+}
+
+/** The schema checks the form (`250`, `1%`); a share over 100% is beyond all the rows read. */
+function checkMaxInvalidRows({ project, report }: LintContext): void {
+  const { settings } = project;
+  const max = settings.guardrails.maxInvalidRows;
+  if (!("percent" in max) || max.percent <= 100) return;
+  report(
+    error(
+      "settings/max-invalid-rows",
+      () => positionOf(settings, ["guardrails", "max_invalid_rows"]),
+      `\`guardrails.max_invalid_rows\` is ${max.percent}%, more than all the rows read`,
+      "write a share of at most 100%, e.g. `1%`, or a number of rows, e.g. `250`",
+    ),
+  );
 }
 
 export function checkSources({ project, report }: LintContext): void {
