@@ -32,9 +32,12 @@ export interface SuppressionCheck {
 }
 
 export interface Recipient {
-  /** The address as given (trimmed). */
+  /**
+   * The address as sent: the first row's own spelling of it, trimmed, an internationalized domain
+   * in ASCII form (audience/fields.ts).
+   */
   address: string;
-  /** Normalized for dedupe and ledger ids: trimmed, domain lowercased (local part kept). */
+  /** The address key (util/email.ts normalizeAddress): dedupe, exclusion, suppression, ledger ids. */
   key: string;
   /** The subscriber's fields, typed per the source declaration, defaults applied. */
   fields: Record<string, unknown>;
@@ -85,6 +88,11 @@ export interface AudienceStats {
 export interface AudienceDeps {
   open: OpenSource;
   suppression: SuppressionCheck;
+  /**
+   * Told the address of each row dropped as a repeat of an earlier row's key: a run recorded
+   * under the old key may know the person by that spelling (send/ledger.ts).
+   */
+  duplicate?: (address: string, key: string) => void;
 }
 
 export function emptyStats(): AudienceStats {
@@ -232,7 +240,7 @@ async function* batches(plan: Plan, deps: AudienceDeps, stats: AudienceStats): A
   stats.exclusion.keys = excludedKeys.size;
   const seen = new KeySet();
   for (const pass of plan.to) {
-    const sink = new AudienceSink(pass, seen, excludedKeys, deps.suppression, stats);
+    const sink = new AudienceSink(pass, seen, excludedKeys, deps.suppression, stats, deps.duplicate);
     for await (const _ of readSource(pass.source, pass.typer, sink, deps.open)) {
       if (sink.out.length === 0) continue;
       const out = sink.out;
@@ -323,6 +331,7 @@ class AudienceSink implements RowSink {
     private readonly excludedKeys: KeySet,
     private readonly suppression: SuppressionCheck,
     private readonly stats: AudienceStats,
+    private readonly duplicate: AudienceDeps["duplicate"],
   ) {
     this.name = pass.source.name;
     this.emailField = pass.typer.emailField;
@@ -342,6 +351,7 @@ class AudienceSink implements RowSink {
     const key = normalizeAddress(address);
     if (!this.seen.add(key)) {
       stats.duplicates++;
+      this.duplicate?.(address, key);
       return;
     }
     const seen = this.seen;

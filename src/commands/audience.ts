@@ -1,5 +1,11 @@
 /** Wires a campaign's audience: sources (local or S3), segments, suppression from the target. */
-import { type AudienceStats, audience, openSource, type Recipient } from "../audience/index.js";
+import {
+  type AudienceDeps,
+  type AudienceStats,
+  audience,
+  openSource,
+  type Recipient,
+} from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
 import type { MessagePlan } from "../send/message.js";
 import type { SuppressionCheck, Target } from "../targets/port.js";
@@ -18,7 +24,8 @@ export interface AudienceCounts {
 }
 
 export interface CampaignAudience {
-  count(plan: MessagePlan): Promise<AudienceCounts>;
+  /** `duplicate` is told each row dropped as a repeat of an earlier row's address key. */
+  count(plan: MessagePlan, duplicate?: AudienceDeps["duplicate"]): Promise<AudienceCounts>;
   recipients(): AsyncIterable<Recipient>;
   /** Stats of the last pass. */
   stats(): AudienceStats;
@@ -40,16 +47,16 @@ export async function openAudience(
   const suppression: SuppressionCheck = await target.suppression(list);
   const open = openSource(project.root, settings.region);
   let last: AudienceStats | undefined;
-  const pass = () => {
-    const a = audience(project, campaign, { open, suppression });
+  const pass = (duplicate?: AudienceDeps["duplicate"]) => {
+    const a = audience(project, campaign, { open, suppression, ...(duplicate ? { duplicate } : {}) });
     last = a.stats;
     return a.recipients;
   };
   return {
-    async count(plan) {
+    async count(plan, duplicate) {
       const skipped: Record<string, number> = {};
       let toSend = 0;
-      for await (const r of pass()) {
+      for await (const r of pass(duplicate)) {
         const p = plan.prepare(r);
         if (p.ok) toSend++;
         else skipped[p.reason] = (skipped[p.reason] ?? 0) + 1;
