@@ -6,8 +6,11 @@ import { domainToASCII } from "node:url";
 
 const LOCAL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/;
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-/** A character an internationalized domain may not hold: ASCII other than letters, digits, `.`, `-`. */
-const NOT_IDN = /[^A-Za-z0-9.\u0080-\uffff-]/;
+/**
+ * What an internationalized domain may not hold: ASCII other than letters, digits, `.`, `-`, or a
+ * label starting or ending with `-` (the IDNA host parser lets both through).
+ */
+const NOT_IDN = /[^A-Za-z0-9.\u0080-\uffff-]|(?:^|\.)-|-(?:$|\.)/;
 
 /**
  * A valid address: an ASCII local part (SES does not take SMTPUTF8 local parts) and a domain
@@ -28,9 +31,8 @@ export function isEmail(address: string): boolean {
 
 /**
  * The ASCII (IDNA, punycode) form of a domain with non-ASCII characters, as SES needs it:
- * `bücher.example` → `xn--bcher-kva.example`; "" when it has none. Its ASCII characters must be
- * letters, digits, `-` and `.`: the IDNA host parser would otherwise percent-decode (`%41`) or
- * pass characters no domain holds.
+ * `bücher.example` → `xn--bcher-kva.example`; "" when it has none. Checked before conversion
+ * (NOT_IDN): the IDNA host parser would percent-decode `%41` and pass characters no domain holds.
  */
 export function asciiDomain(domain: string): string {
   return NOT_IDN.test(domain) ? "" : domainToASCII(domain);
