@@ -302,13 +302,16 @@ describe("address key versions in the ledger", () => {
     fields: { name: address },
   });
 
-  it("a new run records addressKey 2 and makes ids from the key", async () => {
-    const ledger = new Ledger(store, id);
+  it("a new run records addressKey 2 and makes ids from the key, resumed or not", async () => {
     const sender = new ScriptedSender();
-    await runCampaign(runInput({ id, recipients: [person("Ann@example.com")], sender, ledger }));
+    const recipients = [person("Ann@example.com")];
+    await runCampaign(runInput({ id, recipients, sender, ledger: new Ledger(store, id) }));
     const state = await new Ledger(store, id).load();
     expect(state.run?.addressKey).toBe(2);
     expect([...state.sent.keys()]).toEqual([recipientId("p", "ann@example.com")]);
+    const again = await runCampaign(runInput({ id, recipients, sender, ledger: new Ledger(store, id) }));
+    expect(again).toMatchObject({ sent: 0, alreadyDone: 1 });
+    expect(sender.sent).toEqual(["Ann@example.com"]);
   });
 
   it("a run started under version 1 keeps its ids; a recipient known by another spelling, sent or unknown, is not sent", async () => {
