@@ -114,7 +114,8 @@ export function normalizeAddress(address: string): string {
   if (isAscii(a)) return a.toLowerCase();
   const s = a.normalize("NFC");
   const at = s.lastIndexOf("@");
-  if (at < 0) return fold(s);
+  // Without an @ it is read as a domain or part of one (`ends_with: bücher.example` in a segment).
+  if (at < 0) return normalizeDomain(s);
   return `${fold(s.slice(0, at))}@${normalizeDomain(s.slice(at + 1))}`;
 }
 

@@ -91,8 +91,9 @@ describe("normalizeAddress: the address key", () => {
     // A non-ASCII local part (not a valid address, but a key still): NFC, lowercase.
     ["Jose\u0301@example.com", "jos\u00e9@example.com"],
     ["JOS\u00c9@example.com", "jos\u00e9@example.com"],
-    // Not an address: folded all the same.
+    // Not an address: folded all the same; text without an @ is read as a domain.
     ["Not An Address", "not an address"],
+    ["Bücher.example", "xn--bcher-kva.example"],
     ["", ""],
   ];
   it.each(cases)("%j → %j", (input, key) => {
