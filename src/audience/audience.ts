@@ -32,9 +32,12 @@ export interface SuppressionCheck {
 }
 
 export interface Recipient {
-  /** The address as given (trimmed). */
+  /**
+   * The address as sent: the first row's own spelling of it, trimmed, an internationalized domain
+   * in ASCII form (audience/fields.ts).
+   */
   address: string;
-  /** Normalized for dedupe and ledger ids: trimmed, domain lowercased (local part kept). */
+  /** The address key (util/email.ts normalizeAddress): dedupe, exclusion, suppression, ledger ids. */
   key: string;
   /** The subscriber's fields, typed per the source declaration, defaults applied. */
   fields: Record<string, unknown>;
@@ -97,6 +100,11 @@ export interface AudienceStats {
 export interface AudienceDeps {
   open: OpenSource;
   suppression: SuppressionCheck;
+  /**
+   * Told the address of each row dropped as a repeat of an earlier row's key: a run recorded
+   * under the old key may know the person by that spelling (send/ledger.ts).
+   */
+  duplicate?: (address: string, key: string) => void;
 }
 
 export function emptyStats(): AudienceStats {
@@ -270,7 +278,7 @@ async function* batches(
   stats.exclusion.keys = excludedKeys.size;
   const seen = new KeySet();
   for (const pass of plan.to) {
-    const sink = new AudienceSink(pass, seen, excludedKeys, deps.suppression, stats);
+    const sink = new AudienceSink(pass, seen, excludedKeys, deps.suppression, stats, deps.duplicate);
     const rows = { source: pass.source.name, read: 0, invalid: 0 };
     const [read0, invalid0] = [stats.read, stats.invalid];
     stats.sources.push(rows);
@@ -392,6 +400,7 @@ class AudienceSink implements RowSink {
     private readonly excludedKeys: KeySet,
     private readonly suppression: SuppressionCheck,
     private readonly stats: AudienceStats,
+    private readonly duplicate: AudienceDeps["duplicate"],
   ) {
     this.name = pass.source.name;
     this.emailField = pass.typer.emailField;
@@ -411,6 +420,7 @@ class AudienceSink implements RowSink {
     const key = normalizeAddress(address);
     if (!this.seen.add(key)) {
       stats.duplicates++;
+      this.duplicate?.(address, key);
       return;
     }
     const seen = this.seen;

@@ -8,7 +8,7 @@
  * be right or decline: test/audience/fast-json.test.ts checks it against the slow path.
  */
 import type { Row } from "./condition.js";
-import { isEmailFast } from "./email-fast.js";
+import { emailFast } from "./email-fast.js";
 import { BOOLEAN, DATE, EMAIL, LIST, NUMBER, type Spec } from "./fields.js";
 import { parseInstant } from "./instant.js";
 
@@ -220,7 +220,7 @@ class FastParser implements FastRow {
         // recipient (the dedupe set copies keys into its own arena, see util/key-set.ts).
         let v = s.slice(this.a, this.b);
         if (v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) v = v.trim();
-        return isEmailFast(v) ? v : FAIL;
+        return emailFast(v) ?? FAIL;
       }
       case NUMBER:
         return this.number(s, end);

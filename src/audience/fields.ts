@@ -3,12 +3,15 @@
  * undeclared keys dropped. One compiled typer per source; per row it is a loop over the declared
  * fields with no closures. A row that does not fit yields the reason it is skipped, never a value
  * (rows are personal data: reasons name the field and the expected type, and mask addresses).
+ * The email field's value is the address as it will be sent: trimmed, an internationalized domain
+ * in its ASCII (punycode) form (SES needs it so), which every consumer then sees.
  */
 import type { Field, FieldType, Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
+import { hasNonAsciiLocalPart } from "../util/email.js";
 import { maskAddress } from "./address.js";
 import type { Row } from "./condition.js";
-import { isEmailFast as isEmail } from "./email-fast.js";
+import { emailFast } from "./email-fast.js";
 import { parseInstant } from "./instant.js";
 import { describeJson } from "./rows.js";
 
@@ -81,11 +84,13 @@ export function compileTyper(source: Source): Typer {
         continue;
       }
       switch (s.type) {
-        case EMAIL:
+        case EMAIL: {
           if (typeof v !== "string") return wrongType(s, v);
-          v = v.trim();
-          if (!isEmail(v as string)) return badEmail(s, v as string);
+          const a = emailFast(v.trim());
+          if (a === undefined) return badEmail(s, v.trim());
+          v = a;
           break;
+        }
         case STRING:
           if (typeof v !== "string") return wrongType(s, v);
           break;
@@ -181,6 +186,8 @@ function spec(source: Source, f: Field): Spec {
         `fix \`default:\` in ${source.file}`,
       );
     }
+    // An address as rows give it: trimmed, the domain in ASCII form.
+    if (type === EMAIL) fallback = emailFast((fallback as string).trim());
   }
   return { name: f.name, type, required: f.required || type === EMAIL, fallback, inherited: f.name in {} };
 }
@@ -188,7 +195,7 @@ function spec(source: Source, f: Field): Spec {
 function defaultFits(type: number, v: unknown): boolean {
   switch (type) {
     case EMAIL:
-      return typeof v === "string" && isEmail(v.trim());
+      return typeof v === "string" && emailFast(v.trim()) !== undefined;
     case STRING:
       return typeof v === "string";
     case NUMBER:
@@ -219,7 +226,10 @@ function wrongType(s: Spec, v: unknown): string {
 }
 
 function badEmail(s: Spec, v: string): string {
-  return `invalid email address ${maskAddress(v)} in \`${s.name}\``;
+  const why = hasNonAsciiLocalPart(v)
+    ? ": the part before @ has non-ASCII characters, which SES does not accept (no SMTPUTF8 addresses)"
+    : "";
+  return `invalid email address ${maskAddress(v)} in \`${s.name}\`${why}`;
 }
 
 function badDate(s: Spec): string {
@@ -227,9 +237,7 @@ function badDate(s: Spec): string {
 }
 
 function validAddress(v: unknown): string | undefined {
-  if (typeof v !== "string") return undefined;
-  const a = v.trim();
-  return isEmail(a) ? a : undefined;
+  return typeof v === "string" ? emailFast(v.trim()) : undefined;
 }
 
 const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -244,7 +252,7 @@ function fromText(s: Spec, text: string): unknown {
   switch (s.type) {
     case EMAIL: {
       const a = text.trim();
-      return isEmail(a) ? a : new Bad(badEmail(s, a));
+      return emailFast(a) ?? new Bad(badEmail(s, a));
     }
     case STRING:
       return text;

@@ -1,5 +1,6 @@
 /** Wires a campaign's audience: sources (local or S3), segments, suppression from the target. */
 import {
+  type AudienceDeps,
   type AudienceStats,
   audience,
   type InvalidRows,
@@ -28,7 +29,8 @@ export interface AudienceCounts {
 }
 
 export interface CampaignAudience {
-  count(plan: MessagePlan): Promise<AudienceCounts>;
+  /** `duplicate` is told each row dropped as a repeat of an earlier row's address key. */
+  count(plan: MessagePlan, duplicate?: AudienceDeps["duplicate"]): Promise<AudienceCounts>;
   /** After count(), a pass that reads the sources otherwise throws SourceChangedError (audience.ts). */
   recipients(): AsyncIterable<Recipient>;
   /** Stats of the last pass. */
@@ -53,17 +55,22 @@ export async function openAudience(
   let last: AudienceStats | undefined;
   /** What the last count read: the send pass must read the same. */
   let counted: SourceRows[] | undefined;
-  const pass = () => {
-    const a = audience(project, campaign, { open, suppression }, counted ? { expect: counted } : {});
+  const pass = (duplicate?: AudienceDeps["duplicate"]) => {
+    const a = audience(
+      project,
+      campaign,
+      { open, suppression, ...(duplicate ? { duplicate } : {}) },
+      counted ? { expect: counted } : {},
+    );
     last = a.stats;
     return a.recipients;
   };
   return {
-    async count(plan) {
+    async count(plan, duplicate) {
       const skipped: Record<string, number> = {};
       let toSend = 0;
       counted = undefined;
-      for await (const r of pass()) {
+      for await (const r of pass(duplicate)) {
         const p = plan.prepare(r);
         if (p.ok) toSend++;
         else skipped[p.reason] = (skipped[p.reason] ?? 0) + 1;

@@ -5,7 +5,7 @@ import type { Campaign, Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { canonicalJson } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
-import { Ledger, type RunId, runKey } from "../send/ledger.js";
+import { addressKeyVersion, Ledger, type RunId, runKey } from "../send/ledger.js";
 import { acquireLock, type Lease } from "../send/lock.js";
 import { messagePlan } from "../send/message.js";
 import { pacingFor } from "../send/pacing.js";
@@ -144,12 +144,26 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   const { settings } = project;
   const plan = messagePlan(project, campaign, template, process.env[SECRET_ENV]);
   const audience = await openAudience(project, campaign, w.target);
+  const id: RunId = { campaign: campaign.name, sendAt: sendAtKey(campaign) };
+  const ledger = new Ledger(w.store, id);
+  // A run started under address key version 1 may know a person by a spelling the new key
+  // drops as a duplicate: collect those spellings on the way (ledger.ts, "Address key versions").
+  const started = await ledger.readRun();
+  const otherSpellings =
+    started && addressKeyVersion(started) === 1 ? new Map<string, string[]>() : undefined;
+  const collect = otherSpellings
+    ? (address: string, key: string) => {
+        const list = otherSpellings.get(key);
+        if (list) list.push(address);
+        else otherSpellings.set(key, [address]);
+      }
+    : undefined;
 
   // Pass 1: count, so damaged sources, invalid rows, max_recipients and the daily quota are
   // checked before anything is sent. A source that cannot be read refuses this campaign only.
   let counts: AudienceCounts;
   try {
-    counts = await audience.count(plan);
+    counts = await audience.count(plan, collect);
   } catch (e) {
     if (!(e instanceof MailopsError)) throw e;
     return {
@@ -201,7 +215,6 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
     };
   }
 
-  const id: RunId = { campaign: campaign.name, sendAt: sendAtKey(campaign) };
   const rate =
     w.target.name === "aws" ? (account.maxSendRate ?? 1) : (settings.localRate ?? Number.POSITIVE_INFINITY);
   const bar = progress(`sending ${campaign.name}`, counts.toSend, process.stderr);
@@ -232,7 +245,8 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
           : {}),
       },
       sender: w.sender,
-      ledger: new Ledger(w.store, id),
+      ledger,
+      ...(otherSpellings ? { otherSpellings } : {}),
       ...pacingFor(rate),
       lease: w.lease,
       options: {

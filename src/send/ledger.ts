@@ -13,10 +13,23 @@
  * Skips need no intent: they are written straight as outcome files.
  * Recipients are kept as salted hashes: the ledger proves who was sent to without holding a
  * second copy of the subscriber list.
+ *
+ * Address key versions. A recipient's id is the hash of an address key, so the key a run started
+ * under must stay its key until it ends. A run record carries `addressKey: 2` from its start: ids
+ * are the hash of the address key (util/email.ts normalizeAddress, the whole address folded). A
+ * record without it was started under key version 1 (local part kept as written): its ids, for
+ * as long as it is resumed, are the hash of legacyAddressKeyV1 of the address sent, and a
+ * recipient also counts as recorded when a row dropped as a duplicate under the new key (another
+ * spelling of the same person) has a recorded v1 id (send/run.ts). Dedupe and suppression use the
+ * new key in both. Guarantee: a run started before the change and resumed after it sends nobody
+ * whom its ledger already records, under any spelling the audience still holds.
+ * Known window: a spelling that was sent and has since left the source cannot be matched (a hash
+ * cannot be folded); the person is then sent to under the spelling that is left.
  */
 import crypto, { createHash } from "node:crypto";
 import { MailopsError } from "../errors.js";
 import type { Store } from "../store/types.js";
+import { legacyAddressKeyV1 } from "../util/email.js";
 
 export type Outcome =
   | { id: string; status: "sent"; messageId: string }
@@ -43,6 +56,8 @@ export interface BatchRecord {
 
 export interface RunRecord {
   version: 1;
+  /** The address key version the run's ids use (see the header); absent: 1. */
+  addressKey?: typeof ADDRESS_KEY_VERSION;
   campaign: string;
   sendAt: string;
   contentDigest: string;
@@ -74,6 +89,19 @@ const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
 // One-shot hashing (Node >= 20.12) is about twice as fast as createHash for short inputs; this runs per recipient.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string })
   .hash;
+
+/** The address key version of runs started now. */
+export const ADDRESS_KEY_VERSION = 2;
+
+/** The version of the address key a run's ids are made with. */
+export function addressKeyVersion(run: RunRecord): 1 | typeof ADDRESS_KEY_VERSION {
+  return run.addressKey ?? 1;
+}
+
+/** A recipient's id in a run with address key `version`: from `key` (v2) or from `address` (v1). */
+export function ledgerId(project: string, version: number, r: { address: string; key: string }): string {
+  return recipientId(project, version === 1 ? legacyAddressKeyV1(r.address) : r.key);
+}
 
 export function recipientId(project: string, normalizedAddress: string): string {
   const input = `${project}\n${normalizedAddress}`;

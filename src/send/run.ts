@@ -9,7 +9,7 @@ import { MailopsError } from "../errors.js";
 import type { EntryResult, OutgoingMessage, Sender, SendRequest } from "../targets/port.js";
 import { ThrottledError } from "../targets/port.js";
 import type { Ledger, LedgerState, Outcome, RunId, RunRecord } from "./ledger.js";
-import { recipientId } from "./ledger.js";
+import { ADDRESS_KEY_VERSION, addressKeyVersion, ledgerId } from "./ledger.js";
 import type { Lease } from "./lock.js";
 import type { MessagePlan, MessageRecipient } from "./message.js";
 import type { TokenBucket } from "./pacing.js";
@@ -51,6 +51,12 @@ export interface RunInput {
   lease?: Lease;
   /** Recipients per ledger batch (see ledgerBatchSize); SEND_CHUNK when not given. */
   batchSize?: number;
+  /**
+   * For a run started under address key version 1 (ledger.ts): by address key, the addresses of
+   * the rows the audience dropped as repeats of that recipient. The old key kept them apart, so
+   * the ledger may record the person under one of these spellings.
+   */
+  otherSpellings?: ReadonlyMap<string, readonly string[]>;
   options: {
     resendUnknown: boolean;
     allowContentChange: boolean;
@@ -95,6 +101,7 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   } else {
     run = {
       version: 1,
+      addressKey: ADDRESS_KEY_VERSION,
       campaign: input.id.campaign,
       sendAt: input.id.sendAt,
       contentDigest: input.contentDigest,
@@ -105,6 +112,10 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   }
   runEtag = await ledger.saveRun(run, runEtag);
   const startedAt = new Date(run.startedAt);
+  // A run keeps the address key it started with: its recorded ids are hashes of that key.
+  const keyVersion = addressKeyVersion(run);
+  const others = keyVersion === 1 ? input.otherSpellings : undefined;
+  const recorded = (id: string) => state.sent.has(id) || state.failed.has(id) || state.skipped.has(id);
 
   let nextBatch = state.nextBatch;
   await resolveUnknown(input, state);
@@ -180,12 +191,15 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
       const r = next.value;
       // A slow audience or a long run of skips must not keep the last outcome unwritten.
       if (ledger.unwrittenFor() > CARRY_MS) await ledger.flush();
-      const id = recipientId(input.project, r.key);
-      if (state.sent.has(id) || state.failed.has(id) || state.skipped.has(id)) {
+      const id = ledgerId(input.project, keyVersion, r);
+      const aliases = others
+        ?.get(r.key)
+        ?.map((address) => ledgerId(input.project, 1, { address, key: r.key }));
+      if (recorded(id) || aliases?.some(recorded)) {
         report.alreadyDone++;
         continue;
       }
-      if (state.unknown.has(id)) {
+      if (state.unknown.has(id) || aliases?.some((a) => state.unknown.has(a))) {
         report.unknown++;
         continue;
       }

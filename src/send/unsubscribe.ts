@@ -7,6 +7,11 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 export const SECRET_ENV = "MAILOPS_UNSUBSCRIBE_SECRET";
 
 export interface UnsubscribeClaim {
+  /**
+   * The recipient's address key (util/email.ts normalizeAddress: lowercase, ASCII domain); links
+   * sent before it folded the local part carry that part as written. Record it as it comes: every
+   * suppression or opt-out mailops reads is folded into the key, so any spelling matches the row.
+   */
   email: string;
   campaign: string;
   topic?: string;

@@ -6,8 +6,9 @@
  * themselves (slices of the read buffer) would pin the buffers. Here keys are copied as bytes into
  * one growing arena, with an open-addressing table of hashes and offsets in a typed array: the
  * garbage collector sees two arrays, whatever the size, and at a million keys it is a third of
- * the memory (bench/audience.bench.ts). Keys are addresses that passed isEmail, so ASCII; any
- * other key goes to a plain Set, so the class stays correct for every string.
+ * the memory (bench/audience.bench.ts). Keys are address keys of valid addresses, so ASCII (an
+ * internationalized domain is in punycode); any other key goes to a plain Set, so the class stays
+ * correct for every string.
  */
 export class KeySet {
   /** Per entry: length byte, then the characters. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isEmailFast } from "../../src/audience/email-fast.js";
+import { emailFast, isEmailFast } from "../../src/audience/email-fast.js";
 import { isEmail } from "../../src/util/email.js";
 
 /** A small deterministic generator, so a failure reproduces. */
@@ -41,6 +41,26 @@ const CASES = [
   `a@${"b".repeat(64)}.co`,
   `a@${`${"b".repeat(60)}.`.repeat(4)}com`,
   `${"a".repeat(60)}@${`${"b".repeat(62)}.`.repeat(3)}co`,
+  // Internationalized domains: valid in their ASCII (punycode) form.
+  "a@bücher.example",
+  "a@BÜCHER.example",
+  "a@bu\u0308cher.example",
+  "a@例え.テスト",
+  "a@-é.co",
+  "a@é-.co",
+  "a@é_.co",
+  "a@é%41.co",
+  "a@é..co",
+  "a@.é.co",
+  "a@é.co.",
+  "a@é",
+  "a@b@é.co",
+  "a@exam\u00adple.cö",
+  "a@１２７.０.０.１",
+  "é@bücher.example",
+  `a@${"ü".repeat(64)}.co`,
+  `u@${Array(7).fill("üäößéèêëïîôœùûçñáíóú").join(".")}.example`,
+  `${"u".repeat(20)}@${Array(7).fill("üäößéèêëïîôœùûçñáíóú").join(".")}.example`,
 ];
 
 describe("isEmailFast agrees with isEmail", () => {
@@ -71,5 +91,21 @@ describe("isEmailFast agrees with isEmail", () => {
     // Both outcomes were exercised.
     expect(valid).toBeGreaterThan(10_000);
     expect(valid).toBeLessThan(190_000);
+  });
+});
+
+describe("emailFast: the address as sent", () => {
+  it("a valid ASCII address is returned as it is (no copy)", () => {
+    const a = ["Ann", "@", "Example.com"].join("");
+    expect(emailFast(a)).toBe(a);
+  });
+  it("an internationalized domain in ASCII form; the local part as written", () => {
+    expect(emailFast("Ann@Bücher.example")).toBe("Ann@xn--bcher-kva.example");
+    expect(emailFast("ann@bu\u0308cher.example")).toBe("ann@xn--bcher-kva.example");
+  });
+  it("undefined for an invalid address, a non-ASCII local part included", () => {
+    expect(emailFast("josé@example.com")).toBeUndefined();
+    expect(emailFast("a@é_.co")).toBeUndefined();
+    expect(emailFast("not an address")).toBeUndefined();
   });
 });

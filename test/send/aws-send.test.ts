@@ -157,6 +157,32 @@ describe("send on the aws target", () => {
     expect(io.outText).toContain("delivered 0, bounced 0, complained 0, opened 0, clicked 0");
   });
 
+  it("one address key: SES suppression and topic opt-outs stop every spelling; one mail per person; IDN in punycode", async () => {
+    write(
+      "subscribers/customers.jsonl",
+      `${[
+        "Alice@Example.COM", // on the account suppression list as alice@example.com
+        "Bob@Example.COM", // opted out of the topic as bob@example.com
+        "Dup@example.com",
+        "dup@example.com",
+        "DUP@EXAMPLE.COM",
+        "user@bücher.example",
+      ]
+        .map((email) => JSON.stringify({ email, name: "Pat", segment: "new_customers" }))
+        .join("\n")}\n`,
+    );
+    unemulated.suppressed = ["alice@example.com"];
+    unemulated.optedOut = new Map([["onboarding", ["bob@example.com"]]]);
+    const r = await applyAndSend();
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain("suppressed 2, duplicates 2");
+    const sends = emulators.sesRouter.calls.filter((c) => c.operation === "SendEmail");
+    const to = (c: (typeof sends)[number]) =>
+      (c.request?.Destination as { ToAddresses?: string[] })?.ToAddresses;
+    // SendEmail calls run side by side: their order is not the rows'.
+    expect(sends.map(to).sort()).toEqual([["Dup@example.com"], ["user@xn--bcher-kva.example"]]);
+  });
+
   it("throttling: slows down and retries, and sends nobody twice", async () => {
     linkMode();
     people(120);

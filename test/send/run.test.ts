@@ -307,3 +307,64 @@ describe("runCampaign", () => {
     expect(recipientId("p", "u@x.com")).toBe("77XvY8vjBlqJx_A2fgvtu5");
   });
 });
+
+describe("address key versions in the ledger", () => {
+  const legacyRun = async (ledger: Ledger) =>
+    ledger.saveRun(
+      {
+        version: 1,
+        campaign: id.campaign,
+        sendAt: id.sendAt,
+        contentDigest: "A",
+        startedAt: "2026-12-01T09:00:00.000Z",
+        updatedAt: "2026-12-01T09:00:00.000Z",
+        status: "stopped",
+      },
+      undefined,
+    );
+  const person = (address: string): MessageRecipient => ({
+    address,
+    key: address.toLowerCase(),
+    fields: { name: address },
+  });
+
+  it("a new run records addressKey 2 and makes ids from the key, resumed or not", async () => {
+    const sender = new ScriptedSender();
+    const recipients = [person("Ann@example.com")];
+    await runCampaign(runInput({ id, recipients, sender, ledger: new Ledger(store, id) }));
+    const state = await new Ledger(store, id).load();
+    expect(state.run?.addressKey).toBe(2);
+    expect([...state.sent.keys()]).toEqual([recipientId("p", "ann@example.com")]);
+    const again = await runCampaign(runInput({ id, recipients, sender, ledger: new Ledger(store, id) }));
+    expect(again).toMatchObject({ sent: 0, alreadyDone: 1 });
+    expect(sender.sent).toEqual(["Ann@example.com"]);
+  });
+
+  it("a run started under version 1 keeps its ids; a recipient known by another spelling, sent or unknown, is not sent", async () => {
+    const ledger = new Ledger(store, id);
+    await legacyRun(ledger);
+    const at = new Date("2026-12-01T09:00:00Z");
+    // Sent as `ann@`, a later row; `Bob@` in flight at a crash, with a sender that cannot tell.
+    await ledger.record(1, [{ id: recipientId("p", "ann@example.com"), status: "sent", messageId: "m" }], at);
+    await ledger.intent(2, [recipientId("p", "Bob@example.com")], at);
+    const sender = new ScriptedSender();
+    const report = await runCampaign(
+      runInput({
+        id,
+        recipients: [person("Ann@example.com"), person("bob@example.com"), person("Cy@example.com")],
+        sender,
+        ledger: new Ledger(store, id),
+        otherSpellings: new Map([
+          ["ann@example.com", ["ann@example.com"]],
+          ["bob@example.com", ["Bob@example.com"]],
+        ]),
+      }),
+    );
+    expect(sender.sent).toEqual(["Cy@example.com"]);
+    expect(report).toMatchObject({ sent: 1, alreadyDone: 1, unknown: 1 });
+    const state = await new Ledger(store, id).load();
+    expect(state.run?.addressKey).toBeUndefined();
+    // Cy's id is made with the old key: the local part as written.
+    expect(state.sent.has(recipientId("p", "Cy@example.com"))).toBe(true);
+  });
+});

@@ -39,6 +39,7 @@ export interface RunInputParts {
   lease?: RunInput["lease"];
   /** Merged over the defaults. */
   options?: Partial<RunInput["options"]>;
+  otherSpellings?: RunInput["otherSpellings"];
 }
 
 export function runInput(parts: RunInputParts): RunInput {
@@ -65,6 +66,7 @@ export function runInput(parts: RunInputParts): RunInput {
     bucket: parts.bucket ?? new TokenBucket(Number.POSITIVE_INFINITY, 50),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(lease !== undefined ? { lease } : {}),
+    ...(parts.otherSpellings !== undefined ? { otherSpellings: parts.otherSpellings } : {}),
     options: {
       resendUnknown: false,
       allowContentChange: false,

@@ -1,4 +1,4 @@
-import { domainOf, parseMailbox } from "../../util/email.js";
+import { domainOf, normalizeAddress, parseMailbox } from "../../util/email.js";
 import { type At, error } from "../findings.js";
 import { positionOf, type TemplatePart, UNSUBSCRIBE_VARIABLE } from "../model.js";
 import { type LintContext, partPosition } from "./context.js";
@@ -48,7 +48,7 @@ export function checkCompliance({ project, report }: LintContext): void {
     if (c.from !== undefined)
       senders.push({ text: c.from, at: () => positionOf(c, ["from"]), owner: `campaign \`${c.name}\`` });
   }
-  const identity = settings.sender.identity?.toLowerCase();
+  const identity = settings.sender.identity;
   for (const s of senders) {
     const mailbox = parseMailbox(s.text);
     if (!mailbox) {
@@ -63,9 +63,10 @@ export function checkCompliance({ project, report }: LintContext): void {
       continue;
     }
     if (identity === undefined) continue;
+    // Compared in key form, as everywhere an address is (util/email.ts normalizeAddress).
     const matches = identity.includes("@")
-      ? mailbox.address.toLowerCase() === identity
-      : domainOf(mailbox.address) === identity;
+      ? normalizeAddress(mailbox.address) === normalizeAddress(identity)
+      : domainOf(mailbox.address) === domainOf(identity);
     if (!matches) {
       report(
         error(

@@ -18,6 +18,7 @@ import {
 import path from "node:path";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { compileTemplate, type RenderFn } from "../../render/ses-render.js";
+import { normalizeAddress } from "../../util/email.js";
 import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../port.js";
 
 const SIMULATOR = "@simulator.amazonses.com";
@@ -119,7 +120,7 @@ export class LocalSender implements Sender {
       }
       results.push({ status: "sent", messageId });
       // The simulator takes labels too: bounce+anything@simulator.amazonses.com.
-      const to = m.to.toLowerCase().replace(/\+[^@]*@/, "@");
+      const to = normalizeAddress(m.to).replace(/\+[^@]*@/, "@");
       events.push({
         at: now.toISOString(),
         campaign: request.campaign,
@@ -203,7 +204,7 @@ export class LocalSender implements Sender {
 
   private suppress(address: string): void {
     const file = path.join(this.base, "local", "suppressed");
-    appendFileSync(file, `${address.trim().toLowerCase()}\n`);
+    appendFileSync(file, `${normalizeAddress(address)}\n`);
   }
 
   finish(campaign: string): string {

@@ -14,8 +14,8 @@ export const LOCAL_SUPPRESSION_FILE = path.join(".mailops", "local", "suppressed
 
 /**
  * Lines are trimmed; blank lines and `#` comments (a whole line, or after whitespace) are
- * ignored. A missing file is an empty list. Entries are stored in key form, so the file may
- * spell a domain in any case.
+ * ignored. A missing file is an empty list. Entries are stored in key form (util/email.ts
+ * normalizeAddress), so the file may spell an address in any case, its domain in Unicode or ASCII.
  */
 export async function localSuppression(root: string): Promise<SuppressionCheck & { readonly size: number }> {
   // A KeySet, like the dedupe set: checked for every selected recipient, and it can be large.
