@@ -39,7 +39,7 @@ describe("messagePlan", () => {
     });
     expect(plan.prepare(recipient({ email: "a@example.com", name: "<b>Ann</b>" }))).toEqual({
       ok: false,
-      reason: "markup in field name",
+      reason: "unsafe value in field name (html text)",
     });
   });
 
