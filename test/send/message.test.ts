@@ -115,6 +115,52 @@ describe("messagePlan", () => {
   });
 });
 
+describe("messagePlan: built-ins are checked like any value", () => {
+  const linkProject = (url: string, postal: string) => ({
+    ...project,
+    settings: {
+      ...project.settings,
+      sender: { ...project.settings.sender, postalAddress: postal },
+      unsubscribe: { ...project.settings.unsubscribe, mode: "link" as const, url },
+    },
+  });
+  const t = templateOf({
+    subject: "Hi",
+    html: '<p>{{postal_address}}</p><a href="{{unsubscribe_url}}">Unsubscribe</a>',
+  });
+  const one = () => recipient({ email: "a@example.com" });
+
+  it("the link-mode unsubscribe URL, which no subscriber field overrides", () => {
+    const bad = messagePlan(linkProject("javascript:alert(1)//", "1 Main St"), campaign, t, "secret");
+    expect(bad.prepare(one())).toEqual({ ok: false, reason: "unsafe value in unsubscribe_url (url)" });
+    const good = messagePlan(linkProject("https://example.com/u", "1 Main St"), campaign, t, "secret");
+    expect(good.prepare(recipient({ email: "a@example.com", unsubscribe_url: "javascript:x" })).ok).toBe(
+      true,
+    );
+  });
+
+  it("postal_address from the settings", () => {
+    const plan = messagePlan(linkProject("https://example.com/u", "<b>1 Main St</b>"), campaign, t, "secret");
+    expect(plan.prepare(one())).toEqual({
+      ok: false,
+      reason: "unsafe value in setting postal_address (html text)",
+    });
+  });
+
+  it("every value in the data, when the template walks the data itself", () => {
+    const all = templateOf({
+      subject: "Hi",
+      html: "{{#each this}}<i>{{this}}</i>{{/each}}{{amazonSESUnsubscribeUrl}}",
+    });
+    const plan = messagePlan(project, campaign, all, undefined);
+    expect(plan.prepare(recipient({ email: "a@example.com", name: "Ann" })).ok).toBe(true);
+    expect(plan.prepare(recipient({ email: "a@example.com", name: "<b>Ann</b>" }))).toEqual({
+      ok: false,
+      reason: "unsafe value in name (html text)",
+    });
+  });
+});
+
 function templateOf(parts: Partial<Record<PartName, string>>): Template {
   return {
     name: "t",
