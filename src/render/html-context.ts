@@ -111,7 +111,10 @@ const URL_ATTRS = new Set([
 ]);
 /** A comma starts another URL in these. */
 const URL_LIST_ATTRS = new Set(["srcset", "imagesrcset", "ping", "archive"]);
-/** Raw-text elements: their text is script or CSS, or ends only at their end tag. */
+/**
+ * Raw-text elements: their text is script or CSS, or ends only at their end tag. Not `<noscript>`:
+ * mail clients run no scripts, so they read its content as HTML.
+ */
 const RAW_ELEMENTS: Record<string, Context> = {
   script: "script",
   style: "style",
@@ -121,7 +124,6 @@ const RAW_ELEMENTS: Record<string, Context> = {
   iframe: "html-text",
   noembed: "html-text",
   noframes: "html-text",
-  noscript: "html-text",
 };
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;

@@ -61,6 +61,7 @@ describe("the context of a value in HTML", () => {
       ["t:html-text", "x:html-text"],
     ],
     ["tags inside a textarea are text", "<textarea><a href='{{x}}'></textarea>", ["x:html-text"]],
+    ["noscript is HTML where no script runs", '<noscript><a href="{{u}}">x</a></noscript>', ["u:url-double"]],
     ["comment", "<!-- {{c}} -->{{d}}", ["c:comment", "d:html-text"]],
     ["comment ending --!>", "<!-- a --!>{{d}}", ["d:html-text"]],
     ["a dash is not the end of a comment", "<!-- a -> {{c}} -->", ["c:comment"]],
