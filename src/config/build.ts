@@ -300,7 +300,7 @@ function part(
   file: string,
   locate: (line: number, col: number) => { line: number; col: number },
 ): TemplatePart {
-  return { part: name, source, file, locate, analysis: analyzeTemplate(source) };
+  return { part: name, source, file, locate, analysis: analyzeTemplate(source, "auto", name) };
 }
 
 const FORMATS = ["csv", "json", "jsonl"] as const;

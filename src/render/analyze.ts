@@ -5,6 +5,7 @@
  */
 import { createRequire } from "node:module";
 import { didYouMean } from "../util/closest.js";
+import { findOutputs, type OutputUse, type PartKind } from "./outputs.js";
 import { scanTemplate } from "./scan.js";
 
 type AST = hbs.AST.Program;
@@ -30,7 +31,7 @@ export interface VariableUse {
 }
 
 export interface TemplateIssue {
-  kind: "syntax" | "unsupported-helper" | "unknown-partial";
+  kind: "syntax" | "unsupported-helper" | "unknown-partial" | "reserved-name";
   message: string;
   /** A fix specific to this issue; the lint rule supplies a general one otherwise. */
   hint?: string;
@@ -40,8 +41,16 @@ export interface TemplateIssue {
 
 export interface Analysis {
   variables: VariableUse[];
+  /** Every place the part writes a data value, with its context (outputs.ts). */
+  outputs: OutputUse[];
   issues: TemplateIssue[];
 }
+
+/**
+ * Names no variable may have: a lookup of them reaches the object prototype (`constructor`,
+ * `__proto__`) or a function's (`prototype`), where data SES gets has no such key.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 // Loaded on first use: the fast scanner handles most templates without it.
 let hbsModule: typeof import("handlebars") | undefined;
@@ -50,21 +59,41 @@ function handlebars(): typeof import("handlebars") {
   return hbsModule;
 }
 
+type WhitespaceControl = new () => { accept(ast: AST): AST };
+let whitespaceModule: WhitespaceControl | undefined;
+/**
+ * Handlebars' own whitespace control (`~` and lines holding only a block tag), which its parser
+ * applies: the HTML context analysis must read the text as it renders. Not in the package's
+ * exports; test/render/scan.test.ts fails if an update moves it.
+ */
+function whitespaceControl(): WhitespaceControl {
+  whitespaceModule ??= createRequire(import.meta.url)(
+    "handlebars/dist/cjs/handlebars/compiler/whitespace-control.js",
+  ) as WhitespaceControl;
+  return whitespaceModule;
+}
+
 /**
  * Parse and analyse one template part (subject, html or text). Pure.
  * `parser: "handlebars"` skips the fast scanner (tests compare the two paths).
  */
-export function analyzeTemplate(source: string, parser: "auto" | "handlebars" = "auto"): Analysis {
+export function analyzeTemplate(
+  source: string,
+  parser: "auto" | "handlebars" = "auto",
+  kind: PartKind = "text",
+): Analysis {
   let ast: AST;
   try {
-    ast = (parser === "auto" ? scanTemplate(source) : undefined) ?? handlebars().parse(source);
+    const scanned = parser === "auto" ? scanTemplate(source) : undefined;
+    if (scanned && kind === "html") new (whitespaceControl())().accept(scanned);
+    ast = scanned ?? handlebars().parse(source);
   } catch (e) {
-    return { variables: [], issues: [syntaxIssue(source, e as HandlebarsError)] };
+    return { variables: [], outputs: [], issues: [syntaxIssue(source, e as HandlebarsError)] };
   }
   const walker = new Walker();
   walker.program(ast);
   walker.checkPartials();
-  return { variables: walker.variables, issues: walker.issues };
+  return { variables: walker.variables, outputs: findOutputs(ast, kind), issues: walker.issues };
 }
 
 type HandlebarsError = Error & { lineNumber?: number; column?: number };
@@ -363,6 +392,15 @@ class Walker {
 
   /** Records a use of root data and returns its root path; undefined for loop items, `this` and `@index`. */
   private use(p: hbs.AST.PathExpression, node: Node, conditional: boolean): string | undefined {
+    const reserved = p.parts.find((part) => RESERVED_NAMES.has(part));
+    if (reserved !== undefined) {
+      this.issues.push({
+        kind: "reserved-name",
+        message: `\`{{${p.original}}}\` uses \`${reserved}\`, a name no variable may have`,
+        ...at(node),
+      });
+      return undefined;
+    }
     if (p.parts.length === 0) return undefined; // `this`
     let parts = p.parts;
     if (p.data) {

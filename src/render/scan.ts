@@ -43,6 +43,14 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
   const body = () => (stack.length ? (stack[stack.length - 1] as OpenBlock).body : root);
 
   let pos = 0;
+  // The text between tags, as Handlebars' ContentStatement: the HTML context analysis reads it
+  // (after Handlebars' own whitespace control, see analyze.ts).
+  const content = (end: number) => {
+    if (end > pos) {
+      const text = source.slice(pos, end);
+      body().push({ type: "ContentStatement", value: text, original: text, loc: locAt(pos) } as never);
+    }
+  };
   for (;;) {
     const open = source.indexOf("{{", pos);
     if (open === -1) break;
@@ -50,24 +58,41 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
     if (source.startsWith("{{{{", open)) return undefined; // raw block
     if (source.startsWith("{{!", open)) {
       const long = source.startsWith("{{!--", open);
-      const end = source.indexOf(long ? "--}}" : "}}", open + 3);
+      let end = source.indexOf(long ? "--}}" : "}}", open + 3);
+      let closeAt = end + (long ? 4 : 2);
+      const stripped = long ? source.indexOf("--~}}", open + 3) : -1;
+      if (stripped !== -1 && (end === -1 || stripped < end)) {
+        end = stripped;
+        closeAt = end + 5;
+      }
       if (end === -1) return undefined;
-      pos = end + (long ? 4 : 2);
+      content(open);
+      // Comments take part in whitespace control (a comment alone on its line removes the line).
+      body().push({
+        type: "CommentStatement",
+        value: "",
+        strip: { open: false, close: source.charCodeAt(closeAt - 3) === 126 /* ~ */ },
+        loc: locAt(open),
+      } as never);
+      pos = closeAt;
       continue;
     }
     const triple = source.startsWith("{{{", open);
     const close = source.indexOf(triple ? "}}}" : "}}", open);
     if (close === -1) return undefined;
     let inner = source.slice(open + (triple ? 3 : 2), close);
-    pos = close + (triple ? 3 : 2);
     if (inner.includes("{{")) return undefined;
+    if (triple && inner.includes("~")) return undefined; // `{{~{x}~}}` is the form Handlebars takes
+    content(open);
+    pos = close + (triple ? 3 : 2);
+    const strip = { open: inner.startsWith("~"), close: inner.endsWith("~") };
     inner = inner.replace(/^~/, "").replace(/~$/, "").trim();
     const loc = locAt(open);
 
     if (triple) {
       const path = parsePath(inner);
       if (!path) return undefined;
-      body().push(mustache(path, loc, false));
+      body().push(mustache(path, loc, false, strip));
       continue;
     }
     const sigil = inner[0];
@@ -83,6 +108,8 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
         hash: undefined,
         program: { type: "Program", body: [], blockParams: [], loc },
         inverse: undefined,
+        openStrip: strip,
+        closeStrip: { open: false, close: false },
         loc,
       } as unknown as hbs.AST.BlockStatement;
       body().push(node);
@@ -91,32 +118,40 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
       const top = stack.pop();
       if (!top || inner.slice(1).trim() !== (top.node.path as hbs.AST.PathExpression).original)
         return undefined;
+      top.node.closeStrip = strip;
     } else if (inner === "else" || inner === "^") {
       const top = stack[stack.length - 1];
       if (!top || top.inElse) return undefined;
       const inverse = { type: "Program", body: [], blockParams: [], loc } as unknown as hbs.AST.Program;
       top.node.inverse = inverse;
+      top.node.inverseStrip = strip;
       top.body = inverse.body;
       top.inElse = true;
     } else {
       const unescaped = sigil === "&";
       const path = parsePath(unescaped ? inner.slice(1).trim() : inner);
       if (!path) return undefined;
-      body().push(mustache(path, loc, !unescaped));
+      body().push(mustache(path, loc, !unescaped, strip));
     }
   }
   if (stack.length > 0) return undefined; // unclosed block: let Handlebars word the error
+  content(source.length);
   return { type: "Program", body: root, blockParams: [], loc: locAt(0) } as unknown as hbs.AST.Program;
 }
 
-function mustache(path: hbs.AST.PathExpression, loc: Loc, escaped: boolean): hbs.AST.MustacheStatement {
+function mustache(
+  path: hbs.AST.PathExpression,
+  loc: Loc,
+  escaped: boolean,
+  strip: hbs.AST.StripFlags,
+): hbs.AST.MustacheStatement {
   return {
     type: "MustacheStatement",
     path,
     params: [],
     hash: undefined,
     escaped,
-    strip: {},
+    strip,
     loc,
   } as unknown as hbs.AST.MustacheStatement;
 }

@@ -40,10 +40,13 @@ export function compileTemplate(content: TemplateContent): RenderFn {
     html: content.html ? h.compile(content.html, opts) : undefined,
     text: content.text ? h.compile(content.text, opts) : undefined,
   };
+  // Own properties only, as SES looks values up (Handlebars' default, said explicitly so it does not
+  // warn on the console when a template names `toString` and the data has no such key).
+  const runtime = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
   return (data) => ({
-    subject: parts.subject(data),
-    html: parts.html ? parts.html(data) : "",
-    text: parts.text ? parts.text(data) : "",
+    subject: parts.subject(data, runtime),
+    html: parts.html ? parts.html(data, runtime) : "",
+    text: parts.text ? parts.text(data, runtime) : "",
   });
 }
 
@@ -61,12 +64,15 @@ export function requiredPaths(analyses: Analysis[]): string[][] {
   return out;
 }
 
-/** The first required path the data lacks (undefined or null), or undefined when all are there. */
+/**
+ * The first required path the data lacks (undefined or null), or undefined when all are there.
+ * Own properties only: `{{toString}}` is missing unless the data has a `toString` key, as in SES.
+ */
 export function firstMissing(required: string[][], data: Record<string, unknown>): string | undefined {
   for (const path of required) {
     let node: unknown = data;
     for (const key of path) {
-      if (node === null || typeof node !== "object") {
+      if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) {
         node = undefined;
         break;
       }

@@ -1,14 +1,26 @@
 /**
  * From a recipient to the complete data SES gets for them, or the reason they are skipped.
- * Policy on markup: SES substitutes values without escaping and uses one data object for the
- * subject, HTML and text, so escaping for HTML would garble the text part. A subscriber value
- * containing `<` or `>` in a field the template uses is therefore refused (the recipient is
- * skipped with reason `markup`). Campaign `data` is reviewed in the pull request and trusted.
+ *
+ * Precedence is SES's own: the recipient's fields over the campaign's `data` (which acts as
+ * defaults) and `postal_address`; the link-mode unsubscribe URL over all of them.
+ *
+ * Policy on markup (docs/data-safety.md): SES substitutes values without escaping and uses one data
+ * object for the subject, HTML and text, so escaping for HTML would garble the text part. Instead
+ * every value that reaches a use is checked against the context of that use (render/value-safety.ts):
+ * `<` or `>` in HTML text, the delimiting quote in an attribute, anything but an http(s)/mailto URL
+ * where a value starts a link, a line break in the subject. That holds whichever source provided the
+ * value: a subscriber field is checked per recipient; campaign `data` and the built-ins are checked
+ * once here (and `data` also by validate), and refuse every recipient that does not override them.
+ * A refused recipient is skipped with reason `unsafe value in field <name> (<context>)`; the value
+ * itself, personal data, is never part of it.
+ *
+ * Lookups are own-property only (`toString` is missing unless the data has it), like SES's.
  */
 import type { Campaign, Project, Template } from "../config/model.js";
 import { UNSUBSCRIBE_VARIABLE } from "../config/model.js";
 import { MailopsError } from "../errors.js";
 import { firstMissing, requiredPaths } from "../render/ses-render.js";
+import { ANY_ROOT, contextLabel, type RootCheck, safetyChecks } from "../render/value-safety.js";
 import { unsubscribeUrl } from "./unsubscribe.js";
 
 export interface MessageRecipient {
@@ -25,8 +37,6 @@ export interface MessagePlan {
   prepare(r: MessageRecipient): Prepared;
 }
 
-const MARKUP = /[<>]/;
-
 export function messagePlan(
   project: Project,
   campaign: Campaign,
@@ -40,7 +50,6 @@ export function messagePlan(
   const required = requiredPaths(analyses).filter(
     (p) => !(mode === "ses-list" && p[0] === UNSUBSCRIBE_VARIABLE["ses-list"]),
   );
-  const usedRoots = new Set(analyses.flatMap((a) => a.variables.map((v) => v.name)));
   // prepare() copies with Object.assign, which would run the __proto__ setter for such a key
   // (subscriber fields cannot have one: audience/fields.ts refuses the name).
   if (Object.hasOwn(campaign.data, "__proto__")) {
@@ -59,17 +68,27 @@ export function messagePlan(
         : "link unsubscribe mode needs `unsubscribe.url`",
     );
   }
-  const checkedFields = [...usedRoots].filter((name) => !(name in campaign.data));
+  const checks = safetyChecks(analyses);
+  const linkVariable = linkMode ? UNSUBSCRIBE_VARIABLE.link : undefined;
+  const linkCheck = checks.find((c) => c.root === linkVariable);
+  const anyRoot = checks.filter((c) => c.root === ANY_ROOT);
+  const fieldChecks = checks.filter((c) => c.root !== ANY_ROOT && c !== linkCheck);
+  const fromSettings = settings.sender.postalAddress !== undefined ? "postal_address" : undefined;
+  const baseRefusals = refusedDefaults(fieldChecks, base, fromSettings);
+  const skip = (reason: string): Prepared => ({ ok: false, reason });
   return {
     prepare(r) {
-      for (const name of checkedFields) {
-        const v = r.fields[name];
-        if (typeof v === "string" && MARKUP.test(v)) return { ok: false, reason: `markup in field ${name}` };
-        if (Array.isArray(v) && v.some((x) => typeof x === "string" && MARKUP.test(x)))
-          return { ok: false, reason: `markup in field ${name}` };
+      const fields = r.fields;
+      for (let i = 0; i < fieldChecks.length; i++) {
+        const check = fieldChecks[i] as RootCheck;
+        if (!Object.hasOwn(fields, check.root)) continue;
+        const bad = check.test(fields[check.root]);
+        if (bad) return skip(`unsafe value in field ${check.root} (${contextLabel(bad)})`);
       }
+      for (const refused of baseRefusals)
+        if (!Object.hasOwn(fields, refused.root)) return skip(refused.reason);
       // Object.assign, not spread: V8 spreads parsed rows about twenty times slower (measured).
-      const data: Record<string, unknown> = Object.assign({}, base, r.fields);
+      const data: Record<string, unknown> = Object.assign({}, base, fields);
       const headers: { name: string; value: string }[] = [];
       if (linkMode) {
         const url = unsubscribeUrl(settings.unsubscribe.url as string, secret as string, {
@@ -77,15 +96,43 @@ export function messagePlan(
           campaign: campaign.name,
           ...(campaign.topic ? { topic: campaign.topic } : {}),
         });
+        const bad = linkCheck?.test(url);
+        if (bad) return skip(`unsafe value in ${UNSUBSCRIBE_VARIABLE.link} (${contextLabel(bad)})`);
         data[UNSUBSCRIBE_VARIABLE.link] = url;
         headers.push(
           { name: "List-Unsubscribe", value: `<${url}>` },
           { name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click" },
         );
       }
+      for (const check of anyRoot) {
+        for (const key of Object.keys(data)) {
+          const bad = check.test(data[key]);
+          if (bad) return skip(`unsafe value in ${key} (${contextLabel(bad)})`);
+        }
+      }
       const missing = firstMissing(required, data);
-      if (missing) return { ok: false, reason: `missing variable ${missing}` };
+      if (missing) return skip(`missing variable ${missing}`);
       return { ok: true, data, headers };
     },
   };
+}
+
+/**
+ * The defaults (campaign `data`, `postal_address`) that break a rule where the template writes
+ * them: checked once, they refuse every recipient that does not bring a value of their own.
+ */
+function refusedDefaults(
+  checks: RootCheck[],
+  base: Record<string, unknown>,
+  fromSettings: string | undefined,
+): { root: string; reason: string }[] {
+  const out: { root: string; reason: string }[] = [];
+  for (const check of checks) {
+    if (!Object.hasOwn(base, check.root)) continue;
+    const bad = check.test(base[check.root]);
+    if (!bad) continue;
+    const source = check.root === fromSettings ? "setting" : "campaign data";
+    out.push({ root: check.root, reason: `unsafe value in ${source} ${check.root} (${contextLabel(bad)})` });
+  }
+  return out;
 }

@@ -108,7 +108,8 @@ describe("the pull-request comment on the aws target", () => {
 
   it("diffs a changed template against SES's copy and counts with the pull request's version, as `send --dry-run` does", async () => {
     expect(await runApply({ dir: repo.dir, target: "aws" }, captureIo())).toBe(0);
-    // A subscriber whose preferences hold markup: only a template that uses them skips the address.
+    // A subscriber whose preferences hold markup: only a template that writes them into HTML skips
+    // the address (the text part takes any value).
     write(
       "subscribers/customers.jsonl",
       `${read("subscribers/customers.jsonl").trimEnd()}\n${JSON.stringify({ email: "subscriber4@example.com", name: "Ann Lee", segment: "new_customers", preferences: ["<b>vip</b>"] })}\n`,
@@ -121,6 +122,13 @@ describe("the pull-request comment on the aws target", () => {
       ),
     );
     write(
+      "templates/welcome-campaign.html",
+      read("templates/welcome-campaign.html").replace(
+        "<p>Best regards,",
+        "<p>Your interests: {{#each preferences}}{{this}} {{/each}}</p>\n    <p>Best regards,",
+      ),
+    );
+    write(
       "templates/welcome-campaign.yaml",
       `${read("templates/welcome-campaign.yaml")}  preferences: [books]\n`,
     );
@@ -130,10 +138,10 @@ describe("the pull-request comment on the aws target", () => {
     expect(r.failed, r.stdout + r.stderr).toBe(false);
     const body = comment(7);
     expect(body).toContain("- **Changes:** Plan: 0 to create, 1 to update, 0 to delete.");
-    expect(body).toContain("| ✏️ update | template | `welcome-campaign` | text |");
+    expect(body).toContain("| ✏️ update | template | `welcome-campaign` | html, text |");
     expect(body).toContain("+Your interests: {{#each preferences}}{{this}} {{/each}}");
     expect(body).toContain(
-      "| `welcome-new-customers` | on merge | `new-customers` | 2 | 1 skipped (markup in field preferences) |",
+      "| `welcome-new-customers` | on merge | `new-customers` | 2 | 1 skipped (unsafe value in field preferences (html text)) |",
     );
     expect(body).toContain(
       "- `welcome-new-customers`: recipients checked against template `welcome-campaign` as changed here (deploy applies it before sending)",
@@ -147,7 +155,7 @@ describe("the pull-request comment on the aws target", () => {
       await runSend({ dir: repo.dir, target: "aws", due: true, dryRun: true, now: NOW.toISOString() }, dry),
     ).toBe(0);
     expect(dry.outText).toContain(
-      "welcome-new-customers: on-merge\n  audience 3, excluded 0, suppressed 0, duplicates 0, invalid rows 0\n  skipped: 1 markup in field preferences\n  would send 2\n",
+      "welcome-new-customers: on-merge\n  audience 3, excluded 0, suppressed 0, duplicates 0, invalid rows 0\n  skipped: 1 unsafe value in field preferences (html text)\n  would send 2\n",
     );
     expect(dry.outText).toContain(
       "render check: the repository's template welcome-campaign, differs from the aws target's",

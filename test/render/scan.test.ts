@@ -22,6 +22,7 @@ const cases: string[] = [
   "{{!-- a comment with {{braces}} --}}{{name}}{{! short }}",
   "line1\n  {{a}}\n\n{{#if b}}\n  {{c}}\n{{/if}}\n",
   "{{a-b}} {{_x}} {{$y}}",
+  "{{!-- a --~}}\n  {{x}} {{!-- b --}}",
   // Forms the scanner must decline; Handlebars decides.
   "\\{{escaped}} {{name}}",
   "{{{{raw}}}} {{x}} {{{{/raw}}}}",
@@ -57,14 +58,18 @@ describe("the fast template scanner", () => {
     const fast = analyzeTemplate(source as string);
     const slow = analyzeTemplate(source as string, "handlebars");
     expect(fast).toEqual(slow);
+    // Read as HTML, the text between tags counts too (after Handlebars' whitespace control).
+    expect(analyzeTemplate(source as string, "auto", "html")).toEqual(
+      analyzeTemplate(source as string, "handlebars", "html"),
+    );
   });
 
   it("answers for the common forms (the speed depends on it)", () => {
-    for (const source of cases.slice(0, 12)) expect(scanTemplate(source), source).toBeDefined();
+    for (const source of cases.slice(0, 13)) expect(scanTemplate(source), source).toBeDefined();
   });
 
   it("declines what it does not fully understand", () => {
-    for (const source of cases.slice(12)) expect(scanTemplate(source), source).toBeUndefined();
+    for (const source of cases.slice(13)) expect(scanTemplate(source), source).toBeUndefined();
   });
 
   it("agrees on randomly assembled templates", () => {
@@ -111,5 +116,54 @@ describe("the fast template scanner", () => {
       expect(analyzeTemplate(source), source).toEqual(analyzeTemplate(source, "handlebars"));
     }
     expect(answered).toBeGreaterThan(50);
+  });
+
+  it("agrees on the HTML contexts of randomly assembled HTML templates", () => {
+    const pieces = [
+      "x",
+      "<a href=",
+      '"',
+      "'",
+      " title=",
+      ">",
+      "</a>",
+      "<!--",
+      "-->",
+      "<script>",
+      "</script>",
+      " ",
+      "\n",
+      "  \n",
+      "{{a}}",
+      "{{~b}}",
+      "{{c~}}",
+      "{{#if e}}",
+      "{{#if e~}}",
+      "{{~#each f}}",
+      "{{else}}",
+      "{{~else~}}",
+      "{{/if}}",
+      "{{~/if}}",
+      "{{/each}}",
+      "{{!c}}",
+      "{{!-- d --~}}",
+    ];
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let answered = 0;
+    for (let n = 0; n < 2000; n++) {
+      const source = Array.from(
+        { length: 1 + Math.floor(rand() * 14) },
+        () => pieces[Math.floor(rand() * pieces.length)],
+      ).join("");
+      if (scanTemplate(source)) answered++;
+      expect(analyzeTemplate(source, "auto", "html"), source).toEqual(
+        analyzeTemplate(source, "handlebars", "html"),
+      );
+    }
+    expect(answered).toBeGreaterThan(100);
   });
 });

@@ -183,6 +183,42 @@ describe("send on the aws target", () => {
     expect(sends.map(to).sort()).toEqual([["Dup@example.com"], ["user@xn--bcher-kva.example"]]);
   });
 
+  it("a recipient with an unsafe value is in no SendBulkEmail or SendEmail request", async () => {
+    linkMode();
+    write(
+      "campaigns/welcome-new-customers.yaml",
+      `${read("campaigns/welcome-new-customers.yaml")}data:\n  name: Friend\n`,
+    );
+    write(
+      "subscribers/customers.jsonl",
+      `${[
+        { email: "user0@example.com", name: "Ann", segment: "new_customers" },
+        {
+          email: "unsafe@example.com",
+          name: '<a href="https://evil.example">click</a>',
+          segment: "new_customers",
+        },
+        { email: "user2@example.com", name: "O'Brien", segment: "new_customers" },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join("\n")}\n`,
+    );
+    const r = await applyAndSend();
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain("skipped: 1 unsafe value in field name (html text)");
+    const sends = emulators.sesRouter.calls.filter((c) => /^Send(Bulk)?Email$/.test(c.operation));
+    expect(sends.length).toBeGreaterThan(0);
+    for (const call of sends) {
+      const body = JSON.stringify(call.request);
+      expect(body).not.toContain("unsafe@example.com");
+      expect(body).not.toContain("evil.example");
+    }
+    expect((await storedMail()).map((m) => m.destination.to[0]).sort()).toEqual([
+      "user0@example.com",
+      "user2@example.com",
+    ]);
+  });
+
   it("throttling: slows down and retries, and sends nobody twice", async () => {
     linkMode();
     people(120);

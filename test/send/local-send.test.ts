@@ -97,7 +97,7 @@ describe("send on the local target", () => {
     expect(dry.out).toContain("duplicates 1");
     expect(dry.out).toContain("invalid rows 1");
     expect(dry.out).toContain("suppressed 2");
-    expect(dry.out).toContain("skipped: 1 markup in field name");
+    expect(dry.out).toContain("skipped: 1 unsafe value in field name (html text)");
     expect(dry.out).toContain("would send 2");
     expect(outbox("welcome-new-customers")).toEqual([]);
     const real = await send({ campaign: "welcome-new-customers" });

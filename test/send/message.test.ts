@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadProject } from "../../src/config/load.js";
+import type { PartName, Template } from "../../src/config/model.js";
 import { MailopsError } from "../../src/errors.js";
+import { analyzeTemplate } from "../../src/render/analyze.js";
 import { messagePlan } from "../../src/send/message.js";
 
 const project = loadProject(process.cwd()).value;
@@ -39,7 +41,7 @@ describe("messagePlan", () => {
     });
     expect(plan.prepare(recipient({ email: "a@example.com", name: "<b>Ann</b>" }))).toEqual({
       ok: false,
-      reason: "markup in field name",
+      reason: "unsafe value in field name (html text)",
     });
   });
 
@@ -47,4 +49,135 @@ describe("messagePlan", () => {
     const data = JSON.parse('{"__proto__": {"name": "x"}, "discount": 1}') as Record<string, unknown>;
     expect(() => messagePlan(project, { ...campaign, data }, template, undefined)).toThrow(MailopsError);
   });
+
+  it("refuses a recipient whose value breaks the rule where the template writes it, naming the field, never the value", () => {
+    const plan = messagePlan(project, campaign, template, undefined);
+    const reason = (fields: Record<string, unknown>) => {
+      const r = plan.prepare(recipient({ email: "a@example.com", name: "Ann", ...fields }));
+      return r.ok ? "ok" : r.reason;
+    };
+    // The campaign's data has product_url; the subscriber's value wins the merge, and is the one checked.
+    expect(reason({ product_url: "javascript:alert(1)" })).toBe("unsafe value in field product_url (url)");
+    expect(reason({ product_url: " JaVaScRiPt:alert(1)" })).toBe("unsafe value in field product_url (url)");
+    expect(reason({ product_url: "https://example.com/other" })).toBe("ok");
+    expect(reason({ product_name: "Watch\r\nBcc: x@example.com" })).toBe(
+      "unsafe value in field product_name (subject)",
+    );
+    expect(reason({ name: "O'Brien & <Sons>" })).toBe("unsafe value in field name (html text)");
+    expect(reason({ name: "O'Brien & Sons" })).toBe("ok");
+  });
+
+  it("checks campaign data once: recipients without their own value are refused, those with one are not", () => {
+    const data = { ...campaign.data, product_url: "javascript:alert(1)" };
+    const plan = messagePlan(project, { ...campaign, data }, template, undefined);
+    expect(plan.prepare(recipient({ email: "a@example.com", name: "Ann" }))).toEqual({
+      ok: false,
+      reason: "unsafe value in campaign data product_url (url)",
+    });
+    expect(
+      plan.prepare(recipient({ email: "a@example.com", name: "Ann", product_url: "https://example.com/x" }))
+        .ok,
+    ).toBe(true);
+  });
+
+  it("checks a subscriber value that shadows campaign data of the same name", () => {
+    const data = { ...campaign.data, name: "Friend" };
+    const plan = messagePlan(project, { ...campaign, data }, template, undefined);
+    expect(
+      plan.prepare(recipient({ email: "a@example.com", name: '<a href="https://evil.example">click</a>' })),
+    ).toEqual({
+      ok: false,
+      reason: "unsafe value in field name (html text)",
+    });
+  });
+
+  it("checks a value inside a double-quoted attribute against its quote only", () => {
+    const t = templateOf({
+      subject: "Hi",
+      html: '<img alt="{{name}}" src="https://example.com/a.png"><a href="{{amazonSESUnsubscribeUrl}}">x</a>',
+    });
+    const plan = messagePlan(project, campaign, t, undefined);
+    expect(plan.prepare(recipient({ email: "a@example.com", name: "O'Brien" })).ok).toBe(true);
+    expect(plan.prepare(recipient({ email: "a@example.com", name: 'x" style="position:fixed' }))).toEqual({
+      ok: false,
+      reason: "unsafe value in field name (html attribute)",
+    });
+  });
+
+  it("looks variables up as own properties: {{toString}} is missing unless the data has it", () => {
+    const t = templateOf({ subject: "Hi {{toString}}", text: "x {{amazonSESUnsubscribeUrl}}" });
+    const plan = messagePlan(project, campaign, t, undefined);
+    expect(plan.prepare(recipient({ email: "a@example.com" }))).toEqual({
+      ok: false,
+      reason: "missing variable toString",
+    });
+    expect(plan.prepare(recipient({ email: "a@example.com", toString: "x" })).ok).toBe(true);
+  });
 });
+
+describe("messagePlan: built-ins are checked like any value", () => {
+  const linkProject = (url: string, postal: string) => ({
+    ...project,
+    settings: {
+      ...project.settings,
+      sender: { ...project.settings.sender, postalAddress: postal },
+      unsubscribe: { ...project.settings.unsubscribe, mode: "link" as const, url },
+    },
+  });
+  const t = templateOf({
+    subject: "Hi",
+    html: '<p>{{postal_address}}</p><a href="{{unsubscribe_url}}">Unsubscribe</a>',
+  });
+  const one = () => recipient({ email: "a@example.com" });
+
+  it("the link-mode unsubscribe URL, which no subscriber field overrides", () => {
+    const bad = messagePlan(linkProject("javascript:alert(1)//", "1 Main St"), campaign, t, "secret");
+    expect(bad.prepare(one())).toEqual({ ok: false, reason: "unsafe value in unsubscribe_url (url)" });
+    const good = messagePlan(linkProject("https://example.com/u", "1 Main St"), campaign, t, "secret");
+    expect(good.prepare(recipient({ email: "a@example.com", unsubscribe_url: "javascript:x" })).ok).toBe(
+      true,
+    );
+  });
+
+  it("postal_address from the settings", () => {
+    const plan = messagePlan(linkProject("https://example.com/u", "<b>1 Main St</b>"), campaign, t, "secret");
+    expect(plan.prepare(one())).toEqual({
+      ok: false,
+      reason: "unsafe value in setting postal_address (html text)",
+    });
+  });
+
+  it("every value in the data, when the template walks the data itself", () => {
+    const all = templateOf({
+      subject: "Hi",
+      html: "{{#each this}}<i>{{this}}</i>{{/each}}{{amazonSESUnsubscribeUrl}}",
+    });
+    const plan = messagePlan(project, campaign, all, undefined);
+    expect(plan.prepare(recipient({ email: "a@example.com", name: "Ann" })).ok).toBe(true);
+    expect(plan.prepare(recipient({ email: "a@example.com", name: "<b>Ann</b>" }))).toEqual({
+      ok: false,
+      reason: "unsafe value in name (html text)",
+    });
+  });
+});
+
+function templateOf(parts: Partial<Record<PartName, string>>): Template {
+  return {
+    name: "t",
+    file: "templates/t.yaml",
+    ok: true,
+    adopt: false,
+    parts: Object.fromEntries(
+      Object.entries(parts).map(([part, source]) => [
+        part,
+        {
+          part: part as PartName,
+          source,
+          file: "templates/t.yaml",
+          locate: (line: number, col: number) => ({ line, col }),
+          analysis: analyzeTemplate(source, "auto", part as PartName),
+        },
+      ]),
+    ),
+  };
+}

@@ -3,6 +3,7 @@ import type { Project } from "../model.js";
 import { checkCampaigns } from "./campaigns.js";
 import { checkCompliance } from "./compliance.js";
 import type { Rule } from "./context.js";
+import { checkDataSafety } from "./data-safety.js";
 import { checkNames } from "./names.js";
 import { checkReferences } from "./references.js";
 import { checkSegments } from "./segments.js";
@@ -18,6 +19,7 @@ const RULES: Rule[] = [
   checkTemplates,
   checkCompliance,
   checkVariables,
+  checkDataSafety,
   checkSegments,
   checkCampaigns,
 ];

@@ -1,3 +1,4 @@
+import type { Context } from "../../render/html-context.js";
 import { error, warning } from "../findings.js";
 import { positionOf, type Template, UNSUBSCRIBE_VARIABLE } from "../model.js";
 import { type LintContext, partPosition } from "./context.js";
@@ -9,6 +10,7 @@ const issueRule = {
   syntax: "template/syntax",
   "unsupported-helper": "template/unsupported",
   "unknown-partial": "template/unknown-partial",
+  "reserved-name": "template/reserved-variable",
 } as const;
 
 const issueHint = {
@@ -16,7 +18,33 @@ const issueHint = {
   "unsupported-helper":
     "SES supports variables, `if`/`else`, `unless`, `each`, `with` and inline partials only",
   "unknown-partial": 'define it in the same template with `{{#*inline "name"}}…{{/inline}}`',
+  "reserved-name":
+    "`__proto__`, `constructor` and `prototype` reach JavaScript's object machinery, not your data; rename the variable (and the data key)",
 } as const;
+
+/** Where a value can never be made safe, and what to do instead. */
+const strictPlaces: Partial<Record<Context, [string, string]>> = {
+  script: [
+    "inside a script (a `<script>` element or an `on…`/`srcdoc` attribute)",
+    "write the value into the HTML outside the script, or compute it into the template",
+  ],
+  style: [
+    "inside CSS (a `<style>` element or a `style` attribute)",
+    "pick between fixed styles with `{{#if}}`, or use an attribute such as `bgcolor`/`background`",
+  ],
+  comment: [
+    "inside an HTML comment or `<!…>` declaration",
+    "move it out of the comment; an Outlook conditional comment's body (`<!--[if mso]>…<![endif]-->`) is fine",
+  ],
+  tag: [
+    "in a tag or attribute name, or between attributes",
+    'substitute values only into element text or an attribute\'s value: `<a title="{{x}}">`',
+  ],
+  unknown: [
+    "after `{{#if}}`/`{{#each}}` branches that leave the HTML in too many different states",
+    "close tags and quotes inside the branch that opens them",
+  ],
+};
 
 export function checkTemplates({ project, report }: LintContext): void {
   for (const t of project.templates.values()) {
@@ -33,6 +61,7 @@ export function checkTemplates({ project, report }: LintContext): void {
         );
       }
     }
+    checkContexts(t, report);
     checkSize(t, report);
     checkSubject(t, report);
     if (
@@ -64,6 +93,30 @@ export function checkTemplates({ project, report }: LintContext): void {
       project.settings.unsubscribe.mode,
       project.settings.sender.postalAddress !== undefined,
       report,
+    );
+  }
+}
+
+/**
+ * A value in a script, CSS, a comment or a tag name cannot be checked into safety (mailops does
+ * not escape: SES does not), so no variable may be written there.
+ */
+function checkContexts(t: Template, report: LintContext["report"]): void {
+  const html = t.parts.html;
+  if (!html) return;
+  const seen = new Set<string>();
+  for (const out of html.analysis.outputs) {
+    const place = strictPlaces[out.context];
+    const key = `${out.line}:${out.col}`;
+    if (!place || seen.has(key)) continue;
+    seen.add(key);
+    report(
+      error(
+        "template/variable-context",
+        partPosition(html, out.line, out.col),
+        `\`{{${out.written}}}\` is ${place[0]}, where mailops cannot make a value safe`,
+        place[1],
+      ),
     );
   }
 }
@@ -114,7 +167,7 @@ function checkSample(
   const missing = new Set<string>();
   for (const part of Object.values(t.parts)) {
     for (const v of part.analysis.variables) {
-      if (!v.guarded && !(v.name in t.sample) && !builtins.has(v.name)) missing.add(v.name);
+      if (!v.guarded && !Object.hasOwn(t.sample, v.name) && !builtins.has(v.name)) missing.add(v.name);
     }
   }
   if (missing.size > 0) {

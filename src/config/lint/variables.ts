@@ -63,7 +63,8 @@ function checkUse(
   const at = () => partPosition(part, use.line, use.col);
   const expr = `\`{{${use.written}}}\``;
   const forCampaign = `campaign \`${campaign.name}\` (${campaign.file})`;
-  if (use.name in campaign.data) {
+  // Own keys only: `toString` is not "in" the data for SES, whatever JavaScript objects inherit.
+  if (Object.hasOwn(campaign.data, use.name)) {
     const missing = missingNested(campaign.data, use.path);
     if (missing && !use.guarded) {
       const parent = missing.split(".").slice(0, -1).join(".");
@@ -121,7 +122,7 @@ function missingNested(data: Record<string, unknown>, path: string): string | un
   for (let i = 0; i < parts.length; i++) {
     if (typeof node !== "object" || node === null) return undefined; // scalars: Handlebars renders what it can
     const key = parts[i] as string;
-    if (!(key in node)) return parts.slice(0, i + 1).join(".");
+    if (!Object.hasOwn(node, key)) return parts.slice(0, i + 1).join(".");
     node = (node as Record<string, unknown>)[key];
   }
   return undefined;
