@@ -1,5 +1,5 @@
 /**
- * The audience stream on 1,000,000 subscribers (DESIGN §8: 200,000 subscribers/s or more, peak
+ * The audience stream on 1,000,000 subscribers (docs/performance.md: 200,000 subscribers/s or more, peak
  * RSS under 300 MB): parse + type check + segment filter + exclude + dedupe + suppression + render
  * check, next to a bare read-and-JSON.parse loop over the same file as the baseline.
  *

@@ -1,7 +1,7 @@
 /**
  * `mailops plan` on 1,000 templates that are all in place (so every template is read and
  * compared, and the plan is "No changes"): on the aws target against aws-ses-v2-local through
- * the test SES router, and on the local target. DESIGN §8 sets no number, only "bounded by SES
+ * the test SES router, and on the local target. docs/performance.md sets no number, only "bounded by SES
  * read limits, not by mailops": so the figures are the time per template read, mailops' own CPU
  * per read, and one run at SES's real read rate with mailops' share of a core there.
  *

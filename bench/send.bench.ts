@@ -1,5 +1,5 @@
 /**
- * Sending (DESIGN §8): the paced rate against aws-ses-v2-local, within 2% of the account's
+ * Sending (docs/performance.md): the paced rate against aws-ses-v2-local, within 2% of the account's
  * MaxSendRate with no throttling, and mailops' own CPU at 1,000 recipients/s (a sender that does
  * nothing, so only mailops' work is counted: audience, data, ledger, pacing), with the state in a
  * local directory and in S3.

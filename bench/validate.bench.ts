@@ -1,5 +1,5 @@
 /**
- * validate on 1,000 templates + 200 campaigns + 50 segments (DESIGN §8: under 1 s),
+ * validate on 1,000 templates + 200 campaigns + 50 segments (docs/performance.md: under 1 s),
  * next to a bare read-and-parse of the same YAML files as the baseline.
  */
 import { spawnSync } from "node:child_process";

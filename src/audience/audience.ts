@@ -1,5 +1,5 @@
 /**
- * A campaign's audience as a stream (DESIGN §4: source ▸ segment ▸ exclude ▸ suppression).
+ * A campaign's audience as a stream (source ▸ segment ▸ exclude ▸ suppression; docs/architecture.md).
  *
  * Per row of a `to` source, in this order, each row landing in exactly one counter:
  *   invalid (does not fit the declared fields) → notMatched (in no `to` segment) → duplicates (an

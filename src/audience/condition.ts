@@ -1,5 +1,5 @@
 /**
- * Segment conditions compiled once into plain predicates over a row's typed fields (DESIGN §2).
+ * Segment conditions compiled once into plain predicates over a row's typed fields (operators: README.md).
  * Everything that can be decided up front (operator against field type, test values, date
  * parsing, `in` sets) is, so evaluating a row is a few comparisons.
  */

@@ -1,6 +1,6 @@
 /**
  * JSON Lines: one object per line, blank lines ignored. The hot path of the audience budget
- * (DESIGN §8): lines are read in place from each decoded chunk by the fast path (fast-json.ts);
+ * (docs/performance.md): lines are read in place from each decoded chunk by the fast path (fast-json.ts);
  * a line it declines goes through JSON.parse and the typer.
  *
  * A line that is not JSON at all (cut short, two records run together, an editor's stray

@@ -7,7 +7,7 @@ import { normalizeAddress } from "../../util/email.js";
 import { KeySet } from "../../util/key-set.js";
 import type { SuppressionCheck } from "../port.js";
 
-/** SES's mailbox simulator treats this address as on the account suppression list (DESIGN §5). */
+/** SES's mailbox simulator treats this address as on the account suppression list. */
 const SIMULATOR_SUPPRESSED = "suppressionlist@simulator.amazonses.com";
 
 export const LOCAL_SUPPRESSION_FILE = path.join(".mailops", "local", "suppressed");
