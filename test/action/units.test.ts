@@ -36,11 +36,12 @@ describe("truncateMarkdown", () => {
 
 describe("the marker", () => {
   const plan: Plan = {
-    version: 1,
+    version: 2,
     project: "p",
     target: "aws",
     createdAt: "2026-01-01T00:00:00.000Z",
     liveChecksum: "abc",
+    live: {},
     changes: [
       {
         action: "create",

@@ -99,8 +99,11 @@ describe("plan and apply on the local target", () => {
   it("writes a versioned JSON plan", async () => {
     const p = await plan({ format: "json" });
     const json = JSON.parse(p.text);
-    expect(json.version).toBe(1);
+    expect(json.version).toBe(2);
     expect(json.liveChecksum).toMatch(/^[0-9a-f]{64}$/);
+    // Every declared resource was read; none exists yet.
+    expect(Object.keys(json.live)).toHaveLength(8);
+    expect(Object.values(json.live).every((d) => d === null)).toBe(true);
     expect(json.changes).toHaveLength(8);
   });
 });
