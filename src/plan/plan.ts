@@ -222,8 +222,10 @@ function deleteGuard(changes: Change[], inventory: Inventory, maxPercent: number
     const deletes = changes.filter((c) => c.action === "delete" && c.kind === kind).length;
     if (deletes === 0 || managed === 0) continue;
     const percent = (deletes / managed) * 100;
-    // A single delete is always allowed: with one or two resources of a kind any delete is "over 30%".
-    if (percent > maxPercent && deletes > 1) {
+    // Exactly the percentage allowed passes; compared without division, so 7 of 100 is 7%, not
+    // 7.000000000000001%. A single delete is always allowed: with one or two resources of a kind
+    // any delete is "over 30%".
+    if (deletes * 100 > maxPercent * managed && deletes > 1) {
       blocked.push({
         kind,
         reason: `${deletes} of ${managed} managed ${KIND_INFO[kind].label}s would be deleted (${percent.toFixed(0)}% > guardrails.max_delete_percent ${maxPercent}%)`,
