@@ -78,8 +78,10 @@ function decodeChanges(v: unknown): ChangeFingerprint[] | undefined {
 export function formatMarker(data: MarkerData): string {
   const { changes, ...rest } = data;
   const json = JSON.stringify(changes ? { ...rest, changes: encodeChanges(changes) } : rest);
-  // JSON inside an HTML comment: `--` must not appear in it, and resource names may hold it.
-  return `${PREFIX}${json.replaceAll("-", "\\u002d")}${SUFFIX}`;
+  // JSON inside an HTML comment: no `--` or `>` in it (resource names may hold `--`). JSON reads
+  // the escapes back.
+  const safe = json.replace(/[-<>]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `${PREFIX}${safe}${SUFFIX}`;
 }
 
 export function hasMarker(body: string): boolean {
