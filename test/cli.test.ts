@@ -275,6 +275,7 @@ describe("mailops deploy", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("mailops: deploy refused: there is no reviewed plan to compare with");
     expect(r.stderr).toContain("on the command line there is no pull request");
+    expect(r.stderr).toContain("hint: apply a reviewed plan file instead: `mailops plan --out plan.json`");
     noStackTrace(r.stderr);
     expect(existsSync(path.join(dir, ".mailops/local"))).toBe(false);
     expect(eml(dir, "welcome-new-customers")).toHaveLength(0);

@@ -91,8 +91,9 @@ const NO_REVIEW =
 export function unreviewedRefusal(review: Review | undefined): Refusal | undefined {
   const r = review ?? { state: "none", why: NO_REVIEW };
   if (r.state === "matches") return undefined;
-  const hint =
-    "review the plan as it is now in a pull request (its plan comment shows it), merge that, then deploy; guardrails.require_reviewed_plan is on";
+  const hint = review
+    ? "review the plan as it is now in a pull request (its plan comment shows it), merge that, then deploy; guardrails.require_reviewed_plan is on"
+    : "apply a reviewed plan file instead: `mailops plan --out plan.json`, review it, `mailops apply --plan plan.json`, then `mailops send --due`";
   if (r.state === "differs") {
     return {
       message: `deploy refused: the plan differs from the one reviewed on ${r.by} (guardrails.require_reviewed_plan); nothing was applied or sent`,
