@@ -32,8 +32,8 @@ export interface MarkerData {
 
 /** Enough to tell changes apart in a report; the full checksum decides whether plans match. */
 const DIGEST_CHARS = 12;
-/** At most this much of the 65,536-character comment goes to the fingerprints (about 300 changes). */
-const MAX_CHANGES_CHARS = 24_000;
+/** At most this much of the 65,536-character comment goes to the marker (about 250 changes). */
+const MAX_MARKER_CHARS = 24_000;
 
 /** What the marker of a comment on this plan carries. */
 export function markerOf(plan: Plan | undefined, mode: PlanMode, sha: string): MarkerData {
@@ -44,9 +44,7 @@ export function markerOf(plan: Plan | undefined, mode: PlanMode, sha: string): M
     after: f.after?.slice(0, DIGEST_CHARS) ?? null,
   }));
   const data: MarkerData = { v: 2, checksum: planChecksum(plan), mode, sha, changes };
-  return JSON.stringify(encodeChanges(changes)).length <= MAX_CHANGES_CHARS
-    ? data
-    : { v: 2, checksum: data.checksum, mode, sha };
+  return formatMarker(data).length <= MAX_MARKER_CHARS ? data : { v: 2, checksum: data.checksum, mode, sha };
 }
 
 /** `[action, kind, name, before, after]`, "" for none: a compact form for the comment. */
