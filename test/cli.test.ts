@@ -1,6 +1,6 @@
 /** The built command line, as CI runs it: exit codes, output formats, and errors without stack traces. */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -167,5 +167,117 @@ describe("mailops validate", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^11 errors, 0 warnings in 8 files$/m);
     expect(r.stderr).toBe("");
+  });
+});
+
+/** A scratch copy of the example repository's configuration, for commands that write state. */
+function exampleCopy(name: string): string {
+  const dir = path.join(scratch, name);
+  for (const entry of ["mailops.yaml", "templates", "subscribers", "campaigns"])
+    cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  return dir;
+}
+
+const localFiles = (dir: string, kind: string) => {
+  const at = path.join(dir, ".mailops/local", kind);
+  return existsSync(at) ? readdirSync(at).sort() : [];
+};
+const inventoryKeys = (dir: string) =>
+  Object.keys(
+    JSON.parse(readFileSync(path.join(dir, ".mailops/state/inventory.json"), "utf8")).resources,
+  ).sort();
+
+describe("mailops apply", () => {
+  it("--plan applies the saved plan: exit 0, the resources and inventory written", () => {
+    const dir = exampleCopy("apply-plan");
+    const out = path.join(dir, "plan.json");
+    const planned = mailops(["plan", "--dir", dir, "--target", "local", "--out", out]);
+    expect(planned.code, planned.stderr).toBe(0);
+    const r = mailops(["apply", "--dir", dir, "--target", "local", "--plan", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Apply complete: 8 changes applied.");
+    expect(localFiles(dir, "template")).toEqual(["product-promotion.json", "welcome-campaign.json"]);
+    expect(inventoryKeys(dir)).toHaveLength(8);
+  });
+
+  it("--plan refuses an edited plan file: exit 1, what differs, nothing written", () => {
+    const dir = exampleCopy("apply-plan-edited");
+    const out = path.join(dir, "plan.json");
+    expect(mailops(["plan", "--dir", dir, "--target", "local", "--out", out]).code).toBe(0);
+    const plan = JSON.parse(readFileSync(out, "utf8"));
+    const welcome = plan.changes.find((c: { name: string }) => c.name === "welcome-campaign");
+    welcome.after.html = "<p>Not what was reviewed</p>";
+    writeFileSync(out, JSON.stringify(plan));
+    const r = mailops(["apply", "--dir", dir, "--target", "local", "--plan", out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`mailops: ${out} is not the plan of the repository as it is now`);
+    expect(r.stderr).toContain(
+      "  - email template `welcome-campaign`: the plan file's html differs from the repository's\n",
+    );
+    expect(r.stderr).toContain("  hint: run `mailops plan --out plan.json` again");
+    noStackTrace(r.stderr);
+    expect(existsSync(path.join(dir, ".mailops/local"))).toBe(false);
+    expect(existsSync(path.join(dir, ".mailops/state/inventory.json"))).toBe(false);
+  });
+
+  it("--force applies the deletes guardrails.max_delete_percent refuses without it", () => {
+    const dir = exampleCopy("apply-force");
+    expect(mailops(["apply", "--dir", dir, "--target", "local"]).code).toBe(0);
+    expect(localFiles(dir, "alarm")).toHaveLength(2);
+    // Both alarms go: 100% of the managed alarms.
+    const file = path.join(dir, "mailops.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/\nalarms:\n(?: {2}.*\n)+/, "\n"));
+    const refused = mailops(["apply", "--dir", dir, "--target", "local"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      "mailops: apply refused: 2 of 2 managed CloudWatch alarms would be deleted",
+    );
+    expect(refused.stderr).toContain(
+      "hint: check the deletes are intended, then run `mailops apply --force`",
+    );
+    noStackTrace(refused.stderr);
+    expect(localFiles(dir, "alarm")).toHaveLength(2);
+    const forced = mailops(["apply", "--dir", dir, "--target", "local", "--force"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain("Apply complete: 2 changes applied.");
+    expect(localFiles(dir, "alarm")).toEqual([]);
+    expect(inventoryKeys(dir).filter((k) => k.startsWith("alarm/"))).toEqual([]);
+  });
+});
+
+describe("mailops deploy", () => {
+  const NOW = "2026-06-01T12:00:00Z";
+  const eml = (dir: string, campaign: string) => {
+    const at = path.join(dir, ".mailops/outbox", campaign);
+    return existsSync(at) ? readdirSync(at).filter((f) => f.endsWith(".eml")) : [];
+  };
+
+  it("applies and sends what is due by --now: exit 0, the outbox written", () => {
+    const dir = exampleCopy("deploy");
+    // Five minutes after holiday-promo's send_at: it is due then, and only then.
+    const r = mailops(["deploy", "--dir", dir, "--target", "local", "--now", "2026-12-01T09:05:00Z"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Apply complete: 8 changes applied.");
+    expect(inventoryKeys(dir)).toHaveLength(8);
+    expect(eml(dir, "welcome-new-customers")).toHaveLength(2);
+    expect(eml(dir, "holiday-promo")).toHaveLength(1);
+  });
+
+  it("refuses under guardrails.require_reviewed_plan: no reviewed plan on the command line", () => {
+    const dir = exampleCopy("deploy-reviewed");
+    const file = path.join(dir, "mailops.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("\nguardrails:\n", "\nguardrails:\n  require_reviewed_plan: true\n"),
+    );
+    const r = mailops(["deploy", "--dir", dir, "--target", "local", "--now", NOW]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("mailops: deploy refused: there is no reviewed plan to compare with");
+    expect(r.stderr).toContain("on the command line there is no pull request");
+    expect(r.stderr).toContain("hint: apply a reviewed plan file instead: `mailops plan --out plan.json`");
+    noStackTrace(r.stderr);
+    expect(existsSync(path.join(dir, ".mailops/local"))).toBe(false);
+    expect(eml(dir, "welcome-new-customers")).toHaveLength(0);
   });
 });

@@ -11,7 +11,7 @@ import type { Plan } from "../plan/plan.js";
 import { escapeMd } from "../util/markdown.js";
 import { findingsSection } from "./job-summary.js";
 import { COMMENT_LIMIT, code, plural, truncateMarkdown } from "./markdown.js";
-import { formatMarker, type MarkerData, planChecksum } from "./marker.js";
+import { formatMarker, type MarkerData, markerOf } from "./marker.js";
 import {
   type CampaignPreview,
   SEND_INTERVAL_MINUTES,
@@ -46,14 +46,7 @@ export interface PrReport {
   runUrl: string;
 }
 
-function markerOf(r: PrReport): MarkerData {
-  return {
-    v: 1,
-    checksum: r.plan ? planChecksum(r.plan) : "none",
-    mode: r.fork ? "desired-only" : "live",
-    sha: r.sha,
-  };
-}
+const markerOfReport = (r: PrReport): MarkerData => markerOf(r.plan, r.fork ? "desired-only" : "live", r.sha);
 
 const short = (sha: string) => sha.slice(0, 7);
 const errorsOf = (r: PrReport) => r.findings.filter((f) => f.severity === "error");
@@ -125,13 +118,13 @@ const cutNote = (what: string) => `_…${what} cut to fit the comment: see the j
 
 /** The comment: always under COMMENT_BUDGET characters, the summary always whole. */
 export function commentBody(r: PrReport): string {
-  const marker = formatMarker(markerOf(r));
+  const marker = formatMarker(markerOfReport(r));
   if (!r.plan) return `${marker}\n${failureBody(r, false)}`;
   if (isQuiet(r)) {
-    return `${marker}\n${title(r, "plan")}\n\n**No changes.** This pull request changes nothing in SES or CloudWatch and sends nothing (${summaryLine(r.findings, r.fileCount)}).${r.fork ? "\n\n_Planned against the desired state only (a fork)._" : ""}\n${footer(r, markerOf(r).checksum)}`;
+    return `${marker}\n${title(r, "plan")}\n\n**No changes.** This pull request changes nothing in SES or CloudWatch and sends nothing (${summaryLine(r.findings, r.fileCount)}).${r.fork ? "\n\n_Planned against the desired state only (a fork)._" : ""}\n${footer(r, markerOfReport(r).checksum)}`;
   }
   const top = `${marker}\n${head(r)}`;
-  const end = footer(r, markerOf(r).checksum);
+  const end = footer(r, markerOfReport(r).checksum);
   let body = top;
   const room = () => COMMENT_BUDGET - body.length - end.length;
   // Later parts keep at least this much, so one huge part cannot starve the rest of a heading.

@@ -3,10 +3,11 @@
  * interrupted apply leaves a record of exactly what was done and a re-run converges.
  */
 import { ApplyRefusedError, MailopsError, TargetError } from "../errors.js";
+import { savedPlanRefusal } from "../plan/integrity.js";
 import { INVENTORY_KEY, type Inventory, recordApplied, recordDeleted } from "../plan/inventory.js";
 import { KIND_INFO } from "../plan/kinds.js";
-import { type Change, liveChecksum, type Plan } from "../plan/plan.js";
-import { OWNER_TAG, resourceKey } from "../plan/resource.js";
+import type { Change, Plan } from "../plan/plan.js";
+import { OWNER_TAG } from "../plan/resource.js";
 import { PreconditionFailedError, type Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import type { InventoryState } from "./plan.js";
@@ -17,33 +18,75 @@ export interface ApplyOutcome {
   notAttempted: Change[];
 }
 
-/** Refuse what must not be applied: blocked deletes, resources owned by someone else. */
-export function assertApplicable(plan: Plan): void {
-  if (plan.blocked.length > 0) {
-    throw new ApplyRefusedError(
-      `apply refused: ${plan.blocked.map((b) => b.reason).join("; ")}`,
-      plan.blocked[0]?.override,
-    );
-  }
-  if (plan.conflicts.length > 0) {
-    throw new ApplyRefusedError(
-      `apply refused: ${plan.conflicts.map((c) => c.message).join("; ")}`,
-      plan.conflicts[0]?.hint,
-    );
-  }
+/** Why a plan may not be applied as it stands: a report state for deploy, an error for apply. */
+export interface Refusal {
+  message: string;
+  hint: string;
+  /** One line per thing that differs or blocks, when the message is a summary. */
+  details: string[];
 }
 
-/** A plan file is applied only against the live state it was made from. */
-export async function assertFresh(plan: Plan, target: Target): Promise<void> {
-  const wanted = plan.changes.map((c) => ({ kind: c.kind, name: c.name }));
-  const live = await target.read(wanted);
-  const relevant = plan.changes.map(resourceKey);
-  const now = liveChecksum(live.filter((r) => relevant.includes(resourceKey(r))));
-  if (now !== plan.liveChecksum) {
-    throw new ApplyRefusedError(
-      "live state changed since this plan was made: the plan may no longer be right",
-      "run `mailops plan --out plan.json` again, review it, and apply the new plan",
-    );
+/** What must not be applied: blocked deletes, resources owned by someone else. */
+export function applyRefusal(plan: Plan): Refusal | undefined {
+  if (plan.blocked.length > 0) {
+    return {
+      message: `apply refused: ${plan.blocked.map((b) => b.reason).join("; ")}`,
+      hint: plan.blocked[0]?.override ?? "",
+      details: [],
+    };
+  }
+  if (plan.conflicts.length > 0) {
+    return {
+      message: `apply refused: ${plan.conflicts.map((c) => c.message).join("; ")}`,
+      hint: plan.conflicts[0]?.hint ?? "",
+      details: [],
+    };
+  }
+  return undefined;
+}
+
+/** A refusal as the error the command line prints: the message, then each detail on its line. */
+export function refusalError(r: Refusal): ApplyRefusedError {
+  return new ApplyRefusedError(
+    [r.message, ...r.details.map((d) => `  - ${d}`)].join("\n"),
+    r.hint || undefined,
+  );
+}
+
+export function assertApplicable(plan: Plan): void {
+  const refusal = applyRefusal(plan);
+  if (refusal) throw refusalError(refusal);
+}
+
+/**
+ * A saved plan is applied only if it is what would be applied now: the plan is made again from
+ * the repository and the live state, and the file must match it (its live state, its changes).
+ * Nothing of the file is written: the caller applies the plan made now.
+ */
+export function savedPlanCheck(file: string, saved: Plan, now: Plan): Refusal | undefined {
+  const refusal = savedPlanRefusal(saved, now);
+  if (!refusal) return undefined;
+  const again = "run `mailops plan --out plan.json` again, review it, and apply the new plan";
+  switch (refusal.why) {
+    case "edited":
+      return {
+        message: `${file} was edited after it was written: nothing was applied`,
+        hint: again,
+        details: refusal.differences,
+      };
+    case "live":
+      return {
+        message:
+          "live state changed since this plan was made: the plan may no longer be right; nothing was applied",
+        hint: again,
+        details: refusal.differences,
+      };
+    case "changes":
+      return {
+        message: `${file} is not the plan of the repository as it is now (the file was edited, or the repository changed since): nothing was applied`,
+        hint: again,
+        details: refusal.differences,
+      };
   }
 }
 

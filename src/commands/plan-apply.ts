@@ -3,10 +3,18 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { ApplyRefusedError, UsageError } from "../errors.js";
 import { formatPlan, type PlanFormat } from "../plan/format/index.js";
 import { formatPlanText } from "../plan/format/text.js";
-import { hasChanges, type Plan } from "../plan/plan.js";
-import { applyPlan, assertApplicable, assertFresh, failureError, formatOutcome } from "./apply.js";
+import { hasChanges, PLAN_VERSION, type Plan } from "../plan/plan.js";
+import { KINDS } from "../plan/resource.js";
+import {
+  applyPlan,
+  assertApplicable,
+  failureError,
+  formatOutcome,
+  refusalError,
+  savedPlanCheck,
+} from "./apply.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
-import { makePlan, readInventory } from "./plan.js";
+import { makePlan } from "./plan.js";
 
 export interface PlanOptions {
   dir: string;
@@ -46,28 +54,27 @@ export async function runApply(
 ): Promise<number> {
   const project = loadValid(options.dir, io);
   const name = targetName(project, options.target);
+  const saved = options.plan ? readPlanFile(options.plan) : undefined;
+  if (saved && (saved.project !== project.settings.project || saved.target !== name)) {
+    throw new ApplyRefusedError(
+      `${options.plan} was made for project ${saved.project} on target ${saved.target}, not ${project.settings.project} on ${name}`,
+      "make a new plan for this project and target",
+    );
+  }
   const target = await factory(name, project);
   const store = projectStore(project);
-  let plan: Plan;
-  let inventory: Awaited<ReturnType<typeof readInventory>>;
-  if (options.plan) {
-    plan = readPlanFile(options.plan);
-    if (plan.project !== project.settings.project || plan.target !== name) {
-      throw new ApplyRefusedError(
-        `${options.plan} was made for project ${plan.project} on target ${plan.target}, not ${project.settings.project} on ${name}`,
-        "make a new plan for this project and target",
-      );
-    }
-    await assertFresh(plan, target);
-    inventory = await readInventory(store, project.settings.project);
+  // A saved plan is made again and compared: what is applied comes from the repository and the
+  // live state as they are now, never from the file, and only if they still make the same plan.
+  const { plan, inventory } = await makePlan(project, target, store, {
+    force: options.force ?? false,
+    now: new Date(),
+  });
+  if (saved && options.plan) {
+    const refusal = savedPlanCheck(options.plan, saved, plan);
+    if (refusal) throw refusalError(refusal);
   } else {
-    ({ plan, inventory } = await makePlan(project, target, store, {
-      force: options.force ?? false,
-      now: new Date(),
-    }));
     io.err(formatPlanText(plan));
   }
-  if (options.force) plan = { ...plan, blocked: [] };
   assertApplicable(plan);
   const outcome = await applyPlan(plan, target, store, inventory, {
     project: project.settings.project,
@@ -92,20 +99,57 @@ function readPlanFile(file: string): Plan {
   } catch {
     throw new UsageError(`cannot read plan file ${file}`, "pass the file written by `mailops plan --out`");
   }
-  let plan: Plan;
+  let json: unknown;
   try {
-    plan = JSON.parse(text) as Plan;
+    json = JSON.parse(text);
   } catch {
     throw new UsageError(
       `${file} is not a plan file (not JSON)`,
       "pass the file written by `mailops plan --out`",
     );
   }
-  if (plan?.version !== 1 || !Array.isArray(plan.changes) || typeof plan.liveChecksum !== "string") {
+  const version = (json as { version?: unknown } | null)?.version;
+  if (typeof version === "number" && version !== PLAN_VERSION) {
     throw new UsageError(
-      `${file} is not a mailops plan (version 1)`,
+      `${file} is a plan of format ${version}; this mailops reads format ${PLAN_VERSION} only`,
+      "make the plan again with this version: `mailops plan --out plan.json`, review it, and apply that",
+    );
+  }
+  if (!isPlan(json)) {
+    throw new UsageError(
+      `${file} is not a mailops plan (format ${PLAN_VERSION})`,
       "pass the file written by `mailops plan --out`",
     );
   }
-  return plan;
+  return json;
+}
+
+const ACTIONS: readonly unknown[] = ["create", "update", "delete"];
+const isSpec = (v: unknown) => v === undefined || (typeof v === "object" && v !== null && !Array.isArray(v));
+
+/** The shape the comparison relies on; what it means is checked against the plan made now. */
+function isPlan(v: unknown): v is Plan {
+  const p = v as Partial<Plan> | null;
+  return (
+    typeof p === "object" &&
+    p !== null &&
+    p.version === PLAN_VERSION &&
+    typeof p.project === "string" &&
+    typeof p.target === "string" &&
+    typeof p.liveChecksum === "string" &&
+    typeof p.live === "object" &&
+    p.live !== null &&
+    Object.values(p.live).every((d) => d === null || typeof d === "string") &&
+    Array.isArray(p.changes) &&
+    p.changes.every(
+      (c) =>
+        typeof c === "object" &&
+        c !== null &&
+        ACTIONS.includes(c.action) &&
+        (KINDS as readonly unknown[]).includes(c.kind) &&
+        typeof c.name === "string" &&
+        isSpec(c.before) &&
+        isSpec(c.after),
+    )
+  );
 }

@@ -108,6 +108,7 @@ export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolea
     dashboard: str(d.dashboard),
     guardrails: {
       maxDeletePercent: num(guard.max_delete_percent) ?? 30,
+      requireReviewedPlan: bool(guard.require_reviewed_plan, false),
       maxLatenessSeconds: parseDuration(str(guard.max_lateness)) ?? 86400,
       stopOn: { bounceRate: num(stopOn.bounce_rate), complaintRate: num(stopOn.complaint_rate) },
       maxInvalidRows: parseMaxInvalidRows(guard.max_invalid_rows) ?? DEFAULT_MAX_INVALID_ROWS,

@@ -170,6 +170,8 @@ export interface Settings {
   dashboard?: string;
   guardrails: {
     maxDeletePercent: number;
+    /** Deploy refuses a plan that is not the one reviewed in the merged pull request's comment. */
+    requireReviewedPlan: boolean;
     maxLatenessSeconds: number;
     stopOn: { bounceRate?: number; complaintRate?: number };
     maxInvalidRows: MaxInvalidRows;

@@ -3,7 +3,7 @@ import func0Module from "ajv/dist/runtime/equal.js";
 const func0 = func0Module.default ?? func0Module;
 
 export const project = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"type":"string","description":"CloudWatch dashboard name; omit for none."},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"required":["topic_arn"],"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:"}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"type":"string","description":"CloudWatch dashboard name; omit for none."},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"required":["topic_arn"],"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:"}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
 const schema35 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[A-Za-z0-9_-]{1,64}$", "u");
@@ -1339,7 +1339,7 @@ if(data.guardrails !== undefined){
 let data22 = data.guardrails;
 if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 for(const key8 in data22){
-if(!((((key8 === "max_delete_percent") || (key8 === "max_lateness")) || (key8 === "max_invalid_rows")) || (key8 === "stop_on"))){
+if(!(((((key8 === "max_delete_percent") || (key8 === "require_reviewed_plan")) || (key8 === "max_lateness")) || (key8 === "max_invalid_rows")) || (key8 === "stop_on"))){
 const err33 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails,data:data22};
 if(vErrors === null){
 vErrors = [err33];
@@ -1385,11 +1385,10 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data22.max_lateness !== undefined){
-let data24 = data22.max_lateness;
-if(typeof data24 === "string"){
-if(!pattern10.test(data24)){
-const err37 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema35,data:data24};
+if(data22.require_reviewed_plan !== undefined){
+let data24 = data22.require_reviewed_plan;
+if(typeof data24 !== "boolean"){
+const err37 = {instancePath:instancePath+"/guardrails/require_reviewed_plan",schemaPath:"#/properties/guardrails/properties/require_reviewed_plan/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.guardrails.properties.require_reviewed_plan.type,parentSchema:schema31.properties.guardrails.properties.require_reviewed_plan,data:data24};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1399,8 +1398,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-else {
-const err38 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data:data24};
+if(data22.max_lateness !== undefined){
+let data25 = data22.max_lateness;
+if(typeof data25 === "string"){
+if(!pattern10.test(data25)){
+const err38 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema35,data:data25};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1410,10 +1412,8 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data22.max_invalid_rows !== undefined){
-let data25 = data22.max_invalid_rows;
-if((!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))) && (typeof data25 !== "string")){
-const err39 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data25};
+else {
+const err39 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data:data25};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1422,9 +1422,11 @@ vErrors.push(err39);
 }
 errors++;
 }
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 < 0 || isNaN(data25)){
-const err40 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data25};
+}
+if(data22.max_invalid_rows !== undefined){
+let data26 = data22.max_invalid_rows;
+if((!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))) && (typeof data26 !== "string")){
+const err40 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data26};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1433,10 +1435,9 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-if(typeof data25 === "string"){
-if(!pattern13.test(data25)){
-const err41 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data25};
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 0 || isNaN(data26)){
+const err41 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data26};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1446,13 +1447,9 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-if(data22.stop_on !== undefined){
-let data26 = data22.stop_on;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key9 in data26){
-if(!((key9 === "bounce_rate") || (key9 === "complaint_rate"))){
-const err42 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data26};
+if(typeof data26 === "string"){
+if(!pattern13.test(data26)){
+const err42 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data26};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1462,11 +1459,13 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data26.bounce_rate !== undefined){
-let data27 = data26.bounce_rate;
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 > 1 || isNaN(data27)){
-const err43 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data27};
+}
+if(data22.stop_on !== undefined){
+let data27 = data22.stop_on;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key9 in data27){
+if(!((key9 === "bounce_rate") || (key9 === "complaint_rate"))){
+const err43 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data27};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1475,8 +1474,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data27 < 0 || isNaN(data27)){
-const err44 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data27};
+}
+if(data27.bounce_rate !== undefined){
+let data28 = data27.bounce_rate;
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 1 || isNaN(data28)){
+const err44 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data28};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1485,9 +1488,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data27};
+if(data28 < 0 || isNaN(data28)){
+const err45 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data28};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1497,11 +1499,8 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data26.complaint_rate !== undefined){
-let data28 = data26.complaint_rate;
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 > 1 || isNaN(data28)){
-const err46 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data28};
+else {
+const err46 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data28};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1510,8 +1509,12 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data28 < 0 || isNaN(data28)){
-const err47 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data28};
+}
+if(data27.complaint_rate !== undefined){
+let data29 = data27.complaint_rate;
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 > 1 || isNaN(data29)){
+const err47 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data29};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1520,9 +1523,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data28};
+if(data29 < 0 || isNaN(data29)){
+const err48 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data29};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1532,9 +1534,8 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
 else {
-const err49 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data26};
+const err49 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data29};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1546,7 +1547,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data22};
+const err50 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data27};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1556,12 +1557,9 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data.sending !== undefined){
-let data29 = data.sending;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key10 in data29){
-if(!(key10 === "local_rate")){
-const err51 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data29};
+}
+else {
+const err51 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data22};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1571,11 +1569,12 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data29.local_rate !== undefined){
-let data30 = data29.local_rate;
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 <= 0 || isNaN(data30)){
-const err52 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data30};
+if(data.sending !== undefined){
+let data30 = data.sending;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key10 in data30){
+if(!(key10 === "local_rate")){
+const err52 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data30};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1585,8 +1584,11 @@ vErrors.push(err52);
 errors++;
 }
 }
-else {
-const err53 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data30};
+if(data30.local_rate !== undefined){
+let data31 = data30.local_rate;
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 <= 0 || isNaN(data31)){
+const err53 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data31};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1596,9 +1598,8 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
 else {
-const err54 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data29};
+const err54 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data31};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1610,12 +1611,24 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err55 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data30};
 if(vErrors === null){
 vErrors = [err55];
 }
 else {
 vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
 }
 errors++;
 }

@@ -108,7 +108,8 @@ export function desiredResources(project: Project): DesiredResource[] {
       spec: {
         metric: alarm.metric === "bounce_rate" ? "Reputation.BounceRate" : "Reputation.ComplaintRate",
         statistic: "Average",
-        comparison: "GreaterThanOrEqualToThreshold",
+        // `above` is strictly greater: a rate exactly at the threshold does not alarm.
+        comparison: "GreaterThanThreshold",
         threshold: alarm.above,
         period: alarm.periodSeconds,
         evaluationPeriods: alarm.evaluationPeriods,
@@ -117,7 +118,7 @@ export function desiredResources(project: Project): DesiredResource[] {
         actions: [...alarm.actions].sort(),
         description:
           alarm.description ??
-          `${alarm.metric.replace("_", " ")} at or above ${alarm.above} (mailops project ${settings.project})`,
+          `${alarm.metric.replace("_", " ")} above ${alarm.above} (mailops project ${settings.project})`,
       },
     });
   }

@@ -131,7 +131,17 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
     label: "CloudWatch alarm",
     order: 4,
     // Shown on create; an update names every field that differs.
-    fields: ["metric", "threshold", "period", "evaluationPeriods", "dimensions", "actions", "description"],
+    fields: [
+      "metric",
+      "statistic",
+      "comparison",
+      "threshold",
+      "period",
+      "evaluationPeriods",
+      "dimensions",
+      "actions",
+      "description",
+    ],
     normalize: (s) => {
       const evaluationPeriods = num(s.evaluationPeriods, 1);
       return {

@@ -45,16 +45,25 @@ export interface Blocked {
   override: string;
 }
 
+/** The plan file format; `apply --plan` reads only this version. */
+export const PLAN_VERSION = 2;
+
 export interface Plan {
-  version: 1;
+  version: typeof PLAN_VERSION;
   project: string;
   target: string;
   createdAt: string;
   /**
-   * sha256 over the live state of the resources this plan changes, as it read them; apply --plan
-   * re-reads those and refuses if it moved. (Only those: apply --plan reads nothing else.)
+   * sha256 over the live state of every resource the repository declares or the inventory owns,
+   * as the plan read them (changed or not; the rest of the account is not read). `apply --plan`
+   * reads them again and refuses the plan if any moved.
    */
   liveChecksum: string;
+  /**
+   * The same live state per resource read (`kind/name` → digest, null when it did not exist), so
+   * a refusal can say which moved. `liveChecksum` is the sha256 of this map.
+   */
+  live: Record<string, string | null>;
   changes: Change[];
   conflicts: Conflict[];
   blocked: Blocked[];
@@ -77,12 +86,26 @@ export interface PlanInput {
   now: Date;
 }
 
-export function liveChecksum(live: LiveResource[]): string {
-  const sorted = [...live]
-    .map((r) => ({ key: resourceKey(r), spec: KIND_INFO[r.kind].normalize(r.spec), tags: r.tags }))
-    .sort((a, b) => (a.key < b.key ? -1 : 1));
-  return createHash("sha256").update(canonicalJson(sorted)).digest("hex");
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Per resource read (every desired or inventoried one), a digest of its live spec (normalized)
+ * and tags, or null when it does not exist: what a stale-plan check compares.
+ */
+export function liveDigests(
+  read: Iterable<{ kind: KindName; name: string }>,
+  live: LiveResource[],
+): Record<string, string | null> {
+  const byKey = new Map(live.map((r) => [resourceKey(r), r]));
+  const out: Record<string, string | null> = {};
+  for (const key of [...new Set([...read].map(resourceKey))].sort()) {
+    const r = byKey.get(key);
+    out[key] = r ? sha256(canonicalJson({ spec: KIND_INFO[r.kind].normalize(r.spec), tags: r.tags })) : null;
+  }
+  return out;
 }
+
+export const liveChecksum = (digests: Plan["live"]): string => sha256(canonicalJson(digests));
 
 const kindOrder = (k: KindName) => KIND_INFO[k].order;
 
@@ -175,13 +198,14 @@ export function buildPlan(input: PlanInput): Plan {
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
 
-  const touched = new Set(changes.map(resourceKey));
+  const liveState = liveDigests([...desired, ...Object.values(inventory.resources)], live);
   return {
-    version: 1,
+    version: PLAN_VERSION,
     project,
     target: input.target,
     createdAt: input.now.toISOString(),
-    liveChecksum: liveChecksum(live.filter((r) => touched.has(resourceKey(r)))),
+    liveChecksum: liveChecksum(liveState),
+    live: liveState,
     changes,
     conflicts,
     blocked: input.force ? [] : deleteGuard(changes, inventory, input.maxDeletePercent),
@@ -198,8 +222,10 @@ function deleteGuard(changes: Change[], inventory: Inventory, maxPercent: number
     const deletes = changes.filter((c) => c.action === "delete" && c.kind === kind).length;
     if (deletes === 0 || managed === 0) continue;
     const percent = (deletes / managed) * 100;
-    // A single delete is always allowed: with one or two resources of a kind any delete is "over 30%".
-    if (percent > maxPercent && deletes > 1) {
+    // Exactly the percentage allowed passes; compared without division, so 7 of 100 is 7%, not
+    // 7.000000000000001%. A single delete is always allowed: with one or two resources of a kind
+    // any delete is "over 30%".
+    if (deletes * 100 > maxPercent * managed && deletes > 1) {
       blocked.push({
         kind,
         reason: `${deletes} of ${managed} managed ${KIND_INFO[kind].label}s would be deleted (${percent.toFixed(0)}% > guardrails.max_delete_percent ${maxPercent}%)`,

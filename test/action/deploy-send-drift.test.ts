@@ -30,7 +30,13 @@ afterEach(() => closeActionWorld({ github, repo, temp }));
 
 function action(
   command: string,
-  o: { now?: Date; inputs?: Record<string, string>; eventName?: string; targetFactory?: TargetFactory } = {},
+  o: {
+    now?: Date;
+    inputs?: Record<string, string>;
+    eventName?: string;
+    targetFactory?: TargetFactory;
+    fork?: boolean;
+  } = {},
 ) {
   const pr = command === "pr";
   return runAction({
@@ -38,7 +44,7 @@ function action(
     inputs: { command, ...o.inputs },
     eventName: o.eventName ?? (pr ? "pull_request" : "push"),
     event: pr
-      ? pullRequestEvent(7, HEAD)
+      ? pullRequestEvent(7, HEAD, o.fork ?? false)
       : { ref: "refs/heads/main", after: MERGE, repository: { full_name: REPOSITORY } },
     apiUrl: github.url,
     sha: pr ? HEAD : MERGE,
@@ -138,6 +144,103 @@ describe("deploy", () => {
     ).toBe(true);
     expect(r.summary).toContain("campaign/unknown-template");
     expect(existsSync(path.join(repo.dir, ".mailops/local"))).toBe(false);
+  });
+});
+
+describe("guardrails.require_reviewed_plan", () => {
+  const requireReviewed = () => {
+    const file = path.join(repo.dir, "mailops.yaml");
+    const yaml = readFileSync(file, "utf8");
+    writeFileSync(file, yaml.replace("\nguardrails:\n", "\nguardrails:\n  require_reviewed_plan: true\n"));
+  };
+  const editWelcomeText = () => {
+    const file = path.join(repo.dir, "templates/welcome-campaign.txt");
+    writeFileSync(file, readFileSync(file, "utf8").replace("WELCOME10", "WELCOME20"));
+  };
+  /** Nothing applied (the local target was never written) and nothing sent. */
+  const nothingDone = (r: Awaited<ReturnType<typeof action>>) => {
+    expect(existsSync(path.join(repo.dir, ".mailops/local"))).toBe(false);
+    expect(outbox("welcome-new-customers")).toHaveLength(0);
+    expect(r.summary).toContain("#### Plan (not applied)");
+    expect(r.summary).not.toContain("#### Applied");
+    expect(r.summary).not.toContain("#### Sends");
+  };
+
+  it("on: applies and sends the plan reviewed on the merged pull request", async () => {
+    requireReviewed();
+    await action("pr");
+    merged();
+    const r = await action("deploy");
+    expect(r.failed, r.stdout).toBe(false);
+    expect(r.summary).toContain("✅ The plan matches the one reviewed on pull request #7");
+    expect(r.outputs).toMatchObject({ sent: "2", failed: "0" });
+  });
+
+  it("on: refuses a plan that differs from the reviewed one, and says what differs", async () => {
+    requireReviewed();
+    await action("pr");
+    merged();
+    editWelcomeText();
+    const r = await action("deploy");
+    expect(r.failed).toBe(true);
+    const difference =
+      "email template `welcome-campaign`: what the reviewed plan writes differs from what this deploy writes";
+    expect(r.summary).toContain("⛔ **Refused (guardrails.require_reviewed_plan):** the plan differs");
+    expect(r.summary).toContain(`- ${difference}`);
+    const error = r.annotations.at(-1) ?? "";
+    expect(error).toMatch(
+      /^::error::deploy refused: the plan differs from the one reviewed on pull request #7/,
+    );
+    expect(error).toContain(difference);
+    nothingDone(r);
+  });
+
+  it.each([
+    ["a push no pull request reviewed", async () => {}, `no merged pull request for ${MERGE.slice(0, 7)}`],
+    [
+      "a pull request without a plan comment",
+      async () => merged(),
+      "pull request #7 has no mailops plan comment",
+    ],
+    [
+      "a fork's pull request, planned without live state",
+      async () => {
+        await action("pr", { fork: true });
+        merged();
+      },
+      "pull request #7 came from a fork and was planned against the desired state only",
+    ],
+  ])("on: refuses %s, and says there is no reviewed plan and why", async (_, setUp, why) => {
+    requireReviewed();
+    await setUp();
+    const r = await action("deploy");
+    expect(r.failed).toBe(true);
+    expect(r.summary).toContain(
+      "⛔ **Refused (guardrails.require_reviewed_plan):** there is no reviewed plan",
+    );
+    expect(r.summary).toContain(why);
+    expect(r.annotations.at(-1)).toMatch(
+      /^::error::deploy refused: there is no reviewed plan to compare with/,
+    );
+    expect(r.annotations.at(-1)).toContain(why);
+    nothingDone(r);
+  });
+
+  it("off: a plan that differs is applied and sent, with what differs listed", async () => {
+    await action("pr");
+    merged();
+    editWelcomeText();
+    const r = await action("deploy");
+    expect(r.failed, r.stdout).toBe(false);
+    expect(r.summary).toContain("**Plan changed since review:**");
+    expect(r.summary).toContain("- email template `welcome-campaign`: what the reviewed plan writes differs");
+    expect(r.outputs).toMatchObject({ sent: "2", failed: "0" });
+  });
+
+  it("off: a push no pull request reviewed is applied and sent, as before", async () => {
+    const r = await action("deploy");
+    expect(r.failed, r.stdout).toBe(false);
+    expect(r.outputs).toMatchObject({ sent: "2", failed: "0" });
   });
 });
 

@@ -1,9 +1,11 @@
 /** The action's pure pieces: cutting markdown, the marker, the cron arithmetic, the author rule. */
 import { describe, expect, it } from "vitest";
 import { truncateBytes, truncateMarkdown } from "../../src/action/markdown.js";
-import { formatMarker, parseMarker, planChecksum } from "../../src/action/marker.js";
+import { formatMarker, markerOf, parseMarker, planChecksum } from "../../src/action/marker.js";
 import { firstScheduledRun } from "../../src/action/send-preview.js";
 import { findSticky } from "../../src/action/sticky-comment.js";
+import { compareWithReviewed } from "../../src/commands/deploy.js";
+import { fingerprint } from "../../src/plan/integrity.js";
 import type { Plan } from "../../src/plan/plan.js";
 
 describe("truncateMarkdown", () => {
@@ -36,11 +38,12 @@ describe("truncateMarkdown", () => {
 
 describe("the marker", () => {
   const plan: Plan = {
-    version: 1,
+    version: 2,
     project: "p",
     target: "aws",
     createdAt: "2026-01-01T00:00:00.000Z",
     liveChecksum: "abc",
+    live: {},
     changes: [
       {
         action: "create",
@@ -61,6 +64,63 @@ describe("the marker", () => {
     expect(parseMarker(`${formatMarker(data)}\nbody`)).toEqual(data);
     expect(parseMarker("<!-- mailops:plan-comment {not json} -->")).toBeUndefined();
     expect(parseMarker(`text first ${formatMarker(data)}`)).toBeUndefined();
+  });
+
+  it("carries each change's fingerprint, safe inside an HTML comment whatever the names", () => {
+    const dashed: Plan = {
+      ...plan,
+      changes: [{ ...(plan.changes[0] as Plan["changes"][number]), name: "a--b->c" }],
+    };
+    const text = formatMarker(markerOf(dashed, "live", "abc"));
+    const inside = text.slice("<!-- ".length, -" -->".length);
+    expect(inside).not.toContain("--");
+    expect(inside).not.toContain(">");
+    const parsed = parseMarker(`${text}\nbody`);
+    expect(parsed?.v).toBe(2);
+    expect(parsed?.checksum).toBe(planChecksum(dashed));
+    expect(parsed?.changes).toEqual([
+      {
+        action: "create",
+        kind: "template",
+        name: "a--b->c",
+        before: null,
+        after: fingerprint(dashed.changes[0] as Plan["changes"][number]).after?.slice(0, 12),
+      },
+    ]);
+  });
+
+  it("leaves the fingerprints out when they would crowd the comment, keeping the checksum", () => {
+    const many: Plan = {
+      ...plan,
+      changes: Array.from({ length: 1000 }, (_, i) => ({
+        ...(plan.changes[0] as Plan["changes"][number]),
+        name: `template-${i}`,
+      })),
+    };
+    const data = markerOf(many, "live", "abc");
+    expect(data.changes).toBeUndefined();
+    expect(data.checksum).toBe(planChecksum(many));
+    expect(formatMarker(data).length).toBeLessThan(300);
+  });
+
+  it("a reviewed plan without fingerprints (an older comment) still differs, and says so", () => {
+    const review = compareWithReviewed(plan, {
+      found: true,
+      by: "pull request #1",
+      checksum: "0".repeat(64),
+    });
+    expect(review).toEqual({
+      state: "differs",
+      by: "pull request #1",
+      differences: [
+        "the reviewed plan does not list its changes (too many for its comment, or an older mailops): compare the plan below with it",
+      ],
+    });
+    const same = markerOf(plan, "live", "abc");
+    expect(compareWithReviewed(plan, { found: true, by: "x", checksum: same.checksum })).toEqual({
+      state: "matches",
+      by: "x",
+    });
   });
 
   it("checksums the plan's content, not when it was made or key order", () => {

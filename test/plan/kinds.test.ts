@@ -15,7 +15,7 @@ const desired = {
   alarm: {
     metric: "Reputation.BounceRate",
     statistic: "Average",
-    comparison: "GreaterThanOrEqualToThreshold",
+    comparison: "GreaterThanThreshold",
     threshold: 0.05,
     period: 3600,
     evaluationPeriods: 3,

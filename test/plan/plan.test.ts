@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { changeDetails } from "../../src/plan/format/details.js";
 import { emptyInventory, recordApplied } from "../../src/plan/inventory.js";
-import { buildPlan, type PlanInput } from "../../src/plan/plan.js";
+import { buildPlan, type Change, type PlanInput } from "../../src/plan/plan.js";
 import type { DesiredResource, LiveResource } from "../../src/plan/resource.js";
 
 const now = new Date("2026-11-27T12:00:00Z");
@@ -61,6 +62,36 @@ describe("buildPlan", () => {
     });
   });
 
+  describe("a template whose one part changed is an update of that part, with its diff", () => {
+    const base = { subject: "Hello {{name}}", html: "<p>Hi {{name}}</p>\n", text: "Hi {{name}}\n" };
+    const planFor = (edited: Partial<typeof base>) => {
+      const d: DesiredResource = { kind: "template", name: "a", adopt: false, spec: { ...base, ...edited } };
+      const was: DesiredResource = { ...d, spec: base };
+      return plan({
+        desired: [d],
+        live: [live(was)],
+        inventory: recordApplied(emptyInventory("p"), was, now),
+      });
+    };
+
+    it.each([
+      ["text", { text: "Hi {{name}}, welcome\n" }, "-Hi {{name}}", "+Hi {{name}}, welcome"],
+      ["html", { html: "<p>Hello {{name}}</p>\n" }, "-<p>Hi {{name}}</p>", "+<p>Hello {{name}}</p>"],
+      ["subject", { subject: "Welcome {{name}}" }, "-Hello {{name}}", "+Welcome {{name}}"],
+    ])("%s only", (field, edited, removed, added) => {
+      const p = planFor(edited);
+      expect(p.changes).toHaveLength(1);
+      expect(p.changes[0]).toMatchObject({ action: "update", kind: "template", fields: [field] });
+      expect(p.changes[0]?.message).toBe(`update email template a: ${field}`);
+      const details = changeDetails(p.changes[0] as Change);
+      expect(details.map((d) => [d.kind, d.field])).toEqual([["diff", field]]);
+      const lines = details[0]?.body.split("\n") ?? [];
+      expect(lines).toContain(`--- a/${field}`);
+      expect(lines).toContain(removed);
+      expect(lines).toContain(added);
+    });
+  });
+
   it("deletes only what the inventory says mailops made", () => {
     const gone = tmpl("gone", "x");
     const inv = recordApplied(emptyInventory("p"), gone, now);
@@ -114,6 +145,44 @@ describe("buildPlan", () => {
     expect(blocked.blocked).toHaveLength(1);
     expect(blocked.blocked[0]?.reason).toContain("3 of 4 managed email templates");
     expect(plan({ ...input, force: true }).blocked).toEqual([]);
+  });
+
+  describe("the delete guard's boundary (guardrails.max_delete_percent)", () => {
+    /** `managed` templates applied, all but `managed - deletes` removed from the repository. */
+    const deleting = (managed: number, deletes: number, maxDeletePercent: number) => {
+      const all = Array.from({ length: managed }, (_, i) => tmpl(`t${String(i).padStart(3, "0")}`, "x"));
+      let inv = emptyInventory("p");
+      for (const t of all) inv = recordApplied(inv, t, now);
+      const p = plan({
+        desired: all.slice(deletes),
+        live: all.map((t) => live(t)),
+        inventory: inv,
+        maxDeletePercent,
+      });
+      expect(p.changes.filter((c) => c.action === "delete")).toHaveLength(deletes);
+      return p.blocked;
+    };
+
+    it.each([
+      [3, 10, 30],
+      [7, 100, 7],
+      [14, 50, 28],
+      [2, 4, 50],
+    ])("allows exactly the percentage allowed: %i of %i at %i percent", (deletes, managed, max) => {
+      expect(deleting(managed, deletes, max)).toEqual([]);
+    });
+
+    it.each([
+      [4, 10, 30],
+      [8, 100, 7],
+      [15, 50, 28],
+      [3, 4, 50],
+    ])("refuses one over: %i of %i at %i percent", (deletes, managed, max) => {
+      const blocked = deleting(managed, deletes, max);
+      expect(blocked).toHaveLength(1);
+      expect(blocked[0]?.reason).toContain(`${deletes} of ${managed} managed email templates`);
+      expect(blocked[0]?.reason).toContain(`guardrails.max_delete_percent ${max}%`);
+    });
   });
 
   it("allows a single delete whatever the percentage", () => {

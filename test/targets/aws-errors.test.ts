@@ -10,8 +10,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { applyPlan, failureError, formatOutcome } from "../../src/commands/apply.js";
+import { openTarget, projectStore } from "../../src/commands/context.js";
+import { makePlan } from "../../src/commands/plan.js";
 import { runApply, runPlan } from "../../src/commands/plan-apply.js";
-import { MailopsError, TargetError } from "../../src/errors.js";
+import { validateProject } from "../../src/commands/validate.js";
+import { ApplyRefusedError, MailopsError, TargetError } from "../../src/errors.js";
 import { INVENTORY_KEY } from "../../src/plan/inventory.js";
 import { describeAwsError } from "../../src/targets/aws/errors.js";
 import { useAwsWorld } from "../support/aws-world.js";
@@ -81,25 +85,43 @@ const FIRST_FOUR = [
 
 describe("a template SES rejects", () => {
   it("stops at it with one line, keeps exactly what was applied, and a re-run converges", async () => {
-    // `mailops validate` refuses templates SES cannot parse, so a reviewed plan file edited
-    // afterwards is how such content reaches SES; aws-ses-v2-local parses it as SES does.
+    // `mailops validate` refuses templates SES cannot parse, and `apply --plan` refuses a plan file
+    // edited after review; the apply use case is driven with such content directly, as only a
+    // mailops bug could; aws-ses-v2-local parses it as SES does.
     const out = path.join(repo.dir, "plan.json");
     await plan({ out });
     const file = JSON.parse(readFileSync(out, "utf8"));
-    const change = file.changes.find((c: { name: string }) => c.name === "welcome-campaign");
-    change.after.html = "<p>{{#if name}}Hi {{name}}</p>";
+    const broken = "<p>{{#if name}}Hi {{name}}</p>";
+    file.changes.find((c: { name: string }) => c.name === "welcome-campaign").after.html = broken;
     writeFileSync(out, JSON.stringify(file));
+    expect((await apply({ plan: out })).error).toBeInstanceOf(ApplyRefusedError);
+    expect(calls("CreateEmailTemplate")).toHaveLength(0);
+    expect(inventoryKeys()).toBeUndefined();
 
-    const r = await apply({ plan: out });
+    const project = validateProject(repo.dir).project;
+    const target = await openTarget("aws", project);
+    const store = projectStore(project);
+    const made = await makePlan(project, target, store, { force: false, now: new Date() });
+    const edited = {
+      ...made.plan,
+      changes: made.plan.changes.map((c) =>
+        c.name === "welcome-campaign" ? { ...c, after: { ...c.after, html: broken } } : c,
+      ),
+    };
+    const outcome = await applyPlan(edited, target, store, made.inventory, {
+      project: project.settings.project,
+      now: () => new Date(),
+      progress: () => {},
+    });
     const e = expectOneLine(
-      r.error,
+      failureError(outcome),
       "could not create email template welcome-campaign",
       "SES rejected the request",
       /Parse error/,
     );
     expect(e).toBeInstanceOf(TargetError);
     expect(e.hint).toContain("mailops validate");
-    expect(r.text).toContain("Apply stopped: 4 applied, 1 failed, 3 not attempted.");
+    expect(formatOutcome(outcome)).toContain("Apply stopped: 4 applied, 1 failed, 3 not attempted.");
     expect(inventoryKeys()).toEqual(FIRST_FOUR);
 
     // Fixed (the repository's own plan): the rest is applied, then nothing is left to do.

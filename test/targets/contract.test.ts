@@ -60,6 +60,17 @@ interface Harness {
   editOutside(dir: string, name: string, subject: string): Promise<void>;
   /** The template's subject as stored, read without the adapter; undefined when absent. */
   subjectOf(dir: string, name: string): Promise<string | undefined>;
+  /** The alarm as stored, read without the adapter. */
+  alarmOf(dir: string, name: string): Promise<AlarmFacts>;
+  /** Set an alarm's comparison operator without mailops (as an earlier mailops made it). */
+  setAlarmComparison(dir: string, name: string, comparison: string): Promise<void>;
+}
+
+interface AlarmFacts {
+  metric: unknown;
+  statistic: unknown;
+  comparison: unknown;
+  threshold: unknown;
 }
 
 const localHarness: Harness = {
@@ -86,10 +97,22 @@ const localHarness: Harness = {
       return undefined;
     }
   },
+  async alarmOf(dir, name) {
+    const { metric, statistic, comparison, threshold } = JSON.parse(
+      readFileSync(localFile(dir, name, "alarm"), "utf8"),
+    ).spec;
+    return { metric, statistic, comparison, threshold };
+  },
+  async setAlarmComparison(dir, name, comparison) {
+    const file = localFile(dir, name, "alarm");
+    const stored = JSON.parse(readFileSync(file, "utf8"));
+    stored.spec.comparison = comparison;
+    writeFileSync(file, JSON.stringify(stored));
+  },
 };
 
-function localFile(dir: string, name: string): string {
-  return path.join(dir, ".mailops/local/template", `${name}.json`);
+function localFile(dir: string, name: string, kind = "template"): string {
+  return path.join(dir, ".mailops/local", kind, `${name}.json`);
 }
 
 let unemulated: UnemulatedSes;
@@ -139,7 +162,43 @@ const awsHarness: Harness = {
       throw e;
     }
   },
+  async alarmOf(_dir, name) {
+    const a = await describeAlarm(name);
+    // The namespace is what makes the metric SES's: asserted here, where CloudWatch has one.
+    expect(a.Namespace).toBe("AWS/SES");
+    return {
+      metric: a.MetricName,
+      statistic: a.Statistic,
+      comparison: a.ComparisonOperator,
+      threshold: a.Threshold,
+    };
+  },
+  async setAlarmComparison(_dir, name, comparison) {
+    const a = await describeAlarm(name);
+    await outsideCloudWatch().send(
+      new PutMetricAlarmCommand({
+        ...(a as PutMetricAlarmCommandInput),
+        AlarmName: name,
+        ComparisonOperator: comparison as PutMetricAlarmCommandInput["ComparisonOperator"],
+      }),
+    );
+  },
 };
+
+/** A CloudWatch client of someone else's, straight to moto. */
+const outsideCloudWatch = () =>
+  new CloudWatchClient({
+    region: EMULATOR_REGION,
+    endpoint: emulators.moto.endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+  });
+
+async function describeAlarm(name: string) {
+  const got = await outsideCloudWatch().send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
+  const alarm = got.MetricAlarms?.[0];
+  if (!alarm) throw new Error(`no alarm ${name}`);
+  return alarm;
+}
 
 /** The example repository with more of what SES and CloudWatch can default, reorder or reformat. */
 const RICHER_SETTINGS = `
@@ -363,6 +422,66 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
     await expect(refused).rejects.toThrow("live state changed since this plan was made");
     expect(await harness.subjectOf(repo.dir, "welcome-campaign")).toBe("Changed elsewhere");
     expect(inventoryOf(repo.dir)).toEqual(before);
+  });
+
+  it("refuses a plan file when a declared resource outside the plan changed live", async () => {
+    await apply();
+    edit(repo.dir, "templates/welcome-campaign.yaml", "Welcome to Our Community", "Welcome aboard");
+    const out = path.join(repo.dir, "plan.json");
+    await plan({ out });
+    // product-promotion is declared and owned, and not in the plan.
+    await harness.editOutside(repo.dir, "product-promotion", "Changed elsewhere");
+    const before = inventoryOf(repo.dir);
+    const refused = apply({ plan: out });
+    await expect(refused).rejects.toThrow(ApplyRefusedError);
+    await expect(refused).rejects.toThrow("email template `product-promotion` was changed on the target");
+    expect(await harness.subjectOf(repo.dir, "welcome-campaign")).toBe("Welcome to Our Community, {{name}}!");
+    expect(await harness.subjectOf(repo.dir, "product-promotion")).toBe("Changed elsewhere");
+    expect(inventoryOf(repo.dir)).toEqual(before);
+  });
+
+  it("applies a plan file despite a change to a resource the repository neither declares nor owns", async () => {
+    await apply();
+    edit(repo.dir, "templates/welcome-campaign.yaml", "Welcome to Our Community", "Welcome aboard");
+    const out = path.join(repo.dir, "plan.json");
+    await plan({ out });
+    await harness.createOutside(repo.dir, "someone-elses", "Theirs");
+    expect((await apply({ plan: out })).text).toContain("Apply complete: 1 change applied.");
+    expect(await harness.subjectOf(repo.dir, "welcome-campaign")).toBe("Welcome aboard, {{name}}!");
+    expect(await harness.subjectOf(repo.dir, "someone-elses")).toBe("Theirs");
+  });
+
+  it("alarms on the SES reputation rates (Average), strictly above the threshold", async () => {
+    const p = await plan();
+    expect(p.text).toContain("+ create CloudWatch alarm acme-marketing-bounce-rate");
+    expect(p.text).toContain('comparison: "GreaterThanThreshold"');
+    await apply();
+    expect(await harness.alarmOf(repo.dir, "acme-marketing-bounce-rate")).toEqual({
+      metric: "Reputation.BounceRate",
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: 0.05,
+    });
+    expect(await harness.alarmOf(repo.dir, "acme-marketing-complaint-rate")).toEqual({
+      metric: "Reputation.ComplaintRate",
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: 0.001,
+    });
+  });
+
+  it("plans an alarm made at-or-above (an earlier mailops) as an update of its operator", async () => {
+    await apply();
+    await harness.setAlarmComparison(repo.dir, "acme-marketing-bounce-rate", "GreaterThanOrEqualToThreshold");
+    const p = await plan();
+    expect(p.text).toContain("~ update CloudWatch alarm acme-marketing-bounce-rate: comparison\n");
+    expect(p.text).toContain('comparison: "GreaterThanOrEqualToThreshold" → "GreaterThanThreshold"');
+    expect(p.text).toContain("Plan: 0 to create, 1 to update, 0 to delete.");
+    expect((await apply()).text).toContain("Apply complete: 1 change applied.");
+    expect((await harness.alarmOf(repo.dir, "acme-marketing-bounce-rate")).comparison).toBe(
+      "GreaterThanThreshold",
+    );
+    expect((await plan()).code).toBe(0);
   });
 
   it("applies a fresh plan file that changes one of many existing resources", async () => {

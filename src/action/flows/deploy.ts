@@ -8,13 +8,19 @@ import path from "node:path";
 import * as core from "@actions/core";
 import { failureError, formatOutcome } from "../../commands/apply.js";
 import { targetName } from "../../commands/context.js";
-import { type DeployResult, type DeployStep, deploy } from "../../commands/deploy.js";
+import {
+  type DeployResult,
+  type DeployStep,
+  deploy,
+  type Review,
+  type ReviewedPlan,
+} from "../../commands/deploy.js";
 import { writePlanFile } from "../../commands/plan-apply.js";
 import { sendFailed } from "../../commands/send.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import type { Plan } from "../../plan/plan.js";
 import { LockedError } from "../../send/lock.js";
-import { fenced } from "../../util/markdown.js";
+import { escapeMd, fenced } from "../../util/markdown.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { type MarkerData, planChecksum } from "../marker.js";
@@ -33,13 +39,14 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   const finish = () => writeJobSummary(parts.join("\n"), fullAt);
   const name = targetName(project, ctx.inputs.target);
   assertDurableState(project, name);
+  const required = project.settings.guardrails.requireReviewedPlan;
   let plan: Plan | undefined;
   let applied = false;
   const report = async (s: DeployStep) => {
     if (s.step === "plan") {
       plan = s.plan;
       setOutputs({ "has-changes": s.plan.changes.length > 0, "plan-path": writePlan(ctx, s.plan) });
-      parts.push(await reviewSection(ctx, s.plan), "");
+      if (s.review) parts.push(reviewSection(s.review, s.plan, required), "");
     } else if (s.step === "apply") {
       applied = true;
       ctx.io.out(`apply:\n${formatOutcome(s.outcome)}`);
@@ -58,24 +65,31 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   try {
     result = await deploy(
       project,
-      { target: name, now: ctx.now(), force: false, onStep: report },
+      { target: name, now: ctx.now(), force: false, reviewed: () => reviewedPlan(ctx), onStep: report },
       ctx.io,
       ctx.targetFactory,
     );
   } catch (e) {
-    // A blocked or conflicting plan is refused before anything is applied: the summary shows what
-    // was refused. (Not `instanceof ApplyRefusedError`: applyPlan throws that mid-apply too.)
-    if (plan && (plan.blocked.length > 0 || plan.conflicts.length > 0)) {
-      parts.push("#### Plan (not applied)", "", formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
-      await finish();
-      throw e;
-    }
     if (!(applied && e instanceof LockedError)) throw e;
     // The scheduled send is running: it, or the next one, sends what this deploy made due.
     parts.push("#### Sends", "", `⏳ ${lockedNote(e)}`, "");
     core.warning(lockedNote(e));
     setOutputs({ sent: 0, failed: 0 });
     await finish();
+    return;
+  }
+  if (result.refused) {
+    // Refused before anything was applied: the summary shows what was refused.
+    parts.push(
+      "#### Plan (not applied)",
+      "",
+      formatPlanMarkdown(result.plan, { limit: Number.MAX_SAFE_INTEGER }),
+    );
+    await finish();
+    const r = result.refused;
+    core.setFailed(
+      [r.message, ...r.details.map((d) => `- ${d}`), ...(r.hint ? [`hint: ${r.hint}`] : [])].join("\n"),
+    );
     return;
   }
   const failure = failureError(result.outcome);
@@ -99,10 +113,8 @@ function writePlan(ctx: FlowContext, plan: Plan): string {
   return file;
 }
 
-/** Compares this plan with the one commented on the merged pull request (by checksum, not text). */
-async function reviewSection(ctx: FlowContext, plan: Plan): Promise<string> {
-  const checksum = planChecksum(plan);
-  const mine = `\`${checksum.slice(0, 12)}\``;
+/** The plan commented on the merged pull request, by the bot (its marker), or why there is none. */
+async function reviewedPlan(ctx: FlowContext): Promise<ReviewedPlan> {
   let pr: number | undefined;
   let marker: MarkerData | undefined;
   try {
@@ -115,19 +127,51 @@ async function reviewSection(ctx: FlowContext, plan: Plan): Promise<string> {
       marker = await reviewedMarker(api, pr, await resolveAuthor(api, ctx.inputs.commentAuthor));
   } catch (e) {
     core.warning(`could not read the merged pull request's plan comment: ${(e as Error).message}`);
-    return `ℹ️ Could not check this plan against the reviewed one (${(e as Error).message}). Plan checksum ${mine}.`;
+    return {
+      found: false,
+      why: `could not read the merged pull request's plan comment (${(e as Error).message})`,
+    };
   }
   if (pr === undefined)
-    return `ℹ️ No merged pull request for ${ctx.gh.sha.slice(0, 7)}: this push was not reviewed through a plan comment. Plan checksum ${mine}.`;
-  if (!marker)
-    return `ℹ️ Pull request #${pr} has no mailops plan comment to compare with. Plan checksum ${mine}.`;
+    return {
+      found: false,
+      why: `no merged pull request for ${ctx.gh.sha.slice(0, 7)}: this push was not reviewed through a plan comment`,
+    };
+  const by = `pull request #${pr}`;
+  if (!marker) return { found: false, why: `${by} has no mailops plan comment to compare with` };
   if (marker.checksum === "none")
-    return `⚠️ The last plan comment on pull request #${pr} has no plan (validation or planning failed for ${marker.sha.slice(0, 7)}): this plan was not reviewed. Plan checksum ${mine}.`;
+    return {
+      found: false,
+      why: `the last plan comment on ${by} has no plan (validation or planning failed for ${marker.sha.slice(0, 7)})`,
+    };
   if (marker.mode === "desired-only")
-    return `ℹ️ Pull request #${pr} came from a fork and was planned against the desired state only: compare the changes below with its comment. Plan checksum ${mine}.`;
-  if (marker.checksum === checksum)
-    return `✅ The plan matches the one reviewed on pull request #${pr} (checksum ${mine}).`;
-  const text = `the plan differs from the one last commented on pull request #${pr} (reviewed \`${marker.checksum.slice(0, 12)}\`, applied ${mine}): main or the live SES state changed after the review`;
-  core.warning(text);
-  return `⚠️ **Plan changed since review:** ${text}. The changes applied are listed below.`;
+    return {
+      found: false,
+      why: `${by} came from a fork and was planned against the desired state only, without live state`,
+    };
+  return {
+    found: true,
+    by,
+    checksum: marker.checksum,
+    ...(marker.changes ? { changes: marker.changes } : {}),
+  };
+}
+
+/** The summary's review line; under guardrails.require_reviewed_plan anything but a match refuses. */
+function reviewSection(review: Review, plan: Plan, required: boolean): string {
+  const mine = `\`${planChecksum(plan).slice(0, 12)}\``;
+  if (review.state === "matches")
+    return `✅ The plan matches the one reviewed on ${review.by} (checksum ${mine}).`;
+  if (review.state === "differs") {
+    const list = review.differences.map((d) => `- ${escapeMd(d)}`).join("\n");
+    const text = `the plan differs from the one last commented on ${review.by} (applied ${mine}): main or the live SES state changed after the review`;
+    if (required)
+      return `⛔ **Refused (guardrails.require_reviewed_plan):** ${text}. Nothing was applied or sent. What differs:\n\n${list}`;
+    core.warning(text);
+    return `⚠️ **Plan changed since review:** ${text}. The changes applied are listed below. What differs:\n\n${list}`;
+  }
+  if (required)
+    return `⛔ **Refused (guardrails.require_reviewed_plan):** there is no reviewed plan to compare with: ${escapeMd(review.why)}. Nothing was applied or sent. Plan checksum ${mine}.`;
+  const why = escapeMd(review.why);
+  return `ℹ️ ${why.charAt(0).toUpperCase()}${why.slice(1)}: not compared with a reviewed plan. Plan checksum ${mine}.`;
 }

@@ -1,6 +1,7 @@
 /** CloudWatch alarms and dashboards: read into canonical specs, and apply one change. */
 import {
   type CloudWatchClient,
+  type ComparisonOperator,
   DeleteAlarmsCommand,
   DeleteDashboardsCommand,
   DescribeAlarmsCommand,
@@ -83,7 +84,7 @@ export async function applyAlarm(
       Namespace: String(a.namespace),
       MetricName: String(a.metric),
       Statistic: a.statistic as "Average",
-      ComparisonOperator: a.comparison as "GreaterThanOrEqualToThreshold",
+      ComparisonOperator: a.comparison as ComparisonOperator,
       Threshold: Number(a.threshold),
       Period: Number(a.period),
       EvaluationPeriods: Number(a.evaluationPeriods),
