@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { buildMessage } from "../../render/eml.js";
 import { compileTemplate, type RenderFn } from "../../render/ses-render.js";
 import { normalizeAddress } from "../../util/email.js";
 import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../port.js";
@@ -74,33 +74,8 @@ export class LocalSender implements Sender {
     const events: LocalEvent[] = [];
     const now = new Date();
     for (const m of request.messages) {
-      const data = { ...m.data };
-      if (request.listManagement && data.amazonSESUnsubscribeUrl === undefined) {
-        // SES fills this in for SendEmail with ListManagementOptions; locally, a recognisable stand-in.
-        const { contactList, topic } = request.listManagement;
-        data.amazonSESUnsubscribeUrl = `https://unsubscribe.local.invalid/${contactList}/${topic ?? "all"}/${m.id}`;
-      }
-      const rendered = render(data);
       const messageId = `${now.getTime().toString(36)}-${(this.counter++).toString(36)}-${m.id}@mailops.local`;
-      const headers: Record<string, string> = {};
-      for (const h of m.headers) headers[h.name] = h.value;
-      if (request.listManagement) {
-        headers["List-Unsubscribe"] = `<${String(data.amazonSESUnsubscribeUrl)}>`;
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
-      }
-      for (const [k, v] of Object.entries(request.tags)) headers[`X-SES-Message-Tag-${k}`] = v;
-      if (request.configurationSet) headers["X-SES-Configuration-Set"] = request.configurationSet;
-      const eml = await build({
-        from: request.from,
-        to: m.to,
-        replyTo: request.replyTo.length ? request.replyTo.join(", ") : undefined,
-        subject: rendered.subject,
-        text: rendered.text || undefined,
-        html: rendered.html || undefined,
-        headers,
-        messageId: `<${messageId}>`,
-        date: now,
-      });
+      const { eml } = await buildMessage(request, m, render, { messageId, date: now });
       // Create-only: the outbox is the local delivery record, and a second delivery of the same
       // recipient in the same run must fail loudly rather than overwrite the first.
       const file = this.emlPath(request.campaign, request.run, m.id);
@@ -237,12 +212,6 @@ ${rows}
     writeFileSync(index, html);
     return index;
   }
-}
-
-function build(options: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    new MailComposer(options).compile().build((err, message) => (err ? reject(err) : resolve(message)));
-  });
 }
 
 function headerLines(file: string): { to?: string; subject?: string; date?: string } {
