@@ -4,14 +4,21 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { switchToLinkMode } from "./support/link-mode.js";
+import { copyExampleRepo } from "./support/repo.js";
 
 const ROOT = path.join(import.meta.dirname, "..");
 const FIXTURES = path.join(ROOT, "test/fixtures");
 
-function mailops(args: string[], cwd = ROOT): { code: number | null; stdout: string; stderr: string } {
+function mailops(
+  args: string[],
+  cwd = ROOT,
+  env: Record<string, string | undefined> = process.env,
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(ROOT, "bin/mailops.js"), ...args], {
     cwd,
     encoding: "utf8",
+    env,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -279,5 +286,62 @@ describe("mailops deploy", () => {
     noStackTrace(r.stderr);
     expect(existsSync(path.join(dir, ".mailops/local"))).toBe(false);
     expect(eml(dir, "welcome-new-customers")).toHaveLength(0);
+  });
+});
+
+describe("mailops send in link unsubscribe mode", () => {
+  const secretEnv = (secret: string | undefined) => {
+    const env = { ...process.env };
+    delete env.MAILOPS_UNSUBSCRIBE_SECRET;
+    return secret === undefined ? env : { ...env, MAILOPS_UNSUBSCRIBE_SECRET: secret };
+  };
+  const cases: [string, string | undefined, string][] = [
+    ["unset", undefined, "mailops: the unsubscribe signing secret (MAILOPS_UNSUBSCRIBE_SECRET) is not set"],
+    ["empty", "", "mailops: the unsubscribe signing secret (MAILOPS_UNSUBSCRIBE_SECRET) is not set"],
+    [
+      "31 bytes",
+      "x".repeat(31),
+      "mailops: the unsubscribe signing secret is 31 bytes; at least 32 are needed",
+    ],
+  ];
+
+  it.each(cases)(
+    "refuses a secret that is %s: exit 1, a hint, nothing sent or recorded",
+    (_, secret, message) => {
+      const repo = copyExampleRepo();
+      try {
+        switchToLinkMode(repo.dir);
+        expect(mailops(["apply", "--dir", repo.dir, "--target", "local"]).code).toBe(0);
+        const r = mailops(
+          ["send", "--campaign", "welcome-new-customers", "--dir", repo.dir, "--target", "local"],
+          ROOT,
+          secretEnv(secret),
+        );
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(`${message}\n  hint: generate one with \`openssl rand -base64 48\``);
+        noStackTrace(r.stderr);
+        expect(existsSync(path.join(repo.dir, ".mailops/outbox"))).toBe(false);
+        expect(existsSync(path.join(repo.dir, ".mailops/state/ledger"))).toBe(false);
+      } finally {
+        repo.cleanup();
+      }
+    },
+  );
+
+  it("sends with a secret of 32 bytes", () => {
+    const repo = copyExampleRepo();
+    try {
+      switchToLinkMode(repo.dir);
+      expect(mailops(["apply", "--dir", repo.dir, "--target", "local"]).code).toBe(0);
+      const r = mailops(
+        ["send", "--campaign", "welcome-new-customers", "--dir", repo.dir, "--target", "local"],
+        ROOT,
+        secretEnv("x".repeat(32)),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(existsSync(path.join(repo.dir, ".mailops/outbox/welcome-new-customers"))).toBe(true);
+    } finally {
+      repo.cleanup();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { UsageError } from "../errors.js";
 import { templateSpec } from "../plan/desired.js";
 import { specDigest } from "../plan/inventory.js";
 import type { LiveResource } from "../plan/resource.js";
+import type { Envelope } from "../render/eml.js";
 import { type RunStatus, sendAtKey } from "../send/due.js";
 import { Ledger } from "../send/ledger.js";
 import type { Store } from "../store/types.js";
@@ -46,4 +47,27 @@ export async function templateOnTarget(
 export function sourceFile(project: Project, name: string): string {
   const s = project.sources.get(name);
   return s?.localPath ?? s?.location ?? name;
+}
+
+/**
+ * What every recipient's message of a campaign shares: sender, reply-to, configuration set, tags,
+ * and in ses-list mode the contact list and topic. Sending and `mailops preview` both build the
+ * message from it (render/eml.ts).
+ */
+export function campaignEnvelope(project: Project, campaign: Campaign): Envelope {
+  const { settings } = project;
+  return {
+    from: campaign.from ?? settings.sender.from ?? "",
+    replyTo: campaign.replyTo.length ? campaign.replyTo : settings.sender.replyTo,
+    ...(campaign.configurationSet !== undefined ? { configurationSet: campaign.configurationSet } : {}),
+    tags: { campaign: campaign.name, ...campaign.tags },
+    ...(settings.unsubscribe.mode === "ses-list" && settings.unsubscribe.contactList
+      ? {
+          listManagement: {
+            contactList: settings.unsubscribe.contactList,
+            ...(campaign.topic ? { topic: campaign.topic } : {}),
+          },
+        }
+      : {}),
+  };
 }

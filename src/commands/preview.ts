@@ -1,15 +1,23 @@
-/** `mailops preview`: a template or campaign rendered to .html, .txt and .eml, as a recipient would get it. */
+/**
+ * `mailops preview`: a template or campaign rendered to .html, .txt and .eml, as a recipient would
+ * get it. The .eml is built by the builder the local target delivers with (render/eml.ts), from the
+ * campaign's envelope and the data and headers sending prepares (send/message.ts): for a
+ * subscriber it equals the message `mailops send` writes to the outbox for them, but for its Date
+ * and Message-ID. Without a signing secret, link mode signs with a stand-in (PREVIEW_SECRET).
+ */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
-import type { Campaign, Project, Template } from "../config/model.js";
+import { type Campaign, type Project, type Template, UNSUBSCRIBE_VARIABLE } from "../config/model.js";
 import { UsageError } from "../errors.js";
-import { previewBuiltins, previewData } from "../render/preview-data.js";
+import { buildMessage, type Envelope, oneClickHeaders, type Recipient, sesData } from "../render/eml.js";
+import { previewData } from "../render/preview-data.js";
 import { compileTemplate, firstMissing, requiredPaths } from "../render/ses-render.js";
-import { messagePlan } from "../send/message.js";
-import { SECRET_ENV } from "../send/unsubscribe.js";
+import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
+import { type MessageRecipient, messagePlan } from "../send/message.js";
+import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
 import { normalizeAddress } from "../util/email.js";
 import { openAudience } from "./audience.js";
+import { campaignEnvelope } from "./campaigns.js";
 import { type Io, loadValid, openTarget, type TargetFactory, targetName } from "./context.js";
 
 export interface PreviewOptions {
@@ -19,6 +27,9 @@ export interface PreviewOptions {
   out?: string;
   target?: string;
 }
+
+/** Who a preview without --subscriber is addressed to. */
+const PREVIEW_ADDRESS = "preview@example.com";
 
 export async function runPreview(
   options: PreviewOptions,
@@ -36,75 +47,102 @@ export async function runPreview(
       `campaigns: ${[...project.campaigns.keys()].join(", ") || "none"}; templates: ${[...project.templates.keys()].join(", ") || "none"}`,
     );
   }
-  const data = campaign
-    ? await campaignData(project, campaign, template, options, factory)
-    : previewData(project, template.name, template.sample);
-  const content = {
-    subject: template.parts.subject?.source ?? "",
-    html: template.parts.html?.source ?? "",
-    text: template.parts.text?.source ?? "",
-  };
-  const missing = firstMissing(requiredPaths(Object.values(template.parts).map((p) => p.analysis)), data);
+  const { envelope, recipient } = campaign
+    ? await campaignMessage(project, campaign, template, options, factory)
+    : templateMessage(project, template);
+  const missing = firstMissing(
+    requiredPaths(Object.values(template.parts).map((p) => p.analysis)),
+    sesData(envelope, recipient),
+  );
   if (missing) {
     throw new UsageError(
       `cannot preview ${options.name}: no value for \`${missing}\` (SES would drop this mail)`,
       campaign ? "add it to the campaign's data or the subscriber" : "add it to the template's `sample`",
     );
   }
-  const rendered = compileTemplate(content)(data);
+  const render = compileTemplate({
+    subject: template.parts.subject?.source ?? "",
+    html: template.parts.html?.source ?? "",
+    text: template.parts.text?.source ?? "",
+  });
+  const built = await buildMessage(envelope, recipient, render, {
+    messageId: `preview-${recipient.id}@mailops.local`,
+    date: new Date(),
+  });
   const out = path.resolve(options.out ?? path.join(project.root, ".mailops", "preview", options.name));
   mkdirSync(out, { recursive: true });
-  const from = campaign?.from ?? project.settings.sender.from ?? "preview@example.com";
-  const to = options.subscriber ? "the subscriber" : "preview@example.com";
   const files = {
     html: path.join(out, `${options.name}.html`),
     text: path.join(out, `${options.name}.txt`),
     eml: path.join(out, `${options.name}.eml`),
   };
-  writeFileSync(files.html, rendered.html);
-  writeFileSync(files.text, rendered.text);
-  const eml = await new Promise<Buffer>((resolve, reject) =>
-    new MailComposer({
-      from,
-      to: options.subscriber ?? "preview@example.com",
-      subject: rendered.subject,
-      html: rendered.html || undefined,
-      text: rendered.text || undefined,
-    })
-      .compile()
-      .build((e, m) => (e ? reject(e) : resolve(m))),
-  );
-  writeFileSync(files.eml, eml);
-  io.out(`Subject: ${rendered.subject}\n${files.html}\n${files.text}\n${files.eml}\n`);
+  writeFileSync(files.html, built.html);
+  writeFileSync(files.text, built.text);
+  writeFileSync(files.eml, built.eml);
+  const to = options.subscriber ? "the subscriber" : PREVIEW_ADDRESS;
+  io.out(`Subject: ${built.subject}\n${files.html}\n${files.text}\n${files.eml}\n`);
   io.err(`preview of ${campaign ? `campaign ${campaign.name}` : `template ${template.name}`} for ${to}\n`);
   return 0;
 }
 
-async function campaignData(
+/**
+ * A campaign's message through the send path: the subscriber's row (or, without one, the
+ * template's sample) prepared by messagePlan, the campaign's envelope, the recipient's ledger id.
+ */
+async function campaignMessage(
   project: Project,
   campaign: Campaign,
   template: Template,
   options: PreviewOptions,
   factory: TargetFactory,
-): Promise<Record<string, unknown>> {
-  const base = { ...previewBuiltins(project, campaign.name), ...(template.sample ?? {}), ...campaign.data };
-  if (!options.subscriber) return base;
+): Promise<{ envelope: Envelope; recipient: Recipient }> {
+  const secret =
+    process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? PREVIEW_SECRET : undefined);
+  const plan = messagePlan(project, campaign, template, secret);
+  const envelope = campaignEnvelope(project, campaign);
+  const message = (r: MessageRecipient): Recipient => {
+    const prepared = plan.prepare(r);
+    if (!prepared.ok) {
+      throw options.subscriber
+        ? new UsageError(`this subscriber would be skipped: ${prepared.reason}`)
+        : new UsageError(
+            `cannot preview ${campaign.name}: ${prepared.reason}`,
+            "the preview uses the template's `sample` under the campaign's `data`: fix the value there, or pass --subscriber",
+          );
+    }
+    const id = ledgerId(project.settings.project, ADDRESS_KEY_VERSION, r);
+    return { id, to: r.address, data: prepared.data, headers: prepared.headers };
+  };
+  if (!options.subscriber) {
+    // The campaign's data over the sample, as before data met a subscriber's fields.
+    const fields = { ...(template.sample ?? {}), ...campaign.data };
+    return { envelope, recipient: message({ address: PREVIEW_ADDRESS, key: PREVIEW_ADDRESS, fields }) };
+  }
   const key = normalizeAddress(options.subscriber);
   const target = await factory(targetName(project, options.target), project);
   const audience = await openAudience(project, campaign, target);
-  // The real per-recipient path: the same data mailops would send, link-mode URL included.
-  const secret =
-    process.env[SECRET_ENV] ??
-    (project.settings.unsubscribe.mode === "link" ? "preview-only-secret" : undefined);
-  const plan = messagePlan(project, campaign, template, secret);
   for await (const r of audience.recipients()) {
-    if (r.key !== key) continue;
-    const prepared = plan.prepare(r);
-    if (!prepared.ok) throw new UsageError(`this subscriber would be skipped: ${prepared.reason}`);
-    return { ...previewBuiltins(project, campaign.name), ...prepared.data };
+    if (r.key === key) return { envelope, recipient: message(r) };
   }
   throw new UsageError(
     "that subscriber is not in the campaign's audience (or is excluded, suppressed or invalid)",
     "check the address, and the campaign's `to` and `exclude`",
   );
+}
+
+/** A template on its own: its sample over stand-ins for what sending fills in, the project's sender. */
+function templateMessage(project: Project, template: Template): { envelope: Envelope; recipient: Recipient } {
+  const { settings } = project;
+  const data = previewData(project, template.name, template.sample);
+  const link = settings.unsubscribe.mode === "link";
+  const envelope: Envelope = {
+    from: settings.sender.from ?? PREVIEW_ADDRESS,
+    replyTo: settings.sender.replyTo,
+    tags: {},
+    ...(!link && settings.unsubscribe.contactList
+      ? { listManagement: { contactList: settings.unsubscribe.contactList } }
+      : {}),
+  };
+  const headers = link ? oneClickHeaders(String(data[UNSUBSCRIBE_VARIABLE.link])) : [];
+  return { envelope, recipient: { id: "preview", to: PREVIEW_ADDRESS, data, headers } };
 }

@@ -11,7 +11,7 @@ import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
 import { dueState } from "../send/due.js";
 import { messagePlan } from "../send/message.js";
-import { SECRET_ENV } from "../send/unsubscribe.js";
+import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
@@ -108,7 +108,7 @@ async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Pro
     preview.template = { name: template.name, source: "repository", onTarget };
     const audience = await openAudience(project, c, o.target);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
-    const secret = process.env[SECRET_ENV] ?? "preview-only-secret";
+    const secret = process.env[SECRET_ENV] ?? PREVIEW_SECRET;
     preview.counts = await audience.count(messagePlan(project, c, template, secret));
     if (preview.counts.invalidRows.over) {
       // file:line only: the reasons may hold a (masked) address, and a preview holds none.

@@ -21,7 +21,7 @@ import { UNSUBSCRIBE_VARIABLE } from "../config/model.js";
 import { MailopsError } from "../errors.js";
 import { firstMissing, requiredPaths } from "../render/ses-render.js";
 import { ANY_ROOT, contextLabel, type RootCheck, safetyChecks } from "../render/value-safety.js";
-import { unsubscribeUrl } from "./unsubscribe.js";
+import { assertUnsubscribeSecret, unsubscribeUrl } from "./unsubscribe.js";
 
 export interface MessageRecipient {
   address: string;
@@ -61,12 +61,10 @@ export function messagePlan(
   const base: Record<string, unknown> = { ...campaign.data };
   if (settings.sender.postalAddress !== undefined) base.postal_address = settings.sender.postalAddress;
   const linkMode = mode === "link";
-  if (linkMode && (!secret || !settings.unsubscribe.url)) {
-    throw new Error(
-      !secret
-        ? "link unsubscribe mode needs a signing secret in MAILOPS_UNSUBSCRIBE_SECRET"
-        : "link unsubscribe mode needs `unsubscribe.url`",
-    );
+  if (linkMode) {
+    // Refused here, before anything is sent: a missing or short secret (UnsubscribeSecretError).
+    assertUnsubscribeSecret(secret);
+    if (!settings.unsubscribe.url) throw new Error("link unsubscribe mode needs `unsubscribe.url`");
   }
   const checks = safetyChecks(analyses);
   const linkVariable = linkMode ? UNSUBSCRIBE_VARIABLE.link : undefined;

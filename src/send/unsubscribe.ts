@@ -3,8 +3,35 @@
  * trust the address and campaign it receives without a database lookup. See docs/unsubscribe.md.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { MailopsError } from "../errors.js";
 
 export const SECRET_ENV = "MAILOPS_UNSUBSCRIBE_SECRET";
+
+/**
+ * Shortest signing secret, in bytes of its UTF-8 form: HMAC-SHA256's own output size. A short or
+ * empty secret (an endpoint deployed without the variable) lets anyone mint tokens for any address.
+ */
+export const MIN_SECRET_BYTES = 32;
+
+/** Stands in for the secret where a URL is built but never sent (previews, counts): long enough to sign. */
+export const PREVIEW_SECRET = "mailops-preview-only-secret-never-used-to-send";
+
+/** The unsubscribe signing secret is missing or too short: refused for signing and verifying alike. */
+export class UnsubscribeSecretError extends MailopsError {}
+
+/** Throws UnsubscribeSecretError unless `secret` has at least MIN_SECRET_BYTES bytes. */
+export function assertUnsubscribeSecret(secret: string | undefined): asserts secret is string {
+  const hint = `generate one with \`openssl rand -base64 48\` and set it as ${SECRET_ENV} (a GitHub secret in CI), the same value where your endpoint verifies tokens`;
+  if (secret === undefined || secret === "")
+    throw new UnsubscribeSecretError(`the unsubscribe signing secret (${SECRET_ENV}) is not set`, hint);
+  const bytes = Buffer.byteLength(secret, "utf8");
+  if (bytes < MIN_SECRET_BYTES) {
+    throw new UnsubscribeSecretError(
+      `the unsubscribe signing secret is ${bytes} bytes; at least ${MIN_SECRET_BYTES} are needed`,
+      hint,
+    );
+  }
+}
 
 export interface UnsubscribeClaim {
   /**
@@ -21,8 +48,9 @@ function sign(secret: string, payload: string): string {
   return createHmac("sha256", secret).update(payload).digest("base64url");
 }
 
-/** `<base>?t=<payload>.<signature>`: payload is base64url JSON of the claim. */
+/** `<base>?t=<payload>.<signature>`: payload is base64url JSON of the claim. Throws on a short secret. */
 export function unsubscribeUrl(base: string, secret: string, claim: UnsubscribeClaim): string {
+  assertUnsubscribeSecret(secret);
   const payload = Buffer.from(
     JSON.stringify({ e: claim.email, c: claim.campaign, ...(claim.topic ? { t: claim.topic } : {}) }),
   ).toString("base64url");
@@ -30,8 +58,16 @@ export function unsubscribeUrl(base: string, secret: string, claim: UnsubscribeC
   return `${base}${sep}t=${payload}.${sign(secret, payload)}`;
 }
 
-/** Verify a token from an unsubscribe request; undefined when it was not signed with `secret`. */
-export function verifyUnsubscribeToken(token: string, secret: string): UnsubscribeClaim | undefined {
+/**
+ * Verify a token from an unsubscribe request; undefined when it was not signed with `secret`.
+ * Throws UnsubscribeSecretError when `secret` is missing or short: an endpoint without its secret
+ * must fail, never accept tokens anyone could have signed.
+ */
+export function verifyUnsubscribeToken(
+  token: string,
+  secret: string | undefined,
+): UnsubscribeClaim | undefined {
+  assertUnsubscribeSecret(secret);
   const [payload, signature] = token.split(".");
   if (!payload || !signature) return undefined;
   const expected = Buffer.from(sign(secret, payload));

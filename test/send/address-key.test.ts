@@ -16,6 +16,9 @@ import { LocalStore } from "../../src/store/index.js";
 import { legacyAddressKeyV1 } from "../../src/util/email.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 
+/** At least 32 bytes, as the signing secret must be. */
+const SECRET = "test-secret-long-enough-for-hmac-sha256";
+
 const CAMPAIGN = "welcome-new-customers";
 const RUN: RunId = { campaign: CAMPAIGN, sendAt: "on-merge" };
 const PROJECT = "acme-marketing";
@@ -99,7 +102,7 @@ describe("link-mode unsubscribe", () => {
   const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
   /** The example switched to link mode, as docs/unsubscribe.md describes it. */
   function linkMode() {
-    vi.stubEnv("MAILOPS_UNSUBSCRIBE_SECRET", "test-secret");
+    vi.stubEnv("MAILOPS_UNSUBSCRIBE_SECRET", SECRET);
     write(
       "mailops.yaml",
       read("mailops.yaml").replace(
@@ -127,7 +130,7 @@ describe("link-mode unsubscribe", () => {
     const claims = emls().map((f) => {
       const head = readFileSync(path.join(outboxDir(), f), "utf8").replace(/\r?\n[ \t]+/g, " ");
       const url = /^List-Unsubscribe: <(.*)>$/m.exec(head)?.[1] ?? "";
-      return verifyUnsubscribeToken(new URL(url).searchParams.get("t") ?? "", "test-secret");
+      return verifyUnsubscribeToken(new URL(url).searchParams.get("t") ?? "", SECRET);
     });
     expect(claims.map((c) => c?.email).sort()).toEqual([
       "alice@example.com",
@@ -136,12 +139,12 @@ describe("link-mode unsubscribe", () => {
     ]);
     // A link in mail sent by an earlier version carries the old key (local part as written).
     const old = new URL(
-      unsubscribeUrl("https://example.com/unsubscribe", "test-secret", {
+      unsubscribeUrl("https://example.com/unsubscribe", SECRET, {
         email: legacyAddressKeyV1("Old@Example.com"),
         campaign: CAMPAIGN,
       }),
     ).searchParams.get("t");
-    const oldClaim = verifyUnsubscribeToken(old ?? "", "test-secret");
+    const oldClaim = verifyUnsubscribeToken(old ?? "", SECRET);
     expect(oldClaim?.email).toBe("Old@example.com");
 
     // The endpoint records the opt-outs where the next send reads them; a new run skips them all.

@@ -66,7 +66,7 @@ function linkMode() {
 }
 
 beforeEach(() => {
-  vi.stubEnv("MAILOPS_UNSUBSCRIBE_SECRET", "test-secret");
+  vi.stubEnv("MAILOPS_UNSUBSCRIBE_SECRET", "test-secret-long-enough-for-hmac-sha256");
   repo = copyExampleRepo();
 });
 afterEach(() => repo.cleanup());

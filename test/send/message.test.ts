@@ -5,6 +5,8 @@ import { MailopsError } from "../../src/errors.js";
 import { analyzeTemplate } from "../../src/render/analyze.js";
 import { messagePlan } from "../../src/send/message.js";
 
+const SECRET = "a-test-signing-secret-of-32-bytes-or-more";
+
 const project = loadProject(process.cwd()).value;
 const campaign = project.campaigns.get("holiday-promo");
 const template = project.templates.get("product-promotion");
@@ -131,16 +133,16 @@ describe("messagePlan: built-ins are checked like any value", () => {
   const one = () => recipient({ email: "a@example.com" });
 
   it("the link-mode unsubscribe URL, which no subscriber field overrides", () => {
-    const bad = messagePlan(linkProject("javascript:alert(1)//", "1 Main St"), campaign, t, "secret");
+    const bad = messagePlan(linkProject("javascript:alert(1)//", "1 Main St"), campaign, t, SECRET);
     expect(bad.prepare(one())).toEqual({ ok: false, reason: "unsafe value in unsubscribe_url (url)" });
-    const good = messagePlan(linkProject("https://example.com/u", "1 Main St"), campaign, t, "secret");
+    const good = messagePlan(linkProject("https://example.com/u", "1 Main St"), campaign, t, SECRET);
     expect(good.prepare(recipient({ email: "a@example.com", unsubscribe_url: "javascript:x" })).ok).toBe(
       true,
     );
   });
 
   it("postal_address from the settings", () => {
-    const plan = messagePlan(linkProject("https://example.com/u", "<b>1 Main St</b>"), campaign, t, "secret");
+    const plan = messagePlan(linkProject("https://example.com/u", "<b>1 Main St</b>"), campaign, t, SECRET);
     expect(plan.prepare(one())).toEqual({
       ok: false,
       reason: "unsafe value in setting postal_address (html text)",

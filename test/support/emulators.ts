@@ -9,9 +9,9 @@
  * second per file. Call `useEmulators({...})` at the top of a file; it starts what the file needs
  * in beforeAll and stops it in afterAll, which Vitest runs whether tests passed or failed.
  *
- * Never skips: a missing emulator fails the file with a message naming what to install. The
- * MAILOPS_REQUIRE_EMULATORS=1 that CI may set changes nothing here, since that is already the
- * behaviour everywhere.
+ * Never skips: a missing emulator fails the file with a message naming what to install, on every
+ * machine alike (there is no switch to make it skip; test/emulators/harness.test.ts checks that no
+ * test file skips either).
  *
  * Processes listen on 127.0.0.1 on a port the OS picks (port 0; the emulator prints the real
  * one), each in its own process group so teardown kills the emulator and anything it started.

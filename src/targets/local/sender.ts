@@ -2,41 +2,47 @@
  * Local delivery: each message rendered with the applied template (as SES would use the stored
  * one) and written as an RFC 5322 .eml under `.mailops/outbox/<campaign>/`. SES mailbox-simulator
  * addresses behave as in SES: bounce@ and complaint@ produce events (and suppression, when the
- * configuration set suppresses them).
+ * configuration set suppresses them). The outbox and the events are the delivery records, kept in
+ * agreement across a crash by records.ts.
  */
 import {
-  appendFileSync,
   existsSync,
   linkSync,
   mkdirSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { buildMessage } from "../../render/eml.js";
 import { compileTemplate, type RenderFn } from "../../render/ses-render.js";
 import { normalizeAddress } from "../../util/email.js";
 import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../port.js";
+import { type LocalEvent, type LocalEventType, LocalRecords } from "./records.js";
 
 const SIMULATOR = "@simulator.amazonses.com";
 
 /** A bug guard: the ledger must make this impossible. */
 export class DuplicateDeliveryError extends Error {}
 
-interface LocalEvent {
-  at: string;
-  campaign: string;
-  id?: string;
-  type: "send" | "delivery" | "bounce" | "complaint";
-  configurationSet?: string;
+/** One message of a send call, built and not yet published. */
+interface Outgoing {
+  messageId: string;
+  eml: Buffer;
+  file: string;
+  events: LocalEvent[];
+  /** The address to add to the suppression list once delivered. */
+  suppress: string | undefined;
 }
 
 export class LocalSender implements Sender {
   private readonly base: string;
   private readonly templates = new Map<string, RenderFn>();
+  private readonly records: LocalRecords;
+  /** Outbox folders this sender has settled a crashed process's leftovers in. */
+  private readonly started = new Set<string>();
   private counter = 0;
 
   constructor(
@@ -45,6 +51,7 @@ export class LocalSender implements Sender {
     private readonly suppressing: (set: string | undefined) => ("BOUNCE" | "COMPLAINT")[] = () => [],
   ) {
     this.base = path.join(root, ".mailops");
+    this.records = new LocalRecords(this.base, this);
   }
 
   outboxDir(campaign: string): string {
@@ -69,92 +76,64 @@ export class LocalSender implements Sender {
   async send(request: SendRequest): Promise<EntryResult[]> {
     const render = this.template(request.template);
     const dir = this.outboxDir(request.campaign);
-    mkdirSync(dir, { recursive: true });
-    const results: EntryResult[] = [];
-    const events: LocalEvent[] = [];
-    const now = new Date();
-    for (const m of request.messages) {
-      const data = { ...m.data };
-      if (request.listManagement && data.amazonSESUnsubscribeUrl === undefined) {
-        // SES fills this in for SendEmail with ListManagementOptions; locally, a recognisable stand-in.
-        const { contactList, topic } = request.listManagement;
-        data.amazonSESUnsubscribeUrl = `https://unsubscribe.local.invalid/${contactList}/${topic ?? "all"}/${m.id}`;
-      }
-      const rendered = render(data);
-      const messageId = `${now.getTime().toString(36)}-${(this.counter++).toString(36)}-${m.id}@mailops.local`;
-      const headers: Record<string, string> = {};
-      for (const h of m.headers) headers[h.name] = h.value;
-      if (request.listManagement) {
-        headers["List-Unsubscribe"] = `<${String(data.amazonSESUnsubscribeUrl)}>`;
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
-      }
-      for (const [k, v] of Object.entries(request.tags)) headers[`X-SES-Message-Tag-${k}`] = v;
-      if (request.configurationSet) headers["X-SES-Configuration-Set"] = request.configurationSet;
-      const eml = await build({
-        from: request.from,
-        to: m.to,
-        replyTo: request.replyTo.length ? request.replyTo.join(", ") : undefined,
-        subject: rendered.subject,
-        text: rendered.text || undefined,
-        html: rendered.html || undefined,
-        headers,
-        messageId: `<${messageId}>`,
-        date: now,
-      });
-      // Create-only: the outbox is the local delivery record, and a second delivery of the same
-      // recipient in the same run must fail loudly rather than overwrite the first.
-      const file = this.emlPath(request.campaign, request.run, m.id);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, eml);
-      try {
-        linkSync(tmp, file);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EEXIST") {
-          throw new DuplicateDeliveryError(
-            `recipient ${m.id} of ${request.campaign} (run ${request.run}) was already delivered`,
-          );
-        }
-        throw e;
-      } finally {
-        rmSync(tmp, { force: true });
-      }
-      results.push({ status: "sent", messageId });
-      // The simulator takes labels too: bounce+anything@simulator.amazonses.com.
-      const to = normalizeAddress(m.to).replace(/\+[^@]*@/, "@");
-      events.push({
-        at: now.toISOString(),
-        campaign: request.campaign,
-        type: "send",
-        configurationSet: request.configurationSet,
-      });
-      if (to.endsWith(SIMULATOR) && (to.startsWith("bounce@") || to.startsWith("complaint@"))) {
-        const type = to.startsWith("bounce@") ? "bounce" : "complaint";
-        events.push({
-          at: now.toISOString(),
-          campaign: request.campaign,
-          type,
-          configurationSet: request.configurationSet,
-        });
-        if (this.suppressing(request.configurationSet).includes(type.toUpperCase() as "BOUNCE"))
-          this.suppress(m.to);
-      } else {
-        events.push({
-          at: now.toISOString(),
-          campaign: request.campaign,
-          type: "delivery",
-          configurationSet: request.configurationSet,
-        });
-      }
+    if (!this.started.has(dir)) {
+      // Before this process delivers anything: settle what a killed one left (records.ts).
+      this.records.recover();
+      LocalRecords.cleanTemps(dir);
+      this.started.add(dir);
     }
-    mkdirSync(path.join(this.base, "local"), { recursive: true });
-    appendFileSync(
-      path.join(this.base, "local", "events.jsonl"),
-      events.map((e) => `${JSON.stringify(e)}\n`).join(""),
-    );
-    return results;
+    mkdirSync(dir, { recursive: true });
+    const now = new Date();
+    const at = now.toISOString();
+    const suppressing = this.suppressing(request.configurationSet);
+    const messages: Outgoing[] = [];
+    for (const m of request.messages) {
+      const messageId = `${now.getTime().toString(36)}-${(this.counter++).toString(36)}-${m.id}@mailops.local`;
+      const { eml } = await buildMessage(request, m, render, { messageId, date: now });
+      const event = (type: LocalEventType): LocalEvent => ({
+        at,
+        campaign: request.campaign,
+        type,
+        configurationSet: request.configurationSet,
+        run: request.run,
+        id: m.id,
+      });
+      // The simulator takes labels too: bounce+anything@simulator.amazonses.com.
+      const to = normalizeAddress(m.to);
+      const plain = to.replace(/\+[^@]*@/, "@");
+      const outcome: LocalEventType =
+        plain === `bounce${SIMULATOR}`
+          ? "bounce"
+          : plain === `complaint${SIMULATOR}`
+            ? "complaint"
+            : "delivery";
+      const suppress =
+        outcome !== "delivery" && suppressing.includes(outcome === "bounce" ? "BOUNCE" : "COMPLAINT");
+      messages.push({
+        messageId,
+        eml,
+        file: this.emlPath(request.campaign, request.run, m.id),
+        events: [event("send"), { ...event(outcome), ...(suppress ? { suppress: true as const } : {}) }],
+        suppress: suppress ? to : undefined,
+      });
+    }
+    const journal = this.records.open(messages.flatMap((m) => m.events));
+    const published: Outgoing[] = [];
+    try {
+      for (const m of messages) {
+        publish(m.file, m.eml, request);
+        published.push(m);
+      }
+    } finally {
+      journal.commit({
+        events: published.flatMap((m) => m.events),
+        suppress: published.flatMap((m) => (m.suppress ? [m.suppress] : [])),
+      });
+    }
+    return published.map((m) => ({ status: "sent", messageId: m.messageId }));
   }
 
-  private emlPath(campaign: string, run: string, id: string): string {
+  emlPath(campaign: string, run: string, id: string): string {
     return path.join(this.outboxDir(campaign), `${run}.${id}.eml`);
   }
 
@@ -188,23 +167,12 @@ export class LocalSender implements Sender {
 
   /** The simulator's events in [since, until). */
   private events(since: Date, until?: Date): LocalEvent[] {
-    const file = path.join(this.base, "local", "events.jsonl");
-    if (!existsSync(file)) return [];
     const from = since.getTime();
     const to = until?.getTime() ?? Number.POSITIVE_INFINITY;
-    const out: LocalEvent[] = [];
-    for (const line of readFileSync(file, "utf8").split("\n")) {
-      if (!line) continue;
-      const e = JSON.parse(line) as LocalEvent;
+    return this.records.events().filter((e) => {
       const at = Date.parse(e.at);
-      if (at >= from && at < to) out.push(e);
-    }
-    return out;
-  }
-
-  private suppress(address: string): void {
-    const file = path.join(this.base, "local", "suppressed");
-    appendFileSync(file, `${normalizeAddress(address)}\n`);
+      return at >= from && at < to;
+    });
   }
 
   finish(campaign: string): string {
@@ -239,10 +207,27 @@ ${rows}
   }
 }
 
-function build(options: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    new MailComposer(options).compile().build((err, message) => (err ? reject(err) : resolve(message)));
-  });
+/**
+ * Create-only: the outbox is the local delivery record, and a second delivery of the same
+ * recipient in the same run must fail loudly rather than overwrite the first. Written to a temp
+ * file and linked, so the .eml exists whole or not at all.
+ */
+function publish(file: string, eml: Buffer, request: SendRequest): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, eml);
+  try {
+    linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+      const id = path.basename(file, ".eml").slice(request.run.length + 1);
+      throw new DuplicateDeliveryError(
+        `recipient ${id} of ${request.campaign} (run ${request.run}) was already delivered`,
+      );
+    }
+    throw e;
+  } finally {
+    unlinkSync(tmp);
+  }
 }
 
 function headerLines(file: string): { to?: string; subject?: string; date?: string } {

@@ -1,0 +1,26 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * The example repository (a copy) switched to `link` unsubscribe mode, as docs/unsubscribe.md
+ * describes it: the settings, `{{unsubscribe_url}}` in the templates, and no topics.
+ */
+export function switchToLinkMode(dir: string, url = "https://example.com/unsubscribe"): void {
+  const read = (rel: string) => readFileSync(path.join(dir, rel), "utf8");
+  const write = (rel: string, text: string) => writeFileSync(path.join(dir, rel), text);
+  write(
+    "mailops.yaml",
+    read("mailops.yaml").replace(
+      /unsubscribe:\n(?: {2}.*\n)+/,
+      `unsubscribe:\n  mode: link\n  url: ${url}\n`,
+    ),
+  );
+  for (const f of ["welcome-campaign", "product-promotion"])
+    for (const ext of ["html", "txt"])
+      write(
+        `templates/${f}.${ext}`,
+        read(`templates/${f}.${ext}`).replaceAll("amazonSESUnsubscribeUrl", "unsubscribe_url"),
+      );
+  for (const f of ["welcome-new-customers", "holiday-promo", "spring-sale"])
+    write(`campaigns/${f}.yaml`, read(`campaigns/${f}.yaml`).replace(/^topic: .*\n/m, ""));
+}
