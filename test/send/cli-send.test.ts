@@ -156,6 +156,11 @@ describe("mailops send and status: a damaged ledger", () => {
       expect(r.out).toContain("to send the campaign again on purpose, give it a new send_at");
     }
     expect(outbox("welcome-new-customers")).toBe(120);
+    const preview = await send("--due", "--dry-run");
+    noInternalError(preview);
+    expect(preview.out).toContain(
+      "sending refuses this campaign: the ledger of campaign welcome-new-customers",
+    );
     const status = await cli("status", "--dir", repo.dir);
     expect(status.code).toBe(1);
     expect(status.out).toContain(
