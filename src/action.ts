@@ -13,9 +13,12 @@ import { type GitHubApi, octokitApi } from "./action/github-api.js";
 import { type ActionCommand, readGitHubEnv, readInputs } from "./action/inputs.js";
 import { type Io, openTarget, type TargetFactory } from "./commands/context.js";
 import { MailopsError } from "./errors.js";
+import type { Clock } from "./util/clock.js";
 
 export interface ActionDeps {
   now?: () => Date;
+  /** How time passes while sending (the send lock's wait, pacing): simulated in tests. */
+  clock?: Clock;
   targetFactory?: TargetFactory;
   artifacts?: ArtifactUploader;
   api?: GitHubApi;
@@ -40,6 +43,7 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       gh,
       io,
       now: deps.now ?? (() => new Date()),
+      ...(deps.clock ? { clock: deps.clock } : {}),
       targetFactory: deps.targetFactory ?? openTarget,
       artifacts: deps.artifacts ?? actionsArtifactUploader(gh),
       api: () => {

@@ -10,6 +10,7 @@
 import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
 import { dueState } from "../send/due.js";
+import { LedgerDamagedError } from "../send/ledger.js";
 import { messagePlan } from "../send/message.js";
 import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
@@ -66,7 +67,15 @@ export async function previewSends(project: Project, options: PreviewOptions): P
 
 async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Promise<CampaignPreview> {
   // The run record alone: a preview must not read every batch of every campaign's ledger.
-  const run = o.store ? await runState(o.store, c) : { started: false, complete: false };
+  let damage: string | undefined;
+  const run = o.store
+    ? await runState(o.store, c).catch((e: unknown) => {
+        // A damaged ledger refuses the send (send.ts); the preview says so and counts on.
+        if (!(e instanceof LedgerDamagedError)) throw e;
+        damage = `sending refuses this campaign: ${e.message}; ${e.hint ?? ""}`.trim();
+        return { started: true, complete: false };
+      })
+    : { started: false, complete: false };
   const due = dueState(c, run, o.now, project.settings.guardrails.maxLatenessSeconds);
   const state: PreviewState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
   const byName = o.campaign !== undefined;
@@ -87,6 +96,7 @@ async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Pro
       "send_at is further in the past than guardrails.max_lateness: `send --due` does not send it; a send by name (`--campaign`, or the send workflow's `campaign` input) does",
     );
   }
+  if (damage) preview.notes.push(damage);
   if (sends === "no") return preview;
   if (run.started && !run.complete)
     preview.notes.push("a run is under way: recipients it already sent to are not sent to again");

@@ -5,7 +5,7 @@ import type { Campaign, Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { canonicalJson } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
-import { addressKeyVersion, Ledger, type RunId, runKey } from "../send/ledger.js";
+import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
 import { acquireLock, type Lease } from "../send/lock.js";
 import { messagePlan } from "../send/message.js";
 import { pacingFor } from "../send/pacing.js";
@@ -13,11 +13,13 @@ import { ContentChangedError, type RunReport, runCampaign } from "../send/run.js
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Sender, Target } from "../targets/port.js";
+import { type Clock, systemClock } from "../util/clock.js";
 import { progress } from "../util/progress.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
 import { formatSendPreview, previewSends } from "./send-preview.js";
+import { senderRefusal } from "./sender-check.js";
 
 export interface SendOptions {
   dir: string;
@@ -46,6 +48,18 @@ export interface CampaignResult {
 }
 
 export class SendRefusedError extends MailopsError {}
+
+/** The replaceable edges of sending: time (leases, pacing, the ledger's timestamps). */
+export interface SendDeps {
+  /** Simulated time in tests; pacing keeps its monotonic clock when none is given. */
+  clock?: Clock;
+}
+
+const damaged = (campaign: string, e: LedgerDamagedError): CampaignResult => ({
+  campaign,
+  state: "refused",
+  detail: e.hint ? `${e.message}; ${e.hint}` : e.message,
+});
 
 export async function runSend(
   options: RunSendOptions,
@@ -83,8 +97,10 @@ export async function sendCampaigns(
   options: SendOptions,
   io: Io,
   factory: TargetFactory = openTarget,
+  deps: SendDeps = {},
 ): Promise<CampaignResult[]> {
   assertChosen(options);
+  const clock = deps.clock ?? systemClock;
   const now = options.now ? parseNow(options.now) : new Date();
   const name = targetName(project, options.target);
   const target = await factory(name, project);
@@ -95,19 +111,32 @@ export async function sendCampaigns(
     chosen.push(namedCampaign(project, options.campaign));
   } else {
     for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const run = await runState(store, c);
+      let run: Awaited<ReturnType<typeof runState>>;
+      try {
+        run = await runState(store, c);
+      } catch (e) {
+        // A damaged ledger refuses its own campaign; the others go on.
+        if (!(e instanceof LedgerDamagedError)) throw e;
+        results.push(damaged(c.name, e));
+        continue;
+      }
       const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
       if (due.state === "due") chosen.push(c);
       else results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });
     }
   }
   if (chosen.length === 0) return results;
-  const lease = await acquireLock(store, { command: "send" });
+  const lease = await acquireLock(store, { command: "send", now: clock.now, sleep: clock.sleep });
   lease.keepAlive();
   try {
     const sender = target.sender();
     for (const c of chosen) {
-      results.push(await sendOne(project, c, { target, sender, store, lease, options, io, now }));
+      try {
+        results.push(await sendOne(project, c, { target, sender, store, lease, options, io, now, deps }));
+      } catch (e) {
+        if (!(e instanceof LedgerDamagedError)) throw e;
+        results.push(damaged(c.name, e));
+      }
       if (results.at(-1)?.state === "stopped") break;
     }
   } finally {
@@ -124,6 +153,7 @@ interface Wiring {
   options: SendOptions;
   io: Io;
   now: Date;
+  deps: SendDeps;
 }
 
 async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise<CampaignResult> {
@@ -194,14 +224,10 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       detail: `${counts.toSend} recipients exceed max_recipients ${campaign.maxRecipients}`,
     };
   }
+  const from = campaign.from ?? settings.sender.from ?? "";
   const account = await w.target.account();
-  if (!account.sendingEnabled)
-    return {
-      campaign: campaign.name,
-      state: "refused",
-      counts,
-      detail: "sending is disabled for the SES account",
-    };
+  const cannot = await senderRefusal(w.target, project, from, account);
+  if (cannot) return { campaign: campaign.name, state: "refused", counts, detail: cannot };
   const left =
     account.max24HourSend === undefined
       ? Number.POSITIVE_INFINITY
@@ -218,7 +244,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   const rate =
     w.target.name === "aws" ? (account.maxSendRate ?? 1) : (settings.localRate ?? Number.POSITIVE_INFINITY);
   const bar = progress(`sending ${campaign.name}`, counts.toSend, process.stderr);
-  const from = campaign.from ?? settings.sender.from ?? "";
+  const clock = w.deps.clock;
   let report: RunReport;
   try {
     report = await runCampaign({
@@ -247,13 +273,14 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       sender: w.sender,
       ledger,
       ...(otherSpellings ? { otherSpellings } : {}),
-      ...pacingFor(rate),
+      ...pacingFor(rate, clock),
       lease: w.lease,
       options: {
         resendUnknown: w.options.resendUnknown ?? false,
         allowContentChange: w.options.allowContentChange ?? false,
         stopOn: settings.guardrails.stopOn,
-        now: () => new Date(),
+        now: () => new Date((clock ?? systemClock).now()),
+        ...(clock ? { sleep: clock.sleep } : {}),
         progress: (n) => bar.update(n),
       },
     });
@@ -316,6 +343,11 @@ export function formatSendResults(results: CampaignResult[]): string {
         `  sent ${rep.sent}, failed ${rep.failed}, unknown ${rep.unknown}${rep.alreadyDone ? `, done in earlier attempts ${rep.alreadyDone}` : ""}`,
       );
       for (const [error, n] of Object.entries(rep.failures)) lines.push(`  failed: ${n} × ${error}`);
+      for (const file of rep.unreadable) {
+        lines.push(
+          `  ledger: ${file} is unreadable (a write cut short, e.g. by a power loss): its batch's recipients count as unknown`,
+        );
+      }
       if (rep.unknown) {
         lines.push(
           `  ${rep.unknown} recipients were in a batch interrupted mid-send: not resent. Check delivery, then pass --resend-unknown to send them again.`,

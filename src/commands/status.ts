@@ -3,7 +3,7 @@
 import type { Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { campaignDimension } from "../plan/desired.js";
-import { Ledger } from "../send/ledger.js";
+import { Ledger, LedgerDamagedError, type LedgerState } from "../send/ledger.js";
 import type { CampaignMetrics, Sender } from "../targets/port.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
 
@@ -24,6 +24,8 @@ export interface RunSummary {
   failed: number;
   unknown: number;
   skipped: Record<string, number>;
+  /** Ledger outcome files that could not be read (their recipients count as unknown). */
+  unreadable?: string[];
   /** From the target's event metrics (CloudWatch on aws), when it has them. */
   metrics?: CampaignMetrics;
   /** Why metrics are missing when the target has them but could not be read (the ledger counts stand). */
@@ -50,7 +52,25 @@ export async function collectStatus(
   const store = projectStore(project);
   const out: RunSummary[] = [];
   for (const id of await Ledger.runs(store, campaign)) {
-    const state = await new Ledger(store, id).load();
+    let state: LedgerState;
+    try {
+      state = await new Ledger(store, id).load();
+    } catch (e) {
+      if (!(e instanceof LedgerDamagedError)) throw e;
+      out.push({
+        campaign: id.campaign,
+        sendAt: id.sendAt,
+        status: "damaged",
+        startedAt: "",
+        updatedAt: "",
+        stopReason: `${e.message}; ${e.hint ?? ""}`.trim(),
+        sent: 0,
+        failed: 0,
+        unknown: 0,
+        skipped: {},
+      });
+      continue;
+    }
     const skipped: Record<string, number> = {};
     for (const reason of state.skipped.values()) skipped[reason] = (skipped[reason] ?? 0) + 1;
     const run = state.run;
@@ -60,11 +80,13 @@ export async function collectStatus(
       status: run?.status ?? "unknown",
       startedAt: run?.startedAt ?? "",
       updatedAt: run?.updatedAt ?? "",
-      ...(run?.stopReason ? { stopReason: run.stopReason } : {}),
+      // A complete run has no stop reason, whatever an earlier attempt wrote.
+      ...(run?.stopReason && run.status !== "complete" ? { stopReason: run.stopReason } : {}),
       sent: state.sent.size,
       failed: state.failed.size,
       unknown: state.unknown.size,
       skipped,
+      ...(state.unreadable.length ? { unreadable: state.unreadable } : {}),
     });
   }
   if (sender?.campaignMetrics) for (const r of out) await addMetrics(r, out, project, sender, dimension);
@@ -84,11 +106,14 @@ export async function runStatus(
   const lines: string[] = [];
   for (const r of runs) {
     lines.push(`${r.campaign} (send_at ${r.sendAt}): ${r.status}${r.stopReason ? ` — ${r.stopReason}` : ""}`);
+    if (r.status === "damaged") continue;
     lines.push(`  started ${r.startedAt}, last update ${r.updatedAt}`);
     const skipped = Object.entries(r.skipped).map(([k, v]) => `${v} ${k}`);
     lines.push(
       `  sent ${r.sent}, failed ${r.failed}, unknown ${r.unknown}, skipped ${skipped.length ? skipped.join(", ") : 0}`,
     );
+    for (const file of r.unreadable ?? [])
+      lines.push(`  ledger: ${file} is unreadable: its batch counts as unknown`);
     if (r.metricsError) lines.push(`  metrics unavailable: ${r.metricsError}`);
     const m = r.metrics;
     if (m) {
@@ -98,7 +123,8 @@ export async function runStatus(
     }
   }
   io.out(`${lines.join("\n")}\n`);
-  return 0;
+  // A damaged ledger needs someone to act: fail the command (and a CI job running it).
+  return runs.some((r) => r.status === "damaged") ? 1 : 0;
 }
 
 /**

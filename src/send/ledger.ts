@@ -4,15 +4,42 @@
  *   ledger/<campaign>/<run>/run.json            what was started, with which content
  *   ledger/<campaign>/<run>/batch-000001.json       intent: who is about to be sent to
  *   ledger/<campaign>/<run>/batch-000001.done.json  outcome of each of them
+ *   runs/<campaign>/<run>.json                  the run started: outside its folder, so a deleted
+ *                                               folder is noticed instead of sending again
  *
- * All are create-only. Intent is written before a batch goes out; the batch's outcome rides on
- * the next record written (the next batch's intent, or a skip record: `previous`), or gets its
- * own `.done.json` at the end of the run. One ledger write per batch: with the state in S3 each
- * is a PUT, the bulk of mailops' CPU at high rates. A batch with an intent and no outcome is the
- * one in flight at a crash (or just finished): its recipients are `unknown`.
- * Skips need no intent: they are written straight as outcome files.
+ * All are create-only but run.json. Intent is written before a batch goes out; the batch's
+ * outcome rides on the next record written (the next batch's intent, or a skip record:
+ * `previous`), or gets its own `.done.json` at the end of the run. One ledger write per batch:
+ * with the state in S3 each is a PUT, the bulk of mailops' CPU at high rates. A batch with an
+ * intent and no outcome is the one in flight at a crash (or just finished): its recipients are
+ * `unknown`. Skips need no intent: they are written straight as outcome files.
  * Recipients are kept as salted hashes: the ledger proves who was sent to without holding a
  * second copy of the subscriber list.
+ *
+ * Batch numbers run 1, 2, 3… without a gap: a number is taken only by a record written with it,
+ * and a failed write ends the run before a higher number is written.
+ *
+ * A damaged ledger. What a crash or a power cut can leave is read safely; anything else means
+ * the store was changed by hand or damaged, and the run refuses to send (LedgerDamagedError,
+ * naming the file) rather than guess who was sent to:
+ * - an outcome file (`.done.json`) that is empty, cut short or not JSON: outcomes are written
+ *   without a flush, so a power cut can leave one so. Its batch's recipients read as `unknown`
+ *   (never as unsent: resent only with --resend-unknown), the run goes on, and the report names
+ *   the file. An unreadable skip record (no intent) names nobody sent: its skips are judged
+ *   again. Settling such a batch later is written as a new record (`previous`), never over it.
+ * - an intent file unreadable, or any record of the wrong shape (not our JSON, its number not its
+ *   file's): refused. Intents are flushed before the batch goes out, so this is no crash.
+ * - run.json unreadable or of the wrong shape: refused (the run's content digest and address key
+ *   are in it, so nothing can be matched safely).
+ * - batch records with no run.json, or the started marker with no run.json (the run folder was
+ *   deleted, after a partial run or a complete one): refused; whom the run sent to is unknown.
+ * - an outcome file without its intent: its outcomes stand (it names every id of its batch);
+ *   what the intent carried as `previous` is gone, so that earlier batch reads as unknown.
+ * - a gap in batch numbers: refused; the missing record may have been an intent left open, whose
+ *   recipients would otherwise read as never sent.
+ * Known windows: records deleted from the end of a run (the last intents) leave no trace, nor
+ * does a state store deleted whole (the started markers with it): on aws such a run starts over.
+ * The local target still refuses to send a recipient its outbox has for the run (run.ts).
  *
  * Address key versions. A recipient's id is the hash of an address key, so the key a run started
  * under must stay its key until it ends. A run record carries `addressKey: 2` from its start: ids
@@ -28,7 +55,7 @@
  */
 import crypto, { createHash } from "node:crypto";
 import { MailopsError } from "../errors.js";
-import type { Store } from "../store/types.js";
+import type { Store, StoredObject } from "../store/types.js";
 import { legacyAddressKeyV1 } from "../util/email.js";
 
 export type Outcome =
@@ -85,6 +112,8 @@ const batchKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).p
 // The outcome is a second, create-only file: cheaper than rewriting the intent, and never torn.
 const doneKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).padStart(6, "0")}.done.json`;
 const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
+/** Outside the run's folder on purpose: it outlives a deleted folder (see the header). */
+const startedKey = (id: RunId) => `runs/${id.campaign}/${runKey(id)}.json`;
 
 // One-shot hashing (Node >= 20.12) is about twice as fast as createHash for short inputs; this runs per recipient.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string })
@@ -120,14 +149,28 @@ export interface LedgerState {
   skipped: Map<string, string>;
   /** In flight at a crash: sent or not, nobody knows. */
   unknown: Set<string>;
-  /** Intent-only batches, by number (their ids are in `unknown`). */
-  openBatches: Map<number, { ids: string[] }>;
+  /**
+   * Intent-only batches, by number (their ids are in `unknown`). `damaged`: the batch has an
+   * outcome file that cannot be read, so settling it needs a record of its own.
+   */
+  openBatches: Map<number, { ids: string[]; damaged: boolean }>;
   nextBatch: number;
+  /** Outcome files that could not be read (see the header), for the report. */
+  unreadable: string[];
 }
+
+/** The ledger cannot be trusted to say who was sent to: the run sends nothing. */
+export class LedgerDamagedError extends MailopsError {}
+
+/** A create-only ledger record already existed: another writer is on this run. */
+export class LedgerConflictError extends MailopsError {}
+
+const RESTORE = "restore the state store from a backup (S3 versioning, or a copy of .mailops/state)";
 
 export class Ledger {
   /** A finished batch's outcome not written yet (see `finished`). */
   private unwritten: (Settled & { ids: string[]; since: number }) | undefined;
+  private marked = false;
 
   constructor(
     private readonly store: Store,
@@ -142,34 +185,56 @@ export class Ledger {
       unknown: new Set(),
       openBatches: new Map(),
       nextBatch: 1,
+      unreadable: [],
     };
-    const runObj = await this.store.get(runRecordKey(this.id));
+    const runObj = await this.readRunObject();
     if (runObj) {
-      state.run = JSON.parse(runObj.body) as RunRecord;
+      state.run = runObj.run;
       state.runEtag = runObj.etag;
     }
     const keys = await this.store.list(`${runPrefix(this.id)}/batch-`);
+    if (!runObj && keys.length) {
+      throw new LedgerDamagedError(
+        `the run record ${this.where(runRecordKey(this.id))} is missing, but the run has ${keys.length} batch records`,
+        `the run's content and address key are in it, so nothing is sent: ${RESTORE}`,
+      );
+    }
     const intents = new Map<number, BatchRecord>();
     const done = new Map<number, Outcome[]>();
+    const unreadable = new Map<number, string>();
+    const numbers = new Set<number>();
     for (const key of keys) {
+      const n = batchNumber(key);
+      if (n === undefined) continue; // not a record of ours (an editor's backup, say)
       const obj = await this.store.get(key);
       if (!obj) continue;
-      const rec = parseRecord(key, obj.body);
+      numbers.add(n);
+      const isDone = key.endsWith(".done.json");
+      const rec = this.parseRecord(key, obj, n, isDone);
       if (!rec) {
-        // An outcome written without a flush can come back empty after a power cut: its batch
-        // then reads as unknown (never resent unasked), and its number stays taken.
-        state.nextBatch = Math.max(state.nextBatch, Number(/batch-(\d+)/.exec(key)?.[1] ?? 0) + 1);
+        unreadable.set(n, key);
         continue;
       }
-      state.nextBatch = Math.max(state.nextBatch, rec.batch + 1);
       if (rec.state === "intent") intents.set(rec.batch, rec);
       else done.set(rec.batch, rec.outcomes ?? []);
       if (rec.previous) done.set(rec.previous.batch, rec.previous.outcomes);
     }
+    const last = Math.max(0, ...numbers);
+    for (let n = 1; n <= last; n++) {
+      if (numbers.has(n)) continue;
+      throw new LedgerDamagedError(
+        `batch ${n} of the run ${runPrefix(this.id)} in ${this.store.location} is missing: records up to batch ${last} exist`,
+        `a missing record may have been an intent, so whom that batch sent to is unknown and nothing is sent: ${RESTORE}`,
+      );
+    }
     for (const [batch, rec] of intents) {
       if (done.has(batch)) continue;
       for (const id of rec.ids) state.unknown.add(id);
-      state.openBatches.set(batch, { ids: rec.ids });
+      state.openBatches.set(batch, { ids: rec.ids, damaged: unreadable.has(batch) });
+    }
+    for (const [n, key] of unreadable) {
+      // An unreadable outcome whose batch another record settled told nothing that is missing.
+      if (!intents.has(n) || !done.has(n)) state.unreadable.push(key);
     }
     for (const outcomes of done.values()) {
       for (const o of outcomes) {
@@ -180,26 +245,60 @@ export class Ledger {
     }
     // A recipient resent later (--resend-unknown) is no longer unknown.
     for (const id of state.sent.keys()) state.unknown.delete(id);
+    state.nextBatch = last + 1;
     return state;
   }
 
   /** Just the run record: enough to know whether the run started or completed, without reading its batches. */
   async readRun(): Promise<RunRecord | undefined> {
-    const obj = await this.store.get(runRecordKey(this.id));
-    return obj ? (JSON.parse(obj.body) as RunRecord) : undefined;
+    return (await this.readRunObject())?.run;
+  }
+
+  /**
+   * run.json, checked. Absent with the started marker present: the run's folder was deleted.
+   */
+  private async readRunObject(): Promise<{ run: RunRecord; etag: string } | undefined> {
+    const key = runRecordKey(this.id);
+    const obj = await this.store.get(key);
+    if (obj) return { run: parseRun(obj.body, this.where(key)), etag: obj.etag };
+    const started = await this.store.get(startedKey(this.id));
+    if (!started) return undefined;
+    const since = readJson(started.body) as { startedAt?: unknown } | undefined;
+    throw new LedgerDamagedError(
+      `the ledger of campaign ${this.id.campaign} (send_at ${this.id.sendAt}) is gone: ${this.where(runPrefix(this.id))}/ has no run record, but ${startedKey(this.id)} shows the run started${typeof since?.startedAt === "string" ? ` at ${since.startedAt}` : ""}`,
+      `whom it sent to is unknown, so nothing is sent: ${RESTORE}; to send the campaign again on purpose, give it a new send_at (or, if nobody was sent to, delete ${startedKey(this.id)})`,
+    );
   }
 
   /** Start or continue the run record; CAS so two senders cannot both start it. */
   async saveRun(record: RunRecord, etag: string | undefined): Promise<string> {
     const body = JSON.stringify(record, null, 2);
+    let saved: string;
     if (etag === undefined) {
       const created = await this.store.putIfAbsent(runRecordKey(this.id), body);
-      if (created) return created.etag;
-      throw new Error(
-        `the run record ${runRecordKey(this.id)} appeared while starting: another sender started this run`,
-      );
+      if (!created)
+        throw new LedgerConflictError(
+          `the run record ${this.where(runRecordKey(this.id))} appeared while starting: another sender started this run`,
+          "nothing was sent by this run; run `mailops status`, then send again",
+        );
+      saved = created.etag;
+    } else {
+      saved = (await this.store.put(runRecordKey(this.id), body, { ifMatch: etag })).etag;
     }
-    return (await this.store.put(runRecordKey(this.id), body, { ifMatch: etag })).etag;
+    // After run.json: a marker without it can only mean the folder was deleted. Before any batch.
+    if (!this.marked) {
+      await this.store.putIfAbsent(
+        startedKey(this.id),
+        JSON.stringify({
+          version: 1,
+          campaign: record.campaign,
+          sendAt: record.sendAt,
+          startedAt: record.startedAt,
+        }),
+      );
+      this.marked = true;
+    }
+    return saved;
   }
 
   /** Record that a batch is about to go out; the last finished batch's outcome goes with it. */
@@ -244,6 +343,27 @@ export class Ledger {
     );
   }
 
+  /**
+   * Settle batch `batch`, whose own outcome file is unreadable, in a new record numbered `as`:
+   * an empty skip record carrying the outcomes as `previous`.
+   */
+  async settle(batch: number, outcomes: Outcome[], as: number, at: Date): Promise<void> {
+    await this.flush();
+    await this.create(
+      doneKey(this.id, as),
+      {
+        version: 1,
+        batch: as,
+        state: "done",
+        at: at.toISOString(),
+        ids: [],
+        outcomes: [],
+        previous: { batch, at: at.toISOString(), outcomes },
+      },
+      false,
+    );
+  }
+
   /** Skips are known without sending: recorded in one step, in their own batch files. */
   async record(batch: number, outcomes: Outcome[], at: Date): Promise<void> {
     const ids = outcomes.map((o) => o.id);
@@ -271,33 +391,137 @@ export class Ledger {
   private async create(key: string, rec: BatchRecord, durable: boolean): Promise<void> {
     const created = await this.store.putIfAbsent(key, JSON.stringify(rec), { durable });
     if (!created)
-      throw new Error(`ledger batch ${rec.batch} already exists: another sender is writing this run`);
+      throw new LedgerConflictError(
+        `the ledger record ${this.where(key)} already exists: another sender is writing this run (this one's lock was lost, or the ledger was changed while it ran)`,
+        "nothing more is sent by this run; run `mailops status`, then send again",
+      );
   }
 
-  /** Runs recorded for a campaign (or all campaigns), for `status`. */
+  private where(key: string): string {
+    return `${key} in ${this.store.location}`;
+  }
+
+  /**
+   * A batch record, checked against its file name. Undefined for an outcome file that is not
+   * JSON (a power cut, see the header); anything else that is not a record of ours is an error.
+   */
+  private parseRecord(key: string, obj: StoredObject, n: number, isDone: boolean): BatchRecord | undefined {
+    const value = readJson(obj.body);
+    if (value === undefined) {
+      if (isDone) return undefined;
+      throw new LedgerDamagedError(
+        `the send ledger record ${key} is unreadable${obj.body.trim() === "" ? " (empty)" : ""} (state store ${this.store.location})`,
+        `intents are written whole and flushed, so the state store was changed by hand or damaged; whether that batch went out is unknown and nothing is sent: ${RESTORE}`,
+      );
+    }
+    const problem = recordProblem(value, n, isDone ? "done" : "intent");
+    if (problem) {
+      throw new LedgerDamagedError(
+        `the send ledger record ${this.where(key)} is not a ledger record: ${problem}`,
+        `the state store was changed by hand or damaged, and nothing is sent: ${RESTORE}`,
+      );
+    }
+    return value as BatchRecord;
+  }
+
+  /** Runs recorded for a campaign (or all campaigns), for `status`; a run whose folder is gone too. */
   static async runs(store: Store, campaign?: string): Promise<RunId[]> {
-    const keys = await store.list(campaign ? `ledger/${campaign}/` : "ledger/");
-    const out: RunId[] = [];
-    for (const key of keys) {
+    const out = new Map<string, RunId>();
+    const add = (id: RunId) => out.set(`${id.campaign}/${runKey(id)}`, id);
+    for (const key of await store.list(campaign ? `ledger/${campaign}/` : "ledger/")) {
       if (!key.endsWith("/run.json")) continue;
       const obj = await store.get(key);
-      if (!obj) continue;
-      const rec = JSON.parse(obj.body) as RunRecord;
-      out.push({ campaign: rec.campaign, sendAt: rec.sendAt });
+      const rec = obj ? (readJson(obj.body) as Partial<RunRecord> | undefined) : undefined;
+      if (typeof rec?.campaign === "string" && typeof rec.sendAt === "string")
+        add({ campaign: rec.campaign, sendAt: rec.sendAt });
+      else {
+        // Unreadable: its place names it; loading it says what is wrong.
+        const [, name, folder] = key.split("/");
+        if (name && folder) add({ campaign: name, sendAt: sendAtOfKey(folder) });
+      }
     }
-    return out;
+    for (const key of await store.list(campaign ? `runs/${campaign}/` : "runs/")) {
+      const obj = await store.get(key);
+      const rec = obj ? (readJson(obj.body) as Partial<RunRecord> | undefined) : undefined;
+      if (typeof rec?.campaign === "string" && typeof rec.sendAt === "string")
+        add({ campaign: rec.campaign, sendAt: rec.sendAt });
+    }
+    return [...out.values()];
   }
 }
 
-/** A batch record; undefined for an unreadable outcome file. An unreadable intent is an error. */
-function parseRecord(key: string, body: string): BatchRecord | undefined {
+/** The send_at a run folder name stands for (runKey backwards). */
+function sendAtOfKey(folder: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(folder);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : folder;
+}
+
+function batchNumber(key: string): number | undefined {
+  const m = /\/batch-(\d{6,})(\.done)?\.json$/.exec(key);
+  return m ? Number(m[1]) : undefined;
+}
+
+function readJson(body: string): unknown {
   try {
-    return JSON.parse(body) as BatchRecord;
+    return JSON.parse(body) as unknown;
   } catch {
-    if (key.endsWith(".done.json")) return undefined;
-    throw new MailopsError(
-      `the send ledger record ${key} is unreadable`,
-      "intents are written whole and flushed, so the state store was changed by hand or damaged: restore it from a backup (whether that batch went out is unknown)",
+    return undefined;
+  }
+}
+
+function parseRun(body: string, where: string): RunRecord {
+  const value = readJson(body);
+  const r = value as Partial<RunRecord> | undefined;
+  const ok =
+    typeof r === "object" &&
+    r !== null &&
+    r.version === 1 &&
+    typeof r.campaign === "string" &&
+    typeof r.sendAt === "string" &&
+    typeof r.contentDigest === "string" &&
+    typeof r.startedAt === "string" &&
+    (r.status === "running" || r.status === "complete" || r.status === "stopped") &&
+    (r.addressKey === undefined || r.addressKey === ADDRESS_KEY_VERSION);
+  if (!ok) {
+    throw new LedgerDamagedError(
+      `the run record ${where} is ${value === undefined ? "unreadable" : "not a run record"}`,
+      `it holds the run's content digest and address key, so nothing is sent: ${RESTORE}`,
     );
   }
+  return r as RunRecord;
+}
+
+const isIds = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === "string");
+
+function outcomesProblem(v: unknown): boolean {
+  return (
+    !Array.isArray(v) ||
+    !v.every(
+      (o) =>
+        typeof o === "object" &&
+        o !== null &&
+        typeof o.id === "string" &&
+        ((o.status === "sent" && typeof o.messageId === "string") ||
+          (o.status === "failed" && typeof o.error === "string") ||
+          (o.status === "skipped" && typeof o.reason === "string")),
+    )
+  );
+}
+
+/** What is wrong with a parsed batch record, if anything. */
+function recordProblem(value: unknown, n: number, state: "intent" | "done"): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not an object";
+  const r = value as Partial<BatchRecord>;
+  if (r.version !== 1) return `version ${JSON.stringify(r.version)}`;
+  if (r.batch !== n) return `it says batch ${JSON.stringify(r.batch)}, its name says ${n}`;
+  if (r.state !== state) return `it says ${JSON.stringify(r.state)}, its name says ${state}`;
+  if (!isIds(r.ids)) return "no list of recipient ids";
+  if (state === "done" && outcomesProblem(r.outcomes)) return "no list of outcomes";
+  if (r.previous !== undefined) {
+    const p = r.previous as Partial<Settled>;
+    if (typeof p !== "object" || p === null || !Number.isInteger(p.batch) || outcomesProblem(p.outcomes))
+      return "an unreadable `previous`";
+    if ((p.batch as number) >= n) return `\`previous\` names batch ${p.batch}, not an earlier one`;
+  }
+  return undefined;
 }

@@ -2,11 +2,20 @@
  * One sender per project: an expiring lease in the store. Acquire with create-if-absent, take over
  * an expired lease with compare-and-swap, renew while sending, release by expiring it (also CAS),
  * so two runs can never both believe they hold it.
+ *
+ * Renewal (keepAlive): every third of the lease on a timer, and in `check()`, which the send loop
+ * awaits before every batch: there the lease is renewed when a third of it has passed (a timer
+ * can be held up by a busy event loop), or whenever it expired. A renewal is a CAS on the etag
+ * last written, so it succeeds only if nobody took the lease over meanwhile; when it fails the
+ * holder has lost the lock, `check()` throws LockLostError and nothing more is sent.
+ * Known window: a holder stalled after `check()` for longer than the lease left (a third of it
+ * at least, with keepAlive) can send that one batch after another sender took over.
  */
 import { hostname } from "node:os";
 import { MailopsError } from "../errors.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import type { Store } from "../store/types.js";
+import { systemClock } from "../util/clock.js";
 
 export const LOCK_KEY = "lock.json";
 
@@ -28,11 +37,16 @@ export interface LockOptions {
   /** How long to wait for another holder before giving up. */
   waitMs?: number;
   now?: () => number;
+  /** How the wait for another holder passes (a simulated clock in tests). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export class Lease {
   private renewTimer?: NodeJS.Timeout;
   private lost?: Error;
+  private alive = false;
+  private renewing?: Promise<void>;
+  private renewedAt: number;
 
   constructor(
     private readonly store: Store,
@@ -40,23 +54,47 @@ export class Lease {
     private body: LeaseBody,
     private readonly ttlMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.renewedAt = now();
+  }
 
   get owner(): string {
     return this.body.owner;
   }
 
-  /** Throws if the lease was lost (expired and taken over): the holder must stop writing at once. */
-  check(): void {
+  /**
+   * Before each batch: throws LockLostError if the lease was lost (taken over), renewing it first
+   * when due (see the header). The holder must stop writing at once.
+   */
+  async check(): Promise<void> {
     if (this.lost) throw this.lost;
+    const now = this.now();
+    const expired = now >= Date.parse(this.body.expiresAt);
+    if (!expired && !(this.alive && now - this.renewedAt >= this.ttlMs / 3)) return;
+    try {
+      await this.renew();
+    } catch (e) {
+      // A store hiccup while the lease still runs is retried later; past it, nothing is proven.
+      if (this.lost || expired) throw e;
+    }
   }
 
-  async renew(): Promise<void> {
-    this.check();
-    const body = { ...this.body, expiresAt: new Date(this.now() + this.ttlMs).toISOString() };
+  /** One renewal at a time: two CAS writes from the same etag would make the second look like a takeover. */
+  renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
+    if (this.lost) throw this.lost;
+    const at = this.now();
+    const body = { ...this.body, expiresAt: new Date(at + this.ttlMs).toISOString() };
     try {
       this.etag = (await this.store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: this.etag })).etag;
       this.body = body;
+      this.renewedAt = at;
     } catch (e) {
       if (e instanceof PreconditionFailedError) {
         this.lost = new LockLostError(
@@ -69,8 +107,9 @@ export class Lease {
     }
   }
 
-  /** Renew in the background every third of the lease. */
+  /** The holder works for long: renew every third of the lease, in the background and in `check()`. */
   keepAlive(): void {
+    this.alive = true;
     this.renewTimer = setInterval(
       () => {
         this.renew().catch(() => {
@@ -83,7 +122,9 @@ export class Lease {
   }
 
   async release(): Promise<void> {
+    this.alive = false;
     if (this.renewTimer) clearInterval(this.renewTimer);
+    await this.renewing?.catch(() => undefined);
     if (this.lost) return;
     const body = { ...this.body, expiresAt: new Date(0).toISOString() };
     try {
@@ -108,7 +149,8 @@ function holderIsDead(owner: string): boolean {
 }
 
 export async function acquireLock(store: Store, options: LockOptions): Promise<Lease> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock.now;
+  const sleep = options.sleep ?? systemClock.sleep;
   const ttlMs = options.ttlMs ?? 120_000;
   const deadline = now() + (options.waitMs ?? 10_000);
   const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -145,6 +187,6 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
         );
       }
     }
-    await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** Math.min(attempt, 4))));
+    await sleep(Math.min(1000, 100 * 2 ** Math.min(attempt, 4)));
   }
 }

@@ -73,7 +73,10 @@ export function ledgerBatchSize(rate: number): number {
  * tokens (at least one call's 50): enough that time spent writing the ledger between batches is
  * made up, not lost from the rate, while no second sees much more than the account's rate.
  */
-export function pacingFor(rate: number): { bucket: TokenBucket; batchSize: number } {
+export function pacingFor(
+  rate: number,
+  clock?: ConstructorParameters<typeof TokenBucket>[2],
+): { bucket: TokenBucket; batchSize: number } {
   const burst = Number.isFinite(rate) ? Math.max(50, rate / 4) : 50;
-  return { bucket: new TokenBucket(rate, burst), batchSize: ledgerBatchSize(rate) };
+  return { bucket: new TokenBucket(rate, burst, clock), batchSize: ledgerBatchSize(rate) };
 }

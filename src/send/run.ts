@@ -4,12 +4,14 @@
  * a batch left at intent by a crash (unknown), is never sent again unless asked.
  * An audience that fails mid-way (a MailopsError from the recipients, e.g. a source that changed
  * since it was counted) stops the run: recorded `stopped` with the reason, never `complete`.
+ * One sender at a time: the lease is checked (and renewed when due) before every batch's intent,
+ * so a sender that lost its lock stops before sending more (lock.ts).
  */
 import { MailopsError } from "../errors.js";
 import type { EntryResult, OutgoingMessage, Sender, SendRequest } from "../targets/port.js";
 import { ThrottledError } from "../targets/port.js";
 import type { Ledger, LedgerState, Outcome, RunId, RunRecord } from "./ledger.js";
-import { ADDRESS_KEY_VERSION, addressKeyVersion, ledgerId } from "./ledger.js";
+import { ADDRESS_KEY_VERSION, addressKeyVersion, LedgerDamagedError, ledgerId, runPrefix } from "./ledger.js";
 import type { Lease } from "./lock.js";
 import type { MessagePlan, MessageRecipient } from "./message.js";
 import type { TokenBucket } from "./pacing.js";
@@ -36,6 +38,8 @@ export interface RunReport {
   stopped?: string;
   complete: boolean;
   failures: Record<string, number>;
+  /** Ledger outcome files that could not be read: their recipients count as unknown (ledger.ts). */
+  unreadable: string[];
 }
 
 export interface RunInput {
@@ -80,6 +84,7 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     alreadyDone: 0,
     complete: false,
     failures: {},
+    unreadable: state.unreadable,
   };
 
   let runEtag = state.runEtag;
@@ -92,8 +97,10 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
         "recipients would get different mail; revert the change, or pass --allow-content-change to finish the run with the new content",
       );
     }
+    // The stop reason of an earlier attempt is not this one's.
+    const { stopReason: _, ...earlier } = state.run;
     run = {
-      ...state.run,
+      ...earlier,
       contentDigest: input.contentDigest,
       status: "running",
       updatedAt: now.toISOString(),
@@ -118,7 +125,7 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   const recorded = (id: string) => state.sent.has(id) || state.failed.has(id) || state.skipped.has(id);
 
   let nextBatch = state.nextBatch;
-  await resolveUnknown(input, state);
+  await resolveUnknown(input, state, () => nextBatch++);
 
   let skips: Outcome[] = [];
   const flushSkips = async () => {
@@ -134,7 +141,8 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     const batch = pending;
     pending = [];
     if (!batch.length) return;
-    input.lease?.check();
+    await input.lease?.check();
+    await assertUndelivered(input, batch);
     const number = nextBatch++;
     const ids = batch.map((m) => m.id);
     await ledger.intent(number, ids, options.now());
@@ -249,6 +257,24 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   return report;
 }
 
+/**
+ * The local target knows what it delivered: a recipient about to be sent whom its outbox already
+ * has for this run means the ledger lost records (a deleted or older state store). Refuse.
+ */
+async function assertUndelivered(input: RunInput, batch: Pending[]): Promise<void> {
+  const { sender } = input;
+  if (!sender.wasDelivered) return;
+  let delivered = 0;
+  for (const m of batch) {
+    if (await sender.wasDelivered(input.id.campaign, input.request.run, m.id)) delivered++;
+  }
+  if (!delivered) return;
+  throw new LedgerDamagedError(
+    `${delivered} recipient${delivered === 1 ? "" : "s"} about to be sent already got this run's mail (the outbox has it), but the ledger ${runPrefix(input.id)} does not record it: the ledger is missing records`,
+    "nothing more is sent; restore the state store from a backup, or to send the campaign again on purpose give it a new send_at",
+  );
+}
+
 /** A sender call failed outright: `uncertain` may or may not have been sent; `recorded` is what the batch knows. */
 class CallFailed extends Error {
   constructor(
@@ -355,7 +381,7 @@ async function guardrail(input: RunInput, since: Date): Promise<string | undefin
  * Batches left at intent by a crash. The local target can tell from its outbox what went out;
  * with --resend-unknown the rest are cleared so they are sent again.
  */
-async function resolveUnknown(input: RunInput, state: LedgerState): Promise<void> {
+async function resolveUnknown(input: RunInput, state: LedgerState, fresh: () => number): Promise<void> {
   if (state.openBatches.size === 0) return;
   const { sender, ledger, options } = input;
   for (const [number, batch] of state.openBatches) {
@@ -370,7 +396,9 @@ async function resolveUnknown(input: RunInput, state: LedgerState): Promise<void
     }
     if (!resolved && !options.resendUnknown) continue;
     // Completing the batch with only the known outcomes: ids without one are sent again this run.
-    await ledger.complete(number, batch.ids, outcomes, options.now());
+    // A batch whose outcome file is unreadable is settled by a record of its own (ledger.ts).
+    if (batch.damaged) await ledger.settle(number, outcomes, fresh(), options.now());
+    else await ledger.complete(number, batch.ids, outcomes, options.now());
     for (const id of batch.ids) state.unknown.delete(id);
     for (const o of outcomes) if (o.status === "sent") state.sent.set(o.id, o.messageId);
   }

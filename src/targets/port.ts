@@ -19,7 +19,10 @@ export interface AccountFacts {
 
 export interface IdentityFacts {
   identity: string;
+  /** Verified for sending: SES takes mail from it. */
   verified: boolean;
+  /** SES's verification state (PENDING, FAILED, …); undefined when the identity does not exist. */
+  status?: string;
 }
 
 export interface Target {

@@ -1,10 +1,11 @@
 /** `deploy`, `send` and `drift` end to end on the local target, against the GitHub stand-in. */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { projectStore, type TargetFactory } from "../../src/commands/context.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { acquireLock } from "../../src/send/lock.js";
+import type { Clock } from "../../src/util/clock.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
 import {
   closeActionWorld,
@@ -36,6 +37,7 @@ function action(
     eventName?: string;
     targetFactory?: TargetFactory;
     fork?: boolean;
+    clock?: Clock;
   } = {},
 ) {
   const pr = command === "pr";
@@ -53,6 +55,7 @@ function action(
       now: () => o.now ?? NOW,
       artifacts: new RecordingUploader(),
       ...(o.targetFactory ? { targetFactory: o.targetFactory } : {}),
+      ...(o.clock ? { clock: o.clock } : {}),
     },
   });
 }
@@ -263,25 +266,23 @@ describe("state on the runner's disk", () => {
 
 describe("send", () => {
   it("does not fail when another run holds the send lock: the next scheduled run sends", async () => {
-    const lease = await acquireLock(projectStore(validateProject(repo.dir).project), { command: "deploy" });
-    // The lock is awaited for 10 s: let fake time pass instead.
-    vi.useFakeTimers({ toFake: ["setTimeout", "Date"], now: NOW });
+    let t = NOW.getTime();
+    // The lock is awaited for 10 s: on simulated time, which the wait itself moves on.
+    const clock: Clock = {
+      now: () => t,
+      sleep: async (ms) => {
+        t += ms;
+      },
+    };
+    const store = projectStore(validateProject(repo.dir).project);
+    const lease = await acquireLock(store, { command: "deploy", now: clock.now });
     let r: Awaited<ReturnType<typeof action>> | undefined;
-    const running = action("send", { eventName: "schedule" }).then((x) => {
-      r = x;
-    });
     try {
-      // Bounded by real time (performance.now is not faked), not by a count of fake seconds.
-      const start = performance.now();
-      while (!r && performance.now() - start < 20_000) {
-        await vi.advanceTimersByTimeAsync(1_000);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await running;
+      r = await action("send", { eventName: "schedule", clock });
     } finally {
-      vi.useRealTimers();
       await lease.release();
     }
+    expect(t - NOW.getTime()).toBeGreaterThanOrEqual(10_000);
     expect(r?.failed, r?.stdout).toBe(false);
     expect(r?.outputs).toMatchObject({ sent: "0", failed: "0" });
     expect(r?.annotations.some((a) => a.startsWith("::warning::another mailops run is sending"))).toBe(true);

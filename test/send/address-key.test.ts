@@ -152,7 +152,9 @@ describe("link-mode unsubscribe", () => {
       (c) => `${c?.email}\n`,
     );
     write(".mailops/local/suppressed", optOuts.join(""));
+    // Forget the run whole (its folder and its started marker): a deleted folder alone is refused.
     rmSync(path.join(repo.dir, ".mailops/state/ledger"), { recursive: true });
+    rmSync(path.join(repo.dir, ".mailops/state/runs"), { recursive: true });
     rmSync(outboxDir(), { recursive: true });
     const again = await send();
     expect(again.out).toContain("suppressed 3");

@@ -6,20 +6,26 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { CreateEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { openTarget, type TargetFactory } from "../../src/commands/context.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { runPreview } from "../../src/commands/preview.js";
-import { runSend } from "../../src/commands/send.js";
+import { runSend, sendCampaigns } from "../../src/commands/send.js";
 import { runStatus } from "../../src/commands/status.js";
+import { validateProject } from "../../src/commands/validate.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
-import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
-import { useEmulators } from "../support/emulators.js";
+import type { Sender, SendRequest } from "../../src/targets/port.js";
+import { PRODUCTION_ACCOUNT, useAwsWorld, VERIFIED_IDENTITY } from "../support/aws-world.js";
+import { cli } from "../support/cli.js";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 
 const emulators = useEmulators({ sesRouter: true });
-// A generous sending rate keeps these tests quick; the quota test sets its own account.
-const unemulated = useAwsWorld(emulators, { account: PRODUCTION_ACCOUNT });
+// A generous sending rate keeps these tests quick; the quota test sets its own account. The sender
+// identity is verified (moto never marks one so); the refusal tests take that back.
+const unemulated = useAwsWorld(emulators, { account: PRODUCTION_ACCOUNT, identity: VERIFIED_IDENTITY });
 let repo: ReturnType<typeof copyExampleRepo>;
 
 interface StoredMail {
@@ -292,5 +298,175 @@ describe("send on the aws target", () => {
     expect(
       await new Ledger(store, { campaign: "welcome-new-customers", sendAt: "on-merge" }).readRun(),
     ).toBeUndefined();
+  });
+});
+
+describe("a sender SES would refuse: refused before any SES send call", () => {
+  const sendCalls = () => emulators.sesRouter.calls.filter((c) => /^Send(Bulk)?Email$/.test(c.operation));
+  async function refusedSend() {
+    linkMode();
+    people(5);
+    const r = await applyAndSend();
+    expect(r.code).toBe(1);
+    expect(sendCalls()).toEqual([]);
+    expect(await storedMail()).toEqual([]);
+    const store = new LocalStore(path.join(repo.dir, ".mailops/state"));
+    expect(
+      await new Ledger(store, { campaign: "welcome-new-customers", sendAt: "on-merge" }).readRun(),
+    ).toBeUndefined();
+    return r.out;
+  }
+
+  it("an identity SES does not know (moto's own answer: 404)", async () => {
+    unemulated.identity = undefined;
+    const out = await refusedSend();
+    expect(out).toContain(
+      "welcome-new-customers: refused (the sender identity example.com is not verified for sending in SES (nor is marketing@example.com), so SES would reject every message from Acme Marketing <marketing@example.com>; nothing was sent. Verify example.com in SES",
+    );
+    // After apply's own (for the plan's warning): the address first (SES takes mail from a verified
+    // address), then its domain.
+    expect(unemulated.calls(GetEmailIdentityCommand).slice(1)).toEqual([
+      { EmailIdentity: "marketing@example.com" },
+      { EmailIdentity: "example.com" },
+    ]);
+  });
+
+  it("an identity that exists but is not verified for sending (moto's answer), with its state", async () => {
+    unemulated.identity = undefined;
+    const client = new SESv2Client({
+      region: EMULATOR_REGION,
+      endpoint: emulators.sesRouter.endpoint,
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    await client.send(new CreateEmailIdentityCommand({ EmailIdentity: "example.com" }));
+    const out = await refusedSend();
+    expect(out).toMatch(
+      /refused \(the sender identity example\.com \([a-z ]+\) is not verified for sending in SES/,
+    );
+  });
+
+  it("a verified identity sends: the first one verified is enough", async () => {
+    linkMode();
+    people(2);
+    const r = await applyAndSend();
+    expect(r.code, r.out + r.err).toBe(0);
+    // After apply's own (for the plan's warning): the address, verified, and no more.
+    expect(unemulated.calls(GetEmailIdentityCommand).slice(1)).toEqual([
+      { EmailIdentity: "marketing@example.com" },
+    ]);
+    expect(sendCalls()).toHaveLength(1);
+  });
+
+  it("an account whose sending is disabled", async () => {
+    unemulated.account = { ...PRODUCTION_ACCOUNT, SendingEnabled: false };
+    const out = await refusedSend();
+    expect(out).toContain(
+      "welcome-new-customers: refused (sending is disabled for the SES account (GetAccount: SendingEnabled false), so every send would fail; nothing was sent.",
+    );
+  });
+
+  it("an account AWS paused (enforcement status SHUTDOWN)", async () => {
+    unemulated.account = { ...PRODUCTION_ACCOUNT, EnforcementStatus: "SHUTDOWN" };
+    const out = await refusedSend();
+    expect(out).toContain("welcome-new-customers: refused (AWS has paused sending for the SES account");
+  });
+});
+
+describe("pacing at the account's MaxSendRate, on simulated time", () => {
+  it("never sends more than MaxSendRate recipients a second, and not much less", async () => {
+    linkMode();
+    people(200);
+    unemulated.account = {
+      ...PRODUCTION_ACCOUNT,
+      SendQuota: { ...PRODUCTION_ACCOUNT.SendQuota, MaxSendRate: 20 },
+    };
+    expect(await runApply({ dir: repo.dir, target: "aws" }, captureIo())).toBe(0);
+    const start = Date.parse("2026-06-01T12:00:00Z");
+    let t = start;
+    const clock = {
+      now: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+      },
+    };
+    /** Simulated seconds since the start at each send call, with its recipients. */
+    const calls: { at: number; n: number }[] = [];
+    const factory: TargetFactory = async (name, project) => {
+      const target = await openTarget(name, project);
+      const real = target.sender();
+      const sender: Sender = Object.assign(Object.create(real) as Sender, {
+        send: (request: SendRequest) => {
+          calls.push({ at: (t - start) / 1000, n: request.messages.length });
+          return real.send(request);
+        },
+      });
+      target.sender = () => sender;
+      return target;
+    };
+    const results = await sendCampaigns(
+      validateProject(repo.dir).project,
+      { dir: repo.dir, target: "aws", campaign: "welcome-new-customers" },
+      captureIo(),
+      factory,
+      { clock },
+    );
+    expect(results).toMatchObject([{ state: "sent", report: { sent: 200 } }]);
+    expect(await storedMail()).toHaveLength(200);
+    let total = 0;
+    for (const call of calls) {
+      total += call.n;
+      // By each call, no more recipients than 20 a second since the start allow.
+      expect(total).toBeLessThanOrEqual(20 * call.at);
+    }
+    expect(total).toBe(200);
+    // 200 at 20/s: the last call goes out at 10 s, not later.
+    expect(calls.at(-1)?.at).toBeLessThanOrEqual(10);
+  });
+});
+
+describe("mailops send on aws, through the command-line entry", () => {
+  const send = (...args: string[]) =>
+    cli("send", "--dir", repo.dir, "--target", "aws", "--campaign", "welcome-new-customers", ...args);
+
+  it("--resend-unknown sends again the recipients of a call that failed outright; without it they wait", async () => {
+    linkMode();
+    people(120);
+    expect(await runApply({ dir: repo.dir, target: "aws" }, captureIo())).toBe(0);
+    // The first call of 50 fails outright: whether any of it went out is unknown.
+    emulators.sesRouter.inject("SendBulkEmail", [
+      { status: 400, type: "BadRequestException", message: "connection lost mid-call" },
+    ]);
+    const failed = await send();
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain("connection lost mid-call");
+    const waiting = await send();
+    expect(waiting.code).toBe(1);
+    expect(waiting.out).toContain("sent 70, failed 0, unknown 50");
+    expect(waiting.out).toContain("pass --resend-unknown to send them again");
+    expect(await storedMail()).toHaveLength(70);
+    const resent = await send("--resend-unknown");
+    expect(resent.code, resent.out + resent.err).toBe(0);
+    expect(resent.out).toContain("sent 50, failed 0, unknown 0");
+    const mail = await storedMail();
+    expect(mail).toHaveLength(120);
+    expect(new Set(mail.map((m) => m.destination.to[0])).size).toBe(120);
+  });
+
+  it("--allow-partial starts a send larger than what is left of the 24-hour quota", async () => {
+    linkMode();
+    people(30);
+    unemulated.account = {
+      ProductionAccessEnabled: true,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 50, SentLast24Hours: 190 },
+    };
+    expect(await runApply({ dir: repo.dir, target: "aws" }, captureIo())).toBe(0);
+    const refused = await send();
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain("30 recipients do not fit the 10 left of the 24-hour sending quota");
+    expect(await storedMail()).toHaveLength(0);
+    const partial = await send("--allow-partial");
+    expect(partial.code, partial.out + partial.err).toBe(0);
+    expect(await storedMail()).toHaveLength(30);
   });
 });

@@ -188,6 +188,24 @@ describe("runCampaign", () => {
     expect(new Set([...crashing.sent, ...sender.sent]).size).toBe(120);
   });
 
+  it("a run finished later drops the stop reason of its interrupted attempt", async () => {
+    const crashing = new ScriptedSender((to) => {
+      if (to === "u50@example.com") throw new Error("connection reset");
+      return { status: "sent", messageId: "m" };
+    });
+    await expect(runCampaign(input(people(120), crashing))).rejects.toThrow("connection reset");
+    await runCampaign(input(people(120), new ScriptedSender()));
+    expect(await new Ledger(store, id).readRun()).toMatchObject({
+      status: "stopped",
+      stopReason: "50 recipients in an interrupted batch are unknown",
+    });
+    const done = await runCampaign(input(people(120), new ScriptedSender(), { resendUnknown: true }));
+    expect(done.complete).toBe(true);
+    const run = await new Ledger(store, id).readRun();
+    expect(run?.status).toBe("complete");
+    expect(run?.stopReason).toBeUndefined();
+  });
+
   it("writes one ledger record per batch: each outcome rides on the next intent", async () => {
     const sender = new ScriptedSender();
     const i = input(people(250), sender);

@@ -4,7 +4,7 @@
  * raised: emulators have no SES limits). Call from beforeEach; vi.unstubAllEnvs() undoes the env.
  * `useAwsWorld` registers all of that, and the stand-in's lifetime, for a whole file.
  */
-import type { GetAccountCommandOutput } from "@aws-sdk/client-sesv2";
+import type { GetAccountCommandOutput, GetEmailIdentityCommandOutput } from "@aws-sdk/client-sesv2";
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { type Emulator, emulatorEnv } from "./emulators.js";
 import type { SesRouter } from "./ses-router.js";
@@ -23,9 +23,18 @@ export const PRODUCTION_ACCOUNT: Partial<GetAccountCommandOutput> = {
   SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
 };
 
+/** A sender identity verified for sending: moto never marks one so (docs/emulators.md). */
+export const VERIFIED_IDENTITY: Partial<GetEmailIdentityCommandOutput> = {
+  IdentityType: "DOMAIN",
+  VerifiedForSendingStatus: true,
+  VerificationStatus: "SUCCESS",
+};
+
 export interface AwsWorldOptions {
   /** What GetAccount answers at the start of every test (a copy); the emulator's when not given. */
   account?: Partial<GetAccountCommandOutput>;
+  /** What GetEmailIdentity answers at the start of every test (a copy); moto's when not given. */
+  identity?: Partial<GetEmailIdentityCommandOutput>;
 }
 
 /**
@@ -51,6 +60,7 @@ export function useAwsWorld(emulators: AwsEmulators, options: AwsWorldOptions = 
   beforeEach(async () => {
     await resetAwsWorld(emulators, stand());
     if (options.account) stand().account = structuredClone(options.account);
+    if (options.identity) stand().identity = structuredClone(options.identity);
   });
   afterEach(() => {
     vi.unstubAllEnvs();

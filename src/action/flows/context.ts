@@ -4,6 +4,7 @@ import type { Io, TargetFactory, TargetName } from "../../commands/context.js";
 import { type ValidateResult, validateProject } from "../../commands/validate.js";
 import type { Project } from "../../config/model.js";
 import { UsageError, ValidationFailedError } from "../../errors.js";
+import type { Clock } from "../../util/clock.js";
 import { findingsFrom } from "../../util/finding-paths.js";
 import { annotate } from "../annotations.js";
 import type { ArtifactUploader } from "../artifacts.js";
@@ -16,6 +17,8 @@ export interface FlowContext {
   gh: GitHubEnv;
   io: Io;
   now: () => Date;
+  /** How time passes while sending; the system's when not given. */
+  clock?: Clock;
   targetFactory: TargetFactory;
   artifacts: ArtifactUploader;
   /** Created on first use: commands that never call GitHub need no token. */

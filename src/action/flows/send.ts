@@ -28,6 +28,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
       },
       ctx.io,
       ctx.targetFactory,
+      ctx.clock ? { clock: ctx.clock } : {},
     );
   } catch (e) {
     if (!(e instanceof LockedError) || ctx.inputs.campaign) throw e;

@@ -161,7 +161,11 @@ export class AwsTarget implements Target {
   async identity(identity: string): Promise<IdentityFacts> {
     try {
       const r = await this.ses.send(new GetEmailIdentityCommand({ EmailIdentity: identity }));
-      return { identity, verified: r.VerifiedForSendingStatus === true };
+      return {
+        identity,
+        verified: r.VerifiedForSendingStatus === true,
+        ...(r.VerificationStatus ? { status: r.VerificationStatus } : {}),
+      };
     } catch (e) {
       if (isNotFound(e)) return { identity, verified: false };
       throw describeAwsError(e, `reading the SES identity ${identity}`);
