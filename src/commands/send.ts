@@ -16,7 +16,7 @@ import type { Sender, Target } from "../targets/port.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { progress } from "../util/progress.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
-import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
+import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
 import { formatSendPreview, previewSends } from "./send-preview.js";
 import { senderRefusal } from "./sender-check.js";
@@ -224,7 +224,8 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       detail: `${counts.toSend} recipients exceed max_recipients ${campaign.maxRecipients}`,
     };
   }
-  const from = campaign.from ?? settings.sender.from ?? "";
+  const envelope = campaignEnvelope(project, campaign);
+  const from = envelope.from;
   const account = await w.target.account();
   const cannot = await senderRefusal(w.target, project, from, account);
   if (cannot) return { campaign: campaign.name, state: "refused", counts, detail: cannot };
@@ -253,23 +254,8 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       contentDigest: contentDigest(campaign, live.spec, from),
       recipients: () => audience.recipients(),
       plan,
-      request: {
-        campaign: campaign.name,
-        run: runKey(id),
-        template: template.name,
-        from,
-        replyTo: campaign.replyTo.length ? campaign.replyTo : settings.sender.replyTo,
-        configurationSet: campaign.configurationSet,
-        tags: { campaign: campaign.name, ...campaign.tags },
-        ...(settings.unsubscribe.mode === "ses-list" && settings.unsubscribe.contactList
-          ? {
-              listManagement: {
-                contactList: settings.unsubscribe.contactList,
-                ...(campaign.topic ? { topic: campaign.topic } : {}),
-              },
-            }
-          : {}),
-      },
+      // The envelope preview builds its message from too (commands/campaigns.ts).
+      request: { campaign: campaign.name, run: runKey(id), template: template.name, ...envelope },
       sender: w.sender,
       ledger,
       ...(otherSpellings ? { otherSpellings } : {}),

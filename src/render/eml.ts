@@ -24,7 +24,7 @@ export interface Envelope {
   replyTo: string[];
   configurationSet?: string;
   tags: Record<string, string>;
-  /** ses-list unsubscribe: SES adds the unsubscribe URL and headers. */
+  /** ses-list unsubscribe: SendEmail per recipient with ListManagementOptions; SES adds the URL and headers. */
   listManagement?: { contactList: string; topic?: string };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Change } from "../plan/plan.js";
 import type { KindName, LiveResource } from "../plan/resource.js";
+import type { Envelope } from "../render/eml.js";
 
 export interface AccountFacts {
   /** False while the SES account is in the sandbox (200 recipients a day, verified recipients only). */
@@ -55,17 +56,12 @@ export interface OutgoingMessage {
   headers: { name: string; value: string }[];
 }
 
-export interface SendRequest {
+/** A send call: the campaign's envelope (what every message shares, as preview builds it too). */
+export interface SendRequest extends Envelope {
   campaign: string;
   /** The run's key (see send/ledger.ts runKey): with the recipient id, names one delivery. */
   run: string;
   template: string;
-  from: string;
-  replyTo: string[];
-  configurationSet?: string;
-  tags: Record<string, string>;
-  /** ses-list unsubscribe: SendEmail per recipient with ListManagementOptions. */
-  listManagement?: { contactList: string; topic?: string };
   messages: OutgoingMessage[];
 }
 

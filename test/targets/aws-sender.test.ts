@@ -14,6 +14,9 @@ import { verifyUnsubscribeToken } from "../../src/send/unsubscribe.js";
 import { AwsSender } from "../../src/targets/aws/sender.js";
 import type { OutgoingMessage, SendRequest } from "../../src/targets/port.js";
 
+/** A signing secret of the length link mode requires (32 bytes or more). */
+const SECRET = "aws-sender-test-secret-of-32-bytes-or-more";
+
 /** An SES client that records each command's input and answers success. */
 function recordingClient() {
   const inputs: { command: string; input: Record<string, unknown> }[] = [];
@@ -75,7 +78,7 @@ const request = (messages: OutgoingMessage[], extra: Partial<SendRequest> = {}):
 
 describe("AwsSender requests", () => {
   it("link mode: each SendBulkEmail entry has its recipient's List-Unsubscribe and List-Unsubscribe-Post", async () => {
-    const plan = messagePlan(linkProject, campaign, template, "test-secret");
+    const plan = messagePlan(linkProject, campaign, template, SECRET);
     const messages = ["ann@example.com", "bob@example.com"].map((address, i) => {
       const prepared = plan.prepare({ address, key: address, fields: { email: address, name: `N${i}` } });
       if (!prepared.ok) throw new Error(prepared.reason);
@@ -97,7 +100,7 @@ describe("AwsSender requests", () => {
       const url = /^<(https:\/\/example\.com\/unsub\?t=[^>]+)>$/.exec(headers[0]?.Value ?? "")?.[1];
       expect(url).toBeDefined();
       // The header's link is this recipient's, and the same one the body links to.
-      const claim = verifyUnsubscribeToken(new URL(url as string).searchParams.get("t") ?? "", "test-secret");
+      const claim = verifyUnsubscribeToken(new URL(url as string).searchParams.get("t") ?? "", SECRET);
       expect(claim).toMatchObject({ email: messages[i]?.to, campaign: "holiday-promo" });
       const data = JSON.parse(
         entry.ReplacementEmailContent?.ReplacementTemplate?.ReplacementTemplateData ?? "{}",
