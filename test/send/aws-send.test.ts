@@ -4,7 +4,7 @@
  * request shapes (ListManagementOptions, configuration set, tags, headers) are what SES needs.
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -41,22 +41,22 @@ async function storedMail(): Promise<StoredMail[]> {
   return ((await r.json()) as { emails: StoredMail[] }).emails;
 }
 
-const write = (rel: string, text: string) => writeFileSync(path.join(repo.dir, rel), text);
-const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
 const people = (n: number) =>
-  write(
+  repo.write(
     "subscribers/customers.jsonl",
     `${Array.from({ length: n }, (_, i) => JSON.stringify({ email: `user${i}@example.com`, name: `User ${i}`, segment: "new_customers" })).join("\n")}\n`,
   );
 
 /** Switch the copy to link-mode unsubscribe: SendBulkEmail, 50 recipients a call. */
 function linkMode() {
-  write(
+  repo.write(
     "mailops.yaml",
-    read("mailops.yaml").replace(
-      /unsubscribe:\n(?: {2}.*\n)+/,
-      "unsubscribe:\n  mode: link\n  url: https://example.com/unsubscribe\n",
-    ),
+    repo
+      .read("mailops.yaml")
+      .replace(
+        /unsubscribe:\n(?: {2}.*\n)+/,
+        "unsubscribe:\n  mode: link\n  url: https://example.com/unsubscribe\n",
+      ),
   );
   for (const f of [
     "welcome-campaign.html",
@@ -64,10 +64,13 @@ function linkMode() {
     "product-promotion.html",
     "product-promotion.txt",
   ]) {
-    write(`templates/${f}`, read(`templates/${f}`).replaceAll("amazonSESUnsubscribeUrl", "unsubscribe_url"));
+    repo.write(
+      `templates/${f}`,
+      repo.read(`templates/${f}`).replaceAll("amazonSESUnsubscribeUrl", "unsubscribe_url"),
+    );
   }
   for (const f of ["welcome-new-customers", "holiday-promo", "spring-sale"]) {
-    write(`campaigns/${f}.yaml`, read(`campaigns/${f}.yaml`).replace(/^topic: .*\n/m, ""));
+    repo.write(`campaigns/${f}.yaml`, repo.read(`campaigns/${f}.yaml`).replace(/^topic: .*\n/m, ""));
   }
 }
 
@@ -164,7 +167,7 @@ describe("send on the aws target", () => {
   });
 
   it("one address key: SES suppression and topic opt-outs stop every spelling; one mail per person; IDN in punycode", async () => {
-    write(
+    repo.write(
       "subscribers/customers.jsonl",
       `${[
         "Alice@Example.COM", // on the account suppression list as alice@example.com
@@ -191,11 +194,11 @@ describe("send on the aws target", () => {
 
   it("a recipient with an unsafe value is in no SendBulkEmail or SendEmail request", async () => {
     linkMode();
-    write(
+    repo.write(
       "campaigns/welcome-new-customers.yaml",
-      `${read("campaigns/welcome-new-customers.yaml")}data:\n  name: Friend\n`,
+      `${repo.read("campaigns/welcome-new-customers.yaml")}data:\n  name: Friend\n`,
     );
-    write(
+    repo.write(
       "subscribers/customers.jsonl",
       `${[
         { email: "user0@example.com", name: "Ann", segment: "new_customers" },
@@ -269,10 +272,10 @@ describe("send on the aws target", () => {
     linkMode();
     const rows = Array.from({ length: 500 }, (_, i) => `user${i}@example.com,User ${i},new_customers,books`);
     rows[99] = 'user99@example.com,"Stray quote,new_customers,books';
-    write("subscribers/customers.csv", ["email,name,segment,preferences", ...rows].join("\n"));
-    write(
+    repo.write("subscribers/customers.csv", ["email,name,segment,preferences", ...rows].join("\n"));
+    repo.write(
       "subscribers/customers.yaml",
-      read("subscribers/customers.yaml").replace("customers.jsonl", "customers.csv"),
+      repo.read("subscribers/customers.yaml").replace("customers.jsonl", "customers.csv"),
     );
     const damaged = await applyAndSend();
     expect(damaged.code).toBe(1);
@@ -281,8 +284,11 @@ describe("send on the aws target", () => {
     );
     rows[99] = "not-an-address,Bad,new_customers,books";
     rows[199] = "also-not-an-address,Bad,new_customers,books";
-    write("subscribers/customers.csv", ["email,name,segment,preferences", ...rows].join("\n"));
-    write("mailops.yaml", read("mailops.yaml").replace(/max_invalid_rows: .*\n/, "max_invalid_rows: 1\n"));
+    repo.write("subscribers/customers.csv", ["email,name,segment,preferences", ...rows].join("\n"));
+    repo.write(
+      "mailops.yaml",
+      repo.read("mailops.yaml").replace(/max_invalid_rows: .*\n/, "max_invalid_rows: 1\n"),
+    );
     const invalid = await applyAndSend();
     expect(invalid.code).toBe(1);
     expect(invalid.out).toContain(

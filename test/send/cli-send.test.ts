@@ -3,7 +3,7 @@
  * flag's effect, and a damaged ledger read as a clear refusal (never an internal error). The aws
  * flags (--resend-unknown, --allow-partial) are in aws-send.test.ts, where SES is emulated.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cli } from "../support/cli.js";
@@ -18,12 +18,7 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-const write = (rel: string, text: string) => writeFileSync(path.join(repo.dir, rel), text);
-const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
-const outbox = (campaign: string) => {
-  const dir = path.join(repo.dir, ".mailops/outbox", campaign);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".eml")).length : 0;
-};
+const outbox = (campaign: string) => repo.emls(campaign).length;
 const send = (...args: string[]) => cli("send", "--dir", repo.dir, ...args);
 const apply = async () => expect((await cli("apply", "--dir", repo.dir)).code).toBe(0);
 const noInternalError = (r: { err: string }) => {
@@ -31,7 +26,7 @@ const noInternalError = (r: { err: string }) => {
   expect(r.err).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 };
 const rows = (n: number, extra: (i: number) => object = () => ({})) =>
-  write(
+  repo.write(
     "subscribers/customers.jsonl",
     `${Array.from({ length: n }, (_, i) => JSON.stringify({ email: `u${i}@example.com`, name: "Pat", segment: "new_customers", ...extra(i) })).join("\n")}\n`,
   );
@@ -93,16 +88,16 @@ describe("mailops send: flags", () => {
       preferences: ["fashion"],
       ...(i < 20 ? { email: `bounce+${i}@simulator.amazonses.com` } : {}),
     }));
-    const settings = read("mailops.yaml");
-    write("mailops.yaml", settings.replace("bounce_rate: 0.05", "bounce_rate: 0.01"));
+    const settings = repo.read("mailops.yaml");
+    repo.write("mailops.yaml", settings.replace("bounce_rate: 0.05", "bounce_rate: 0.01"));
     await apply();
     const first = await send("--campaign", "holiday-promo");
     expect(first.out).toContain("holiday-promo: stopped (bounce rate");
     expect(outbox("holiday-promo")).toBe(1000);
-    write("mailops.yaml", settings);
-    write(
+    repo.write("mailops.yaml", settings);
+    repo.write(
       "campaigns/holiday-promo.yaml",
-      read("campaigns/holiday-promo.yaml").replace("discount: 20", "discount: 25"),
+      repo.read("campaigns/holiday-promo.yaml").replace("discount: 20", "discount: 25"),
     );
     const refused = await send("--campaign", "holiday-promo");
     expect(refused.code).toBe(1);
@@ -120,7 +115,7 @@ describe("mailops send and status: a damaged ledger", () => {
   const RUN = ".mailops/state/ledger/welcome-new-customers/on-merge";
   /** 120 recipients at 100/s: ledger batches of 50, so batch-000003.done.json ends the run. */
   async function completeRun() {
-    write("mailops.yaml", `${read("mailops.yaml")}\nsending:\n  local_rate: 100\n`);
+    repo.write("mailops.yaml", `${repo.read("mailops.yaml")}\nsending:\n  local_rate: 100\n`);
     rows(120);
     await apply();
     const r = await send("--campaign", "welcome-new-customers");
@@ -130,7 +125,7 @@ describe("mailops send and status: a damaged ledger", () => {
 
   it("a truncated outcome file: named, its batch settled from the outbox, nobody sent twice", async () => {
     await completeRun();
-    write(`${RUN}/batch-000003.done.json`, '{"version":1,"batch":3,"sta');
+    repo.write(`${RUN}/batch-000003.done.json`, '{"version":1,"batch":3,"sta');
     const r = await send("--campaign", "welcome-new-customers");
     noInternalError(r);
     expect(r.code, r.out + r.err).toBe(0);
@@ -188,8 +183,11 @@ describe("mailops status", () => {
     expect((await send("--campaign", "welcome-new-customers")).code).toBe(0);
     // What an earlier version left: complete, with the reason of an interrupted attempt kept.
     const file = ".mailops/state/ledger/welcome-new-customers/on-merge/run.json";
-    const run = JSON.parse(read(file));
-    write(file, JSON.stringify({ ...run, stopReason: "50 recipients in an interrupted batch are unknown" }));
+    const run = JSON.parse(repo.read(file));
+    repo.write(
+      file,
+      JSON.stringify({ ...run, stopReason: "50 recipients in an interrupted batch are unknown" }),
+    );
     const r = await cli("status", "--dir", repo.dir);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain("welcome-new-customers (send_at on-merge): complete\n");

@@ -3,7 +3,7 @@
  * From, topic and tags. A run resumed after any of them changed is refused unless
  * --allow-content-change; these pin the parts a template check alone would miss.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TargetFactory } from "../../src/commands/context.js";
@@ -25,12 +25,10 @@ beforeEach(() => {
       preferences: ["fashion"],
     }),
   );
-  write("subscribers/customers.jsonl", `${rows.join("\n")}\n`);
+  repo.write("subscribers/customers.jsonl", `${rows.join("\n")}\n`);
 });
 afterEach(() => repo.cleanup());
 
-const write = (rel: string, text: string) => writeFileSync(path.join(repo.dir, rel), text);
-const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
 const sent = () => {
   const dir = path.join(repo.dir, ".mailops/outbox", CAMPAIGN);
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".eml")).length : 0;
@@ -65,9 +63,9 @@ describe("a run resumed with changed content", () => {
     expect(sent()).toBe(50);
 
     // Same template, same audience: only a value of `data` differs.
-    write(
+    repo.write(
       `campaigns/${CAMPAIGN}.yaml`,
-      read(`campaigns/${CAMPAIGN}.yaml`).replace("discount: 20", "discount: 30"),
+      repo.read(`campaigns/${CAMPAIGN}.yaml`).replace("discount: 20", "discount: 30"),
     );
     const changed = await send();
     expect(changed.code).toBe(1);
@@ -88,9 +86,9 @@ describe("a run resumed with changed content", () => {
     expect(await runApply({ dir: repo.dir, target: "local" }, captureIo())).toBe(0);
     await send({}, pausingAfterFirstCall);
     // A description is not content.
-    write(
+    repo.write(
       `campaigns/${CAMPAIGN}.yaml`,
-      read(`campaigns/${CAMPAIGN}.yaml`).replace("Holiday discount", "Year-end discount"),
+      repo.read(`campaigns/${CAMPAIGN}.yaml`).replace("Holiday discount", "Year-end discount"),
     );
     const again = await send();
     expect(again.code, again.out).toBe(0);

@@ -2,7 +2,7 @@
  * What data may contain where the template writes it, end to end on the local target: a copy of
  * the example repository, unsafe values in subscriber rows and campaign data, and the outbox.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runApply } from "../../src/commands/plan-apply.js";
@@ -16,10 +16,6 @@ beforeEach(() => {
 });
 afterEach(() => repo.cleanup());
 
-const write = (rel: string, text: string) => writeFileSync(path.join(repo.dir, rel), text);
-const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
-const subscribers = (rows: object[]) =>
-  write("subscribers/customers.jsonl", `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
 const newCustomer = (email: string, name: string, extra: object = {}) => ({
   email,
   name,
@@ -65,11 +61,11 @@ function validate(): { code: number; out: string } {
 
 describe("values checked where the template writes them, on the local target", () => {
   it("a subscriber's markup is refused even where the campaign's data has the same name", async () => {
-    write(
+    repo.write(
       "campaigns/welcome-new-customers.yaml",
-      `${read("campaigns/welcome-new-customers.yaml")}data:\n  name: Friend\n`,
+      `${repo.read("campaigns/welcome-new-customers.yaml")}data:\n  name: Friend\n`,
     );
-    subscribers([
+    repo.subscribers([
       newCustomer("a@example.com", "Ann"),
       newCustomer("b@example.com", '<a href="https://evil.example">click</a>'),
       newCustomer("c@example.com", "Cy"),
@@ -86,14 +82,16 @@ describe("values checked where the template writes them, on the local target", (
   });
 
   it("a quote that would add attributes is refused; an apostrophe in a double-quoted attribute is not", async () => {
-    write(
+    repo.write(
       "templates/welcome-campaign.html",
-      read("templates/welcome-campaign.html").replace(
-        "<h2>Welcome {{name}}!</h2>",
-        '<h2>Welcome {{name}}!</h2>\n    <img src="https://example.com/logo.png" alt="{{name}}">',
-      ),
+      repo
+        .read("templates/welcome-campaign.html")
+        .replace(
+          "<h2>Welcome {{name}}!</h2>",
+          '<h2>Welcome {{name}}!</h2>\n    <img src="https://example.com/logo.png" alt="{{name}}">',
+        ),
     );
-    subscribers([
+    repo.subscribers([
       newCustomer("a@example.com", "Ann O'Brien"),
       newCustomer("b@example.com", 'x" style="position:fixed;top:0;left:0'),
     ]);
@@ -106,11 +104,11 @@ describe("values checked where the template writes them, on the local target", (
   });
 
   it("a javascript: URL from a subscriber is refused where it starts an href; an https one overrides the campaign's", async () => {
-    write(
+    repo.write(
       "subscribers/customers.yaml",
-      `${read("subscribers/customers.yaml")}  product_url: { type: string }\n`,
+      `${repo.read("subscribers/customers.yaml")}  product_url: { type: string }\n`,
     );
-    subscribers([
+    repo.subscribers([
       loyalCustomer("a@example.com", { product_url: "javascript:alert(1)" }),
       loyalCustomer("b@example.com", { product_url: "https://example.com/for-b" }),
       loyalCustomer("c@example.com", { product_url: " JavaScript:alert(document.domain)" }),
@@ -127,12 +125,11 @@ describe("values checked where the template writes them, on the local target", (
   });
 
   it("a javascript: URL in the campaign's data is a validate error at its line, and nothing is sent", async () => {
-    write(
+    repo.write(
       "campaigns/holiday-promo.yaml",
-      read("campaigns/holiday-promo.yaml").replace(
-        'product_url: "https://example.com/smartwatch"',
-        'product_url: "javascript:alert(1)"',
-      ),
+      repo
+        .read("campaigns/holiday-promo.yaml")
+        .replace('product_url: "https://example.com/smartwatch"', 'product_url: "javascript:alert(1)"'),
     );
     const v = validate();
     expect(v.code).toBe(1);
@@ -148,20 +145,19 @@ describe("values checked where the template writes them, on the local target", (
   });
 
   it("names reaching the object prototype: refused by validate, and `toString` is an ordinary, missing name", () => {
-    write(
+    repo.write(
       "templates/welcome-campaign.txt",
-      read("templates/welcome-campaign.txt").replace(
-        "Welcome {{name}}!",
-        "Welcome {{name}}! {{constructor}} {{toString}}",
-      ),
+      repo
+        .read("templates/welcome-campaign.txt")
+        .replace("Welcome {{name}}!", "Welcome {{name}}! {{constructor}} {{toString}}"),
     );
-    write(
+    repo.write(
       "campaigns/welcome-new-customers.yaml",
-      `${read("campaigns/welcome-new-customers.yaml")}data:\n  prototype: x\n`,
+      `${repo.read("campaigns/welcome-new-customers.yaml")}data:\n  prototype: x\n`,
     );
-    write(
+    repo.write(
       "subscribers/customers.yaml",
-      `${read("subscribers/customers.yaml")}  __proto__: { type: string }\n`,
+      `${repo.read("subscribers/customers.yaml")}  __proto__: { type: string }\n`,
     );
     const v = validate();
     expect(v.code).toBe(1);

@@ -4,7 +4,7 @@
  * rates are read again every 1,000 recipients, and a rate at or over its limit stops the run
  * mid-way: what is left is not sent, and the run is recorded stopped with the reason.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runApply } from "../../src/commands/plan-apply.js";
@@ -20,8 +20,6 @@ beforeEach(() => {
 });
 afterEach(() => repo.cleanup());
 
-const write = (rel: string, text: string) => writeFileSync(path.join(repo.dir, rel), text);
-const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
 const row = (email: string) => JSON.stringify({ email, name: "Pat", segment: "new_customers" });
 const sent = () => {
   const dir = path.join(repo.dir, ".mailops/outbox", CAMPAIGN);
@@ -30,11 +28,14 @@ const sent = () => {
 
 /** stop_on as given; 1,500 recipients, the first 1,000 with `bad` simulator addresses among them. */
 async function sendWith(stopOn: string, bad: (i: number) => string) {
-  write("mailops.yaml", read("mailops.yaml").replace(/ {2}stop_on:\n(?: {4}.*\n)+/, `  stop_on:\n${stopOn}`));
+  repo.write(
+    "mailops.yaml",
+    repo.read("mailops.yaml").replace(/ {2}stop_on:\n(?: {4}.*\n)+/, `  stop_on:\n${stopOn}`),
+  );
   const rows = Array.from({ length: 1500 }, (_, i) =>
     i < 1000 && i % 10 === 0 ? row(bad(i)) : row(`u${i}@example.com`),
   );
-  write("subscribers/customers.jsonl", `${rows.join("\n")}\n`);
+  repo.write("subscribers/customers.jsonl", `${rows.join("\n")}\n`);
   expect(await runApply({ dir: repo.dir, target: "local" }, captureIo())).toBe(0);
   const io = captureIo();
   const code = await runSend({ dir: repo.dir, target: "local", campaign: CAMPAIGN }, io);

@@ -1,5 +1,5 @@
 /** send, deploy, preview and status on the local target, end to end on a copy of the example repo. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runDeploy } from "../../src/commands/deploy.js";
@@ -18,16 +18,9 @@ beforeEach(() => {
 });
 afterEach(() => repo.cleanup());
 
-const write = (rel: string, text: string) => writeFileSync(path.join(repo.dir, rel), text);
-const read = (rel: string) => readFileSync(path.join(repo.dir, rel), "utf8");
-const subscribers = (rows: object[]) =>
-  write("subscribers/customers.jsonl", `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
-const outbox = (campaign: string) =>
-  existsSync(path.join(repo.dir, ".mailops/outbox", campaign))
-    ? readdirSync(path.join(repo.dir, ".mailops/outbox", campaign)).filter((f) => f.endsWith(".eml"))
-    : [];
 const emlTo = (campaign: string) =>
-  outbox(campaign)
+  repo
+    .emls(campaign)
     .map(
       (f) =>
         /^To: (.*)$/m.exec(readFileSync(path.join(repo.dir, ".mailops/outbox", campaign, f), "utf8"))?.[1],
@@ -82,7 +75,7 @@ describe("send on the local target", () => {
   });
 
   it("dedupes addresses, skips bad rows, suppressed, markup and missing variables, and says how many of each", async () => {
-    subscribers([
+    repo.subscribers([
       row("a@example.com"),
       row(" a@EXAMPLE.com "),
       row("not-an-email"),
@@ -99,7 +92,7 @@ describe("send on the local target", () => {
     expect(dry.out).toContain("suppressed 2");
     expect(dry.out).toContain("skipped: 1 unsafe value in field name (html text)");
     expect(dry.out).toContain("would send 2");
-    expect(outbox("welcome-new-customers")).toEqual([]);
+    expect(repo.emls("welcome-new-customers")).toEqual([]);
     const real = await send({ campaign: "welcome-new-customers" });
     expect(real.out).toContain("sent 2, failed 0");
     expect(emlTo("welcome-new-customers")).toEqual(["a@example.com", "c@example.com"]);
@@ -117,22 +110,21 @@ describe("send on the local target", () => {
     );
     expect(dry.out).not.toContain("@example.com");
     expect(existsSync(path.join(repo.dir, ".mailops/state/ledger"))).toBe(false);
-    expect(outbox("welcome-new-customers")).toEqual([]);
+    expect(repo.emls("welcome-new-customers")).toEqual([]);
     const real = await send({ campaign: "welcome-new-customers" });
     expect(real.code).toBe(1);
     expect(real.out).toContain("does not exist on the local target yet; run `mailops apply` first");
-    expect(outbox("welcome-new-customers")).toEqual([]);
+    expect(repo.emls("welcome-new-customers")).toEqual([]);
   });
 
   it("skips a recipient whose data lacks a variable (SES would drop it silently)", async () => {
-    write(
+    repo.write(
       "subscribers/customers.yaml",
-      read("subscribers/customers.yaml").replace(
-        "name: { type: string, required: true }",
-        "name: { type: string }",
-      ),
+      repo
+        .read("subscribers/customers.yaml")
+        .replace("name: { type: string, required: true }", "name: { type: string }"),
     );
-    subscribers([row("a@example.com"), { email: "b@example.com", segment: "new_customers" }]);
+    repo.subscribers([row("a@example.com"), { email: "b@example.com", segment: "new_customers" }]);
     await apply();
     const r = await send({ campaign: "welcome-new-customers" });
     expect(r.out).toContain("skipped: 1 missing variable name");
@@ -140,23 +132,23 @@ describe("send on the local target", () => {
   });
 
   it("refuses a campaign over max_recipients", async () => {
-    subscribers(Array.from({ length: 5 }, (_, i) => row(`u${i}@example.com`)));
-    write(
+    repo.subscribers(Array.from({ length: 5 }, (_, i) => row(`u${i}@example.com`)));
+    repo.write(
       "campaigns/welcome-new-customers.yaml",
-      `${read("campaigns/welcome-new-customers.yaml")}max_recipients: 3\n`,
+      `${repo.read("campaigns/welcome-new-customers.yaml")}max_recipients: 3\n`,
     );
     await apply();
     const r = await send({ campaign: "welcome-new-customers" });
     expect(r.code).toBe(1);
     expect(r.out).toContain("5 recipients exceed max_recipients 3");
-    expect(outbox("welcome-new-customers")).toEqual([]);
+    expect(repo.emls("welcome-new-customers")).toEqual([]);
   });
 
   it("refuses to send with a template that differs from the applied one", async () => {
     await apply();
-    write(
+    repo.write(
       "templates/welcome-campaign.yaml",
-      read("templates/welcome-campaign.yaml").replace("Welcome to Our", "Welcome to the"),
+      repo.read("templates/welcome-campaign.yaml").replace("Welcome to Our", "Welcome to the"),
     );
     const r = await send({ campaign: "welcome-new-customers" });
     expect(r.code).toBe(1);
@@ -164,30 +156,29 @@ describe("send on the local target", () => {
   });
 
   it("refuses to continue a partly sent run whose content changed, unless allowed", async () => {
-    subscribers(Array.from({ length: 120 }, (_, i) => row(`u${i}@example.com`)));
+    repo.subscribers(Array.from({ length: 120 }, (_, i) => row(`u${i}@example.com`)));
     await apply();
     // Stop the run part-way: the bounce guardrail trips on simulator bounces after 100 sends.
-    const settings = read("mailops.yaml").replace(
-      "bounce_rate: 0.05\n    complaint_rate",
-      "bounce_rate: 0.01\n    complaint_rate",
-    );
-    write("mailops.yaml", settings);
-    subscribers([
+    const settings = repo
+      .read("mailops.yaml")
+      .replace("bounce_rate: 0.05\n    complaint_rate", "bounce_rate: 0.01\n    complaint_rate");
+    repo.write("mailops.yaml", settings);
+    repo.subscribers([
       ...Array.from({ length: 100 }, (_, i) => row(`u${i}@example.com`)),
       ...Array.from({ length: 20 }, (_, i) => row(`bounce+${i}@simulator.amazonses.com`)),
       ...Array.from({ length: 2000 }, (_, i) => row(`v${i}@example.com`)),
     ]);
     const first = await send({ campaign: "welcome-new-customers" });
     expect(first.out).toMatch(/stopped \(bounce rate .* reached guardrails.stop_on.bounce_rate 1.00%\)/);
-    const sentFirst = outbox("welcome-new-customers").length;
+    const sentFirst = repo.emls("welcome-new-customers").length;
     expect(sentFirst).toBeGreaterThan(100);
     expect(sentFirst).toBeLessThan(2120);
-    write(
+    repo.write(
       "templates/welcome-campaign.yaml",
-      read("templates/welcome-campaign.yaml").replace("Welcome to Our", "Welcome to the"),
+      repo.read("templates/welcome-campaign.yaml").replace("Welcome to Our", "Welcome to the"),
     );
     await apply();
-    write(
+    repo.write(
       "mailops.yaml",
       settings.replace("bounce_rate: 0.01\n    complaint_rate", "bounce_rate: 0.5\n    complaint_rate"),
     );
@@ -196,10 +187,10 @@ describe("send on the local target", () => {
     expect(changed.out).toMatch(
       /refused \(campaign welcome-new-customers was partially sent with content \w+, and its content is now \w+/,
     );
-    expect(outbox("welcome-new-customers")).toHaveLength(sentFirst);
+    expect(repo.emls("welcome-new-customers")).toHaveLength(sentFirst);
     const allowed = await send({ campaign: "welcome-new-customers", allowContentChange: true });
     expect(allowed.code).toBe(0);
-    expect(outbox("welcome-new-customers")).toHaveLength(2120);
+    expect(repo.emls("welcome-new-customers")).toHaveLength(2120);
   });
 
   it("status reports each run's counts; preview renders a campaign for one subscriber", async () => {
@@ -236,7 +227,7 @@ describe("send on the local target", () => {
       p,
     );
     expect(p.outText).toContain("Subject: Exclusive Offer: 20% Off Smart Watch");
-    expect(read("pv/holiday-promo.html")).toContain("Special Offer for Jane Smith!");
-    expect(read("pv/holiday-promo.txt")).toContain("Acme Inc, 1 Main St, Springfield");
+    expect(repo.read("pv/holiday-promo.html")).toContain("Special Offer for Jane Smith!");
+    expect(repo.read("pv/holiday-promo.txt")).toContain("Acme Inc, 1 Main St, Springfield");
   });
 });

@@ -1,14 +1,38 @@
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+export interface ExampleRepo {
+  dir: string;
+  cleanup: () => void;
+  /** Writes a file of the copy, by repository-relative path. */
+  write(rel: string, text: string): void;
+  read(rel: string): string;
+  /** Replaces the example's subscriber file with these rows (JSON Lines). */
+  subscribers(rows: object[]): void;
+  /** The `.eml` files of a campaign's outbox on the local target (none before its first send). */
+  emls(campaign: string): string[];
+}
+
 /** A scratch copy of the example repository (config files only), removed by the returned cleanup. */
-export function copyExampleRepo(): { dir: string; cleanup: () => void } {
+export function copyExampleRepo(): ExampleRepo {
   const dir = mkdtempSync(path.join(tmpdir(), "mailops-repo-"));
   for (const entry of ["mailops.yaml", "templates", "subscribers", "campaigns"]) {
     cpSync(path.join(process.cwd(), entry), path.join(dir, entry), { recursive: true });
   }
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const write = (rel: string, text: string) => writeFileSync(path.join(dir, rel), text);
+  return {
+    dir,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    write,
+    read: (rel) => readFileSync(path.join(dir, rel), "utf8"),
+    subscribers: (rows) =>
+      write("subscribers/customers.jsonl", `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`),
+    emls: (campaign) => {
+      const outbox = path.join(dir, ".mailops/outbox", campaign);
+      return existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith(".eml")) : [];
+    },
+  };
 }
 
 export function captureIo() {
