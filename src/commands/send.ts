@@ -53,6 +53,8 @@ export class SendRefusedError extends MailopsError {}
 export interface SendDeps {
   /** Simulated time in tests; pacing keeps its monotonic clock when none is given. */
   clock?: Clock;
+  /** The state store (tests: one on the simulated clock); the project's `state:` when not given. */
+  store?: Store;
 }
 
 const damaged = (campaign: string, e: LedgerDamagedError): CampaignResult => ({
@@ -104,7 +106,7 @@ export async function sendCampaigns(
   const now = options.now ? parseNow(options.now) : new Date();
   const name = targetName(project, options.target);
   const target = await factory(name, project);
-  const store = projectStore(project);
+  const store = deps.store ?? projectStore(project);
   const chosen: Campaign[] = [];
   const results: CampaignResult[] = [];
   if (options.campaign) {
@@ -175,7 +177,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   const plan = messagePlan(project, campaign, template, process.env[SECRET_ENV]);
   const audience = await openAudience(project, campaign, w.target);
   const id: RunId = { campaign: campaign.name, sendAt: sendAtKey(campaign) };
-  const ledger = new Ledger(w.store, id);
+  const ledger = new Ledger(w.store, id, w.lease.token);
   // A run started under address key version 1 may know a person by a spelling the new key
   // drops as a duplicate: collect those spellings on the way (ledger.ts, "Address key versions").
   const started = await ledger.readRun();

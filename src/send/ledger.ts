@@ -19,6 +19,12 @@
  * Batch numbers run 1, 2, 3… without a gap: a number is taken only by a record written with it,
  * and a failed write ends the run before a higher number is written.
  *
+ * Who wrote a record. Every record written under the send lock carries its lease's token
+ * (`lease`, lock.ts) and a write id of its own (`write`). The write id makes writes idempotent: a
+ * create whose answer was lost and which the SDK sent again finds its own record and goes on
+ * (store/types.ts); a record there with another write id is another sender's, and the run stops
+ * with LedgerConflictError naming that sender's lease. Older records have neither field.
+ *
  * A damaged ledger. What a crash or a power cut can leave is read safely; anything else means
  * the store was changed by hand or damaged, and the run refuses to send (LedgerDamagedError,
  * naming the file) rather than guess who was sent to:
@@ -55,7 +61,8 @@
  */
 import crypto, { createHash } from "node:crypto";
 import { MailopsError } from "../errors.js";
-import type { Store, StoredObject } from "../store/types.js";
+import { PreconditionFailedError } from "../store/errors.js";
+import { type Store, type StoredObject, writeId } from "../store/types.js";
 import { legacyAddressKeyV1 } from "../util/email.js";
 
 export type Outcome =
@@ -79,6 +86,10 @@ export interface BatchRecord {
   outcomes?: Outcome[];
   /** The outcome of an earlier batch, settled by this write. */
   previous?: Settled;
+  /** The token of the lease it was written under (see the header). */
+  lease?: string;
+  /** This write's id (see the header). */
+  write?: string;
 }
 
 export interface RunRecord {
@@ -93,6 +104,9 @@ export interface RunRecord {
   status: "running" | "complete" | "stopped";
   stopReason?: string;
   audience?: number;
+  /** As in BatchRecord: the lease and the write that saved it last. */
+  lease?: string;
+  write?: string;
 }
 
 export interface RunId {
@@ -175,6 +189,8 @@ export class Ledger {
   constructor(
     private readonly store: Store,
     readonly id: RunId,
+    /** The token of the send lock's lease: every record written carries it (see the header). */
+    private readonly lease?: string,
   ) {}
 
   async load(): Promise<LedgerState> {
@@ -272,18 +288,21 @@ export class Ledger {
 
   /** Start or continue the run record; CAS so two senders cannot both start it. */
   async saveRun(record: RunRecord, etag: string | undefined): Promise<string> {
-    const body = JSON.stringify(record, null, 2);
+    const { lease: _, write: __, ...rest } = record;
+    const body = JSON.stringify({ ...rest, ...this.signature() }, null, 2);
+    const key = runRecordKey(this.id);
     let saved: string;
     if (etag === undefined) {
-      const created = await this.store.putIfAbsent(runRecordKey(this.id), body);
-      if (!created)
-        throw new LedgerConflictError(
-          `the run record ${this.where(runRecordKey(this.id))} appeared while starting: another sender started this run`,
-          "nothing was sent by this run; run `mailops status`, then send again",
-        );
+      const created = await this.store.putIfAbsent(key, body, { idempotent: true });
+      if (!created) throw await this.conflict(key, "appeared while this run was starting it");
       saved = created.etag;
     } else {
-      saved = (await this.store.put(runRecordKey(this.id), body, { ifMatch: etag })).etag;
+      try {
+        saved = (await this.store.put(key, body, { ifMatch: etag, idempotent: true })).etag;
+      } catch (e) {
+        if (!(e instanceof PreconditionFailedError)) throw e;
+        throw await this.conflict(key, "was changed by another writer");
+      }
     }
     // After run.json: a marker without it can only mean the folder was deleted. Before any batch.
     if (!this.marked) {
@@ -389,12 +408,25 @@ export class Ledger {
    * unknown, which is never resent unasked.
    */
   private async create(key: string, rec: BatchRecord, durable: boolean): Promise<void> {
-    const created = await this.store.putIfAbsent(key, JSON.stringify(rec), { durable });
-    if (!created)
-      throw new LedgerConflictError(
-        `the ledger record ${this.where(key)} already exists: another sender is writing this run (this one's lock was lost, or the ledger was changed while it ran)`,
-        "nothing more is sent by this run; run `mailops status`, then send again",
-      );
+    const body = JSON.stringify({ ...rec, ...this.signature() });
+    const created = await this.store.putIfAbsent(key, body, { durable, idempotent: true });
+    if (!created) throw await this.conflict(key, "already exists");
+  }
+
+  /** The lease and a fresh write id, for the next record written. */
+  private signature(): { lease?: string; write: string } {
+    return { ...(this.lease !== undefined ? { lease: this.lease } : {}), write: writeId() };
+  }
+
+  /** Another sender's record where this run writes: name its lease, if it has one. */
+  private async conflict(key: string, what: string): Promise<LedgerConflictError> {
+    const found = await this.store.get(key).catch(() => undefined);
+    const lease = (readJson(found?.body ?? "") as { lease?: unknown } | undefined)?.lease;
+    const by = typeof lease === "string" ? ` (written under lease ${lease.slice(0, 8)})` : "";
+    return new LedgerConflictError(
+      `the ledger record ${this.where(key)} ${what}${by}: another sender is writing this run (this one's lock was lost, or the ledger was changed while it ran)`,
+      "nothing more is sent by this run; run `mailops status`, then send again",
+    );
   }
 
   private where(key: string): string {

@@ -1,29 +1,63 @@
 /**
- * One sender per project: an expiring lease in the store. Acquire with create-if-absent, take over
- * an expired lease with compare-and-swap, renew while sending, release by expiring it (also CAS),
- * so two runs can never both believe they hold it.
+ * One sender per project: a lease in the store (`lock.json`). Taken with create-if-absent, taken
+ * over with compare-and-swap once it lapsed, renewed by compare-and-swap while sending, released
+ * by a swap that marks it free; so two runs can never both believe they hold it.
  *
- * Renewal (keepAlive): every third of the lease on a timer, and in `check()`, which the send loop
- * awaits before every batch: there the lease is renewed when a third of it has passed (a timer
- * can be held up by a busy event loop), or whenever it expired. A renewal is a CAS on the etag
- * last written, so it succeeds only if nobody took the lease over meanwhile; when it fails the
- * holder has lost the lock, `check()` throws LockLostError and nothing more is sent.
- * Known window: a holder stalled after `check()` for longer than the lease left (a third of it
- * at least, with keepAlive) can send that one batch after another sender took over.
+ * No clock is trusted across machines:
+ * - A waiter judges whether the lease lapsed by the store's clock: the lock object's age (S3: the
+ *   answer's `Date` minus the object's `Last-Modified`; local: the file's mtime, on the one
+ *   machine every writer of that folder shares) against the lease length written in it. A
+ *   sender whose clock is minutes off sees the same age as everyone else. Where the store cannot
+ *   tell an age, the waiter counts how long it has itself seen the same version: a duration on
+ *   its own clock, so the clock's offset does not matter either.
+ * - The holder judges its own lease by durations on its own clock, from the moment before its
+ *   last renewal was sent, so never later than the store does.
+ *
+ * Each holding has a token, written into every ledger record made under it (ledger.ts `lease`),
+ * and every write of lock.json a write id, so that a write whose answer was lost is recognised as
+ * this holder's own (store/types.ts), never as another sender's.
+ *
+ * Before every batch the send loop awaits `check()`: it reads lock.json (or renews it, once a
+ * third of the lease has passed or when it ran out), and a lock that is gone, released, or holds
+ * another token means the lease was lost: LockLostError, and nothing more is sent. A timer
+ * renews every third of the lease as well (keepAlive). A renewal is a CAS on the etag last seen;
+ * one that fails on an object still carrying this token (a write of ours whose answer was lost)
+ * adopts that version and swaps again. Reads and renewals run one at a time.
+ *
+ * Known windows:
+ * - A holder stalled after `check()` for longer than the lease has left (a third of it at least,
+ *   with keepAlive) can send that one batch after another sender took over.
+ * - lock.json deleted while the holder is mid-batch: a waiting sender creates a new lock at once
+ *   and may start while that batch goes out; the holder stops at its next `check()`. Batch
+ *   records are create-only, so of two senders writing the same batch number one finds it taken
+ *   and stops (ledger.ts); the records say which lease wrote each.
+ * - Clock rates are trusted (a second lasts a second everywhere). S3 ages are whole seconds, so
+ *   a lease can lapse up to a second early by S3's clock.
  */
+import { randomBytes, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { MailopsError } from "../errors.js";
 import { PreconditionFailedError } from "../store/errors.js";
-import type { Store } from "../store/types.js";
+import { type Store, type StoredObject, writeId } from "../store/types.js";
 import { systemClock } from "../util/clock.js";
 
 export const LOCK_KEY = "lock.json";
 
+const DEFAULT_TTL_MS = 120_000;
+
 interface LeaseBody {
+  /** host:pid:random, for messages and to see a dead holder on this machine. */
   owner: string;
+  /** This holding, the same across its renewals. */
+  token: string;
   command: string;
+  /** When it was taken, by the holder's clock: shown to people, never compared. */
   since: string;
-  expiresAt: string;
+  /** How long the lease lasts after its last write, by the store's clock. */
+  ttlMs: number;
+  /** This write (see the header). */
+  write: string;
+  released?: true;
 }
 
 export class LockedError extends MailopsError {}
@@ -36,6 +70,7 @@ export interface LockOptions {
   ttlMs?: number;
   /** How long to wait for another holder before giving up. */
   waitMs?: number;
+  /** The sender's clock: only durations on it are used (see the header). */
   now?: () => number;
   /** How the wait for another holder passes (a simulated clock in tests). */
   sleep?: (ms: number) => Promise<void>;
@@ -43,10 +78,9 @@ export interface LockOptions {
 
 export class Lease {
   private renewTimer?: NodeJS.Timeout;
-  private lost?: Error;
+  private lost?: LockLostError;
   private alive = false;
-  private renewing?: Promise<void>;
-  private renewedAt: number;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -54,57 +88,38 @@ export class Lease {
     private body: LeaseBody,
     private readonly ttlMs: number,
     private readonly now: () => number,
-  ) {
-    this.renewedAt = now();
-  }
+    /** On the holder's clock, just before the write that took or last renewed the lease. */
+    private renewedAt: number,
+  ) {}
 
   get owner(): string {
     return this.body.owner;
   }
 
+  /** This holding's token: ledger records written under the lease carry it. */
+  get token(): string {
+    return this.body.token;
+  }
+
   /**
-   * Before each batch: throws LockLostError if the lease was lost (taken over), renewing it first
-   * when due (see the header). The holder must stop writing at once.
+   * Before each batch: throws LockLostError if the lease was lost (lock.json gone or taken over),
+   * renewing it first when due (see the header). The holder must stop writing at once.
    */
   async check(): Promise<void> {
     if (this.lost) throw this.lost;
-    const now = this.now();
-    const expired = now >= Date.parse(this.body.expiresAt);
-    if (!expired && !(this.alive && now - this.renewedAt >= this.ttlMs / 3)) return;
+    const elapsed = this.now() - this.renewedAt;
+    const expired = elapsed >= this.ttlMs;
     try {
-      await this.renew();
+      if (expired || (this.alive && elapsed >= this.ttlMs / 3)) await this.renew();
+      else await this.exclusive(() => this.verify());
     } catch (e) {
-      // A store hiccup while the lease still runs is retried later; past it, nothing is proven.
+      // A store hiccup while the lease still runs is tried again at the next batch; past it, nothing is proven.
       if (this.lost || expired) throw e;
     }
   }
 
-  /** One renewal at a time: two CAS writes from the same etag would make the second look like a takeover. */
   renew(): Promise<void> {
-    this.renewing ??= this.renewOnce().finally(() => {
-      this.renewing = undefined;
-    });
-    return this.renewing;
-  }
-
-  private async renewOnce(): Promise<void> {
-    if (this.lost) throw this.lost;
-    const at = this.now();
-    const body = { ...this.body, expiresAt: new Date(at + this.ttlMs).toISOString() };
-    try {
-      this.etag = (await this.store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: this.etag })).etag;
-      this.body = body;
-      this.renewedAt = at;
-    } catch (e) {
-      if (e instanceof PreconditionFailedError) {
-        this.lost = new LockLostError(
-          "the send lock was taken over by another run (this run was stalled past its lease)",
-          "nothing more will be sent by this run; run `mailops status` and send again",
-        );
-        throw this.lost;
-      }
-      throw e;
-    }
+    return this.exclusive(() => this.renewOnce());
   }
 
   /** The holder works for long: renew every third of the lease, in the background and in `check()`. */
@@ -124,15 +139,93 @@ export class Lease {
   async release(): Promise<void> {
     this.alive = false;
     if (this.renewTimer) clearInterval(this.renewTimer);
-    await this.renewing?.catch(() => undefined);
-    if (this.lost) return;
-    const body = { ...this.body, expiresAt: new Date(0).toISOString() };
-    try {
-      await this.store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: this.etag });
-    } catch (e) {
-      if (!(e instanceof PreconditionFailedError)) throw e;
+    await this.exclusive(async () => {
+      if (this.lost) return;
+      const body: LeaseBody = { ...this.body, released: true, write: writeId() };
+      try {
+        await this.store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: this.etag, idempotent: true });
+      } catch (e) {
+        if (!(e instanceof PreconditionFailedError)) throw e;
+      }
+    });
+  }
+
+  /** One store operation on the lock at a time: two swaps from one etag would make the second look like a takeover. */
+  private exclusive<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op, op);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async verify(): Promise<void> {
+    if (this.lost) throw this.lost;
+    this.adopt(await this.store.get(LOCK_KEY));
+  }
+
+  private async renewOnce(): Promise<void> {
+    if (this.lost) throw this.lost;
+    for (let attempt = 1; ; attempt++) {
+      const at = this.now();
+      const body: LeaseBody = { ...this.body, write: writeId() };
+      try {
+        this.etag = (
+          await this.store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: this.etag, idempotent: true })
+        ).etag;
+        this.body = body;
+        this.renewedAt = at;
+        return;
+      } catch (e) {
+        if (!(e instanceof PreconditionFailedError)) throw e;
+      }
+      // Another version: this holding's (a write whose answer was lost) is adopted and swapped again.
+      this.adopt(await this.store.get(LOCK_KEY));
+      if (attempt >= 3) throw this.lose("changed again and again during its renewal");
     }
   }
+
+  /** The lock as found: still this holding's (take its etag), or the lease is lost. */
+  private adopt(current: StoredObject | undefined): void {
+    if (!current) throw this.lose("deleted");
+    const held = parseLease(current.body);
+    if (!held || held.token !== this.body.token || held.released) {
+      throw this.lose(
+        held && held.token !== this.body.token
+          ? `taken over by ${held.owner} (this run was stalled past its lease, or the lock was deleted)`
+          : "released or overwritten",
+      );
+    }
+    this.etag = current.etag;
+    this.body = held;
+  }
+
+  private lose(what: string): LockLostError {
+    this.lost ??= new LockLostError(
+      `the send lock ${LOCK_KEY} in ${this.store.location} was ${what} while this run was sending`,
+      "nothing more is sent by this run; run `mailops status` to see what was sent, then send again",
+    );
+    return this.lost;
+  }
+}
+
+/** A lock.json as written by this code (or by an older mailops: `expiresAt`, no token); undefined when unreadable. */
+function parseLease(text: string): LeaseBody | undefined {
+  let v: Partial<LeaseBody> & { expiresAt?: unknown };
+  try {
+    v = JSON.parse(text) as typeof v;
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null || typeof v.owner !== "string") return undefined;
+  const released = v.released === true || (typeof v.expiresAt === "string" && Date.parse(v.expiresAt) === 0);
+  return {
+    owner: v.owner,
+    token: typeof v.token === "string" ? v.token : "",
+    command: typeof v.command === "string" ? v.command : "?",
+    since: typeof v.since === "string" ? v.since : "?",
+    ttlMs: typeof v.ttlMs === "number" && v.ttlMs > 0 ? v.ttlMs : DEFAULT_TTL_MS,
+    write: typeof v.write === "string" ? v.write : "",
+    ...(released ? { released: true as const } : {}),
+  };
 }
 
 /** A holder on this machine whose process is gone (killed, crashed) cannot renew: no need to wait out its lease. */
@@ -151,31 +244,37 @@ function holderIsDead(owner: string): boolean {
 export async function acquireLock(store: Store, options: LockOptions): Promise<Lease> {
   const now = options.now ?? systemClock.now;
   const sleep = options.sleep ?? systemClock.sleep;
-  const ttlMs = options.ttlMs ?? 120_000;
+  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   const deadline = now() + (options.waitMs ?? 10_000);
-  const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const token = randomUUID();
   const fresh = (): LeaseBody => ({
     owner,
+    token,
     command: options.command,
     since: new Date(now()).toISOString(),
-    expiresAt: new Date(now() + ttlMs).toISOString(),
+    ttlMs,
+    write: writeId(),
   });
+  // The version of the lock seen, and since when by this clock: the fallback age (see the header).
+  let seen: { etag: string; at: number } | undefined;
   for (let attempt = 0; ; attempt++) {
     const body = fresh();
-    const created = await store.putIfAbsent(LOCK_KEY, JSON.stringify(body));
-    if (created) return new Lease(store, created.etag, body, ttlMs, now);
-    const current = await store.get(LOCK_KEY);
+    const at = now();
+    const created = await store.putIfAbsent(LOCK_KEY, JSON.stringify(body), { idempotent: true });
+    if (created) return new Lease(store, created.etag, body, ttlMs, now, at);
+    const current = await store.get(LOCK_KEY, { age: true });
     if (current) {
-      let held: LeaseBody | undefined;
-      try {
-        held = JSON.parse(current.body) as LeaseBody;
-      } catch {
-        held = undefined; // unreadable: treat as expired
-      }
-      if (!held || Date.parse(held.expiresAt) <= now() || holderIsDead(held.owner)) {
+      if (seen?.etag !== current.etag) seen = { etag: current.etag, at: now() };
+      const age = Math.max(current.ageMs ?? 0, now() - seen.at);
+      const held = parseLease(current.body);
+      if (!held || held.released || age >= held.ttlMs || holderIsDead(held.owner)) {
         try {
-          const taken = await store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: current.etag });
-          return new Lease(store, taken.etag, body, ttlMs, now);
+          const taken = await store.put(LOCK_KEY, JSON.stringify(body), {
+            ifMatch: current.etag,
+            idempotent: true,
+          });
+          return new Lease(store, taken.etag, body, ttlMs, now, at);
         } catch (e) {
           if (!(e instanceof PreconditionFailedError)) throw e;
           // someone else took it first: look again
@@ -183,7 +282,7 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
       } else if (now() >= deadline) {
         throw new LockedError(
           `another mailops run holds the send lock: locked by ${held.owner} (${held.command}) since ${held.since}`,
-          `wait for it to finish; if that run died, the lock expires at ${held.expiresAt}`,
+          `wait for it to finish; if that run died, its lease lapses in ${Math.ceil((held.ttlMs - age) / 1000)} s by the state store's clock`,
         );
       }
     }

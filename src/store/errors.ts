@@ -61,3 +61,9 @@ export class StoreUnreachableError extends StoreError {}
 
 /** A LocalStore key lock held by a live process for longer than the wait allows. */
 export class StoreLockTimeoutError extends StoreError {}
+
+/**
+ * A failure that passes: S3 slowing requests down (SlowDown, 503) past the SDK's own retries, a
+ * 5xx answer, or a read cut short. Nothing is wrong with the setup; running again is the fix.
+ */
+export class StoreTransientError extends StoreError {}

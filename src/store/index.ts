@@ -11,7 +11,8 @@ import type { Store } from "./types.js";
 export * from "./errors.js";
 export { LocalStore } from "./local.js";
 export { S3Store } from "./s3.js";
-export type { PutIfAbsentOptions, Store, StoredObject } from "./types.js";
+export type { GetOptions, PutIfAbsentOptions, PutOptions, Store, StoredObject } from "./types.js";
+export { writeId } from "./types.js";
 
 export interface OpenStoreOptions {
   /** Project root: a relative directory spec is resolved against it. */

@@ -11,24 +11,32 @@
  *   puts and deletes take the same lock so they cannot land between another writer's compare
  *   and its rename (which would silently undo them).
  * - etag = SHA-256 of the content: a reader can compute it without any side file.
+ * - Idempotent conditional writes behave like S3's (types.ts): a create that finds the key taken,
+ *   or a swap that finds another etag, succeeds when the file holds exactly its body.
+ * - An object's age is its file's mtime against this machine's clock: the store is on this
+ *   machine, so every writer and reader of it shares that one clock. `now` replaces that clock
+ *   (tests): writes then stamp their mtime with it.
  *
  * Internal files live under `<dir>/.store/` (tmp/, locks/), on the same filesystem as the data
  * so rename and link are atomic; keys cannot start a segment with "." so they never collide.
  */
 import { createHash } from "node:crypto";
-import { type Dirent, linkSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
+import { type Dirent, linkSync, utimesSync } from "node:fs";
+import { lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
+import { MailopsError } from "../errors.js";
 import { PreconditionFailedError, StoreAccessDeniedError, StoreError } from "./errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
 import { code, KeyLocks, tempName, unlinkQuietly, writeTemp } from "./local-lock.js";
-import type { PutIfAbsentOptions, Store, StoredObject } from "./types.js";
+import type { GetOptions, PutIfAbsentOptions, PutOptions, Store, StoredObject } from "./types.js";
 
 export interface LocalStoreOptions {
   /** How long a writer waits for another live process's key lock. */
   lockTimeoutMs?: number;
   /** Age after which a key lock counts as abandoned even if its pid is alive. */
   staleLockMs?: number;
+  /** The store's clock (see the header); this machine's when not given. */
+  now?: () => number;
 }
 
 const INTERNAL_DIR = ".store";
@@ -37,12 +45,14 @@ export class LocalStore implements Store {
   readonly location: string;
   private readonly tmpDir: string;
   private readonly locks: KeyLocks;
+  private readonly now: (() => number) | undefined;
 
   constructor(
     private readonly dir: string,
     options: LocalStoreOptions = {},
   ) {
     this.location = dir;
+    this.now = options.now;
     this.tmpDir = path.join(dir, INTERNAL_DIR, "tmp");
     this.locks = new KeyLocks(path.join(dir, INTERNAL_DIR, "locks"), this.tmpDir, {
       timeoutMs: options.lockTimeoutMs ?? 15_000,
@@ -50,19 +60,21 @@ export class LocalStore implements Store {
     });
   }
 
-  async get(key: string): Promise<StoredObject | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<StoredObject | undefined> {
     assertValidKey(key);
+    if (options.age) return this.readWithAge(key);
     const body = await this.read(key);
     return body === undefined ? undefined : { body, etag: etagOf(body) };
   }
 
-  async put(key: string, body: string, options: { ifMatch?: string } = {}): Promise<{ etag: string }> {
+  async put(key: string, body: string, options: PutOptions = {}): Promise<{ etag: string }> {
     assertValidKey(key);
     const temp = await this.writeTemp(body);
     try {
       await this.withLock(key, async () => {
         if (options.ifMatch !== undefined) {
           const current = await this.read(key);
+          if (options.idempotent && current === body) return; // this swap landed already (the header)
           if (current === undefined) throw new PreconditionFailedError(key, this.location, "missing");
           if (etagOf(current) !== options.ifMatch)
             throw new PreconditionFailedError(key, this.location, "changed");
@@ -70,7 +82,7 @@ export class LocalStore implements Store {
         await this.publish(key, () => rename(temp, this.file(key)));
       });
     } finally {
-      await unlinkQuietly(temp);
+      await this.dropTemp(temp);
     }
     return { etag: etagOf(body) };
   }
@@ -87,9 +99,11 @@ export class LocalStore implements Store {
     } catch (error) {
       if (code(error) !== "EEXIST") throw error;
       await this.assertNotFolder(key);
-      return undefined;
+      if (!options.idempotent) return undefined;
+      // Taken: by this very write (a retry, the header) only if it holds exactly this body.
+      return (await this.read(key)) === body ? { etag: etagOf(body) } : undefined;
     } finally {
-      await unlinkQuietly(temp);
+      await this.dropTemp(temp);
     }
     return { etag: etagOf(body) };
   }
@@ -136,14 +150,46 @@ export class LocalStore implements Store {
     }
   }
 
+  /** Body, etag and age read from one open file: a rename in between cannot mix two versions. */
+  private async readWithAge(key: string): Promise<StoredObject | undefined> {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(this.file(key), "r");
+    } catch (error) {
+      const c = code(error);
+      if (c === "ENOENT" || c === "ENOTDIR" || c === "EISDIR") return undefined;
+      throw this.fsError(error, "read", key);
+    }
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) return undefined;
+      const body = await handle.readFile("utf8");
+      const now = this.now?.() ?? Date.now();
+      return { body, etag: etagOf(body), ageMs: Math.max(0, now - info.mtimeMs) };
+    } catch (error) {
+      throw this.fsError(error, "read", key);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
   private async writeTemp(body: string, flush = true): Promise<string> {
     const temp = tempName(this.tmpDir);
     try {
       await writeTemp(temp, body, flush);
+      if (this.now) {
+        const at = this.now() / 1000;
+        utimesSync(temp, at, at);
+      }
     } catch (error) {
       throw this.fsError(error, "write", "a temporary file");
     }
     return temp;
+  }
+
+  /** A temp file left behind is harmless (never listed), so failing to remove one fails nothing. */
+  private async dropTemp(temp: string): Promise<void> {
+    await unlinkQuietly(temp).catch(() => undefined);
   }
 
   /** Run `op` (a rename or link onto the key's file), creating parent folders as needed. */
@@ -169,7 +215,13 @@ export class LocalStore implements Store {
 
   private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const name = createHash("sha256").update(key).digest("hex").slice(0, 40);
-    return this.locks.with(name, `${key} in ${this.location}`, fn);
+    try {
+      return await this.locks.with(name, `${key} in ${this.location}`, fn);
+    } catch (error) {
+      // The key lock's own files failing (permissions, a full disk) are the store's to name.
+      if (error instanceof MailopsError) throw error;
+      throw this.fsError(error, "lock", key);
+    }
   }
 
   private async walk(folder: string, out: string[]): Promise<void> {
@@ -227,7 +279,10 @@ export class LocalStore implements Store {
         "a key cannot also be the folder of other keys in a local state store",
       );
     }
-    return new StoreError(`cannot ${op} ${key} in ${this.location}: ${detail}`);
+    return new StoreError(
+      `cannot ${op} ${key} in ${this.location}: ${detail}`,
+      `check the state directory ${this.location} (free space, permissions), then run again`,
+    );
   }
 }
 

@@ -8,10 +8,18 @@
  * `AWS_ENDPOINT_URL` (the SDK reads those itself, honouring `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`).
  * With any endpoint override, addressing is path-style: emulators and S3-compatible servers
  * rarely resolve `<bucket>.<host>` names.
+ *
+ * A conditional write whose answer was lost (a connection reset after S3 stored it) is sent again
+ * by the SDK and then fails its own condition (412). So for an idempotent write a 412 is not taken
+ * at its word: the object is read back, and if it holds exactly the body written, the write was
+ * this one (types.ts).
+ * An object's age (`get(key, { age: true })`) is S3's clock on both ends: the answer's `Date`
+ * header minus the object's `Last-Modified`, so no local clock takes part.
  */
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -22,10 +30,11 @@ import {
   StoreAccessDeniedError,
   StoreCredentialsError,
   StoreError,
+  StoreTransientError,
   StoreUnreachableError,
 } from "./errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys, MAX_KEY_BYTES } from "./keys.js";
-import type { PutIfAbsentOptions, Store, StoredObject } from "./types.js";
+import type { GetOptions, PutIfAbsentOptions, PutOptions, Store, StoredObject } from "./types.js";
 
 export interface S3StoreOptions {
   region?: string;
@@ -39,6 +48,8 @@ export interface S3StoreOptions {
 
 /** 409 ConditionalRequestConflict: another conditional write to the key is in flight; S3 asks to retry. */
 const CONFLICT_RETRIES = 6;
+/** A 412 on create, and then no object: it was deleted in between; create again, this often. */
+const VANISHED_RETRIES = 3;
 
 export class S3Store implements Store {
   readonly location: string;
@@ -66,19 +77,27 @@ export class S3Store implements Store {
       });
   }
 
-  async get(key: string): Promise<StoredObject | undefined> {
+  async get(key: string, options: GetOptions = {}): Promise<StoredObject | undefined> {
     const objectKey = this.objectKey(key);
+    const command = new GetObjectCommand({ Bucket: this.bucket, Key: objectKey });
+    const answeredAt = options.age ? serverDate(command) : undefined;
+    let out: GetObjectCommandOutput;
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
-      const body = (await out.Body?.transformToString("utf8")) ?? "";
-      return { body, etag: out.ETag ?? "" };
+      out = await this.client.send(command);
     } catch (error) {
       if (errorName(error) === "NoSuchKey") return undefined;
       throw this.mapError(error, "read", key);
     }
+    const object: StoredObject = { body: await this.readBody(out, key), etag: out.ETag ?? "" };
+    if (answeredAt) {
+      const date = answeredAt();
+      const modified = out.LastModified?.getTime();
+      if (date !== undefined && modified !== undefined) object.ageMs = Math.max(0, date - modified);
+    }
+    return object;
   }
 
-  async put(key: string, body: string, options: { ifMatch?: string } = {}): Promise<{ etag: string }> {
+  async put(key: string, body: string, options: PutOptions = {}): Promise<{ etag: string }> {
     const objectKey = this.objectKey(key);
     const command = () =>
       new PutObjectCommand({
@@ -93,9 +112,12 @@ export class S3Store implements Store {
     } catch (error) {
       if (options.ifMatch !== undefined) {
         // If-Match on a missing object is 404 NoSuchKey, not 412.
-        if (errorName(error) === "NoSuchKey")
-          throw new PreconditionFailedError(key, this.location, "missing");
-        if (isPreconditionFailed(error)) throw new PreconditionFailedError(key, this.location, "changed");
+        const missing = errorName(error) === "NoSuchKey";
+        if (missing || isPreconditionFailed(error)) {
+          const mine = options.idempotent ? await this.ownWrite(key, body) : undefined;
+          if (mine) return mine;
+          throw new PreconditionFailedError(key, this.location, missing ? "missing" : "changed");
+        }
       }
       throw this.mapError(error, "write", key);
     }
@@ -105,25 +127,56 @@ export class S3Store implements Store {
   async putIfAbsent(
     key: string,
     body: string,
-    _options?: PutIfAbsentOptions,
+    options: PutIfAbsentOptions = {},
   ): Promise<{ etag: string } | undefined> {
     const objectKey = this.objectKey(key);
-    try {
-      const out = await this.withConflictRetry(() =>
-        this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: objectKey,
-            ...payload(key, body),
-            IfNoneMatch: "*",
-          }),
-        ),
-      );
-      return { etag: out.ETag ?? "" };
-    } catch (error) {
-      if (isPreconditionFailed(error)) return undefined;
-      throw this.mapError(error, "write", key);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.withConflictRetry(() =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: objectKey,
+              ...payload(key, body),
+              IfNoneMatch: "*",
+            }),
+          ),
+        );
+        return { etag: out.ETag ?? "" };
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw this.mapError(error, "write", key);
+      }
+      if (!options.idempotent) return undefined;
+      const current = await this.get(key);
+      if (current === undefined && attempt < VANISHED_RETRIES) continue;
+      return current?.body === body ? { etag: current.etag } : undefined;
     }
+  }
+
+  /** After a failed condition: the object as this write left it, if it holds exactly `body`. */
+  private async ownWrite(key: string, body: string): Promise<{ etag: string } | undefined> {
+    const current = await this.get(key);
+    return current?.body === body ? { etag: current.etag } : undefined;
+  }
+
+  /** The whole body, or an error saying the read was cut short (a dropped connection). */
+  private async readBody(out: GetObjectCommandOutput, key: string): Promise<string> {
+    let bytes: Uint8Array;
+    try {
+      bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (error) {
+      throw this.cutShort(key, error instanceof Error ? error.message : String(error));
+    }
+    if (out.ContentLength !== undefined && bytes.length !== out.ContentLength)
+      throw this.cutShort(key, `${bytes.length} of ${out.ContentLength} bytes arrived`);
+    return Buffer.from(bytes).toString("utf8");
+  }
+
+  private cutShort(key: string, detail: string): StoreTransientError {
+    return new StoreTransientError(
+      `reading ${key} from ${this.location} was cut short (${detail})`,
+      "the connection to S3 dropped mid-read; nothing was changed by it: run again",
+    );
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -166,6 +219,7 @@ export class S3Store implements Store {
     if (Buffer.byteLength(full, "utf8") > MAX_KEY_BYTES) {
       throw new StoreError(
         `key ${key} is too long for S3 under ${this.location} (more than ${MAX_KEY_BYTES} bytes)`,
+        "use a shorter prefix in `state:` (mailops.yaml), or shorter campaign names",
       );
     }
     return full;
@@ -216,6 +270,29 @@ export class S3Store implements Store {
         `allow s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on ${this.location} for these credentials`,
       );
     }
+    if (
+      name === "SlowDown" ||
+      name === "ThrottlingException" ||
+      name === "RequestLimitExceeded" ||
+      status === 503
+    ) {
+      return new StoreTransientError(
+        `S3 is slowing down requests to ${this.location}${where} (${name ?? status}): could not ${op} ${key}`,
+        "S3 limits the request rate per prefix and the SDK's retries ran out; wait a minute and run again",
+      );
+    }
+    if (name === "ConditionalRequestConflict") {
+      return new StoreError(
+        `S3 failed to ${op} ${key} in ${this.location}${where}: ${name}: ${message}`,
+        "another mailops run keeps writing the same key; wait for it to finish, then run again",
+      );
+    }
+    if (status !== undefined && status >= 500) {
+      return new StoreTransientError(
+        `S3 failed to ${op} ${key} in ${this.location}${where}: ${name ?? "error"} (HTTP ${status}): ${message}`,
+        "a failure on S3's side; run again, and check the AWS Health Dashboard if it persists",
+      );
+    }
     if (/region is missing/i.test(message)) {
       return new StoreError(
         `no AWS region configured for the state store ${this.location}`,
@@ -224,8 +301,25 @@ export class S3Store implements Store {
     }
     return new StoreError(
       `S3 failed to ${op} ${key} in ${this.location}${where}: ${name ?? "error"}: ${message}`,
+      `check the bucket's settings and these credentials' permissions on ${this.location}, then run again`,
     );
   }
+}
+
+/** The `Date` of S3's answer to `command`, once it is sent: S3's clock, not ours. */
+function serverDate(command: GetObjectCommand): () => number | undefined {
+  let date: number | undefined;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const headers = (result.response as { headers?: Record<string, string | undefined> }).headers;
+      const parsed = Date.parse(headers?.date ?? "");
+      if (!Number.isNaN(parsed)) date = parsed;
+      return result;
+    },
+    { step: "deserialize", name: "mailopsServerDate" },
+  );
+  return () => date;
 }
 
 /** The endpoint override the SDK will use, mirrored only to decide on path-style addressing and for messages. */

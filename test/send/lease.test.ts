@@ -44,8 +44,9 @@ describe("a sender that lost its lease", () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("stops before its next batch once another sender took the lock over", async () => {
-    const store = new LocalStore(dir);
     const clock = simulatedClock();
+    // The store's clock is the simulated one too: leases lapse by the store's time (lock.ts).
+    const store = new LocalStore(dir, { now: clock.now });
     const lease = await acquireLock(store, { command: "send", ttlMs: 60_000, now: clock.now });
     const sent: string[] = [];
     let calls = 0;
@@ -84,8 +85,9 @@ describe("a long send", () => {
     writeFileSync(path.join(repo.dir, "subscribers/customers.jsonl"), `${rows.join("\n")}\n`);
     expect(await runApply({ dir: repo.dir, target: "local" }, captureIo())).toBe(0);
     const project = validateProject(repo.dir).project;
-    const store = projectStore(project);
     const clock = simulatedClock();
+    // The project's store on the simulated clock: the lease ages by the store's time (lock.ts).
+    const store = new LocalStore(projectStore(project).location, { now: clock.now });
     let calls = 0;
     let second: unknown;
     const target = new LocalTarget(repo.dir);
@@ -109,7 +111,7 @@ describe("a long send", () => {
       { dir: repo.dir, target: "local", campaign: "welcome-new-customers" },
       captureIo(),
       async () => target,
-      { clock },
+      { clock, store },
     );
     expect(clock.now() - Date.parse("2026-06-01T12:00:00Z")).toBeGreaterThan(120_000);
     expect(second).toBeInstanceOf(LockedError);

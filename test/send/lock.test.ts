@@ -27,6 +27,8 @@ describe("the send lock", () => {
   it("takes over an expired lease, and the old holder learns it lost the lock", async () => {
     let clock = Date.now();
     const now = () => clock;
+    // The lease lapses by the store's clock (lock.ts): here it runs on the same simulated time.
+    const store = new LocalStore(dir, { now });
     const stale = await acquireLock(store, { command: "send", ttlMs: 1000, now });
     clock += 5000;
     const fresh = await acquireLock(store, { command: "send", ttlMs: 1000, now, waitMs: 0 });
