@@ -95,6 +95,51 @@ describe.each(backends)("$name", ({ open }) => {
     expect(await store.get("ledger/run/batch-000001.json")).toEqual({ body: "first", etag: created?.etag });
   });
 
+  it("takes an idempotent putIfAbsent that finds exactly its own body as its own (a retry), and another body as another writer's", async () => {
+    const store = open();
+    const key = "ledger/run/batch-000001.json";
+    const created = await store.putIfAbsent(key, "mine write=a1", { idempotent: true });
+    // The same write again: its first attempt landed and its answer was lost.
+    const again = await store.putIfAbsent(key, "mine write=a1", { idempotent: true });
+    expect(again).toEqual(created);
+    expect(again?.etag).toBe((await store.get(key))?.etag);
+    expect(await store.putIfAbsent(key, "theirs write=b2", { idempotent: true })).toBeUndefined();
+    // Without the promise of a unique body, an equal body proves nothing.
+    expect(await store.putIfAbsent(key, "mine write=a1")).toBeUndefined();
+    expect((await store.get(key))?.body).toBe("mine write=a1");
+  });
+
+  it("takes an idempotent compare-and-swap that finds exactly its own body as its own, and refuses another", async () => {
+    const store = open();
+    const { etag: first } = await store.put("lock.json", "v1 write=a1");
+    const swapped = await store.put("lock.json", "v2 write=a2", { ifMatch: first, idempotent: true });
+    // Sent again from the same etag, as after a lost answer: it finds its own write.
+    expect(await store.put("lock.json", "v2 write=a2", { ifMatch: first, idempotent: true })).toEqual(
+      swapped,
+    );
+    await expect(
+      store.put("lock.json", "v3 write=b3", { ifMatch: first, idempotent: true }),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(store.put("lock.json", "v2 write=a2", { ifMatch: first })).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
+    await store.delete("lock.json");
+    const gone = store.put("lock.json", "v2 write=a2", { ifMatch: swapped.etag, idempotent: true });
+    await expect(gone).rejects.toThrow(/was deleted by another writer/);
+    expect(await store.get("lock.json")).toBeUndefined();
+  });
+
+  it("tells an object's age when asked, and only then", async () => {
+    const store = open();
+    await store.put("lock.json", "x");
+    const plain = await store.get("lock.json");
+    expect(plain && "ageMs" in plain).toBe(false);
+    const aged = await store.get("lock.json", { age: true });
+    expect(aged).toMatchObject({ body: "x", etag: plain?.etag, ageMs: expect.any(Number) });
+    expect(aged?.ageMs).toBeGreaterThanOrEqual(0);
+    expect(await store.get("never.json", { age: true })).toBeUndefined();
+  });
+
   it("swaps with ifMatch when the etag is current", async () => {
     const store = open();
     const { etag } = await store.put("lock.json", "v1");
