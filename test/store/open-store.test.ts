@@ -14,6 +14,7 @@ import {
   StoreAccessDeniedError,
   StoreCredentialsError,
   StoreError,
+  StoreTransientError,
 } from "../../src/store/index.js";
 
 describe("openStore", () => {
@@ -166,6 +167,57 @@ describe("S3Store answers from S3 that emulators do not give", () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+
+  it.each([
+    [
+      "fewer bytes than announced",
+      async () => Buffer.from('{"a":'),
+      "reading inventory.json from s3://acme-mailops/state was cut short (5 of 20 bytes arrived)",
+    ],
+    [
+      "a body stream that breaks",
+      async () => {
+        throw new Error("aborted");
+      },
+      "reading inventory.json from s3://acme-mailops/state was cut short (aborted)",
+    ],
+  ])("says a read was cut short: %s", async (_, transformToByteArray, message) => {
+    const { client } = scripted({ Body: { transformToByteArray }, ContentLength: 20, ETag: '"e"' });
+    const error = await new S3Store("acme-mailops", "state", { client })
+      .get("inventory.json")
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(StoreTransientError);
+    expect((error as StoreTransientError).message).toBe(message);
+    expect((error as StoreTransientError).hint).toMatch(/run again/);
+  });
+
+  it.each([
+    [
+      "SlowDown",
+      503,
+      StoreTransientError,
+      /^S3 is slowing down requests to s3:\/\/acme-mailops\/state \(SlowDown\): could not write a\.json$/,
+    ],
+    [
+      "InternalError",
+      500,
+      StoreTransientError,
+      /^S3 failed to write a\.json in s3:\/\/acme-mailops\/state: InternalError \(HTTP 500\)/,
+    ],
+    [
+      "InvalidRequest",
+      400,
+      StoreError,
+      /^S3 failed to write a\.json in s3:\/\/acme-mailops\/state: InvalidRequest: /,
+    ],
+  ])("gives %s (HTTP %i) one line and a hint", async (name, status, type, message) => {
+    const { client } = scripted(s3Error(name, status));
+    const error = await new S3Store("acme-mailops", "state", { client }).put("a.json", "x").catch((e) => e);
+    expect(error).toBeInstanceOf(type);
+    expect((error as StoreError).message).toMatch(message);
+    expect((error as StoreError).message).not.toContain("\n");
+    expect((error as StoreError).hint).toEqual(expect.any(String));
   });
 
   it("refuses a key that the prefix makes longer than S3 allows, before any request", async () => {
