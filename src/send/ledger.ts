@@ -114,6 +114,8 @@ const doneKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).pa
 const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
 /** Outside the run's folder on purpose: it outlives a deleted folder (see the header). */
 const startedKey = (id: RunId) => `runs/${id.campaign}/${runKey(id)}.json`;
+/** The folders every ledger key above lives under: a store with nothing in them has no ledger. */
+export const LEDGER_ROOTS = ["ledger/", "runs/"] as const;
 
 // One-shot hashing (Node >= 20.12) is about twice as fast as createHash for short inputs; this runs per recipient.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string })
