@@ -123,7 +123,8 @@ export function unreviewedRefusal(review: Review | undefined): Refusal | undefin
 
 /**
  * Plan, apply, then send what is due, on a validated project. A plan that may not be applied
- * (blocked, conflicts, not the reviewed one under guardrails.require_reviewed_plan) is returned
+ * (a lost state store without `stateLostOk`: lost-state.ts; blocked, conflicts, not the reviewed
+ * one under guardrails.require_reviewed_plan) is returned
  * `refused`, as is a failed apply in `outcome`; it throws when sending cannot start (the send lock
  * is held).
  */

@@ -38,8 +38,10 @@
  * - a gap in batch numbers: refused; the missing record may have been an intent left open, whose
  *   recipients would otherwise read as never sent.
  * Known windows: records deleted from the end of a run (the last intents) leave no trace, nor
- * does a state store deleted whole (the started markers with it): on aws such a run starts over.
- * The local target still refuses to send a recipient its outbox has for the run (run.ts).
+ * does a state store deleted whole (the started markers with it): such a run would start over,
+ * so an empty store is refused while the target holds the project's resources or shows sends
+ * (commands/lost-state.ts). The local target also refuses to send a recipient its outbox has for
+ * the run (run.ts).
  *
  * Address key versions. A recipient's id is the hash of an address key, so the key a run started
  * under must stay its key until it ends. A run record carries `addressKey: 2` from its start: ids
