@@ -116,8 +116,11 @@ const doneKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).pa
 const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
 /** Outside the run's folder on purpose: it outlives a deleted folder (see the header). */
 const startedKey = (id: RunId) => `runs/${id.campaign}/${runKey(id)}.json`;
-/** The folders every ledger key above lives under: a store with nothing in them has no ledger. */
-export const LEDGER_ROOTS = ["ledger/", "runs/"] as const;
+/**
+ * The folders every ledger key above lives under: a store with nothing in them has no ledger.
+ * `runs/` first: one key per run, so a store with a ledger says so in one short listing.
+ */
+export const LEDGER_ROOTS = ["runs/", "ledger/"] as const;
 
 // One-shot hashing (Node >= 20.12) is about twice as fast as createHash for short inputs; this runs per recipient.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string })
