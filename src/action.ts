@@ -31,7 +31,12 @@ const FLOWS: Record<ActionCommand, (ctx: FlowContext) => Promise<void>> = {
   drift: driftFlow,
 };
 
-const io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+const io: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  // An annotation on the run: seen without opening the log.
+  warn: (text) => core.warning(text),
+};
 
 export async function run(deps: ActionDeps = {}): Promise<void> {
   try {

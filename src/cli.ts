@@ -58,10 +58,22 @@ function program(): Command {
     .option("--target <target>", "local or aws (default: MAILOPS_TARGET, then mailops.yaml)")
     .option("--plan <file>", "apply a plan written by `plan --out`, refusing it if live state moved since")
     .option("--force", "apply even when deletes exceed guardrails.max_delete_percent")
-    .action(async (opts: { dir: string; target?: string; plan?: string; force?: boolean }) => {
-      const { runApply } = await import("./commands/plan-apply.js");
-      process.exitCode = await runApply(opts, io);
-    });
+    .option(
+      "--state-lost-ok",
+      "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
+    )
+    .action(
+      async (opts: {
+        dir: string;
+        target?: string;
+        plan?: string;
+        force?: boolean;
+        stateLostOk?: boolean;
+      }) => {
+        const { runApply } = await import("./commands/plan-apply.js");
+        process.exitCode = await runApply(opts, io);
+      },
+    );
 
   cmd
     .command("send")
@@ -78,6 +90,10 @@ function program(): Command {
     .option("--resend-unknown", "send again to recipients of a batch interrupted mid-send")
     .option("--allow-partial", "start even if the audience does not fit the 24-hour quota")
     .option("--allow-content-change", "finish a run whose template or data changed since it started")
+    .option(
+      "--state-lost-ok",
+      "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
+    )
     .action(async (opts) => {
       const { runSend } = await import("./commands/send.js");
       process.exitCode = await runSend(opts, io);
@@ -90,6 +106,10 @@ function program(): Command {
     .option("--target <target>", "local or aws (default: MAILOPS_TARGET, then mailops.yaml)")
     .option("--now <iso>", "the time to judge what is due by (default: now)")
     .option("--force", "apply even when deletes exceed guardrails.max_delete_percent")
+    .option(
+      "--state-lost-ok",
+      "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
+    )
     .action(async (opts) => {
       const { runDeploy } = await import("./commands/deploy.js");
       process.exitCode = await runDeploy(opts, io);

@@ -16,6 +16,8 @@ export interface Inputs {
   target?: string;
   campaign?: string;
   commentAuthor?: string;
+  /** deploy, send: go on although the state store appears lost (commands/lost-state.ts). */
+  stateLostOk: boolean;
 }
 
 export interface PullRequestEvent {
@@ -111,5 +113,14 @@ export function readInputs(workspace: string): Inputs {
     target: optional("target"),
     campaign: optional("campaign"),
     commentAuthor: optional("comment-author"),
+    stateLostOk: booleanInput("state-lost-ok"),
   };
+}
+
+/** `true` or `false` (any case), empty meaning false; anything else is a mistake worth stopping for. */
+function booleanInput(name: string): boolean {
+  const value = core.getInput(name).trim().toLowerCase();
+  if (value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new UsageError(`the input \`${name}\` is \`${value}\``, `set \`${name}\` to true or false`);
 }

@@ -13,7 +13,16 @@ import {
   type Refusal,
   refusalError,
 } from "./apply.js";
-import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
+import {
+  type Io,
+  loadValid,
+  openTarget,
+  projectStore,
+  type TargetFactory,
+  targetName,
+  warn,
+} from "./context.js";
+import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
 import { type CampaignResult, formatSendResults, parseNow, sendCampaigns, sendFailed } from "./send.js";
 
@@ -22,6 +31,8 @@ export interface DeployOptions {
   target?: string;
   now?: string;
   force?: boolean;
+  /** Go on although the state store appears lost (lost-state.ts): recipients are sent again. */
+  stateLostOk?: boolean;
 }
 
 /**
@@ -66,6 +77,8 @@ export interface DeployRunOptions {
   /** Time of the plan and what is due by it (default: now). */
   now?: Date;
   force?: boolean;
+  /** Go on although the state store appears lost (lost-state.ts): recipients are sent again. */
+  stateLostOk?: boolean;
   /** Finds the reviewed plan to compare with; without it, there is none. */
   reviewed?: () => Promise<ReviewedPlan>;
   onStep?: (step: DeployStep) => void | Promise<void>;
@@ -110,7 +123,8 @@ export function unreviewedRefusal(review: Review | undefined): Refusal | undefin
 
 /**
  * Plan, apply, then send what is due, on a validated project. A plan that may not be applied
- * (blocked, conflicts, not the reviewed one under guardrails.require_reviewed_plan) is returned
+ * (a lost state store without `stateLostOk`: lost-state.ts; blocked, conflicts, not the reviewed
+ * one under guardrails.require_reviewed_plan) is returned
  * `refused`, as is a failed apply in `outcome`; it throws when sending cannot start (the send lock
  * is held).
  */
@@ -123,15 +137,22 @@ export async function deploy(
   const now = options.now ?? new Date();
   const target = await factory(targetName(project, options.target), project);
   const store = projectStore(project);
-  const { plan, inventory } = await makePlan(project, target, store, { force: options.force ?? false, now });
+  const { plan, inventory, lost } = await makePlan(project, target, store, {
+    force: options.force ?? false,
+    now,
+    stateLostOk: options.stateLostOk ?? false,
+  });
   const review = options.reviewed ? compareWithReviewed(plan, await options.reviewed()) : undefined;
   await options.onStep?.({ step: "plan", plan, target, ...(review ? { review } : {}) });
   const none: ApplyOutcome = { applied: [], notAttempted: [] };
+  // Checked before apply: apply writes the inventory, after which a lost store looks like any other.
   const refused =
+    (lost && !options.stateLostOk ? lostStateRefusal(lost) : undefined) ??
     (project.settings.guardrails.requireReviewedPlan ? unreviewedRefusal(review) : undefined) ??
     applyRefusal(plan);
   if (refused)
     return { plan, ...(review ? { review } : {}), refused, outcome: none, results: [], outboxes: [] };
+  if (lost) warn(io, stateLostOkWarning(lost));
   const outcome = await applyPlan(plan, target, store, inventory, {
     project: project.settings.project,
     now: () => new Date(),
@@ -146,6 +167,7 @@ export async function deploy(
       target: target.name,
       due: true,
       ...(options.now ? { now: options.now.toISOString() } : {}),
+      ...(options.stateLostOk ? { stateLostOk: true } : {}),
     },
     io,
     async () => target,
@@ -168,6 +190,7 @@ export async function runDeploy(
       ...(options.target ? { target: options.target } : {}),
       ...(options.now ? { now: parseNow(options.now) } : {}),
       force: options.force ?? false,
+      ...(options.stateLostOk ? { stateLostOk: true } : {}),
       // The plan is progress (stderr), printed before apply may refuse it.
       onStep: (s) => {
         if (s.step === "plan") io.err(formatPlanText(s.plan));

@@ -13,7 +13,16 @@ import {
   refusalError,
   savedPlanCheck,
 } from "./apply.js";
-import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
+import {
+  type Io,
+  loadValid,
+  openTarget,
+  projectStore,
+  type TargetFactory,
+  targetName,
+  warn,
+} from "./context.js";
+import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
 
 export interface PlanOptions {
@@ -45,6 +54,8 @@ export interface ApplyOptions {
   target?: string;
   plan?: string;
   force?: boolean;
+  /** Apply although the state store appears lost (lost-state.ts): the next send mails everyone again. */
+  stateLostOk?: boolean;
 }
 
 export async function runApply(
@@ -65,10 +76,13 @@ export async function runApply(
   const store = projectStore(project);
   // A saved plan is made again and compared: what is applied comes from the repository and the
   // live state as they are now, never from the file, and only if they still make the same plan.
-  const { plan, inventory } = await makePlan(project, target, store, {
+  const { plan, inventory, lost } = await makePlan(project, target, store, {
     force: options.force ?? false,
     now: new Date(),
+    stateLostOk: options.stateLostOk ?? false,
   });
+  // Applying writes the inventory, after which the lost store looks like any other.
+  if (lost && !options.stateLostOk) throw refusalError(lostStateRefusal(lost));
   if (saved && options.plan) {
     const refusal = savedPlanCheck(options.plan, saved, plan);
     if (refusal) throw refusalError(refusal);
@@ -76,6 +90,7 @@ export async function runApply(
     io.err(formatPlanText(plan));
   }
   assertApplicable(plan);
+  if (lost) warn(io, stateLostOkWarning(lost));
   const outcome = await applyPlan(plan, target, store, inventory, {
     project: project.settings.project,
     now: () => new Date(),

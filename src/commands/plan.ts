@@ -3,9 +3,16 @@ import { TargetError } from "../errors.js";
 import { desiredResources } from "../plan/desired.js";
 import { emptyInventory, INVENTORY_KEY, type Inventory, parseInventory } from "../plan/inventory.js";
 import { buildPlan, type Plan } from "../plan/plan.js";
-import { type KindName, resourceKey } from "../plan/resource.js";
+import { type DesiredResource, type KindName, resourceKey } from "../plan/resource.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
+import {
+  type LostState,
+  lostStateOfPlan,
+  lostStateWarning,
+  storeIsEmpty,
+  TAGGED_KINDS,
+} from "./lost-state.js";
 
 export interface InventoryState {
   inventory: Inventory;
@@ -52,13 +59,23 @@ export async function accountWarnings(target: Target, project: Project): Promise
 export interface PlanContext {
   plan: Plan;
   inventory: InventoryState;
+  /** The store is empty while the target holds this project's resources (lost-state.ts). */
+  lost?: LostState;
 }
 
 export async function makePlan(
   project: Project,
   target: Target,
   store: Store,
-  options: { force: boolean; now: Date },
+  options: {
+    force: boolean;
+    now: Date;
+    /**
+     * The caller goes on past a lost store (--state-lost-ok): what takes no tag (event destinations,
+     * dashboards) was ours by the lost inventory alone, so the plan adopts it, in plain sight.
+     */
+    stateLostOk?: boolean;
+  },
 ): Promise<PlanContext> {
   const inventory = await readInventory(store, project.settings.project);
   const desired = desiredResources(project);
@@ -66,14 +83,18 @@ export async function makePlan(
   for (const r of desired) wanted.set(resourceKey(r), { kind: r.kind, name: r.name });
   for (const e of Object.values(inventory.inventory.resources))
     wanted.set(resourceKey(e), { kind: e.kind, name: e.name });
-  const [live, warnings] = await Promise.all([
+  const [live, warnings, empty] = await Promise.all([
     target.read([...wanted.values()]),
     accountWarnings(target, project),
+    inventory.etag === undefined ? storeIsEmpty(store, true) : false,
   ]);
+  // Before apply writes an inventory: once written, a lost store no longer looks lost.
+  const lost = empty ? await lostStateOfPlan(project, target, store, live, options.now) : undefined;
+  if (lost) warnings.push(lostStateWarning(lost));
   const plan = buildPlan({
     project: project.settings.project,
     target: target.name,
-    desired,
+    desired: lost && options.stateLostOk ? adoptUntagged(desired) : desired,
     live,
     inventory: inventory.inventory,
     maxDeletePercent: project.settings.guardrails.maxDeletePercent,
@@ -81,5 +102,8 @@ export async function makePlan(
     warnings,
     now: options.now,
   });
-  return { plan, inventory };
+  return { plan, inventory, ...(lost ? { lost } : {}) };
 }
+
+const adoptUntagged = (desired: DesiredResource[]): DesiredResource[] =>
+  desired.map((d) => (TAGGED_KINDS.has(d.kind) ? d : { ...d, adopt: true }));

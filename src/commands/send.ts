@@ -17,7 +17,16 @@ import { type Clock, systemClock } from "../util/clock.js";
 import { progress } from "../util/progress.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
-import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
+import {
+  type Io,
+  loadValid,
+  openTarget,
+  projectStore,
+  type TargetFactory,
+  targetName,
+  warn,
+} from "./context.js";
+import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
 import { formatSendPreview, previewSends } from "./send-preview.js";
 import { senderRefusal } from "./sender-check.js";
 
@@ -30,6 +39,8 @@ export interface SendOptions {
   resendUnknown?: boolean;
   allowPartial?: boolean;
   allowContentChange?: boolean;
+  /** Send although the state store appears lost (lost-state.ts): everyone not in the new ledger is sent again. */
+  stateLostOk?: boolean;
 }
 
 export interface RunSendOptions extends SendOptions {
@@ -128,6 +139,16 @@ export async function sendCampaigns(
     }
   }
   if (chosen.length === 0) return results;
+  // Before the lock and any run: a lost store would have every recipient sent again.
+  const lost = await lostStateBeforeSend(project, target, store, chosen, now);
+  if (lost && !options.stateLostOk) {
+    const detail = lostStateDetail(lost);
+    return [
+      ...results,
+      ...chosen.map((c): CampaignResult => ({ campaign: c.name, state: "refused", detail })),
+    ];
+  }
+  if (lost) warn(io, stateLostOkWarning(lost));
   const lease = await acquireLock(store, { command: "send", now: clock.now, sleep: clock.sleep });
   lease.keepAlive();
   try {

@@ -44,8 +44,10 @@
  * - a gap in batch numbers: refused; the missing record may have been an intent left open, whose
  *   recipients would otherwise read as never sent.
  * Known windows: records deleted from the end of a run (the last intents) leave no trace, nor
- * does a state store deleted whole (the started markers with it): on aws such a run starts over.
- * The local target still refuses to send a recipient its outbox has for the run (run.ts).
+ * does a state store deleted whole (the started markers with it): such a run would start over,
+ * so an empty store is refused while the target holds the project's resources or shows sends
+ * (commands/lost-state.ts). The local target also refuses to send a recipient its outbox has for
+ * the run (run.ts).
  *
  * Address key versions. A recipient's id is the hash of an address key, so the key a run started
  * under must stay its key until it ends. A run record carries `addressKey: 2` from its start: ids
@@ -128,6 +130,11 @@ const doneKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).pa
 const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
 /** Outside the run's folder on purpose: it outlives a deleted folder (see the header). */
 const startedKey = (id: RunId) => `runs/${id.campaign}/${runKey(id)}.json`;
+/**
+ * The folders every ledger key above lives under: a store with nothing in them has no ledger.
+ * `runs/` first: one key per run, so a store with a ledger says so in one short listing.
+ */
+export const LEDGER_ROOTS = ["runs/", "ledger/"] as const;
 
 // One-shot hashing (Node >= 20.12) is about twice as fast as createHash for short inputs; this runs per recipient.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string })

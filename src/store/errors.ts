@@ -46,7 +46,7 @@ export class BucketNotFoundError extends StoreError {
   ) {
     super(
       `S3 bucket ${bucket} does not exist (state store ${location})`,
-      `create the bucket (aws s3 mb s3://${bucket}) or fix \`state:\` in mailops.yaml`,
+      `create the bucket (aws s3 mb s3://${bucket}) or fix \`state:\` in mailops.yaml; if it held this project's state, restore that instead (docs/github-setup.md): an empty store cannot say who was sent to`,
     );
   }
 }

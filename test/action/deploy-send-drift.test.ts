@@ -1,5 +1,5 @@
 /** `deploy`, `send` and `drift` end to end on the local target, against the GitHub stand-in. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { projectStore, type TargetFactory } from "../../src/commands/context.js";
@@ -310,6 +310,54 @@ describe("send", () => {
     expect(r.failed, r.stdout).toBe(false);
     expect(r.outputs).toMatchObject({ sent: "1" });
     expect(r.summary).toContain("campaign `holiday-promo`");
+  });
+});
+
+describe("a lost state store", () => {
+  // The state and the outbox gone, the target's resources left: nothing but the check stands
+  // between the next run and a second mail to everyone.
+  const lose = () => {
+    for (const dir of [".mailops/state", ".mailops/outbox"])
+      rmSync(path.join(repo.dir, dir), { recursive: true });
+  };
+
+  it("the plan comment warns; deploy and send refuse; state-lost-ok sends with a warning annotation", async () => {
+    await action("deploy");
+    lose();
+    const pr = await action("pr");
+    expect(pr.failed, pr.stdout).toBe(false);
+    expect(github.comments.at(-1)?.body).toContain(
+      "> ⚠️ the state store appears to have been lost: 6 resources on the local target are tagged mailops:project=acme-marketing",
+    );
+
+    const deploy = await action("deploy");
+    expect(deploy.failed).toBe(true);
+    expect(deploy.annotations.at(-1)).toMatch(
+      /^::error::the state store appears to have been lost: 6 resources on the local target are tagged/,
+    );
+    expect(deploy.summary).toContain("#### Plan (not applied)");
+    expect(existsSync(path.join(repo.dir, ".mailops/state/inventory.json"))).toBe(false);
+
+    const send = await action("send", { eventName: "schedule" });
+    expect(send.failed).toBe(true);
+    expect(send.summary).toContain("the state store appears to have been lost");
+    expect(outbox("welcome-new-customers")).toHaveLength(0);
+
+    const ok = await action("send", { eventName: "workflow_dispatch", inputs: { "state-lost-ok": "true" } });
+    expect(ok.failed, ok.stdout).toBe(false);
+    const warning = ok.annotations.find((a) =>
+      a.startsWith("::warning::the state store appears to have been lost"),
+    );
+    expect(warning).toContain(
+      "state-lost-ok is set: the new ledger is empty, so every recipient not in the new ledger is sent again",
+    );
+    expect(outbox("welcome-new-customers")).toHaveLength(2);
+  });
+
+  it("state-lost-ok is true or false, nothing else", async () => {
+    const r = await action("send", { eventName: "workflow_dispatch", inputs: { "state-lost-ok": "yes" } });
+    expect(r.failed).toBe(true);
+    expect(r.annotations.at(-1)).toContain("the input `state-lost-ok` is `yes`");
   });
 });
 

@@ -133,6 +133,12 @@ describe("workflow files", () => {
     const dispatch = w.on.workflow_dispatch as { inputs: Record<string, { required: boolean }> };
     expect(dispatch.inputs.campaign?.required).toBe(false);
     expect(actionStep(w)?.with).toMatchObject({ command: "send", campaign: expr("inputs.campaign") });
+    // The deliberate override of a lost state store is a manual run's box, never a schedule's.
+    const dispatched = w.on.workflow_dispatch as {
+      inputs: Record<string, { type: string; default: unknown }>;
+    };
+    expect(dispatched.inputs["state-lost-ok"]).toMatchObject({ type: "boolean", default: false });
+    expect(actionStep(w)?.with?.["state-lost-ok"]).toBe(expr("inputs.state-lost-ok"));
     expect(w.concurrency?.["cancel-in-progress"]).toBe(false);
     // Not the deploy group: a pending send must never replace (and so cancel) a pending deploy.
     expect(w.concurrency?.group).not.toBe(workflow("deploy.yml").concurrency?.group);
@@ -185,7 +191,9 @@ describe("action.yml", () => {
 
   it("declares every input the workflows pass and the entry reads", () => {
     const source = readFileSync(path.join(ROOT, "src/action/inputs.ts"), "utf8");
-    const read = [...source.matchAll(/(?:getInput|optional)\("([a-z-]+)"/g)].map((m) => m[1] as string);
+    const read = [...source.matchAll(/(?:getInput|optional|booleanInput)\("([a-z-]+)"/g)].map(
+      (m) => m[1] as string,
+    );
     expect(read.length).toBeGreaterThan(4);
     for (const name of read) expect(Object.keys(action.inputs)).toContain(name);
     for (const file of FILES) {

@@ -167,8 +167,11 @@ describe("mailops send and status: a damaged ledger", () => {
     await completeRun();
     // The local target's resources stay under .mailops/local: the templates still match.
     rmSync(path.join(repo.dir, ".mailops/state"), { recursive: true });
-    const r = await send("--campaign", "welcome-new-customers");
+    // Refused before any run starts (test/send/state-lost.test.ts); told to go on, the outbox is
+    // the second line of defence.
+    const r = await send("--campaign", "welcome-new-customers", "--state-lost-ok");
     noInternalError(r);
+    expect(r.err).toContain("warning: the state store appears to have been lost");
     expect(r.code).toBe(1);
     expect(r.out).toContain(
       "welcome-new-customers: refused (50 recipients about to be sent already got this run's mail (the outbox has it), but the ledger ledger/welcome-new-customers/on-merge does not record it",

@@ -65,7 +65,14 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   try {
     result = await deploy(
       project,
-      { target: name, now: ctx.now(), force: false, reviewed: () => reviewedPlan(ctx), onStep: report },
+      {
+        target: name,
+        now: ctx.now(),
+        force: false,
+        ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
+        reviewed: () => reviewedPlan(ctx),
+        onStep: report,
+      },
       ctx.io,
       ctx.targetFactory,
     );

@@ -25,6 +25,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
         target: name,
         ...(ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : { due: true }),
         now: ctx.now().toISOString(),
+        ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
       },
       ctx.io,
       ctx.targetFactory,
