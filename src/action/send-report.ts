@@ -5,8 +5,23 @@ import { escapeMd } from "../util/markdown.js";
 import { code } from "./markdown.js";
 import { leftOut, utc } from "./send-preview.js";
 
-export function lockedNote(e: LockedError): string {
-  return `another mailops run is sending (${e.message}); campaigns still due are sent by the next scheduled run`;
+/** Who holds the send lock: its workflow run as a link when it recorded one, else its host and process. */
+export function lockHolder(e: LockedError, markdown = true): string {
+  const h = e.holder;
+  if (!h) return e.message;
+  // The URL comes from the store, written by another run: linked only when it looks like one.
+  const run = h.run && /^https:\/\/[^\s()<>[\]`|]+$/.test(h.run) ? h.run : undefined;
+  const id = run?.match(/\/runs\/(\d+)/)?.[1];
+  const who = run
+    ? markdown
+      ? `[workflow run${id ? ` ${id}` : ""}](${run})`
+      : `workflow run ${run}`
+    : code(h.owner);
+  return `the send lock is held by ${who} (${escapeMd(h.command)}) since ${utc(h.since)}`;
+}
+
+export function lockedNote(e: LockedError, markdown = true): string {
+  return `another mailops run is sending: ${lockHolder(e, markdown)}; campaigns still due are sent by the next scheduled run`;
 }
 
 export function sendTotals(results: CampaignResult[]): { sent: number; failed: number } {

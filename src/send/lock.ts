@@ -24,9 +24,23 @@ interface LeaseBody {
   command: string;
   since: string;
   expiresAt: string;
+  /** The GitHub Actions workflow run holding it, when it runs there: who to wait for, as a link. */
+  run?: string;
 }
 
-export class LockedError extends MailopsError {}
+/** Who holds the lock, for a report that links to it. */
+export type LockHolder = Pick<LeaseBody, "owner" | "command" | "since" | "expiresAt" | "run">;
+
+export class LockedError extends MailopsError {
+  holder?: LockHolder;
+}
+
+/** The workflow run this process is, in GitHub Actions (GITHUB_* variables); undefined elsewhere. */
+export function githubRunUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const { GITHUB_ACTIONS, GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
+  if (GITHUB_ACTIONS !== "true" || !GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined;
+  return `${GITHUB_SERVER_URL || "https://github.com"}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
+}
 
 export class LockLostError extends MailopsError {}
 
@@ -39,6 +53,8 @@ export interface LockOptions {
   now?: () => number;
   /** How the wait for another holder passes (a simulated clock in tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** The holder's workflow run URL; default: this process's, when in GitHub Actions. */
+  run?: string;
 }
 
 export class Lease {
@@ -154,11 +170,13 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
   const ttlMs = options.ttlMs ?? 120_000;
   const deadline = now() + (options.waitMs ?? 10_000);
   const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  const run = options.run ?? githubRunUrl();
   const fresh = (): LeaseBody => ({
     owner,
     command: options.command,
     since: new Date(now()).toISOString(),
     expiresAt: new Date(now() + ttlMs).toISOString(),
+    ...(run ? { run } : {}),
   });
   for (let attempt = 0; ; attempt++) {
     const body = fresh();
@@ -181,10 +199,19 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
           // someone else took it first: look again
         }
       } else if (now() >= deadline) {
-        throw new LockedError(
-          `another mailops run holds the send lock: locked by ${held.owner} (${held.command}) since ${held.since}`,
+        const by = typeof held.run === "string" ? `workflow run ${held.run}` : held.owner;
+        const locked = new LockedError(
+          `another mailops run holds the send lock: locked by ${by} (${held.command}) since ${held.since}`,
           `wait for it to finish; if that run died, the lock expires at ${held.expiresAt}`,
         );
+        locked.holder = {
+          owner: held.owner,
+          command: held.command,
+          since: held.since,
+          expiresAt: held.expiresAt,
+          ...(typeof held.run === "string" ? { run: held.run } : {}),
+        };
+        throw locked;
       }
     }
     await sleep(Math.min(1000, 100 * 2 ** Math.min(attempt, 4)));

@@ -73,7 +73,7 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
     if (!(applied && e instanceof LockedError)) throw e;
     // The scheduled send is running: it, or the next one, sends what this deploy made due.
     parts.push("#### Sends", "", `⏳ ${lockedNote(e)}`, "");
-    core.warning(lockedNote(e));
+    core.warning(lockedNote(e, false));
     setOutputs({ sent: 0, failed: 0 });
     await finish();
     return;

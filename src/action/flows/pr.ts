@@ -18,12 +18,13 @@ import { buildPlan, hasChanges, type Plan } from "../../plan/plan.js";
 import type { Store } from "../../store/index.js";
 import type { Target } from "../../targets/port.js";
 import type { UploadedArtifact } from "../artifacts.js";
+import { remedy } from "../failure.js";
 import { writeJobSummary } from "../job-summary.js";
 import { OfflineTarget } from "../offline-target.js";
 import { commentBody, type PrReport, summaryBody } from "../pr-report.js";
 import { resolveAuthor, upsertSticky } from "../sticky-comment.js";
 import { renderTemplatePreviews } from "../template-previews.js";
-import { type FlowContext, runUrl, setOutputs, validateStep } from "./context.js";
+import { assertDurableState, type FlowContext, runUrl, setOutputs, validateStep } from "./context.js";
 
 export async function prFlow(ctx: FlowContext): Promise<void> {
   const pr = ctx.gh.pullRequest;
@@ -60,7 +61,7 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
       failure = e;
       report.failure = {
         message: e.message,
-        ...(e instanceof MailopsError && e.hint ? { hint: e.hint } : {}),
+        ...(e instanceof MailopsError && e.hint ? { hint: remedy("pr", e) } : {}),
       };
     }
   }
@@ -111,6 +112,8 @@ async function planInto(report: PrReport, project: Project, ctx: FlowContext, ou
       now,
     });
   } else {
+    // A fork reads no state; any other run would plan against an inventory the runner forgets.
+    assertDurableState(project, name, "plan");
     target = await ctx.targetFactory(name, project);
     store = projectStore(project);
     ({ plan } = await makePlan(project, target, store, { force: false, now }));

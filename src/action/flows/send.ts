@@ -33,7 +33,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
   } catch (e) {
     if (!(e instanceof LockedError) || ctx.inputs.campaign) throw e;
     // A deploy is sending: what is left stays due, and the next scheduled run takes it.
-    core.warning(lockedNote(e));
+    core.warning(lockedNote(e, false));
     setOutputs({ sent: 0, failed: 0 });
     await writeJobSummary(`${heading}\n\n⏳ ${lockedNote(e)}\n`);
     return;
