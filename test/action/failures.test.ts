@@ -238,7 +238,7 @@ describe("a failure writes a job summary saying what to do", () => {
 });
 
 describe("MAILOPS_TARGET", () => {
-  it("empty, as `${{ vars.MAILOPS_TARGET }}` gives it when unset, falls back to mailops.yaml", async () => {
+  it("empty, as a workflow's unset repository variable gives it, falls back to mailops.yaml", async () => {
     const r = await action("pr", { env: { MAILOPS_TARGET: "" } });
     expect(r.failed, r.stdout).toBe(false);
     expect(github.comments[0]?.body).toContain("on `local`");
