@@ -3,6 +3,7 @@ import type { CampaignResult } from "../commands/send.js";
 import type { LockedError } from "../send/lock.js";
 import { escapeMd } from "../util/markdown.js";
 import { code } from "./markdown.js";
+import { scheduleChart } from "./schedule-chart.js";
 import { leftOut, utc } from "./send-preview.js";
 
 /** Who holds the send lock: its workflow run as a link when it recorded one, else its host and process. */
@@ -71,4 +72,21 @@ export function sendResultsSection(results: CampaignResult[]): string {
       lines.push(`- ${code(r.campaign)}: ${n} failed with ${escapeMd(error)}`);
   }
   return `${lines.join("\n").trimEnd()}\n`;
+}
+
+/**
+ * What the scheduled-send workflow sends next (campaigns scheduled by their send_at), as the chart
+ * the pull request showed; "" when nothing is scheduled. Counts are not known here: a send counts
+ * an audience when it sends.
+ */
+export function comingSendsSection(
+  results: CampaignResult[],
+  audienceOf: (campaign: string) => string[],
+  now: Date,
+): string {
+  const runs = results
+    .filter((r) => r.state === "scheduled" && r.detail && /^\d{4}-\d\d-\d\dT/.test(r.detail))
+    .map((r) => ({ campaign: r.campaign, at: r.detail as string, to: audienceOf(r.campaign) }));
+  const chart = scheduleChart(runs, now);
+  return chart ? `#### Coming sends\n\n${chart}` : "";
 }

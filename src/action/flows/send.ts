@@ -5,7 +5,7 @@ import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/s
 import { LockedError } from "../../send/lock.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
-import { lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
+import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
 import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
 
 export async function sendFlow(ctx: FlowContext): Promise<void> {
@@ -40,6 +40,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
   }
   const totals = sendTotals(results);
   setOutputs({ sent: totals.sent, failed: totals.failed });
-  await writeJobSummary(`${heading}\n\n${sendResultsSection(results)}`);
+  const coming = comingSendsSection(results, (c) => project.campaigns.get(c)?.to ?? [], ctx.now());
+  await writeJobSummary(`${heading}\n\n${sendResultsSection(results)}${coming ? `\n${coming}` : ""}`);
   if (sendFailed(results)) core.setFailed("some campaigns were not sent completely: see the job summary");
 }
