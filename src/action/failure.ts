@@ -10,11 +10,11 @@ import type { ActionCommand } from "./inputs.js";
 import { lockHolder } from "./send-report.js";
 
 /** The workflow that runs each command (.github/workflows/), and its AWS role's repository variable. */
-const WORKFLOW: Record<ActionCommand, { name: string; role: string }> = {
+export const WORKFLOW: Record<ActionCommand, { name: string; role: string }> = {
   pr: { name: "Pull request", role: "MAILOPS_PLAN_ROLE_ARN" },
   deploy: { name: "Deploy", role: "MAILOPS_DEPLOY_ROLE_ARN" },
   send: { name: "Scheduled send", role: "MAILOPS_SEND_ROLE_ARN" },
-  drift: { name: "Drift check", role: "MAILOPS_PLAN_ROLE_ARN" },
+  drift: { name: "Drift", role: "MAILOPS_PLAN_ROLE_ARN" },
 };
 
 const TARGET_INPUT =

@@ -3,9 +3,10 @@
  * Action's words (a workflow, an input, a repository variable); the send lock names the workflow
  * run holding it; an empty MAILOPS_TARGET is unset.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { WORKFLOW } from "../../src/action/failure.js";
 import { projectStore, type TargetFactory } from "../../src/commands/context.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { acquireLock, LOCK_KEY } from "../../src/send/lock.js";
@@ -161,7 +162,7 @@ describe("a failure writes a job summary saying what to do", () => {
     ["pr", "MAILOPS_PLAN_ROLE_ARN", "Pull request"],
     ["deploy", "MAILOPS_DEPLOY_ROLE_ARN", "Deploy"],
     ["send", "MAILOPS_SEND_ROLE_ARN", "Scheduled send"],
-    ["drift", "MAILOPS_PLAN_ROLE_ARN", "Drift check"],
+    ["drift", "MAILOPS_PLAN_ROLE_ARN", "Drift"],
   ])(
     "%s without AWS credentials names the role variable of its workflow",
     async (command, variable, workflow) => {
@@ -234,6 +235,19 @@ describe("a failure writes a job summary saying what to do", () => {
     expect(r.summary).toContain("### ❌ mailops deploy failed");
     expect(r.summary).toContain("internal error: Error: disk on fire");
     expect(r.summary.match(/mailops deploy failed/g)).toHaveLength(1);
+  });
+});
+
+describe("the workflows a remedy names", () => {
+  it("exist under those names, running that command with that role variable", () => {
+    const dir = path.join(import.meta.dirname, "../../.github/workflows");
+    const files = readdirSync(dir).map((f) => readFileSync(path.join(dir, f), "utf8"));
+    for (const [command, { name, role }] of Object.entries(WORKFLOW)) {
+      const file = files.find((text) => text.match(/^name: (.+)$/m)?.[1] === name);
+      expect(file, name).toBeDefined();
+      expect(file).toContain(`command: ${command}`);
+      expect(file).toContain(`role-to-assume: \${{ vars.${role} }}`);
+    }
   });
 });
 
