@@ -4,6 +4,7 @@
  */
 import * as core from "@actions/core";
 import { type ArtifactUploader, actionsArtifactUploader } from "./action/artifacts.js";
+import { failureMessage, failureSummary, remedy } from "./action/failure.js";
 import type { FlowContext } from "./action/flows/context.js";
 import { deployFlow } from "./action/flows/deploy.js";
 import { driftFlow } from "./action/flows/drift.js";
@@ -11,6 +12,12 @@ import { prFlow } from "./action/flows/pr.js";
 import { sendFlow } from "./action/flows/send.js";
 import { type GitHubApi, octokitApi } from "./action/github-api.js";
 import { type ActionCommand, readGitHubEnv, readInputs } from "./action/inputs.js";
+import {
+  appendJobSummary,
+  startJobSummary,
+  writeJobSummary,
+  writtenJobSummary,
+} from "./action/job-summary.js";
 import { type Io, openTarget, type TargetFactory } from "./commands/context.js";
 import { MailopsError } from "./errors.js";
 import type { Clock } from "./util/clock.js";
@@ -39,9 +46,14 @@ const io: Io = {
 };
 
 export async function run(deps: ActionDeps = {}): Promise<void> {
+  startJobSummary();
+  let command: ActionCommand | undefined;
+  let workingDirectory: string | undefined;
   try {
     const gh = readGitHubEnv();
+    workingDirectory = core.getInput("working-directory").trim() || undefined;
     const inputs = readInputs(gh.workspace);
+    command = inputs.command;
     let api = deps.api;
     const ctx: FlowContext = {
       inputs,
@@ -58,10 +70,31 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
     };
     await FLOWS[inputs.command](ctx);
   } catch (e) {
-    if (e instanceof MailopsError) {
-      core.setFailed(`${e.message}${e.hint ? `\nhint: ${e.hint}` : ""}`);
-      return;
-    }
-    core.setFailed(`internal error (please report it): ${(e as Error)?.stack ?? String(e)}`);
+    await reportFailure(command, e, workingDirectory);
   }
+}
+
+/**
+ * Every failure leaves a job summary saying what failed and what to do: written here when the flow
+ * wrote none, added below the flow's own when that does not already tell it.
+ */
+async function reportFailure(
+  command: ActionCommand | undefined,
+  e: unknown,
+  workingDirectory: string | undefined,
+): Promise<void> {
+  try {
+    const written = writtenJobSummary();
+    const told = written !== undefined && e instanceof MailopsError && written.includes(e.message);
+    if (written === undefined) await writeJobSummary(failureSummary(command, e, workingDirectory));
+    else if (!told) await appendJobSummary(failureSummary(command, e, workingDirectory));
+  } catch (summaryError) {
+    core.warning(`could not write the job summary: ${(summaryError as Error).message}`);
+  }
+  if (e instanceof MailopsError) {
+    const todo = command ? remedy(command, e, workingDirectory) : e.hint;
+    core.setFailed(`${failureMessage(e, false)}${todo ? `\nhint: ${todo}` : ""}`);
+    return;
+  }
+  core.setFailed(`internal error (please report it): ${(e as Error)?.stack ?? String(e)}`);
 }

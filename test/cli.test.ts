@@ -194,6 +194,25 @@ const inventoryKeys = (dir: string) =>
     JSON.parse(readFileSync(path.join(dir, ".mailops/state/inventory.json"), "utf8")).resources,
   ).sort();
 
+describe("MAILOPS_TARGET", () => {
+  it("empty is unset: `target:` from mailops.yaml, as a workflow's undefined variable gives it", () => {
+    const dir = exampleCopy("target-empty");
+    const r = mailops(["plan", "--dir", dir], ROOT, { ...process.env, MAILOPS_TARGET: "" });
+    expect(r.stderr).not.toContain("unknown target");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("mailops plan for project acme-marketing on target local");
+  });
+
+  it("a wrong value is still refused", () => {
+    const r = mailops(["plan", "--dir", exampleCopy("target-wrong")], ROOT, {
+      ...process.env,
+      MAILOPS_TARGET: "awz",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("mailops: unknown target `awz`");
+  });
+});
+
 describe("mailops apply", () => {
   it("--plan applies the saved plan: exit 0, the resources and inventory written", () => {
     const dir = exampleCopy("apply-plan");

@@ -12,6 +12,7 @@ import { escapeMd } from "../util/markdown.js";
 import { findingsSection } from "./job-summary.js";
 import { COMMENT_LIMIT, code, plural, truncateMarkdown } from "./markdown.js";
 import { formatMarker, type MarkerData, markerOf } from "./marker.js";
+import { type ChartRun, scheduleChart } from "./schedule-chart.js";
 import {
   type CampaignPreview,
   SEND_INTERVAL_MINUTES,
@@ -19,6 +20,7 @@ import {
   sendsHeadline,
   sendsTable,
 } from "./send-preview.js";
+import { FOOTER_MARK } from "./sticky-comment.js";
 import { type TemplatePreview, templatePreviewSection } from "./template-previews.js";
 
 /** What the comment may use; the rest of the limit is a margin for GitHub's own accounting. */
@@ -44,6 +46,26 @@ export interface PrReport {
   artifactName: string;
   /** The workflow run, where the job summary is. */
   runUrl: string;
+  /** When the plan was made (ISO): on-merge sends are charted there. */
+  plannedAt: string;
+}
+
+/** The sends this merge makes or schedules, for the chart: on merge (now) or at send_at. */
+function chartRuns(previews: CampaignPreview[]): ChartRun[] {
+  return previews
+    .filter((p) => p.state === "on-merge" || p.state === "due" || p.state === "scheduled")
+    .map((p) => ({
+      campaign: p.campaign,
+      ...(p.state === "scheduled" && p.at ? { at: p.at } : {}),
+      to: p.to,
+      ...(p.counts ? { recipients: p.counts.toSend } : {}),
+    }));
+}
+
+/** The sends table, then the coming month's sends as a chart. */
+function sendsSection(r: PrReport): string {
+  const chart = scheduleChart(chartRuns(r.sends), new Date(r.plannedAt));
+  return `${sendsTable(r.sends)}${chart ? `\n${chart}` : ""}`;
 }
 
 const markerOfReport = (r: PrReport): MarkerData => markerOf(r.plan, r.fork ? "desired-only" : "live", r.sha);
@@ -107,11 +129,15 @@ function head(r: PrReport): string {
   return lines.join("\n");
 }
 
-function footer(r: PrReport, checksum: string): string {
+/** Links that change on every run: below FOOTER_MARK, left out when deciding to rewrite the comment. */
+function footer(r: PrReport): string {
+  if (!r.plan)
+    return `\n${FOOTER_MARK}\n---\n<sub>Checked ${short(r.sha)} · no plan · every finding and error: [job summary](${r.runUrl}) · this comment is updated on every push</sub>\n`;
+  const checksum = markerOfReport(r).checksum;
   const artifact = r.artifactUrl
     ? `[artifact \`${r.artifactName}\`](${r.artifactUrl})`
     : `artifact \`${r.artifactName}\``;
-  return `\n---\n<sub>Planned for ${short(r.sha)} · plan checksum \`${checksum.slice(0, 12)}\` · full plan and previews: [job summary](${r.runUrl}), ${artifact} · this comment is updated on every push</sub>\n`;
+  return `\n${FOOTER_MARK}\n---\n<sub>Planned for ${short(r.sha)} · plan checksum \`${checksum.slice(0, 12)}\` · full plan and previews: [job summary](${r.runUrl}), ${artifact} · this comment is updated on every push</sub>\n`;
 }
 
 const cutNote = (what: string) => `_…${what} cut to fit the comment: see the job summary for all of it._`;
@@ -119,18 +145,18 @@ const cutNote = (what: string) => `_…${what} cut to fit the comment: see the j
 /** The comment: always under COMMENT_BUDGET characters, the summary always whole. */
 export function commentBody(r: PrReport): string {
   const marker = formatMarker(markerOfReport(r));
-  if (!r.plan) return `${marker}\n${failureBody(r, false)}`;
+  if (!r.plan) return `${marker}\n${failureBody(r, false)}${footer(r)}`;
   if (isQuiet(r)) {
-    return `${marker}\n${title(r, "plan")}\n\n**No changes.** This pull request changes nothing in SES or CloudWatch and sends nothing (${summaryLine(r.findings, r.fileCount)}).${r.fork ? "\n\n_Planned against the desired state only (a fork)._" : ""}\n${footer(r, markerOfReport(r).checksum)}`;
+    return `${marker}\n${title(r, "plan")}\n\n**No changes.** This pull request changes nothing in SES or CloudWatch and sends nothing (${summaryLine(r.findings, r.fileCount)}).${r.fork ? "\n\n_Planned against the desired state only (a fork)._" : ""}\n${footer(r)}`;
   }
   const top = `${marker}\n${head(r)}`;
-  const end = footer(r, markerOfReport(r).checksum);
+  const end = footer(r);
   let body = top;
   const room = () => COMMENT_BUDGET - body.length - end.length;
   // Later parts keep at least this much, so one huge part cannot starve the rest of a heading.
   const reserve = 600;
 
-  const sends = `\n#### Sends\n\n${sendsTable(r.sends)}`;
+  const sends = `\n#### Sends\n\n${sendsSection(r)}`;
   body += truncateMarkdown(
     sends,
     Math.max(0, Math.min(sends.length, room() - 2 * reserve)),
@@ -171,7 +197,7 @@ function failureBody(r: PrReport, full: boolean): string {
       lines.push("| Where | Rule | Message |", "|---|---|---|");
       for (const f of errors.slice(0, 20))
         lines.push(
-          `| ${code(`${f.file}:${f.line}:${f.col}`)} | ${code(f.rule)} | ${escapeMd(f.message).replace(/\n/g, " ")} |`,
+          `| ${code(`${f.file}:${f.line}:${f.col}`)} | ${code(f.rule)} | ${escapeMd(f.hint ? `${f.message} (hint: ${f.hint})` : f.message).replace(/\n/g, " ")} |`,
         );
       if (errors.length > 20)
         lines.push("", `_…and ${plural(errors.length - 20, "more error")}: see the job summary._`);
@@ -191,7 +217,7 @@ export function summaryBody(r: PrReport, commentLine: string): string {
   else parts.push(head(r));
   parts.push(findingsSection(r.findings, r.fileCount));
   if (r.plan) {
-    parts.push(`### Sends\n\n${sendsTable(r.sends)}`);
+    parts.push(`### Sends\n\n${sendsSection(r)}`);
     parts.push(`### Changes\n\n${planMarkdown(r.plan, Number.MAX_SAFE_INTEGER)}`);
     if (r.templates.length) {
       parts.push(

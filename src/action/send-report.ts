@@ -3,10 +3,26 @@ import type { CampaignResult } from "../commands/send.js";
 import type { LockedError } from "../send/lock.js";
 import { escapeMd } from "../util/markdown.js";
 import { code } from "./markdown.js";
+import { scheduleChart } from "./schedule-chart.js";
 import { leftOut, utc } from "./send-preview.js";
 
-export function lockedNote(e: LockedError): string {
-  return `another mailops run is sending (${e.message}); campaigns still due are sent by the next scheduled run`;
+/** Who holds the send lock: its workflow run as a link when it recorded one, else its host and process. */
+export function lockHolder(e: LockedError, markdown = true): string {
+  const h = e.holder;
+  if (!h) return e.message;
+  // The URL comes from the store, written by another run: linked only when it looks like one.
+  const run = h.run && /^https:\/\/[^\s()<>[\]`|]+$/.test(h.run) ? h.run : undefined;
+  const id = run?.match(/\/runs\/(\d+)/)?.[1];
+  const who = run
+    ? markdown
+      ? `[workflow run${id ? ` ${id}` : ""}](${run})`
+      : `workflow run ${run}`
+    : code(h.owner);
+  return `the send lock is held by ${who} (${escapeMd(h.command)}) since ${utc(h.since)}`;
+}
+
+export function lockedNote(e: LockedError, markdown = true): string {
+  return `another mailops run is sending: ${lockHolder(e, markdown)}; campaigns still due are sent by the next scheduled run`;
 }
 
 export function sendTotals(results: CampaignResult[]): { sent: number; failed: number } {
@@ -56,4 +72,21 @@ export function sendResultsSection(results: CampaignResult[]): string {
       lines.push(`- ${code(r.campaign)}: ${n} failed with ${escapeMd(error)}`);
   }
   return `${lines.join("\n").trimEnd()}\n`;
+}
+
+/**
+ * What the scheduled-send workflow sends next (campaigns scheduled by their send_at), as the chart
+ * the pull request showed; "" when nothing is scheduled. Counts are not known here: a send counts
+ * an audience when it sends.
+ */
+export function comingSendsSection(
+  results: CampaignResult[],
+  audienceOf: (campaign: string) => string[],
+  now: Date,
+): string {
+  const runs = results
+    .filter((r) => r.state === "scheduled" && r.detail && /^\d{4}-\d\d-\d\dT/.test(r.detail))
+    .map((r) => ({ campaign: r.campaign, at: r.detail as string, to: audienceOf(r.campaign) }));
+  const chart = scheduleChart(runs, now);
+  return chart ? `#### Coming sends\n\n${chart}` : "";
 }

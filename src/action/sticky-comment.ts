@@ -3,6 +3,7 @@
  * author: anyone can paste the marker into a comment, and only the bot's own comment may be
  * edited (or trusted, when deploy compares checksums). Every page of comments is read.
  */
+import { createHash } from "node:crypto";
 import type { GitHubApi, IssueComment } from "./github-api.js";
 import { hasMarker, type MarkerData, parseMarker } from "./marker.js";
 
@@ -20,6 +21,20 @@ export function findSticky(comments: IssueComment[], author: string): IssueComme
   return comments.find((c) => c.login === author && hasMarker(c.body));
 }
 
+/**
+ * Opens the footer of a plan comment: the commit, run and artifact links, which change on every
+ * run. What is above it (the marker included) is what a reviewer reads and deploy trusts.
+ */
+export const FOOTER_MARK = "<!-- mailops:footer -->";
+
+/** A digest of the comment without its footer: equal when a run has nothing new to say. */
+export function contentDigest(body: string): string {
+  const at = body.lastIndexOf(FOOTER_MARK);
+  return createHash("sha256")
+    .update(at < 0 ? body : body.slice(0, at))
+    .digest("hex");
+}
+
 interface Upserted {
   comment: IssueComment;
   action: "created" | "updated" | "unchanged";
@@ -33,8 +48,9 @@ export async function upsertSticky(
 ): Promise<Upserted> {
   const existing = findSticky(await api.listIssueComments(issue), author);
   if (!existing) return { comment: await api.createIssueComment(issue, body), action: "created" };
-  // An identical body is not rewritten: no "edited" noise, no notification.
-  if (existing.body === body) return { comment: existing, action: "unchanged" };
+  // A re-run with the same content is not rewritten (no "edited" noise, no notification), though
+  // its footer links another run: the comment's run link then stays on the run that wrote it.
+  if (contentDigest(existing.body) === contentDigest(body)) return { comment: existing, action: "unchanged" };
   return { comment: await api.updateIssueComment(existing.id, body), action: "updated" };
 }
 

@@ -47,7 +47,8 @@ export function loadValid(dir: string, io: Io): Project {
 }
 
 export function targetName(project: Project, flag: string | undefined): TargetName {
-  const name = flag ?? process.env.MAILOPS_TARGET ?? project.settings.target;
+  // Empty is unset: a workflow's `${{ vars.MAILOPS_TARGET }}` is "" when the variable is not defined.
+  const name = flag?.trim() || process.env.MAILOPS_TARGET?.trim() || project.settings.target;
   if (name !== "local" && name !== "aws") {
     throw new UsageError(`unknown target \`${name}\``, "use --target local or --target aws");
   }

@@ -58,9 +58,26 @@ interface LeaseBody {
   /** This write (see the header). */
   write: string;
   released?: true;
+  /** The GitHub Actions workflow run holding it, when it runs there: who to wait for, as a link. */
+  run?: string;
 }
 
-export class LockedError extends MailopsError {}
+/** Who holds the lock, for a report that links to it. */
+export type LockHolder = Pick<LeaseBody, "owner" | "command" | "since" | "run"> & {
+  /** Seconds until the lease lapses by the state store's clock, if its holder died. */
+  lapsesInS: number;
+};
+
+export class LockedError extends MailopsError {
+  holder?: LockHolder;
+}
+
+/** The workflow run this process is, in GitHub Actions (GITHUB_* variables); undefined elsewhere. */
+export function githubRunUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const { GITHUB_ACTIONS, GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
+  if (GITHUB_ACTIONS !== "true" || !GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined;
+  return `${GITHUB_SERVER_URL || "https://github.com"}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
+}
 
 export class LockLostError extends MailopsError {}
 
@@ -74,6 +91,8 @@ export interface LockOptions {
   now?: () => number;
   /** How the wait for another holder passes (a simulated clock in tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** The holder's workflow run URL; default: this process's, when in GitHub Actions. */
+  run?: string;
 }
 
 export class Lease {
@@ -225,6 +244,7 @@ function parseLease(text: string): LeaseBody | undefined {
     ttlMs: typeof v.ttlMs === "number" && v.ttlMs > 0 ? v.ttlMs : DEFAULT_TTL_MS,
     write: typeof v.write === "string" ? v.write : "",
     ...(released ? { released: true as const } : {}),
+    ...(typeof v.run === "string" ? { run: v.run } : {}),
   };
 }
 
@@ -248,6 +268,7 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
   const deadline = now() + (options.waitMs ?? 10_000);
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const token = randomUUID();
+  const run = options.run ?? githubRunUrl();
   const fresh = (): LeaseBody => ({
     owner,
     token,
@@ -255,6 +276,7 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
     since: new Date(now()).toISOString(),
     ttlMs,
     write: writeId(),
+    ...(run ? { run } : {}),
   });
   // The version of the lock seen, and since when by this clock: the fallback age (see the header).
   let seen: { etag: string; at: number } | undefined;
@@ -280,10 +302,20 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
           // someone else took it first: look again
         }
       } else if (now() >= deadline) {
-        throw new LockedError(
-          `another mailops run holds the send lock: locked by ${held.owner} (${held.command}) since ${held.since}`,
-          `wait for it to finish; if that run died, its lease lapses in ${Math.ceil((held.ttlMs - age) / 1000)} s by the state store's clock`,
+        const by = typeof held.run === "string" ? `workflow run ${held.run}` : held.owner;
+        const lapsesInS = Math.ceil((held.ttlMs - age) / 1000);
+        const locked = new LockedError(
+          `another mailops run holds the send lock: locked by ${by} (${held.command}) since ${held.since}`,
+          `wait for it to finish; if that run died, its lease lapses in ${lapsesInS} s by the state store's clock`,
         );
+        locked.holder = {
+          owner: held.owner,
+          command: held.command,
+          since: held.since,
+          lapsesInS,
+          ...(typeof held.run === "string" ? { run: held.run } : {}),
+        };
+        throw locked;
       }
     }
     await sleep(Math.min(1000, 100 * 2 ** Math.min(attempt, 4)));

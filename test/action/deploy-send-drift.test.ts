@@ -304,6 +304,29 @@ describe("send", () => {
     expect(outbox("holiday-promo")).toHaveLength(1);
   });
 
+  it("charts the coming month's scheduled sends in the deploy and send job summaries", async () => {
+    const file = path.join(repo.dir, "campaigns/holiday-promo.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/send_at: .*/, "send_at: 2026-06-10T09:00:00Z"));
+    const chart = [
+      "#### Coming sends",
+      "",
+      "```mermaid",
+      "gantt",
+      "  title Sends from 2026-06-01 to 2026-07-01 (UTC)",
+      "  dateFormat YYYY-MM-DD HH:mm",
+      "  axisFormat %b %d",
+      "  todayMarker off",
+      "  section Scheduled",
+      "  holiday-promo :2026-06-10 09:00, 1d",
+      "```",
+    ].join("\n");
+    const deployed = await action("deploy");
+    expect(deployed.failed, deployed.stdout).toBe(false);
+    expect(deployed.summary).toContain(chart);
+    const sent = await action("send", { eventName: "schedule" });
+    expect(sent.summary).toContain(chart);
+  });
+
   it("sends the campaign a manual run names, before its send_at", async () => {
     await action("deploy");
     const r = await action("send", { inputs: { campaign: "holiday-promo" }, eventName: "workflow_dispatch" });

@@ -41,6 +41,7 @@ function pr(
     uploader?: RecordingUploader;
     workingDirectory?: string;
     targetFactory?: TargetFactory;
+    env?: Record<string, string>;
   } = {},
 ) {
   return runAction({
@@ -54,6 +55,7 @@ function pr(
     apiUrl: github.url,
     sha: SHA,
     runnerTemp: temp,
+    ...(extra.env ? { env: extra.env } : {}),
     deps: {
       now: () => NOW,
       artifacts: extra.uploader ?? new RecordingUploader(),
@@ -107,6 +109,22 @@ describe("the sticky comment", () => {
     await pr(7);
     await pr(7);
     expect(github.writes().map((r) => r.method)).toEqual(["POST"]);
+  });
+
+  it("is not rewritten by a re-run whose only difference is the footer's run and artifact links", async () => {
+    await pr(7);
+    const before = botComments(7)[0]?.body ?? "";
+    // Another run of the same commit: its footer links another run and another artifact.
+    const again = await pr(7, { env: { GITHUB_RUN_ID: "9002", GITHUB_RUN_ATTEMPT: "2" } });
+    expect(again.failed).toBe(false);
+    expect(github.writes().map((r) => r.method)).toEqual(["POST"]);
+    expect(botComments(7)[0]?.body).toBe(before);
+    expect(again.summary).toContain("Plan comment unchanged");
+    // A change in what it says is written.
+    editWelcomeText();
+    await pr(7, { env: { GITHUB_RUN_ID: "9003" } });
+    expect(github.writes().map((r) => r.method)).toEqual(["POST", "PATCH"]);
+    expect(botComments(7)[0]?.body).toContain("actions/runs/9003");
   });
 
   it("is found beyond the first page of a pull request with over 100 comments", async () => {
@@ -250,6 +268,95 @@ describe("the comment's content", () => {
   });
 });
 
+describe("every change is shown", () => {
+  it("a template whose HTML alone changed: the rendered HTML's diff, and no other part", async () => {
+    await applyExample();
+    const file = path.join(repo.dir, "templates/welcome-campaign.html");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("excited to have you aboard", "glad you are here"),
+    );
+    const r = await pr(7);
+    expect(r.failed, r.stdout).toBe(false);
+    const body = botComments(7)[0]?.body ?? "";
+    expect(body).toContain(
+      "<summary>Changed template `welcome-campaign`: rendered with its sample data (html changed)</summary>",
+    );
+    expect(body).toContain("--- welcome-campaign html (live)\n+++ welcome-campaign html (this PR)");
+    // Rendered with the sample data: the name is filled in, in the context lines.
+    expect(body).toContain("     <h2>Welcome Test User!</h2>");
+    expect(body).toContain(
+      "-    <p>Thank you for joining our community. We are excited to have you aboard!</p>",
+    );
+    expect(body).toContain("+    <p>Thank you for joining our community. We are glad you are here!</p>");
+    expect(body).not.toContain("welcome-campaign subject (live)");
+    expect(body).not.toContain("welcome-campaign text (live)");
+    expect(r.summary).toContain("--- welcome-campaign html (live)");
+  });
+
+  it("a dashboard change in full, as a diff of its JSON, in the comment and the job summary", async () => {
+    await applyExample();
+    // Someone retitles the last widget by hand: the difference is deep in a long body.
+    const file = path.join(repo.dir, ".mailops/local/dashboard/email-marketing.json");
+    const stored = JSON.parse(readFileSync(file, "utf8"));
+    const body = typeof stored.spec.body === "string" ? JSON.parse(stored.spec.body) : stored.spec.body;
+    const last = body.widgets[body.widgets.length - 1];
+    const title = last.properties.title;
+    last.properties.title = "Edited in the console";
+    stored.spec.body = typeof stored.spec.body === "string" ? JSON.stringify(body) : body;
+    writeFileSync(file, JSON.stringify(stored));
+    const r = await pr(7);
+    expect(r.failed, r.stdout).toBe(false);
+    const comment = botComments(7)[0]?.body ?? "";
+    for (const text of [comment, r.summary]) {
+      expect(text).toContain("update CloudWatch dashboard email-marketing: body");
+      expect(text).toContain('-        "title": "Edited in the console",');
+      expect(text).toContain(`+        "title": "${title}",`);
+      expect(text).not.toContain("…");
+    }
+  });
+
+  it("the validation-failure comment gives each error's hint, and the footer with the job summary's link", async () => {
+    writeFileSync(
+      path.join(repo.dir, "campaigns/broken.yaml"),
+      "template: welcome-campaing\nto: new-customers\nsend_at: on-merge\n",
+    );
+    const r = await pr(7);
+    expect(r.failed).toBe(true);
+    const body = botComments(7)[0]?.body ?? "";
+    expect(body).toContain(
+      "| `campaigns/broken.yaml:1:11` | `campaign/unknown-template` | template `welcome-campaing` does not exist (hint: did you mean `welcome-campaign`?) |",
+    );
+    expect(body).toContain(
+      "<sub>Checked 0123456 · no plan · every finding and error: [job summary](https://github.com/acme/campaigns/actions/runs/9001) · this comment is updated on every push</sub>",
+    );
+  });
+});
+
+describe("the schedule at a glance", () => {
+  it("charts the coming month's sends in the comment and the job summary, with recipient counts", async () => {
+    const file = path.join(repo.dir, "campaigns/holiday-promo.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/send_at: .*/, "send_at: 2026-06-10T09:00:00Z"));
+    const r = await pr(7);
+    expect(r.failed, r.stdout).toBe(false);
+    const chart = [
+      "```mermaid",
+      "gantt",
+      "  title Sends from 2026-06-01 to 2026-07-01 (UTC)",
+      "  dateFormat YYYY-MM-DD HH:mm",
+      "  axisFormat %b %d",
+      "  todayMarker off",
+      "  section On merge",
+      "  welcome-new-customers · 2 recipients :2026-06-01 12:00, 1d",
+      "  section Scheduled",
+      "  holiday-promo · 1 recipient :2026-06-10 09:00, 1d",
+      "```",
+    ].join("\n");
+    expect(botComments(7)[0]?.body).toContain(chart);
+    expect(r.summary).toContain(chart);
+  });
+});
+
 describe("a pull request from a fork", () => {
   it("validates and plans against the desired state only, and says so", async () => {
     const r = await pr(7, { fork: true });
@@ -274,13 +381,33 @@ describe("a pull request from a fork", () => {
     expect(r.summary).toContain("- **Changes:** Plan: 8 to create");
   });
 
-  it("fails, with the summary written, when a same-repository run cannot comment", async () => {
+  it("passes with a notice in the summary when a same-repository run's token may not comment (Dependabot)", async () => {
     github.setReadOnly(true);
     const r = await pr(7);
-    expect(r.failed).toBe(true);
-    expect(r.annotations.join("\n")).toContain("could not post the plan comment");
+    expect(r.failed, r.stdout).toBe(false);
+    expect(github.comments).toHaveLength(0);
+    expect(r.annotations.some((a) => a.startsWith("::notice::this run's token may not comment"))).toBe(true);
+    expect(r.annotations.some((a) => a.startsWith("::error"))).toBe(false);
+    expect(r.summary).toContain(
+      "> [!NOTE]\n> No comment: this run's token may not comment on the pull request (HTTP 403",
+    );
+    expect(r.summary).toContain("Pull requests opened by Dependabot");
     expect(r.summary).toContain("- **Changes:** Plan: 8 to create");
   });
+
+  it.each([
+    [500, "Server Error"],
+    [403, "You have exceeded a secondary rate limit"],
+  ])(
+    "fails, with the summary written, when posting the comment fails with %i %s",
+    async (status, message) => {
+      github.failWrites(status, message);
+      const r = await pr(7);
+      expect(r.failed).toBe(true);
+      expect(r.annotations.join("\n")).toContain("could not post the plan comment");
+      expect(r.summary).toContain("- **Changes:** Plan: 8 to create");
+    },
+  );
 });
 
 describe("a plan that cannot be made", () => {

@@ -223,3 +223,73 @@ describe("the markdown plan", () => {
     expect(md).toContain("truncated");
   });
 });
+
+describe("a long value (a dashboard body)", () => {
+  // Keys in sorted order, as the plan holds a normalized dashboard on both sides.
+  const widget = (i: number, title: string) => ({
+    properties: { metrics: [["AWS/SES", "Send", "campaign", `campaign-${i}`]], period: 3600, title },
+    type: "metric",
+  });
+  const body = (last: string) => ({
+    widgets: [0, 1, 2, 3, 4].map((i) => widget(i, i === 4 ? last : `w${i}`)),
+  });
+  const change: Change = {
+    action: "update",
+    kind: "dashboard",
+    name: "d",
+    before: { body: body("Old title") },
+    after: { body: body("New title") },
+    fields: ["body"],
+    message: "update CloudWatch dashboard d: body",
+  };
+
+  it("is a diff of its pretty-printed JSON, whole, wherever the difference is", () => {
+    // The difference is far past the first 200 characters, where a one-line value was cut.
+    expect(JSON.stringify(body("New title")).indexOf("New title")).toBeGreaterThan(400);
+    const [detail, ...rest] = changeDetails(change);
+    expect(rest).toEqual([]);
+    expect(detail?.kind).toBe("diff");
+    const lines = detail?.body.split("\n") ?? [];
+    expect(lines).toContain('-        "title": "Old title"');
+    expect(lines).toContain('+        "title": "New title"');
+    expect(detail?.body).not.toContain("…");
+  });
+
+  it("is shown whole in the text and markdown plans", async () => {
+    const { formatPlanText } = await import("../../src/plan/format/text.js");
+    const { formatPlanMarkdown } = await import("../../src/plan/format/markdown.js");
+    const plan = buildPlan({
+      project: "p",
+      target: "local",
+      desired: [],
+      live: [],
+      inventory: emptyInventory("p"),
+      maxDeletePercent: 100,
+      force: false,
+      warnings: [],
+      now: new Date("2026-01-01T00:00:00Z"),
+    });
+    const withChange = { ...plan, changes: [change] };
+    for (const out of [formatPlanText(withChange), formatPlanMarkdown(withChange)]) {
+      expect(out).toContain('+        "title": "New title"');
+      expect(out).not.toContain("…");
+    }
+  });
+
+  it("a short value stays on one line", () => {
+    const short: Change = {
+      action: "update",
+      kind: "alarm",
+      name: "a",
+      before: { threshold: 0.05 },
+      after: { threshold: 0.1 },
+      fields: ["threshold"],
+      message: "update alarm a: threshold",
+    };
+    expect(changeDetails(short).find((d) => d.field === "threshold")).toEqual({
+      kind: "values",
+      field: "threshold",
+      body: "threshold: 0.05 → 0.1",
+    });
+  });
+});

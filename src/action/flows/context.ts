@@ -8,6 +8,7 @@ import type { Clock } from "../../util/clock.js";
 import { findingsFrom } from "../../util/finding-paths.js";
 import { annotate } from "../annotations.js";
 import type { ArtifactUploader } from "../artifacts.js";
+import { actionHint } from "../failure.js";
 import type { GitHubApi } from "../github-api.js";
 import type { GitHubEnv, Inputs } from "../inputs.js";
 import { findingsSection, writeJobSummary } from "../job-summary.js";
@@ -31,7 +32,9 @@ export interface FlowContext {
  */
 export function validateStep(ctx: FlowContext): ValidateResult {
   const result = validateProject(ctx.inputs.dir);
-  const findings = findingsFrom(result.findings, ctx.gh.workspace, ctx.inputs.dir);
+  const findings = findingsFrom(result.findings, ctx.gh.workspace, ctx.inputs.dir).map((f) =>
+    f.hint ? { ...f, hint: actionHint(f.hint) } : f,
+  );
   annotate(findings);
   return { ...result, findings };
 }
@@ -66,14 +69,23 @@ function assertValid(result: ValidateResult): void {
 
 /**
  * A runner's disk is gone after the job: sending to real recipients with the inventory and ledger
- * kept there would forget every run and send again next time. The local target only writes files
+ * kept there would forget every run and send again next time; planning against it (pr, drift)
+ * would compare with an empty inventory on every fresh runner. The local target only writes files
  * on that same disk, so it may keep local state.
  */
-export function assertDurableState(project: Project, target: TargetName): void {
+export function assertDurableState(
+  project: Project,
+  target: TargetName,
+  use: "send" | "plan" = "send",
+): void {
   const state = project.settings.state;
   if (target === "aws" && !state.startsWith("s3://")) {
+    const lost =
+      use === "send"
+        ? "the send ledger would be lost and campaigns sent again"
+        : "this plan would read an empty inventory (what mailops applied) on every fresh runner, and show what it manages as unmanaged or new";
     throw new UsageError(
-      `the state store is \`${state}\`, on this job's disk, which GitHub discards after the job: the send ledger would be lost and campaigns sent again`,
+      `the state store is \`${state}\`, on this job's disk, which GitHub discards after the job: ${lost}`,
       "set `state: s3://BUCKET/PREFIX` in mailops.yaml (see docs/github-setup.md)",
     );
   }

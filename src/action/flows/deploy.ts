@@ -24,7 +24,7 @@ import { escapeMd, fenced } from "../../util/markdown.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { type MarkerData, planChecksum } from "../marker.js";
-import { lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
+import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
 import { resolveAuthor, reviewedMarker } from "../sticky-comment.js";
 import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
 
@@ -80,7 +80,7 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
     if (!(applied && e instanceof LockedError)) throw e;
     // The scheduled send is running: it, or the next one, sends what this deploy made due.
     parts.push("#### Sends", "", `⏳ ${lockedNote(e)}`, "");
-    core.warning(lockedNote(e));
+    core.warning(lockedNote(e, false));
     setOutputs({ sent: 0, failed: 0 });
     await finish();
     return;
@@ -105,6 +105,8 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
     throw failure;
   }
   parts.push(sendResultsSection(result.results));
+  const coming = comingSendsSection(result.results, (c) => project.campaigns.get(c)?.to ?? [], ctx.now());
+  if (coming) parts.push(coming);
   const totals = sendTotals(result.results);
   setOutputs({ sent: totals.sent, failed: totals.failed });
   await finish();

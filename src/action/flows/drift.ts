@@ -8,14 +8,16 @@ import { hasChanges } from "../../plan/plan.js";
 import { escapeMd } from "../../util/markdown.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
-import { type FlowContext, setOutputs, validatedProject } from "./context.js";
+import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
 
 export async function driftFlow(ctx: FlowContext): Promise<void> {
   const { project, heading } = await validatedProject(
     ctx,
     (p) => `### 🧭 mailops drift check · ${code(p.settings.project)}`,
   );
-  const target = await ctx.targetFactory(targetName(project, ctx.inputs.target), project);
+  const name = targetName(project, ctx.inputs.target);
+  assertDurableState(project, name, "plan");
+  const target = await ctx.targetFactory(name, project);
   const { plan } = await makePlan(project, target, projectStore(project), { force: false, now: ctx.now() });
   // The same rule as `plan --detailed-exitcode`: changes or unmanaged conflicts count as drift.
   const drift = hasChanges(plan);

@@ -17,13 +17,15 @@ import { emptyInventory } from "../../plan/inventory.js";
 import { buildPlan, hasChanges, type Plan } from "../../plan/plan.js";
 import type { Store } from "../../store/index.js";
 import type { Target } from "../../targets/port.js";
+import { escapeMd } from "../../util/markdown.js";
 import type { UploadedArtifact } from "../artifacts.js";
+import { remedy } from "../failure.js";
 import { writeJobSummary } from "../job-summary.js";
 import { OfflineTarget } from "../offline-target.js";
 import { commentBody, type PrReport, summaryBody } from "../pr-report.js";
 import { resolveAuthor, upsertSticky } from "../sticky-comment.js";
 import { renderTemplatePreviews } from "../template-previews.js";
-import { type FlowContext, runUrl, setOutputs, validateStep } from "./context.js";
+import { assertDurableState, type FlowContext, runUrl, setOutputs, validateStep } from "./context.js";
 
 export async function prFlow(ctx: FlowContext): Promise<void> {
   const pr = ctx.gh.pullRequest;
@@ -49,6 +51,7 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
     templates: [],
     artifactName: `mailops-plan-pr-${pr.number}-attempt-${ctx.gh.runAttempt}`,
     runUrl: runUrl(ctx.gh),
+    plannedAt: ctx.now().toISOString(),
   };
 
   let failure: unknown;
@@ -60,7 +63,7 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
       failure = e;
       report.failure = {
         message: e.message,
-        ...(e instanceof MailopsError && e.hint ? { hint: e.hint } : {}),
+        ...(e instanceof MailopsError && e.hint ? { hint: remedy("pr", e) } : {}),
       };
     }
   }
@@ -111,6 +114,8 @@ async function planInto(report: PrReport, project: Project, ctx: FlowContext, ou
       now,
     });
   } else {
+    // A fork reads no state; any other run would plan against an inventory the runner forgets.
+    assertDurableState(project, name, "plan");
     target = await ctx.targetFactory(name, project);
     store = projectStore(project);
     ({ plan } = await makePlan(project, target, store, { force: false, now }));
@@ -164,6 +169,15 @@ async function comment(
       // A fork's GITHUB_TOKEN is read-only whatever the workflow asks for: not a failure of the PR.
       core.warning("this fork's token may not comment on the pull request: the plan is in the job summary");
       return { line: "No comment: a pull request from a fork gets a read-only token. The plan is above." };
+    }
+    // GitHub also answers 403 to a secondary rate limit: that is a failure to retry, not a permission.
+    if (status === 403 && !/rate limit/i.test((e as Error).message)) {
+      // Dependabot's pull requests, and workflows whose GITHUB_TOKEN is read-only, may not comment.
+      const why = `this run's token may not comment on the pull request (HTTP 403: ${(e as Error).message})`;
+      core.notice(`${why}: the plan is in the job summary`);
+      return {
+        line: `> [!NOTE]\n> No comment: ${escapeMd(why)}. Pull requests opened by Dependabot, and workflows whose \`GITHUB_TOKEN\` is read-only, get such a token; the plan is above. Elsewhere, give the workflow \`permissions: pull-requests: write\`. Without a plan comment, deploy has no reviewed plan to compare with for this pull request.`,
+      };
     }
     const error = new MailopsError(
       `could not post the plan comment: ${(e as Error).message}`,

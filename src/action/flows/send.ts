@@ -5,7 +5,7 @@ import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/s
 import { LockedError } from "../../send/lock.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
-import { lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
+import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
 import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
 
 export async function sendFlow(ctx: FlowContext): Promise<void> {
@@ -34,13 +34,14 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
   } catch (e) {
     if (!(e instanceof LockedError) || ctx.inputs.campaign) throw e;
     // A deploy is sending: what is left stays due, and the next scheduled run takes it.
-    core.warning(lockedNote(e));
+    core.warning(lockedNote(e, false));
     setOutputs({ sent: 0, failed: 0 });
     await writeJobSummary(`${heading}\n\n⏳ ${lockedNote(e)}\n`);
     return;
   }
   const totals = sendTotals(results);
   setOutputs({ sent: totals.sent, failed: totals.failed });
-  await writeJobSummary(`${heading}\n\n${sendResultsSection(results)}`);
+  const coming = comingSendsSection(results, (c) => project.campaigns.get(c)?.to ?? [], ctx.now());
+  await writeJobSummary(`${heading}\n\n${sendResultsSection(results)}${coming ? `\n${coming}` : ""}`);
   if (sendFailed(results)) core.setFailed("some campaigns were not sent completely: see the job summary");
 }

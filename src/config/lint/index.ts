@@ -6,6 +6,7 @@ import type { Rule } from "./context.js";
 import { checkDataSafety } from "./data-safety.js";
 import { checkNames } from "./names.js";
 import { checkReferences } from "./references.js";
+import { checkSameDayAudience } from "./schedule.js";
 import { checkSegments } from "./segments.js";
 import { checkSettings, checkSources } from "./settings.js";
 import { checkTemplates } from "./templates.js";
@@ -22,6 +23,7 @@ const RULES: Rule[] = [
   checkDataSafety,
   checkSegments,
   checkCampaigns,
+  checkSameDayAudience,
 ];
 
 /** Cross-file checks over a built model. Pure. */

@@ -28,25 +28,13 @@ export function changeDetails(change: Change): Detail[] {
     const b = before[field];
     const a = after[field];
     if (TEXT_FIELDS.has(field) && change.kind === "template") {
-      const patch = createTwoFilesPatch(
-        `a/${field}`,
-        `b/${field}`,
-        textOf(b),
-        textOf(a),
-        undefined,
-        undefined,
-        { context: 3 },
-      );
-      // Drop the `===` banner and file headers' trailing tabs: keep what reviewers read.
-      out.push({
-        kind: "diff",
-        field,
-        body: patch
-          .split("\n")
-          .filter((l) => !l.startsWith("===="))
-          .join("\n")
-          .trimEnd(),
-      });
+      out.push({ kind: "diff", field, body: patch(field, textOf(b), textOf(a)) });
+    } else if (isLong(b) || isLong(a)) {
+      // A value too long for one line (a dashboard body) is shown whole, as a diff of its
+      // pretty-printed JSON: the difference may be anywhere in it.
+      const was = change.action === "create" ? "" : pretty(b);
+      const is = change.action === "delete" ? "" : pretty(a);
+      out.push({ kind: "diff", field, body: patch(field, was, is) });
     } else if (change.action === "update") {
       out.push({ kind: "values", field, body: `${field}: ${show(b)} → ${show(a)}` });
     } else {
@@ -56,12 +44,34 @@ export function changeDetails(change: Change): Detail[] {
   return out;
 }
 
+/** A unified diff of one field, without the `===` banner reviewers do not read. */
+function patch(field: string, before: string, after: string): string {
+  return createTwoFilesPatch(`a/${field}`, `b/${field}`, before, after, undefined, undefined, {
+    context: 3,
+  })
+    .split("\n")
+    .filter((l) => !l.startsWith("===="))
+    .join("\n")
+    .trimEnd();
+}
+
+/** Longer than this on one line, a value is shown as a diff of its pretty-printed form. */
+const INLINE_MAX = 200;
+
+const isLong = (v: Json | undefined): boolean =>
+  v !== undefined && v !== null && JSON.stringify(v).length > INLINE_MAX;
+
+function pretty(v: Json | undefined): string {
+  if (v === undefined || v === null) return "";
+  return textOf(typeof v === "string" ? v : JSON.stringify(v, null, 2));
+}
+
 function textOf(v: Json | undefined): string {
   return typeof v === "string" ? (v.endsWith("\n") || v === "" ? v : `${v}\n`) : "";
 }
 
+/** A short value on one line (long ones are diffs, above): never cut. */
 function show(v: Json | undefined): string {
   if (v === undefined || v === null) return "(none)";
-  const s = JSON.stringify(v);
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  return JSON.stringify(v);
 }

@@ -45,6 +45,13 @@ export class GitHubStandIn {
     this.options.readOnly = readOnly;
   }
 
+  /** Answer every write with this status and message (a server error, a rate limit). */
+  failWrites(status: number, message: string): void {
+    this.writeFailure = { status, message };
+  }
+
+  private writeFailure?: { status: number; message: string };
+
   seed(issue: number, login: string, body: string): StoredComment {
     const c = { id: this.nextId++, issue, body, login };
     this.comments.push(c);
@@ -116,6 +123,8 @@ export class GitHubStandIn {
       const items = all.slice((page - 1) * perPage, page * perPage).map((c) => this.view(c, owner, repo));
       return json(res, 200, items, links.length ? { link: links.join(", ") } : {});
     }
+    if (req.method !== "GET" && this.writeFailure)
+      return json(res, this.writeFailure.status, { message: this.writeFailure.message });
     if (issueComments && req.method === "POST") {
       if (this.options.readOnly) return json(res, 403, { message: "Resource not accessible by integration" });
       const [, owner, repo, issue] = issueComments;

@@ -1,0 +1,91 @@
+/**
+ * A failed run, told in the Action's words: what failed and what to do, naming the workflow, input
+ * or repository variable to change. Errors carry the command line's hints (`--target`, `--dir`);
+ * those are translated here where the Action has a counterpart, and kept where it has none.
+ */
+import { MailopsError, ProjectError } from "../errors.js";
+import { LockedError } from "../send/lock.js";
+import { fenced } from "../util/markdown.js";
+import type { ActionCommand } from "./inputs.js";
+import { lockHolder } from "./send-report.js";
+
+/** The workflow that runs each command (.github/workflows/), and its AWS role's repository variable. */
+export const WORKFLOW: Record<ActionCommand, { name: string; role: string }> = {
+  pr: { name: "Pull request", role: "MAILOPS_PLAN_ROLE_ARN" },
+  deploy: { name: "Deploy", role: "MAILOPS_DEPLOY_ROLE_ARN" },
+  send: { name: "Scheduled send", role: "MAILOPS_SEND_ROLE_ARN" },
+  drift: { name: "Drift", role: "MAILOPS_PLAN_ROLE_ARN" },
+};
+
+const TARGET_INPUT =
+  "the action's `target` input (in the workflows, the repository variable `MAILOPS_TARGET`; empty: `target:` in mailops.yaml)";
+
+/** Command-line phrases and their Action counterparts, applied in order. */
+const TRANSLATIONS: [RegExp, string][] = [
+  [/use --target local or --target aws/g, `set ${TARGET_INPUT} to \`local\` or \`aws\``],
+  [/;? ?use --target local to work offline/g, ""],
+  [/--target (local|aws)/g, `${TARGET_INPUT} set to \`$1\``],
+  [
+    /pass the repository root with --dir/g,
+    "set the action's `working-directory` input to the repository root",
+  ],
+  [/pass --dir/g, "set the action's `working-directory` input"],
+];
+
+/** A command-line hint with the flags the Action has inputs for replaced by those inputs. */
+export function actionHint(hint: string): string {
+  let out = hint;
+  for (const [from, to] of TRANSLATIONS) out = out.replace(from, to);
+  return out;
+}
+
+const NO_CREDENTIALS = /no AWS credentials found/;
+
+/** What to do about `e` in this command's workflow. */
+export function remedy(command: ActionCommand, e: unknown, workingDirectory?: string): string {
+  const workflow = WORKFLOW[command];
+  if (e instanceof LockedError) {
+    const until = e.holder ? ` If that run died, its lease lapses in ${e.holder.lapsesInS} s.` : "";
+    const again =
+      command === "send"
+        ? `run the **${workflow.name}** workflow again (Actions → ${workflow.name} → Run workflow) with the same \`campaign\` input`
+        : `run the **${workflow.name}** workflow again (Actions → ${workflow.name} → Run workflow)`;
+    return `Wait for that run to finish, then ${again}.${until}`;
+  }
+  if (e instanceof MailopsError && NO_CREDENTIALS.test(e.message)) {
+    return `The job has no AWS credentials: the **${workflow.name}** workflow's credentials step runs only when the repository variable \`${workflow.role}\` is set (with \`AWS_REGION\`); set it to the role's ARN (docs/github-setup.md, sections 2 and 3), or set ${TARGET_INPUT} to \`local\`.`;
+  }
+  if (e instanceof ProjectError && / is not a directory$/.test(e.message)) {
+    return `Set the action's \`working-directory\` input to the folder that holds mailops.yaml, relative to the repository root${workingDirectory ? ` (it is \`${workingDirectory}\` now)` : ""}.`;
+  }
+  if (e instanceof MailopsError && e.hint) return actionHint(e.hint);
+  if (e instanceof MailopsError) return "fix the cause above and run the workflow again";
+  return "this is a bug in mailops: please report it with the job log";
+}
+
+/** What failed, for the job summary (Markdown) and the step's error (text). */
+export function failureMessage(e: unknown, markdown = true): string {
+  if (e instanceof LockedError && e.holder)
+    return `another mailops run holds the send lock: ${lockHolder(e, markdown)}`;
+  if (e instanceof MailopsError) return e.message;
+  return `internal error: ${(e as Error)?.stack ?? String(e)}`;
+}
+
+const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?)]$/.test(s) ? "" : "."}`;
+
+/** The job summary of a run that failed before (or without) writing its own. */
+export function failureSummary(
+  command: ActionCommand | undefined,
+  e: unknown,
+  workingDirectory?: string,
+): string {
+  const message = failureMessage(e);
+  // The lock's holder is Markdown with a link; anything else is quoted as it is.
+  const what = e instanceof LockedError && e.holder ? message : fenced("text", message);
+  const todo = command
+    ? remedy(command, e, workingDirectory)
+    : e instanceof MailopsError && e.hint
+      ? actionHint(e.hint)
+      : "check the action's inputs in the workflow";
+  return `### ❌ mailops${command ? ` ${command}` : ""} failed\n\n${what}\n\n**What to do:** ${sentence(todo)}\n`;
+}
