@@ -100,6 +100,7 @@ describe("the fault proxy", () => {
         path: "/v2/email/outbound-emails",
         fault: kind,
         forwarded: upstreamCalls === 1,
+        body: "{}",
       },
     ]);
   });
@@ -114,6 +115,18 @@ describe("the fault proxy", () => {
       ["SendBulkEmail", undefined],
       ["SendEmail", "error-before"],
     ]);
+  });
+
+  it("an outage from the third request on: `from` lets the first ones through", async () => {
+    ses.set([{ operation: "SendEmail", faults: { "reset-before": 1 }, from: 2 }]);
+    for (let i = 0; i < 4; i++) await sendEmail(`{"n":${i}}`);
+    expect(ses.events.map((e) => e.fault ?? "none")).toEqual([
+      "none",
+      "none",
+      "reset-before",
+      "reset-before",
+    ]);
+    expect(reached).toHaveLength(2);
   });
 
   it("S3 by method and path: throttling is 503 SlowDown in S3's XML", async () => {

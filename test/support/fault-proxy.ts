@@ -39,6 +39,8 @@ export interface FaultRule {
   status?: number;
   /** For delay (default 200). */
   delayMs?: number;
+  /** The first `from` requests of the operation pass untouched (an outage that starts mid-run). */
+  from?: number;
 }
 
 export interface FaultEvent {
@@ -48,6 +50,8 @@ export interface FaultEvent {
   fault?: FaultKind;
   /** Whether upstream got the request. */
   forwarded: boolean;
+  /** The request body as text (SES requests name their recipients). */
+  body: string;
 }
 
 export interface FaultProxy {
@@ -99,6 +103,7 @@ export async function startFaultProxy(upstream: string, service: Service): Promi
   let rules: FaultRule[] = [];
   let seed = 1;
   const seen = new Map<string, number>();
+  const perOperation = new Map<string, number>();
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -117,8 +122,17 @@ export async function startFaultProxy(upstream: string, service: Service): Promi
     const key = `${operation}\n${method}\n${url.pathname}${url.search}\n${digest}`;
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);
-    const fault = choose(rule, draw(seed, `${key}\n${n}`));
-    const event: FaultEvent = { operation, method, path: url.pathname, forwarded: false };
+    const nth = (perOperation.get(operation) ?? 0) + 1;
+    perOperation.set(operation, nth);
+    const armed = rule && nth > (rule.from ?? 0) ? rule : undefined;
+    const fault = choose(armed, draw(seed, `${key}\n${n}`));
+    const event: FaultEvent = {
+      operation,
+      method,
+      path: url.pathname,
+      forwarded: false,
+      body: body.toString("utf8"),
+    };
     if (fault) event.fault = fault;
     events.push(event);
 
@@ -155,6 +169,7 @@ export async function startFaultProxy(upstream: string, service: Service): Promi
       rules = next;
       seed = nextSeed;
       seen.clear();
+      perOperation.clear();
     },
     clear() {
       rules = [];
