@@ -156,6 +156,30 @@ describe("a call whose outcome is unknown", () => {
     const twice = [...sender.delivered].filter(([, n]) => n > 1);
     expect(twice).toEqual([]);
   });
+
+  it("if recording the unknown fails, the whole batch stays unknown: never settled without them", async () => {
+    // The write of the unknown recipients' intent (batch 2) fails, as a store outage would.
+    const failing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== "putIfAbsent") return Reflect.get(target, prop, receiver);
+        return async (key: string, body: string, options?: { durable?: boolean }) => {
+          if (key.endsWith("batch-000002.json")) throw new Error("store unreachable");
+          return target.putIfAbsent(key, body, options);
+        };
+      },
+    });
+    const sender = new Scripted((to, call, i) =>
+      call === 1 && i === 7 ? "lost-after" : { status: "sent", messageId: `msg-${to}` },
+    );
+    const run = input(sender, 50);
+    run.input.ledger = new Ledger(failing, id);
+    await expect(runCampaign(run.input)).rejects.toThrow("store unreachable");
+    const state = await new Ledger(store, id).load();
+    expect(state.unknown.has(idOf("u7@example.com"))).toBe(true);
+    const next = await runCampaign(input(sender, 50).input);
+    expect(next.sent).toBe(0);
+    expect(sender.delivered.get("u7@example.com")).toBe(1);
+  });
 });
 
 describe("a run through a flaky network", () => {
