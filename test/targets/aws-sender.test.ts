@@ -5,7 +5,7 @@
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { SESv2Client, SendBulkEmailCommandInput, SendEmailCommandInput } from "@aws-sdk/client-sesv2";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { loadProject } from "../../src/config/load.js";
 import type { PartName, Template } from "../../src/config/model.js";
 import { analyzeTemplate } from "../../src/render/analyze.js";
@@ -206,6 +206,32 @@ describe("AwsSender: each recipient keeps its own call's outcome", () => {
     const { sender } = scriptedClient((to) => (to === "u0@example.com" ? error : undefined));
     const [first] = await sender.send(request(recipients(1), sesList));
     expect(first).toMatchObject(expected);
+  });
+
+  it("'cannot reach … is the server running?' only while no call was ever answered", async () => {
+    vi.stubEnv("AWS_ENDPOINT_URL_SESV2", "http://127.0.0.1:9");
+    let refuse = true;
+    const { sender } = scriptedClient(() =>
+      refuse ? sdkError("Error", { code: "ECONNREFUSED" }) : undefined,
+    );
+    const [first] = await sender.send(request(recipients(1), sesList));
+    expect(first).toEqual({
+      status: "unsent",
+      why: "unreachable",
+      error:
+        "cannot reach SES at http://127.0.0.1:9 (ECONNREFUSED); check AWS_ENDPOINT_URL_SESV2 / AWS_ENDPOINT_URL: is the server running and the address right?",
+    });
+    refuse = false;
+    expect((await sender.send(request(recipients(1), sesList)))[0]?.status).toBe("sent");
+    refuse = true;
+    // Mid-run the same refusal is a network fault: no advice to check the settings.
+    const [later] = await sender.send(request(recipients(1), sesList));
+    expect(later).toEqual({
+      status: "unsent",
+      why: "unreachable",
+      error: "cannot reach SES at http://127.0.0.1:9 (ECONNREFUSED)",
+    });
+    vi.unstubAllEnvs();
   });
 
   it.each([

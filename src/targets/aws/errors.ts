@@ -157,7 +157,8 @@ export function describeAwsError(
  *   connection broken or timed out after the request was sent, anything not known to be safe.
  */
 export type SendFailure =
-  | { kind: "unsent"; why: "throttled" | "unavailable" | "unreachable"; error: string }
+  /** `hint`: what to check when nothing was ever reached (an endpoint, a network). */
+  | { kind: "unsent"; why: "throttled" | "unavailable" | "unreachable"; error: string; hint?: string }
   | { kind: "rejected"; error: string }
   | { kind: "stop"; error: string }
   | { kind: "ambiguous"; error: string };
@@ -203,7 +204,8 @@ export function classifySendError(e: unknown): SendFailure {
     const why = /did not establish|ETIMEDOUT/.test(`${message} ${code ?? ""}`)
       ? "unavailable"
       : "unreachable";
-    return { kind: "unsent", why, error: described() };
+    const d = describeAwsError(e, undefined);
+    return { kind: "unsent", why, error: d.message, ...(d.hint ? { hint: d.hint } : {}) };
   }
   return {
     kind: "ambiguous",

@@ -40,12 +40,16 @@ export function entryResult(
 /** SendEmail calls in flight at once in ses-list mode. */
 const SEND_EACH_CONCURRENCY = 10;
 
-/** What a failed call leaves each of its recipients with (errors.ts classifySendError). */
-function failedCall(e: unknown, bulk: boolean): EntryResult {
+/**
+ * What a failed call leaves each of its recipients with (errors.ts classifySendError). `first`:
+ * no call of this sender got an answer yet, so an unreachable endpoint is likely misconfigured,
+ * and the error says what to check; later, the same failure is a network fault, not a setting.
+ */
+function failedCall(e: unknown, bulk: boolean, first: boolean): EntryResult {
   const f = classifySendError(e);
   switch (f.kind) {
     case "unsent":
-      return { status: "unsent", why: f.why, error: f.error };
+      return { status: "unsent", why: f.why, error: first && f.hint ? `${f.error}; ${f.hint}` : f.error };
     case "ambiguous":
       return { status: "unknown", error: f.error };
     case "stop":
@@ -59,6 +63,9 @@ function failedCall(e: unknown, bulk: boolean): EntryResult {
 }
 
 export class AwsSender implements Sender {
+  /** Whether SES ever answered a send call of this sender (with a result or an error). */
+  private reached = false;
+
   constructor(
     private readonly ses: SESv2Client,
     private readonly cw: CloudWatchClient,
@@ -96,9 +103,10 @@ export class AwsSender implements Sender {
         }),
       );
     } catch (e) {
-      const each = failedCall(e, true);
+      const each = this.failed(e, true);
       return request.messages.map(() => each);
     }
+    this.reached = true;
     const results = r.BulkEmailEntryResults ?? [];
     return request.messages.map((_, i) => {
       const e = results[i];
@@ -163,13 +171,21 @@ export class AwsSender implements Sender {
           ListManagementOptions: { ContactListName: lm.contactList, TopicName: lm.topic },
         }),
       );
+      this.reached = true;
       // A 200 without a MessageId: SES took the call, but nothing proves a message went out.
       return r.MessageId
         ? { status: "sent", messageId: r.MessageId }
         : { status: "unknown", error: "SES answered without a MessageId" };
     } catch (e) {
-      return failedCall(e, false);
+      return this.failed(e, false);
     }
+  }
+
+  private failed(e: unknown, bulk: boolean): EntryResult {
+    const result = failedCall(e, bulk, !this.reached);
+    if ((e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode !== undefined)
+      this.reached = true;
+    return result;
   }
 
   async campaignMetrics(
