@@ -475,6 +475,12 @@ async function deliverChunk(
       }
     });
     if (stop) return stop;
+    if (!answered && !failed && !throttled) {
+      // Nothing made and nothing learnt (every entry "not attempted"): a failed call all the
+      // same, or the loop would never end.
+      failed++;
+      health.last = "the sender made no call";
+    }
     // Nothing ever reached SES and nothing listens there: a wrong endpoint, not a flaky network.
     if (unreachable && !health.answered && answered === 0) return unreachable;
     if (answered) health.answered = true;

@@ -236,6 +236,13 @@ describe("a run through a flaky network", () => {
     );
   });
 
+  it("a sender that makes no call at all stops the run, not loops", async () => {
+    const sender = new Scripted(() => ({ status: "unsent", why: "not-attempted", error: "not attempted" }));
+    const report = await runCampaign(input(sender, 10).input);
+    expect(report.stopped).toMatch(/^no SES send call got through: 6 failed in a row \(last: the sender made no call\)/);
+    expect(sender.calls).toHaveLength(FAILED_CALLS_TO_STOP);
+  });
+
   it("a first call that reaches nothing stops at once, with the sender's 'cannot reach'", async () => {
     const cannot = "cannot reach SES at http://127.0.0.1:9 (ECONNREFUSED); is the server running?";
     const sender = new Scripted(() => ({ status: "unsent", why: "unreachable", error: cannot }));
