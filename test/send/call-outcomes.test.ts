@@ -239,7 +239,9 @@ describe("a run through a flaky network", () => {
   it("a sender that makes no call at all stops the run, not loops", async () => {
     const sender = new Scripted(() => ({ status: "unsent", why: "not-attempted", error: "not attempted" }));
     const report = await runCampaign(input(sender, 10).input);
-    expect(report.stopped).toMatch(/^no SES send call got through: 6 failed in a row \(last: the sender made no call\)/);
+    expect(report.stopped).toMatch(
+      /^no SES send call got through: 6 failed in a row \(last: the sender made no call\)/,
+    );
     expect(sender.calls).toHaveLength(FAILED_CALLS_TO_STOP);
   });
 
