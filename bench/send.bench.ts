@@ -225,10 +225,10 @@ export async function benchSend(): Promise<Figure[]> {
       async send(request: SendRequest): Promise<EntryResult[]> {
         try {
           const results = await aws.send(request);
-          // ses-list mode reports a 429 per entry (the call's siblings may have gone out).
-          throttled += results.filter(
-            (r) => r.status === "retry" && r.error === "TooManyRequestsException",
-          ).length;
+          // A 429 comes back as its call's entries unsent (why: throttled): one per SendEmail in
+          // ses-list mode, one per call in link mode.
+          const unsent = results.filter((r) => r.status === "unsent" && r.why === "throttled").length;
+          throttled += request.listManagement ? unsent : Math.min(1, unsent);
           return results;
         } catch (e) {
           if ((e as Error).name === "ThrottledError" || /throttled/i.test((e as Error).message)) throttled++;

@@ -352,14 +352,32 @@ export function formatSendResults(results: CampaignResult[]): string {
         `  sent ${rep.sent}, failed ${rep.failed}, unknown ${rep.unknown}${rep.alreadyDone ? `, done in earlier attempts ${rep.alreadyDone}` : ""}`,
       );
       for (const [error, n] of Object.entries(rep.failures)) lines.push(`  failed: ${n} × ${error}`);
+      if (rep.throttled.calls) {
+        lines.push(
+          `  throttled: ${rep.throttled.calls} call${rep.throttled.calls === 1 ? "" : "s"}, ${(rep.throttled.lostMs / 1000).toFixed(1)} s of sending lost to the lower rate`,
+        );
+      }
       for (const file of rep.unreadable) {
         lines.push(
           `  ledger: ${file} is unreadable (a write cut short, e.g. by a power loss): its batch's recipients count as unknown`,
         );
       }
-      if (rep.unknown) {
+      const interrupted = rep.unknown - rep.ambiguous;
+      if (rep.ambiguous) {
         lines.push(
-          `  ${rep.unknown} recipients were in a batch interrupted mid-send: not resent. Check delivery, then pass --resend-unknown to send them again.`,
+          `  ${rep.ambiguous} recipient${rep.ambiguous === 1 ? " was" : "s were"} in calls whose outcome is unknown (the connection broke, timed out or SES failed after the request was sent): not resent. Check delivery, then pass --resend-unknown to send them again.`,
+        );
+      }
+      if (interrupted) {
+        lines.push(
+          `  ${interrupted} recipients were in a batch interrupted mid-send: not resent. Check delivery, then pass --resend-unknown to send them again.`,
+        );
+      }
+      if (r.state === "stopped" && r.counts) {
+        // What the next run does: those with no outcome yet, and the unknown only when asked.
+        const notYet = Math.max(0, r.counts.toSend - rep.alreadyDone - rep.sent - rep.failed - rep.unknown);
+        lines.push(
+          `  next run: sends the ${notYet} not yet sent${rep.unknown ? `; --resend-unknown also sends the ${rep.unknown} unknown` : ""}`,
         );
       }
     }

@@ -23,6 +23,10 @@ export interface RunSummary {
   sent: number;
   failed: number;
   unknown: number;
+  /** Of `unknown`, those whose own send call's outcome is unknown (not a crash's batch). */
+  ambiguous?: number;
+  /** Throttled send calls over the run's attempts, and the sending time they cost. */
+  throttled?: { calls: number; lostSeconds: number };
   skipped: Record<string, number>;
   /** Ledger outcome files that could not be read (their recipients count as unknown). */
   unreadable?: string[];
@@ -85,6 +89,8 @@ export async function collectStatus(
       sent: state.sent.size,
       failed: state.failed.size,
       unknown: state.unknown.size,
+      ...(ambiguousCount(state) ? { ambiguous: ambiguousCount(state) } : {}),
+      ...(run?.throttled ? { throttled: run.throttled } : {}),
       skipped,
       ...(state.unreadable.length ? { unreadable: state.unreadable } : {}),
     });
@@ -112,6 +118,16 @@ export async function runStatus(
     lines.push(
       `  sent ${r.sent}, failed ${r.failed}, unknown ${r.unknown}, skipped ${skipped.length ? skipped.join(", ") : 0}`,
     );
+    if (r.ambiguous) {
+      lines.push(
+        `  unknown: ${r.ambiguous} in send calls whose outcome is unknown (a broken connection, a timeout, a 500); \`send --resend-unknown\` sends them again`,
+      );
+    }
+    if (r.throttled) {
+      lines.push(
+        `  throttled: ${r.throttled.calls} send call${r.throttled.calls === 1 ? "" : "s"}, ${r.throttled.lostSeconds.toFixed(1)} s of sending lost to the lower rate`,
+      );
+    }
     for (const file of r.unreadable ?? [])
       lines.push(`  ledger: ${file} is unreadable: its batch counts as unknown`);
     if (r.metricsError) lines.push(`  metrics unavailable: ${r.metricsError}`);
@@ -159,4 +175,10 @@ async function addMetrics(
     if (!(e instanceof MailopsError)) throw e;
     r.metricsError = e.message;
   }
+}
+
+function ambiguousCount(state: LedgerState): number {
+  let n = 0;
+  for (const id of state.unknown) if (state.ambiguous.has(id)) n++;
+  return n;
 }

@@ -13,6 +13,13 @@
  * with the state in S3 each is a PUT, the bulk of mailops' CPU at high rates. A batch with an
  * intent and no outcome is the one in flight at a crash (or just finished): its recipients are
  * `unknown`. Skips need no intent: they are written straight as outcome files.
+ * A send call whose own outcome is unknown (the connection broke after the request was sent, a
+ * 500) leaves its recipients in an intent of their own that is never completed, marked
+ * `ambiguous` with the error: unknown like a crash's batch, but known to be no crash (the run
+ * went on). It is written before the outcome of the batch they were in, which then rides on the
+ * next record as usual: that outcome names who was sent or rejected, the ambiguous intent who is
+ * unknown, and a recipient of the batch never attempted (the run stopped first) is in neither,
+ * so the next run sends it.
  * Recipients are kept as salted hashes: the ledger proves who was sent to without holding a
  * second copy of the subscriber list.
  *
@@ -92,6 +99,8 @@ export interface BatchRecord {
   lease?: string;
   /** This write's id (see the header). */
   write?: string;
+  /** An intent never completed on purpose: its recipients' calls had an unknown outcome (this error). */
+  ambiguous?: string;
 }
 
 export interface RunRecord {
@@ -109,6 +118,8 @@ export interface RunRecord {
   /** As in BatchRecord: the lease and the write that saved it last. */
   lease?: string;
   write?: string;
+  /** Throttled send calls over every attempt of the run, and the sending time they cost. */
+  throttled?: { calls: number; lostSeconds: number };
 }
 
 export interface RunId {
@@ -168,8 +179,10 @@ export interface LedgerState {
   sent: Map<string, string>;
   failed: Map<string, string>;
   skipped: Map<string, string>;
-  /** In flight at a crash: sent or not, nobody knows. */
+  /** In flight at a crash, or in a call whose outcome is unknown: sent or not, nobody knows. */
   unknown: Set<string>;
+  /** Of `unknown`, those whose own call's outcome is unknown (an `ambiguous` intent), not a crash's. */
+  ambiguous: Set<string>;
   /**
    * Intent-only batches, by number (their ids are in `unknown`). `damaged`: the batch has an
    * outcome file that cannot be read, so settling it needs a record of its own.
@@ -206,6 +219,7 @@ export class Ledger {
       failed: new Map(),
       skipped: new Map(),
       unknown: new Set(),
+      ambiguous: new Set(),
       openBatches: new Map(),
       nextBatch: 1,
       unreadable: [],
@@ -253,6 +267,7 @@ export class Ledger {
     for (const [batch, rec] of intents) {
       if (done.has(batch)) continue;
       for (const id of rec.ids) state.unknown.add(id);
+      if (rec.ambiguous !== undefined) for (const id of rec.ids) state.ambiguous.add(id);
       state.openBatches.set(batch, { ids: rec.ids, damaged: unreadable.has(batch) });
     }
     for (const [n, key] of unreadable) {
@@ -327,12 +342,23 @@ export class Ledger {
     return saved;
   }
 
-  /** Record that a batch is about to go out; the last finished batch's outcome goes with it. */
-  async intent(batch: number, ids: string[], at: Date): Promise<void> {
+  /**
+   * Record that a batch is about to go out; the last finished batch's outcome goes with it.
+   * `ambiguous`: these recipients' calls already had an unknown outcome (see the header).
+   */
+  async intent(batch: number, ids: string[], at: Date, ambiguous?: string): Promise<void> {
     await this.withUnwritten((previous) =>
       this.create(
         batchKey(this.id, batch),
-        { version: 1, batch, state: "intent", at: at.toISOString(), ids, ...previous },
+        {
+          version: 1,
+          batch,
+          state: "intent",
+          at: at.toISOString(),
+          ids,
+          ...previous,
+          ...(ambiguous !== undefined ? { ambiguous } : {}),
+        },
         true,
       ),
     );
@@ -556,6 +582,7 @@ function recordProblem(value: unknown, n: number, state: "intent" | "done"): str
   if (r.state !== state) return `it says ${JSON.stringify(r.state)}, its name says ${state}`;
   if (!isIds(r.ids)) return "no list of recipient ids";
   if (state === "done" && outcomesProblem(r.outcomes)) return "no list of outcomes";
+  if (r.ambiguous !== undefined && typeof r.ambiguous !== "string") return "an unreadable `ambiguous`";
   if (r.previous !== undefined) {
     const p = r.previous as Partial<Settled>;
     if (typeof p !== "object" || p === null || !Number.isInteger(p.batch) || outcomesProblem(p.outcomes))

@@ -1,12 +1,38 @@
 /**
- * A token bucket counted in recipients (SES quotas count recipients, not calls). On throttling
- * the rate drops and recovers slowly, so a run settles just under what the account allows.
+ * A token bucket counted in recipients (SES quotas count recipients, not calls), paced by AIMD:
+ * a throttled call cuts the rate (multiplicative decrease), and clean calls bring it back to the
+ * account's rate linearly over time (additive increase), so a run settles near what the account
+ * allows and recovers once the throttling stops. Time is the clock's (util/clock.ts), so tests
+ * run it on simulated time.
  */
+/** A throttled call cuts the rate to this share (the SDK's adaptive mode uses 0.7 too). */
+const DECREASE = 0.7;
+/**
+ * At most one cut per this many ms: the calls in flight when SES starts throttling all come back
+ * throttled, and they are one signal, not several.
+ */
+const DECREASE_HOLD_MS = 1000;
+/**
+ * Clean sending wins back this share of the account's rate per second: from a cut to 70% back
+ * to the full rate in three seconds. At 10% of calls throttled at random this keeps about 80%
+ * of the rate; a one-a-second cut with no recovery would sink it (the old behaviour).
+ */
+const INCREASE_PER_SECOND = 0.1;
+/** Never below this share of the account's rate. */
+const FLOOR = 0.1;
+
 export class TokenBucket {
   private tokens: number;
   private last: number;
   private readonly ceiling: number;
+  /** When the rate was last cut, and last raised. */
+  private cutAt = Number.NEGATIVE_INFINITY;
+  private raisedAt: number;
   rate: number;
+  /** Throttled calls seen. */
+  throttles = 0;
+  /** Waiting beyond what the account's rate needs, because throttling lowered the rate. */
+  lostMs = 0;
 
   constructor(
     rate: number,
@@ -21,6 +47,7 @@ export class TokenBucket {
     // Start empty: a full bucket at start would send a second's worth at once, on top of the rate.
     this.tokens = 0;
     this.last = clock.now();
+    this.raisedAt = this.last;
   }
 
   private refill(): void {
@@ -34,22 +61,37 @@ export class TokenBucket {
     if (!Number.isFinite(this.rate)) return;
     this.refill();
     while (this.tokens < n) {
-      await this.clock.sleep(Math.max(1, ((n - this.tokens) / this.rate) * 1000));
+      const ms = Math.max(1, ((n - this.tokens) / this.rate) * 1000);
+      // The share of this wait the account's own rate would not have needed.
+      this.lostMs += ms * (1 - this.rate / this.ceiling);
+      await this.clock.sleep(ms);
       this.refill();
     }
     this.tokens -= n;
   }
 
-  /** A 429: slow down by a third, and drain what is left of the burst. */
+  /** A throttled call: cut the rate (once per hold) and drain what is left of the burst. */
   throttled(): void {
+    this.throttles++;
     if (!Number.isFinite(this.rate)) return;
-    this.rate = Math.max(this.ceiling * 0.1, this.rate * 0.67);
+    const now = this.clock.now();
     this.tokens = 0;
+    if (now - this.cutAt < DECREASE_HOLD_MS) return;
+    this.refill();
+    this.rate = Math.max(this.ceiling * FLOOR, this.rate * DECREASE);
+    this.cutAt = now;
+    this.raisedAt = now;
   }
 
-  /** A clean call: creep back toward the account's rate. */
+  /** A clean call: win back the account's rate, in proportion to the time since the last change. */
   succeeded(): void {
-    if (this.rate < this.ceiling) this.rate = Math.min(this.ceiling, this.rate * 1.02);
+    const now = this.clock.now();
+    if (this.rate < this.ceiling) {
+      this.refill();
+      const gained = ((now - this.raisedAt) / 1000) * INCREASE_PER_SECOND * this.ceiling;
+      this.rate = Math.min(this.ceiling, this.rate + gained);
+    }
+    this.raisedAt = now;
   }
 }
 

@@ -6,6 +6,14 @@
  * since it was counted) stops the run: recorded `stopped` with the reason, never `complete`.
  * One sender at a time: the lease is checked (and renewed when due) before every batch's intent,
  * so a sender that lost its lock stops before sending more (lock.ts).
+ *
+ * A flaky network. Each recipient's outcome is its own call's (targets/port.ts EntryResult):
+ * sent and rejected are recorded; a call SES did not process (throttled, unavailable) is made
+ * again, paced and backed off; a call that may have gone out makes its recipients unknown, in
+ * an intent of their own (ledger.ts, `ambiguous`), and the run goes on. After a failed call the
+ * next call carries one recipient (a probe), so an outage costs one recipient a call, not fifty.
+ * FAILED_CALLS_TO_STOP failed calls in a row stop the run; what was never attempted is left
+ * without an outcome, so the next run sends it.
  */
 import { MailopsError } from "../errors.js";
 import type { EntryResult, OutgoingMessage, Sender, SendRequest } from "../targets/port.js";
@@ -23,7 +31,20 @@ const SKIP_FLUSH = 500;
 const CARRY_MS = 1000;
 /** Guardrail rates are read again after this many recipients. */
 const GUARDRAIL_EVERY = 1000;
+/** Answers of TRANSIENT_FAILURE (an entry status) a recipient gets before it is recorded failed. */
 const MAX_ATTEMPTS = 5;
+/**
+ * A sustained failure stops the run: this many failed calls in a row, with no call answered in
+ * between (throttled calls count too, so SES throttling every call stops it as well). Calls
+ * failing at random line up so almost never (at 2% of calls failing, 0.02^6 ≈ 6e-11 a call).
+ * With the backoff between them (BACKOFF_MS doubling, jittered), six in a row span about 10 to
+ * 20 s: a brief outage is waited out, a long one stops the run rather than make recipient after
+ * recipient unknown. Probes keep the cost at one recipient per failed call.
+ */
+export const FAILED_CALLS_TO_STOP = 6;
+/** The first wait after a failed call; doubled for each further one in a row, up to BACKOFF_MAX_MS. */
+const BACKOFF_MS = 500;
+const BACKOFF_MAX_MS = 10_000;
 
 export class ContentChangedError extends MailopsError {}
 
@@ -32,7 +53,16 @@ export interface RunReport {
   sent: number;
   failed: number;
   skipped: Record<string, number>;
+  /** Recipients whose delivery is unknown: met this attempt (from earlier ones) or made so by it. */
   unknown: number;
+  /**
+   * Of `unknown`, those whose own call's outcome is unknown (a reset or timeout after the request
+   * was sent, a 500): recorded so, and a run with only these is complete. The rest were in a batch
+   * interrupted by a crash, which leaves the run partial.
+   */
+  ambiguous: number;
+  /** Throttled send calls in this attempt, and the sending time they cost. */
+  throttled: { calls: number; lostMs: number };
   /** Recipients done in earlier attempts of this run. */
   alreadyDone: number;
   stopped?: string;
@@ -81,6 +111,8 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     failed: 0,
     skipped: {},
     unknown: 0,
+    ambiguous: 0,
+    throttled: { calls: 0, lostMs: 0 },
     alreadyDone: 0,
     complete: false,
     failures: {},
@@ -136,6 +168,7 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   let pending: Pending[] = [];
   let stop: string | undefined;
   let done = 0;
+  const health: CallHealth = { streak: 0, answered: false, probe: false, backoffMs: 0 };
 
   const sendBatch = async () => {
     const batch = pending;
@@ -146,18 +179,34 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     const number = nextBatch++;
     const ids = batch.map((m) => m.id);
     await ledger.intent(number, ids, options.now());
-    let outcomes: Awaited<ReturnType<typeof deliver>>;
+    const outcomes: Delivery = { recorded: [], uncertain: [] };
     try {
-      outcomes = await deliver(input, batch, sleep);
+      outcomes.stop = await deliver(input, batch, sleep, outcomes, health);
     } catch (error) {
       if (!(error instanceof CallFailed)) throw error;
-      // Only the failed call's recipients are unknown: they get an intent of their own, and the
-      // batch is completed with what is known (its unattempted recipients are sent next run).
-      if (error.uncertain.length < ids.length) {
-        await ledger.intent(nextBatch++, error.uncertain, options.now());
-        await ledger.complete(number, ids, error.recorded, options.now());
+      // Only the failed call's recipients (and earlier calls' unknown ones) are unknown: they get
+      // an intent of their own, and the batch is completed with what is known (its unattempted
+      // recipients are sent next run).
+      const uncertain = [...outcomes.uncertain.map((u) => u.id), ...error.uncertain];
+      if (uncertain.length < ids.length) {
+        await ledger.intent(nextBatch++, uncertain, options.now());
+        await ledger.complete(number, ids, outcomes.recorded, options.now());
       }
       throw error.cause;
+    }
+    if (outcomes.uncertain.length) {
+      // Written before the batch's outcome is kept to ride on the next record: were this write
+      // to fail, the batch stays open (all unknown), never settled without them (read: unsent).
+      const first = outcomes.uncertain[0]?.error ?? "";
+      const more = outcomes.uncertain.length > 1 ? ` (${outcomes.uncertain.length} recipients)` : "";
+      await ledger.intent(
+        nextBatch++,
+        outcomes.uncertain.map((u) => u.id),
+        options.now(),
+        `${first}${more}`,
+      );
+      report.unknown += outcomes.uncertain.length;
+      report.ambiguous += outcomes.uncertain.length;
     }
     ledger.finished(number, ids, outcomes.recorded, options.now());
     for (const o of outcomes.recorded) {
@@ -207,8 +256,10 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
         report.alreadyDone++;
         continue;
       }
-      if (state.unknown.has(id) || aliases?.some((a) => state.unknown.has(a))) {
+      const unknownAs = state.unknown.has(id) ? id : aliases?.find((a) => state.unknown.has(a));
+      if (unknownAs !== undefined) {
         report.unknown++;
+        if (state.ambiguous.has(unknownAs)) report.ambiguous++;
         continue;
       }
       const prepared = input.plan.prepare(r);
@@ -240,17 +291,29 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     if (!ended) await recipients.return?.();
   }
   if (!stop) stop = await guardrail(input, startedAt);
+  if (stop && health.failedOut) {
+    const unknown = report.unknown
+      ? `; ${report.unknown} recipient${report.unknown === 1 ? " is" : "s are"} unknown (their calls may have reached SES)`
+      : "";
+    stop = `${stop}${unknown}`;
+  }
 
-  report.complete = !stop && report.unknown === 0;
+  const interrupted = report.unknown - report.ambiguous;
+  report.complete = !stop && interrupted === 0;
+  report.throttled = {
+    calls: input.bucket.throttles,
+    lostMs: Math.round(input.bucket.lostMs + health.backoffMs),
+  };
   const final: RunRecord = {
     ...run,
     updatedAt: options.now().toISOString(),
     status: report.complete ? "complete" : "stopped",
     ...(stop
       ? { stopReason: stop }
-      : report.unknown
-        ? { stopReason: `${report.unknown} recipients in an interrupted batch are unknown` }
+      : interrupted
+        ? { stopReason: `${interrupted} recipients in an interrupted batch are unknown` }
         : {}),
+    ...throttledSoFar(run, report.throttled),
   };
   await ledger.saveRun(final, runEtag);
   if (stop) report.stopped = stop;
@@ -288,78 +351,178 @@ class CallFailed extends Error {
 
 type Pending = { id: string; to: string; data: Record<string, unknown>; headers: OutgoingMessage["headers"] };
 
+/** What a batch's calls left: outcomes to record, recipients whose call's outcome is unknown, a stop. */
+interface Delivery {
+  recorded: Outcome[];
+  uncertain: { id: string; error: string }[];
+  stop?: string | undefined;
+}
+
+/** How the run's send calls are going, across batches. */
+interface CallHealth {
+  /** Failed or throttled calls in a row, with no call answered in between. */
+  streak: number;
+  /** Whether SES ever answered a send call of this run. */
+  answered: boolean;
+  /** The next call carries one recipient: the last one failed. */
+  probe: boolean;
+  /** The last failure, for the stop reason. */
+  last?: string;
+  /** Set when the failures stopped the run. */
+  failedOut?: boolean;
+  /** Time spent backing off after throttled calls (counted as time lost to throttling). */
+  backoffMs: number;
+}
+
 /**
- * Send one ledger batch, SEND_CHUNK recipients a call, each paced on its own. A call that fails
- * outright throws CallFailed, with what the calls before it recorded.
+ * Send one ledger batch, SEND_CHUNK recipients a call, each paced on its own; returns a stop
+ * reason. A sender that throws (not an answer any sender gives on purpose) throws CallFailed.
  */
 async function deliver(
   input: RunInput,
   batch: Pending[],
   sleep: (ms: number) => Promise<void>,
-): Promise<{ recorded: Outcome[]; stop?: string }> {
-  const recorded: Outcome[] = [];
-  for (let i = 0; i < batch.length; i += SEND_CHUNK) {
-    const stop = await deliverChunk(input, batch.slice(i, i + SEND_CHUNK), sleep, recorded);
-    if (stop) return { recorded, stop };
-  }
-  return { recorded };
-}
-
-/** One sender call with retries for throttling and transient per-entry failures; returns a stop reason. */
-async function deliverChunk(
-  input: RunInput,
-  chunk: Pending[],
-  sleep: (ms: number) => Promise<void>,
-  recorded: Outcome[],
+  out: Delivery,
+  health: CallHealth,
 ): Promise<string | undefined> {
-  let remaining = chunk;
-  for (let attempt = 1; remaining.length > 0; attempt++) {
-    await input.bucket.take(remaining.length);
-    let results: EntryResult[];
-    try {
-      results = await input.sender.send({ ...input.request, messages: remaining });
-    } catch (e) {
-      if (e instanceof ThrottledError && attempt < MAX_ATTEMPTS * 2) {
-        input.bucket.throttled();
-        await sleep(backoff(attempt));
-        continue;
-      }
-      // Unknown whether anything of this call went out.
-      throw new CallFailed(
-        e,
-        remaining.map((m) => m.id),
-        recorded,
-      );
-    }
-    input.bucket.succeeded();
-    const retry: typeof remaining = [];
-    let stop: string | undefined;
-    results.forEach((res, i) => {
-      const m = remaining[i];
-      if (!m) return;
-      if (res.status === "sent") recorded.push({ id: m.id, status: "sent", messageId: res.messageId });
-      else if (res.status === "failed") recorded.push({ id: m.id, status: "failed", error: res.error });
-      else if (res.status === "retry") retry.push(m);
-      else stop = res.error; // not sent; no outcome, so a later run sends it
-    });
+  for (let i = 0; i < batch.length; i += SEND_CHUNK) {
+    const stop = await deliverChunk(input, batch.slice(i, i + SEND_CHUNK), sleep, out, health);
     if (stop) return stop;
-    if (retry.length && attempt >= MAX_ATTEMPTS) {
-      for (const m of retry)
-        recorded.push({ id: m.id, status: "failed", error: "transient failure after retries" });
-      break;
-    }
-    if (retry.length) {
-      input.bucket.throttled();
-      await sleep(backoff(attempt));
-    }
-    remaining = retry;
   }
   return undefined;
 }
 
+/**
+ * One sender call for a chunk, then again for what SES did not process (throttled, unavailable,
+ * not attempted) and for entries it asked to retry; returns a stop reason. Each recipient keeps
+ * its own call's outcome.
+ */
+async function deliverChunk(
+  input: RunInput,
+  chunk: Pending[],
+  sleep: (ms: number) => Promise<void>,
+  out: Delivery,
+  health: CallHealth,
+): Promise<string | undefined> {
+  let remaining = chunk;
+  const answers = new Map<string, number>();
+  while (remaining.length > 0) {
+    const call = health.probe ? remaining.slice(0, 1) : remaining;
+    await input.bucket.take(call.length);
+    let results: EntryResult[];
+    try {
+      results = await input.sender.send({ ...input.request, messages: call });
+    } catch (e) {
+      if (!(e instanceof ThrottledError)) {
+        // Unknown whether anything of this call went out.
+        throw new CallFailed(
+          e,
+          call.map((m) => m.id),
+          out.recorded,
+        );
+      }
+      results = call.map(() => ({ status: "unsent", why: "throttled", error: e.message }));
+    }
+    const again: Pending[] = [];
+    let stop: string | undefined;
+    let unreachable: string | undefined;
+    let answered = 0;
+    let failed = 0;
+    let throttled = 0;
+    let slowDown = false;
+    let retried = 0;
+    call.forEach((m, i) => {
+      const res: EntryResult = results[i] ?? { status: "unknown", error: "the sender gave no result" };
+      switch (res.status) {
+        case "sent":
+          answered++;
+          out.recorded.push({ id: m.id, status: "sent", messageId: res.messageId });
+          break;
+        case "failed":
+          answered++;
+          out.recorded.push({ id: m.id, status: "failed", error: res.error });
+          break;
+        case "retry": {
+          answered++;
+          if (res.error.startsWith("ACCOUNT_THROTTLED")) slowDown = true;
+          const n = (answers.get(m.id) ?? 0) + 1;
+          answers.set(m.id, n);
+          if (n >= MAX_ATTEMPTS)
+            out.recorded.push({ id: m.id, status: "failed", error: "transient failure after retries" });
+          else {
+            again.push(m);
+            retried = Math.max(retried, n);
+          }
+          break;
+        }
+        case "stop":
+          stop ??= res.error; // not sent; no outcome, so a later run sends it
+          break;
+        case "unsent":
+          again.push(m);
+          if (res.why === "throttled") throttled++;
+          else if (res.why !== "not-attempted") {
+            failed++;
+            health.last = res.error;
+            if (res.why === "unreachable") unreachable ??= res.error;
+          }
+          break;
+        case "unknown":
+          failed++;
+          health.last = res.error;
+          out.uncertain.push({ id: m.id, error: res.error });
+          break;
+      }
+    });
+    if (stop) return stop;
+    if (!answered && !failed && !throttled) {
+      // Nothing made and nothing learnt (every entry "not attempted"): a failed call all the
+      // same, or the loop would never end.
+      failed++;
+      health.last = "the sender made no call";
+    }
+    // Nothing ever reached SES and nothing listens there: a wrong endpoint, not a flaky network.
+    if (unreachable && !health.answered && answered === 0) return unreachable;
+    if (answered) health.answered = true;
+    if (failed || throttled) {
+      // A call answered in the same send breaks the row: this failure starts a new one.
+      health.streak = answered ? 1 : health.streak + 1;
+      if (!failed) health.last = "SES throttled the call (TooManyRequestsException)";
+    } else health.streak = 0;
+    health.probe = failed > 0;
+    if (throttled || slowDown) input.bucket.throttled();
+    else if (answered) input.bucket.succeeded();
+    if (health.streak >= FAILED_CALLS_TO_STOP) {
+      health.failedOut = true;
+      return health.answered
+        ? `SES send calls failed ${health.streak} times in a row (last: ${health.last}), so the run stopped`
+        : `no SES send call got through: ${health.streak} failed in a row (last: ${health.last}), so the run stopped`;
+    }
+    // Throttling is paced by the bucket; other failures and entry retries wait here.
+    if (failed) await sleep(backoff(health.streak));
+    else if (retried) await sleep(backoff(retried));
+    else if (throttled && health.streak > 1) {
+      const ms = backoff(health.streak - 1);
+      health.backoffMs += ms;
+      await sleep(ms);
+    }
+    remaining = [...again, ...remaining.slice(call.length)];
+  }
+  return undefined;
+}
+
+/** Exponential from BACKOFF_MS, capped, with half of it jittered so parallel senders spread out. */
 function backoff(attempt: number): number {
-  const base = Math.min(20_000, 250 * 2 ** attempt);
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MS * 2 ** Math.max(0, attempt - 1));
   return base / 2 + Math.random() * (base / 2);
+}
+
+/** The run record's throttling figures: earlier attempts' plus this one's. */
+function throttledSoFar(run: RunRecord, now: RunReport["throttled"]): Pick<RunRecord, "throttled"> {
+  const calls = (run.throttled?.calls ?? 0) + now.calls;
+  if (!calls) return {};
+  const lostSeconds = (run.throttled?.lostSeconds ?? 0) + now.lostMs / 1000;
+  return { throttled: { calls, lostSeconds: Math.round(lostSeconds * 10) / 10 } };
 }
 
 async function guardrail(input: RunInput, since: Date): Promise<string | undefined> {

@@ -65,15 +65,32 @@ export interface SendRequest extends Envelope {
   messages: OutgoingMessage[];
 }
 
-/** Per-entry outcome of a send call. */
+/**
+ * Per-entry outcome of a send call. A sender answers for each recipient by its own call's
+ * outcome: one failed call never changes what its siblings got.
+ */
 export type EntryResult =
   | { status: "sent"; messageId: string }
-  /** Worth retrying in this run (throttled, transient). */
+  /** SES answered for this entry: worth retrying a few times in this run (TRANSIENT_FAILURE). */
   | { status: "retry"; error: string }
   /** Final for this recipient (rejected, invalid). */
   | { status: "failed"; error: string }
   /** The account or configuration set cannot send: stop the run. */
-  | { status: "stop"; error: string };
+  | { status: "stop"; error: string }
+  /** Not sent, and safe to send again: its call was not processed by SES, or never made. */
+  | { status: "unsent"; error: string; why: UnsentWhy }
+  /**
+   * Its call may or may not have gone out (the connection broke or timed out after the request
+   * was sent, a 500): recorded unknown, never resent unless asked.
+   */
+  | { status: "unknown"; error: string };
+
+/**
+ * Why an entry is unsent: `throttled` (429: slow down), `unavailable` (503, connect timeout:
+ * SES did not take it), `unreachable` (nothing listens at the endpoint, or its name does not
+ * resolve), `not-attempted` (an earlier call of the same send failed, so this one was not made).
+ */
+export type UnsentWhy = "throttled" | "unavailable" | "unreachable" | "not-attempted";
 
 /** The whole call was throttled (429): nothing was sent; slow down and retry. */
 export class ThrottledError extends Error {}

@@ -438,16 +438,18 @@ describe("mailops send on aws, through the command-line entry", () => {
     linkMode();
     people(120);
     expect(await runApply({ dir: repo.dir, target: "aws" }, captureIo())).toBe(0);
-    // The first call of 50 fails outright: whether any of it went out is unknown.
+    // The first call of 50 fails with a 500: whether any of it went out is unknown. The run goes
+    // on and completes; those 50 are reported, not resent.
     emulators.sesRouter.inject("SendBulkEmail", [
-      { status: 400, type: "BadRequestException", message: "connection lost mid-call" },
+      { status: 500, type: "InternalFailure", message: "failed mid-call" },
     ]);
     const failed = await send();
-    expect(failed.code).toBe(1);
-    expect(failed.err).toContain("connection lost mid-call");
+    expect(failed.code, failed.out + failed.err).toBe(0);
+    expect(failed.out).toContain("sent 70, failed 0, unknown 50");
+    expect(failed.out).toContain("50 recipients were in calls whose outcome is unknown");
     const waiting = await send();
-    expect(waiting.code).toBe(1);
-    expect(waiting.out).toContain("sent 70, failed 0, unknown 50");
+    expect(waiting.code).toBe(0);
+    expect(waiting.out).toContain("sent 0, failed 0, unknown 50, done in earlier attempts 70");
     expect(waiting.out).toContain("pass --resend-unknown to send them again");
     expect(await storedMail()).toHaveLength(70);
     const resent = await send("--resend-unknown");
@@ -456,6 +458,24 @@ describe("mailops send on aws, through the command-line entry", () => {
     const mail = await storedMail();
     expect(mail).toHaveLength(120);
     expect(new Set(mail.map((m) => m.destination.to[0])).size).toBe(120);
+  });
+
+  it("a SendBulkEmail SES rejects outright (400) stops the run: nobody unknown or failed, the next run sends them", async () => {
+    linkMode();
+    people(120);
+    expect(await runApply({ dir: repo.dir, target: "aws" }, captureIo())).toBe(0);
+    emulators.sesRouter.inject("SendBulkEmail", [
+      { status: 400, type: "BadRequestException", message: "the request is malformed" },
+    ]);
+    const refused = await send();
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain("stopped (BadRequestException: the request is malformed)");
+    expect(refused.out).toContain("sent 0, failed 0, unknown 0");
+    expect(refused.out).toContain("next run: sends the 120 not yet sent");
+    const next = await send();
+    expect(next.code, next.out + next.err).toBe(0);
+    expect(next.out).toContain("sent 120, failed 0, unknown 0");
+    expect(await storedMail()).toHaveLength(120);
   });
 
   it("--allow-partial starts a send larger than what is left of the 24-hour quota", async () => {

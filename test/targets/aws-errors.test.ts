@@ -262,6 +262,11 @@ describe("describeAwsError: every family is one line with a hint", () => {
     [err("LimitExceededException", "Maximum number of templates"), "an SES resource limit was reached"],
     [err("BadRequestException", "Template is\ninvalid"), "SES rejected the request: Template is invalid"],
     [err("Error", "connect ETIMEDOUT", { code: "ETIMEDOUT" }), "cannot reach SES"],
+    // A reset mid-call reached the server: not "cannot reach … is the server running?".
+    [
+      err("TimeoutError", "socket hang up", { code: "ECONNRESET" }),
+      /the connection to SES at \S+ broke during the call \(ECONNRESET: socket hang up\)$/,
+    ],
   ])("%s", (error, expected) => {
     const e = expectOneLine(describeAwsError(error, "reading email template x"), expected);
     // Credentials fail every call alike; everything else says which call failed.

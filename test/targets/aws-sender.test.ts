@@ -5,7 +5,7 @@
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { SESv2Client, SendBulkEmailCommandInput, SendEmailCommandInput } from "@aws-sdk/client-sesv2";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { loadProject } from "../../src/config/load.js";
 import type { PartName, Template } from "../../src/config/model.js";
 import { analyzeTemplate } from "../../src/render/analyze.js";
@@ -122,5 +122,135 @@ describe("AwsSender requests", () => {
     const input = inputs[0]?.input as unknown as SendEmailCommandInput;
     expect(input.Content?.Template?.Headers).toEqual([{ Name: "X-Campaign-Note", Value: "hello" }]);
     expect(input.ListManagementOptions).toEqual({ ContactListName: "acme", TopicName: "promotions" });
+  });
+});
+
+/** An error as the SDK throws it: a service error with its status, or a network error with its code. */
+const sdkError = (name: string, extra: Record<string, unknown>) =>
+  Object.assign(new Error(`${name} injected`), { name, ...extra });
+const reset = () => sdkError("TimeoutError", { code: "ECONNRESET", message: "socket hang up" });
+const http = (status: number, name: string, extra: Record<string, unknown> = {}) =>
+  sdkError(name, {
+    $metadata: { httpStatusCode: status },
+    $fault: status >= 500 ? "server" : "client",
+    ...extra,
+  });
+
+/** An SES client answering each SendEmail by recipient (throwing what `fail` gives), after a tick. */
+function scriptedClient(fail: (to: string) => Error | undefined) {
+  const started: string[] = [];
+  const client = {
+    send: async (command: { input: Record<string, unknown> }) => {
+      const input = command.input as unknown as SendEmailCommandInput & SendBulkEmailCommandInput;
+      const to = input.Destination?.ToAddresses?.[0] ?? "bulk";
+      started.push(to);
+      await new Promise((r) => setTimeout(r, 1));
+      const error = fail(to);
+      if (error) throw error;
+      if (input.BulkEmailEntries)
+        return {
+          BulkEmailEntryResults: input.BulkEmailEntries.map((_, i) => ({
+            Status: "SUCCESS",
+            MessageId: `b${i}`,
+          })),
+        };
+      return { MessageId: `msg-${to}` };
+    },
+  };
+  return { started, sender: new AwsSender(client as unknown as SESv2Client, {} as CloudWatchClient) };
+}
+
+const recipients = (n: number): OutgoingMessage[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `id${i}`, to: `u${i}@example.com`, data: {}, headers: [] }));
+const sesList = { listManagement: { contactList: "acme" } };
+
+describe("AwsSender: each recipient keeps its own call's outcome", () => {
+  it("ses-list: a call lost to a reset is unknown; calls that succeeded keep their MessageIds; unstarted ones are unsent", async () => {
+    const { started, sender } = scriptedClient((to) => (to === "u25@example.com" ? reset() : undefined));
+    const results = await sender.send(request(recipients(50), sesList));
+    expect(results[25]).toEqual({
+      status: "unknown",
+      error: "ECONNRESET: socket hang up (the connection broke after the request was sent)",
+    });
+    // Every call that was made and answered keeps its MessageId, before and after the failed one.
+    started
+      .filter((to) => to !== "u25@example.com")
+      .forEach((to) => {
+        const i = Number(to.slice(1, to.indexOf("@")));
+        expect(results[i]).toEqual({ status: "sent", messageId: `msg-${to}` });
+      });
+    // No new call started after the failure: the rest were never attempted.
+    expect(started.length).toBeLessThan(50);
+    for (let i = started.length; i < 50; i++)
+      expect(results[i]).toMatchObject({ status: "unsent", why: "not-attempted" });
+  });
+
+  it.each([
+    ["a reset", reset(), { status: "unknown" }],
+    ["a 500", http(500, "InternalFailure"), { status: "unknown" }],
+    ["a 503", http(503, "ServiceUnavailable"), { status: "unsent", why: "unavailable" }],
+    ["a 429", http(429, "TooManyRequestsException"), { status: "unsent", why: "throttled" }],
+    [
+      "LimitExceededException, which the SDK marks as throttling",
+      http(400, "LimitExceededException", { $retryable: { throttling: true } }),
+      { status: "stop" },
+    ],
+    [
+      "a refused connection",
+      sdkError("Error", { code: "ECONNREFUSED" }),
+      { status: "unsent", why: "unreachable" },
+    ],
+    ["MessageRejected", http(400, "MessageRejected"), { status: "failed" }],
+    ["SendingPausedException", http(400, "SendingPausedException"), { status: "stop" }],
+  ])("ses-list: %s", async (_, error, expected) => {
+    const { sender } = scriptedClient((to) => (to === "u0@example.com" ? error : undefined));
+    const [first] = await sender.send(request(recipients(1), sesList));
+    expect(first).toMatchObject(expected);
+  });
+
+  it("'cannot reach … is the server running?' only while no call was ever answered", async () => {
+    vi.stubEnv("AWS_ENDPOINT_URL_SESV2", "http://127.0.0.1:9");
+    let refuse = true;
+    const { sender } = scriptedClient(() =>
+      refuse ? sdkError("Error", { code: "ECONNREFUSED" }) : undefined,
+    );
+    const [first] = await sender.send(request(recipients(1), sesList));
+    expect(first).toEqual({
+      status: "unsent",
+      why: "unreachable",
+      error:
+        "cannot reach SES at http://127.0.0.1:9 (ECONNREFUSED); check AWS_ENDPOINT_URL_SESV2 / AWS_ENDPOINT_URL: is the server running and the address right?",
+    });
+    refuse = false;
+    expect((await sender.send(request(recipients(1), sesList)))[0]?.status).toBe("sent");
+    refuse = true;
+    // Mid-run the same refusal is a network fault: no advice to check the settings.
+    const [later] = await sender.send(request(recipients(1), sesList));
+    expect(later).toEqual({
+      status: "unsent",
+      why: "unreachable",
+      error: "cannot reach SES at http://127.0.0.1:9 (ECONNREFUSED)",
+    });
+    vi.unstubAllEnvs();
+  });
+
+  it.each([
+    ["a reset: every entry unknown", reset(), { status: "unknown" }],
+    ["a 500: every entry unknown", http(500, "InternalFailure"), { status: "unknown" }],
+    [
+      "a 429: every entry unsent",
+      http(429, "TooManyRequestsException"),
+      { status: "unsent", why: "throttled" },
+    ],
+    [
+      "a 400: the request's fault, so the run stops (nobody recorded failed)",
+      http(400, "BadRequestException"),
+      { status: "stop" },
+    ],
+  ])("link mode, the call fails with %s", async (_, error, expected) => {
+    const { sender } = scriptedClient(() => error);
+    const results = await sender.send(request(recipients(3)));
+    expect(results).toHaveLength(3);
+    for (const r of results) expect(r).toMatchObject(expected);
   });
 });

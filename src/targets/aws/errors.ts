@@ -10,6 +10,25 @@ interface AwsLikeError {
   cause?: unknown;
 }
 
+/**
+ * A failure with no HTTP answer: `unreachable` when no connection was made (nothing listens, the
+ * name does not resolve, the connect timed out), so nothing was sent; `broken` when the
+ * connection failed after it was made (reset, broken pipe, a timeout waiting for the answer), so
+ * the request may have been processed. The SDK's node handler names resets "TimeoutError" too.
+ */
+function networkFailure(err: AwsLikeError | undefined): "unreachable" | "broken" | undefined {
+  if (err?.$metadata?.httpStatusCode !== undefined) return undefined;
+  const code = err?.code ?? (err?.cause as AwsLikeError | undefined)?.code;
+  const message = err?.message ?? "";
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") return "unreachable";
+  if (/did not establish a connection|^connect ETIMEDOUT/.test(message)) return "unreachable";
+  if (code === "ETIMEDOUT" && err?.name !== "TimeoutError") return "unreachable";
+  if (code === "ECONNRESET" || code === "EPIPE" || code === "ETIMEDOUT" || err?.name === "TimeoutError")
+    return "broken";
+  if (/socket hang up|aborted/i.test(message)) return "broken";
+  return undefined;
+}
+
 export type Service = "SES" | "CloudWatch";
 
 const ENDPOINT_ENV: Record<Service, string> = { SES: "SESV2", CloudWatch: "CLOUDWATCH" };
@@ -73,20 +92,22 @@ export function describeAwsError(
       "refresh or replace them (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)",
     );
   }
-  if (
-    code === "ECONNREFUSED" ||
-    code === "ENOTFOUND" ||
-    code === "ETIMEDOUT" ||
-    code === "ECONNRESET" ||
-    code === "EAI_AGAIN" ||
-    name === "TimeoutError"
-  ) {
+  const network = networkFailure(err);
+  if (network === "unreachable") {
     const endpoint = configuredEndpoint(ENDPOINT_ENV[service]);
     return new TargetError(
       `${prefix}cannot reach ${service} at ${endpoint ?? "its AWS endpoint"} (${code ?? name})`,
       endpoint
         ? `check AWS_ENDPOINT_URL_${ENDPOINT_ENV[service]} / AWS_ENDPOINT_URL: is the server running and the address right?`
         : "check the network connection and aws.region in mailops.yaml",
+    );
+  }
+  if (network === "broken") {
+    // The server was reached: "is it running?" would send the user the wrong way.
+    const endpoint = configuredEndpoint(ENDPOINT_ENV[service]);
+    return new TargetError(
+      `${prefix}the connection to ${service} at ${endpoint ?? "its AWS endpoint"} broke during the call (${code ?? name}: ${message})`,
+      "a network fault between mailops and AWS (a proxy, a flaky link); run again",
     );
   }
   if (name === "AccessDeniedException" || name === "AccessDenied" || err?.$metadata?.httpStatusCode === 403) {
@@ -120,4 +141,74 @@ export function describeAwsError(
     );
   }
   return new TargetError(`${prefix}${service} ${name}: ${message}`);
+}
+
+/**
+ * How a failed send call (SendEmail, SendBulkEmail) leaves its recipients. Sending clients make
+ * one attempt (clients.ts sendClient): mailops owns the retries, because only it knows that a
+ * call that may have gone out must not be made again.
+ * - `unsent`: SES did not process it: throttled (429; LimitExceededException is not, although
+ *   the SDK marks it as throttling), unavailable (503, a connect timeout) or unreachable. Safe to
+ *   send again.
+ * - `rejected`: SES answered 4xx for this request (MessageRejected, BadRequest): not sent, final.
+ * - `stop`: every call would fail alike (credentials, access, a paused account, a missing
+ *   template or configuration set, a resource limit): the run stops, nothing recorded.
+ * - `ambiguous`: it may have gone out: a 500 or other 5xx, an answer that could not be read, the
+ *   connection broken or timed out after the request was sent, anything not known to be safe.
+ */
+export type SendFailure =
+  /** `hint`: what to check when nothing was ever reached (an endpoint, a network). */
+  | { kind: "unsent"; why: "throttled" | "unavailable" | "unreachable"; error: string; hint?: string }
+  | { kind: "rejected"; error: string }
+  | { kind: "stop"; error: string }
+  | { kind: "ambiguous"; error: string };
+
+const STOP_SENDING = new Set([
+  "AccountSuspendedException",
+  "SendingPausedException",
+  "MailFromDomainNotVerifiedException",
+  "NotFoundException",
+]);
+
+export function classifySendError(e: unknown): SendFailure {
+  const err = e as AwsLikeError | undefined;
+  const name = err?.name ?? "Error";
+  const status = err?.$metadata?.httpStatusCode;
+  const code = err?.code ?? (err?.cause as AwsLikeError | undefined)?.code;
+  const message = oneLine(err?.message ?? String(e));
+  const described = () => {
+    const d = describeAwsError(e, undefined);
+    return d.hint ? `${d.message}; ${d.hint}` : d.message;
+  };
+  if (e instanceof TargetError) return { kind: "stop", error: described() };
+  if (
+    name === "CredentialsProviderError" ||
+    REJECTED_CREDENTIALS.has(name) ||
+    name === "AccessDeniedException" ||
+    name === "AccessDenied" ||
+    status === 403 ||
+    name === "LimitExceededException"
+  )
+    return { kind: "stop", error: described() };
+  if (STOP_SENDING.has(name)) return { kind: "stop", error: `${name}: ${message}` };
+  if (status === 429 || THROTTLING.has(name)) return { kind: "unsent", why: "throttled", error: name };
+  if (status === 503) return { kind: "unsent", why: "unavailable", error: `${name} (HTTP 503): ${message}` };
+  if (status !== undefined && status >= 400 && status < 500)
+    return { kind: "rejected", error: `${name}: ${message}` };
+  if (status !== undefined) {
+    // A 5xx, or a 2xx whose body could not be read: SES may have sent it.
+    return { kind: "ambiguous", error: `${name} (HTTP ${status}): ${message}` };
+  }
+  const network = networkFailure(err);
+  if (network === "unreachable") {
+    const why = /did not establish|ETIMEDOUT/.test(`${message} ${code ?? ""}`)
+      ? "unavailable"
+      : "unreachable";
+    const d = describeAwsError(e, undefined);
+    return { kind: "unsent", why, error: d.message, ...(d.hint ? { hint: d.hint } : {}) };
+  }
+  return {
+    kind: "ambiguous",
+    error: `${code ?? name}: ${message}${network === "broken" ? " (the connection broke after the request was sent)" : ""}`,
+  };
 }

@@ -2,13 +2,20 @@
  * Sending through SES v2. `link` mode: SendBulkEmail, up to 50 destinations a call, complete
  * data and List-Unsubscribe headers per entry. `ses-list` mode: SendEmail per recipient with
  * ListManagementOptions (SendBulkEmail has none), SES then adds the one-click headers itself.
- * Every entry's status is checked; only retryable ones are retried.
+ * Every entry's status is checked; only retryable ones are retried. Each recipient's result is
+ * its own call's outcome (port.ts EntryResult): sent, rejected, unsent (not processed, safe to
+ * send again) or unknown (the call may have gone out). Nothing is retried here: the run does
+ * that (send/run.ts), paced and with the ledger's knowledge.
  */
 import { type CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { type SESv2Client, SendBulkEmailCommand, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import {
+  type SESv2Client,
+  SendBulkEmailCommand,
+  type SendBulkEmailCommandOutput,
+  SendEmailCommand,
+} from "@aws-sdk/client-sesv2";
 import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../port.js";
-import { ThrottledError } from "../port.js";
-import { describeAwsError } from "./errors.js";
+import { classifySendError, describeAwsError } from "./errors.js";
 
 const RETRY: string[] = ["TRANSIENT_FAILURE", "ACCOUNT_THROTTLED"];
 const STOP: string[] = [
@@ -30,21 +37,35 @@ export function entryResult(
   return { status: "failed", error: why };
 }
 
-const isThrottle = (e: unknown) => {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return err?.name === "TooManyRequestsException" || err?.$metadata?.httpStatusCode === 429;
-};
-
-const STOP_ERRORS = [
-  "AccountSuspendedException",
-  "SendingPausedException",
-  "MailFromDomainNotVerifiedException",
-];
-
 /** SendEmail calls in flight at once in ses-list mode. */
 const SEND_EACH_CONCURRENCY = 10;
 
+/**
+ * What a failed call leaves each of its recipients with (errors.ts classifySendError). `first`:
+ * no call of this sender got an answer yet, so an unreachable endpoint is likely misconfigured,
+ * and the error says what to check; later, the same failure is a network fault, not a setting.
+ */
+function failedCall(e: unknown, bulk: boolean, first: boolean): EntryResult {
+  const f = classifySendError(e);
+  switch (f.kind) {
+    case "unsent":
+      return { status: "unsent", why: f.why, error: first && f.hint ? `${f.error}; ${f.hint}` : f.error };
+    case "ambiguous":
+      return { status: "unknown", error: f.error };
+    case "stop":
+      return { status: "stop", error: f.error };
+    case "rejected":
+      // A SendEmail is one recipient's message: its rejection is that recipient's. A whole
+      // SendBulkEmail rejected is the request's fault (per-entry problems come back as entry
+      // statuses): recording fifty recipients failed would never send them; stop instead.
+      return bulk ? { status: "stop", error: f.error } : { status: "failed", error: f.error };
+  }
+}
+
 export class AwsSender implements Sender {
+  /** Whether SES ever answered a send call of this sender (with a result or an error). */
+  private reached = false;
+
   constructor(
     private readonly ses: SESv2Client,
     private readonly cw: CloudWatchClient,
@@ -59,9 +80,11 @@ export class AwsSender implements Sender {
     return Object.entries(request.tags).map(([Name, Value]) => ({ Name, Value }));
   }
 
+  /** link mode: one call. A failed call answers every entry alike: they shared its fate. */
   private async sendBulk(request: SendRequest): Promise<EntryResult[]> {
+    let r: SendBulkEmailCommandOutput;
     try {
-      const r = await this.ses.send(
+      r = await this.ses.send(
         new SendBulkEmailCommand({
           FromEmailAddress: request.from,
           ReplyToAddresses: request.replyTo.length ? request.replyTo : undefined,
@@ -79,44 +102,50 @@ export class AwsSender implements Sender {
           })),
         }),
       );
-      const results = r.BulkEmailEntryResults ?? [];
-      return request.messages.map((_, i) => {
-        const e = results[i];
-        return entryResult(e?.Status, e?.MessageId, e?.Error);
-      });
     } catch (e) {
-      throw this.callError(e, request.messages.length);
+      const each = this.failed(e, true);
+      return request.messages.map(() => each);
     }
+    this.reached = true;
+    const results = r.BulkEmailEntryResults ?? [];
+    return request.messages.map((_, i) => {
+      const e = results[i];
+      return entryResult(e?.Status, e?.MessageId, e?.Error);
+    });
   }
 
   /**
    * ses-list mode: one SendEmail per recipient, SEND_EACH_CONCURRENCY at a time (one after another,
    * SES's ~50 ms a call would cap a run near 20/s whatever the account's rate). Results keep the
-   * messages' order. After a stop answer nothing more starts; the unstarted get the same stop (not
-   * sent, so a later run sends them). An unexpected error waits for the calls in flight, then throws.
+   * messages' order, each its own call's outcome: a call that failed never costs its siblings the
+   * MessageIds they got. After any answer but a success or a rejection (a stop, throttling, a
+   * failed call) no new call starts: the calls in flight finish, and the unstarted come back
+   * `unsent` (`not-attempted`), or with the stop, so the run decides whether and when to go on.
    */
   private async sendEach(request: SendRequest): Promise<EntryResult[]> {
     const out: EntryResult[] = new Array(request.messages.length);
     let next = 0;
-    let stop: EntryResult | undefined;
-    let failure: { error: unknown } | undefined;
+    let halt: Exclude<EntryResult, { status: "sent" }> | undefined;
     const worker = async () => {
-      while (!stop && !failure && next < request.messages.length) {
+      while (!halt && next < request.messages.length) {
         const i = next++;
-        try {
-          const result = await this.sendOne(request, request.messages[i] as SendRequest["messages"][number]);
-          out[i] = result;
-          if (result.status === "stop") stop ??= result;
-        } catch (error) {
-          failure ??= { error };
-        }
+        const result = await this.sendOne(request, request.messages[i] as SendRequest["messages"][number]);
+        out[i] = result;
+        if (result.status !== "sent" && result.status !== "failed") halt ??= result;
       }
     };
     await Promise.all(
       Array.from({ length: Math.min(SEND_EACH_CONCURRENCY, request.messages.length) }, worker),
     );
-    if (failure) throw failure.error;
-    for (let i = next; i < out.length; i++) out[i] = stop as EntryResult;
+    const unstarted: EntryResult =
+      halt?.status === "stop"
+        ? halt
+        : {
+            status: "unsent",
+            why: "not-attempted",
+            error: `not attempted: ${halt?.error ?? "no call made"}`,
+          };
+    for (let i = next; i < out.length; i++) out[i] = unstarted;
     return out;
   }
 
@@ -142,23 +171,21 @@ export class AwsSender implements Sender {
           ListManagementOptions: { ContactListName: lm.contactList, TopicName: lm.topic },
         }),
       );
+      this.reached = true;
+      // A 200 without a MessageId: SES took the call, but nothing proves a message went out.
       return r.MessageId
         ? { status: "sent", messageId: r.MessageId }
-        : { status: "failed", error: "no MessageId returned" };
+        : { status: "unknown", error: "SES answered without a MessageId" };
     } catch (e) {
-      const name = (e as { name?: string }).name ?? "Error";
-      if (isThrottle(e)) return { status: "retry", error: "TooManyRequestsException" };
-      if (STOP_ERRORS.includes(name)) return { status: "stop", error: `${name}: ${(e as Error).message}` };
-      if (name === "MessageRejected" || name === "BadRequestException" || name === "NotFoundException") {
-        return { status: "failed", error: `${name}: ${(e as Error).message}` };
-      }
-      throw describeAwsError(e, "sending");
+      return this.failed(e, false);
     }
   }
 
-  private callError(e: unknown, n: number): Error {
-    if (isThrottle(e)) return new ThrottledError(`SES throttled a call of ${n} recipients`);
-    return describeAwsError(e, "sending");
+  private failed(e: unknown, bulk: boolean): EntryResult {
+    const result = failedCall(e, bulk, !this.reached);
+    if ((e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode !== undefined)
+      this.reached = true;
+    return result;
   }
 
   async campaignMetrics(
