@@ -363,15 +363,15 @@ export function formatSendResults(results: CampaignResult[]): string {
         );
       }
       const interrupted = rep.unknown - rep.ambiguous;
+      // A complete run is not revisited by --due: name the command that sends them again.
+      const again = `Check delivery, then pass --resend-unknown to send them again (mailops send --campaign ${r.campaign} --resend-unknown).`;
       if (rep.ambiguous) {
         lines.push(
-          `  ${rep.ambiguous} recipient${rep.ambiguous === 1 ? " was" : "s were"} in calls whose outcome is unknown (the connection broke, timed out or SES failed after the request was sent): not resent. Check delivery, then pass --resend-unknown to send them again.`,
+          `  ${rep.ambiguous} recipient${rep.ambiguous === 1 ? " was" : "s were"} in calls whose outcome is unknown (the connection broke, timed out or SES failed after the request was sent): not resent. ${again}`,
         );
       }
       if (interrupted) {
-        lines.push(
-          `  ${interrupted} recipients were in a batch interrupted mid-send: not resent. Check delivery, then pass --resend-unknown to send them again.`,
-        );
+        lines.push(`  ${interrupted} recipients were in a batch interrupted mid-send: not resent. ${again}`);
       }
       if (r.state === "stopped" && r.counts) {
         // What the next run does: those with no outcome yet, and the unknown only when asked.
