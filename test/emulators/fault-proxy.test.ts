@@ -1,8 +1,9 @@
 /**
  * The fault proxy (test/support/fault-proxy.ts) against a small upstream that counts what reaches
  * it: each fault does what it says (and reaches upstream or not), faults are chosen per operation
- * and by a seed, not by arrival order; and the sending SES client, through it, sees each fault as
- * the class the sender gives it (src/targets/aws/errors.ts classifySendError).
+ * and by a seed, not by arrival order; scripted steps go to the next matching requests, once or a
+ * given number of times; and the sending SES client, through it, sees each fault as the class the
+ * sender gives it (src/targets/aws/errors.ts classifySendError).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -45,6 +46,7 @@ beforeEach(() => {
   ses.clear();
   s3.clear();
   ses.events.length = 0;
+  s3.events.length = 0;
 });
 
 type Seen = { status: number; headers: http.IncomingHttpHeaders; body: string } | { error: string };
@@ -70,10 +72,10 @@ const sendEmail = (body = "{}") => request(ses.endpoint, "POST", "/v2/email/outb
 
 describe("the fault proxy", () => {
   it.each([
-    ["reset-before", (s: Seen) => expect(s).toEqual({ error: "ECONNRESET" }), 0],
-    ["reset-after", (s: Seen) => expect(s).toEqual({ error: "ECONNRESET" }), 1],
-    ["error-before", (s: Seen) => expect(s).toMatchObject({ status: 503 }), 0],
-    ["error-after", (s: Seen) => expect(s).toMatchObject({ status: 500 }), 1],
+    ["reset-before", (s: Seen) => expect(s).toEqual({ error: "ECONNRESET" }), 0, 0],
+    ["reset-after", (s: Seen) => expect(s).toEqual({ error: "ECONNRESET" }), 1, 0],
+    ["error-before", (s: Seen) => expect(s).toMatchObject({ status: 503 }), 0, 503],
+    ["error-after", (s: Seen) => expect(s).toMatchObject({ status: 500 }), 1, 500],
     [
       "throttle",
       (s: Seen) =>
@@ -82,28 +84,34 @@ describe("the fault proxy", () => {
           headers: { "x-amzn-errortype": "TooManyRequestsException" },
         }),
       0,
+      429,
     ],
-    ["delay", (s: Seen) => expect(s).toMatchObject({ status: 200 }), 1],
+    ["delay", (s: Seen) => expect(s).toMatchObject({ status: 200 }), 1, 200],
     [
       "truncate",
       (s: Seen) => expect("error" in s ? s.error : "a whole answer").toMatch(/aborted|ECONNRESET/),
       1,
+      200,
     ],
-  ] as const)("%s: what the client sees, and whether upstream got it", async (kind, check, upstreamCalls) => {
-    ses.set([{ operation: "SendEmail", faults: { [kind]: 1 }, delayMs: 20 }]);
-    check(await sendEmail());
-    expect(reached).toHaveLength(upstreamCalls);
-    expect(ses.events).toEqual([
-      {
-        operation: "SendEmail",
-        method: "POST",
-        path: "/v2/email/outbound-emails",
-        fault: kind,
-        forwarded: upstreamCalls === 1,
-        body: "{}",
-      },
-    ]);
-  });
+  ] as const)(
+    "%s: what the client sees, and whether upstream got it",
+    async (kind, check, upstreamCalls, status) => {
+      ses.set([{ operation: "SendEmail", faults: { [kind]: 1 }, delayMs: 20 }]);
+      check(await sendEmail());
+      expect(reached).toHaveLength(upstreamCalls);
+      expect(ses.events).toEqual([
+        {
+          operation: "SendEmail",
+          method: "POST",
+          path: "/v2/email/outbound-emails",
+          fault: kind,
+          forwarded: upstreamCalls === 1,
+          body: "{}",
+          status,
+        },
+      ]);
+    },
+  );
 
   it("chooses faults per operation: a rule for SendEmail leaves SendBulkEmail alone", async () => {
     ses.set([{ operation: "SendEmail", faults: { "error-before": 1 } }]);
@@ -162,6 +170,81 @@ describe("the fault proxy", () => {
       if ("status" in s && s.status === 503) third.add(b);
     }
     expect(third).not.toEqual(first);
+  });
+});
+
+describe("scripted steps, by arrival order", () => {
+  const put = (path: string) => request(s3.endpoint, "PUT", path, "{}");
+  const summary = () => s3.events.map((e) => [e.path, e.fault ?? "none", e.forwarded, e.status]);
+
+  it("once: the next matching request alone gets the fault; the one after it passes", async () => {
+    s3.once(({ path }) => path.endsWith("/b.json"), "reset-after");
+    expect(await put("/bucket/a.json")).toMatchObject({ status: 200 });
+    expect(await put("/bucket/b.json")).toEqual({ error: "ECONNRESET" });
+    expect(await put("/bucket/b.json")).toMatchObject({ status: 200 });
+    expect(summary()).toEqual([
+      ["/bucket/a.json", "none", true, 200],
+      ["/bucket/b.json", "reset-after", true, 0],
+      ["/bucket/b.json", "none", true, 200],
+    ]);
+    expect(reached).toEqual(["PUT /bucket/a.json", "PUT /bucket/b.json", "PUT /bucket/b.json"]);
+  });
+
+  it("once with an operation name, over what the rules would draw", async () => {
+    s3.set([{ operation: "PutObject", faults: { "error-before": 1 } }]);
+    s3.once("PutObject", "reset-before");
+    expect(await put("/bucket/a.json")).toEqual({ error: "ECONNRESET" });
+    expect(await put("/bucket/a.json")).toMatchObject({ status: 503 });
+    expect(summary().map(([, fault]) => fault)).toEqual(["reset-before", "error-before"]);
+  });
+
+  it("once with a callback: it runs just before the next forwarded match, not before a refused one", async () => {
+    const order: string[] = [];
+    s3.once("PutObject", "throttle");
+    s3.once("PutObject", async () => {
+      order.push(`before, upstream had ${reached.length}`);
+    });
+    expect(await put("/bucket/a.json")).toMatchObject({ status: 503 });
+    expect(order).toEqual([]);
+    expect(await put("/bucket/a.json")).toMatchObject({ status: 200 });
+    expect(await put("/bucket/a.json")).toMatchObject({ status: 200 });
+    expect(order).toEqual(["before, upstream had 0"]);
+    expect(reached).toHaveLength(2);
+  });
+
+  it("failNext: S3's XML error with the chosen status and code, for that many matching requests", async () => {
+    s3.failNext(2, { status: 409, code: "OperationAborted" }, "PutObject");
+    expect(await request(s3.endpoint, "GET", "/bucket/a.json")).toMatchObject({ status: 200 });
+    for (let i = 0; i < 2; i++) {
+      const answer = await put("/bucket/a.json");
+      expect(answer).toMatchObject({ status: 409 });
+      expect("body" in answer && answer.body).toContain("<Code>OperationAborted</Code>");
+    }
+    expect(await put("/bucket/a.json")).toMatchObject({ status: 200 });
+    expect(summary().map(([, fault, forwarded, status]) => [fault, forwarded, status])).toEqual([
+      ["none", true, 200],
+      ["error-before", false, 409],
+      ["error-before", false, 409],
+      ["none", true, 200],
+    ]);
+  });
+
+  it("failNext on SES: the code as x-amzn-ErrorType and the message in JSON", async () => {
+    ses.failNext(1, { status: 400, code: "MessageRejected", message: "Email address is not verified." });
+    expect(await sendEmail()).toMatchObject({
+      status: 400,
+      headers: { "x-amzn-errortype": "MessageRejected" },
+      body: JSON.stringify({ message: "Email address is not verified." }),
+    });
+    expect(await sendEmail()).toMatchObject({ status: 200 });
+    expect(reached).toHaveLength(1);
+  });
+
+  it("clear drops the steps not yet used", async () => {
+    s3.once("*", "reset-before");
+    s3.failNext(5, { status: 503, code: "SlowDown" });
+    s3.clear();
+    expect(await put("/bucket/a.json")).toMatchObject({ status: 200 });
   });
 });
 

@@ -1,6 +1,13 @@
 /**
  * An S3 client for tests with faults between it and S3, placed inside the SDK's retry loop
  * (deserialize step), so each fault hits one attempt and the SDK retries as it would in production.
+ *
+ * Why this besides the fault proxy (fault-proxy.ts): store-level tests hand this client to an
+ * S3Store themselves, so each client has its own faults and its own view of S3's clock (two
+ * senders on one bucket, only the second seeing time pass: `shiftServerClock` rewrites the `Date`
+ * its answers carry), and `attempts` names SDK commands, retries included. The proxy is for what
+ * the command line builds itself from `AWS_ENDPOINT_URL_S3`, one endpoint for every client, and
+ * for faults on a real socket (resets, cut bodies).
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "./emulators.js";
