@@ -68,12 +68,6 @@ const DEBTS: Debt[] = [
     why: "catches LockedError: a held lock is no report state",
   },
   { from: "src/action/offline-target.ts", to: "targets", why: "a Target implemented outside src/targets/" },
-  { from: "src/render/eml.ts", to: "config", why: "the config ⇄ render loop: the unsubscribe variables" },
-  {
-    from: "src/render/preview-data.ts",
-    to: "config",
-    why: "the config ⇄ render loop: the unsubscribe variables and Project",
-  },
 ];
 
 /** Rooms no allowance may let reach the front ends or the use cases. */
