@@ -67,7 +67,6 @@ const DEBTS: Debt[] = [
     to: "send",
     why: "catches LockedError: a held lock is no report state",
   },
-  { from: "src/action/offline-target.ts", to: "targets", why: "a Target implemented outside src/targets/" },
 ];
 
 /** Rooms no allowance may let reach the front ends or the use cases. */

@@ -3,7 +3,7 @@
  * read. Nothing exists, nobody is suppressed, and anything that would change or send is refused.
  */
 import { UsageError } from "../errors.js";
-import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../targets/port.js";
+import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "./port.js";
 
 const refuse = (what: string): never => {
   throw new UsageError(`${what} is not possible without credentials (a pull request from a fork)`);
