@@ -26,7 +26,7 @@ import { readJsonl } from "./jsonl.js";
 import { type OpenSource, sourceBytes } from "./open.js";
 import { DamagedSourceError, InputFailed, type RowSink } from "./rows.js";
 
-/** All the audience asks of a suppression list (the targets' own checks fit it). */
+/** All the audience asks of a suppression list; every target returns one (targets/port.ts). */
 export interface SuppressionCheck {
   has(key: string): boolean;
 }

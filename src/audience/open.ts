@@ -6,10 +6,11 @@ import { open as openFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
 import { isInside } from "../util/paths.js";
+import { s3Client } from "../util/s3-client.js";
 
 export type OpenSource = (source: Source) => Promise<NodeJS.ReadableStream | AsyncIterable<Buffer | string>>;
 
@@ -70,13 +71,7 @@ export function openS3(region: string | undefined, options: S3OpenOptions = {}):
   let client = options.client;
   return async (source) => {
     const { bucket, key } = parseS3(source);
-    client ??= new S3Client({
-      ...(region ? { region } : {}),
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      // Emulators and S3-compatible servers rarely resolve `<bucket>.<host>` names.
-      forcePathStyle: (options.endpoint ?? configuredEndpoint()) !== undefined,
-      followRegionRedirects: true,
-    });
+    client ??= s3Client({ region, endpoint: options.endpoint });
     try {
       const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       if (out.Body === undefined) throw new Error("the response has no body");
@@ -122,12 +117,6 @@ function parseS3(source: Source): { bucket: string; key: string } {
     );
   }
   return { bucket: m[1] as string, key: m[2] as string };
-}
-
-function configuredEndpoint(): string | undefined {
-  const ignore = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
-  if (ignore !== undefined && ignore.toLowerCase() === "true") return undefined;
-  return process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
 }
 
 function s3Error(error: unknown, source: Source): MailopsError {

@@ -8,10 +8,11 @@ import {
   openSource,
   type Recipient,
   type SourceRows,
+  type SuppressionCheck,
 } from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
 import type { MessagePlan } from "../send/message.js";
-import type { SuppressionCheck, Target } from "../targets/port.js";
+import type { Target } from "../targets/port.js";
 
 export interface AudienceCounts {
   read: number;

@@ -1,7 +1,11 @@
 /** The typed model of a mailops repository, built from its YAML files. */
 import type { Analysis } from "../render/analyze.js";
+import type { UnsubscribeMode } from "../render/builtins.js";
 import type { Position } from "./findings.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
+
+// Defined beside the renderer that needs them, so render/ never imports the model.
+export { UNSUBSCRIBE_VARIABLE, type UnsubscribeMode } from "../render/builtins.js";
 
 export interface Entity {
   /** The file stem: SES resource name, reference name. */
@@ -153,8 +157,6 @@ export interface Alarm {
   adopt: boolean;
 }
 
-export type UnsubscribeMode = "ses-list" | "link";
-
 export interface Settings {
   file: string;
   doc?: YamlDoc;
@@ -194,12 +196,6 @@ export interface Project {
   /** Every file read, for the summary line. */
   fileCount: number;
 }
-
-/** The variable each unsubscribe mode puts in templates. */
-export const UNSUBSCRIBE_VARIABLE: Record<UnsubscribeMode, string> = {
-  "ses-list": "amazonSESUnsubscribeUrl",
-  link: "unsubscribe_url",
-};
 
 export function positionOf(
   entity: { file: string; doc?: YamlDoc },

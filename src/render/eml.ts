@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
-import { UNSUBSCRIBE_VARIABLE } from "../config/model.js";
+import { UNSUBSCRIBE_VARIABLE } from "./builtins.js";
 import type { RenderFn } from "./ses-render.js";
 
 /** The request-level part of a send: the same for every recipient of a campaign (targets/port.ts SendRequest). */

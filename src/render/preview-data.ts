@@ -1,10 +1,15 @@
-import { type Project, UNSUBSCRIBE_VARIABLE } from "../config/model.js";
+import { UNSUBSCRIBE_VARIABLE } from "./builtins.js";
+
+/** What a preview needs of the project (config/model.ts Project fits). */
+export interface PreviewProject {
+  readonly settings: { readonly sender: { readonly postalAddress?: string } };
+}
 
 /**
  * Values SES or mailops fill in at send time, as stand-ins for previews: the postal address,
  * and unsubscribe links (under each mode's variable) that are recognisably not real.
  */
-export function previewBuiltins(project: Project, name: string): Record<string, unknown> {
+export function previewBuiltins(project: PreviewProject, name: string): Record<string, unknown> {
   const url = `https://unsubscribe.local.invalid/preview/${name}`;
   const postal = project.settings.sender.postalAddress;
   return {
@@ -18,7 +23,7 @@ export function previewBuiltins(project: Project, name: string): Record<string, 
  * since the author wrote those values on purpose.
  */
 export function previewData(
-  project: Project,
+  project: PreviewProject,
   template: string,
   sample: Record<string, unknown> = {},
 ): Record<string, unknown> {

@@ -3,11 +3,12 @@
  * `If-None-Match: *` for putIfAbsent and `If-Match: <etag>` for compare-and-swap. S3 evaluates
  * both atomically on the server, so no lock object is needed.
  *
- * Configuration comes from the standard chain: credentials (env, profile, SSO, web identity /
- * GitHub OIDC, container, instance metadata), and the endpoint from `AWS_ENDPOINT_URL_S3` or
- * `AWS_ENDPOINT_URL` (the SDK reads those itself, honouring `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`).
- * With any endpoint override, addressing is path-style: emulators and S3-compatible servers
- * rarely resolve `<bucket>.<host>` names.
+ * The client is util/s3-client.ts's, as for subscriber sources in S3. Configuration comes from
+ * the standard chain: credentials (env, profile, SSO, web identity / GitHub OIDC, container,
+ * instance metadata), and the endpoint from `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` (the SDK
+ * reads those itself, honouring `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`). With any endpoint
+ * override, addressing is path-style: emulators and S3-compatible servers rarely resolve
+ * `<bucket>.<host>` names.
  *
  * A conditional write whose answer was lost (a connection reset after S3 stored it) is sent again
  * by the SDK and then fails its own condition (412). So for an idempotent write a 412 is not taken
@@ -22,8 +23,10 @@ import {
   type GetObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from "@aws-sdk/client-s3";
+import { configuredEndpoint } from "../util/aws-endpoint.js";
+import { s3Client } from "../util/s3-client.js";
 import {
   BucketNotFoundError,
   PreconditionFailedError,
@@ -64,17 +67,8 @@ export class S3Store implements Store {
   ) {
     this.keyPrefix = prefix === "" ? "" : `${prefix}/`;
     this.location = prefix === "" ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
-    this.endpoint = options.endpoint ?? configuredEndpoint();
-    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    this.client =
-      options.client ??
-      new S3Client({
-        ...(region ? { region } : {}),
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        forcePathStyle: this.endpoint !== undefined,
-        // The bucket may live in another region than aws.region; follow S3's redirect instead of failing.
-        followRegionRedirects: true,
-      });
+    this.endpoint = options.endpoint ?? configuredEndpoint("S3");
+    this.client = options.client ?? s3Client({ region: options.region, endpoint: options.endpoint });
   }
 
   async get(key: string, options: GetOptions = {}): Promise<StoredObject | undefined> {
@@ -320,13 +314,6 @@ function serverDate(command: GetObjectCommand): () => number | undefined {
     { step: "deserialize", name: "mailopsServerDate" },
   );
   return () => date;
-}
-
-/** The endpoint override the SDK will use, mirrored only to decide on path-style addressing and for messages. */
-function configuredEndpoint(): string | undefined {
-  const ignore = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
-  if (ignore !== undefined && ignore.toLowerCase() === "true") return undefined;
-  return process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
 }
 
 /** Bytes with their length, so the SDK never treats the body as a stream of unknown length (it warns for ""). */

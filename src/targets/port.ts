@@ -2,6 +2,7 @@
  * The one interface every target implements (DNSControl's small provider interface):
  * read what exists, apply one change, and report account facts. Capabilities are data.
  */
+import type { SuppressionCheck } from "../audience/index.js";
 import type { Change } from "../plan/plan.js";
 import type { KindName, LiveResource } from "../plan/resource.js";
 import type { Envelope } from "../render/eml.js";
@@ -38,11 +39,6 @@ export interface Target {
   sender(): Sender;
   /** Normalized addresses that must not get mail: suppression list and, with a topic, its opt-outs. */
   suppression(list?: { contactList: string; topic?: string }): Promise<SuppressionCheck>;
-}
-
-export interface SuppressionCheck {
-  has(key: string): boolean;
-  readonly size: number;
 }
 
 /** One recipient's message in a send call. */

@@ -3,11 +3,12 @@
  * chain; endpoints from the SDK's own configuration (`AWS_ENDPOINT_URL_SESV2`,
  * `AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL`, `endpoint_url` in the profile, all switched
  * off by `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`). mailops does not re-implement that lookup: it
- * only mirrors it (configuredEndpoint) to name the address in error messages.
+ * only mirrors it (util/aws-endpoint.ts) to name the address in error messages.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { TargetError } from "../../errors.js";
+import { configuredEndpoint, type EndpointService } from "../../util/aws-endpoint.js";
 import type { Pacer } from "./pace.js";
 
 export interface AwsClientOptions {
@@ -36,7 +37,7 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND"]);
  * strategy classifies it as a client error and gives up. test/targets/aws-errors.test.ts counts
  * the calls the emulator saw to prove it.
  */
-function failFast(stack: Stack, service: "SES" | "CloudWatch", endpointEnv: string): void {
+function failFast(stack: Stack, service: "SES" | "CloudWatch", endpointEnv: EndpointService): void {
   const article = service === "SES" ? "an" : "a";
   (stack as SESv2Client["middlewareStack"]).add(
     (next) => async (args) => {
@@ -126,13 +127,6 @@ export function cloudWatchClient(options: AwsClientOptions): CloudWatchClient {
   });
   failFast(client.middlewareStack, "CloudWatch", "CLOUDWATCH");
   return client;
-}
-
-/** The endpoint override the SDK will use for a service, mirrored for messages only. */
-export function configuredEndpoint(serviceEnv: string): string | undefined {
-  const ignore = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
-  if (ignore !== undefined && ignore.toLowerCase() === "true") return undefined;
-  return process.env[`AWS_ENDPOINT_URL_${serviceEnv}`] || process.env.AWS_ENDPOINT_URL || undefined;
 }
 
 export const oneLine = (s: string): string => s.replace(/\s+/g, " ").trim();

@@ -1,6 +1,7 @@
 /** AWS SDK failures → one clear line with what to do. */
 import { TargetError } from "../../errors.js";
-import { configuredEndpoint, oneLine } from "./clients.js";
+import { configuredEndpoint, type EndpointService } from "../../util/aws-endpoint.js";
+import { oneLine } from "./clients.js";
 
 interface AwsLikeError {
   name?: string;
@@ -31,7 +32,7 @@ function networkFailure(err: AwsLikeError | undefined): "unreachable" | "broken"
 
 export type Service = "SES" | "CloudWatch";
 
-const ENDPOINT_ENV: Record<Service, string> = { SES: "SESV2", CloudWatch: "CLOUDWATCH" };
+const ENDPOINT_ENV: Record<Service, EndpointService> = { SES: "SESV2", CloudWatch: "CLOUDWATCH" };
 
 export function isNotFound(e: unknown): boolean {
   const err = e as AwsLikeError;

@@ -1,8 +1,9 @@
 /** The `aws` target: SES v2 and CloudWatch through the AWS SDK v3, paced within SES's limits. */
 import { GetAccountCommand, GetEmailIdentityCommand } from "@aws-sdk/client-sesv2";
+import type { SuppressionCheck } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource } from "../../plan/resource.js";
-import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../port.js";
+import type { AccountFacts, IdentityFacts, Sender, Target } from "../port.js";
 import { cloudWatchClient, sendClient, sesClient } from "./clients.js";
 import { applyAlarm, applyDashboard, readAlarms, readDashboard } from "./cloudwatch.js";
 import { describeAwsError, isNotFound, type Service } from "./errors.js";

@@ -4,9 +4,10 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { SuppressionCheck } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource, Spec } from "../../plan/resource.js";
-import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../port.js";
+import type { AccountFacts, IdentityFacts, Sender, Target } from "../port.js";
 import { LocalSender } from "./sender.js";
 import { localSuppression } from "./suppression.js";
 

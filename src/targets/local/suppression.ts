@@ -3,9 +3,9 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import type { SuppressionCheck } from "../../audience/index.js";
 import { normalizeAddress } from "../../util/email.js";
 import { KeySet } from "../../util/key-set.js";
-import type { SuppressionCheck } from "../port.js";
 
 /** SES's mailbox simulator treats this address as on the account suppression list. */
 const SIMULATOR_SUPPRESSED = "suppressionlist@simulator.amazonses.com";

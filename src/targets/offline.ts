@@ -2,8 +2,10 @@
  * The target of a pull request from a fork: such a run gets no secrets, so nothing live can be
  * read. Nothing exists, nobody is suppressed, and anything that would change or send is refused.
  */
+
+import type { SuppressionCheck } from "../audience/index.js";
 import { UsageError } from "../errors.js";
-import type { AccountFacts, IdentityFacts, Sender, SuppressionCheck, Target } from "../targets/port.js";
+import type { AccountFacts, IdentityFacts, Sender, Target } from "./port.js";
 
 const refuse = (what: string): never => {
   throw new UsageError(`${what} is not possible without credentials (a pull request from a fork)`);
@@ -33,6 +35,6 @@ export class OfflineTarget implements Target {
   }
 
   async suppression(): Promise<SuppressionCheck> {
-    return { has: () => false, size: 0 };
+    return { has: () => false };
   }
 }
