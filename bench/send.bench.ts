@@ -10,8 +10,8 @@ import path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateEmailTemplateCommand, SESv2Client } from "@aws-sdk/client-sesv2";
-import { loadValid } from "../src/commands/context.js";
 import { deploy } from "../src/commands/deploy.js";
+import { openSession } from "../src/commands/session.js";
 import { Ledger } from "../src/send/ledger.js";
 import type { MessagePlan, MessageRecipient } from "../src/send/message.js";
 import { pacingFor } from "../src/send/pacing.js";
@@ -120,21 +120,16 @@ async function realSendCpu(
       },
     });
     const io = { out: () => {}, err: () => {} };
-    const project = loadValid(repo.dir, io);
+    const session = openSession({ dir: repo.dir, io, factory: async () => target });
     let start = 0;
     let cpu = process.cpuUsage();
-    const result = await deploy(
-      project,
-      {
-        onStep: (step) => {
-          if (step.step !== "apply") return;
-          start = performance.now();
-          cpu = process.cpuUsage();
-        },
+    const result = await deploy(session, {
+      onStep: (step) => {
+        if (step.step !== "apply") return;
+        start = performance.now();
+        cpu = process.cpuUsage();
       },
-      io,
-      async () => target,
-    );
+    });
     const end = performance.now();
     const used = process.cpuUsage(cpu);
     if (!first) throw new Error("the benchmark campaign sent nothing");

@@ -18,13 +18,13 @@ import {
   writeJobSummary,
   writtenJobSummary,
 } from "./action/job-summary.js";
-import { type Io, openTarget, type TargetFactory } from "./commands/context.js";
+import type { Io, TargetFactory } from "./commands/context.js";
+import { openSession } from "./commands/session.js";
 import { MailopsError } from "./errors.js";
-import type { Clock } from "./util/clock.js";
+import { type Clock, systemClock } from "./util/clock.js";
 
 export interface ActionDeps {
-  now?: () => Date;
-  /** How time passes while sending (the send lock's wait, pacing): simulated in tests. */
+  /** The run's time: what is due, and how time passes while sending (the lock's wait, pacing). */
   clock?: Clock;
   targetFactory?: TargetFactory;
   artifacts?: ArtifactUploader;
@@ -55,13 +55,21 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
     const inputs = readInputs(gh.workspace);
     command = inputs.command;
     let api = deps.api;
+    const clock = deps.clock ?? systemClock;
     const ctx: FlowContext = {
       inputs,
       gh,
       io,
-      now: deps.now ?? (() => new Date()),
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      targetFactory: deps.targetFactory ?? openTarget,
+      clock,
+      session: (project, o = {}) =>
+        openSession({
+          project,
+          target: inputs.target,
+          io,
+          clock,
+          ...(deps.targetFactory ? { factory: deps.targetFactory } : {}),
+          ...(o.offline ? { offline: true } : {}),
+        }),
       artifacts: deps.artifacts ?? actionsArtifactUploader(gh),
       api: () => {
         api ??= octokitApi({ token: inputs.token, baseUrl: gh.apiUrl, owner: gh.owner, repo: gh.repo });

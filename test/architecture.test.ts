@@ -54,14 +54,7 @@ const DEBTS: Debt[] = [
     why: "catches LockedError: a held lock is no report state",
   },
   { from: "src/action/flows/drift.ts", to: "plan", why: "formats the Plan and decides whether it drifted" },
-  { from: "src/action/flows/pr.ts", to: "config", why: "takes the Project to plan a fork's pull request" },
-  {
-    from: "src/action/flows/pr.ts",
-    to: "plan",
-    why: "builds a fork's Plan from the desired state itself",
-  },
-  { from: "src/action/flows/pr.ts", to: "store", why: "chooses the store a fork's run reads (none)" },
-  { from: "src/action/flows/pr.ts", to: "targets", why: "chooses the target a fork's run reads (none)" },
+  { from: "src/action/flows/pr.ts", to: "plan", why: "formats the Plan as markdown and writes the plan file" },
   {
     from: "src/action/flows/send.ts",
     to: "send",

@@ -1,5 +1,4 @@
 /** `mailops deploy`: what a merge runs. validate → plan → apply → send --due, one summary. */
-import type { Project } from "../config/model.js";
 import { formatPlanText } from "../plan/format/text.js";
 import { type ChangeFingerprint, changeDifferences, planChecksum } from "../plan/integrity.js";
 import type { Plan } from "../plan/plan.js";
@@ -13,18 +12,11 @@ import {
   type Refusal,
   refusalError,
 } from "./apply.js";
-import {
-  type Io,
-  loadValid,
-  openTarget,
-  projectStore,
-  type TargetFactory,
-  targetName,
-  warn,
-} from "./context.js";
+import { type Io, type TargetFactory, warn } from "./context.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
 import { type CampaignResult, formatSendResults, parseNow, sendCampaigns, sendFailed } from "./send.js";
+import { openSession, type Session } from "./session.js";
 
 export interface DeployOptions {
   dir: string;
@@ -73,9 +65,6 @@ export type DeployStep =
   | { step: "send"; results: CampaignResult[]; outboxes: string[] };
 
 export interface DeployRunOptions {
-  target?: string;
-  /** Time of the plan and what is due by it (default: now). */
-  now?: Date;
   force?: boolean;
   /** Go on although the state store appears lost (lost-state.ts): recipients are sent again. */
   stateLostOk?: boolean;
@@ -122,27 +111,20 @@ export function unreviewedRefusal(review: Review | undefined): Refusal | undefin
 }
 
 /**
- * Plan, apply, then send what is due, on a validated project. A plan that may not be applied
+ * Plan, apply, then send what is due, on the session's project, target and store, at its time. A plan that may not be applied
  * (a lost state store without `stateLostOk`: lost-state.ts; blocked, conflicts, not the reviewed
  * one under guardrails.require_reviewed_plan) is returned
  * `refused`, as is a failed apply in `outcome`; it throws when sending cannot start (the send lock
  * is held).
  */
-export async function deploy(
-  project: Project,
-  options: DeployRunOptions,
-  io: Io,
-  factory: TargetFactory = openTarget,
-): Promise<DeployResult> {
-  const now = options.now ?? new Date();
-  const target = await factory(targetName(project, options.target), project);
-  const store = projectStore(project);
-  const { plan, inventory, lost } = await makePlan(project, target, store, {
+export async function deploy(session: Session, options: DeployRunOptions): Promise<DeployResult> {
+  const { project, io } = session;
+  const { plan, inventory, lost } = await makePlan(session, {
     force: options.force ?? false,
-    now,
     stateLostOk: options.stateLostOk ?? false,
   });
   const review = options.reviewed ? compareWithReviewed(plan, await options.reviewed()) : undefined;
+  const target = await session.target();
   await options.onStep?.({ step: "plan", plan, target, ...(review ? { review } : {}) });
   const none: ApplyOutcome = { applied: [], notAttempted: [] };
   // Checked before apply: apply writes the inventory, after which a lost store looks like any other.
@@ -153,52 +135,39 @@ export async function deploy(
   if (refused)
     return { plan, ...(review ? { review } : {}), refused, outcome: none, results: [], outboxes: [] };
   if (lost) warn(io, stateLostOkWarning(lost));
-  const outcome = await applyPlan(plan, target, store, inventory, {
+  const outcome = await applyPlan(plan, target, session.store(), inventory, {
     project: project.settings.project,
-    now: () => new Date(),
+    now: () => new Date(session.clock.now()),
     progress: (line) => io.err(`${line}\n`),
   });
   await options.onStep?.({ step: "apply", outcome });
   if (outcome.failed) return { plan, ...(review ? { review } : {}), outcome, results: [], outboxes: [] };
-  const results = await sendCampaigns(
-    project,
-    {
-      dir: project.root,
-      target: target.name,
-      due: true,
-      ...(options.now ? { now: options.now.toISOString() } : {}),
-      ...(options.stateLostOk ? { stateLostOk: true } : {}),
-    },
-    io,
-    async () => target,
-  );
+  const results = await sendCampaigns(session, {
+    due: true,
+    ...(options.stateLostOk ? { stateLostOk: true } : {}),
+  });
   const outboxes = results.flatMap((r) => (r.outbox ? [r.outbox] : []));
   await options.onStep?.({ step: "send", results, outboxes });
   return { plan, ...(review ? { review } : {}), outcome, results, outboxes };
 }
 
-export async function runDeploy(
-  options: DeployOptions,
-  io: Io,
-  factory: TargetFactory = openTarget,
-): Promise<number> {
+export async function runDeploy(options: DeployOptions, io: Io, factory?: TargetFactory): Promise<number> {
   io.err("validate: checking the repository\n");
-  const project = loadValid(options.dir, io);
-  const result = await deploy(
-    project,
-    {
-      ...(options.target ? { target: options.target } : {}),
-      ...(options.now ? { now: parseNow(options.now) } : {}),
-      force: options.force ?? false,
-      ...(options.stateLostOk ? { stateLostOk: true } : {}),
-      // The plan is progress (stderr), printed before apply may refuse it.
-      onStep: (s) => {
-        if (s.step === "plan") io.err(formatPlanText(s.plan));
-      },
-    },
+  const session = openSession({
+    dir: options.dir,
+    target: options.target,
     io,
     factory,
-  );
+    ...(options.now ? { now: parseNow(options.now) } : {}),
+  });
+  const result = await deploy(session, {
+    force: options.force ?? false,
+    ...(options.stateLostOk ? { stateLostOk: true } : {}),
+    // The plan is progress (stderr), printed before apply may refuse it.
+    onStep: (s) => {
+      if (s.step === "plan") io.err(formatPlanText(s.plan));
+    },
+  });
   if (result.refused) throw refusalError(result.refused);
   io.out(`apply:\n${formatOutcome(result.outcome)}`);
   const failure = failureError(result.outcome);

@@ -13,6 +13,7 @@ import {
   storeIsEmpty,
   TAGGED_KINDS,
 } from "./lost-state.js";
+import type { Session } from "./session.js";
 
 export interface InventoryState {
   inventory: Inventory;
@@ -63,13 +64,15 @@ export interface PlanContext {
   lost?: LostState;
 }
 
+/**
+ * The plan of the session's project against its target and state store, made at `session.now()`.
+ * An offline session (a pull request from a fork) reads nothing: the desired state against an
+ * empty live state and inventory, without account warnings.
+ */
 export async function makePlan(
-  project: Project,
-  target: Target,
-  store: Store,
+  session: Session,
   options: {
     force: boolean;
-    now: Date;
     /**
      * The caller goes on past a lost store (--state-lost-ok): what takes no tag (event destinations,
      * dashboards) was ours by the lost inventory alone, so the plan adopts it, in plain sight.
@@ -77,8 +80,27 @@ export async function makePlan(
     stateLostOk?: boolean;
   },
 ): Promise<PlanContext> {
-  const inventory = await readInventory(store, project.settings.project);
+  const { project } = session;
+  const now = session.now();
   const desired = desiredResources(project);
+  if (session.offline) {
+    const inventory = { inventory: emptyInventory(project.settings.project) };
+    const plan = buildPlan({
+      project: project.settings.project,
+      target: session.targetName,
+      desired,
+      live: [],
+      inventory: inventory.inventory,
+      maxDeletePercent: project.settings.guardrails.maxDeletePercent,
+      force: options.force,
+      warnings: [],
+      now,
+    });
+    return { plan, inventory };
+  }
+  const target = await session.target();
+  const store = session.store();
+  const inventory = await readInventory(store, project.settings.project);
   const wanted = new Map<string, { kind: KindName; name: string }>();
   for (const r of desired) wanted.set(resourceKey(r), { kind: r.kind, name: r.name });
   for (const e of Object.values(inventory.inventory.resources))
@@ -89,7 +111,7 @@ export async function makePlan(
     inventory.etag === undefined ? storeIsEmpty(store, true) : false,
   ]);
   // Before apply writes an inventory: once written, a lost store no longer looks lost.
-  const lost = empty ? await lostStateOfPlan(project, target, store, live, options.now) : undefined;
+  const lost = empty ? await lostStateOfPlan(project, target, store, live, now) : undefined;
   if (lost) warnings.push(lostStateWarning(lost));
   const plan = buildPlan({
     project: project.settings.project,
@@ -100,7 +122,7 @@ export async function makePlan(
     maxDeletePercent: project.settings.guardrails.maxDeletePercent,
     force: options.force,
     warnings,
-    now: options.now,
+    now,
   });
   return { plan, inventory, ...(lost ? { lost } : {}) };
 }

@@ -18,7 +18,8 @@ import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
 import { normalizeAddress } from "../util/email.js";
 import { openAudience } from "./audience.js";
 import { campaignEnvelope } from "./campaigns.js";
-import { type Io, loadValid, openTarget, type TargetFactory, targetName } from "./context.js";
+import type { Io, TargetFactory } from "./context.js";
+import { openSession, type Session } from "./session.js";
 
 export interface PreviewOptions {
   dir: string;
@@ -31,12 +32,9 @@ export interface PreviewOptions {
 /** Who a preview without --subscriber is addressed to. */
 const PREVIEW_ADDRESS = "preview@example.com";
 
-export async function runPreview(
-  options: PreviewOptions,
-  io: Io,
-  factory: TargetFactory = openTarget,
-): Promise<number> {
-  const project = loadValid(options.dir, io);
+export async function runPreview(options: PreviewOptions, io: Io, factory?: TargetFactory): Promise<number> {
+  const session = openSession({ dir: options.dir, target: options.target, io, factory });
+  const { project } = session;
   const campaign = project.campaigns.get(options.name);
   const template = campaign
     ? project.templates.get(campaign.template ?? "")
@@ -48,7 +46,7 @@ export async function runPreview(
     );
   }
   const { envelope, recipient } = campaign
-    ? await campaignMessage(project, campaign, template, options, factory)
+    ? await campaignMessage(session, campaign, template, options)
     : templateMessage(project, template);
   const missing = firstMissing(
     requiredPaths(Object.values(template.parts).map((p) => p.analysis)),
@@ -67,7 +65,7 @@ export async function runPreview(
   });
   const built = await buildMessage(envelope, recipient, render, {
     messageId: `preview-${recipient.id}@mailops.local`,
-    date: new Date(),
+    date: new Date(session.clock.now()),
   });
   const out = path.resolve(options.out ?? path.join(project.root, ".mailops", "preview", options.name));
   mkdirSync(out, { recursive: true });
@@ -90,12 +88,12 @@ export async function runPreview(
  * template's sample) prepared by messagePlan, the campaign's envelope, the recipient's ledger id.
  */
 async function campaignMessage(
-  project: Project,
+  session: Session,
   campaign: Campaign,
   template: Template,
   options: PreviewOptions,
-  factory: TargetFactory,
 ): Promise<{ envelope: Envelope; recipient: Recipient }> {
+  const { project } = session;
   const secret =
     process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? PREVIEW_SECRET : undefined);
   const plan = messagePlan(project, campaign, template, secret);
@@ -119,8 +117,7 @@ async function campaignMessage(
     return { envelope, recipient: message({ address: PREVIEW_ADDRESS, key: PREVIEW_ADDRESS, fields }) };
   }
   const key = normalizeAddress(options.subscriber);
-  const target = await factory(targetName(project, options.target), project);
-  const audience = await openAudience(project, campaign, target);
+  const audience = await openAudience(project, campaign, await session.target());
   for await (const r of audience.recipients()) {
     if (r.key === key) return { envelope, recipient: message(r) };
   }

@@ -17,6 +17,7 @@ import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
+import type { Session } from "./session.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
 export type PreviewState = "on-merge" | "due" | "scheduled" | "missed" | "complete" | "draft";
@@ -46,26 +47,43 @@ export interface CampaignPreview {
 }
 
 export interface PreviewOptions {
+  /** Only this campaign, taken as `send --campaign` takes it: counted whatever its due state. */
+  campaign?: string;
+}
+
+/** What the preview reads, from the session. */
+interface Seen {
   target: Target;
   /** The state store, for which runs started or completed; undefined when it cannot be read (fork PRs). */
   store?: Store;
   now: Date;
   /** No credentials: only subscriber files in the repository are read, and no suppression list. */
-  offline?: boolean;
-  /** Only this campaign, taken as `send --campaign` takes it: counted whatever its due state. */
+  offline: boolean;
   campaign?: string;
 }
 
-export async function previewSends(project: Project, options: PreviewOptions): Promise<CampaignPreview[]> {
-  const campaigns = options.campaign
-    ? [namedCampaign(project, options.campaign)]
+/** Due states and audience counts at `session.now()`; an offline session reads no store or live state. */
+export async function previewSends(
+  session: Session,
+  options: PreviewOptions = {},
+): Promise<CampaignPreview[]> {
+  const { project } = session;
+  const seen: Seen = {
+    target: await session.target(),
+    ...(session.offline ? {} : { store: session.store() }),
+    now: session.now(),
+    offline: session.offline,
+    ...(options.campaign ? { campaign: options.campaign } : {}),
+  };
+  const campaigns = seen.campaign
+    ? [namedCampaign(project, seen.campaign)]
     : [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   const out: CampaignPreview[] = [];
-  for (const c of campaigns) out.push(await previewOne(project, c, options));
+  for (const c of campaigns) out.push(await previewOne(project, c, seen));
   return out;
 }
 
-async function previewOne(project: Project, c: Campaign, o: PreviewOptions): Promise<CampaignPreview> {
+async function previewOne(project: Project, c: Campaign, o: Seen): Promise<CampaignPreview> {
   // The run record alone: a preview must not read every batch of every campaign's ledger.
   let damage: string | undefined;
   const run = o.store

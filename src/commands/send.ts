@@ -17,25 +17,16 @@ import { type Clock, systemClock } from "../util/clock.js";
 import { progress } from "../util/progress.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
-import {
-  type Io,
-  loadValid,
-  openTarget,
-  projectStore,
-  type TargetFactory,
-  targetName,
-  warn,
-} from "./context.js";
+import { type Io, type TargetFactory, warn } from "./context.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
 import { formatSendPreview, previewSends } from "./send-preview.js";
 import { senderRefusal } from "./sender-check.js";
+import { openSession, type Session } from "./session.js";
 
+/** What to send, and how far to go; where, and by what time, is the session's. */
 export interface SendOptions {
-  dir: string;
-  target?: string;
   campaign?: string;
   due?: boolean;
-  now?: string;
   resendUnknown?: boolean;
   allowPartial?: boolean;
   allowContentChange?: boolean;
@@ -44,6 +35,10 @@ export interface SendOptions {
 }
 
 export interface RunSendOptions extends SendOptions {
+  dir: string;
+  target?: string;
+  /** `--now`: the time to judge what is due by. */
+  now?: string;
   /** Preview instead: due states and audience counts (previewSends); nothing sent or recorded. */
   dryRun?: boolean;
 }
@@ -60,39 +55,27 @@ export interface CampaignResult {
 
 export class SendRefusedError extends MailopsError {}
 
-/** The replaceable edges of sending: time (leases, pacing, the ledger's timestamps). */
-export interface SendDeps {
-  /** Simulated time in tests; pacing keeps its monotonic clock when none is given. */
-  clock?: Clock;
-  /** The state store (tests: one on the simulated clock); the project's `state:` when not given. */
-  store?: Store;
-}
-
 const damaged = (campaign: string, e: LedgerDamagedError): CampaignResult => ({
   campaign,
   state: "refused",
   detail: e.hint ? `${e.message}; ${e.hint}` : e.message,
 });
 
-export async function runSend(
-  options: RunSendOptions,
-  io: Io,
-  factory: TargetFactory = openTarget,
-): Promise<number> {
-  const project = loadValid(options.dir, io);
+export async function runSend(options: RunSendOptions, io: Io, factory?: TargetFactory): Promise<number> {
+  const session = openSession({
+    dir: options.dir,
+    target: options.target,
+    io,
+    factory,
+    ...(options.now ? { now: parseNow(options.now) } : {}),
+  });
   if (options.dryRun) {
     assertChosen(options);
-    const target = await factory(targetName(project, options.target), project);
-    const previews = await previewSends(project, {
-      target,
-      store: projectStore(project),
-      now: options.now ? parseNow(options.now) : new Date(),
-      ...(options.campaign ? { campaign: options.campaign } : {}),
-    });
-    io.out(formatSendPreview(previews, target.name));
+    const previews = await previewSends(session, options.campaign ? { campaign: options.campaign } : {});
+    io.out(formatSendPreview(previews, (await session.target()).name));
     return previews.some((p) => p.error) ? 1 : 0;
   }
-  const results = await sendCampaigns(project, options, io, factory);
+  const results = await sendCampaigns(session, options);
   io.out(formatSendResults(results));
   return sendFailed(results) ? 1 : 0;
 }
@@ -105,19 +88,12 @@ function assertChosen(options: SendOptions): void {
   if (!options.campaign && !options.due) throw new UsageError("say what to send: --due, or --campaign NAME");
 }
 
-export async function sendCampaigns(
-  project: Project,
-  options: SendOptions,
-  io: Io,
-  factory: TargetFactory = openTarget,
-  deps: SendDeps = {},
-): Promise<CampaignResult[]> {
+export async function sendCampaigns(session: Session, options: SendOptions): Promise<CampaignResult[]> {
   assertChosen(options);
-  const clock = deps.clock ?? systemClock;
-  const now = options.now ? parseNow(options.now) : new Date();
-  const name = targetName(project, options.target);
-  const target = await factory(name, project);
-  const store = deps.store ?? projectStore(project);
+  const { project, clock, io } = session;
+  const now = session.now();
+  const target = await session.target();
+  const store = session.store();
   const chosen: Campaign[] = [];
   const results: CampaignResult[] = [];
   if (options.campaign) {
@@ -155,7 +131,7 @@ export async function sendCampaigns(
     const sender = target.sender();
     for (const c of chosen) {
       try {
-        results.push(await sendOne(project, c, { target, sender, store, lease, options, io, now, deps }));
+        results.push(await sendOne(project, c, { target, sender, store, lease, options, clock }));
       } catch (e) {
         if (!(e instanceof LedgerDamagedError)) throw e;
         results.push(damaged(c.name, e));
@@ -174,9 +150,7 @@ interface Wiring {
   store: Store;
   lease: Lease;
   options: SendOptions;
-  io: Io;
-  now: Date;
-  deps: SendDeps;
+  clock: Clock;
 }
 
 async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise<CampaignResult> {
@@ -268,7 +242,9 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   const rate =
     w.target.name === "aws" ? (account.maxSendRate ?? 1) : (settings.localRate ?? Number.POSITIVE_INFINITY);
   const bar = progress(`sending ${campaign.name}`, counts.toSend, process.stderr);
-  const clock = w.deps.clock;
+  // Pacing measures durations: on the system's time by its monotonic clock (pacing.ts), so a
+  // step of the wall clock neither bursts nor stalls sending; a simulated clock paces itself.
+  const clock = w.clock === systemClock ? undefined : w.clock;
   let report: RunReport;
   try {
     report = await runCampaign({
@@ -288,7 +264,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
         resendUnknown: w.options.resendUnknown ?? false,
         allowContentChange: w.options.allowContentChange ?? false,
         stopOn: settings.guardrails.stopOn,
-        now: () => new Date((clock ?? systemClock).now()),
+        now: () => new Date(w.clock.now()),
         ...(clock ? { sleep: clock.sleep } : {}),
         progress: (n) => bar.update(n),
       },

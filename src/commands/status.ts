@@ -5,7 +5,8 @@ import { MailopsError, UsageError } from "../errors.js";
 import { campaignDimension } from "../plan/desired.js";
 import { Ledger, LedgerDamagedError, type LedgerState } from "../send/ledger.js";
 import type { CampaignMetrics, Sender } from "../targets/port.js";
-import { type Io, loadValid, openTarget, projectStore, type TargetFactory, targetName } from "./context.js";
+import type { Io, TargetFactory } from "./context.js";
+import { openSession, type Session } from "./session.js";
 
 export interface StatusOptions {
   dir: string;
@@ -36,16 +37,14 @@ export interface RunSummary {
   metricsError?: string;
 }
 
+/** Each run in the session's ledger; with `metrics`, what the session's target saw of it too. */
 export async function collectStatus(
-  dir: string,
-  io: Io,
+  session: Session,
   campaign?: string,
-  metricsFrom?: { target?: string; factory: TargetFactory },
+  metrics = true,
 ): Promise<RunSummary[]> {
-  const project = loadValid(dir, io);
-  const sender = metricsFrom
-    ? (await metricsFrom.factory(targetName(project, metricsFrom.target), project)).sender()
-    : undefined;
+  const { project } = session;
+  const sender = metrics ? (await session.target()).sender() : undefined;
   const dimension = campaignDimension(project.settings);
   if (campaign && !project.campaigns.has(campaign)) {
     throw new UsageError(
@@ -53,7 +52,7 @@ export async function collectStatus(
       `campaigns: ${[...project.campaigns.keys()].join(", ")}`,
     );
   }
-  const store = projectStore(project);
+  const store = session.store();
   const out: RunSummary[] = [];
   for (const id of await Ledger.runs(store, campaign)) {
     let state: LedgerState;
@@ -99,12 +98,9 @@ export async function collectStatus(
   return out;
 }
 
-export async function runStatus(
-  options: StatusOptions,
-  io: Io,
-  factory: TargetFactory = openTarget,
-): Promise<number> {
-  const runs = await collectStatus(options.dir, io, options.campaign, { target: options.target, factory });
+export async function runStatus(options: StatusOptions, io: Io, factory?: TargetFactory): Promise<number> {
+  const session = openSession({ dir: options.dir, target: options.target, io, factory });
+  const runs = await collectStatus(session, options.campaign);
   if (!runs.length) {
     io.out(options.campaign ? `No runs of ${options.campaign} yet.\n` : "No campaign runs yet.\n");
     return 0;

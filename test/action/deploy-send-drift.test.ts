@@ -1,4 +1,5 @@
 /** `deploy`, `send` and `drift` end to end on the local target, against the GitHub stand-in. */
+
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import { projectStore, type TargetFactory } from "../../src/commands/context.js"
 import { validateProject } from "../../src/commands/validate.js";
 import { acquireLock } from "../../src/send/lock.js";
 import type { Clock } from "../../src/util/clock.js";
+import { simulatedClock } from "../support/clock.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
 import {
   closeActionWorld,
@@ -52,10 +54,9 @@ function action(
     sha: pr ? HEAD : MERGE,
     runnerTemp: temp,
     deps: {
-      now: () => o.now ?? NOW,
+      clock: o.clock ?? simulatedClock(o.now ?? NOW),
       artifacts: new RecordingUploader(),
       ...(o.targetFactory ? { targetFactory: o.targetFactory } : {}),
-      ...(o.clock ? { clock: o.clock } : {}),
     },
   });
 }

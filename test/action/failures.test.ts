@@ -59,10 +59,9 @@ function action(
     runnerTemp: temp,
     ...(o.env ? { env: o.env } : {}),
     deps: {
-      now: () => NOW,
+      clock: o.clock ?? simulatedClock(),
       artifacts: new RecordingUploader(),
       ...(o.targetFactory ? { targetFactory: o.targetFactory } : {}),
-      ...(o.clock ? { clock: o.clock } : {}),
     },
   });
 }

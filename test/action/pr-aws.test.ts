@@ -14,6 +14,7 @@ import { parseMarker } from "../../src/action/marker.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { runSend } from "../../src/commands/send.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
+import { simulatedClock } from "../support/clock.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
 import { captureIo } from "../support/repo.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
@@ -67,7 +68,7 @@ const pr = (number: number) =>
     apiUrl: github.url,
     sha: SHA,
     runnerTemp: temp,
-    deps: { now: () => NOW, artifacts: new RecordingUploader() },
+    deps: { clock: simulatedClock(NOW), artifacts: new RecordingUploader() },
   });
 
 const comment = (issue: number) =>

@@ -3,6 +3,7 @@
  * comment against the GitHub stand-in, annotations and the job summary. Only the artifact upload
  * is replaced (GitHub's artifact service has no local emulator).
  */
+
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { formatMarker, parseMarker } from "../../src/action/marker.js";
 import type { TargetFactory } from "../../src/commands/context.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { TargetError } from "../../src/errors.js";
+import { simulatedClock } from "../support/clock.js";
 import { captureIo } from "../support/repo.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
 import {
@@ -57,7 +59,7 @@ function pr(
     runnerTemp: temp,
     ...(extra.env ? { env: extra.env } : {}),
     deps: {
-      now: () => NOW,
+      clock: simulatedClock(NOW),
       artifacts: extra.uploader ?? new RecordingUploader(),
       ...(extra.targetFactory ? { targetFactory: extra.targetFactory } : {}),
       // A fork's run must never reach a live target: fail loudly if it tries.

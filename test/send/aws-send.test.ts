@@ -12,6 +12,7 @@ import { openTarget, type TargetFactory } from "../../src/commands/context.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { runPreview } from "../../src/commands/preview.js";
 import { runSend, sendCampaigns } from "../../src/commands/send.js";
+import { openSession } from "../../src/commands/session.js";
 import { runStatus } from "../../src/commands/status.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { Ledger } from "../../src/send/ledger.js";
@@ -410,11 +411,14 @@ describe("pacing at the account's MaxSendRate, on simulated time", () => {
       return target;
     };
     const results = await sendCampaigns(
-      validateProject(repo.dir).project,
-      { dir: repo.dir, target: "aws", campaign: "welcome-new-customers" },
-      captureIo(),
-      factory,
-      { clock },
+      openSession({
+        project: validateProject(repo.dir).project,
+        target: "aws",
+        io: captureIo(),
+        factory,
+        clock,
+      }),
+      { campaign: "welcome-new-customers" },
     );
     expect(results).toMatchObject([{ state: "sent", report: { sent: 200 } }]);
     expect(await storedMail()).toHaveLength(200);

@@ -10,9 +10,10 @@
  * - throttled calls are slowed down and sent again, nobody twice.
  * Time is simulated (backoff and pacing sleeps move a clock), so the file stays quick.
  */
+
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { openTarget, projectStore } from "../../src/commands/context.js";
+import { projectStore } from "../../src/commands/context.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import {
   type CampaignResult,
@@ -21,6 +22,7 @@ import {
   sendCampaigns,
   sendFailed,
 } from "../../src/commands/send.js";
+import { openSession } from "../../src/commands/session.js";
 import { runStatus } from "../../src/commands/status.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { Ledger, recipientId } from "../../src/send/ledger.js";
@@ -100,11 +102,8 @@ async function send(options: Partial<SendOptions> = {}) {
     },
   };
   const results: CampaignResult[] = await sendCampaigns(
-    validateProject(repo.dir).project,
-    { dir: repo.dir, target: "aws", campaign: CAMPAIGN, ...options },
-    captureIo(),
-    openTarget,
-    { clock },
+    openSession({ project: validateProject(repo.dir).project, target: "aws", io: captureIo(), clock }),
+    { campaign: CAMPAIGN, ...options },
   );
   return { code: sendFailed(results) ? 1 : 0, out: formatSendResults(results), result: results[0] };
 }

@@ -3,6 +3,7 @@
  * lease stops before its next batch, and a long send keeps its lease alive so a second sender
  * cannot take it over.
  */
+
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { projectStore } from "../../src/commands/context.js";
 import { runApply } from "../../src/commands/plan-apply.js";
 import { sendCampaigns } from "../../src/commands/send.js";
+import { openSession } from "../../src/commands/session.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { acquireLock, LockedError, LockLostError } from "../../src/send/lock.js";
@@ -107,11 +109,8 @@ describe("a long send", () => {
         },
       });
     const results = await sendCampaigns(
-      project,
-      { dir: repo.dir, target: "local", campaign: "welcome-new-customers" },
-      captureIo(),
-      async () => target,
-      { clock, store },
+      openSession({ project, target: "local", io: captureIo(), factory: async () => target, clock, store }),
+      { campaign: "welcome-new-customers" },
     );
     expect(clock.now() - Date.parse("2026-06-01T12:00:00Z")).toBeGreaterThan(120_000);
     expect(second).toBeInstanceOf(LockedError);

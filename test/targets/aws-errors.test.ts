@@ -11,9 +11,9 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { applyPlan, failureError, formatOutcome } from "../../src/commands/apply.js";
-import { openTarget, projectStore } from "../../src/commands/context.js";
 import { makePlan } from "../../src/commands/plan.js";
 import { runApply, runPlan } from "../../src/commands/plan-apply.js";
+import { openSession } from "../../src/commands/session.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { ApplyRefusedError, MailopsError, TargetError } from "../../src/errors.js";
 import { INVENTORY_KEY } from "../../src/plan/inventory.js";
@@ -99,9 +99,10 @@ describe("a template SES rejects", () => {
     expect(inventoryKeys()).toBeUndefined();
 
     const project = validateProject(repo.dir).project;
-    const target = await openTarget("aws", project);
-    const store = projectStore(project);
-    const made = await makePlan(project, target, store, { force: false, now: new Date() });
+    const session = openSession({ project, target: "aws", io: captureIo() });
+    const target = await session.target();
+    const store = session.store();
+    const made = await makePlan(session, { force: false });
     const edited = {
       ...made.plan,
       changes: made.plan.changes.map((c) =>

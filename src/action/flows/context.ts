@@ -1,6 +1,7 @@
 /** What every flow gets: inputs, the GitHub environment, and the replaceable edges (time, target, GitHub). */
 import * as core from "@actions/core";
-import type { Io, TargetFactory, TargetName } from "../../commands/context.js";
+import type { Io, TargetName } from "../../commands/context.js";
+import type { Session } from "../../commands/session.js";
 import { type ValidateResult, validateProject } from "../../commands/validate.js";
 import type { Project } from "../../config/model.js";
 import { UsageError, ValidationFailedError } from "../../errors.js";
@@ -17,10 +18,13 @@ export interface FlowContext {
   inputs: Inputs;
   gh: GitHubEnv;
   io: Io;
-  now: () => Date;
-  /** How time passes while sending; the system's when not given. */
-  clock?: Clock;
-  targetFactory: TargetFactory;
+  /** The run's time: what is due, the plan's time, and how time passes while sending. */
+  clock: Clock;
+  /**
+   * The session of this flow on a validated project: the target of the `target` input, the state
+   * store, the clock, the output. `offline` (a fork's pull request) reads nothing live.
+   */
+  session: (project: Project, options?: { offline?: boolean }) => Session;
   artifacts: ArtifactUploader;
   /** Created on first use: commands that never call GitHub need no token. */
   api: () => GitHubApi;

@@ -7,7 +7,6 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import * as core from "@actions/core";
 import { failureError, formatOutcome } from "../../commands/apply.js";
-import { targetName } from "../../commands/context.js";
 import {
   type DeployResult,
   type DeployStep,
@@ -15,10 +14,10 @@ import {
   type Review,
   type ReviewedPlan,
 } from "../../commands/deploy.js";
-import { writePlanFile } from "../../commands/plan-apply.js";
 import { sendFailed } from "../../commands/send.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import type { Plan } from "../../plan/plan.js";
+import { writePlanFile } from "../../plan/planfile.js";
 import { LockedError } from "../../send/lock.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
 import { writeJobSummary } from "../job-summary.js";
@@ -37,8 +36,8 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   );
   const parts: string[] = [heading, ""];
   const finish = () => writeJobSummary(parts.join("\n"), fullAt);
-  const name = targetName(project, ctx.inputs.target);
-  assertDurableState(project, name);
+  const session = ctx.session(project);
+  assertDurableState(project, session.targetName);
   const required = project.settings.guardrails.requireReviewedPlan;
   let plan: Plan | undefined;
   let applied = false;
@@ -63,19 +62,12 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   };
   let result: DeployResult;
   try {
-    result = await deploy(
-      project,
-      {
-        target: name,
-        now: ctx.now(),
-        force: false,
-        ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
-        reviewed: () => reviewedPlan(ctx),
-        onStep: report,
-      },
-      ctx.io,
-      ctx.targetFactory,
-    );
+    result = await deploy(session, {
+      force: false,
+      ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
+      reviewed: () => reviewedPlan(ctx),
+      onStep: report,
+    });
   } catch (e) {
     if (!(applied && e instanceof LockedError)) throw e;
     // The scheduled send is running: it, or the next one, sends what this deploy made due.
@@ -105,7 +97,7 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
     throw failure;
   }
   parts.push(sendResultsSection(result.results));
-  const coming = comingSendsSection(result.results, (c) => project.campaigns.get(c)?.to ?? [], ctx.now());
+  const coming = comingSendsSection(result.results, (c) => project.campaigns.get(c)?.to ?? [], session.now());
   if (coming) parts.push(coming);
   const totals = sendTotals(result.results);
   setOutputs({ sent: totals.sent, failed: totals.failed });

@@ -1,6 +1,5 @@
 /** `drift` (daily): plan against live state; any difference fails the job with the plan in the summary. */
 import * as core from "@actions/core";
-import { projectStore, targetName } from "../../commands/context.js";
 import { makePlan } from "../../commands/plan.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import { summary as planSummary } from "../../plan/format/text.js";
@@ -15,10 +14,9 @@ export async function driftFlow(ctx: FlowContext): Promise<void> {
     ctx,
     (p) => `### 🧭 mailops drift check · ${code(p.settings.project)}`,
   );
-  const name = targetName(project, ctx.inputs.target);
-  assertDurableState(project, name, "plan");
-  const target = await ctx.targetFactory(name, project);
-  const { plan } = await makePlan(project, target, projectStore(project), { force: false, now: ctx.now() });
+  const session = ctx.session(project);
+  assertDurableState(project, session.targetName, "plan");
+  const { plan } = await makePlan(session, { force: false });
   // The same rule as `plan --detailed-exitcode`: changes or unmanaged conflicts count as drift.
   const drift = hasChanges(plan);
   setOutputs({ "has-changes": drift });

@@ -5,19 +5,13 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as core from "@actions/core";
-import { projectStore, targetName } from "../../commands/context.js";
 import { makePlan } from "../../commands/plan.js";
-import { writePlanFile } from "../../commands/plan-apply.js";
 import { previewSends } from "../../commands/send-preview.js";
-import type { Project } from "../../config/model.js";
+import type { Session } from "../../commands/session.js";
 import { MailopsError, UsageError } from "../../errors.js";
-import { desiredResources } from "../../plan/desired.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
-import { emptyInventory } from "../../plan/inventory.js";
-import { buildPlan, hasChanges, type Plan } from "../../plan/plan.js";
-import type { Store } from "../../store/index.js";
-import { OfflineTarget } from "../../targets/offline.js";
-import type { Target } from "../../targets/port.js";
+import { hasChanges } from "../../plan/plan.js";
+import { writePlanFile } from "../../plan/planfile.js";
 import { escapeMd } from "../../util/markdown.js";
 import type { UploadedArtifact } from "../artifacts.js";
 import { remedy } from "../failure.js";
@@ -37,12 +31,14 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
   }
   const validation = validateStep(ctx);
   const project = validation.project;
+  // A fork's run has no secrets: its session reads nothing live.
+  const session = ctx.session(project, { offline: pr.fork });
   const outDir = path.join(ctx.gh.runnerTemp, `mailops-pr-${pr.number}`);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const report: PrReport = {
     project: project.settings.project,
-    target: safeTargetName(project, ctx.inputs.target),
+    target: safeTargetName(session, ctx.inputs.target),
     sha: pr.headSha || ctx.gh.sha,
     fork: pr.fork,
     findings: validation.findings,
@@ -51,13 +47,13 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
     templates: [],
     artifactName: `mailops-plan-pr-${pr.number}-attempt-${ctx.gh.runAttempt}`,
     runUrl: runUrl(ctx.gh),
-    plannedAt: ctx.now().toISOString(),
+    plannedAt: session.now().toISOString(),
   };
 
   let failure: unknown;
   if (validation.errors === 0) {
     try {
-      await planInto(report, project, ctx, outDir);
+      await planInto(report, session, outDir);
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       failure = e;
@@ -86,47 +82,21 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
   }
 }
 
-function safeTargetName(project: Project, flag: string | undefined): string {
+function safeTargetName(session: Session, flag: string | undefined): string {
   try {
-    return targetName(project, flag);
+    return session.targetName;
   } catch {
-    return flag ?? project.settings.target;
+    return flag ?? session.project.settings.target;
   }
 }
 
-async function planInto(report: PrReport, project: Project, ctx: FlowContext, outDir: string): Promise<void> {
-  const now = ctx.now();
-  const name = targetName(project, ctx.inputs.target);
-  let plan: Plan;
-  let target: Target;
-  let store: Store | undefined;
-  if (report.fork) {
-    target = new OfflineTarget(name);
-    plan = buildPlan({
-      project: project.settings.project,
-      target: name,
-      desired: desiredResources(project),
-      live: [],
-      inventory: emptyInventory(project.settings.project),
-      maxDeletePercent: project.settings.guardrails.maxDeletePercent,
-      force: false,
-      warnings: [],
-      now,
-    });
-  } else {
-    // A fork reads no state; any other run would plan against an inventory the runner forgets.
-    assertDurableState(project, name, "plan");
-    target = await ctx.targetFactory(name, project);
-    store = projectStore(project);
-    ({ plan } = await makePlan(project, target, store, { force: false, now }));
-  }
+async function planInto(report: PrReport, session: Session, outDir: string): Promise<void> {
+  const { project } = session;
+  // A fork reads no state; any other run would plan against an inventory the runner forgets.
+  if (!session.offline) assertDurableState(project, session.targetName, "plan");
+  const { plan } = await makePlan(session, { force: false });
   // The same preview as `mailops send --dry-run`: counted with this pull request's templates.
-  report.sends = await previewSends(project, {
-    target,
-    ...(store ? { store } : {}),
-    now,
-    offline: report.fork,
-  });
+  report.sends = await previewSends(session);
   report.templates = renderTemplatePreviews(project, plan, outDir);
   writePlanFile(path.join(outDir, "plan.json"), plan);
   writeFileSync(path.join(outDir, "plan.md"), formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));

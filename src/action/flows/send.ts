@@ -1,6 +1,5 @@
 /** `send` (cron or manual): send what is due, or one named campaign; results per campaign. */
 import * as core from "@actions/core";
-import { targetName } from "../../commands/context.js";
 import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/send.js";
 import { LockedError } from "../../send/lock.js";
 import { writeJobSummary } from "../job-summary.js";
@@ -14,23 +13,14 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
     (p) =>
       `### ✉️ mailops send · ${code(p.settings.project)}${ctx.inputs.campaign ? ` · campaign ${code(ctx.inputs.campaign)}` : " · due campaigns"}`,
   );
-  const name = targetName(project, ctx.inputs.target);
-  assertDurableState(project, name);
+  const session = ctx.session(project);
+  assertDurableState(project, session.targetName);
   let results: CampaignResult[];
   try {
-    results = await sendCampaigns(
-      project,
-      {
-        dir: ctx.inputs.dir,
-        target: name,
-        ...(ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : { due: true }),
-        now: ctx.now().toISOString(),
-        ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
-      },
-      ctx.io,
-      ctx.targetFactory,
-      ctx.clock ? { clock: ctx.clock } : {},
-    );
+    results = await sendCampaigns(session, {
+      ...(ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : { due: true }),
+      ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
+    });
   } catch (e) {
     if (!(e instanceof LockedError) || ctx.inputs.campaign) throw e;
     // A deploy is sending: what is left stays due, and the next scheduled run takes it.
@@ -41,7 +31,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
   }
   const totals = sendTotals(results);
   setOutputs({ sent: totals.sent, failed: totals.failed });
-  const coming = comingSendsSection(results, (c) => project.campaigns.get(c)?.to ?? [], ctx.now());
+  const coming = comingSendsSection(results, (c) => project.campaigns.get(c)?.to ?? [], session.now());
   await writeJobSummary(`${heading}\n\n${sendResultsSection(results)}${coming ? `\n${coming}` : ""}`);
   if (sendFailed(results)) core.setFailed("some campaigns were not sent completely: see the job summary");
 }

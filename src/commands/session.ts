@@ -1,0 +1,99 @@
+/**
+ * One session per run of an entry (a command of the CLI, a flow of the Action): the validated
+ * project, the target and the state store (each opened once, on first use), the clock, the output.
+ * The use cases take it instead of each resolving the target name, opening a target and a store
+ * and reading the time again; the entries build it once, through `openSession`.
+ */
+import type { Project } from "../config/model.js";
+import { UsageError } from "../errors.js";
+import type { Store } from "../store/index.js";
+import { OfflineTarget } from "../targets/offline.js";
+import type { Target } from "../targets/port.js";
+import { type Clock, systemClock } from "../util/clock.js";
+import {
+  type Io,
+  loadValid,
+  openTarget,
+  projectStore,
+  type TargetFactory,
+  type TargetName,
+  targetName,
+} from "./context.js";
+
+export interface Session {
+  readonly project: Project;
+  /**
+   * The target chosen (flag, MAILOPS_TARGET, mailops.yaml), known before it is opened; resolved on
+   * first use, so a run that needs no target (a template's preview) never judges the flag.
+   */
+  readonly targetName: TargetName;
+  /** No credentials (a pull request from a fork): the target reads nothing, the store is not read. */
+  readonly offline: boolean;
+  /** Opened on first use, then the same one. */
+  target(): Promise<Target>;
+  /** The state store, opened on first use; refused when offline. */
+  store(): Store;
+  /** How time passes: leases, pacing, the ledger's and the inventory's timestamps. */
+  readonly clock: Clock;
+  /** The time this run judges by (what is due, the plan's time): the clock's, unless pinned (`--now`). */
+  now(): Date;
+  readonly io: Io;
+}
+
+export interface SessionOptions {
+  io: Io;
+  /** The target flag (or input); unset falls back to MAILOPS_TARGET, then mailops.yaml. */
+  target?: string;
+  /** Simulated time in tests; the system's when not given. */
+  clock?: Clock;
+  /** `--now`: judge what is due by this time instead of the clock's; time still passes on the clock. */
+  now?: Date;
+  /** How the target is opened: the real adapters unless a test replaces them. */
+  factory?: TargetFactory;
+  /** The state store (tests: one on the simulated clock); the project's `state:` when not given. */
+  store?: Store;
+  /** Read nothing live: the OfflineTarget, and no state store (a pull request from a fork). */
+  offline?: boolean;
+}
+
+/**
+ * The session of one run: from `dir` the project is validated first (errors printed, and
+ * ValidationFailedError thrown); an entry that validated itself (the Action) passes the `project`.
+ */
+export function openSession(options: SessionOptions & ({ dir: string } | { project: Project })): Session {
+  const project = "project" in options ? options.project : loadValid(options.dir, options.io);
+  let name: TargetName | undefined;
+  const resolve = () => {
+    name ??= targetName(project, options.target);
+    return name;
+  };
+  const offline = options.offline ?? false;
+  const clock = options.clock ?? systemClock;
+  const factory = options.factory ?? openTarget;
+  const pinned = options.now;
+  let target: Promise<Target> | undefined;
+  let store = options.store;
+  return {
+    project,
+    get targetName() {
+      return resolve();
+    },
+    offline,
+    target: () => {
+      target ??= offline ? Promise.resolve(new OfflineTarget(resolve())) : factory(resolve(), project);
+      return target;
+    },
+    store: () => {
+      if (offline) {
+        throw new UsageError(
+          "reading the state store is not possible without credentials (a pull request from a fork)",
+        );
+      }
+      store ??= projectStore(project);
+      return store;
+    },
+    clock,
+    now: () => (pinned ? new Date(pinned) : new Date(clock.now())),
+    io: options.io,
+  };
+}
