@@ -54,7 +54,11 @@ const DEBTS: Debt[] = [
     why: "catches LockedError: a held lock is no report state",
   },
   { from: "src/action/flows/drift.ts", to: "plan", why: "formats the Plan and decides whether it drifted" },
-  { from: "src/action/flows/pr.ts", to: "plan", why: "formats the Plan as markdown and writes the plan file" },
+  {
+    from: "src/action/flows/pr.ts",
+    to: "plan",
+    why: "formats the Plan as markdown and writes the plan file",
+  },
   {
     from: "src/action/flows/send.ts",
     to: "send",
