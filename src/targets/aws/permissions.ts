@@ -8,8 +8,9 @@
  * when an SDK command imported anywhere in src/ is in no row (and not withheld on purpose).
  *
  * Resource patterns hold placeholders, filled per rendering: {region} {account} {bucket}
- * {prefixSlash} (the state prefix with a trailing slash, or nothing) {project} {identity} (the
- * sender's SES identity) and {sources} (the subscriber files in S3, one ARN each).
+ * {prefixSlash} (the state prefix with a trailing slash, or nothing) {project}, {identity} (each
+ * domain mail is sent from: the pattern is repeated per domain) and {sources} (the subscriber files
+ * in S3, one ARN each).
  */
 
 export const USE_CASES = ["plan", "deploy", "send", "drift"] as const;
@@ -151,8 +152,14 @@ export const PERMISSIONS: Permission[] = [
     commands: [`${name}Command`],
     useCases: SENDING,
     sid: "SesSend",
-    resources: [`${SES}:identity/{identity}`, CONFIGURATION_SETS, TEMPLATES, CONTACT_LISTS],
-    why: "only from the project's own sender identity",
+    resources: [
+      `${SES}:identity/{identity}`,
+      `${SES}:identity/*@{identity}`,
+      CONFIGURATION_SETS,
+      TEMPLATES,
+      CONTACT_LISTS,
+    ],
+    why: "only from the project's own sender domains: the domain identity, or an address identity in it (SES uses the address's when both are verified)",
   })),
   {
     action: "cloudwatch:GetMetricData",
@@ -280,7 +287,7 @@ export interface PolicyValues {
   bucket: string;
   prefixSlash: string;
   project: string;
-  identity: string;
+  identities: string[];
   sources: string[];
 }
 
@@ -291,17 +298,17 @@ export const DOC_VALUES: PolicyValues = {
   bucket: "BUCKET",
   prefixSlash: "PREFIX/",
   project: "PROJECT",
-  identity: "DOMAIN",
+  identities: ["DOMAIN"],
   sources: ["arn:aws:s3:::SOURCE-BUCKET/SOURCE-KEY"],
 };
 
 function fill(pattern: string, values: PolicyValues): string[] {
   if (pattern === "{sources}") return values.sources;
-  return [
+  const one = (identity: string) =>
     pattern.replace(/\{(region|account|bucket|prefixSlash|project|identity)\}/g, (_, k: string) =>
-      String(values[k as keyof Omit<PolicyValues, "sources">]),
-    ),
-  ];
+      k === "identity" ? identity : String(values[k as keyof Omit<PolicyValues, "sources" | "identities">]),
+    );
+  return pattern.includes("{identity}") ? values.identities.map(one) : [one("")];
 }
 
 /** The policy of one use case: its rows grouped by sid, in table order, actions sorted. */
