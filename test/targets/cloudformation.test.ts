@@ -1,5 +1,6 @@
 /** The roles' CloudFormation template: trust scoped to the repository, policies from the permissions table. */
 import { describe, expect, it } from "vitest";
+import { WORKFLOW } from "../../src/action/failure.js";
 import { ROLES, stackTemplate } from "../../src/targets/aws/cloudformation.js";
 import { actionsFor, policyFor } from "../../src/targets/aws/permissions.js";
 
@@ -45,6 +46,16 @@ describe("bootstrap's CloudFormation template", () => {
       expect(t.Condition.StringEquals["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
       expect(t.Principal.Federated["Fn::If"][0]).toBe("CreateOidcProvider");
     }
+  });
+
+  it("names, per role, the repository variable its workflow reads", () => {
+    const byUseCase = Object.fromEntries(ROLES.map((r) => [r.useCase, r.variable]));
+    expect(byUseCase).toEqual({
+      plan: WORKFLOW.pr.role,
+      deploy: WORKFLOW.deploy.role,
+      send: WORKFLOW.send.role,
+      drift: WORKFLOW.drift.role,
+    });
   });
 
   it("creates the OIDC provider unless an existing one is given", () => {
