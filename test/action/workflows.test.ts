@@ -79,7 +79,9 @@ describe("workflow files", () => {
     for (const s of steps(workflow(file)).filter((x) =>
       x.uses?.startsWith("aws-actions/configure-aws-credentials@"),
     )) {
-      expect(s.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.MAILOPS_(PLAN|DEPLOY|SEND|DRIFT)_ROLE_ARN \}\}$/);
+      expect(s.with?.["role-to-assume"]).toMatch(
+        /^\$\{\{ vars\.MAILOPS_(PLAN|DEPLOY|SEND|DRIFT)_ROLE_ARN \}\}$/,
+      );
       expect(workflow(file).permissions["id-token"]).toBe("write");
     }
   });
