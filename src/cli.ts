@@ -139,6 +139,21 @@ function program(): Command {
       process.exitCode = await runStatus({ ...opts, campaign }, io);
     });
 
+  cmd
+    .command("bootstrap")
+    .description(
+      "aws: set up the S3 state bucket, and print the CloudFormation template of the GitHub OIDC roles",
+    )
+    .option("--dir <dir>", "repository root", ".")
+    .option("--repo <org/repo>", "the GitHub repository the roles trust (default: GITHUB_REPOSITORY)")
+    .option("--adopt", "add the missing settings and the tag to an existing bucket bootstrap did not create")
+    .option("--out <file>", "write the template to this file instead of printing it")
+    .option("--noncurrent-days <days>", "days old versions of state objects are kept", "90")
+    .action(async (opts) => {
+      const { runBootstrap } = await import("./commands/bootstrap.js");
+      process.exitCode = await runBootstrap(opts, io);
+    });
+
   return cmd;
 }
 

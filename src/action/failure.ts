@@ -14,7 +14,7 @@ export const WORKFLOW: Record<ActionCommand, { name: string; role: string }> = {
   pr: { name: "Pull request", role: "MAILOPS_PLAN_ROLE_ARN" },
   deploy: { name: "Deploy", role: "MAILOPS_DEPLOY_ROLE_ARN" },
   send: { name: "Scheduled send", role: "MAILOPS_SEND_ROLE_ARN" },
-  drift: { name: "Drift", role: "MAILOPS_PLAN_ROLE_ARN" },
+  drift: { name: "Drift", role: "MAILOPS_DRIFT_ROLE_ARN" },
 };
 
 const TARGET_INPUT =

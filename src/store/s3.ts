@@ -261,7 +261,7 @@ export class S3Store implements Store {
     if (name === "AccessDenied" || name === "AllAccessDisabled" || status === 403) {
       return new StoreAccessDeniedError(
         `access denied to ${op} ${key} in ${this.location}`,
-        `allow s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on ${this.location} for these credentials`,
+        `give these credentials the role policy of docs/iam.md for this workflow (s3:GetObject, s3:ListBucket, and s3:PutObject to deploy or send) on ${this.location}`,
       );
     }
     if (

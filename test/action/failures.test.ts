@@ -161,7 +161,7 @@ describe("a failure writes a job summary saying what to do", () => {
     ["pr", "MAILOPS_PLAN_ROLE_ARN", "Pull request"],
     ["deploy", "MAILOPS_DEPLOY_ROLE_ARN", "Deploy"],
     ["send", "MAILOPS_SEND_ROLE_ARN", "Scheduled send"],
-    ["drift", "MAILOPS_PLAN_ROLE_ARN", "Drift"],
+    ["drift", "MAILOPS_DRIFT_ROLE_ARN", "Drift"],
   ])(
     "%s without AWS credentials names the role variable of its workflow",
     async (command, variable, workflow) => {

@@ -79,14 +79,16 @@ describe("workflow files", () => {
     for (const s of steps(workflow(file)).filter((x) =>
       x.uses?.startsWith("aws-actions/configure-aws-credentials@"),
     )) {
-      expect(s.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\.MAILOPS_(PLAN|DEPLOY|SEND)_ROLE_ARN \}\}$/);
+      expect(s.with?.["role-to-assume"]).toMatch(
+        /^\$\{\{ vars\.MAILOPS_(PLAN|DEPLOY|SEND|DRIFT)_ROLE_ARN \}\}$/,
+      );
       expect(workflow(file).permissions["id-token"]).toBe("write");
     }
   });
 
   it.each([
     ["pull-request.yml", "PLAN"],
-    ["drift.yml", "PLAN"],
+    ["drift.yml", "DRIFT"],
     ["deploy.yml", "DEPLOY"],
     ["scheduled-send.yml", "SEND"],
   ])("%s assumes the %s role (docs/iam.md), and only it", (file, role) => {
@@ -144,11 +146,11 @@ describe("workflow files", () => {
     expect(w.concurrency?.group).not.toBe(workflow("deploy.yml").concurrency?.group);
   });
 
-  it("drift.yml: daily, plan role, command drift", () => {
+  it("drift.yml: daily, drift role, command drift", () => {
     const w = workflow("drift.yml");
     expect((w.on.schedule as { cron: string }[])[0]?.cron).toMatch(/^\d+ \d+ \* \* \*$/);
     expect(actionStep(w)?.with?.command).toBe("drift");
-    expect(read("drift.yml")).toContain("vars.MAILOPS_PLAN_ROLE_ARN");
+    expect(read("drift.yml")).toContain("vars.MAILOPS_DRIFT_ROLE_ARN");
     expect(read("drift.yml")).not.toContain("MAILOPS_DEPLOY_ROLE_ARN");
   });
 

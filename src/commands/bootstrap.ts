@@ -1,0 +1,159 @@
+/**
+ * `mailops bootstrap` (aws): sets up the state bucket named by `state: s3://bucket/prefix`, and
+ * prints (or writes) the CloudFormation template of the GitHub OIDC roles.
+ *
+ * The bucket gets versioning, default encryption, public access blocked, the lifecycle rule for
+ * old versions and the `mailops:project` tag (store/s3-bucket.ts). Only what is missing is written,
+ * so a second run changes nothing and says so. A bucket that exists without this project's tag
+ * was not made here: what it lacks is reported and nothing is changed, unless `--adopt`.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Project } from "../config/model.js";
+import { MailopsError, UsageError } from "../errors.js";
+import { openStore } from "../store/index.js";
+import { S3Store } from "../store/s3.js";
+import {
+  applySettings,
+  createBucket,
+  isOurs,
+  missingSettings,
+  PROJECT_TAG,
+  readBucket,
+  SETTING_TEXT,
+  type WantedBucket,
+} from "../store/s3-bucket.js";
+import { stackTemplate } from "../targets/aws/cloudformation.js";
+import { domainOf, parseMailbox } from "../util/email.js";
+import { s3Client } from "../util/s3-client.js";
+import { type Io, loadValid } from "./context.js";
+
+export interface BootstrapOptions {
+  dir: string;
+  /** ORG/REPO; else GITHUB_REPOSITORY. */
+  repo?: string;
+  adopt?: boolean;
+  /** Write the template here instead of printing it. */
+  out?: string;
+  noncurrentDays?: string;
+}
+
+export const DEFAULT_NONCURRENT_DAYS = 90;
+
+export class BootstrapRefusedError extends MailopsError {}
+
+export async function runBootstrap(options: BootstrapOptions, io: Io): Promise<number> {
+  const project = loadValid(options.dir, io);
+  const repository = (options.repo ?? process.env.GITHUB_REPOSITORY ?? "").trim();
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+    throw new UsageError(
+      repository === "" ? "no GitHub repository given" : `invalid repository ${JSON.stringify(repository)}`,
+      "pass --repo ORG/REPO: the roles trust only this repository's workflows",
+    );
+  }
+  const days = Number(options.noncurrentDays ?? DEFAULT_NONCURRENT_DAYS);
+  if (!Number.isInteger(days) || days < 1) {
+    throw new UsageError(
+      `--noncurrent-days must be a whole number of days, at least 1`,
+      "e.g. --noncurrent-days 90",
+    );
+  }
+  const store = openStore(project.settings.state, { root: project.root, region: project.settings.region });
+  if (!(store instanceof S3Store)) {
+    throw new UsageError(
+      `state: ${project.settings.state} is not in S3`,
+      "bootstrap sets up an S3 state store: set `state: s3://BUCKET/PREFIX` in mailops.yaml",
+    );
+  }
+  const prefix = store.location.slice(`s3://${store.bucket}/`.length);
+  // With the template on stdout, the bucket report goes to stderr so the template can be piped.
+  const say = options.out ? io.out : io.err;
+  const wanted: WantedBucket = { project: project.settings.project, prefix, noncurrentDays: days };
+  await setUpBucket(store.bucket, wanted, project.settings.region, options.adopt === true, say);
+
+  const template = `${JSON.stringify(
+    stackTemplate({
+      repository,
+      project: project.settings.project,
+      bucket: store.bucket,
+      prefix,
+      identities: senderDomains(project),
+      sources: [...project.sources.values()]
+        .map((s) => s.location ?? "")
+        .filter((l) => l.startsWith("s3://")),
+    }),
+    null,
+    2,
+  )}\n`;
+  if (options.out) {
+    const file = path.resolve(options.out);
+    writeFileSync(file, template);
+    say(
+      `Wrote the roles' CloudFormation template to ${options.out}: aws cloudformation deploy --template-file ${options.out} --stack-name mailops-${project.settings.project}-github --capabilities CAPABILITY_IAM\n`,
+    );
+  } else {
+    io.out(template);
+  }
+  return 0;
+}
+
+async function setUpBucket(
+  bucket: string,
+  wanted: WantedBucket,
+  region: string | undefined,
+  adopt: boolean,
+  say: (s: string) => void,
+): Promise<void> {
+  const client = s3Client({ region });
+  let state = await readBucket(client, bucket);
+  if (state === "forbidden") {
+    throw new BootstrapRefusedError(
+      `bucket ${bucket} exists but these credentials may not read it (another account's, or no s3:ListBucket)`,
+      "bucket names are global: pick another in `state:`, or run with credentials of the account that owns it",
+    );
+  }
+  if (state === "absent") {
+    await createBucket(client, bucket, region);
+    say(`Created bucket ${bucket}.\n`);
+    state = {
+      versioning: false,
+      encryption: false,
+      publicAccessBlocked: false,
+      lifecycleRules: [],
+      tags: [],
+    };
+    adopt = true;
+  }
+  const missing = missingSettings(state, wanted);
+  if (missing.length === 0) {
+    say(`Bucket ${bucket} is set up already (${PROJECT_TAG}=${wanted.project}): nothing changed.\n`);
+    return;
+  }
+  const other = state.tags.find((t) => t.Key === PROJECT_TAG);
+  if (other && other.Value !== wanted.project) {
+    throw new BootstrapRefusedError(
+      `bucket ${bucket} belongs to mailops project ${other.Value} (${PROJECT_TAG}), not ${wanted.project}`,
+      "give this project its own bucket in `state:`; nothing was changed",
+    );
+  }
+  if (!isOurs(state, wanted.project) && !adopt) {
+    throw new BootstrapRefusedError(
+      `bucket ${bucket} exists and was not set up by mailops bootstrap (no ${PROJECT_TAG}=${wanted.project} tag); it lacks: ${missing.map((m) => SETTING_TEXT[m]).join(", ")}. Nothing was changed`,
+      "run again with --adopt to add these settings and the tag, or set them yourself (docs/github-setup.md)",
+    );
+  }
+  await applySettings(client, bucket, state, missing, wanted);
+  say(`Bucket ${bucket}: set ${missing.map((m) => SETTING_TEXT[m]).join(", ")}.\n`);
+}
+
+/** The domains mail is sent from: sender.identity, and the domain of every From in the repository. */
+function senderDomains(project: Project): string[] {
+  const froms = [project.settings.sender.from, ...[...project.campaigns.values()].map((c) => c.from)];
+  const domains = froms
+    .map((f) => (f ? parseMailbox(f)?.address : undefined))
+    .filter((a): a is string => a !== undefined)
+    .map(domainOf);
+  const identity = project.settings.sender.identity;
+  if (identity) domains.push(identity.includes("@") ? domainOf(identity) : identity);
+  return [...new Set(domains)];
+}

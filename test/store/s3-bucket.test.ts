@@ -1,0 +1,158 @@
+/**
+ * `mailops bootstrap` against moto_server: the state bucket's settings, idempotence, and a bucket
+ * it did not create left alone unless adopted.
+ */
+import {
+  CreateBucketCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketTaggingCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { runBootstrap } from "../../src/commands/bootstrap.js";
+import { LIFECYCLE_RULE_ID } from "../../src/store/s3-bucket.js";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+
+const emulators = useEmulators({ moto: true });
+let s3: S3Client;
+const repos: ExampleRepo[] = [];
+let buckets = 0;
+
+beforeAll(() => {
+  for (const [name, value] of Object.entries(emulatorEnv({ s3: emulators.moto.endpoint })))
+    vi.stubEnv(name, value);
+  s3 = new S3Client({
+    endpoint: emulators.moto.endpoint,
+    region: EMULATOR_REGION,
+    credentials: EMULATOR_CREDENTIALS,
+    forcePathStyle: true,
+  });
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  s3.destroy();
+});
+
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+/** The example repository with its state in a fresh bucket name. */
+function repoWithBucket(): { repo: ExampleRepo; bucket: string } {
+  const repo = copyExampleRepo();
+  repos.push(repo);
+  const bucket = `mailops-bootstrap-${++buckets}`;
+  repo.write(
+    "mailops.yaml",
+    repo.read("mailops.yaml").replace(/^state: .*$/m, `state: s3://${bucket}/acme/state`),
+  );
+  return { repo, bucket };
+}
+
+async function bootstrap(dir: string, extra: { adopt?: boolean } = {}) {
+  const io = captureIo();
+  const code = await runBootstrap({ dir, repo: "acme/marketing", ...extra }, io);
+  return { code, io };
+}
+
+async function settings(Bucket: string) {
+  const [versioning, encryption, pab, lifecycle, tags] = await Promise.all([
+    s3.send(new GetBucketVersioningCommand({ Bucket })),
+    s3.send(new GetBucketEncryptionCommand({ Bucket })),
+    s3.send(new GetPublicAccessBlockCommand({ Bucket })),
+    s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
+    s3.send(new GetBucketTaggingCommand({ Bucket })),
+  ]);
+  return { versioning, encryption, pab, lifecycle, tags };
+}
+
+describe("mailops bootstrap: the state bucket", () => {
+  it("creates the bucket versioned, encrypted, private, with the lifecycle rule and the project tag", async () => {
+    const { repo, bucket } = repoWithBucket();
+    const { code, io } = await bootstrap(repo.dir);
+    expect(code).toBe(0);
+    expect(io.errText).toContain(`Created bucket ${bucket}`);
+    const s = await settings(bucket);
+    expect(s.versioning.Status).toBe("Enabled");
+    expect(
+      s.encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault
+        ?.SSEAlgorithm,
+    ).toBe("AES256");
+    expect(s.pab.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
+    const rule = s.lifecycle.Rules?.find((r) => r.ID === LIFECYCLE_RULE_ID);
+    expect(rule?.Status).toBe("Enabled");
+    expect(rule?.NoncurrentVersionExpiration?.NoncurrentDays).toBe(90);
+    expect(rule?.Filter?.Prefix).toBe("acme/state/");
+    expect(s.tags.TagSet).toContainEqual({ Key: "mailops:project", Value: "acme-marketing" });
+    // The template goes to stdout, so it can be piped.
+    expect(JSON.parse(io.outText).AWSTemplateFormatVersion).toBe("2010-09-09");
+  });
+
+  it("changes nothing on a second run, and says so", async () => {
+    const { repo, bucket } = repoWithBucket();
+    await bootstrap(repo.dir);
+    const before = await settings(bucket);
+    const { code, io } = await bootstrap(repo.dir);
+    expect(code).toBe(0);
+    expect(io.errText).toContain("nothing changed");
+    expect(io.errText).not.toMatch(/Created|: set /);
+    const after = await settings(bucket);
+    expect(after.lifecycle.Rules).toEqual(before.lifecycle.Rules);
+    expect(after.tags.TagSet).toEqual(before.tags.TagSet);
+  });
+
+  it("leaves a bucket it did not create alone, saying what it lacks; --adopt sets it up keeping its tags", async () => {
+    const { repo, bucket } = repoWithBucket();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: bucket,
+        Tagging: { TagSet: [{ Key: "team", Value: "growth" }] },
+      }),
+    );
+    await expect(bootstrap(repo.dir)).rejects.toThrow(
+      /not set up by mailops bootstrap.*lacks: versioning enabled/,
+    );
+    const untouched = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+    expect(untouched.Status).toBeUndefined();
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual([
+      { Key: "team", Value: "growth" },
+    ]);
+
+    const { code, io } = await bootstrap(repo.dir, { adopt: true });
+    expect(code).toBe(0);
+    expect(io.errText).toContain("versioning enabled");
+    const s = await settings(bucket);
+    expect(s.versioning.Status).toBe("Enabled");
+    expect(s.tags.TagSet).toEqual(
+      expect.arrayContaining([
+        { Key: "team", Value: "growth" },
+        { Key: "mailops:project", Value: "acme-marketing" },
+      ]),
+    );
+  });
+
+  it("refuses a bucket tagged for another project, even with --adopt", async () => {
+    const { repo, bucket } = repoWithBucket();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: bucket,
+        Tagging: { TagSet: [{ Key: "mailops:project", Value: "other" }] },
+      }),
+    );
+    await expect(bootstrap(repo.dir, { adopt: true })).rejects.toThrow(/belongs to mailops project other/);
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBeUndefined();
+  });
+});
