@@ -1,8 +1,8 @@
 /** The `mailops` command line: parses arguments, runs a command, maps errors to exit codes. */
 import { Command, CommanderError, Option } from "commander";
+import { REPORT_FORMATS } from "./cli/format.js";
 import { FINDING_FORMATS, type FindingFormat } from "./config/format.js";
 import { MailopsError } from "./errors.js";
-
 import { PLAN_FORMATS, type PlanFormat } from "./plan/format/formats.js";
 
 // Command modules load on use: `validate` must not pay for the AWS SDK, nodemailer and friends.
@@ -134,8 +134,9 @@ function program(): Command {
     .argument("[campaign]", "only this campaign")
     .option("--dir <dir>", "repository root", ".")
     .option("--target <target>", "where engagement metrics are read (CloudWatch on aws)")
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (campaign: string | undefined, opts) => {
-      const { runStatus } = await import("./commands/status.js");
+      const { runStatus } = await import("./cli/status.js");
       process.exitCode = await runStatus({ ...opts, campaign }, io);
     });
 
