@@ -1,6 +1,6 @@
 /** The `mailops` command line: parses arguments, runs a command, maps errors to exit codes. */
 import { Command, CommanderError, Option } from "commander";
-import { REPORT_FORMATS } from "./cli/format.js";
+import { REPORT_FORMATS, type ReportFormat } from "./cli/format.js";
 import { FINDING_FORMATS, type FindingFormat } from "./config/format.js";
 import { MailopsError } from "./errors.js";
 import { PLAN_FORMATS, type PlanFormat } from "./plan/format/formats.js";
@@ -62,6 +62,7 @@ function program(): Command {
       "--state-lost-ok",
       "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
     )
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(
       async (opts: {
         dir: string;
@@ -69,8 +70,9 @@ function program(): Command {
         plan?: string;
         force?: boolean;
         stateLostOk?: boolean;
+        format: ReportFormat;
       }) => {
-        const { runApply } = await import("./commands/plan-apply.js");
+        const { runApply } = await import("./cli/apply.js");
         process.exitCode = await runApply(opts, io);
       },
     );

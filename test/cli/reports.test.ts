@@ -3,11 +3,14 @@
  * (src/cli.ts `main`): one JSON document on stdout with its `version` and `kind`, the facts the
  * text shows, the same exit code. The text itself is held by the tests of each command.
  */
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { presentApply } from "../../src/cli/apply.js";
+import type { ApplyReport } from "../../src/commands/plan-apply.js";
+import { TargetError } from "../../src/errors.js";
 import { cli } from "../support/cli.js";
-import { copyExampleRepo } from "../support/repo.js";
+import { captureIo, copyExampleRepo } from "../support/repo.js";
 
 let repo: ReturnType<typeof copyExampleRepo>;
 beforeEach(() => {
@@ -62,5 +65,113 @@ describe("status --format json", () => {
     expect(report.ok).toBe(false);
     expect(report.runs[0]).toMatchObject({ campaign: "welcome-new-customers", status: "damaged" });
     expect(report.runs[0].stopReason).toContain("the ledger of campaign welcome-new-customers");
+  });
+});
+
+describe("apply --format json", () => {
+  const apply = (...args: string[]) =>
+    cli("apply", "--dir", repo.dir, "--target", "local", "--format", "json", ...args);
+
+  it("the changes applied in order, each by action, kind, name and message; then nothing", async () => {
+    const r = await apply();
+    expect(r.code, r.err).toBe(0);
+    const report = json(r);
+    expect(report).toMatchObject({
+      version: 1,
+      kind: "apply",
+      state: "applied",
+      project: "acme-marketing",
+      target: "local",
+      notAttempted: [],
+      warnings: [],
+    });
+    expect(report.refused).toBeUndefined();
+    expect(report.failed).toBeUndefined();
+    expect(report.applied).toHaveLength(8);
+    expect(report.applied[0]).toEqual({
+      action: "create",
+      kind: expect.any(String),
+      name: expect.any(String),
+      message: expect.any(String),
+    });
+    expect(report.applied.map((c: { name: string }) => c.name)).toContain("welcome-campaign");
+    // Progress stays on stderr, out of the document.
+    expect(r.err).toContain("[1/8] ");
+    const again = await apply();
+    expect(again.code).toBe(0);
+    expect(json(again)).toMatchObject({ state: "applied", applied: [] });
+  });
+
+  it("a plan file that is not the repository's plan: refused, why, what differs; exit 1, nothing written", async () => {
+    const out = path.join(repo.dir, "plan.json");
+    expect((await cli("plan", "--dir", repo.dir, "--target", "local", "--out", out)).code).toBe(0);
+    const plan = JSON.parse(readFileSync(out, "utf8"));
+    plan.changes.find((c: { name: string }) => c.name === "welcome-campaign").after.html =
+      "<p>Not reviewed</p>";
+    writeFileSync(out, JSON.stringify(plan));
+    const r = await apply("--plan", out);
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report).toMatchObject({ kind: "apply", state: "refused", applied: [] });
+    expect(report.refused.reason).toBe("plan-differs");
+    expect(report.refused.message).toContain("is not the plan of the repository as it is now");
+    expect(report.refused.details).toContain(
+      "email template `welcome-campaign`: the plan file's html differs from the repository's",
+    );
+    expect(report.refused.hint).toContain("run `mailops plan --out plan.json` again");
+    // The error still ends the command on stderr, as in text.
+    expect(r.err).toContain("mailops: ");
+    expect(existsSync(path.join(repo.dir, ".mailops/state/inventory.json"))).toBe(false);
+  });
+
+  it("deletes beyond the guardrail: refused as blocked", async () => {
+    expect((await apply()).code).toBe(0);
+    const file = path.join(repo.dir, "mailops.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/\nalarms:\n(?: {2}.*\n)+/, "\n"));
+    const r = await apply();
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report.state).toBe("refused");
+    expect(report.refused.reason).toBe("blocked");
+    expect(report.refused.message).toContain("2 of 2 managed CloudWatch alarms would be deleted");
+    expect(report.refused.hint).toContain("mailops apply --force");
+  });
+
+  it("a lost state store: refused as state-lost, with what was found", async () => {
+    expect((await apply()).code).toBe(0);
+    rmSync(path.join(repo.dir, ".mailops/state"), { recursive: true });
+    const r = await apply();
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report.refused.reason).toBe("state-lost");
+    expect(report.refused.message).toContain("the state store appears to have been lost");
+    expect(report.refused.details.length).toBeGreaterThan(0);
+    expect(existsSync(path.join(repo.dir, ".mailops/state/inventory.json"))).toBe(false);
+  });
+
+  it("a failed change: the report names it, what was not attempted, then the target's error", () => {
+    const change = (name: string) => ({
+      action: "create" as const,
+      kind: "template" as const,
+      name,
+      message: `create ${name}`,
+    });
+    const report: ApplyReport = {
+      state: "failed",
+      project: "p",
+      target: "local",
+      applied: [change("a")],
+      failed: { change: change("b"), error: "quota exceeded", hint: "request more" },
+      notAttempted: [change("c")],
+      warnings: [],
+    };
+    const io = captureIo();
+    expect(() => presentApply(report, "json", io)).toThrow(TargetError);
+    expect(JSON.parse(io.outText)).toMatchObject({
+      kind: "apply",
+      state: "failed",
+      failed: { change: { name: "b" }, error: "quota exceeded", hint: "request more" },
+      notAttempted: [{ name: "c" }],
+    });
   });
 });

@@ -13,9 +13,9 @@
 
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { runApply } from "../../src/cli/apply.js";
 import { runStatus } from "../../src/cli/status.js";
 import { projectStore } from "../../src/commands/context.js";
-import { runApply } from "../../src/commands/plan-apply.js";
 import {
   type CampaignResult,
   formatSendResults,
