@@ -125,8 +125,9 @@ function program(): Command {
     .option("--subscriber <email>", "render a campaign with this subscriber's data")
     .option("--out <dir>", "where to write the files (default: .mailops/preview/<name>)")
     .option("--target <target>", "where suppression and opt-outs are read, with --subscriber")
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (name: string, opts) => {
-      const { runPreview } = await import("./commands/preview.js");
+      const { runPreview } = await import("./cli/preview.js");
       process.exitCode = await runPreview({ ...opts, name }, io);
     });
 

@@ -10,6 +10,7 @@ import { presentApply } from "../../src/cli/apply.js";
 import type { ApplyReport } from "../../src/commands/plan-apply.js";
 import { TargetError } from "../../src/errors.js";
 import { cli } from "../support/cli.js";
+import { switchToLinkMode } from "../support/link-mode.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 
 let repo: ReturnType<typeof copyExampleRepo>;
@@ -173,5 +174,59 @@ describe("apply --format json", () => {
       failed: { change: { name: "b" }, error: "quota exceeded", hint: "request more" },
       notAttempted: [{ name: "c" }],
     });
+  });
+});
+
+describe("preview --format json", () => {
+  const preview = (...args: string[]) => cli("preview", "--dir", repo.dir, "--format", "json", ...args);
+
+  it("a template: the files written, the subject, the sender, the stand-in recipient", async () => {
+    const r = await preview("welcome-campaign");
+    expect(r.code, r.err).toBe(0);
+    const report = json(r);
+    expect(report).toMatchObject({
+      version: 1,
+      kind: "preview",
+      name: "welcome-campaign",
+      of: "template",
+      to: "preview@example.com",
+      subscriber: false,
+    });
+    expect(report.subject).toEqual(expect.any(String));
+    expect(report.from).toContain("@");
+    for (const ext of ["html", "text", "eml"] as const) expect(existsSync(report.files[ext]), ext).toBe(true);
+    expect(report.files.eml).toBe(
+      path.join(repo.dir, ".mailops/preview/welcome-campaign/welcome-campaign.eml"),
+    );
+    expect(r.err).toBe("preview of template welcome-campaign for preview@example.com\n");
+  });
+
+  it("a campaign for a subscriber in link mode: the address masked, the headers without the signed token", async () => {
+    switchToLinkMode(repo.dir);
+    const env = process.env.MAILOPS_UNSUBSCRIBE_SECRET;
+    process.env.MAILOPS_UNSUBSCRIBE_SECRET = "x".repeat(40);
+    try {
+      const r = await preview(
+        "welcome-new-customers",
+        "--subscriber",
+        "subscriber1@example.com",
+        "--target",
+        "local",
+      );
+      expect(r.code, r.err).toBe(0);
+      const report = json(r);
+      expect(report).toMatchObject({ of: "campaign", to: "s***@example.com", subscriber: true });
+      expect(report.headers["List-Unsubscribe"]).toBe("<https://example.com/unsubscribe?t=…>");
+      expect(report.headers["X-SES-Configuration-Set"]).toBe("marketing");
+      // The address appears nowhere, plain or inside the token's base64url payload.
+      const token = Buffer.from('{"e":"subscriber1@example.com"').toString("base64url").slice(0, 20);
+      expect(r.out).not.toContain("subscriber1@");
+      expect(r.out).not.toContain(token);
+      // The .eml itself keeps the real link: it is the message that is sent.
+      expect(readFileSync(report.files.eml, "utf8")).toContain("?t=");
+    } finally {
+      if (env === undefined) delete process.env.MAILOPS_UNSUBSCRIBE_SECRET;
+      else process.env.MAILOPS_UNSUBSCRIBE_SECRET = env;
+    }
   });
 });
