@@ -1,8 +1,8 @@
 /** The `mailops` command line: parses arguments, runs a command, maps errors to exit codes. */
 import { Command, CommanderError, Option } from "commander";
+import { REPORT_FORMATS, type ReportFormat } from "./cli/format.js";
 import { FINDING_FORMATS, type FindingFormat } from "./config/format.js";
 import { MailopsError } from "./errors.js";
-
 import { PLAN_FORMATS, type PlanFormat } from "./plan/format/formats.js";
 
 // Command modules load on use: `validate` must not pay for the AWS SDK, nodemailer and friends.
@@ -62,6 +62,7 @@ function program(): Command {
       "--state-lost-ok",
       "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
     )
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(
       async (opts: {
         dir: string;
@@ -69,8 +70,9 @@ function program(): Command {
         plan?: string;
         force?: boolean;
         stateLostOk?: boolean;
+        format: ReportFormat;
       }) => {
-        const { runApply } = await import("./commands/plan-apply.js");
+        const { runApply } = await import("./cli/apply.js");
         process.exitCode = await runApply(opts, io);
       },
     );
@@ -123,8 +125,9 @@ function program(): Command {
     .option("--subscriber <email>", "render a campaign with this subscriber's data")
     .option("--out <dir>", "where to write the files (default: .mailops/preview/<name>)")
     .option("--target <target>", "where suppression and opt-outs are read, with --subscriber")
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (name: string, opts) => {
-      const { runPreview } = await import("./commands/preview.js");
+      const { runPreview } = await import("./cli/preview.js");
       process.exitCode = await runPreview({ ...opts, name }, io);
     });
 
@@ -134,8 +137,9 @@ function program(): Command {
     .argument("[campaign]", "only this campaign")
     .option("--dir <dir>", "repository root", ".")
     .option("--target <target>", "where engagement metrics are read (CloudWatch on aws)")
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (campaign: string | undefined, opts) => {
-      const { runStatus } = await import("./commands/status.js");
+      const { runStatus } = await import("./cli/status.js");
       process.exitCode = await runStatus({ ...opts, campaign }, io);
     });
 

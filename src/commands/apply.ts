@@ -63,19 +63,25 @@ export function assertApplicable(plan: Plan): void {
  * the repository and the live state, and the file must match it (its live state, its changes).
  * Nothing of the file is written: the caller applies the plan made now.
  */
-export function savedPlanCheck(file: string, saved: Plan, now: Plan): Refusal | undefined {
+export function savedPlanCheck(
+  file: string,
+  saved: Plan,
+  now: Plan,
+): (Refusal & { reason: "plan-edited" | "live-changed" | "plan-differs" }) | undefined {
   const refusal = savedPlanRefusal(saved, now);
   if (!refusal) return undefined;
   const again = "run `mailops plan --out plan.json` again, review it, and apply the new plan";
   switch (refusal.why) {
     case "edited":
       return {
+        reason: "plan-edited",
         message: `${file} was edited after it was written: nothing was applied`,
         hint: again,
         details: refusal.differences,
       };
     case "live":
       return {
+        reason: "live-changed",
         message:
           "live state changed since this plan was made: the plan may no longer be right; nothing was applied",
         hint: again,
@@ -83,6 +89,7 @@ export function savedPlanCheck(file: string, saved: Plan, now: Plan): Refusal | 
       };
     case "changes":
       return {
+        reason: "plan-differs",
         message: `${file} is not the plan of the repository as it is now (the file was edited, or the repository changed since): nothing was applied`,
         hint: again,
         details: refusal.differences,
@@ -155,7 +162,15 @@ export async function applyPlan(
   return outcome;
 }
 
-export function formatOutcome(outcome: ApplyOutcome): string {
+/** A change as the outcome's text and error name it (a Change, or a report's summary of one). */
+type Named = Pick<Change, "action" | "kind" | "name" | "message">;
+interface OutcomeOf<C extends Named> {
+  applied: C[];
+  failed?: { change: C; error: string; hint?: string };
+  notAttempted: C[];
+}
+
+export function formatOutcome(outcome: OutcomeOf<Named>): string {
   const lines: string[] = [];
   for (const c of outcome.applied) lines.push(`  done   ${c.message}`);
   if (outcome.failed) {
@@ -174,7 +189,7 @@ export function formatOutcome(outcome: ApplyOutcome): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function failureError(outcome: ApplyOutcome): TargetError | undefined {
+export function failureError(outcome: Pick<OutcomeOf<Named>, "failed">): TargetError | undefined {
   if (!outcome.failed) return undefined;
   const { change, error, hint } = outcome.failed;
   return new TargetError(

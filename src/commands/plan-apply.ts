@@ -1,21 +1,18 @@
-/** `mailops plan` and `mailops apply`: the entry points over plan.ts and apply.ts. */
-import { ApplyRefusedError } from "../errors.js";
+/**
+ * `mailops plan`, and the apply use case: the plan made and applied, as an ApplyReport of plain
+ * data (what was applied in order, what failed and why, or why nothing was applied) that
+ * `cli/apply.ts` presents. Progress is no report: it goes to the caller's hooks as it happens.
+ */
 import { formatPlan, type PlanFormat } from "../plan/format/index.js";
 import { formatPlanText } from "../plan/format/text.js";
+import type { Change } from "../plan/plan.js";
 import { hasChanges } from "../plan/plan.js";
 import { readPlanFile, writePlanFile } from "../plan/planfile.js";
-import {
-  applyPlan,
-  assertApplicable,
-  failureError,
-  formatOutcome,
-  refusalError,
-  savedPlanCheck,
-} from "./apply.js";
-import { type Io, type TargetFactory, warn } from "./context.js";
+import { applyPlan, applyRefusal, type Refusal, savedPlanCheck } from "./apply.js";
+import type { Io, TargetFactory } from "./context.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
-import { openSession } from "./session.js";
+import { openSession, type Session } from "./session.js";
 
 export interface PlanOptions {
   dir: string;
@@ -37,23 +34,98 @@ export async function runPlan(options: PlanOptions, io: Io, factory?: TargetFact
 }
 
 export interface ApplyOptions {
-  dir: string;
-  target?: string;
+  /** A plan written by `plan --out`: applied only if it is still the plan of the repository now. */
   plan?: string;
   force?: boolean;
   /** Apply although the state store appears lost (lost-state.ts): the next send mails everyone again. */
   stateLostOk?: boolean;
 }
 
-export async function runApply(options: ApplyOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({ dir: options.dir, target: options.target, io, factory });
+/** What happens while applying, as it happens: shown on stderr by the command line. */
+export interface ApplyHooks {
+  /** The plan about to be applied, as text (not when applying a saved plan, already reviewed). */
+  planned(text: string): void;
+  /** One line per change, before it is made. */
+  progress(line: string): void;
+  /** A warning the user must not miss (going on past a lost state store). */
+  warn(text: string): void;
+}
+
+/** A change as the report names it: no resource bodies, which may be large. */
+export interface ChangeSummary {
+  action: Change["action"];
+  kind: Change["kind"];
+  name: string;
+  message: string;
+}
+
+/**
+ * Why nothing was applied: the plan file is another project's or target's (`other-plan`), was
+ * edited (`plan-edited`), live state moved since it was made (`live-changed`), it is not the
+ * repository's plan now (`plan-differs`); the state store appears lost (`state-lost`); deletes
+ * beyond the guardrail (`blocked`); resources someone else owns (`conflict`).
+ */
+export type ApplyRefusalReason =
+  | "other-plan"
+  | "plan-edited"
+  | "live-changed"
+  | "plan-differs"
+  | "state-lost"
+  | "blocked"
+  | "conflict";
+
+export interface ApplyReport {
+  /** `applied`: every change made (none when there was nothing to do); `failed`: stopped at one. */
+  state: "applied" | "failed" | "refused";
+  project: string;
+  target: string;
+  refused?: Refusal & { reason: ApplyRefusalReason };
+  /** Made, in order; each is in the inventory. */
+  applied: ChangeSummary[];
+  /** The change that failed, and the target's error and advice. */
+  failed?: { change: ChangeSummary; error: string; hint?: string };
+  /** After a failure, the changes not attempted, in order. */
+  notAttempted: ChangeSummary[];
+  /** Warnings given while applying (going on past a lost state store). */
+  warnings: string[];
+}
+
+const summary = (c: Change): ChangeSummary => ({
+  action: c.action,
+  kind: c.kind,
+  name: c.name,
+  message: c.message,
+});
+
+/**
+ * Apply the session's project: the plan made now (and, with `options.plan`, compared with the
+ * saved one), refused as a whole or applied one change at a time.
+ */
+export async function applyProject(
+  session: Session,
+  options: ApplyOptions,
+  hooks: ApplyHooks,
+): Promise<ApplyReport> {
   const { project, targetName: name } = session;
+  const base = {
+    project: project.settings.project,
+    target: name,
+    applied: [],
+    notAttempted: [],
+    warnings: [],
+  };
+  const refused = (reason: ApplyRefusalReason, refusal: Refusal): ApplyReport => ({
+    ...base,
+    state: "refused",
+    refused: { reason, ...refusal },
+  });
   const saved = options.plan ? readPlanFile(options.plan) : undefined;
   if (saved && (saved.project !== project.settings.project || saved.target !== name)) {
-    throw new ApplyRefusedError(
-      `${options.plan} was made for project ${saved.project} on target ${saved.target}, not ${project.settings.project} on ${name}`,
-      "make a new plan for this project and target",
-    );
+    return refused("other-plan", {
+      message: `${options.plan} was made for project ${saved.project} on target ${saved.target}, not ${project.settings.project} on ${name}`,
+      hint: "make a new plan for this project and target",
+      details: [],
+    });
   }
   // A saved plan is made again and compared: what is applied comes from the repository and the
   // live state as they are now, never from the file, and only if they still make the same plan.
@@ -62,22 +134,32 @@ export async function runApply(options: ApplyOptions, io: Io, factory?: TargetFa
     stateLostOk: options.stateLostOk ?? false,
   });
   // Applying writes the inventory, after which the lost store looks like any other.
-  if (lost && !options.stateLostOk) throw refusalError(lostStateRefusal(lost));
+  if (lost && !options.stateLostOk) return refused("state-lost", lostStateRefusal(lost));
   if (saved && options.plan) {
-    const refusal = savedPlanCheck(options.plan, saved, plan);
-    if (refusal) throw refusalError(refusal);
+    const check = savedPlanCheck(options.plan, saved, plan);
+    if (check) return refused(check.reason, check);
   } else {
-    io.err(formatPlanText(plan));
+    hooks.planned(formatPlanText(plan));
   }
-  assertApplicable(plan);
-  if (lost) warn(io, stateLostOkWarning(lost));
+  const blocked = applyRefusal(plan);
+  if (blocked) return refused(plan.blocked.length > 0 ? "blocked" : "conflict", blocked);
+  const warnings: string[] = [];
+  if (lost) {
+    const text = stateLostOkWarning(lost);
+    warnings.push(text);
+    hooks.warn(text);
+  }
   const outcome = await applyPlan(plan, await session.target(), session.store(), inventory, {
     project: project.settings.project,
     now: () => new Date(session.clock.now()),
-    progress: (line) => io.err(`${line}\n`),
+    progress: hooks.progress,
   });
-  io.out(formatOutcome(outcome));
-  const failure = failureError(outcome);
-  if (failure) throw failure;
-  return 0;
+  return {
+    ...base,
+    state: outcome.failed ? "failed" : "applied",
+    applied: outcome.applied.map(summary),
+    ...(outcome.failed ? { failed: { ...outcome.failed, change: summary(outcome.failed.change) } } : {}),
+    notAttempted: outcome.notAttempted.map(summary),
+    warnings,
+  };
 }

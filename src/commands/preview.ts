@@ -4,12 +4,21 @@
  * campaign's envelope and the data and headers sending prepares (send/message.ts): for a
  * subscriber it equals the message `mailops send` writes to the outbox for them, but for its Date
  * and Message-ID. Without a signing secret, link mode signs with a stand-in (PREVIEW_SECRET).
+ * It writes the files and returns a PreviewReport; `cli/preview.ts` presents it.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { maskAddress } from "../audience/address.js";
 import { type Campaign, type Project, type Template, UNSUBSCRIBE_VARIABLE } from "../config/model.js";
 import { UsageError } from "../errors.js";
-import { buildMessage, type Envelope, oneClickHeaders, type Recipient, sesData } from "../render/eml.js";
+import {
+  buildMessage,
+  type Envelope,
+  oneClickHeaders,
+  type Recipient,
+  sesData,
+  sesHeaders,
+} from "../render/eml.js";
 import { previewData } from "../render/preview-data.js";
 import { compileTemplate, firstMissing, requiredPaths } from "../render/ses-render.js";
 import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
@@ -18,22 +27,38 @@ import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
 import { normalizeAddress } from "../util/email.js";
 import { openAudience } from "./audience.js";
 import { campaignEnvelope } from "./campaigns.js";
-import type { Io, TargetFactory } from "./context.js";
-import { openSession, type Session } from "./session.js";
+import type { Session } from "./session.js";
 
 export interface PreviewOptions {
-  dir: string;
   name: string;
   subscriber?: string;
   out?: string;
-  target?: string;
+}
+
+export interface PreviewReport {
+  /** The campaign's or template's name, and which it is. */
+  name: string;
+  of: "campaign" | "template";
+  /** The files written, absolute paths. */
+  files: { html: string; text: string; eml: string };
+  subject: string;
+  from: string;
+  /** Whom the message is addressed to: a subscriber's address masked, or the stand-in. */
+  to: string;
+  /** Rendered for a subscriber of the audience (`to` is theirs), not the sample. */
+  subscriber: boolean;
+  /**
+   * The message's headers beyond From, To and Subject (unsubscribe, configuration set, tags), as
+   * in the .eml; a signed unsubscribe token is left out: it carries the recipient's address.
+   */
+  headers: Record<string, string>;
 }
 
 /** Who a preview without --subscriber is addressed to. */
 const PREVIEW_ADDRESS = "preview@example.com";
 
-export async function runPreview(options: PreviewOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({ dir: options.dir, target: options.target, io, factory });
+/** Render `options.name` (a campaign or a template) and write its .html, .txt and .eml. */
+export async function previewMessage(session: Session, options: PreviewOptions): Promise<PreviewReport> {
   const { project } = session;
   const campaign = project.campaigns.get(options.name);
   const template = campaign
@@ -77,11 +102,22 @@ export async function runPreview(options: PreviewOptions, io: Io, factory?: Targ
   writeFileSync(files.html, built.html);
   writeFileSync(files.text, built.text);
   writeFileSync(files.eml, built.eml);
-  const to = options.subscriber ? "the subscriber" : PREVIEW_ADDRESS;
-  io.out(`Subject: ${built.subject}\n${files.html}\n${files.text}\n${files.eml}\n`);
-  io.err(`preview of ${campaign ? `campaign ${campaign.name}` : `template ${template.name}`} for ${to}\n`);
-  return 0;
+  const headers = sesHeaders(envelope, recipient, sesData(envelope, recipient));
+  for (const [k, v] of Object.entries(headers)) headers[k] = withoutToken(v);
+  return {
+    name: options.name,
+    of: campaign ? "campaign" : "template",
+    files,
+    subject: built.subject,
+    from: envelope.from,
+    to: options.subscriber ? maskAddress(recipient.to) : recipient.to,
+    subscriber: options.subscriber !== undefined,
+    headers,
+  };
 }
+
+/** A link's signed token (`t=payload.signature`) holds the recipient's address in its payload. */
+const withoutToken = (value: string): string => value.replace(/([?&]t=)[^&>\s]+/g, "$1…");
 
 /**
  * A campaign's message through the send path: the subscriber's row (or, without one, the

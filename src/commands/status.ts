@@ -1,18 +1,14 @@
-/** `mailops status`: per run, what the ledger says (and on aws, what CloudWatch saw). Counts only. */
+/**
+ * The status use case: per run, what the ledger says (and on aws, what CloudWatch saw). Counts
+ * only: a report of plain data, no addresses; `cli/status.ts` presents it.
+ */
 
 import type { Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { campaignDimension } from "../plan/desired.js";
 import { Ledger, LedgerDamagedError, type LedgerState } from "../send/ledger.js";
 import type { CampaignMetrics, Sender } from "../targets/port.js";
-import type { Io, TargetFactory } from "./context.js";
-import { openSession, type Session } from "./session.js";
-
-export interface StatusOptions {
-  dir: string;
-  campaign?: string;
-  target?: string;
-}
+import type { Session } from "./session.js";
 
 export interface RunSummary {
   campaign: string;
@@ -37,14 +33,19 @@ export interface RunSummary {
   metricsError?: string;
 }
 
-/** Each run in the session's ledger; with `metrics`, what the session's target saw of it too. */
-export async function collectStatus(
-  session: Session,
-  campaign?: string,
-  metrics = true,
-): Promise<RunSummary[]> {
+export interface StatusReport {
+  /** The campaign asked about; every campaign when unset. */
+  campaign?: string;
+  /** Each run in the ledger, by campaign then send_at. */
+  runs: RunSummary[];
+  /** A damaged ledger needs someone to act: the command (and a CI job running it) fails. */
+  ok: boolean;
+}
+
+/** Each run in the session's ledger (of `campaign`, which must exist), and what its target saw of it. */
+export async function collectStatus(session: Session, campaign?: string): Promise<StatusReport> {
   const { project } = session;
-  const sender = metrics ? (await session.target()).sender() : undefined;
+  const sender = (await session.target()).sender();
   const dimension = campaignDimension(project.settings);
   if (campaign && !project.campaigns.has(campaign)) {
     throw new UsageError(
@@ -94,49 +95,12 @@ export async function collectStatus(
       ...(state.unreadable.length ? { unreadable: state.unreadable } : {}),
     });
   }
-  if (sender?.campaignMetrics) for (const r of out) await addMetrics(r, out, project, sender, dimension);
-  return out;
-}
-
-export async function runStatus(options: StatusOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({ dir: options.dir, target: options.target, io, factory });
-  const runs = await collectStatus(session, options.campaign);
-  if (!runs.length) {
-    io.out(options.campaign ? `No runs of ${options.campaign} yet.\n` : "No campaign runs yet.\n");
-    return 0;
-  }
-  const lines: string[] = [];
-  for (const r of runs) {
-    lines.push(`${r.campaign} (send_at ${r.sendAt}): ${r.status}${r.stopReason ? ` — ${r.stopReason}` : ""}`);
-    if (r.status === "damaged") continue;
-    lines.push(`  started ${r.startedAt}, last update ${r.updatedAt}`);
-    const skipped = Object.entries(r.skipped).map(([k, v]) => `${v} ${k}`);
-    lines.push(
-      `  sent ${r.sent}, failed ${r.failed}, unknown ${r.unknown}, skipped ${skipped.length ? skipped.join(", ") : 0}`,
-    );
-    if (r.ambiguous) {
-      lines.push(
-        `  unknown: ${r.ambiguous} in send calls whose outcome is unknown (a broken connection, a timeout, a 500); \`send --resend-unknown\` sends them again`,
-      );
-    }
-    if (r.throttled) {
-      lines.push(
-        `  throttled: ${r.throttled.calls} send call${r.throttled.calls === 1 ? "" : "s"}, ${r.throttled.lostSeconds.toFixed(1)} s of sending lost to the lower rate`,
-      );
-    }
-    for (const file of r.unreadable ?? [])
-      lines.push(`  ledger: ${file} is unreadable: its batch counts as unknown`);
-    if (r.metricsError) lines.push(`  metrics unavailable: ${r.metricsError}`);
-    const m = r.metrics;
-    if (m) {
-      lines.push(
-        `  delivered ${m.delivered}, bounced ${m.bounced}, complained ${m.complained}, opened ${m.opened}, clicked ${m.clicked}`,
-      );
-    }
-  }
-  io.out(`${lines.join("\n")}\n`);
-  // A damaged ledger needs someone to act: fail the command (and a CI job running it).
-  return runs.some((r) => r.status === "damaged") ? 1 : 0;
+  if (sender.campaignMetrics) for (const r of out) await addMetrics(r, out, project, sender, dimension);
+  return {
+    ...(campaign ? { campaign } : {}),
+    runs: out,
+    ok: !out.some((r) => r.status === "damaged"),
+  };
 }
 
 /**

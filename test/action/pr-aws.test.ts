@@ -11,7 +11,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { ListContactsCommand, ListSuppressedDestinationsCommand } from "@aws-sdk/client-sesv2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseMarker } from "../../src/action/marker.js";
-import { runApply } from "../../src/commands/plan-apply.js";
+import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/commands/send.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { simulatedClock } from "../support/clock.js";

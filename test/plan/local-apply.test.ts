@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runApply, runPlan } from "../../src/commands/plan-apply.js";
+import { runApply } from "../../src/cli/apply.js";
+import { runPlan } from "../../src/commands/plan-apply.js";
 import { ApplyRefusedError, UsageError } from "../../src/errors.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 

@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { runApply } from "../../src/commands/plan-apply.js";
-import { runPreview } from "../../src/commands/preview.js";
+import { runApply } from "../../src/cli/apply.js";
+import { runPreview } from "../../src/cli/preview.js";
 import { runSend } from "../../src/commands/send.js";
 import { Ledger, type RunId, type RunRecord, recipientId } from "../../src/send/ledger.js";
 import { unsubscribeUrl, verifyUnsubscribeToken } from "../../src/send/unsubscribe.js";

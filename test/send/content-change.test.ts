@@ -6,8 +6,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runApply } from "../../src/cli/apply.js";
 import type { TargetFactory } from "../../src/commands/context.js";
-import { runApply } from "../../src/commands/plan-apply.js";
 import { runSend } from "../../src/commands/send.js";
 import { LocalTarget } from "../../src/targets/local/resources.js";
 import type { Sender, Target } from "../../src/targets/port.js";

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runApply } from "../../src/commands/plan-apply.js";
+import { runApply } from "../../src/cli/apply.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 
 const CAMPAIGN = "welcome-new-customers";

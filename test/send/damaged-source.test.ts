@@ -7,8 +7,8 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runApply } from "../../src/cli/apply.js";
 import { runDeploy } from "../../src/commands/deploy.js";
-import { runApply } from "../../src/commands/plan-apply.js";
 import { runSend } from "../../src/commands/send.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";

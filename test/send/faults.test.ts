@@ -13,8 +13,9 @@
 
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { runApply } from "../../src/cli/apply.js";
+import { runStatus } from "../../src/cli/status.js";
 import { projectStore } from "../../src/commands/context.js";
-import { runApply } from "../../src/commands/plan-apply.js";
 import {
   type CampaignResult,
   formatSendResults,
@@ -23,7 +24,6 @@ import {
   sendFailed,
 } from "../../src/commands/send.js";
 import { openSession } from "../../src/commands/session.js";
-import { runStatus } from "../../src/commands/status.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { Ledger, recipientId } from "../../src/send/ledger.js";
 import { FAILED_CALLS_TO_STOP } from "../../src/send/run.js";

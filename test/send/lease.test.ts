@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runApply } from "../../src/cli/apply.js";
 import { projectStore } from "../../src/commands/context.js";
-import { runApply } from "../../src/commands/plan-apply.js";
 import { sendCampaigns } from "../../src/commands/send.js";
 import { openSession } from "../../src/commands/session.js";
 import { validateProject } from "../../src/commands/validate.js";

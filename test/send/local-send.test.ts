@@ -2,11 +2,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runApply } from "../../src/cli/apply.js";
+import { runPreview } from "../../src/cli/preview.js";
+import { runStatus } from "../../src/cli/status.js";
 import { runDeploy } from "../../src/commands/deploy.js";
-import { runApply } from "../../src/commands/plan-apply.js";
-import { runPreview } from "../../src/commands/preview.js";
 import { runSend } from "../../src/commands/send.js";
-import { runStatus } from "../../src/commands/status.js";
 import { TargetError } from "../../src/errors.js";
 import { LocalTarget } from "../../src/targets/local/resources.js";
 import type { Target } from "../../src/targets/port.js";

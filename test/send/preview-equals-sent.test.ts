@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { runApply } from "../../src/commands/plan-apply.js";
-import { runPreview } from "../../src/commands/preview.js";
+import { runApply } from "../../src/cli/apply.js";
+import { runPreview } from "../../src/cli/preview.js";
 import { runSend } from "../../src/commands/send.js";
 import { switchToLinkMode } from "../support/link-mode.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";

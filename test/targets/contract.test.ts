@@ -38,7 +38,8 @@ import {
   UpdateEmailTemplateCommand,
 } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { runApply, runPlan } from "../../src/commands/plan-apply.js";
+import { runApply } from "../../src/cli/apply.js";
+import { runPlan } from "../../src/commands/plan-apply.js";
 import { ApplyRefusedError } from "../../src/errors.js";
 import { INVENTORY_KEY } from "../../src/plan/inventory.js";
 import { resetAwsWorld } from "../support/aws-world.js";

@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runApply } from "../../src/commands/plan-apply.js";
+import { runApply } from "../../src/cli/apply.js";
 import { LocalSender } from "../../src/targets/local/sender.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 

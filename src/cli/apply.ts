@@ -1,0 +1,34 @@
+/**
+ * `mailops apply`: the apply report as text or JSON. A refusal or a failed change ends the
+ * command as its typed error (message, hint, exit code), after the JSON in `--format json`.
+ */
+import { failureError, formatOutcome, refusalError } from "../commands/apply.js";
+import { type Io, type TargetFactory, warn } from "../commands/context.js";
+import { type ApplyOptions, type ApplyReport, applyProject } from "../commands/plan-apply.js";
+import { openSession } from "../commands/session.js";
+import { type ReportFormat, reportJson } from "./format.js";
+
+export interface ApplyCliOptions extends ApplyOptions {
+  dir: string;
+  target?: string;
+  format?: ReportFormat;
+}
+
+export async function runApply(options: ApplyCliOptions, io: Io, factory?: TargetFactory): Promise<number> {
+  const session = openSession({ dir: options.dir, target: options.target, io, factory });
+  const report = await applyProject(session, options, {
+    planned: (text) => io.err(text),
+    progress: (line) => io.err(`${line}\n`),
+    warn: (text) => warn(io, text),
+  });
+  return presentApply(report, options.format ?? "text", io);
+}
+
+export function presentApply(report: ApplyReport, format: ReportFormat, io: Io): number {
+  if (format === "json") io.out(reportJson("apply", report));
+  if (report.refused) throw refusalError(report.refused);
+  if (format === "text") io.out(formatOutcome(report));
+  const failure = failureError(report);
+  if (failure) throw failure;
+  return 0;
+}

@@ -1,0 +1,232 @@
+/**
+ * The reports of status, apply and preview as `--format json`, through the command-line entry
+ * (src/cli.ts `main`): one JSON document on stdout with its `version` and `kind`, the facts the
+ * text shows, the same exit code. The text itself is held by the tests of each command.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { presentApply } from "../../src/cli/apply.js";
+import type { ApplyReport } from "../../src/commands/plan-apply.js";
+import { TargetError } from "../../src/errors.js";
+import { cli } from "../support/cli.js";
+import { switchToLinkMode } from "../support/link-mode.js";
+import { captureIo, copyExampleRepo } from "../support/repo.js";
+
+let repo: ReturnType<typeof copyExampleRepo>;
+beforeEach(() => {
+  repo = copyExampleRepo();
+});
+afterEach(() => {
+  repo.cleanup();
+  process.exitCode = undefined;
+});
+
+const json = (r: { out: string }) => JSON.parse(r.out);
+
+describe("status --format json", () => {
+  const deploy = async () => {
+    const r = await cli("deploy", "--dir", repo.dir, "--target", "local", "--now", "2026-06-01T12:00:00Z");
+    expect(r.code, r.err).toBe(0);
+  };
+
+  it("each run's counts, state and metrics, exit 0", async () => {
+    await deploy();
+    const r = await cli("status", "--dir", repo.dir, "--target", "local", "--format", "json");
+    expect(r.code, r.err).toBe(0);
+    const report = json(r);
+    expect(report).toMatchObject({ version: 1, kind: "status", ok: true });
+    expect(report.campaign).toBeUndefined();
+    expect(report.runs).toHaveLength(1);
+    expect(report.runs[0]).toMatchObject({
+      campaign: "welcome-new-customers",
+      sendAt: "on-merge",
+      status: "complete",
+      sent: 2,
+      failed: 0,
+      unknown: 0,
+      skipped: {},
+      metrics: { delivered: 2, bounced: 0, complained: 0 },
+    });
+    expect(report.runs[0].startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("one campaign without runs: the campaign named, no runs", async () => {
+    const r = await cli("status", "holiday-promo", "--dir", repo.dir, "--format", "json");
+    expect(r.code, r.err).toBe(0);
+    expect(json(r)).toEqual({ version: 1, kind: "status", campaign: "holiday-promo", runs: [], ok: true });
+  });
+
+  it("a damaged ledger: the run's state and why, exit 1 as in text", async () => {
+    await deploy();
+    rmSync(path.join(repo.dir, ".mailops/state/ledger/welcome-new-customers/on-merge"), { recursive: true });
+    const r = await cli("status", "--dir", repo.dir, "--format", "json");
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report.ok).toBe(false);
+    expect(report.runs[0]).toMatchObject({ campaign: "welcome-new-customers", status: "damaged" });
+    expect(report.runs[0].stopReason).toContain("the ledger of campaign welcome-new-customers");
+  });
+});
+
+describe("apply --format json", () => {
+  const apply = (...args: string[]) =>
+    cli("apply", "--dir", repo.dir, "--target", "local", "--format", "json", ...args);
+
+  it("the changes applied in order, each by action, kind, name and message; then nothing", async () => {
+    const r = await apply();
+    expect(r.code, r.err).toBe(0);
+    const report = json(r);
+    expect(report).toMatchObject({
+      version: 1,
+      kind: "apply",
+      state: "applied",
+      project: "acme-marketing",
+      target: "local",
+      notAttempted: [],
+      warnings: [],
+    });
+    expect(report.refused).toBeUndefined();
+    expect(report.failed).toBeUndefined();
+    expect(report.applied).toHaveLength(8);
+    expect(report.applied[0]).toEqual({
+      action: "create",
+      kind: expect.any(String),
+      name: expect.any(String),
+      message: expect.any(String),
+    });
+    expect(report.applied.map((c: { name: string }) => c.name)).toContain("welcome-campaign");
+    // Progress stays on stderr, out of the document.
+    expect(r.err).toContain("[1/8] ");
+    const again = await apply();
+    expect(again.code).toBe(0);
+    expect(json(again)).toMatchObject({ state: "applied", applied: [] });
+  });
+
+  it("a plan file that is not the repository's plan: refused, why, what differs; exit 1, nothing written", async () => {
+    const out = path.join(repo.dir, "plan.json");
+    expect((await cli("plan", "--dir", repo.dir, "--target", "local", "--out", out)).code).toBe(0);
+    const plan = JSON.parse(readFileSync(out, "utf8"));
+    plan.changes.find((c: { name: string }) => c.name === "welcome-campaign").after.html =
+      "<p>Not reviewed</p>";
+    writeFileSync(out, JSON.stringify(plan));
+    const r = await apply("--plan", out);
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report).toMatchObject({ kind: "apply", state: "refused", applied: [] });
+    expect(report.refused.reason).toBe("plan-differs");
+    expect(report.refused.message).toContain("is not the plan of the repository as it is now");
+    expect(report.refused.details).toContain(
+      "email template `welcome-campaign`: the plan file's html differs from the repository's",
+    );
+    expect(report.refused.hint).toContain("run `mailops plan --out plan.json` again");
+    // The error still ends the command on stderr, as in text.
+    expect(r.err).toContain("mailops: ");
+    expect(existsSync(path.join(repo.dir, ".mailops/state/inventory.json"))).toBe(false);
+  });
+
+  it("deletes beyond the guardrail: refused as blocked", async () => {
+    expect((await apply()).code).toBe(0);
+    const file = path.join(repo.dir, "mailops.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/\nalarms:\n(?: {2}.*\n)+/, "\n"));
+    const r = await apply();
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report.state).toBe("refused");
+    expect(report.refused.reason).toBe("blocked");
+    expect(report.refused.message).toContain("2 of 2 managed CloudWatch alarms would be deleted");
+    expect(report.refused.hint).toContain("mailops apply --force");
+  });
+
+  it("a lost state store: refused as state-lost, with what was found", async () => {
+    expect((await apply()).code).toBe(0);
+    rmSync(path.join(repo.dir, ".mailops/state"), { recursive: true });
+    const r = await apply();
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report.refused.reason).toBe("state-lost");
+    expect(report.refused.message).toContain("the state store appears to have been lost");
+    expect(report.refused.details.length).toBeGreaterThan(0);
+    expect(existsSync(path.join(repo.dir, ".mailops/state/inventory.json"))).toBe(false);
+  });
+
+  it("a failed change: the report names it, what was not attempted, then the target's error", () => {
+    const change = (name: string) => ({
+      action: "create" as const,
+      kind: "template" as const,
+      name,
+      message: `create ${name}`,
+    });
+    const report: ApplyReport = {
+      state: "failed",
+      project: "p",
+      target: "local",
+      applied: [change("a")],
+      failed: { change: change("b"), error: "quota exceeded", hint: "request more" },
+      notAttempted: [change("c")],
+      warnings: [],
+    };
+    const io = captureIo();
+    expect(() => presentApply(report, "json", io)).toThrow(TargetError);
+    expect(JSON.parse(io.outText)).toMatchObject({
+      kind: "apply",
+      state: "failed",
+      failed: { change: { name: "b" }, error: "quota exceeded", hint: "request more" },
+      notAttempted: [{ name: "c" }],
+    });
+  });
+});
+
+describe("preview --format json", () => {
+  const preview = (...args: string[]) => cli("preview", "--dir", repo.dir, "--format", "json", ...args);
+
+  it("a template: the files written, the subject, the sender, the stand-in recipient", async () => {
+    const r = await preview("welcome-campaign");
+    expect(r.code, r.err).toBe(0);
+    const report = json(r);
+    expect(report).toMatchObject({
+      version: 1,
+      kind: "preview",
+      name: "welcome-campaign",
+      of: "template",
+      to: "preview@example.com",
+      subscriber: false,
+    });
+    expect(report.subject).toEqual(expect.any(String));
+    expect(report.from).toContain("@");
+    for (const ext of ["html", "text", "eml"] as const) expect(existsSync(report.files[ext]), ext).toBe(true);
+    expect(report.files.eml).toBe(
+      path.join(repo.dir, ".mailops/preview/welcome-campaign/welcome-campaign.eml"),
+    );
+    expect(r.err).toBe("preview of template welcome-campaign for preview@example.com\n");
+  });
+
+  it("a campaign for a subscriber in link mode: the address masked, the headers without the signed token", async () => {
+    switchToLinkMode(repo.dir);
+    const env = process.env.MAILOPS_UNSUBSCRIBE_SECRET;
+    process.env.MAILOPS_UNSUBSCRIBE_SECRET = "x".repeat(40);
+    try {
+      const r = await preview(
+        "welcome-new-customers",
+        "--subscriber",
+        "subscriber1@example.com",
+        "--target",
+        "local",
+      );
+      expect(r.code, r.err).toBe(0);
+      const report = json(r);
+      expect(report).toMatchObject({ of: "campaign", to: "s***@example.com", subscriber: true });
+      expect(report.headers["List-Unsubscribe"]).toBe("<https://example.com/unsubscribe?t=…>");
+      expect(report.headers["X-SES-Configuration-Set"]).toBe("marketing");
+      // The address appears nowhere, plain or inside the token's base64url payload.
+      const token = Buffer.from('{"e":"subscriber1@example.com"').toString("base64url").slice(0, 20);
+      expect(r.out).not.toContain("subscriber1@");
+      expect(r.out).not.toContain(token);
+      // The .eml itself keeps the real link: it is the message that is sent.
+      expect(readFileSync(report.files.eml, "utf8")).toContain("?t=");
+    } finally {
+      if (env === undefined) delete process.env.MAILOPS_UNSUBSCRIBE_SECRET;
+      else process.env.MAILOPS_UNSUBSCRIBE_SECRET = env;
+    }
+  });
+});
