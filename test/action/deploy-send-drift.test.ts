@@ -53,6 +53,9 @@ function action(
     apiUrl: github.url,
     sha: pr ? HEAD : MERGE,
     runnerTemp: temp,
+    // The repository variable chose the local target: these flows act on it (adoption.test.ts has
+    // a repository that has not chosen a target yet).
+    env: { MAILOPS_TARGET: "local" },
     deps: {
       clock: o.clock ?? simulatedClock(o.now ?? NOW),
       artifacts: new RecordingUploader(),

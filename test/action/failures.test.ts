@@ -57,7 +57,8 @@ function action(
     apiUrl: github.url,
     sha: pr ? HEAD : MERGE,
     runnerTemp: temp,
-    ...(o.env ? { env: o.env } : {}),
+    // The repository variable chose the local target (adoption.test.ts: one that has not yet).
+    env: { MAILOPS_TARGET: "local", ...o.env },
     deps: {
       clock: o.clock ?? simulatedClock(),
       artifacts: new RecordingUploader(),

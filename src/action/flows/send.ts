@@ -1,7 +1,10 @@
 /** `send` (cron or manual): send what is due, or one named campaign; results per campaign. */
 import * as core from "@actions/core";
 import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/send.js";
+import { formatSendPreview, previewSends } from "../../commands/send-preview.js";
 import { LockedError } from "../../send/lock.js";
+import { fenced } from "../../util/markdown.js";
+import { announceSetup, awaitingSetup } from "../adoption.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
@@ -14,6 +17,17 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
       `### ✉️ mailops send · ${code(p.settings.project)}${ctx.inputs.campaign ? ` · campaign ${code(ctx.inputs.campaign)}` : " · due campaigns"}`,
   );
   const session = ctx.session(project);
+  if (awaitingSetup(session.targetName, ctx.inputs.target)) {
+    const previews = await previewSends(
+      session,
+      ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : {},
+    );
+    setOutputs({ sent: 0, failed: 0 });
+    await writeJobSummary(
+      `${heading}\n\n${announceSetup("send")}\n${fenced("text", formatSendPreview(previews, session.targetName).trimEnd())}\n`,
+    );
+    return;
+  }
   assertDurableState(project, session.targetName);
   let results: CampaignResult[];
   try {
