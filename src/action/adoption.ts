@@ -32,7 +32,7 @@ export function setupNotice(command: Exclude<ActionCommand, "pr">, markdown = tr
   return [
     `AWS is not set up for this repository yet, so this run validated and planned only and ${skipped}:`,
     `on a runner the ${c("local")} target's outbox and state are discarded after the job.`,
-    `To really send, follow ${SETUP}: create the state bucket and roles (${c("mailops bootstrap")} prints them),`,
+    `To really send, follow ${SETUP}: ${c("mailops bootstrap")} sets up the state bucket and prints the roles' template;`,
     `then set the repository variables ${c("MAILOPS_TARGET")} to ${c("aws")}, ${c("AWS_REGION")} and the role ARNs`,
     `(${c("MAILOPS_PLAN_ROLE_ARN")}, ${c("MAILOPS_DEPLOY_ROLE_ARN")}, ${c("MAILOPS_SEND_ROLE_ARN")}, ${c("MAILOPS_DRIFT_ROLE_ARN")}).`,
   ].join(" ");
