@@ -331,12 +331,36 @@ describe("send", () => {
     expect(sent.summary).toContain(chart);
   });
 
-  it("sends the campaign a manual run names, before its send_at", async () => {
+  it("refuses the campaign a manual run names before its send_at, and sends it with send-early", async () => {
     await action("deploy");
-    const r = await action("send", { inputs: { campaign: "holiday-promo" }, eventName: "workflow_dispatch" });
+    const early = await action("send", {
+      inputs: { campaign: "holiday-promo" },
+      eventName: "workflow_dispatch",
+    });
+    expect(early.failed).toBe(true);
+    expect(outbox("holiday-promo")).toHaveLength(0);
+    expect(early.summary).toContain("campaign `holiday-promo` is scheduled for 2026-12-01T09:00:00.000Z");
+    expect(early.summary).toContain(
+      "run the **Scheduled send** workflow again (Actions → Scheduled send → Run workflow) with the same `campaign` and `send-early: true` to send it now",
+    );
+    const r = await action("send", {
+      inputs: { campaign: "holiday-promo", "send-early": "true" },
+      eventName: "workflow_dispatch",
+    });
     expect(r.failed, r.stdout).toBe(false);
     expect(r.outputs).toMatchObject({ sent: "1" });
     expect(r.summary).toContain("campaign `holiday-promo`");
+    expect(r.summary).toContain("- `holiday-promo`: sent early, before its send_at 2026-12-01 09:00 UTC");
+  });
+
+  it("never sends a draft by name, send-early or not", async () => {
+    await action("deploy");
+    const r = await action("send", {
+      inputs: { campaign: "spring-sale", "send-early": "true" },
+      eventName: "workflow_dispatch",
+    });
+    expect(r.failed).toBe(true);
+    expect(r.summary).toContain("campaign `spring-sale` is a draft (no send_at)");
   });
 });
 

@@ -109,7 +109,7 @@ describe("the send lock's holder", () => {
     const clock = simulatedClock();
     const lease = await acquireLock(store(), { command: "send", now: clock.now, run: OTHER_RUN });
     try {
-      const r = await action("send", { inputs: { campaign: "holiday-promo" }, clock });
+      const r = await action("send", { inputs: { campaign: "holiday-promo", "send-early": "true" }, clock });
       expect(r.failed).toBe(true);
       expect(r.summary).toContain("### ❌ mailops send failed");
       expect(r.summary).toContain(`the send lock is held by [workflow run 4242](${OTHER_RUN}) (send)`);
@@ -126,7 +126,7 @@ describe("the send lock's holder", () => {
     const clock = simulatedClock();
     const lease = await acquireLock(store(), { command: "send", now: clock.now });
     try {
-      const r = await action("send", { inputs: { campaign: "holiday-promo" }, clock });
+      const r = await action("send", { inputs: { campaign: "holiday-promo", "send-early": "true" }, clock });
       expect(r.failed).toBe(true);
       expect(r.summary).toMatch(/the send lock is held by `[^`]+:\d+:[a-z0-9]+` \(send\)/);
     } finally {

@@ -33,6 +33,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
   try {
     results = await sendCampaigns(session, {
       ...(ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : { due: true }),
+      ...(ctx.inputs.sendEarly ? { beforeSendAt: true } : {}),
       ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
     });
   } catch (e) {
