@@ -31,6 +31,10 @@ const TRANSLATIONS: [RegExp, string][] = [
   ],
   [/pass --dir/g, "set the action's `working-directory` input"],
   [
+    /run `mailops (?:apply|deploy) --force`/g,
+    "re-run the **Deploy** workflow (Actions → Deploy → Run workflow) with `force: true`",
+  ],
+  [
     /pass --before-send-at to send it now/g,
     "run the **Scheduled send** workflow again (Actions → Scheduled send → Run workflow) with the same `campaign` and `send-early: true` to send it now",
   ],

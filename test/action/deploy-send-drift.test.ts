@@ -134,6 +134,23 @@ describe("deploy", () => {
     expect(outbox("late-news")).toHaveLength(0);
   });
 
+  it("a blocked delete fails naming the Deploy workflow's force input; a re-run with force applies it", async () => {
+    await action("deploy");
+    const file = path.join(repo.dir, "mailops.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/\nalarms:\n(?: {2}.*\n)+/, "\n"));
+    const remedy = "re-run the **Deploy** workflow (Actions → Deploy → Run workflow) with `force: true`";
+    const blocked = await action("deploy");
+    expect(blocked.failed).toBe(true);
+    expect(blocked.annotations.at(-1)).toContain(`hint: check the deletes are intended, then ${remedy}`);
+    expect(blocked.summary).toContain(`**What to do:** check the deletes are intended, then ${remedy}.`);
+    const alarm = path.join(repo.dir, ".mailops/local/alarm/acme-marketing-bounce-rate.json");
+    expect(existsSync(alarm)).toBe(true);
+    const forced = await action("deploy", { eventName: "workflow_dispatch", inputs: { force: "true" } });
+    expect(forced.failed, forced.stdout).toBe(false);
+    expect(forced.summary).toContain("#### Applied");
+    expect(existsSync(alarm)).toBe(false);
+  });
+
   it("notes a push that no pull request reviewed", async () => {
     const r = await action("deploy");
     expect(r.failed).toBe(false);

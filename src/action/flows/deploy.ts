@@ -22,6 +22,7 @@ import { writePlanFile } from "../../plan/planfile.js";
 import { LockedError } from "../../send/lock.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
+import { actionHint } from "../failure.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { type MarkerData, planChecksum } from "../marker.js";
@@ -83,7 +84,8 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   let result: DeployResult;
   try {
     result = await deploy(session, {
-      force: false,
+      // The `force` input: a manual run of the Deploy workflow, in the production environment.
+      force: ctx.inputs.force,
       ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
       reviewed: () => reviewedPlan(ctx),
       onStep: report,
@@ -104,10 +106,12 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
       "",
       formatPlanMarkdown(result.plan, { limit: Number.MAX_SAFE_INTEGER }),
     );
-    await finish();
     const r = result.refused;
+    const todo = r.hint ? actionHint(r.hint) : undefined;
+    if (todo) parts.push("", `**What to do:** ${todo}.`, "");
+    await finish();
     core.setFailed(
-      [r.message, ...r.details.map((d) => `- ${d}`), ...(r.hint ? [`hint: ${r.hint}`] : [])].join("\n"),
+      [r.message, ...r.details.map((d) => `- ${d}`), ...(todo ? [`hint: ${todo}`] : [])].join("\n"),
     );
     return;
   }
