@@ -59,6 +59,9 @@ export interface CampaignResult {
 
 export class SendRefusedError extends MailopsError {}
 
+const ALREADY_COMPLETE =
+  "already complete: every recipient has an outcome from an earlier run; nothing was sent";
+
 const damaged = (campaign: string, e: LedgerDamagedError): CampaignResult => ({
   campaign,
   state: "refused",
@@ -101,6 +104,7 @@ export async function sendCampaigns(session: Session, options: SendOptions): Pro
   const chosen: Campaign[] = [];
   const results: CampaignResult[] = [];
   let early: string | undefined;
+  let wasComplete = false;
   if (options.campaign) {
     const c = namedCampaign(project, options.campaign);
     early = c.sendAt?.kind === "at" && c.sendAt.epochMs > now.getTime() ? c.sendAt.iso : undefined;
@@ -111,6 +115,14 @@ export async function sendCampaigns(session: Session, options: SendOptions): Pro
         "wait for it (a send --due run then sends it), or pass --before-send-at to send it now",
       );
     }
+    // Sending a complete run again sends nothing new: its result says so rather than "sent 0".
+    wasComplete = await runState(store, c).then(
+      (run) => run.complete,
+      (e) => {
+        if (e instanceof LedgerDamagedError) return false;
+        throw e;
+      },
+    );
     chosen.push(c);
   } else {
     for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -124,6 +136,8 @@ export async function sendCampaigns(session: Session, options: SendOptions): Pro
         continue;
       }
       const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
+      // `missed: acknowledged`: known, and no longer reported on every run.
+      if (due.state === "missed" && c.missedAcknowledged) continue;
       if (due.state === "due") chosen.push(c);
       else results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });
     }
@@ -146,7 +160,9 @@ export async function sendCampaigns(session: Session, options: SendOptions): Pro
     for (const c of chosen) {
       try {
         const result = await sendOne(project, c, { target, sender, store, lease, options, clock });
-        results.push(early && result.report ? { ...result, early } : result);
+        const idle = result.state === "sent" && result.report?.sent === 0 && result.report.failed === 0;
+        if (wasComplete && idle) results.push({ ...result, state: "complete", detail: ALREADY_COMPLETE });
+        else results.push(early && result.report ? { ...result, early } : result);
       } catch (e) {
         if (!(e instanceof LedgerDamagedError)) throw e;
         results.push(damaged(c.name, e));

@@ -381,6 +381,68 @@ describe("send", () => {
   });
 });
 
+describe("missed campaigns", () => {
+  const oldNews = path.join("campaigns", "old-news.yaml");
+  const writeOldNews = (extra = "") =>
+    writeFileSync(
+      path.join(repo.dir, oldNews),
+      `template: welcome-campaign\nto: new-customers\ntopic: onboarding\nconfiguration_set: marketing\nsend_at: 2026-05-01T09:00:00Z\n${extra}`,
+    );
+  const missedWarnings = (r: Awaited<ReturnType<typeof action>>) =>
+    r.annotations.filter((a) => a.startsWith("::warning title=mailops%3A missed campaign"));
+
+  it("warn once a day, on the first scheduled run after 00:00 UTC, with the remedy; acknowledged ones are dropped", async () => {
+    writeOldNews();
+    await action("deploy");
+    const first = await action("send", { now: new Date("2026-06-02T00:05:00Z"), eventName: "schedule" });
+    expect(first.failed, first.stdout).toBe(false);
+    const [warning, ...more] = missedWarnings(first);
+    expect(more).toEqual([]);
+    expect(warning).toContain(`file=${oldNews}`);
+    expect(warning).toContain("campaign old-news was not sent: its send_at 2026-05-01T09:00:00.000Z");
+    expect(warning).toContain(
+      "run the Scheduled send workflow (Actions → Scheduled send → Run workflow) with campaign: old-news",
+    );
+    expect(warning).toContain(`add \`missed: acknowledged\` to ${oldNews}`);
+    expect(first.summary).toMatch(/`old-news` \| missed/);
+
+    // Later runs that day, and manual runs, list it without warning.
+    const later = await action("send", { now: new Date("2026-06-02T00:20:00Z"), eventName: "schedule" });
+    expect(missedWarnings(later)).toEqual([]);
+    expect(later.summary).toMatch(/`old-news` \| missed/);
+    const manual = await action("send", {
+      now: new Date("2026-06-02T00:05:00Z"),
+      eventName: "workflow_dispatch",
+    });
+    expect(missedWarnings(manual)).toEqual([]);
+
+    writeOldNews("missed: acknowledged\n");
+    const acknowledged = await action("send", {
+      now: new Date("2026-06-03T00:00:00Z"),
+      eventName: "schedule",
+    });
+    expect(acknowledged.failed, acknowledged.stdout).toBe(false);
+    expect(missedWarnings(acknowledged)).toEqual([]);
+    expect(acknowledged.summary).not.toContain("old-news");
+    expect(outbox("old-news")).toHaveLength(0);
+  });
+
+  it("a campaign sent again by hand when complete shows already complete", async () => {
+    await action("deploy");
+    expect(outbox("welcome-new-customers")).toHaveLength(2);
+    const r = await action("send", {
+      inputs: { campaign: "welcome-new-customers" },
+      eventName: "workflow_dispatch",
+    });
+    expect(r.failed, r.stdout).toBe(false);
+    expect(r.outputs).toMatchObject({ sent: "0", failed: "0" });
+    expect(r.summary).toMatch(/☑️ \| `welcome-new-customers` \| complete \|/);
+    expect(r.summary).toContain("- `welcome-new-customers`: already complete");
+    expect(r.summary).not.toMatch(/✅ \| `welcome-new-customers`/);
+    expect(outbox("welcome-new-customers")).toHaveLength(2);
+  });
+});
+
 describe("a lost state store", () => {
   // The state and the outbox gone, the target's resources left: nothing but the check stands
   // between the next run and a second mail to everyone.

@@ -7,6 +7,7 @@ import { fenced } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
+import { firstRunOfDay, warnMissed } from "../missed.js";
 import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
 import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
 
@@ -44,6 +45,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
     await writeJobSummary(`${heading}\n\n⏳ ${lockedNote(e)}\n`);
     return;
   }
+  if (firstRunOfDay(ctx.gh.eventName, session.now())) warnMissed(results, project, ctx.gh.workspace);
   const totals = sendTotals(results);
   setOutputs({ sent: totals.sent, failed: totals.failed });
   const coming = comingSendsSection(results, (c) => project.campaigns.get(c)?.to ?? [], session.now());
