@@ -5,10 +5,8 @@
  * from its time alone, so no state is kept; a run GitHub starts later than the first interval
  * (or drops) skips that day's warning.
  */
-import path from "node:path";
 import * as core from "@actions/core";
 import type { CampaignResult } from "../commands/send.js";
-import type { Project } from "../config/model.js";
 import { SEND_INTERVAL_MINUTES } from "./send-preview.js";
 
 /** The scheduled run within the first cron interval of the UTC day. */
@@ -17,12 +15,14 @@ export function firstRunOfDay(eventName: string, now: Date): boolean {
   return eventName === "schedule" && minutes < SEND_INTERVAL_MINUTES;
 }
 
-/** A warning per missed campaign, on its file, with what to do. */
-export function warnMissed(results: CampaignResult[], project: Project, workspace: string): void {
+/** A warning per missed campaign, on its file (from the workspace), with what to do. */
+export function warnMissed(
+  results: CampaignResult[],
+  fileOf: (campaign: string) => string | undefined,
+): void {
   for (const r of results) {
     if (r.state !== "missed") continue;
-    const c = project.campaigns.get(r.campaign);
-    const file = c ? path.relative(workspace, path.resolve(project.root, c.file)) : undefined;
+    const file = fileOf(r.campaign);
     core.warning(
       [
         `campaign ${r.campaign} was not sent: its send_at ${r.detail ?? ""} is more than guardrails.max_lateness in the past and it never started, so no scheduled run sends it.`,

@@ -1,4 +1,5 @@
 /** `send` (cron or manual): send what is due, or one named campaign; results per campaign. */
+import path from "node:path";
 import * as core from "@actions/core";
 import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/send.js";
 import { formatSendPreview, previewSends } from "../../commands/send-preview.js";
@@ -45,7 +46,12 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
     await writeJobSummary(`${heading}\n\n⏳ ${lockedNote(e)}\n`);
     return;
   }
-  if (firstRunOfDay(ctx.gh.eventName, session.now())) warnMissed(results, project, ctx.gh.workspace);
+  if (firstRunOfDay(ctx.gh.eventName, session.now())) {
+    warnMissed(results, (name) => {
+      const c = project.campaigns.get(name);
+      return c && path.relative(ctx.gh.workspace, path.resolve(project.root, c.file));
+    });
+  }
   const totals = sendTotals(results);
   setOutputs({ sent: totals.sent, failed: totals.failed });
   const coming = comingSendsSection(results, (c) => project.campaigns.get(c)?.to ?? [], session.now());
