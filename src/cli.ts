@@ -84,6 +84,7 @@ function program(): Command {
     .option("--target <target>", "local or aws (default: MAILOPS_TARGET, then mailops.yaml)")
     .option("--campaign <name>", "send this campaign, even if it is past guardrails.max_lateness")
     .option("--due", "send every campaign whose send_at has come (or on-merge), not already complete")
+    .option("--before-send-at", "with --campaign: send it now although its send_at has not come")
     .option("--now <iso>", "the time to judge what is due by (default: now)")
     .option(
       "--dry-run",

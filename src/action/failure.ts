@@ -30,6 +30,14 @@ const TRANSLATIONS: [RegExp, string][] = [
     "set the action's `working-directory` input to the repository root",
   ],
   [/pass --dir/g, "set the action's `working-directory` input"],
+  [
+    /run `mailops (?:apply|deploy) --force`/g,
+    "re-run the **Deploy** workflow (Actions → Deploy → Run workflow) with `force: true`",
+  ],
+  [
+    /pass --before-send-at to send it now/g,
+    "run the **Scheduled send** workflow again (Actions → Scheduled send → Run workflow) with the same `campaign` and `send-early: true` to send it now",
+  ],
 ];
 
 /** A command-line hint with the flags the Action has inputs for replaced by those inputs. */

@@ -16,6 +16,10 @@ export interface Inputs {
   target?: string;
   campaign?: string;
   commentAuthor?: string;
+  /** deploy: apply although the plan blocks deletes over guardrails.max_delete_percent. */
+  force: boolean;
+  /** send with `campaign`: send it although its send_at has not come. */
+  sendEarly: boolean;
   /** deploy, send: go on although the state store appears lost (commands/lost-state.ts). */
   stateLostOk: boolean;
 }
@@ -114,6 +118,8 @@ export function readInputs(workspace: string): Inputs {
     campaign: optional("campaign"),
     commentAuthor: optional("comment-author"),
     stateLostOk: booleanInput("state-lost-ok"),
+    sendEarly: booleanInput("send-early"),
+    force: booleanInput("force"),
   };
 }
 

@@ -68,6 +68,8 @@ export function sendResultsSection(results: CampaignResult[]): string {
       const at = (r.state === "scheduled" || r.state === "missed") && /^\d{4}-\d\d-\d\dT/.test(r.detail);
       lines.push(`- ${code(r.campaign)}: ${at ? `send_at ${utc(r.detail)}` : escapeMd(r.detail)}`);
     }
+    if (r.early)
+      lines.push(`- ${code(r.campaign)}: sent early, before its send_at ${utc(r.early)} (\`send-early\`)`);
     for (const [error, n] of Object.entries(r.report?.failures ?? {}))
       lines.push(`- ${code(r.campaign)}: ${n} failed with ${escapeMd(error)}`);
   }

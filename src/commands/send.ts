@@ -30,6 +30,8 @@ export interface SendOptions {
   resendUnknown?: boolean;
   allowPartial?: boolean;
   allowContentChange?: boolean;
+  /** With `campaign`: send it although its send_at has not come (`--before-send-at`). */
+  beforeSendAt?: boolean;
   /** Send although the state store appears lost (lost-state.ts): everyone not in the new ledger is sent again. */
   stateLostOk?: boolean;
 }
@@ -51,9 +53,14 @@ export interface CampaignResult {
   report?: RunReport;
   /** What the sender shows for the campaign (the local outbox's index.html). */
   outbox?: string;
+  /** Sent by name before its send_at (this one), as asked: `--before-send-at`. */
+  early?: string;
 }
 
 export class SendRefusedError extends MailopsError {}
+
+const ALREADY_COMPLETE =
+  "already complete: every recipient has an outcome from an earlier run; nothing was sent";
 
 const damaged = (campaign: string, e: LedgerDamagedError): CampaignResult => ({
   campaign,
@@ -96,8 +103,27 @@ export async function sendCampaigns(session: Session, options: SendOptions): Pro
   const store = session.store();
   const chosen: Campaign[] = [];
   const results: CampaignResult[] = [];
+  let early: string | undefined;
+  let wasComplete = false;
   if (options.campaign) {
-    chosen.push(namedCampaign(project, options.campaign));
+    const c = namedCampaign(project, options.campaign);
+    early = c.sendAt?.kind === "at" && c.sendAt.epochMs > now.getTime() ? c.sendAt.iso : undefined;
+    if (early && !options.beforeSendAt) {
+      // Naming a campaign is how a missed one is sent late; early needs its own word.
+      throw new SendRefusedError(
+        `campaign \`${c.name}\` is scheduled for ${early}, which has not come: nothing was sent`,
+        "wait for it (a send --due run then sends it), or pass --before-send-at to send it now",
+      );
+    }
+    // Sending a complete run again sends nothing new: its result says so rather than "sent 0".
+    wasComplete = await runState(store, c).then(
+      (run) => run.complete,
+      (e) => {
+        if (e instanceof LedgerDamagedError) return false;
+        throw e;
+      },
+    );
+    chosen.push(c);
   } else {
     for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
       let run: Awaited<ReturnType<typeof runState>>;
@@ -110,6 +136,8 @@ export async function sendCampaigns(session: Session, options: SendOptions): Pro
         continue;
       }
       const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
+      // `missed: acknowledged`: known, and no longer reported on every run.
+      if (due.state === "missed" && c.missedAcknowledged) continue;
       if (due.state === "due") chosen.push(c);
       else results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });
     }
@@ -131,7 +159,10 @@ export async function sendCampaigns(session: Session, options: SendOptions): Pro
     const sender = target.sender();
     for (const c of chosen) {
       try {
-        results.push(await sendOne(project, c, { target, sender, store, lease, options, clock }));
+        const result = await sendOne(project, c, { target, sender, store, lease, options, clock });
+        const idle = result.state === "sent" && result.report?.sent === 0 && result.report.failed === 0;
+        if (wasComplete && idle) results.push({ ...result, state: "complete", detail: ALREADY_COMPLETE });
+        else results.push(early && result.report ? { ...result, early } : result);
       } catch (e) {
         if (!(e instanceof LedgerDamagedError)) throw e;
         results.push(damaged(c.name, e));
@@ -319,7 +350,7 @@ export function parseNow(text: string): Date {
 export function formatSendResults(results: CampaignResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
-    const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}`;
+    const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}${r.early ? `, early: before its send_at ${r.early}` : ""}`;
     lines.push(head);
     if (r.counts) lines.push(...formatCounts(r.counts, "to send"));
     if (r.report) {

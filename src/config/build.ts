@@ -423,5 +423,6 @@ export function buildCampaign(name: string, file: string, doc: YamlDoc | undefin
     data: isObj(d.data) ? d.data : {},
     tags,
     maxRecipients: num(d.max_recipients),
+    ...(d.missed === "acknowledged" ? { missedAcknowledged: true } : {}),
   };
 }

@@ -109,6 +109,8 @@ export interface Campaign extends Entity {
   data: Record<string, unknown>;
   tags: Record<string, string>;
   maxRecipients?: number;
+  /** `missed: acknowledged`: a missed send_at is known; send runs neither list nor warn about it. */
+  missedAcknowledged?: boolean;
 }
 
 export type EventType =

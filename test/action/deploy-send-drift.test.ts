@@ -53,6 +53,9 @@ function action(
     apiUrl: github.url,
     sha: pr ? HEAD : MERGE,
     runnerTemp: temp,
+    // The repository variable chose the local target: these flows act on it (adoption.test.ts has
+    // a repository that has not chosen a target yet).
+    env: { MAILOPS_TARGET: "local" },
     deps: {
       clock: o.clock ?? simulatedClock(o.now ?? NOW),
       artifacts: new RecordingUploader(),
@@ -129,6 +132,23 @@ describe("deploy", () => {
     expect(r.summary).not.toContain("#### Sends");
     expect(r.outputs["has-changes"]).toBe("true");
     expect(outbox("late-news")).toHaveLength(0);
+  });
+
+  it("a blocked delete fails naming the Deploy workflow's force input; a re-run with force applies it", async () => {
+    await action("deploy");
+    const file = path.join(repo.dir, "mailops.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/\nalarms:\n(?: {2}.*\n)+/, "\n"));
+    const remedy = "re-run the **Deploy** workflow (Actions → Deploy → Run workflow) with `force: true`";
+    const blocked = await action("deploy");
+    expect(blocked.failed).toBe(true);
+    expect(blocked.annotations.at(-1)).toContain(`hint: check the deletes are intended, then ${remedy}`);
+    expect(blocked.summary).toContain(`**What to do:** check the deletes are intended, then ${remedy}.`);
+    const alarm = path.join(repo.dir, ".mailops/local/alarm/acme-marketing-bounce-rate.json");
+    expect(existsSync(alarm)).toBe(true);
+    const forced = await action("deploy", { eventName: "workflow_dispatch", inputs: { force: "true" } });
+    expect(forced.failed, forced.stdout).toBe(false);
+    expect(forced.summary).toContain("#### Applied");
+    expect(existsSync(alarm)).toBe(false);
   });
 
   it("notes a push that no pull request reviewed", async () => {
@@ -328,12 +348,98 @@ describe("send", () => {
     expect(sent.summary).toContain(chart);
   });
 
-  it("sends the campaign a manual run names, before its send_at", async () => {
+  it("refuses the campaign a manual run names before its send_at, and sends it with send-early", async () => {
     await action("deploy");
-    const r = await action("send", { inputs: { campaign: "holiday-promo" }, eventName: "workflow_dispatch" });
+    const early = await action("send", {
+      inputs: { campaign: "holiday-promo" },
+      eventName: "workflow_dispatch",
+    });
+    expect(early.failed).toBe(true);
+    expect(outbox("holiday-promo")).toHaveLength(0);
+    expect(early.summary).toContain("campaign `holiday-promo` is scheduled for 2026-12-01T09:00:00.000Z");
+    expect(early.summary).toContain(
+      "run the **Scheduled send** workflow again (Actions → Scheduled send → Run workflow) with the same `campaign` and `send-early: true` to send it now",
+    );
+    const r = await action("send", {
+      inputs: { campaign: "holiday-promo", "send-early": "true" },
+      eventName: "workflow_dispatch",
+    });
     expect(r.failed, r.stdout).toBe(false);
     expect(r.outputs).toMatchObject({ sent: "1" });
     expect(r.summary).toContain("campaign `holiday-promo`");
+    expect(r.summary).toContain("- `holiday-promo`: sent early, before its send_at 2026-12-01 09:00 UTC");
+  });
+
+  it("never sends a draft by name, send-early or not", async () => {
+    await action("deploy");
+    const r = await action("send", {
+      inputs: { campaign: "spring-sale", "send-early": "true" },
+      eventName: "workflow_dispatch",
+    });
+    expect(r.failed).toBe(true);
+    expect(r.summary).toContain("campaign `spring-sale` is a draft (no send_at)");
+  });
+});
+
+describe("missed campaigns", () => {
+  const oldNews = path.join("campaigns", "old-news.yaml");
+  const writeOldNews = (extra = "") =>
+    writeFileSync(
+      path.join(repo.dir, oldNews),
+      `template: welcome-campaign\nto: new-customers\ntopic: onboarding\nconfiguration_set: marketing\nsend_at: 2026-05-01T09:00:00Z\n${extra}`,
+    );
+  const missedWarnings = (r: Awaited<ReturnType<typeof action>>) =>
+    r.annotations.filter((a) => a.startsWith("::warning title=mailops%3A missed campaign"));
+
+  it("warn once a day, on the first scheduled run after 00:00 UTC, with the remedy; acknowledged ones are dropped", async () => {
+    writeOldNews();
+    await action("deploy");
+    const first = await action("send", { now: new Date("2026-06-02T00:05:00Z"), eventName: "schedule" });
+    expect(first.failed, first.stdout).toBe(false);
+    const [warning, ...more] = missedWarnings(first);
+    expect(more).toEqual([]);
+    expect(warning).toContain(`file=${oldNews}`);
+    expect(warning).toContain("campaign old-news was not sent: its send_at 2026-05-01T09:00:00.000Z");
+    expect(warning).toContain(
+      "run the Scheduled send workflow (Actions → Scheduled send → Run workflow) with campaign: old-news",
+    );
+    expect(warning).toContain(`add \`missed: acknowledged\` to ${oldNews}`);
+    expect(first.summary).toMatch(/`old-news` \| missed/);
+
+    // Later runs that day, and manual runs, list it without warning.
+    const later = await action("send", { now: new Date("2026-06-02T00:20:00Z"), eventName: "schedule" });
+    expect(missedWarnings(later)).toEqual([]);
+    expect(later.summary).toMatch(/`old-news` \| missed/);
+    const manual = await action("send", {
+      now: new Date("2026-06-02T00:05:00Z"),
+      eventName: "workflow_dispatch",
+    });
+    expect(missedWarnings(manual)).toEqual([]);
+
+    writeOldNews("missed: acknowledged\n");
+    const acknowledged = await action("send", {
+      now: new Date("2026-06-03T00:00:00Z"),
+      eventName: "schedule",
+    });
+    expect(acknowledged.failed, acknowledged.stdout).toBe(false);
+    expect(missedWarnings(acknowledged)).toEqual([]);
+    expect(acknowledged.summary).not.toContain("old-news");
+    expect(outbox("old-news")).toHaveLength(0);
+  });
+
+  it("a campaign sent again by hand when complete shows already complete", async () => {
+    await action("deploy");
+    expect(outbox("welcome-new-customers")).toHaveLength(2);
+    const r = await action("send", {
+      inputs: { campaign: "welcome-new-customers" },
+      eventName: "workflow_dispatch",
+    });
+    expect(r.failed, r.stdout).toBe(false);
+    expect(r.outputs).toMatchObject({ sent: "0", failed: "0" });
+    expect(r.summary).toMatch(/☑️ \| `welcome-new-customers` \| complete \|/);
+    expect(r.summary).toContain("- `welcome-new-customers`: already complete");
+    expect(r.summary).not.toMatch(/✅ \| `welcome-new-customers`/);
+    expect(outbox("welcome-new-customers")).toHaveLength(2);
   });
 });
 

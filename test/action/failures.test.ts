@@ -57,7 +57,8 @@ function action(
     apiUrl: github.url,
     sha: pr ? HEAD : MERGE,
     runnerTemp: temp,
-    ...(o.env ? { env: o.env } : {}),
+    // The repository variable chose the local target (adoption.test.ts: one that has not yet).
+    env: { MAILOPS_TARGET: "local", ...o.env },
     deps: {
       clock: o.clock ?? simulatedClock(),
       artifacts: new RecordingUploader(),
@@ -108,7 +109,7 @@ describe("the send lock's holder", () => {
     const clock = simulatedClock();
     const lease = await acquireLock(store(), { command: "send", now: clock.now, run: OTHER_RUN });
     try {
-      const r = await action("send", { inputs: { campaign: "holiday-promo" }, clock });
+      const r = await action("send", { inputs: { campaign: "holiday-promo", "send-early": "true" }, clock });
       expect(r.failed).toBe(true);
       expect(r.summary).toContain("### ❌ mailops send failed");
       expect(r.summary).toContain(`the send lock is held by [workflow run 4242](${OTHER_RUN}) (send)`);
@@ -125,7 +126,7 @@ describe("the send lock's holder", () => {
     const clock = simulatedClock();
     const lease = await acquireLock(store(), { command: "send", now: clock.now });
     try {
-      const r = await action("send", { inputs: { campaign: "holiday-promo" }, clock });
+      const r = await action("send", { inputs: { campaign: "holiday-promo", "send-early": "true" }, clock });
       expect(r.failed).toBe(true);
       expect(r.summary).toMatch(/the send lock is held by `[^`]+:\d+:[a-z0-9]+` \(send\)/);
     } finally {

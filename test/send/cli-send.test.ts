@@ -38,11 +38,18 @@ describe("mailops send: flags", () => {
     expect(r.err).toContain("mailops: say what to send: --due, or --campaign NAME");
   });
 
-  it("--campaign sends that campaign only, before its send_at", async () => {
+  it("--campaign refuses a campaign whose send_at has not come; --before-send-at sends it, early", async () => {
     await apply();
-    const r = await send("--campaign", "holiday-promo");
+    const refused = await send("--campaign", "holiday-promo", "--now", "2026-11-30T09:00:00Z");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      "campaign `holiday-promo` is scheduled for 2026-12-01T09:00:00.000Z, which has not come: nothing was sent",
+    );
+    expect(refused.err).toContain("pass --before-send-at to send it now");
+    expect(outbox("holiday-promo")).toBe(0);
+    const r = await send("--campaign", "holiday-promo", "--before-send-at", "--now", "2026-11-30T09:00:00Z");
     expect(r.code, r.out + r.err).toBe(0);
-    expect(r.out).toMatch(/^holiday-promo: sent/m);
+    expect(r.out).toMatch(/^holiday-promo: sent .*, early: before its send_at 2026-12-01T09:00:00.000Z$/m);
     expect(outbox("holiday-promo")).toBe(1);
     expect(outbox("welcome-new-customers")).toBe(0);
   });
@@ -91,7 +98,7 @@ describe("mailops send: flags", () => {
     const settings = repo.read("mailops.yaml");
     repo.write("mailops.yaml", settings.replace("bounce_rate: 0.05", "bounce_rate: 0.01"));
     await apply();
-    const first = await send("--campaign", "holiday-promo");
+    const first = await send("--campaign", "holiday-promo", "--before-send-at");
     expect(first.out).toContain("holiday-promo: stopped (bounce rate");
     expect(outbox("holiday-promo")).toBe(1000);
     repo.write("mailops.yaml", settings);
@@ -99,13 +106,13 @@ describe("mailops send: flags", () => {
       "campaigns/holiday-promo.yaml",
       repo.read("campaigns/holiday-promo.yaml").replace("discount: 20", "discount: 25"),
     );
-    const refused = await send("--campaign", "holiday-promo");
+    const refused = await send("--campaign", "holiday-promo", "--before-send-at");
     expect(refused.code).toBe(1);
     expect(refused.out).toContain(
       "holiday-promo: refused (campaign holiday-promo was partially sent with content",
     );
     expect(outbox("holiday-promo")).toBe(1000);
-    const allowed = await send("--campaign", "holiday-promo", "--allow-content-change");
+    const allowed = await send("--campaign", "holiday-promo", "--before-send-at", "--allow-content-change");
     expect(allowed.code, allowed.out + allowed.err).toBe(0);
     expect(outbox("holiday-promo")).toBe(1020);
   });

@@ -51,7 +51,12 @@ const pausingAfterFirstCall: TargetFactory = async () => {
 
 async function send(extra: { allowContentChange?: boolean } = {}, factory?: TargetFactory) {
   const io = captureIo();
-  const code = await runSend({ dir: repo.dir, target: "local", campaign: CAMPAIGN, ...extra }, io, factory);
+  // Sent by name, whether or not its send_at has come.
+  const code = await runSend(
+    { dir: repo.dir, target: "local", campaign: CAMPAIGN, beforeSendAt: true, ...extra },
+    io,
+    factory,
+  );
   return { code, out: io.outText };
 }
 

@@ -14,12 +14,15 @@ import {
   type Review,
   type ReviewedPlan,
 } from "../../commands/deploy.js";
+import { makePlan } from "../../commands/plan.js";
 import { sendFailed } from "../../commands/send.js";
 import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import type { Plan } from "../../plan/plan.js";
 import { writePlanFile } from "../../plan/planfile.js";
 import { LockedError } from "../../send/lock.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
+import { announceSetup, awaitingSetup } from "../adoption.js";
+import { actionHint } from "../failure.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { type MarkerData, planChecksum } from "../marker.js";
@@ -37,6 +40,24 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   const parts: string[] = [heading, ""];
   const finish = () => writeJobSummary(parts.join("\n"), fullAt);
   const session = ctx.session(project);
+  if (awaitingSetup(session.targetName, ctx.inputs.target)) {
+    // Planned against the runner's empty disk: what a first deploy to AWS would create.
+    const { plan } = await makePlan(session, { force: false });
+    setOutputs({
+      "has-changes": plan.changes.length > 0,
+      "plan-path": writePlan(ctx, plan),
+      sent: 0,
+      failed: 0,
+    });
+    parts.push(
+      announceSetup("deploy"),
+      "#### Plan (not applied)",
+      "",
+      formatPlanMarkdown(plan, { limit: 200_000 }),
+    );
+    await finish();
+    return;
+  }
   assertDurableState(project, session.targetName);
   const required = project.settings.guardrails.requireReviewedPlan;
   let plan: Plan | undefined;
@@ -63,7 +84,8 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   let result: DeployResult;
   try {
     result = await deploy(session, {
-      force: false,
+      // The `force` input: a manual run of the Deploy workflow, in the production environment.
+      force: ctx.inputs.force,
       ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
       reviewed: () => reviewedPlan(ctx),
       onStep: report,
@@ -84,10 +106,12 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
       "",
       formatPlanMarkdown(result.plan, { limit: Number.MAX_SAFE_INTEGER }),
     );
-    await finish();
     const r = result.refused;
+    const todo = r.hint ? actionHint(r.hint) : undefined;
+    if (todo) parts.push("", `**What to do:** ${todo}.`, "");
+    await finish();
     core.setFailed(
-      [r.message, ...r.details.map((d) => `- ${d}`), ...(r.hint ? [`hint: ${r.hint}`] : [])].join("\n"),
+      [r.message, ...r.details.map((d) => `- ${d}`), ...(todo ? [`hint: ${todo}`] : [])].join("\n"),
     );
     return;
   }

@@ -5,6 +5,7 @@ import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import { summary as planSummary } from "../../plan/format/text.js";
 import { hasChanges } from "../../plan/plan.js";
 import { escapeMd } from "../../util/markdown.js";
+import { announceSetup, awaitingSetup } from "../adoption.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
@@ -15,6 +16,15 @@ export async function driftFlow(ctx: FlowContext): Promise<void> {
     (p) => `### 🧭 mailops drift check · ${code(p.settings.project)}`,
   );
   const session = ctx.session(project);
+  if (awaitingSetup(session.targetName, ctx.inputs.target)) {
+    // Nothing live to compare with: the plan shows what the repository holds, and no drift is claimed.
+    const { plan } = await makePlan(session, { force: false });
+    setOutputs({ "has-changes": false });
+    await writeJobSummary(
+      `${heading}\n\n${announceSetup("drift")}\n${escapeMd(planSummary(plan))} (against the runner's empty disk)\n`,
+    );
+    return;
+  }
   assertDurableState(project, session.targetName, "plan");
   const { plan } = await makePlan(session, { force: false });
   // The same rule as `plan --detailed-exitcode`: changes or unmanaged conflicts count as drift.

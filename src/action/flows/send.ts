@@ -1,9 +1,14 @@
 /** `send` (cron or manual): send what is due, or one named campaign; results per campaign. */
+import path from "node:path";
 import * as core from "@actions/core";
 import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/send.js";
+import { formatSendPreview, previewSends } from "../../commands/send-preview.js";
 import { LockedError } from "../../send/lock.js";
+import { fenced } from "../../util/markdown.js";
+import { announceSetup, awaitingSetup } from "../adoption.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
+import { firstRunOfDay, warnMissed } from "../missed.js";
 import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
 import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
 
@@ -14,11 +19,23 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
       `### ✉️ mailops send · ${code(p.settings.project)}${ctx.inputs.campaign ? ` · campaign ${code(ctx.inputs.campaign)}` : " · due campaigns"}`,
   );
   const session = ctx.session(project);
+  if (awaitingSetup(session.targetName, ctx.inputs.target)) {
+    const previews = await previewSends(
+      session,
+      ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : {},
+    );
+    setOutputs({ sent: 0, failed: 0 });
+    await writeJobSummary(
+      `${heading}\n\n${announceSetup("send")}\n${fenced("text", formatSendPreview(previews, session.targetName).trimEnd())}\n`,
+    );
+    return;
+  }
   assertDurableState(project, session.targetName);
   let results: CampaignResult[];
   try {
     results = await sendCampaigns(session, {
       ...(ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : { due: true }),
+      ...(ctx.inputs.sendEarly ? { beforeSendAt: true } : {}),
       ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
     });
   } catch (e) {
@@ -28,6 +45,12 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
     setOutputs({ sent: 0, failed: 0 });
     await writeJobSummary(`${heading}\n\n⏳ ${lockedNote(e)}\n`);
     return;
+  }
+  if (firstRunOfDay(ctx.gh.eventName, session.now())) {
+    warnMissed(results, (name) => {
+      const c = project.campaigns.get(name);
+      return c && path.relative(ctx.gh.workspace, path.resolve(project.root, c.file));
+    });
   }
   const totals = sendTotals(results);
   setOutputs({ sent: totals.sent, failed: totals.failed });
