@@ -204,3 +204,26 @@ describe("action.yml", () => {
     }
   });
 });
+
+describe("docs/github-setup.md", () => {
+  it("names the required status checks as GitHub shows the jobs", () => {
+    const docs = readFileSync(path.join(ROOT, "docs/github-setup.md"), "utf8");
+    const line = docs.split("\n").findIndex((l) => l.startsWith("- Require status checks"));
+    const text = docs
+      .split("\n")
+      .slice(line, line + 2)
+      .join(" ");
+    const named = [...text.matchAll(/`([^`]+)` \(|`(test \(Node \d+\))`/g)].map((m) => m[1] ?? m[2]);
+    // What GitHub shows: the job's name, with each matrix value substituted.
+    const shown = (file: string) =>
+      Object.values(workflow(file).jobs).flatMap((job) => {
+        const j = job as Job & { name?: string; strategy?: { matrix?: Record<string, unknown[]> } };
+        const node = j.strategy?.matrix?.node ?? [undefined];
+        return node.map((n) => (j.name ?? "").replace("${{ matrix.node }}", String(n)));
+      });
+    const checks = [...shown("pull-request.yml"), ...shown("ci.yml")];
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    for (const name of named) expect(checks).toContain(name);
+    for (const name of shown("ci.yml")) expect(named).toContain(name);
+  });
+});
