@@ -219,7 +219,7 @@ describe("docs/github-setup.md", () => {
       Object.values(workflow(file).jobs).flatMap((job) => {
         const j = job as Job & { name?: string; strategy?: { matrix?: Record<string, unknown[]> } };
         const node = j.strategy?.matrix?.node ?? [undefined];
-        return node.map((n) => (j.name ?? "").replace("${{ matrix.node }}", String(n)));
+        return node.map((n) => (j.name ?? "").replace(expr("matrix.node"), String(n)));
       });
     const checks = [...shown("pull-request.yml"), ...shown("ci.yml")];
     expect(named.length).toBeGreaterThanOrEqual(3);
