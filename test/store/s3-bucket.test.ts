@@ -2,6 +2,8 @@
  * `mailops bootstrap` against moto_server: the state bucket's settings, idempotence, and a bucket
  * it did not create left alone unless adopted.
  */
+
+import { readFileSync } from "node:fs";
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
@@ -154,5 +156,44 @@ describe("mailops bootstrap: the state bucket", () => {
     );
     await expect(bootstrap(repo.dir, { adopt: true })).rejects.toThrow(/belongs to mailops project other/);
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBeUndefined();
+  });
+});
+
+describe("the roles' template bootstrap writes", () => {
+  /** A CloudFormation query call to moto: it routes by the credential scope and checks no signature. */
+  const cfn = async (params: Record<string, string>) => {
+    const body = new URLSearchParams({ Version: "2010-05-15", ...params });
+    const r = await fetch(emulators.moto.endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `AWS4-HMAC-SHA256 Credential=${EMULATOR_CREDENTIALS.accessKeyId}/20260101/${EMULATOR_REGION}/cloudformation/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body,
+    });
+    return r.text();
+  };
+
+  it("deploys as a stack: the OIDC provider and the four roles are created", async () => {
+    const repo = copyExampleRepo();
+    repos.push(repo);
+    repo.write(
+      "mailops.yaml",
+      repo.read("mailops.yaml").replace(/^state: .*$/m, `state: s3://cfn-stack-${++buckets}/prod`),
+    );
+    const out = `${repo.dir}/stack.json`;
+    const io = captureIo();
+    expect(await runBootstrap({ dir: repo.dir, repo: "acme/marketing", out }, io)).toBe(0);
+    const stack = `mailops-stack-${buckets}`;
+    await cfn({
+      Action: "CreateStack",
+      StackName: stack,
+      TemplateBody: readFileSync(out, "utf8"),
+      "Capabilities.member.1": "CAPABILITY_IAM",
+    });
+    const described = await cfn({ Action: "DescribeStacks", StackName: stack });
+    expect(described).toContain("<StackStatus>CREATE_COMPLETE</StackStatus>");
+    for (const role of ["PlanRole", "DeployRole", "SendRole", "DriftRole"])
+      expect(described).toContain(`<OutputKey>${role}</OutputKey>`);
   });
 });
