@@ -97,8 +97,9 @@ function program(): Command {
       "--state-lost-ok",
       "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
     )
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (opts) => {
-      const { runSend } = await import("./commands/send.js");
+      const { runSend } = await import("./cli/send.js");
       process.exitCode = await runSend(opts, io);
     });
 
@@ -113,8 +114,9 @@ function program(): Command {
       "--state-lost-ok",
       "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
     )
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (opts) => {
-      const { runDeploy } = await import("./commands/deploy.js");
+      const { runDeploy } = await import("./cli/deploy.js");
       process.exitCode = await runDeploy(opts, io);
     });
 

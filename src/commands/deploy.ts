@@ -1,31 +1,19 @@
-/** `mailops deploy`: what a merge runs. validate → plan → apply → send --due, one summary. */
+/**
+ * The deploy use case: what a merge runs. validate → plan → apply → send --due, one DeployResult;
+ * `deployReport` makes it the plain data `cli/deploy.ts` presents.
+ */
+
 import { formatPlanText } from "../plan/format/text.js";
 import { type ChangeFingerprint, changeDifferences, planChecksum } from "../plan/integrity.js";
-import type { Plan } from "../plan/plan.js";
+import { type Action, type Plan, planCounts } from "../plan/plan.js";
 import type { Target } from "../targets/port.js";
-import {
-  type ApplyOutcome,
-  applyPlan,
-  applyRefusal,
-  failureError,
-  formatOutcome,
-  type Refusal,
-  refusalError,
-} from "./apply.js";
-import { type Io, type TargetFactory, warn } from "./context.js";
+import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal } from "./apply.js";
+import { warn } from "./context.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
-import { type CampaignResult, formatSendResults, parseNow, sendCampaigns, sendFailed } from "./send.js";
-import { openSession, type Session } from "./session.js";
-
-export interface DeployOptions {
-  dir: string;
-  target?: string;
-  now?: string;
-  force?: boolean;
-  /** Go on although the state store appears lost (lost-state.ts): recipients are sent again. */
-  stateLostOk?: boolean;
-}
+import { type ChangeSummary, changeSummary } from "./plan-apply.js";
+import { type CampaignResult, sendCampaigns, sendFailed } from "./send.js";
+import type { Session } from "./session.js";
 
 /**
  * The plan that was reviewed, as the caller found it (the GitHub flow: the merged pull request's
@@ -71,6 +59,8 @@ export interface DeployRunOptions {
   /** Finds the reviewed plan to compare with; without it, there is none. */
   reviewed?: () => Promise<ReviewedPlan>;
   onStep?: (step: DeployStep) => void | Promise<void>;
+  /** The plan about to be applied, as text: progress on the command line, shown before a refusal. */
+  planned?: (text: string) => void;
 }
 
 export interface DeployResult {
@@ -125,6 +115,7 @@ export async function deploy(session: Session, options: DeployRunOptions): Promi
   });
   const review = options.reviewed ? compareWithReviewed(plan, await options.reviewed()) : undefined;
   const target = await session.target();
+  options.planned?.(formatPlanText(plan));
   await options.onStep?.({ step: "plan", plan, target, ...(review ? { review } : {}) });
   const none: ApplyOutcome = { applied: [], notAttempted: [] };
   // Checked before apply: apply writes the inventory, after which a lost store looks like any other.
@@ -151,28 +142,62 @@ export async function deploy(session: Session, options: DeployRunOptions): Promi
   return { plan, ...(review ? { review } : {}), outcome, results, outboxes };
 }
 
-export async function runDeploy(options: DeployOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  io.err("validate: checking the repository\n");
-  const session = openSession({
-    dir: options.dir,
-    target: options.target,
-    io,
-    factory,
-    ...(options.now ? { now: parseNow(options.now) } : {}),
-  });
-  const result = await deploy(session, {
-    force: options.force ?? false,
-    ...(options.stateLostOk ? { stateLostOk: true } : {}),
-    // The plan is progress (stderr), printed before apply may refuse it.
-    onStep: (s) => {
-      if (s.step === "plan") io.err(formatPlanText(s.plan));
+/**
+ * A deploy as plain data (`mailops deploy --format json`): the plan summed up (no resource
+ * bodies), what was applied, each campaign's send result. No address: counts and states only.
+ */
+export interface DeployReport {
+  /** `refused`: nothing applied or sent; `apply-failed`: stopped at a change, nothing sent; `done`: applied, then sent what was due. */
+  state: "done" | "refused" | "apply-failed";
+  project: string;
+  target: string;
+  /** The repository validated without errors (a deploy with errors ends before any report). */
+  validate: { files: number; errors: 0 };
+  plan: {
+    changes: Record<Action, number>;
+    conflicts: number;
+    blocked: number;
+    warnings: string[];
+    review?: Review;
+  };
+  refused?: Refusal;
+  apply: {
+    applied: ChangeSummary[];
+    failed?: { change: ChangeSummary; error: string; hint?: string };
+    notAttempted: ChangeSummary[];
+  };
+  campaigns: CampaignResult[];
+  outboxes: string[];
+  /** Done, and no campaign refused, stopped or partial: the command exits 0. */
+  ok: boolean;
+}
+
+export function deployReport(session: Session, result: DeployResult): DeployReport {
+  const { project } = session;
+  const { plan, outcome } = result;
+  const state = result.refused ? "refused" : outcome.failed ? "apply-failed" : "done";
+  return {
+    state,
+    project: project.settings.project,
+    target: plan.target,
+    validate: { files: project.fileCount, errors: 0 },
+    plan: {
+      changes: planCounts(plan),
+      conflicts: plan.conflicts.length,
+      blocked: plan.blocked.length,
+      warnings: plan.warnings,
+      ...(result.review ? { review: result.review } : {}),
     },
-  });
-  if (result.refused) throw refusalError(result.refused);
-  io.out(`apply:\n${formatOutcome(result.outcome)}`);
-  const failure = failureError(result.outcome);
-  if (failure) throw failure;
-  io.out(`send:\n${formatSendResults(result.results)}`);
-  if (result.outboxes.length) io.out(`Outbox: ${result.outboxes.join(", ")}\n`);
-  return sendFailed(result.results) ? 1 : 0;
+    ...(result.refused ? { refused: result.refused } : {}),
+    apply: {
+      applied: outcome.applied.map(changeSummary),
+      ...(outcome.failed
+        ? { failed: { ...outcome.failed, change: changeSummary(outcome.failed.change) } }
+        : {}),
+      notAttempted: outcome.notAttempted.map(changeSummary),
+    },
+    campaigns: result.results,
+    outboxes: result.outboxes,
+    ok: state === "done" && !sendFailed(result.results),
+  };
 }

@@ -90,7 +90,7 @@ export interface ApplyReport {
   warnings: string[];
 }
 
-const summary = (c: Change): ChangeSummary => ({
+export const changeSummary = (c: Change): ChangeSummary => ({
   action: c.action,
   kind: c.kind,
   name: c.name,
@@ -157,9 +157,11 @@ export async function applyProject(
   return {
     ...base,
     state: outcome.failed ? "failed" : "applied",
-    applied: outcome.applied.map(summary),
-    ...(outcome.failed ? { failed: { ...outcome.failed, change: summary(outcome.failed.change) } } : {}),
-    notAttempted: outcome.notAttempted.map(summary),
+    applied: outcome.applied.map(changeSummary),
+    ...(outcome.failed
+      ? { failed: { ...outcome.failed, change: changeSummary(outcome.failed.change) } }
+      : {}),
+    notAttempted: outcome.notAttempted.map(changeSummary),
     warnings,
   };
 }

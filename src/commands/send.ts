@@ -15,13 +15,12 @@ import type { Store } from "../store/index.js";
 import type { Sender, Target } from "../targets/port.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { progress } from "../util/progress.js";
-import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
+import { type AudienceCounts, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
-import { type Io, type TargetFactory, warn } from "./context.js";
+import { warn } from "./context.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
-import { formatSendPreview, previewSends } from "./send-preview.js";
 import { senderRefusal } from "./sender-check.js";
-import { openSession, type Session } from "./session.js";
+import type { Session } from "./session.js";
 
 /** What to send, and how far to go; where, and by what time, is the session's. */
 export interface SendOptions {
@@ -34,15 +33,6 @@ export interface SendOptions {
   beforeSendAt?: boolean;
   /** Send although the state store appears lost (lost-state.ts): everyone not in the new ledger is sent again. */
   stateLostOk?: boolean;
-}
-
-export interface RunSendOptions extends SendOptions {
-  dir: string;
-  target?: string;
-  /** `--now`: the time to judge what is due by. */
-  now?: string;
-  /** Preview instead: due states and audience counts (previewSends); nothing sent or recorded. */
-  dryRun?: boolean;
 }
 
 export interface CampaignResult {
@@ -68,30 +58,11 @@ const damaged = (campaign: string, e: LedgerDamagedError): CampaignResult => ({
   detail: e.hint ? `${e.message}; ${e.hint}` : e.message,
 });
 
-export async function runSend(options: RunSendOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({
-    dir: options.dir,
-    target: options.target,
-    io,
-    factory,
-    ...(options.now ? { now: parseNow(options.now) } : {}),
-  });
-  if (options.dryRun) {
-    assertChosen(options);
-    const previews = await previewSends(session, options.campaign ? { campaign: options.campaign } : {});
-    io.out(formatSendPreview(previews, (await session.target()).name));
-    return previews.some((p) => p.error) ? 1 : 0;
-  }
-  const results = await sendCampaigns(session, options);
-  io.out(formatSendResults(results));
-  return sendFailed(results) ? 1 : 0;
-}
-
 /** Refused, stopped and partial runs fail the command (and the Action's job). */
 export const sendFailed = (results: CampaignResult[]): boolean =>
   results.some((r) => r.state === "refused" || r.state === "stopped" || r.state === "partial");
 
-function assertChosen(options: SendOptions): void {
+export function assertChosen(options: SendOptions): void {
   if (!options.campaign && !options.due) throw new UsageError("say what to send: --due, or --campaign NAME");
 }
 
@@ -345,50 +316,4 @@ export function parseNow(text: string): Date {
   if (Number.isNaN(t))
     throw new UsageError(`--now ${text} is not a date-time`, "write e.g. 2026-12-01T09:00:00Z");
   return new Date(t);
-}
-
-export function formatSendResults(results: CampaignResult[]): string {
-  const lines: string[] = [];
-  for (const r of results) {
-    const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}${r.early ? `, early: before its send_at ${r.early}` : ""}`;
-    lines.push(head);
-    if (r.counts) lines.push(...formatCounts(r.counts, "to send"));
-    if (r.report) {
-      const rep = r.report;
-      lines.push(
-        `  sent ${rep.sent}, failed ${rep.failed}, unknown ${rep.unknown}${rep.alreadyDone ? `, done in earlier attempts ${rep.alreadyDone}` : ""}`,
-      );
-      for (const [error, n] of Object.entries(rep.failures)) lines.push(`  failed: ${n} × ${error}`);
-      if (rep.throttled.calls) {
-        lines.push(
-          `  throttled: ${rep.throttled.calls} call${rep.throttled.calls === 1 ? "" : "s"}, ${(rep.throttled.lostMs / 1000).toFixed(1)} s of sending lost to the lower rate`,
-        );
-      }
-      for (const file of rep.unreadable) {
-        lines.push(
-          `  ledger: ${file} is unreadable (a write cut short, e.g. by a power loss): its batch's recipients count as unknown`,
-        );
-      }
-      const interrupted = rep.unknown - rep.ambiguous;
-      // A complete run is not revisited by --due: name the command that sends them again.
-      const again = `Check delivery, then pass --resend-unknown to send them again (mailops send --campaign ${r.campaign} --resend-unknown).`;
-      if (rep.ambiguous) {
-        lines.push(
-          `  ${rep.ambiguous} recipient${rep.ambiguous === 1 ? " was" : "s were"} in calls whose outcome is unknown (the connection broke, timed out or SES failed after the request was sent): not resent. ${again}`,
-        );
-      }
-      if (interrupted) {
-        lines.push(`  ${interrupted} recipients were in a batch interrupted mid-send: not resent. ${again}`);
-      }
-      if (r.state === "stopped" && r.counts) {
-        // What the next run does: those with no outcome yet, and the unknown only when asked.
-        const notYet = Math.max(0, r.counts.toSend - rep.alreadyDone - rep.sent - rep.failed - rep.unknown);
-        lines.push(
-          `  next run: sends the ${notYet} not yet sent${rep.unknown ? `; --resend-unknown also sends the ${rep.unknown} unknown` : ""}`,
-        );
-      }
-    }
-  }
-  if (!results.length) lines.push("No campaigns.");
-  return `${lines.join("\n")}\n`;
 }

@@ -12,7 +12,7 @@ import { ListContactsCommand, ListSuppressedDestinationsCommand } from "@aws-sdk
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseMarker } from "../../src/action/marker.js";
 import { runApply } from "../../src/cli/apply.js";
-import { runSend } from "../../src/commands/send.js";
+import { runSend } from "../../src/cli/send.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { simulatedClock } from "../support/clock.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";

@@ -1,5 +1,5 @@
 /**
- * The reports of status, apply and preview as `--format json`, through the command-line entry
+ * The reports of status, apply, preview, send (and its dry run) and deploy as `--format json`, through the command-line entry
  * (src/cli.ts `main`): one JSON document on stdout with its `version` and `kind`, the facts the
  * text shows, the same exit code. The text itself is held by the tests of each command.
  */
@@ -228,5 +228,133 @@ describe("preview --format json", () => {
       if (env === undefined) delete process.env.MAILOPS_UNSUBSCRIBE_SECRET;
       else process.env.MAILOPS_UNSUBSCRIBE_SECRET = env;
     }
+  });
+});
+
+/** Every subscriber address of the example repository: none may appear in a report. */
+const ADDRESSES = readFileSync(path.join(process.cwd(), "subscribers/customers.jsonl"), "utf8")
+  .split("\n")
+  .filter((l) => l.trim() !== "")
+  .map((l) => (JSON.parse(l) as { email: string }).email);
+
+function expectNoAddress(out: string): void {
+  expect(ADDRESSES.length).toBeGreaterThan(0);
+  for (const a of ADDRESSES) expect(out).not.toContain(a);
+  expect(out).not.toMatch(/subscriber\d+@/);
+}
+
+const NOW = "2026-06-01T12:00:00Z";
+
+describe("send --format json", () => {
+  const send = (...args: string[]) =>
+    cli("send", "--dir", repo.dir, "--target", "local", "--now", NOW, "--format", "json", ...args);
+
+  it("each campaign's state, counts and run numbers; no address; exit 0", async () => {
+    expect((await cli("apply", "--dir", repo.dir, "--target", "local")).code).toBe(0);
+    const r = await send("--due");
+    expect(r.code, r.err).toBe(0);
+    const report = json(r);
+    expect(report).toMatchObject({ version: 1, kind: "send", target: "local", ok: true });
+    const byName = Object.fromEntries(report.campaigns.map((c: { campaign: string }) => [c.campaign, c]));
+    expect(byName["holiday-promo"]).toMatchObject({ state: "scheduled", detail: "2026-12-01T09:00:00.000Z" });
+    expect(byName["spring-sale"]).toMatchObject({ state: "draft" });
+    expect(byName["welcome-new-customers"]).toMatchObject({
+      state: "sent",
+      counts: { toSend: 2, invalidRows: { over: false } },
+      report: { sent: 2, failed: 0, unknown: 0, complete: true },
+    });
+    expect(byName["welcome-new-customers"].outbox).toContain(".mailops/outbox/");
+    expectNoAddress(r.out);
+  });
+
+  it("a refused campaign: its state and why, ok false, exit 1 as in text", async () => {
+    // Nothing applied: the template is not on the target, so the send refuses.
+    const r = await send("--campaign", "welcome-new-customers");
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report).toMatchObject({ kind: "send", ok: false });
+    expect(report.campaigns).toEqual([
+      {
+        campaign: "welcome-new-customers",
+        state: "refused",
+        detail: expect.stringContaining("does not exist on the local target yet"),
+      },
+    ]);
+  });
+
+  it("--dry-run: kind send-preview, each campaign's due state and counts; nothing recorded", async () => {
+    const r = await send("--due", "--dry-run");
+    expect(r.code, r.err).toBe(0);
+    const report = json(r);
+    expect(report).toMatchObject({ version: 1, kind: "send-preview", target: "local", ok: true });
+    const welcome = report.campaigns.find(
+      (c: { campaign: string }) => c.campaign === "welcome-new-customers",
+    );
+    expect(welcome).toMatchObject({
+      state: "on-merge",
+      sends: "now",
+      to: ["new-customers"],
+      counts: { toSend: 2 },
+      template: { name: "welcome-campaign", source: "repository", onTarget: "absent" },
+    });
+    expectNoAddress(r.out);
+    expect(existsSync(path.join(repo.dir, ".mailops/state/ledger"))).toBe(false);
+  });
+});
+
+describe("deploy --format json", () => {
+  const deploy = (...args: string[]) =>
+    cli("deploy", "--dir", repo.dir, "--target", "local", "--now", NOW, "--format", "json", ...args);
+
+  it("the plan summed up, what was applied, each campaign sent; no address; exit 0", async () => {
+    const r = await deploy();
+    expect(r.code, r.err).toBe(0);
+    const report = json(r);
+    expect(report).toMatchObject({
+      version: 1,
+      kind: "deploy",
+      state: "done",
+      project: "acme-marketing",
+      target: "local",
+      validate: { errors: 0 },
+      plan: { changes: { create: 8, update: 0, delete: 0 }, conflicts: 0, blocked: 0 },
+      apply: { notAttempted: [] },
+      ok: true,
+    });
+    expect(report.validate.files).toBeGreaterThan(0);
+    expect(report.refused).toBeUndefined();
+    expect(report.apply.applied).toHaveLength(8);
+    expect(report.apply.applied[0]).toEqual({
+      action: "create",
+      kind: expect.any(String),
+      name: expect.any(String),
+      message: expect.any(String),
+    });
+    const welcome = report.campaigns.find(
+      (c: { campaign: string }) => c.campaign === "welcome-new-customers",
+    );
+    expect(welcome).toMatchObject({ state: "sent", report: { sent: 2 } });
+    expect(report.outboxes).toEqual([welcome.outbox]);
+    expectNoAddress(r.out);
+    // The plan stays progress on stderr, out of the document.
+    expect(r.err).toContain("validate: checking the repository");
+  });
+
+  it("a lost state store: refused, why; nothing applied or sent; the error after the document", async () => {
+    expect((await deploy()).code).toBe(0);
+    rmSync(path.join(repo.dir, ".mailops/state"), { recursive: true });
+    const r = await deploy();
+    expect(r.code).toBe(1);
+    const report = json(r);
+    expect(report).toMatchObject({
+      kind: "deploy",
+      state: "refused",
+      campaigns: [],
+      outboxes: [],
+      ok: false,
+    });
+    expect(report.apply.applied).toEqual([]);
+    expect(report.refused.message).toContain("the state store appears to have been lost");
+    expect(r.err).toContain("mailops: ");
   });
 });

@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runPreview } from "../../src/cli/preview.js";
-import { runSend } from "../../src/commands/send.js";
+import { runSend } from "../../src/cli/send.js";
 import { Ledger, type RunId, type RunRecord, recipientId } from "../../src/send/ledger.js";
 import { unsubscribeUrl, verifyUnsubscribeToken } from "../../src/send/unsubscribe.js";
 import { LocalStore } from "../../src/store/index.js";

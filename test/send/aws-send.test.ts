@@ -10,9 +10,10 @@ import { CreateEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runPreview } from "../../src/cli/preview.js";
+import { runSend } from "../../src/cli/send.js";
 import { runStatus } from "../../src/cli/status.js";
 import { openTarget, type TargetFactory } from "../../src/commands/context.js";
-import { runSend, sendCampaigns } from "../../src/commands/send.js";
+import { sendCampaigns } from "../../src/commands/send.js";
 import { openSession } from "../../src/commands/session.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { Ledger } from "../../src/send/ledger.js";

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
-import { runSend } from "../../src/commands/send.js";
+import { runSend } from "../../src/cli/send.js";
 import { runValidate } from "../../src/commands/validate.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 

@@ -14,15 +14,10 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
+import { formatSendResults } from "../../src/cli/send.js";
 import { runStatus } from "../../src/cli/status.js";
 import { projectStore } from "../../src/commands/context.js";
-import {
-  type CampaignResult,
-  formatSendResults,
-  type SendOptions,
-  sendCampaigns,
-  sendFailed,
-} from "../../src/commands/send.js";
+import { type CampaignResult, type SendOptions, sendCampaigns, sendFailed } from "../../src/commands/send.js";
 import { openSession } from "../../src/commands/session.js";
 import { validateProject } from "../../src/commands/validate.js";
 import { Ledger, recipientId } from "../../src/send/ledger.js";

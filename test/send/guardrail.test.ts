@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
-import { runSend } from "../../src/commands/send.js";
+import { runSend } from "../../src/cli/send.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runPreview } from "../../src/cli/preview.js";
-import { runSend } from "../../src/commands/send.js";
+import { runSend } from "../../src/cli/send.js";
 import { switchToLinkMode } from "../support/link-mode.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 

@@ -15,8 +15,8 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { runSend } from "../../src/cli/send.js";
 import { openTarget, type TargetFactory } from "../../src/commands/context.js";
-import { runSend } from "../../src/commands/send.js";
 import type { Target } from "../../src/targets/port.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld, VERIFIED_IDENTITY } from "../support/aws-world.js";
 import { cli } from "../support/cli.js";

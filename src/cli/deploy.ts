@@ -1,0 +1,54 @@
+/**
+ * `mailops deploy`: the plan as progress on stderr, then what was applied and sent as text, or
+ * the deploy report as JSON (`kind: "deploy"`). A refused plan or a failed change ends the command
+ * as its typed error, after the JSON in `--format json`; exit 1 when a campaign was not sent
+ * completely.
+ */
+import { failureError, formatOutcome, refusalError } from "../commands/apply.js";
+import type { Io, TargetFactory } from "../commands/context.js";
+import { type DeployResult, deploy, deployReport } from "../commands/deploy.js";
+import { parseNow, sendFailed } from "../commands/send.js";
+import { openSession, type Session } from "../commands/session.js";
+import { type ReportFormat, reportJson } from "./format.js";
+import { formatSendResults } from "./send.js";
+
+export interface DeployOptions {
+  dir: string;
+  target?: string;
+  now?: string;
+  force?: boolean;
+  /** Go on although the state store appears lost (lost-state.ts): recipients are sent again. */
+  stateLostOk?: boolean;
+  format?: ReportFormat;
+}
+
+export async function runDeploy(options: DeployOptions, io: Io, factory?: TargetFactory): Promise<number> {
+  io.err("validate: checking the repository\n");
+  const session = openSession({
+    dir: options.dir,
+    target: options.target,
+    io,
+    factory,
+    ...(options.now ? { now: parseNow(options.now) } : {}),
+  });
+  const result = await deploy(session, {
+    force: options.force ?? false,
+    ...(options.stateLostOk ? { stateLostOk: true } : {}),
+    // The plan is progress (stderr), printed before apply may refuse it.
+    planned: (text) => io.err(text),
+  });
+  return presentDeploy(session, result, options.format ?? "text", io);
+}
+
+export function presentDeploy(session: Session, result: DeployResult, format: ReportFormat, io: Io): number {
+  if (format === "json") io.out(reportJson("deploy", deployReport(session, result)));
+  if (result.refused) throw refusalError(result.refused);
+  if (format === "text") io.out(`apply:\n${formatOutcome(result.outcome)}`);
+  const failure = failureError(result.outcome);
+  if (failure) throw failure;
+  if (format === "text") {
+    io.out(`send:\n${formatSendResults(result.results)}`);
+    if (result.outboxes.length) io.out(`Outbox: ${result.outboxes.join(", ")}\n`);
+  }
+  return sendFailed(result.results) ? 1 : 0;
+}

@@ -1,0 +1,119 @@
+/**
+ * `mailops send`: each campaign's result as text or JSON (`kind: "send"`); `--dry-run`, the
+ * preview of what a send would do (`kind: "send-preview"`). Exit 1 when a campaign was refused,
+ * stopped or left partial, or (dry run) when counting one failed. Counts and states only: the
+ * use cases put no address in what they return.
+ */
+
+import { formatCounts } from "../commands/audience.js";
+import type { Io, TargetFactory } from "../commands/context.js";
+import {
+  assertChosen,
+  type CampaignResult,
+  parseNow,
+  type SendOptions,
+  sendCampaigns,
+  sendFailed,
+} from "../commands/send.js";
+import { type CampaignPreview, formatSendPreview, previewSends } from "../commands/send-preview.js";
+import { openSession } from "../commands/session.js";
+import { type ReportFormat, reportJson } from "./format.js";
+
+export interface RunSendOptions extends SendOptions {
+  dir: string;
+  target?: string;
+  /** `--now`: the time to judge what is due by. */
+  now?: string;
+  /** Preview instead: due states and audience counts (previewSends); nothing sent or recorded. */
+  dryRun?: boolean;
+  format?: ReportFormat;
+}
+
+export async function runSend(options: RunSendOptions, io: Io, factory?: TargetFactory): Promise<number> {
+  const session = openSession({
+    dir: options.dir,
+    target: options.target,
+    io,
+    factory,
+    ...(options.now ? { now: parseNow(options.now) } : {}),
+  });
+  const format = options.format ?? "text";
+  if (options.dryRun) {
+    assertChosen(options);
+    const previews = await previewSends(session, options.campaign ? { campaign: options.campaign } : {});
+    return presentSendPreview(previews, (await session.target()).name, format, io);
+  }
+  const results = await sendCampaigns(session, options);
+  return presentSend(results, session.targetName, format, io);
+}
+
+export function presentSend(results: CampaignResult[], target: string, format: ReportFormat, io: Io): number {
+  const failed = sendFailed(results);
+  io.out(
+    format === "json"
+      ? reportJson("send", { target, campaigns: results, ok: !failed })
+      : formatSendResults(results),
+  );
+  return failed ? 1 : 0;
+}
+
+export function presentSendPreview(
+  previews: CampaignPreview[],
+  target: string,
+  format: ReportFormat,
+  io: Io,
+): number {
+  const failed = previews.some((p) => p.error);
+  io.out(
+    format === "json"
+      ? reportJson("send-preview", { target, campaigns: previews, ok: !failed })
+      : formatSendPreview(previews, target),
+  );
+  return failed ? 1 : 0;
+}
+
+export function formatSendResults(results: CampaignResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}${r.early ? `, early: before its send_at ${r.early}` : ""}`;
+    lines.push(head);
+    if (r.counts) lines.push(...formatCounts(r.counts, "to send"));
+    if (r.report) {
+      const rep = r.report;
+      lines.push(
+        `  sent ${rep.sent}, failed ${rep.failed}, unknown ${rep.unknown}${rep.alreadyDone ? `, done in earlier attempts ${rep.alreadyDone}` : ""}`,
+      );
+      for (const [error, n] of Object.entries(rep.failures)) lines.push(`  failed: ${n} × ${error}`);
+      if (rep.throttled.calls) {
+        lines.push(
+          `  throttled: ${rep.throttled.calls} call${rep.throttled.calls === 1 ? "" : "s"}, ${(rep.throttled.lostMs / 1000).toFixed(1)} s of sending lost to the lower rate`,
+        );
+      }
+      for (const file of rep.unreadable) {
+        lines.push(
+          `  ledger: ${file} is unreadable (a write cut short, e.g. by a power loss): its batch's recipients count as unknown`,
+        );
+      }
+      const interrupted = rep.unknown - rep.ambiguous;
+      // A complete run is not revisited by --due: name the command that sends them again.
+      const again = `Check delivery, then pass --resend-unknown to send them again (mailops send --campaign ${r.campaign} --resend-unknown).`;
+      if (rep.ambiguous) {
+        lines.push(
+          `  ${rep.ambiguous} recipient${rep.ambiguous === 1 ? " was" : "s were"} in calls whose outcome is unknown (the connection broke, timed out or SES failed after the request was sent): not resent. ${again}`,
+        );
+      }
+      if (interrupted) {
+        lines.push(`  ${interrupted} recipients were in a batch interrupted mid-send: not resent. ${again}`);
+      }
+      if (r.state === "stopped" && r.counts) {
+        // What the next run does: those with no outcome yet, and the unknown only when asked.
+        const notYet = Math.max(0, r.counts.toSend - rep.alreadyDone - rep.sent - rep.failed - rep.unknown);
+        lines.push(
+          `  next run: sends the ${notYet} not yet sent${rep.unknown ? `; --resend-unknown also sends the ${rep.unknown} unknown` : ""}`,
+        );
+      }
+    }
+  }
+  if (!results.length) lines.push("No campaigns.");
+  return `${lines.join("\n")}\n`;
+}
