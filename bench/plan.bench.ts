@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { runApply } from "../src/cli/apply.js";
-import { runPlan } from "../src/commands/plan-apply.js";
+import { runPlan } from "../src/cli/plan.js";
 import { DEFAULT_READ_RATE } from "../src/targets/aws/index.js";
 import { emulatorEnv } from "../test/support/emulators.js";
 import { setEnv, startEmulatorHost } from "./emulator-host.js";

@@ -46,7 +46,7 @@ function program(): Command {
         out?: string;
         detailedExitcode?: boolean;
       }) => {
-        const { runPlan } = await import("./commands/plan-apply.js");
+        const { runPlan } = await import("./cli/plan.js");
         process.exitCode = await runPlan(opts, io);
       },
     );

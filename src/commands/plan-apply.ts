@@ -1,7 +1,7 @@
 /**
- * `mailops plan`, and the apply use case: the plan made and applied, as an ApplyReport of plain
- * data (what was applied in order, what failed and why, or why nothing was applied) that
- * `cli/apply.ts` presents. Progress is no report: it goes to the caller's hooks as it happens.
+ * The plan and apply use cases: the plan made and rendered (`cli/plan.ts` prints it), and the
+ * plan made and applied, as an ApplyReport of plain data (what was applied in order, what failed
+ * and why, or why nothing was applied) that `cli/apply.ts` presents. Progress is no report: it goes to the caller's hooks as it happens.
  */
 import { formatPlan, type PlanFormat } from "../plan/format/index.js";
 import { formatPlanText } from "../plan/format/text.js";
@@ -9,28 +9,37 @@ import type { Change } from "../plan/plan.js";
 import { hasChanges } from "../plan/plan.js";
 import { readPlanFile, writePlanFile } from "../plan/planfile.js";
 import { applyPlan, applyRefusal, type Refusal, savedPlanCheck } from "./apply.js";
-import type { Io, TargetFactory } from "./context.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
-import { openSession, type Session } from "./session.js";
+import type { Session } from "./session.js";
 
 export interface PlanOptions {
-  dir: string;
-  target?: string;
   format: PlanFormat;
   out?: string;
   detailedExitcode?: boolean;
 }
 
-export async function runPlan(options: PlanOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({ dir: options.dir, target: options.target, io, factory });
+/** What plan made: whether it changes anything, and where it was written. */
+export interface PlanReport {
+  /** Changes, or resources in the way: `plan --detailed-exitcode` exits 2. */
+  changed: boolean;
+  /** The plan file written for `apply --plan` (`--out`). */
+  written?: string;
+}
+
+/**
+ * The plan of the session's project, handed to `show` in the format asked for (its `json` is the
+ * versioned plan format) before the plan file is written, so a failed write still shows it.
+ */
+export async function planProject(
+  session: Session,
+  options: PlanOptions,
+  show: (rendered: string) => void,
+): Promise<PlanReport> {
   const { plan } = await makePlan(session, { force: false });
-  io.out(formatPlan(plan, options.format));
-  if (options.out) {
-    writePlanFile(options.out, plan);
-    io.err(`plan written to ${options.out}\n`);
-  }
-  return options.detailedExitcode && hasChanges(plan) ? 2 : 0;
+  show(formatPlan(plan, options.format));
+  if (options.out) writePlanFile(options.out, plan);
+  return { changed: hasChanges(plan), ...(options.out ? { written: options.out } : {}) };
 }
 
 export interface ApplyOptions {

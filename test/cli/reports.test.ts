@@ -358,3 +358,31 @@ describe("deploy --format json", () => {
     expect(r.err).toContain("mailops: ");
   });
 });
+
+describe("plan through src/cli/plan.ts", () => {
+  it("--format json is the versioned plan format, not a report; --out and --detailed-exitcode as before", async () => {
+    const out = path.join(repo.dir, "plan.json");
+    const r = await cli(
+      "plan",
+      "--dir",
+      repo.dir,
+      "--target",
+      "local",
+      "--format",
+      "json",
+      "--out",
+      out,
+      "--detailed-exitcode",
+    );
+    expect(r.code, r.err).toBe(2);
+    const plan = json(r);
+    expect(plan).toMatchObject({ version: 2, project: "acme-marketing", target: "local" });
+    expect(plan.kind).toBeUndefined();
+    expect(plan.changes).toHaveLength(8);
+    expect(r.err).toContain(`plan written to ${out}`);
+    expect(JSON.parse(readFileSync(out, "utf8")).liveChecksum).toBe(plan.liveChecksum);
+    expect((await cli("apply", "--dir", repo.dir, "--target", "local")).code).toBe(0);
+    const none = await cli("plan", "--dir", repo.dir, "--target", "local", "--detailed-exitcode");
+    expect(none.code, none.err).toBe(0);
+  });
+});

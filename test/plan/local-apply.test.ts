@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
-import { runPlan } from "../../src/commands/plan-apply.js";
+import { runPlan } from "../../src/cli/plan.js";
 import { ApplyRefusedError, UsageError } from "../../src/errors.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 

@@ -39,7 +39,7 @@ import {
 } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
-import { runPlan } from "../../src/commands/plan-apply.js";
+import { runPlan } from "../../src/cli/plan.js";
 import { ApplyRefusedError } from "../../src/errors.js";
 import { INVENTORY_KEY } from "../../src/plan/inventory.js";
 import { resetAwsWorld } from "../support/aws-world.js";
