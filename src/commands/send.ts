@@ -1,21 +1,21 @@
 /** `mailops send`: due campaigns (or one by name) to their audiences, exactly once per recipient. */
 import { createHash } from "node:crypto";
 import { describeTooManyInvalid } from "../audience/index.js";
-import type { Campaign, Project } from "../config/model.js";
+import type { Campaign, Project, Template } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
-import { canonicalJson } from "../plan/resource.js";
+import { canonicalJson, type LiveResource } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
 import { acquireLock, type Lease } from "../send/lock.js";
-import { messagePlan } from "../send/message.js";
+import { type MessagePlan, messagePlan } from "../send/message.js";
 import { pacingFor } from "../send/pacing.js";
-import { ContentChangedError, type RunReport, runCampaign } from "../send/run.js";
+import { ContentChangedError, type RunInput, type RunReport, runCampaign } from "../send/run.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
-import type { Sender, Target } from "../targets/port.js";
+import type { AccountFacts, Sender, Target } from "../targets/port.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import { progress } from "../util/progress.js";
-import { type AudienceCounts, openAudience } from "./audience.js";
+import { type AudienceCounts, type CampaignAudience, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { warn } from "./context.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
@@ -156,103 +156,28 @@ interface Wiring {
 }
 
 async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise<CampaignResult> {
-  const template = project.templates.get(campaign.template ?? "");
-  if (!template)
-    throw new UsageError(`campaign ${campaign.name}: template ${campaign.template} does not exist`);
-  // Sending needs the target's template to be the repository's (a preview does not: send-preview.ts).
-  const { state: onTarget, live } = await templateOnTarget(template, w.target);
-  if (onTarget !== "same" || !live) {
-    return {
-      campaign: campaign.name,
-      state: "refused",
-      detail: live
-        ? `template ${template.name} on the ${w.target.name} target differs from the repository; run \`mailops apply\` first (deploy does both)`
-        : `template ${template.name} does not exist on the ${w.target.name} target yet; run \`mailops apply\` first (deploy does both)`,
-    };
-  }
-  const { settings } = project;
+  const onTarget = await templateGuard(project, campaign, w.target);
+  if ("state" in onTarget) return onTarget;
+  const { template, live } = onTarget;
   const plan = messagePlan(project, campaign, template, process.env[SECRET_ENV]);
   const audience = await openAudience(project, campaign, w.target);
   const id: RunId = { campaign: campaign.name, sendAt: sendAtKey(campaign) };
   const ledger = new Ledger(w.store, id, w.lease.token);
-  // A run started under address key version 1 may know a person by a spelling the new key
-  // drops as a duplicate: collect those spellings on the way (ledger.ts, "Address key versions").
-  const started = await ledger.readRun();
-  const otherSpellings =
-    started && addressKeyVersion(started) === 1 ? new Map<string, string[]>() : undefined;
-  const collect = otherSpellings
-    ? (address: string, key: string) => {
-        const list = otherSpellings.get(key);
-        if (list) list.push(address);
-        else otherSpellings.set(key, [address]);
-      }
-    : undefined;
-
-  // Pass 1: count, so damaged sources, invalid rows, max_recipients and the daily quota are
-  // checked before anything is sent. A source that cannot be read refuses this campaign only.
-  let counts: AudienceCounts;
-  try {
-    counts = await audience.count(plan, collect);
-  } catch (e) {
-    if (!(e instanceof MailopsError)) throw e;
-    return {
-      campaign: campaign.name,
-      state: "refused",
-      detail: e.hint ? `${e.message}; ${e.hint}` : e.message,
-    };
-  }
-  if (counts.invalidRows.over) {
-    return {
-      campaign: campaign.name,
-      state: "refused",
-      counts,
-      detail: describeTooManyInvalid(
-        counts.invalidRows,
-        settings.guardrails.maxInvalidRows,
-        audience.stats().invalidSamples,
-        (name) => sourceFile(project, name),
-        true,
-      ),
-    };
-  }
-  if (campaign.maxRecipients !== undefined && counts.toSend > campaign.maxRecipients) {
-    return {
-      campaign: campaign.name,
-      state: "refused",
-      counts,
-      detail: `${counts.toSend} recipients exceed max_recipients ${campaign.maxRecipients}`,
-    };
-  }
+  const otherSpellings = await spellingsToCollect(ledger);
+  const counted = await countGuard(project, campaign, audience, plan, otherSpellings);
+  if ("state" in counted) return counted;
+  const { counts } = counted;
   const envelope = campaignEnvelope(project, campaign);
-  const from = envelope.from;
   const account = await w.target.account();
-  const cannot = await senderRefusal(w.target, project, from, account);
-  if (cannot) return { campaign: campaign.name, state: "refused", counts, detail: cannot };
-  const left =
-    account.max24HourSend === undefined
-      ? Number.POSITIVE_INFINITY
-      : account.max24HourSend - account.sentLast24Hours;
-  if (counts.toSend > left && !w.options.allowPartial) {
-    return {
-      campaign: campaign.name,
-      state: "refused",
-      counts,
-      detail: `${counts.toSend} recipients do not fit the ${Math.max(0, left)} left of the 24-hour sending quota; pass --allow-partial to send what fits now and the rest later`,
-    };
-  }
-
-  const rate =
-    w.target.name === "aws" ? (account.maxSendRate ?? 1) : (settings.localRate ?? Number.POSITIVE_INFINITY);
-  const bar = progress(`sending ${campaign.name}`, counts.toSend, process.stderr);
-  // Pacing measures durations: on the system's time by its monotonic clock (pacing.ts), so a
-  // step of the wall clock neither bursts nor stalls sending; a simulated clock paces itself.
-  const clock = w.clock === systemClock ? undefined : w.clock;
-  let report: RunReport;
-  try {
-    report = await runCampaign({
-      project: settings.project,
+  const refused = await quotaGuard(project, envelope.from, account, counts, w);
+  if (refused) return { campaign: campaign.name, state: "refused", counts, detail: refused };
+  return sendRun(project, campaign, w, {
+    id,
+    counts,
+    input: {
+      project: project.settings.project,
       id,
-      contentDigest: contentDigest(campaign, live.spec, from),
+      contentDigest: contentDigest(campaign, live.spec, envelope.from),
       recipients: () => audience.recipients(),
       plan,
       // The envelope preview builds its message from too (commands/campaigns.ts).
@@ -260,12 +185,139 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       sender: w.sender,
       ledger,
       ...(otherSpellings ? { otherSpellings } : {}),
-      ...pacingFor(rate, clock),
+    },
+    rate:
+      w.target.name === "aws"
+        ? (account.maxSendRate ?? 1)
+        : (project.settings.localRate ?? Number.POSITIVE_INFINITY),
+  });
+}
+
+const refusal = (campaign: Campaign, detail: string, counts?: AudienceCounts): CampaignResult => ({
+  campaign: campaign.name,
+  state: "refused",
+  ...(counts ? { counts } : {}),
+  detail,
+});
+
+/** Sending needs the target's template to be the repository's (a preview does not: send-preview.ts). */
+async function templateGuard(
+  project: Project,
+  campaign: Campaign,
+  target: Target,
+): Promise<CampaignResult | { template: Template; live: LiveResource }> {
+  const template = project.templates.get(campaign.template ?? "");
+  if (!template)
+    throw new UsageError(`campaign ${campaign.name}: template ${campaign.template} does not exist`);
+  const { state, live } = await templateOnTarget(template, target);
+  if (state === "same" && live) return { template, live };
+  return refusal(
+    campaign,
+    live
+      ? `template ${template.name} on the ${target.name} target differs from the repository; run \`mailops apply\` first (deploy does both)`
+      : `template ${template.name} does not exist on the ${target.name} target yet; run \`mailops apply\` first (deploy does both)`,
+  );
+}
+
+/**
+ * A run started under address key version 1 may know a person by a spelling the new key drops as
+ * a duplicate: those spellings are collected on the way (ledger.ts, "Address key versions").
+ */
+async function spellingsToCollect(ledger: Ledger): Promise<Map<string, string[]> | undefined> {
+  const started = await ledger.readRun();
+  return started && addressKeyVersion(started) === 1 ? new Map<string, string[]>() : undefined;
+}
+
+/**
+ * Pass 1: count, so damaged sources, invalid rows and max_recipients are checked before anything
+ * is sent. A source that cannot be read refuses this campaign only.
+ */
+async function countGuard(
+  project: Project,
+  campaign: Campaign,
+  audience: CampaignAudience,
+  plan: MessagePlan,
+  otherSpellings: Map<string, string[]> | undefined,
+): Promise<CampaignResult | { counts: AudienceCounts }> {
+  const collect = otherSpellings
+    ? (address: string, key: string) => {
+        const list = otherSpellings.get(key);
+        if (list) list.push(address);
+        else otherSpellings.set(key, [address]);
+      }
+    : undefined;
+  let counts: AudienceCounts;
+  try {
+    counts = await audience.count(plan, collect);
+  } catch (e) {
+    if (!(e instanceof MailopsError)) throw e;
+    return refusal(campaign, e.hint ? `${e.message}; ${e.hint}` : e.message);
+  }
+  if (counts.invalidRows.over) {
+    const detail = describeTooManyInvalid(
+      counts.invalidRows,
+      project.settings.guardrails.maxInvalidRows,
+      audience.stats().invalidSamples,
+      (name) => sourceFile(project, name),
+      true,
+    );
+    return refusal(campaign, detail, counts);
+  }
+  if (campaign.maxRecipients !== undefined && counts.toSend > campaign.maxRecipients) {
+    return refusal(
+      campaign,
+      `${counts.toSend} recipients exceed max_recipients ${campaign.maxRecipients}`,
+      counts,
+    );
+  }
+  return { counts };
+}
+
+/** Why the sender cannot send (identity, account), or the audience does not fit the 24-hour quota. */
+async function quotaGuard(
+  project: Project,
+  from: string,
+  account: AccountFacts,
+  counts: AudienceCounts,
+  w: Wiring,
+): Promise<string | undefined> {
+  const cannot = await senderRefusal(w.target, project, from, account);
+  if (cannot) return cannot;
+  const left =
+    account.max24HourSend === undefined
+      ? Number.POSITIVE_INFINITY
+      : account.max24HourSend - account.sentLast24Hours;
+  if (counts.toSend > left && !w.options.allowPartial) {
+    return `${counts.toSend} recipients do not fit the ${Math.max(0, left)} left of the 24-hour sending quota; pass --allow-partial to send what fits now and the rest later`;
+  }
+  return undefined;
+}
+
+interface RunPlan {
+  id: RunId;
+  counts: AudienceCounts;
+  /** The run's input but for pacing and options, which the run adds. */
+  input: Omit<RunInput, "bucket" | "lease" | "options">;
+  /** Messages a second. */
+  rate: number;
+}
+
+/** Pass 2: the run itself, paced, with a progress bar; its report becomes the campaign's result. */
+async function sendRun(project: Project, campaign: Campaign, w: Wiring, r: RunPlan): Promise<CampaignResult> {
+  const bar = progress(`sending ${campaign.name}`, r.counts.toSend, process.stderr);
+  // Pacing measures durations: on the system's time by its monotonic clock (pacing.ts), so a
+  // step of the wall clock neither bursts nor stalls sending; a simulated clock paces itself.
+  const clock = w.clock === systemClock ? undefined : w.clock;
+  let report: RunReport;
+  try {
+    report = await runCampaign({
+      ...r.input,
+      ...pacingFor(r.rate, clock),
       lease: w.lease,
       options: {
         resendUnknown: w.options.resendUnknown ?? false,
         allowContentChange: w.options.allowContentChange ?? false,
-        stopOn: settings.guardrails.stopOn,
+        stopOn: project.settings.guardrails.stopOn,
         now: () => new Date(w.clock.now()),
         ...(clock ? { sleep: clock.sleep } : {}),
         progress: (n) => bar.update(n),
@@ -274,14 +326,8 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   } catch (e) {
     bar.finish();
     // One campaign's changed content must not stop the others in a --due run.
-    if (e instanceof ContentChangedError) {
-      return {
-        campaign: campaign.name,
-        state: "refused",
-        counts,
-        detail: `${e.message}; ${e.hint ?? ""}`.trim(),
-      };
-    }
+    if (e instanceof ContentChangedError)
+      return refusal(campaign, `${e.message}; ${e.hint ?? ""}`.trim(), r.counts);
     throw e;
   }
   bar.finish();
@@ -289,7 +335,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   return {
     campaign: campaign.name,
     state: report.stopped ? "stopped" : report.complete ? "sent" : "partial",
-    counts,
+    counts: r.counts,
     report,
     detail: report.stopped ?? (index ? `outbox: ${index}` : undefined),
     ...(index ? { outbox: index } : {}),
