@@ -18,6 +18,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { forward } from "./http-forward.js";
 import { routeSesRequest } from "./ses-router.js";
 
 export type FaultKind =
@@ -204,7 +205,7 @@ export async function startFaultProxy(upstream: string, service: Service): Promi
 
     await take(steps, (s) => s.before !== undefined, request)?.before?.();
     event.forwarded = true;
-    const reply = await forward(base, method, url, req.headers, body);
+    const reply = await forward(base, { method, path: url.pathname + url.search, body }, req.headers, "keep");
     if (fault === "reset-after") return reset(req);
     if (fault === "error-after") return answer(serverError(service, 500));
     event.status = reply.status;
@@ -297,53 +298,6 @@ function answerError(res: http.ServerResponse, service: Service, method: string,
         );
   res.writeHead(error.status, { "content-type": "application/xml", "content-length": String(bytes.length) });
   res.end(bytes);
-}
-
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-function forward(
-  base: URL,
-  method: string,
-  url: URL,
-  incoming: http.IncomingHttpHeaders,
-  body: Buffer,
-): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || name === "connection" || name === "content-length") continue;
-    headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  headers["content-length"] = String(body.length);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { hostname: base.hostname, port: base.port, method, path: url.pathname + url.search, headers },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => {
-          const out: Record<string, string> = {};
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (
-              value === undefined ||
-              name === "content-length" ||
-              name === "transfer-encoding" ||
-              name === "connection"
-            )
-              continue;
-            out[name] = Array.isArray(value) ? value.join(", ") : value;
-          }
-          resolve({ status: response.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
-        });
-        response.on("error", reject);
-      },
-    );
-    request.on("error", reject);
-    request.end(body);
-  });
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {

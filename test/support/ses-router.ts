@@ -11,6 +11,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { type Forwarded, forward } from "./http-forward.js";
 
 export type SesEmulator = "ses-local" | "moto";
 
@@ -230,7 +231,7 @@ export async function startSesRouter(upstreams: { moto: string; sesLocal: string
       );
       return;
     }
-    let upstream: Upstream = { method, path: url.pathname + url.search, body };
+    let upstream: Forwarded = { method, path: url.pathname + url.search, body };
     if (route.operation === "ListConfigurationSets") upstream = listConfigurationSetsAsGet(body);
     const reply = await forward(base[route.target], upstream, req.headers);
     calls.push({
@@ -294,53 +295,10 @@ export async function startSesRouter(upstreams: { moto: string; sesLocal: string
   };
 }
 
-interface Upstream {
-  method: string;
-  path: string;
-  body: Buffer;
-}
-
 interface Reply {
   status: number;
   headers: Record<string, string>;
   body: Buffer | Record<string, unknown>;
-}
-
-function forward(base: URL, upstream: Upstream, incoming: http.IncomingHttpHeaders): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || name === "host" || name === "content-length" || name === "connection")
-      continue;
-    headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  headers.host = base.host;
-  headers["content-length"] = String(upstream.body.length);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { hostname: base.hostname, port: base.port, method: upstream.method, path: upstream.path, headers },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => {
-          const out: Record<string, string> = {};
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (
-              value === undefined ||
-              name === "content-length" ||
-              name === "transfer-encoding" ||
-              name === "connection"
-            )
-              continue;
-            out[name] = Array.isArray(value) ? value.join(", ") : value;
-          }
-          resolve({ status: response.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
-        });
-        response.on("error", reject);
-      },
-    );
-    request.on("error", reject);
-    request.end(upstream.body);
-  });
 }
 
 function send(
@@ -406,7 +364,7 @@ function addErrorType(reply: Reply): void {
  * The SDK sends ListConfigurationSets as `POST /v2/email/list-configuration-sets` with a JSON
  * body (the current SES v2 model); moto 5.2 only knows the older `GET /v2/email/configuration-sets`.
  */
-function listConfigurationSetsAsGet(body: Buffer): Upstream {
+function listConfigurationSetsAsGet(body: Buffer): Forwarded {
   const input = json(body) ?? {};
   const query = new URLSearchParams();
   if (typeof input.NextToken === "string") query.set("NextToken", input.NextToken);
