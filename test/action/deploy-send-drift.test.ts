@@ -9,18 +9,11 @@ import { acquireLock } from "../../src/send/lock.js";
 import type { Clock } from "../../src/util/clock.js";
 import { simulatedClock } from "../support/clock.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
-import {
-  closeActionWorld,
-  openActionWorld,
-  pullRequestEvent,
-  REPOSITORY,
-  RecordingUploader,
-  runAction,
-} from "./support/harness.js";
+import { closeActionWorld, HEAD_SHA, MERGE_SHA, openActionWorld, runFlow } from "./support/harness.js";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
-const HEAD = "0123456789abcdef0123456789abcdef01234567";
-const MERGE = "fedcba9876543210fedcba9876543210fedcba98";
+const _HEAD = HEAD_SHA;
+const MERGE = MERGE_SHA;
 
 let github: GitHubStandIn;
 let repo: { dir: string; cleanup: () => void };
@@ -42,26 +35,7 @@ function action(
     clock?: Clock;
   } = {},
 ) {
-  const pr = command === "pr";
-  return runAction({
-    workspace: repo.dir,
-    inputs: { command, ...o.inputs },
-    eventName: o.eventName ?? (pr ? "pull_request" : "push"),
-    event: pr
-      ? pullRequestEvent(7, HEAD, o.fork ?? false)
-      : { ref: "refs/heads/main", after: MERGE, repository: { full_name: REPOSITORY } },
-    apiUrl: github.url,
-    sha: pr ? HEAD : MERGE,
-    runnerTemp: temp,
-    // The repository variable chose the local target: these flows act on it (adoption.test.ts has
-    // a repository that has not chosen a target yet).
-    env: { MAILOPS_TARGET: "local" },
-    deps: {
-      clock: o.clock ?? simulatedClock(o.now ?? NOW),
-      artifacts: new RecordingUploader(),
-      ...(o.targetFactory ? { targetFactory: o.targetFactory } : {}),
-    },
-  });
+  return runFlow({ github, repo, temp }, command, { ...o, clock: o.clock ?? simulatedClock(o.now ?? NOW) });
 }
 
 const merged = () =>

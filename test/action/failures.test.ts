@@ -15,17 +15,17 @@ import type { Clock } from "../../src/util/clock.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
 import {
   closeActionWorld,
+  HEAD_SHA,
+  MERGE_SHA,
   openActionWorld,
-  pullRequestEvent,
   REPOSITORY,
-  RecordingUploader,
   RUN_ID,
-  runAction,
+  runFlow,
 } from "./support/harness.js";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
-const HEAD = "0123456789abcdef0123456789abcdef01234567";
-const MERGE = "fedcba9876543210fedcba9876543210fedcba98";
+const _HEAD = HEAD_SHA;
+const _MERGE = MERGE_SHA;
 const OTHER_RUN = `https://github.com/${REPOSITORY}/actions/runs/4242`;
 
 let github: GitHubStandIn;
@@ -46,25 +46,7 @@ function action(
     env?: Record<string, string>;
   } = {},
 ) {
-  const pr = command === "pr";
-  return runAction({
-    workspace: repo.dir,
-    inputs: { command, ...o.inputs },
-    eventName: pr ? "pull_request" : "push",
-    event: pr
-      ? pullRequestEvent(7, HEAD)
-      : { ref: "refs/heads/main", after: MERGE, repository: { full_name: REPOSITORY } },
-    apiUrl: github.url,
-    sha: pr ? HEAD : MERGE,
-    runnerTemp: temp,
-    // The repository variable chose the local target (adoption.test.ts: one that has not yet).
-    env: { MAILOPS_TARGET: "local", ...o.env },
-    deps: {
-      clock: o.clock ?? simulatedClock(),
-      artifacts: new RecordingUploader(),
-      ...(o.targetFactory ? { targetFactory: o.targetFactory } : {}),
-    },
-  });
+  return runFlow({ github, repo, temp }, command, { ...o, clock: o.clock ?? simulatedClock() });
 }
 
 /** Simulated time for the lock's wait: the wait itself moves it on. */

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ArtifactUploader } from "../../../src/action/artifacts.js";
 import { type ActionDeps, run } from "../../../src/action.js";
+import type { TargetFactory } from "../../../src/commands/context.js";
+import type { Clock } from "../../../src/util/clock.js";
 import { copyExampleRepo } from "../../support/repo.js";
 import { GitHubStandIn } from "./github-stand-in.js";
 
@@ -164,4 +166,43 @@ export async function closeActionWorld(world: ActionWorld): Promise<void> {
   await world.github.stop();
   world.repo.cleanup();
   cleanup(world.temp);
+}
+
+export const HEAD_SHA = "0123456789abcdef0123456789abcdef01234567";
+export const MERGE_SHA = "fedcba9876543210fedcba9876543210fedcba98";
+
+export interface FlowOptions {
+  clock: Clock;
+  inputs?: Record<string, string>;
+  eventName?: string;
+  targetFactory?: TargetFactory;
+  /** The pull request comes from a fork. */
+  fork?: boolean;
+  env?: Record<string, string>;
+}
+
+/**
+ * One run of a flow in the world: `pr` on pull request 7 at HEAD_SHA, anything else on a push of
+ * MERGE_SHA to main. The repository variable chose the local target, so the flows act on it
+ * (adoption.test.ts has a repository that has not chosen one yet).
+ */
+export function runFlow(world: ActionWorld, command: string, o: FlowOptions): Promise<RunResult> {
+  const pr = command === "pr";
+  return runAction({
+    workspace: world.repo.dir,
+    inputs: { command, ...o.inputs },
+    eventName: o.eventName ?? (pr ? "pull_request" : "push"),
+    event: pr
+      ? pullRequestEvent(7, HEAD_SHA, o.fork ?? false)
+      : { ref: "refs/heads/main", after: MERGE_SHA, repository: { full_name: REPOSITORY } },
+    apiUrl: world.github.url,
+    sha: pr ? HEAD_SHA : MERGE_SHA,
+    runnerTemp: world.temp,
+    env: { MAILOPS_TARGET: "local", ...o.env },
+    deps: {
+      clock: o.clock,
+      artifacts: new RecordingUploader(),
+      ...(o.targetFactory ? { targetFactory: o.targetFactory } : {}),
+    },
+  });
 }
