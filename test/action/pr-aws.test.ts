@@ -7,7 +7,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { ListContactsCommand, ListSuppressedDestinationsCommand } from "@aws-sdk/client-sesv2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseMarker } from "../../src/action/marker.js";
@@ -15,7 +15,7 @@ import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { simulatedClock } from "../support/clock.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
+import { motoS3, useEmulators } from "../support/emulators.js";
 import { captureIo } from "../support/repo.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
 import {
@@ -41,12 +41,7 @@ beforeEach(async () => {
   unemulated.identity = { VerifiedForSendingStatus: true };
   ({ github, repo, temp } = await openActionWorld());
   // A pull request's plan on aws reads the inventory from S3, as in GitHub (it refuses local state).
-  const s3 = new S3Client({
-    endpoint: emulators.moto.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  const s3 = motoS3(emulators.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: "mailops-pr-state" }));
   s3.destroy();
   const settings = path.join(repo.dir, "mailops.yaml");

@@ -1,8 +1,8 @@
 /** Subscriber files in S3, read with GetObject against moto_server over HTTP. */
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openSource } from "../../src/audience/index.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import { EMULATOR_REGION, emulatorEnv, motoS3, useEmulators } from "../support/emulators.js";
 import { campaign, gzip, project, run, source, tempRepo } from "./helpers.js";
 
 const emulators = useEmulators({ moto: true });
@@ -17,12 +17,7 @@ const JSONL = '{"email":"ann@example.com","name":"Ann"}\n{"email":"bob@example.c
 
 beforeAll(async () => {
   for (const [name, value] of Object.entries(emulatorEnv())) vi.stubEnv(name, value);
-  const s3 = new S3Client({
-    endpoint: emulators.moto.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  const s3 = motoS3(emulators.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const put = (Key: string, Body: string | Buffer) =>
     s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));

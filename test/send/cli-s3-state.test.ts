@@ -4,10 +4,10 @@
  * sends it again, S3 answers 412); another sender's record, and S3 slowing down, reach the user
  * as one line and a hint with exit 1, never as an internal error.
  */
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { cli } from "../support/cli.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import { emulatorEnv, motoS3, useEmulators } from "../support/emulators.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { copyExampleRepo } from "../support/repo.js";
 
@@ -20,12 +20,7 @@ let prefix: string;
 let prefixes = 0;
 
 beforeAll(async () => {
-  s3 = new S3Client({
-    endpoint: emulators.moto.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  s3 = motoS3(emulators.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   proxy = await startFaultProxy(emulators.moto.endpoint, "s3");
 });

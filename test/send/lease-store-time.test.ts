@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Ledger } from "../../src/send/ledger.js";
 import { acquireLock, LOCK_KEY, LockedError, LockLostError } from "../../src/send/lock.js";
@@ -16,7 +16,7 @@ import { runCampaign } from "../../src/send/run.js";
 import { LocalStore, S3Store, type Store, StoreUnreachableError } from "../../src/store/index.js";
 import type { EntryResult, Sender, SendRequest } from "../../src/targets/port.js";
 import { people, runInput } from "../support/campaign-run.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import { emulatorEnv, motoS3, useEmulators } from "../support/emulators.js";
 import { s3Client } from "../support/s3-faults.js";
 
 const emulators = useEmulators({ moto: true });
@@ -28,12 +28,7 @@ let prefixes = 0;
 
 beforeAll(async () => {
   for (const [k, v] of Object.entries(emulatorEnv())) vi.stubEnv(k, v);
-  const s3 = new S3Client({
-    endpoint: emulators.moto.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  const s3 = motoS3(emulators.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   s3.destroy();
 });

@@ -12,7 +12,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   ListObjectsV2Command,
-  S3Client,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runSend } from "../../src/cli/send.js";
@@ -20,7 +20,7 @@ import { openTarget, type TargetFactory } from "../../src/commands/context.js";
 import type { Target } from "../../src/targets/port.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld, VERIFIED_IDENTITY } from "../support/aws-world.js";
 import { cli } from "../support/cli.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, motoS3, useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 
 const emulators = useEmulators({ sesRouter: true });
@@ -43,12 +43,7 @@ beforeEach(async () => {
       segment: "new_customers",
     })),
   );
-  s3 = new S3Client({
-    endpoint: emulators.moto.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  s3 = motoS3(emulators.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 afterEach(() => {

@@ -12,12 +12,18 @@ import {
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   PutBucketTaggingCommand,
-  S3Client,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runBootstrap } from "../../src/commands/bootstrap.js";
 import { LIFECYCLE_RULE_ID } from "../../src/store/s3-bucket.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import {
+  EMULATOR_CREDENTIALS,
+  EMULATOR_REGION,
+  emulatorEnv,
+  motoS3,
+  useEmulators,
+} from "../support/emulators.js";
 import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 const emulators = useEmulators({ moto: true });
@@ -28,12 +34,7 @@ let buckets = 0;
 beforeAll(() => {
   for (const [name, value] of Object.entries(emulatorEnv({ s3: emulators.moto.endpoint })))
     vi.stubEnv(name, value);
-  s3 = new S3Client({
-    endpoint: emulators.moto.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  s3 = motoS3(emulators.moto.endpoint);
 });
 
 afterAll(() => {

@@ -4,10 +4,10 @@
  * answers 412 to the writer's own object. An idempotent write must take that as its own; a real
  * second writer must still be refused. And an object's age is S3's clock, not ours.
  */
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PreconditionFailedError, S3Store } from "../../src/store/index.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import { emulatorEnv, motoS3, useEmulators } from "../support/emulators.js";
 import { s3Client } from "../support/s3-faults.js";
 
 const emulators = useEmulators({ moto: true });
@@ -16,12 +16,7 @@ let prefixes = 0;
 
 beforeAll(async () => {
   for (const [k, v] of Object.entries(emulatorEnv())) vi.stubEnv(k, v);
-  const s3 = new S3Client({
-    endpoint: emulators.moto.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  const s3 = motoS3(emulators.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   s3.destroy();
 });

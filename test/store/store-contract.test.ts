@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -22,7 +22,7 @@ import {
   StoreCredentialsError,
   StoreUnreachableError,
 } from "../../src/store/index.js";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv, useEmulators } from "../support/emulators.js";
+import { emulatorEnv, motoS3, useEmulators } from "../support/emulators.js";
 
 const run = promisify(execFile);
 const emulators = useEmulators({ moto: true });
@@ -42,12 +42,7 @@ function stubEnv(values: Record<string, string | undefined>): void {
 
 beforeAll(async () => {
   stubEnv(emulatorEnv());
-  const s3 = new S3Client({
-    endpoint: emulators.moto.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  const s3 = motoS3(emulators.moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   s3.destroy();
 });

@@ -16,10 +16,12 @@
  * Processes listen on 127.0.0.1 on a port the OS picks (port 0; the emulator prints the real
  * one), each in its own process group so teardown kills the emulator and anything it started.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll } from "vitest";
 import { type SesRouter, startSesRouter } from "./ses-router.js";
 import { startWriteSerializer, type WriteSerializer } from "./write-serializer.js";
@@ -437,4 +439,14 @@ function findExecutable(command: string): string | undefined {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** An S3 client on moto, as the tests that set up buckets and objects use it. */
+export function motoS3(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: EMULATOR_REGION,
+    credentials: EMULATOR_CREDENTIALS,
+    forcePathStyle: true,
+  });
 }
