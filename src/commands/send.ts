@@ -13,7 +13,7 @@ import { ContentChangedError, type RunInput, type RunReport, runCampaign } from 
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { AccountFacts, Sender, Target } from "../targets/port.js";
-import { type Clock, systemClock } from "../util/clock.js";
+import { type Clock, durationsOf } from "../util/clock.js";
 import { progress } from "../util/progress.js";
 import { type AudienceCounts, type CampaignAudience, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
@@ -305,9 +305,9 @@ interface RunPlan {
 /** Pass 2: the run itself, paced, with a progress bar; its report becomes the campaign's result. */
 async function sendRun(project: Project, campaign: Campaign, w: Wiring, r: RunPlan): Promise<CampaignResult> {
   const bar = progress(`sending ${campaign.name}`, r.counts.toSend, process.stderr);
-  // Pacing measures durations: on the system's time by its monotonic clock (pacing.ts), so a
-  // step of the wall clock neither bursts nor stalls sending; a simulated clock paces itself.
-  const clock = w.clock === systemClock ? undefined : w.clock;
+  // Pacing measures durations by the clock's monotonic reading: a step of the wall clock neither
+  // bursts nor stalls sending.
+  const clock = durationsOf(w.clock);
   let report: RunReport;
   try {
     report = await runCampaign({
@@ -319,7 +319,7 @@ async function sendRun(project: Project, campaign: Campaign, w: Wiring, r: RunPl
         allowContentChange: w.options.allowContentChange ?? false,
         stopOn: project.settings.guardrails.stopOn,
         now: () => new Date(w.clock.now()),
-        ...(clock ? { sleep: clock.sleep } : {}),
+        sleep: clock.sleep,
         progress: (n) => bar.update(n),
       },
     });
