@@ -3,9 +3,9 @@
  * `deployReport` makes it the plain data `cli/deploy.ts` presents.
  */
 
-import { formatPlanText } from "../plan/format/text.js";
 import { type ChangeFingerprint, changeDifferences, planChecksum } from "../plan/integrity.js";
 import { type Action, type Plan, planCounts } from "../plan/plan.js";
+import { formatPlanText } from "../present/plan/text.js";
 import type { Target } from "../targets/port.js";
 import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal } from "./apply.js";
 import { warn } from "./context.js";

@@ -3,11 +3,12 @@
  * plan made and applied, as an ApplyReport of plain data (what was applied in order, what failed
  * and why, or why nothing was applied) that `cli/apply.ts` presents. Progress is no report: it goes to the caller's hooks as it happens.
  */
-import { formatPlan, type PlanFormat } from "../plan/format/index.js";
-import { formatPlanText } from "../plan/format/text.js";
+
 import type { Change } from "../plan/plan.js";
 import { hasChanges } from "../plan/plan.js";
 import { readPlanFile, writePlanFile } from "../plan/planfile.js";
+import { formatPlan, type PlanFormat } from "../present/plan/index.js";
+import { formatPlanText } from "../present/plan/text.js";
 import { applyPlan, applyRefusal, type Refusal, savedPlanCheck } from "./apply.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";

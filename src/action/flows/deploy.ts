@@ -16,9 +16,9 @@ import {
 } from "../../commands/deploy.js";
 import { makePlan } from "../../commands/plan.js";
 import { sendFailed } from "../../commands/send.js";
-import { formatPlanMarkdown } from "../../plan/format/markdown.js";
 import type { Plan } from "../../plan/plan.js";
 import { writePlanFile } from "../../plan/planfile.js";
+import { formatPlanMarkdown } from "../../present/plan/markdown.js";
 import { LockedError } from "../../send/lock.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";

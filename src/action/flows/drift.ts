@@ -1,9 +1,9 @@
 /** `drift` (daily): plan against live state; any difference fails the job with the plan in the summary. */
 import * as core from "@actions/core";
 import { makePlan } from "../../commands/plan.js";
-import { formatPlanMarkdown } from "../../plan/format/markdown.js";
-import { summary as planSummary } from "../../plan/format/text.js";
 import { hasChanges } from "../../plan/plan.js";
+import { formatPlanMarkdown } from "../../present/plan/markdown.js";
+import { summary as planSummary } from "../../present/plan/text.js";
 import { escapeMd } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
 import { writeJobSummary } from "../job-summary.js";
