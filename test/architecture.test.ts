@@ -42,25 +42,13 @@ const DEBTS: Debt[] = [
     to: "render",
     why: "renders template previews instead of asking the preview use case",
   },
-  { from: "src/action/failure.ts", to: "send", why: "recognises the lock's LockedError" },
-  { from: "src/action/send-report.ts", to: "send", why: "describes a held lock from LockedError" },
   { from: "src/action/flows/context.ts", to: "config", why: "holds the loaded Project for the flows" },
   { from: "src/action/flows/deploy.ts", to: "plan", why: "formats the applied Plan as markdown" },
-  {
-    from: "src/action/flows/deploy.ts",
-    to: "send",
-    why: "catches LockedError: a held lock is no report state",
-  },
   { from: "src/action/flows/drift.ts", to: "plan", why: "formats the Plan and decides whether it drifted" },
   {
     from: "src/action/flows/pr.ts",
     to: "plan",
     why: "formats the Plan as markdown and writes the plan file",
-  },
-  {
-    from: "src/action/flows/send.ts",
-    to: "send",
-    why: "catches LockedError: a held lock is no report state",
   },
 ];
 

@@ -12,7 +12,7 @@ import { warn } from "./context.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
 import { type ChangeSummary, changeSummary } from "./plan-apply.js";
-import { type CampaignResult, sendCampaigns, sendFailed } from "./send.js";
+import { type CampaignResult, type HeldLock, sendFailed, sendUnlessLocked } from "./send.js";
 import type { Session } from "./session.js";
 
 /**
@@ -70,8 +70,10 @@ export interface DeployResult {
   refused?: Refusal;
   /** When `outcome.failed` is set, nothing was sent: `failureError(outcome)` says why. */
   outcome: ApplyOutcome;
-  /** Per campaign; empty when the apply failed or was refused. */
+  /** Per campaign; empty when the apply failed or was refused, or the send lock was held. */
   results: CampaignResult[];
+  /** Applied, but another run holds the send lock: nothing was sent (what is due stays due). */
+  locked?: HeldLock;
   /** The local outbox `index.html` of every campaign this deploy sent (local target only). */
   outboxes: string[];
 }
@@ -104,8 +106,7 @@ export function unreviewedRefusal(review: Review | undefined): Refusal | undefin
  * Plan, apply, then send what is due, on the session's project, target and store, at its time. A plan that may not be applied
  * (a lost state store without `stateLostOk`: lost-state.ts; blocked, conflicts, not the reviewed
  * one under guardrails.require_reviewed_plan) is returned
- * `refused`, as is a failed apply in `outcome`; it throws when sending cannot start (the send lock
- * is held).
+ * `refused`, as is a failed apply in `outcome`, and a send lock another run holds in `locked`.
  */
 export async function deploy(session: Session, options: DeployRunOptions): Promise<DeployResult> {
   const { project, io } = session;
@@ -133,10 +134,11 @@ export async function deploy(session: Session, options: DeployRunOptions): Promi
   });
   await options.onStep?.({ step: "apply", outcome });
   if (outcome.failed) return { plan, ...(review ? { review } : {}), outcome, results: [], outboxes: [] };
-  const results = await sendCampaigns(session, {
+  const { results, locked } = await sendUnlessLocked(session, {
     due: true,
     ...(options.stateLostOk ? { stateLostOk: true } : {}),
   });
+  if (locked) return { plan, ...(review ? { review } : {}), outcome, results, outboxes: [], locked };
   const outboxes = results.flatMap((r) => (r.outbox ? [r.outbox] : []));
   await options.onStep?.({ step: "send", results, outboxes });
   return { plan, ...(review ? { review } : {}), outcome, results, outboxes };

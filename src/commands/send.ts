@@ -6,7 +6,7 @@ import { MailopsError, UsageError } from "../errors.js";
 import { canonicalJson, type LiveResource } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
-import { acquireLock, type Lease } from "../send/lock.js";
+import { acquireLock, type Lease, LockedError, type LockHolder } from "../send/lock.js";
 import { type MessagePlan, messagePlan } from "../send/message.js";
 import { pacingFor } from "../send/pacing.js";
 import { ContentChangedError, type RunInput, type RunReport, runCampaign } from "../send/run.js";
@@ -355,6 +355,43 @@ function contentDigest(campaign: Campaign, template: object, from: string): stri
       }),
     )
     .digest("hex");
+}
+
+/** Another run holds the send lock (send/lock.ts): nothing was sent; who holds it, and since when. */
+export interface HeldLock {
+  message: string;
+  hint?: string;
+  holder?: LockHolder;
+}
+
+/** A send's report: each campaign's result, or the lock another run holds (then no results). */
+export interface SendReport {
+  results: CampaignResult[];
+  locked?: HeldLock;
+}
+
+/** `sendCampaigns`, with a held lock as the report's state rather than an error for each caller to catch. */
+export async function sendUnlessLocked(session: Session, options: SendOptions): Promise<SendReport> {
+  try {
+    return { results: await sendCampaigns(session, options) };
+  } catch (e) {
+    if (!(e instanceof LockedError)) throw e;
+    return {
+      results: [],
+      locked: {
+        message: e.message,
+        ...(e.hint ? { hint: e.hint } : {}),
+        ...(e.holder ? { holder: e.holder } : {}),
+      },
+    };
+  }
+}
+
+/** A held lock as the error the command line ends with (message, hint, exit code). */
+export function lockedError(lock: HeldLock): MailopsError {
+  const error = new LockedError(lock.message, lock.hint);
+  if (lock.holder) error.holder = lock.holder;
+  return error;
 }
 
 export function parseNow(text: string): Date {

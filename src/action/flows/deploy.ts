@@ -7,19 +7,12 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import * as core from "@actions/core";
 import { failureError, formatOutcome } from "../../commands/apply.js";
-import {
-  type DeployResult,
-  type DeployStep,
-  deploy,
-  type Review,
-  type ReviewedPlan,
-} from "../../commands/deploy.js";
+import { type DeployStep, deploy, type Review, type ReviewedPlan } from "../../commands/deploy.js";
 import { makePlan } from "../../commands/plan.js";
 import { sendFailed } from "../../commands/send.js";
 import type { Plan } from "../../plan/plan.js";
 import { writePlanFile } from "../../plan/planfile.js";
 import { formatPlanMarkdown } from "../../present/plan/markdown.js";
-import { LockedError } from "../../send/lock.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
 import { actionHint } from "../failure.js";
@@ -61,14 +54,12 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
   assertDurableState(project, session.targetName);
   const required = project.settings.guardrails.requireReviewedPlan;
   let plan: Plan | undefined;
-  let applied = false;
   const report = async (s: DeployStep) => {
     if (s.step === "plan") {
       plan = s.plan;
       setOutputs({ "has-changes": s.plan.changes.length > 0, "plan-path": writePlan(ctx, s.plan) });
       if (s.review) parts.push(reviewSection(s.review, s.plan, required), "");
     } else if (s.step === "apply") {
-      applied = true;
       ctx.io.out(`apply:\n${formatOutcome(s.outcome)}`);
       parts.push("#### Applied", "", fenced("text", formatOutcome(s.outcome).trimEnd()), "");
       if (plan?.changes.length)
@@ -81,20 +72,17 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
         );
     }
   };
-  let result: DeployResult;
-  try {
-    result = await deploy(session, {
-      // The `force` input: a manual run of the Deploy workflow, in the production environment.
-      force: ctx.inputs.force,
-      ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
-      reviewed: () => reviewedPlan(ctx),
-      onStep: report,
-    });
-  } catch (e) {
-    if (!(applied && e instanceof LockedError)) throw e;
+  const result = await deploy(session, {
+    // The `force` input: a manual run of the Deploy workflow, in the production environment.
+    force: ctx.inputs.force,
+    ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
+    reviewed: () => reviewedPlan(ctx),
+    onStep: report,
+  });
+  if (result.locked) {
     // The scheduled send is running: it, or the next one, sends what this deploy made due.
-    parts.push("#### Sends", "", `⏳ ${lockedNote(e)}`, "");
-    core.warning(lockedNote(e, false));
+    parts.push("#### Sends", "", `⏳ ${lockedNote(result.locked)}`, "");
+    core.warning(lockedNote(result.locked, false));
     setOutputs({ sent: 0, failed: 0 });
     await finish();
     return;
