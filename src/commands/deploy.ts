@@ -3,8 +3,9 @@
  * `deployReport` makes it the plain data `cli/deploy.ts` presents.
  */
 
-import { type ChangeFingerprint, changeDifferences, planChecksum } from "../plan/integrity.js";
+import { type ChangeFingerprint, changeDifferences, fingerprint, planChecksum } from "../plan/integrity.js";
 import { type Action, type Plan, planCounts } from "../plan/plan.js";
+import { KINDS } from "../plan/resource.js";
 import { formatPlanText } from "../present/plan/text.js";
 import type { Target } from "../targets/port.js";
 import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal } from "./apply.js";
@@ -14,6 +15,35 @@ import { makePlan } from "./plan.js";
 import { type ChangeSummary, changeSummary } from "./plan-apply.js";
 import { type CampaignResult, type HeldLock, sendFailed, sendUnlessLocked } from "./send.js";
 import type { Session } from "./session.js";
+
+export type { ChangeFingerprint };
+
+/**
+ * What a review knows a plan by (the pull request's plan comment records it in its marker): the
+ * checksum of the plan as data, and each change's fingerprint, so that a deploy can say which
+ * change differs (compareWithReviewed).
+ */
+export interface PlanIdentity {
+  checksum: string;
+  changes: ChangeFingerprint[];
+}
+
+export function planIdentity(plan: Plan): PlanIdentity {
+  return { checksum: planChecksum(plan), changes: plan.changes.map(fingerprint) };
+}
+
+const ACTIONS: readonly string[] = ["create", "update", "delete"] satisfies Action[];
+
+/** A fingerprint read back from a record another run wrote (a comment): one of our actions and kinds. */
+export function isChangeFingerprint(c: {
+  action: string;
+  kind: string;
+  name: string;
+  before: string | null;
+  after: string | null;
+}): c is ChangeFingerprint {
+  return ACTIONS.includes(c.action) && (KINDS as readonly string[]).includes(c.kind);
+}
 
 /**
  * The plan that was reviewed, as the caller found it (the GitHub flow: the merged pull request's

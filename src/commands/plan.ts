@@ -1,8 +1,11 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import type { Project } from "../config/model.js";
 import { TargetError } from "../errors.js";
 import { desiredResources } from "../plan/desired.js";
 import { emptyInventory, INVENTORY_KEY, type Inventory, parseInventory } from "../plan/inventory.js";
-import { buildPlan, type Plan } from "../plan/plan.js";
+import { buildPlan, hasChanges, type Plan } from "../plan/plan.js";
+import { writePlanFile } from "../plan/planfile.js";
 import { type DesiredResource, type KindName, resourceKey } from "../plan/resource.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
@@ -14,6 +17,9 @@ import {
   TAGGED_KINDS,
 } from "./lost-state.js";
 import type { Session } from "./session.js";
+
+/** The plan use case's report: the Plan, plain data (plan/plan.ts) that the front ends present. */
+export type { Plan } from "../plan/plan.js";
 
 export interface InventoryState {
   inventory: Inventory;
@@ -129,3 +135,27 @@ export async function makePlan(
 
 const adoptUntagged = (desired: DesiredResource[]): DesiredResource[] =>
   desired.map((d) => (TAGGED_KINDS.has(d.kind) ? d : { ...d, adopt: true }));
+
+/** A plan written as the plan file, and whether it changes anything (as `plan --detailed-exitcode` counts). */
+export interface PlanFileReport {
+  plan: Plan;
+  changed: boolean;
+  /** The plan file written. */
+  file: string;
+}
+
+/** The session's plan (makePlan), written at `file` as the plan file `apply --plan` reads. */
+export async function planToFile(session: Session, file: string): Promise<PlanFileReport> {
+  const { plan } = await makePlan(session, { force: false });
+  return { plan, changed: hasChanges(plan), file: savePlan(plan, file) };
+}
+
+/**
+ * Writes `plan` at `file` (its folder made when missing) as the plan file `apply --plan` reads:
+ * the Action's `plan-path` output. Returns the file.
+ */
+export function savePlan(plan: Plan, file: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writePlanFile(file, plan);
+  return file;
+}

@@ -8,6 +8,9 @@ import { ProjectError } from "../errors.js";
 import { type FindingFormat, formatFindings } from "../present/findings.js";
 import { findingsFrom } from "../util/finding-paths.js";
 
+/** The validate use case's report: its findings, plain data (config/findings.ts). */
+export type { Finding, Severity } from "../config/findings.js";
+
 export interface ValidateResult {
   project: Project;
   findings: Finding[];
