@@ -61,9 +61,9 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       gh,
       io,
       clock,
-      session: (project, o = {}) =>
+      session: (validated, o = {}) =>
         openSession({
-          project,
+          project: validated.project,
           target: inputs.target,
           io,
           clock,

@@ -3,8 +3,8 @@
  * of GitHub's 65,536 characters in order of importance (sends, plan, template previews), each part
  * cut with a pointer to the job summary and artifact, which carry everything.
  */
-import type { Finding } from "../config/findings.js";
-import type { Plan } from "../plan/plan.js";
+import type { Plan } from "../commands/plan.js";
+import type { Finding } from "../commands/validate.js";
 import { summaryLine } from "../present/findings.js";
 import { formatPlanMarkdown } from "../present/plan/markdown.js";
 import { summary as planSummary } from "../present/plan/text.js";

@@ -10,15 +10,15 @@ import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { firstRunOfDay, warnMissed } from "../missed.js";
 import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
-import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
+import { assertDurableState, type FlowContext, setOutputs, validatedSession } from "./context.js";
 
 export async function sendFlow(ctx: FlowContext): Promise<void> {
-  const { project, heading } = await validatedProject(
+  const { session, heading } = await validatedSession(
     ctx,
-    (p) =>
-      `### ✉️ mailops send · ${code(p.settings.project)}${ctx.inputs.campaign ? ` · campaign ${code(ctx.inputs.campaign)}` : " · due campaigns"}`,
+    (project) =>
+      `### ✉️ mailops send · ${code(project)}${ctx.inputs.campaign ? ` · campaign ${code(ctx.inputs.campaign)}` : " · due campaigns"}`,
   );
-  const session = ctx.session(project);
+  const { project } = session;
   if (awaitingSetup(session.targetName, ctx.inputs.target)) {
     const previews = await previewSends(
       session,
@@ -30,7 +30,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
     );
     return;
   }
-  assertDurableState(project, session.targetName);
+  assertDurableState(session);
   const { results, locked } = await sendUnlessLocked(session, {
     ...(ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : { due: true }),
     ...(ctx.inputs.sendEarly ? { beforeSendAt: true } : {}),
