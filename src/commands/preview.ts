@@ -17,6 +17,7 @@ import { UsageError } from "../errors.js";
 import type { Plan } from "../plan/plan.js";
 import type { Spec } from "../plan/resource.js";
 import {
+  type BuiltMessage,
   buildMessage,
   type Envelope,
   oneClickHeaders,
@@ -66,28 +67,11 @@ const PREVIEW_ADDRESS = "preview@example.com";
 export async function previewMessage(session: Session, options: PreviewOptions): Promise<PreviewReport> {
   const { project } = session;
   const campaign = project.campaigns.get(options.name);
-  const template = campaign
-    ? project.templates.get(campaign.template ?? "")
-    : project.templates.get(options.name);
-  if (!template) {
-    throw new UsageError(
-      `\`${options.name}\` is neither a campaign nor a template`,
-      `campaigns: ${[...project.campaigns.keys()].join(", ") || "none"}; templates: ${[...project.templates.keys()].join(", ") || "none"}`,
-    );
-  }
+  const template = templateOf(project, campaign, options.name);
   const { envelope, recipient } = campaign
     ? await campaignMessage(session, campaign, template, options)
     : templateMessage(project, template);
-  const missing = firstMissing(
-    requiredPaths(Object.values(template.parts).map((p) => p.analysis)),
-    sesData(envelope, recipient),
-  );
-  if (missing) {
-    throw new UsageError(
-      `cannot preview ${options.name}: no value for \`${missing}\` (SES would drop this mail)`,
-      campaign ? "add it to the campaign's data or the subscriber" : "add it to the template's `sample`",
-    );
-  }
+  assertComplete(template, envelope, recipient, options.name, campaign !== undefined);
   const render = compileTemplate({
     subject: template.parts.subject?.source ?? "",
     html: template.parts.html?.source ?? "",
@@ -98,15 +82,7 @@ export async function previewMessage(session: Session, options: PreviewOptions):
     date: new Date(session.clock.now()),
   });
   const out = path.resolve(options.out ?? path.join(project.root, ".mailops", "preview", options.name));
-  mkdirSync(out, { recursive: true });
-  const files = {
-    html: path.join(out, `${options.name}.html`),
-    text: path.join(out, `${options.name}.txt`),
-    eml: path.join(out, `${options.name}.eml`),
-  };
-  writeFileSync(files.html, built.html);
-  writeFileSync(files.text, built.text);
-  writeFileSync(files.eml, built.eml);
+  const files = writeFiles(out, options.name, built);
   const headers = sesHeaders(envelope, recipient, sesData(envelope, recipient));
   for (const [k, v] of Object.entries(headers)) headers[k] = withoutToken(v);
   return {
@@ -119,6 +95,48 @@ export async function previewMessage(session: Session, options: PreviewOptions):
     subscriber: options.subscriber !== undefined,
     headers,
   };
+}
+
+/** The campaign's template, or the template of that name. */
+function templateOf(project: Project, campaign: Campaign | undefined, name: string): Template {
+  const template = campaign ? project.templates.get(campaign.template ?? "") : project.templates.get(name);
+  if (template) return template;
+  throw new UsageError(
+    `\`${name}\` is neither a campaign nor a template`,
+    `campaigns: ${[...project.campaigns.keys()].join(", ") || "none"}; templates: ${[...project.templates.keys()].join(", ") || "none"}`,
+  );
+}
+
+/** Every variable the template needs has a value: SES drops a message that lacks one. */
+function assertComplete(
+  template: Template,
+  envelope: Envelope,
+  recipient: Recipient,
+  name: string,
+  isCampaign: boolean,
+): void {
+  const missing = firstMissing(
+    requiredPaths(Object.values(template.parts).map((p) => p.analysis)),
+    sesData(envelope, recipient),
+  );
+  if (!missing) return;
+  throw new UsageError(
+    `cannot preview ${name}: no value for \`${missing}\` (SES would drop this mail)`,
+    isCampaign ? "add it to the campaign's data or the subscriber" : "add it to the template's `sample`",
+  );
+}
+
+function writeFiles(out: string, name: string, built: BuiltMessage): PreviewReport["files"] {
+  mkdirSync(out, { recursive: true });
+  const files = {
+    html: path.join(out, `${name}.html`),
+    text: path.join(out, `${name}.txt`),
+    eml: path.join(out, `${name}.eml`),
+  };
+  writeFileSync(files.html, built.html);
+  writeFileSync(files.text, built.text);
+  writeFileSync(files.eml, built.eml);
+  return files;
 }
 
 /** A link's signed token (`t=payload.signature`) holds the recipient's address in its payload. */

@@ -8,7 +8,7 @@ import { dueState, sendAtKey } from "../send/due.js";
 import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
 import { acquireLock, type Lease, LockedError, type LockHolder } from "../send/lock.js";
 import { type MessagePlan, messagePlan } from "../send/message.js";
-import { pacingFor } from "../send/pacing.js";
+import { pacingFor, sendRate } from "../send/pacing.js";
 import { ContentChangedError, type RunInput, type RunReport, runCampaign } from "../send/run.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
@@ -186,10 +186,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       ledger,
       ...(otherSpellings ? { otherSpellings } : {}),
     },
-    rate:
-      w.target.name === "aws"
-        ? (account.maxSendRate ?? 1)
-        : (project.settings.localRate ?? Number.POSITIVE_INFINITY),
+    rate: sendRate(w.target.capabilities.sendRate, account, project.settings.localRate),
   });
 }
 
