@@ -79,15 +79,19 @@ export async function* readPostgres(
     const shape = readQuery(pgq.query);
     if (shape.kind === "invalid") throw new MailopsError(`${where}: ${shape.reason}`, shape.hint);
     const from = fromItem(shape);
-    const columns = await db.transaction((c) => describe(c, from));
-    checkColumns(source, pgq, columns, where);
-    const filter = pushed(source, sink, read.where, columns);
-    if (await db.transaction((c) => nullKeys(c, from, pgq.key, filter))) {
-      throw new DatabaseSourceError(
-        `${where}: rows have no \`${pgq.key}\` (NULL): the key must be unique and never NULL`,
-        "use a NOT NULL unique column as `key:`, such as the primary key",
-      );
-    }
+    // One transaction before the pages: the columns, the filter they allow, and no NULL key.
+    const { columns, filter } = await db.transaction(async (c) => {
+      const columns = await describe(c, from);
+      checkColumns(source, pgq, columns, where);
+      const filter = pushed(source, sink, read.where, columns);
+      if (await nullKeys(c, from, pgq.key, filter)) {
+        throw new DatabaseSourceError(
+          `${where}: rows have no \`${pgq.key}\` (NULL): the key must be unique and never NULL`,
+          "use a NOT NULL unique column as `key:`, such as the primary key",
+        );
+      }
+      return { columns, filter };
+    });
     const types = typesFor(columns);
     yield* pages(
       db,

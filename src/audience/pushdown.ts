@@ -31,15 +31,24 @@ export interface Pushed {
   complete: boolean;
 }
 
+/**
+ * A compiled condition. Its parameters stand in `sql` as PARAM, in the order of `params`, and are
+ * numbered once the whole is known: a part dropped on the way (under an `any` that cannot be
+ * pushed down) takes its parameters with it.
+ */
 interface Part {
   sql: string;
   complete: boolean;
+  params: unknown[];
 }
 
-const TRUE: Part = { sql: "TRUE", complete: true };
-const FALSE: Part = { sql: "FALSE", complete: true };
+/** No identifier holds a NUL (PostgreSQL refuses it), so no quoted column name holds this. */
+const PARAM = "\u0000";
+
+const TRUE: Part = { sql: "TRUE", complete: true, params: [] };
+const FALSE: Part = { sql: "FALSE", complete: true, params: [] };
 /** Nothing pushed down: every row may match. */
-const UNKNOWN: Part = { sql: "TRUE", complete: false };
+const UNKNOWN: Part = { sql: "TRUE", complete: false, params: [] };
 
 /**
  * The union of `where` (one entry per `to` segment of the source; undefined for the whole
@@ -50,18 +59,18 @@ export function pushDown(
   fields: ReadonlyMap<string, Field>,
   columns: ReadonlyMap<string, number>,
 ): Pushed {
-  const params: unknown[] = [];
-  const compiler = new Compiler(fields, columns, params);
+  const compiler = new Compiler(fields, columns);
   const part = or(where.map((c) => (c === undefined ? TRUE : compiler.compile(c))));
-  return { sql: part.sql, params, complete: part.complete };
+  let n = 0;
+  return { sql: part.sql.replaceAll(PARAM, () => `$${++n}`), params: part.params, complete: part.complete };
 }
 
 function and(parts: Part[]): Part {
   if (parts.some((p) => p.sql === "FALSE")) return FALSE;
   const complete = parts.every((p) => p.complete);
   const kept = parts.filter((p) => p.sql !== "TRUE");
-  if (kept.length === 0) return { sql: "TRUE", complete };
-  return { sql: join(kept, "AND"), complete };
+  if (kept.length === 0) return { sql: "TRUE", complete, params: [] };
+  return { sql: join(kept, "AND"), complete, params: kept.flatMap((p) => p.params) };
 }
 
 function or(parts: Part[]): Part {
@@ -70,7 +79,11 @@ function or(parts: Part[]): Part {
   if (parts.some((p) => p.sql === "TRUE")) return UNKNOWN;
   const kept = parts.filter((p) => p.sql !== "FALSE");
   if (kept.length === 0) return FALSE;
-  return { sql: join(kept, "OR"), complete: parts.every((p) => p.complete) };
+  return {
+    sql: join(kept, "OR"),
+    complete: parts.every((p) => p.complete),
+    params: kept.flatMap((p) => p.params),
+  };
 }
 
 const join = (parts: Part[], op: string): string =>
@@ -90,10 +103,12 @@ const COMPARE: Partial<Record<Operator, string>> = {
 const YEAR_ONE = Date.parse("0001-01-01T00:00:00Z");
 
 class Compiler {
+  /** The parameters of the test being compiled, in the order their PARAMs stand in its SQL. */
+  private params: unknown[] = [];
+
   constructor(
     private readonly fields: ReadonlyMap<string, Field>,
     private readonly columns: ReadonlyMap<string, number>,
-    private readonly params: unknown[],
   ) {}
 
   compile(c: Condition): Part {
@@ -107,7 +122,7 @@ class Compiler {
         if (!inner.complete) return UNKNOWN;
         if (inner.sql === "TRUE") return FALSE;
         if (inner.sql === "FALSE") return TRUE;
-        return { sql: `NOT (${inner.sql})`, complete: true };
+        return { sql: `NOT (${inner.sql})`, complete: true, params: inner.params };
       }
       case "field":
         return and(c.tests.map((t) => this.test(c.field, t.op, t.value)));
@@ -116,7 +131,7 @@ class Compiler {
 
   private param(value: unknown, type: string): string {
     this.params.push(value);
-    return `$${this.params.length}::${type}`;
+    return `${PARAM}::${type}`;
   }
 
   private test(name: string, op: Operator, value: unknown): Part {
@@ -126,8 +141,9 @@ class Compiler {
     if (field === undefined || oid === undefined || (field.hasDefault && field.default != null))
       return UNKNOWN;
     const col = `q.${quoteIdent(name)}`;
+    this.params = [];
     const sql = this.typed(field, oid, col, op, value);
-    return sql === undefined ? UNKNOWN : { sql, complete: true };
+    return sql === undefined ? UNKNOWN : { sql, complete: true, params: this.params };
   }
 
   /** The two-valued SQL of one test, or undefined when it is not pushed down. */
@@ -166,16 +182,16 @@ class Compiler {
       return `COALESCE(${c} = ANY(${this.param(list, "text[]")}), false)`;
     }
     if (typeof value !== "string") return undefined;
-    const p = this.param(value, "text");
+    const p = () => this.param(value, "text");
     switch (op) {
       case "eq":
-        return `COALESCE(${c} = ${p}, false)`;
+        return `COALESCE(${c} = ${p()}, false)`;
       case "contains":
-        return `COALESCE(strpos(${c}, ${p}) > 0, false)`;
+        return `COALESCE(strpos(${c}, ${p()}) > 0, false)`;
       case "starts_with":
-        return `COALESCE(starts_with(${c}, ${p}), false)`;
+        return `COALESCE(starts_with(${c}, ${p()}), false)`;
       case "ends_with":
-        return `COALESCE(right(${c}, length(${p})) = ${p}, false)`;
+        return `COALESCE(right(${c}, length(${p()})) = ${p()}, false)`;
       default:
         return undefined;
     }

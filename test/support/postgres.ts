@@ -22,6 +22,8 @@ export interface TestDatabase {
     text: string,
     values?: unknown[],
   ): Promise<R[]>;
+  /** The result columns of a query. */
+  fields(text: string): Promise<pg.FieldDef[]>;
 }
 
 export function usePostgres(): TestDatabase {
@@ -33,6 +35,10 @@ export function usePostgres(): TestDatabase {
     async query(text, values) {
       if (!client) throw new Error("usePostgres: the database is not connected (beforeAll failed?)");
       return (await client.query(text, values)).rows;
+    },
+    async fields(text) {
+      if (!client) throw new Error("usePostgres: the database is not connected (beforeAll failed?)");
+      return (await client.query(text)).fields;
     },
   };
   beforeAll(async () => {
