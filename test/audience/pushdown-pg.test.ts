@@ -276,7 +276,7 @@ describe("push-down gives the audience evaluation in mailops gives", () => {
     const [{ n }] = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM people")) as [
       { n: number },
     ];
-    const rows = [...Object.values(cases).flatMap((list) => list), COMBINATION_ROW].length;
+    const rows = [...Object.values(cases).flat(), COMBINATION_ROW].length;
     expect(n).toBe(rows + AWKWARD.length);
   });
 });
