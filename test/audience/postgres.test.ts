@@ -342,6 +342,11 @@ describe("the URL is never shown", () => {
       /cannot connect to the database/,
     ],
     [
+      "a CA file that is not there (the driver quotes its path)",
+      "postgres://mailops:hunter2@127.0.0.1:1/test?sslmode=verify-full&sslrootcert=/nonexistent/hunter2-ca.pem",
+      /cannot connect to the database: ENOENT: no such file or directory, open '\/nonexistent\/\*\*\*-ca\.pem'/,
+    ],
+    [
       "no such database",
       withSearchPath(TEST_DATABASE_URL.replace(/\/[^/?]*(\?|$)/, "/mailops_no_such_db$1"), "x"),
       /database "mailops_no_such_db" does not exist/,
