@@ -56,7 +56,7 @@ describe("pushDown", () => {
       '((COALESCE(q."score"::float8 >= $1::float8, false)) AND (NOT (COALESCE(q."name" COLLATE "C" = ANY($2::text[]), false)))) OR (COALESCE(array_ndims(q."tags") = 1 AND $3::text = ANY(q."tags"::text[]), false))',
     );
     expect(p.params).toEqual([3, ["a", "b"], "x"]);
-    expect(p.complete).toBe(true));
+    expect(p.complete).toBe(true);
   });
 
   it.each<[string, boolean, string]>([
