@@ -316,6 +316,10 @@ class Database {
       throw this.failed(error, true);
     }
     let broken: Error | undefined;
+    // A connection lost mid-query fails the query, and the client also emits `error`: with no
+    // listener while it is checked out of the pool, that would end the process.
+    const lost = () => {};
+    client.on("error", lost);
     try {
       await client.query("BEGIN TRANSACTION READ ONLY");
       await client.query(
@@ -332,6 +336,7 @@ class Database {
     } finally {
       // A client that failed is discarded, not put back: its transaction may still be open.
       client.release(broken ?? false);
+      client.removeListener("error", lost);
     }
   }
 
