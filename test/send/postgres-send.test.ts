@@ -11,6 +11,8 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
+import { previewSends } from "../../src/commands/send-preview.js";
+import { openSession } from "../../src/commands/session.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
 import { LocalTarget } from "../../src/targets/local/resources.js";
@@ -113,6 +115,15 @@ describe("the example's postgres source", () => {
     const r = await send({ campaign: WELCOME });
     expect(r.code).toBe(0);
     expect(recipientsOf(WELCOME).sort()).toEqual(["subscriber1@example.com", "subscriber3@example.com"]);
+  });
+
+  it("a pull request from a fork (no secrets) says the list was not counted, and connects to nothing", async () => {
+    const session = openSession({ dir: repo.dir, target: "local", io: captureIo(), offline: true });
+    const [preview] = await previewSends(session, { campaign: WELCOME });
+    expect(preview?.counts).toBeUndefined();
+    expect(preview?.notes).toContain(
+      "the subscriber list is in a PostgreSQL database, which this run has no credentials to read: not counted",
+    );
   });
 
   it("without its variable, the dry run and the send name it, and nothing is sent", async () => {
