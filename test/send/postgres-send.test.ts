@@ -6,7 +6,7 @@
  * costs nothing; rows added after the run started are not part of it; a missing variable is named.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
@@ -115,6 +115,34 @@ describe("the example's postgres source", () => {
     const r = await send({ campaign: WELCOME });
     expect(r.code).toBe(0);
     expect(recipientsOf(WELCOME).sort()).toEqual(["subscriber1@example.com", "subscriber3@example.com"]);
+  });
+
+  it("as for a file: invalid rows counted against the guardrail, repeated addresses once, suppression", async () => {
+    await db.query(
+      `INSERT INTO customers (email, name, segment) VALUES
+        (' SUBSCRIBER1@Example.com', 'John again', 'new_customers'),
+        ('not-an-address', 'Nobody', 'new_customers'),
+        ('subscriber4@example.com', NULL, 'new_customers')`,
+    );
+    try {
+      mkdirSync(path.join(repo.dir, ".mailops/local"), { recursive: true });
+      repo.write(".mailops/local/suppressed", "subscriber3@EXAMPLE.com\n");
+      const dry = await send({ campaign: WELCOME, dryRun: true });
+      expect(dry.out).toContain("audience 3, excluded 0, suppressed 1, duplicates 1, invalid rows 2");
+      expect(dry.out).toContain("would send 1");
+      // 2 invalid of the 5 rows the pushed-down segment returned (not the loyal customer): over 1% (1 row).
+      expect(dry.out).toContain(
+        "note: the send will be refused: 2 invalid rows of 5 read, more than guardrails.max_invalid_rows allows (1% of the rows read, 1); first: postgres:crm:4; postgres:crm:5",
+      );
+      await runApply({ dir: repo.dir, target: "local" }, captureIo());
+      const r = await send({ campaign: WELCOME });
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(`${WELCOME}: refused (2 invalid rows of 5 read`);
+      expect(r.out).not.toContain("not-an-address");
+      expect(repo.emls(WELCOME)).toEqual([]);
+    } finally {
+      await db.query("DELETE FROM customers WHERE id > 3");
+    }
   });
 
   it("a pull request from a fork (no secrets) says the list was not counted, and connects to nothing", async () => {
