@@ -36,6 +36,8 @@ import type { RowSink } from "./rows.js";
 export const PAGE_ROWS = 10_000;
 /** Rows fetched from the cursor at a time within a page. */
 const CURSOR_ROWS = 1_000;
+/** Rows handed to the sink between yields. */
+const HAND_ON_ROWS = 512;
 /** The extra column holding each row's key as text, for the next page's `>=`. */
 const KEY_COLUMN = "__mailops_key";
 
@@ -123,15 +125,28 @@ async function* pages(
   out: { typer: Typer; sink: RowSink; where: string },
 ): AsyncGenerator<void> {
   range.last = null;
-  if (range.through === null) return;
+  const through = range.through;
+  if (through === null) return;
+  const fetch = (after: string | undefined) => {
+    const limit = q.pageRows + (after === undefined ? 0 : 1);
+    const { text, values } = pageSql(q, after, through, limit);
+    const rows = db.transaction((c) => fetchAll(c, text, values, q.types));
+    // Awaited below; until then a failure must not count as unhandled.
+    rows.catch(() => {});
+    return { rows, limit };
+  };
   let line = 0;
   let after: string | undefined;
+  let page = fetch(after);
   for (;;) {
-    const limit = q.pageRows + (after === undefined ? 0 : 1);
-    const { text, values } = pageSql(q, after, range.through, limit);
-    const rows = await db.transaction((c) => fetchAll(c, text, values, q.types));
+    const rows = await page.rows;
+    const full = rows.length >= page.limit;
+    const next = full ? ((rows.at(-1) as Row)[KEY_COLUMN] as string) : undefined;
+    // The next page is read while this one is handed on: database time and mailops time overlap.
+    if (next !== undefined) page = fetch(next);
     let repeats = 0;
-    for (const row of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
       const key = row[KEY_COLUMN] as string;
       // The previous page's last row comes again first (when it still matches): skipped, once.
       if (key === after && ++repeats === 1) continue;
@@ -141,10 +156,13 @@ async function* pages(
       const typed = out.typer.fromJson(row);
       if (typeof typed === "string") out.sink.bad(line, typed, out.typer.addressOfJson(row));
       else out.sink.row(typed, line);
+      // Small batches: the recipients built from one are consumed before the next young-generation
+      // collection, so they are never copied by it (as the file readers do).
+      if (line % HAND_ON_ROWS === 0) yield;
     }
     yield;
-    if (rows.length < limit) return;
-    after = range.last ?? undefined;
+    if (next === undefined) return;
+    after = next;
   }
 }
 
