@@ -243,6 +243,8 @@ async function child(mode: Mode): Promise<ChildResult> {
       throw new Error("a postgres source opens no file");
     },
     suppression: { has: () => false },
+    // As `mailops` takes it (commands/audience.ts), to try other page sizes.
+    ...(Number(process.env.MAILOPS_PG_PAGE_ROWS) ? { pageRows: Number(process.env.MAILOPS_PG_PAGE_ROWS) } : {}),
   });
   const plan = messagePlan(project, campaign, template, undefined);
   let n = 0;

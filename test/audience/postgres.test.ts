@@ -146,7 +146,7 @@ describe("values as the template sees them", () => {
 });
 
 describe("rows stream in pages", () => {
-  it("100,000 rows, read once each, in pages of 10,000", async () => {
+  it("100,000 rows, read once each, in pages of 2,500", async () => {
     await db.query(`CREATE TABLE big AS SELECT i AS id, 'user' || i || '@example.com' AS email,
       'User ' || i AS name, i % 100 AS score, i % 7 = 0 AS vip, NULL::timestamptz AS joined,
       ARRAY['t' || (i % 5)] AS tags FROM generate_series(1, 100000) i`);
