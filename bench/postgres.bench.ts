@@ -71,6 +71,8 @@ export async function benchPostgres(): Promise<Figure[]> {
       { name: "floor: bare cursor read of the query (median of 3)", ms: floor.ms },
       { name: "  floor throughput", value: rate(floor) },
       { name: "  floor peak RSS", value: mb(floor) },
+      // The database's own work is in its server process: these are mailops' (the client's) CPU.
+      { name: "  floor CPU time (client, all threads)", ms: floor.cpuMs },
       {
         name: `pushed-down segment, ${pushed.selected.toLocaleString("en-US")} selected (median of 3)`,
         ms: pushed.ms,
@@ -78,6 +80,7 @@ export async function benchPostgres(): Promise<Figure[]> {
       { name: "  rows that left the database", value: pushed.rows.toLocaleString("en-US") },
       { name: "  pushed-down segment time / floor time", value: `${(pushed.ms / floor.ms).toFixed(2)}x` },
       { name: "  pushed-down segment peak RSS", value: mb(pushed) },
+      { name: "  pushed-down segment CPU time", ms: pushed.cpuMs },
       {
         name: `whole source through mailops, ${whole.selected.toLocaleString("en-US")} selected`,
         ms: whole.ms,
@@ -244,7 +247,9 @@ async function child(mode: Mode): Promise<ChildResult> {
     },
     suppression: { has: () => false },
     // As `mailops` takes it (commands/audience.ts), to try other page sizes.
-    ...(Number(process.env.MAILOPS_PG_PAGE_ROWS) ? { pageRows: Number(process.env.MAILOPS_PG_PAGE_ROWS) } : {}),
+    ...(Number(process.env.MAILOPS_PG_PAGE_ROWS)
+      ? { pageRows: Number(process.env.MAILOPS_PG_PAGE_ROWS) }
+      : {}),
   });
   const plan = messagePlan(project, campaign, template, undefined);
   let n = 0;
