@@ -5,6 +5,7 @@ import { checkCompliance } from "./compliance.js";
 import type { Rule } from "./context.js";
 import { checkDataSafety } from "./data-safety.js";
 import { checkNames } from "./names.js";
+import { checkPostgresSources } from "./postgres.js";
 import { checkReferences } from "./references.js";
 import { checkSameDayAudience } from "./schedule.js";
 import { checkSegments } from "./segments.js";
@@ -17,6 +18,7 @@ const RULES: Rule[] = [
   checkReferences,
   checkSettings,
   checkSources,
+  checkPostgresSources,
   checkTemplates,
   checkCompliance,
   checkVariables,
