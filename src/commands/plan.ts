@@ -1,11 +1,13 @@
 import type { Project } from "../config/model.js";
 import { TargetError } from "../errors.js";
-import { desiredResources } from "../plan/desired.js";
+import { desiredResources, needsAccount, withAccount } from "../plan/desired.js";
+import { identityReports } from "../plan/identities.js";
 import { emptyInventory, INVENTORY_KEY, type Inventory, parseInventory } from "../plan/inventory.js";
 import { buildPlan, type Plan } from "../plan/plan.js";
 import { type DesiredResource, type KindName, resourceKey } from "../plan/resource.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
+import { identityCoverage } from "./identity-coverage.js";
 import {
   type LostState,
   lostStateOfPlan,
@@ -82,7 +84,8 @@ export async function makePlan(
 ): Promise<PlanContext> {
   const { project } = session;
   const now = session.now();
-  const desired = desiredResources(project);
+  let desired = desiredResources(project);
+  const declaresIdentities = Object.keys(project.settings.identities).length > 0;
   if (session.offline) {
     const inventory = { inventory: emptyInventory(project.settings.project) };
     const plan = buildPlan({
@@ -96,9 +99,15 @@ export async function makePlan(
       warnings: [],
       now,
     });
+    if (declaresIdentities) plan.identities = identityReports(project.settings, []);
     return { plan, inventory };
   }
   const target = await session.target();
+  // SNS topics mailops makes are named by ARN, which carries the account id (desired.ts).
+  if (needsAccount(desired) && target.accountId) {
+    const account = await target.accountId();
+    if (account) desired = withAccount(desired, account);
+  }
   const store = session.store();
   const inventory = await readInventory(store, project.settings.project);
   const wanted = new Map<string, { kind: KindName; name: string }>();
@@ -124,6 +133,12 @@ export async function makePlan(
     warnings,
     now,
   });
+  if (declaresIdentities) {
+    plan.identities = identityReports(project.settings, live);
+    const coverage = await identityCoverage(project, target, plan);
+    plan.warnings.push(...coverage.warnings);
+    if (!options.force) plan.blocked.push(...coverage.blocked);
+  }
   return { plan, inventory, ...(lost ? { lost } : {}) };
 }
 

@@ -4,6 +4,7 @@ import { checkCampaigns } from "./campaigns.js";
 import { checkCompliance } from "./compliance.js";
 import type { Rule } from "./context.js";
 import { checkDataSafety } from "./data-safety.js";
+import { checkIdentities } from "./identities.js";
 import { checkNames } from "./names.js";
 import { checkReferences } from "./references.js";
 import { checkSameDayAudience } from "./schedule.js";
@@ -19,6 +20,7 @@ const RULES: Rule[] = [
   checkSources,
   checkTemplates,
   checkCompliance,
+  checkIdentities,
   checkVariables,
   checkDataSafety,
   checkSegments,
