@@ -134,7 +134,7 @@ export async function makePlan(
     now,
   });
   if (declaresIdentities) {
-    plan.identities = identityReports(project.settings, live);
+    plan.identities = identityReports(project.settings, live, { verifiesAtOnce: target.name === "local" });
     const coverage = await identityCoverage(project, target, plan);
     plan.warnings.push(...coverage.warnings);
     if (!options.force) plan.blocked.push(...coverage.blocked);

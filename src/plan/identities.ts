@@ -43,14 +43,24 @@ export const feedbackHost = (region: string): string => `feedback-smtp.${region}
 export const SPF_RECORD = "v=spf1 include:amazonses.com ~all";
 const DEFAULT_HOSTED_ZONE = "dkim.amazonses.com";
 
-/** One report per declared identity, in name order, from what the target read (absent: not created). */
-export function identityReports(settings: Settings, live: LiveResource[]): IdentityReport[] {
+/**
+ * One report per declared identity, in name order, from what the target read (absent: not
+ * created). `verifiesAtOnce`: the target verifies what it creates (local), so an identity not yet
+ * created waits for no DNS record.
+ */
+export function identityReports(
+  settings: Settings,
+  live: LiveResource[],
+  options: { verifiesAtOnce?: boolean } = {},
+): IdentityReport[] {
   const byKey = new Map(live.map((r) => [resourceKey(r), r]));
   return Object.values(settings.identities)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((identity) =>
-      report(identity, byKey.get(resourceKey({ kind: "identity", name: identity.name })), settings.region),
-    );
+    .map((identity) => {
+      const key = resourceKey({ kind: "identity", name: identity.name });
+      const r = report(identity, byKey.get(key), settings.region);
+      return !r.exists && options.verifiesAtOnce ? { ...r, tokensPending: false, records: [] } : r;
+    });
 }
 
 function report(identity: Identity, live: LiveResource | undefined, region: string): IdentityReport {

@@ -280,7 +280,7 @@ export function useEmulators(choice: EmulatorChoice): {
  * this machine), and no profile files from the developer's home.
  */
 export function emulatorEnv(
-  endpoints: { s3?: string; sesv2?: string; cloudwatch?: string; all?: string } = {},
+  endpoints: { s3?: string; sesv2?: string; cloudwatch?: string; sns?: string; all?: string } = {},
 ) {
   const env: Record<string, string | undefined> = {
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
@@ -297,6 +297,7 @@ export function emulatorEnv(
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SESV2: endpoints.sesv2,
     AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch,
+    AWS_ENDPOINT_URL_SNS: endpoints.sns,
   };
   return env;
 }

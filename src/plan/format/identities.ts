@@ -5,13 +5,16 @@
 import { escapeMd, fenced } from "../../util/markdown.js";
 import { type DnsRecord, type IdentityReport, needsDns, recordsToPublish, zoneFile } from "../identities.js";
 
-const word = (status: string): string => status.toLowerCase().replaceAll("_", " ");
+const word = (status: string): string =>
+  status === "SUCCESS" ? "verified" : status.toLowerCase().replaceAll("_", " ");
 
 /** `example.com (domain): verified; DKIM pending; MAIL FROM mail.example.com pending`. */
 export function identityLine(r: IdentityReport): string {
   const head = `${r.identity} (${r.type})`;
   if (!r.exists)
-    return `${head}: created by this plan, then verified by SES once its DNS records are published`;
+    return needsDns(r)
+      ? `${head}: created by this plan, then verified by SES once its DNS records are published`
+      : `${head}: created by this plan`;
   const parts = [r.verified ? "verified" : `not verified (${word(r.verification)})`];
   if (r.dkim) parts.push(`DKIM ${word(r.dkim.status)}`);
   if (r.mailFrom) parts.push(`MAIL FROM ${r.mailFrom.domain} ${word(r.mailFrom.status)}`);
@@ -22,7 +25,7 @@ export function identityLine(r: IdentityReport): string {
 const NOTE: Record<DnsRecord["state"], string> = {
   missing: "",
   published: "found by SES",
-  recommended: "recommended for bulk senders (Gmail, Yahoo); SES does not check it",
+  recommended: "recommended for bulk senders by Gmail and Yahoo; SES does not check it",
 };
 
 const tokensNote = (r: IdentityReport): string =>
