@@ -109,6 +109,7 @@ export async function collectStatus(session: Session, campaign?: string): Promis
     ? identityReports(
         project.settings,
         await target.read(declared.map((name) => ({ kind: "identity", name }))),
+        { verifiesAtOnce: target.name === "local" },
       )
     : undefined;
   return {
