@@ -143,7 +143,12 @@ const routes: Array<[method: string, pattern: RegExp, operation: string, target:
     undefined,
   ],
   ["PUT", re(`/v2/email/identities/${NAME}/dkim`), "PutEmailIdentityDkimAttributes", undefined],
-  ["PUT", re(`/v2/email/identities/${NAME}/dkim/signing`), "PutEmailIdentityDkimSigningAttributes", undefined],
+  [
+    "PUT",
+    re(`/v2/email/identities/${NAME}/dkim/signing`),
+    "PutEmailIdentityDkimSigningAttributes",
+    undefined,
+  ],
   ["PUT", re(`/v2/email/identities/${NAME}/mail-from`), "PutEmailIdentityMailFromAttributes", undefined],
   [
     "PUT",

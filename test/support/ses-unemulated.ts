@@ -251,7 +251,12 @@ export function mockUnemulatedSes(): UnemulatedSes {
 
   // Fails as SES does when the identity does not exist (asked of moto over HTTP).
   const identityWrite =
-    (write: (input: Input, current: Partial<GetEmailIdentityCommandOutput>) => Partial<GetEmailIdentityCommandOutput>) =>
+    (
+      write: (
+        input: Input,
+        current: Partial<GetEmailIdentityCommandOutput>,
+      ) => Partial<GetEmailIdentityCommandOutput>,
+    ) =>
     async (input: Input, getClient: () => SESv2Client) => {
       const name = String(input.EmailIdentity);
       await realSend.call(getClient(), new GetEmailIdentityCommand({ EmailIdentity: name }));
@@ -276,8 +281,9 @@ export function mockUnemulatedSes(): UnemulatedSes {
         ...w.DkimAttributes,
         SigningEnabled: true,
         SigningAttributesOrigin: input.SigningAttributesOrigin as "AWS_SES",
-        NextSigningKeyLength: (input.SigningAttributes as { NextSigningKeyLength?: "RSA_2048_BIT" } | undefined)
-          ?.NextSigningKeyLength,
+        NextSigningKeyLength: (
+          input.SigningAttributes as { NextSigningKeyLength?: "RSA_2048_BIT" } | undefined
+        )?.NextSigningKeyLength,
       },
     })),
   );

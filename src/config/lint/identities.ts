@@ -41,7 +41,7 @@ export function checkIdentities({ project, report }: LintContext): void {
               "identity/settings",
               at(key),
               `\`${key}\` is set on the address identity \`${identity.name}\``,
-              `${key === "dkim" ? "DKIM" : "DMARC"} belongs to the domain: declare \`${domainOf(identity.name)}\` as an identity and set it there`,
+              `${key === "dkim" ? "DKIM" : "DMARC"} belongs to the domain: set it on the identity \`${domainOf(identity.name)}\``,
             ),
           );
       }
