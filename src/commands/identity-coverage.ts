@@ -1,8 +1,8 @@
 /**
  * `plan`'s check that every From will have an identity once the plan is applied: declared in
  * `identities:` (the plan creates or keeps it), or on the target already and not deleted by the
- * plan. Only with `identities:` declared: without it, the sender identity check of the account
- * warnings (plan.ts) stands as before.
+ * plan. Made with `identities:` declared, or when the plan deletes one: otherwise the sender
+ * identity check of the account warnings (plan.ts) stands as before.
  *
  * A From that nothing covers is a warning: SES would reject its mail, but nothing the plan
  * changes causes it. A From left uncovered by the plan's own delete of an identity blocks the

@@ -133,8 +133,10 @@ export async function makePlan(
     warnings,
     now,
   });
-  if (declaresIdentities) {
-    plan.identities = identityReports(project.settings, live, { verifiesAtOnce: target.name === "local" });
+  // Also when none is declared any more: deleting the last one may leave a From without one.
+  if (declaresIdentities || plan.changes.some((c) => c.kind === "identity")) {
+    if (declaresIdentities)
+      plan.identities = identityReports(project.settings, live, { verifiesAtOnce: target.name === "local" });
     const coverage = await identityCoverage(project, target, plan);
     plan.warnings.push(...coverage.warnings);
     if (!options.force) plan.blocked.push(...coverage.blocked);
