@@ -415,6 +415,15 @@ function fixMotoResponse(operation: string, reply: Reply): void {
       changed = true;
     }
   }
+  if (operation === "CreateEmailIdentity" || operation === "GetEmailIdentity") {
+    // moto writes DkimAttributes.LastKeyGenerationTimestamp as an ISO string (SES: epoch seconds).
+    const dkim = body.DkimAttributes as Record<string, unknown> | undefined;
+    const at = dkim?.LastKeyGenerationTimestamp;
+    if (dkim && typeof at === "string" && !Number.isNaN(Date.parse(at))) {
+      dkim.LastKeyGenerationTimestamp = Date.parse(at) / 1000;
+      changed = true;
+    }
+  }
   if (/ContactList|Contact/.test(operation)) {
     // moto writes timestamps as ISO strings (the SDK expects epoch seconds) and a missing Description as "None".
     changed = fixContactFields(body) || changed;
