@@ -99,7 +99,10 @@ export async function makePlan(
       warnings: [],
       now,
     });
-    if (declaresIdentities) plan.identities = identityReports(project.settings, []);
+    if (declaresIdentities)
+      plan.identities = identityReports(project.settings, [], {
+        verifiesAtOnce: session.targetName === "local",
+      });
     return { plan, inventory };
   }
   const target = await session.target();
