@@ -1,5 +1,5 @@
 /**
- * Real AWS emulators over HTTP for tests: `moto_server` (S3, CloudWatch, SES v2 configuration sets,
+ * Real AWS emulators over HTTP for tests: `moto_server` (S3, CloudWatch, SNS, SES v2 configuration sets,
  * contact lists, tags) and `aws-ses-v2-local` (SES v2 templates, sending, GetAccount), plus the
  * SES router (ses-router.ts) that gives the aws adapter one SES endpoint in front of both.
  * docs/emulators.md lists which operation each serves and their quirks.
