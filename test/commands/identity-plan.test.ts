@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runPlan } from "../../src/cli/plan.js";
+import { runSend } from "../../src/cli/send.js";
 import { runStatus } from "../../src/cli/status.js";
 import { ApplyRefusedError } from "../../src/errors.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
@@ -126,6 +127,31 @@ describe("identities on the local target", () => {
     expect(JSON.parse(p.text).warnings).toContain(
       "campaign `spring-sale` (deals@example.org) sends from an address no identity covers: neither example.org nor deals@example.org is an identity on the local target or in `identities:`, so SES would reject its mail",
     );
+  });
+
+  it("sends only from an identity on file once one exists, as SES does", async () => {
+    await apply();
+    // Covered on paper (sender.identity names one made elsewhere), but not on the local target.
+    edit("mailops.yaml", "identity: example.com", "identity: example.org");
+    edit(
+      "campaigns/welcome-new-customers.yaml",
+      /^template:/m,
+      'from: "Welcome <hello@example.org>"\ntemplate:',
+    );
+    const io = captureIo();
+    expect(await runSend({ dir: repo.dir, target: "local", campaign: "welcome-new-customers" }, io)).toBe(1);
+    expect(io.outText).toContain(
+      "welcome-new-customers: refused (the sender identity example.org is not verified for sending in SES (nor is hello@example.org)",
+    );
+    expect(repo.emls("welcome-new-customers")).toEqual([]);
+  });
+
+  it("without identities declared or on file, local sends from any address, as before", async () => {
+    edit("mailops.yaml", IDENTITIES_BLOCK, "\n");
+    await apply();
+    const io = captureIo();
+    expect(await runSend({ dir: repo.dir, target: "local", campaign: "welcome-new-customers" }, io)).toBe(0);
+    expect(repo.emls("welcome-new-customers")).toHaveLength(2);
   });
 
   it("status shows each identity's DNS records and what SES found", async () => {
