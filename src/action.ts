@@ -61,9 +61,9 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
       gh,
       io,
       clock,
-      session: (project, o = {}) =>
+      session: (validated, o = {}) =>
         openSession({
-          project,
+          project: validated.project,
           target: inputs.target,
           io,
           clock,
@@ -101,7 +101,7 @@ async function reportFailure(
   }
   if (e instanceof MailopsError) {
     const todo = command ? remedy(command, e, workingDirectory) : e.hint;
-    core.setFailed(`${failureMessage(e, false)}${todo ? `\nhint: ${todo}` : ""}`);
+    core.setFailed(`${failureMessage(e)}${todo ? `\nhint: ${todo}` : ""}`);
     return;
   }
   core.setFailed(`internal error (please report it): ${(e as Error)?.stack ?? String(e)}`);

@@ -1,9 +1,9 @@
 /** The `mailops` command line: parses arguments, runs a command, maps errors to exit codes. */
 import { Command, CommanderError, Option } from "commander";
 import { REPORT_FORMATS, type ReportFormat } from "./cli/format.js";
-import { FINDING_FORMATS, type FindingFormat } from "./config/format.js";
 import { MailopsError } from "./errors.js";
-import { PLAN_FORMATS, type PlanFormat } from "./plan/format/formats.js";
+import { FINDING_FORMATS, type FindingFormat } from "./present/findings.js";
+import { PLAN_FORMATS, type PlanFormat } from "./present/plan/formats.js";
 
 // Command modules load on use: `validate` must not pay for the AWS SDK, nodemailer and friends.
 

@@ -20,51 +20,8 @@ interface Debt {
   why: string;
 }
 
-/** docs/architecture.md, "Known debts": the entries that still go past the use cases. */
-const DEBTS: Debt[] = [
-  { from: "src/cli.ts", to: "config", why: "validate's --format choices come from the findings formatter" },
-  { from: "src/cli.ts", to: "plan", why: "plan's --format choices come from the plan formatters" },
-  {
-    from: "src/action/annotations.ts",
-    to: "config",
-    why: "turns validate's findings into annotations itself",
-  },
-  { from: "src/action/job-summary.ts", to: "config", why: "formats the findings' summary line itself" },
-  { from: "src/action/pr-report.ts", to: "config", why: "formats the findings' summary line itself" },
-  { from: "src/action/pr-report.ts", to: "plan", why: "formats the Plan as markdown and text itself" },
-  { from: "src/action/marker.ts", to: "plan", why: "fingerprints the Plan for the comment's marker" },
-  {
-    from: "src/action/template-previews.ts",
-    to: "config",
-    why: "reads templates from the project model to preview them",
-  },
-  { from: "src/action/template-previews.ts", to: "plan", why: "picks changed templates from the Plan" },
-  {
-    from: "src/action/template-previews.ts",
-    to: "render",
-    why: "renders template previews instead of asking the preview use case",
-  },
-  { from: "src/action/failure.ts", to: "send", why: "recognises the lock's LockedError" },
-  { from: "src/action/send-report.ts", to: "send", why: "describes a held lock from LockedError" },
-  { from: "src/action/flows/context.ts", to: "config", why: "holds the loaded Project for the flows" },
-  { from: "src/action/flows/deploy.ts", to: "plan", why: "formats the applied Plan as markdown" },
-  {
-    from: "src/action/flows/deploy.ts",
-    to: "send",
-    why: "catches LockedError: a held lock is no report state",
-  },
-  { from: "src/action/flows/drift.ts", to: "plan", why: "formats the Plan and decides whether it drifted" },
-  {
-    from: "src/action/flows/pr.ts",
-    to: "plan",
-    why: "formats the Plan as markdown and writes the plan file",
-  },
-  {
-    from: "src/action/flows/send.ts",
-    to: "send",
-    why: "catches LockedError: a held lock is no report state",
-  },
-];
+/** docs/architecture.md, "Known debts": imports that go past the table, with why. None today. */
+const DEBTS: Debt[] = [];
 
 /** Rooms no allowance may let reach the front ends or the use cases. */
 const CORE = ["render", "config", "audience", "plan", "send"];

@@ -22,8 +22,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateProject } from "../src/commands/validate.js";
-import { formatFindings } from "../src/config/format.js";
 import { MAX_FILE_BYTES } from "../src/config/read.js";
+import { formatFindings } from "../src/present/findings.js";
 
 const FIXTURES = path.join(import.meta.dirname, "fixtures");
 const MINIMAL = path.join(FIXTURES, "valid", "minimal");

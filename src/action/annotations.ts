@@ -4,7 +4,7 @@
  * more there are; the job summary lists every finding.
  */
 import * as core from "@actions/core";
-import type { Finding, Severity } from "../config/findings.js";
+import type { Finding, Severity } from "../commands/validate.js";
 
 const ANNOTATIONS_PER_KIND = 10;
 

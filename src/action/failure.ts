@@ -3,8 +3,8 @@
  * or repository variable to change. Errors carry the command line's hints (`--target`, `--dir`);
  * those are translated here where the Action has a counterpart, and kept where it has none.
  */
+import type { HeldLock } from "../commands/send.js";
 import { MailopsError, ProjectError } from "../errors.js";
-import { LockedError } from "../send/lock.js";
 import { fenced } from "../util/markdown.js";
 import type { ActionCommand } from "./inputs.js";
 import { lockHolder } from "./send-report.js";
@@ -52,14 +52,6 @@ const NO_CREDENTIALS = /no AWS credentials found/;
 /** What to do about `e` in this command's workflow. */
 export function remedy(command: ActionCommand, e: unknown, workingDirectory?: string): string {
   const workflow = WORKFLOW[command];
-  if (e instanceof LockedError) {
-    const until = e.holder ? ` If that run died, its lease lapses in ${e.holder.lapsesInS} s.` : "";
-    const again =
-      command === "send"
-        ? `run the **${workflow.name}** workflow again (Actions → ${workflow.name} → Run workflow) with the same \`campaign\` input`
-        : `run the **${workflow.name}** workflow again (Actions → ${workflow.name} → Run workflow)`;
-    return `Wait for that run to finish, then ${again}.${until}`;
-  }
   if (e instanceof MailopsError && NO_CREDENTIALS.test(e.message)) {
     return `The job has no AWS credentials: the **${workflow.name}** workflow's credentials step runs only when the repository variable \`${workflow.role}\` is set (with \`AWS_REGION\`); set it to the role's ARN (docs/github-setup.md, sections 2 and 3), or set ${TARGET_INPUT} to \`local\`.`;
   }
@@ -72,9 +64,7 @@ export function remedy(command: ActionCommand, e: unknown, workingDirectory?: st
 }
 
 /** What failed, for the job summary (Markdown) and the step's error (text). */
-export function failureMessage(e: unknown, markdown = true): string {
-  if (e instanceof LockedError && e.holder)
-    return `another mailops run holds the send lock: ${lockHolder(e, markdown)}`;
+export function failureMessage(e: unknown): string {
   if (e instanceof MailopsError) return e.message;
   return `internal error: ${(e as Error)?.stack ?? String(e)}`;
 }
@@ -87,13 +77,38 @@ export function failureSummary(
   e: unknown,
   workingDirectory?: string,
 ): string {
-  const message = failureMessage(e);
-  // The lock's holder is Markdown with a link; anything else is quoted as it is.
-  const what = e instanceof LockedError && e.holder ? message : fenced("text", message);
   const todo = command
     ? remedy(command, e, workingDirectory)
     : e instanceof MailopsError && e.hint
       ? actionHint(e.hint)
       : "check the action's inputs in the workflow";
-  return `### ❌ mailops${command ? ` ${command}` : ""} failed\n\n${what}\n\n**What to do:** ${sentence(todo)}\n`;
+  return summaryOf(command, fenced("text", failureMessage(e)), todo);
+}
+
+const summaryOf = (command: ActionCommand | undefined, what: string, todo: string) =>
+  `### ❌ mailops${command ? ` ${command}` : ""} failed\n\n${what}\n\n**What to do:** ${sentence(todo)}\n`;
+
+/** What to do about another run holding the send lock, in this command's workflow. */
+function lockRemedy(command: ActionCommand, lock: HeldLock): string {
+  const workflow = WORKFLOW[command];
+  const until = lock.holder ? ` If that run died, its lease lapses in ${lock.holder.lapsesInS} s.` : "";
+  const again =
+    command === "send"
+      ? `run the **${workflow.name}** workflow again (Actions → ${workflow.name} → Run workflow) with the same \`campaign\` input`
+      : `run the **${workflow.name}** workflow again (Actions → ${workflow.name} → Run workflow)`;
+  return `Wait for that run to finish, then ${again}.${until}`;
+}
+
+/**
+ * A run that could not send because another holds the send lock, as a failure: the job summary
+ * (the holder as Markdown with a link) and the step's error (text, with what to do).
+ */
+export function lockFailure(command: ActionCommand, lock: HeldLock): { summary: string; error: string } {
+  const todo = lockRemedy(command, lock);
+  const held = (markdown: boolean) =>
+    lock.holder ? `another mailops run holds the send lock: ${lockHolder(lock, markdown)}` : lock.message;
+  return {
+    summary: summaryOf(command, lock.holder ? held(true) : fenced("text", held(true)), todo),
+    error: `${held(false)}\nhint: ${todo}`,
+  };
 }

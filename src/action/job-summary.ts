@@ -1,7 +1,7 @@
 /** The step's job summary: the full story of a run, where the comment has only room for its start. */
 import * as core from "@actions/core";
-import type { Finding } from "../config/findings.js";
-import { summaryLine } from "../config/format.js";
+import type { Finding } from "../commands/validate.js";
+import { summaryLine } from "../present/findings.js";
 import { escapeMd } from "../util/markdown.js";
 import { code, SUMMARY_LIMIT_BYTES, truncateBytes } from "./markdown.js";
 

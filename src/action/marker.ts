@@ -3,11 +3,8 @@
  * plan (sorted keys, volatile fields left out), never of rendered text: a change in wording or
  * whitespace of the comment must not read as a different plan.
  */
-import { type ChangeFingerprint, fingerprint, planChecksum } from "../plan/integrity.js";
-import type { Action, Plan } from "../plan/plan.js";
-import { KINDS, type KindName } from "../plan/resource.js";
-
-export { planChecksum };
+import { type ChangeFingerprint, isChangeFingerprint, planIdentity } from "../commands/deploy.js";
+import type { Plan } from "../commands/plan.js";
 
 const PREFIX = "<!-- mailops:plan-comment ";
 const SUFFIX = " -->";
@@ -38,12 +35,13 @@ const MAX_MARKER_CHARS = 24_000;
 /** What the marker of a comment on this plan carries. */
 export function markerOf(plan: Plan | undefined, mode: PlanMode, sha: string): MarkerData {
   if (!plan) return { v: 2, checksum: "none", mode, sha };
-  const changes = plan.changes.map(fingerprint).map((f) => ({
+  const identity = planIdentity(plan);
+  const changes = identity.changes.map((f) => ({
     ...f,
     before: f.before?.slice(0, DIGEST_CHARS) ?? null,
     after: f.after?.slice(0, DIGEST_CHARS) ?? null,
   }));
-  const data: MarkerData = { v: 2, checksum: planChecksum(plan), mode, sha, changes };
+  const data: MarkerData = { v: 2, checksum: identity.checksum, mode, sha, changes };
   return formatMarker(data).length <= MAX_MARKER_CHARS ? data : { v: 2, checksum: data.checksum, mode, sha };
 }
 
@@ -53,22 +51,15 @@ type Encoded = [string, string, string, string, string];
 const encodeChanges = (changes: ChangeFingerprint[]): Encoded[] =>
   changes.map((c) => [c.action, c.kind, c.name, c.before ?? "", c.after ?? ""]);
 
-const ACTIONS: readonly string[] = ["create", "update", "delete"];
-
 function decodeChanges(v: unknown): ChangeFingerprint[] | undefined {
   if (!Array.isArray(v)) return undefined;
   const out: ChangeFingerprint[] = [];
   for (const e of v) {
     if (!Array.isArray(e) || e.length !== 5 || !e.every((x) => typeof x === "string")) return undefined;
     const [action, kind, name, before, after] = e as Encoded;
-    if (!ACTIONS.includes(action) || !(KINDS as readonly string[]).includes(kind)) return undefined;
-    out.push({
-      action: action as Action,
-      kind: kind as KindName,
-      name,
-      before: before || null,
-      after: after || null,
-    });
+    const change = { action, kind, name, before: before || null, after: after || null };
+    if (!isChangeFingerprint(change)) return undefined;
+    out.push(change);
   }
   return out;
 }

@@ -3,11 +3,11 @@
  * of GitHub's 65,536 characters in order of importance (sends, plan, template previews), each part
  * cut with a pointer to the job summary and artifact, which carry everything.
  */
-import type { Finding } from "../config/findings.js";
-import { summaryLine } from "../config/format.js";
-import { formatPlanMarkdown } from "../plan/format/markdown.js";
-import { summary as planSummary } from "../plan/format/text.js";
-import type { Plan } from "../plan/plan.js";
+import type { Plan } from "../commands/plan.js";
+import type { Finding } from "../commands/validate.js";
+import { summaryLine } from "../present/findings.js";
+import { formatPlanMarkdown } from "../present/plan/markdown.js";
+import { summary as planSummary } from "../present/plan/text.js";
 import { escapeMd } from "../util/markdown.js";
 import { findingsSection } from "./job-summary.js";
 import { COMMENT_LIMIT, code, plural, truncateMarkdown } from "./markdown.js";

@@ -1,15 +1,14 @@
 /** Send results for the job summary and outputs, shared by the send and deploy flows. Counts only. */
-import type { CampaignResult } from "../commands/send.js";
-import type { LockedError } from "../send/lock.js";
+import type { CampaignResult, HeldLock } from "../commands/send.js";
 import { escapeMd } from "../util/markdown.js";
 import { code } from "./markdown.js";
 import { scheduleChart } from "./schedule-chart.js";
 import { leftOut, utc } from "./send-preview.js";
 
 /** Who holds the send lock: its workflow run as a link when it recorded one, else its host and process. */
-export function lockHolder(e: LockedError, markdown = true): string {
-  const h = e.holder;
-  if (!h) return e.message;
+export function lockHolder(lock: HeldLock, markdown = true): string {
+  const h = lock.holder;
+  if (!h) return lock.message;
   // The URL comes from the store, written by another run: linked only when it looks like one.
   const run = h.run && /^https:\/\/[^\s()<>[\]`|]+$/.test(h.run) ? h.run : undefined;
   const id = run?.match(/\/runs\/(\d+)/)?.[1];
@@ -21,8 +20,8 @@ export function lockHolder(e: LockedError, markdown = true): string {
   return `the send lock is held by ${who} (${escapeMd(h.command)}) since ${utc(h.since)}`;
 }
 
-export function lockedNote(e: LockedError, markdown = true): string {
-  return `another mailops run is sending: ${lockHolder(e, markdown)}; campaigns still due are sent by the next scheduled run`;
+export function lockedNote(lock: HeldLock, markdown = true): string {
+  return `another mailops run is sending: ${lockHolder(lock, markdown)}; campaigns still due are sent by the next scheduled run`;
 }
 
 export function sendTotals(results: CampaignResult[]): { sent: number; failed: number } {

@@ -1,16 +1,11 @@
 /**
  * For each template a plan creates or updates: the rendered text before and after, with the
- * template's sample data, as a diff; and both renderings as HTML files for the artifact.
+ * template's sample data, as a diff. The preview use case (commands/preview.ts
+ * `previewTemplateChanges`) renders both sides and writes them as files for the artifact.
  */
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { createTwoFilesPatch } from "diff";
-import type { Project } from "../config/model.js";
-import type { Plan } from "../plan/plan.js";
-import type { Spec } from "../plan/resource.js";
-import { previewData } from "../render/preview-data.js";
-import { compileTemplate, type Rendered } from "../render/ses-render.js";
+import type { TemplateChangePreview } from "../commands/preview.js";
 import { fenced } from "../util/markdown.js";
 import { code } from "./markdown.js";
 
@@ -32,17 +27,6 @@ export interface TemplatePreview {
 
 const PARTS = ["subject", "text", "html"] as const;
 type RenderedPart = (typeof PARTS)[number];
-
-function render(spec: Spec, data: Record<string, unknown>): Rendered {
-  const text = (v: unknown) => (typeof v === "string" ? v : "");
-  return compileTemplate({ subject: text(spec.subject), html: text(spec.html), text: text(spec.text) })(data);
-}
-
-/** What a reader sees: the subject, then the text part (or the HTML's text when there is none). */
-function readable(r: Rendered): string {
-  const body = r.text || r.html.replace(/<[^>]*>/g, "").replace(/\n{3,}/g, "\n\n");
-  return `Subject: ${r.subject}\n\n${body.trimEnd()}\n`;
-}
 
 /**
  * A rendered part as compared: line endings and trailing whitespace are not content (the plan
@@ -69,53 +53,28 @@ function partDiff(name: string, part: RenderedPart, before: string, after: strin
     .trimEnd();
 }
 
-export function renderTemplatePreviews(project: Project, plan: Plan, root: string): TemplatePreview[] {
-  const out: TemplatePreview[] = [];
-  for (const change of plan.changes) {
-    if (change.kind !== "template" || change.action === "delete") continue;
-    const name = change.name;
-    const data = previewData(project, name, project.templates.get(name)?.sample);
+/** Each rendered template change as the comment shows it: a diff per part that changed. */
+export function templatePreviews(changes: TemplateChangePreview[]): TemplatePreview[] {
+  return changes.map((c) => {
     const preview: TemplatePreview = {
-      template: name,
-      action: change.action,
+      template: c.template,
+      action: c.action,
       diff: "",
       changed: [],
-      files: [],
+      files: c.files,
+      ...(c.error !== undefined ? { error: c.error } : {}),
     };
-    const dir = path.join(root, "previews", name);
-    mkdirSync(dir, { recursive: true });
-    const sides: [string, Spec | undefined][] = [
-      ["before", change.action === "update" ? change.before : undefined],
-      ["after", change.after],
-    ];
-    const empty: Rendered = { subject: "", html: "", text: "" };
-    const rendered: Record<string, Rendered> = { before: empty, after: empty };
-    try {
-      for (const [side, spec] of sides) {
-        if (!spec) continue;
-        const r = render(spec, data);
-        rendered[side] = r;
-        writeFileSync(path.join(dir, `${side}.html`), r.html);
-        writeFileSync(path.join(dir, `${side}.txt`), readable(r));
-        preview.files.push(`previews/${name}/${side}.html`, `previews/${name}/${side}.txt`);
-      }
-    } catch (e) {
-      preview.error = (e as Error).message;
-    }
-    const before = rendered.before ?? empty;
-    const after = rendered.after ?? empty;
     const diffs: string[] = [];
     for (const part of PARTS) {
-      const was = lines(before[part]);
-      const is = lines(after[part]);
+      const was = lines(c.before[part]);
+      const is = lines(c.after[part]);
       if (was === is) continue;
       preview.changed.push(part);
-      diffs.push(partDiff(name, part, was, is));
+      diffs.push(partDiff(c.template, part, was, is));
     }
     preview.diff = diffs.join("\n");
-    out.push(preview);
-  }
-  return out;
+    return preview;
+  });
 }
 
 /** One folded section per template; `link` is the artifact page, when the upload worked. */

@@ -7,7 +7,7 @@
 import { failureError, formatOutcome, refusalError } from "../commands/apply.js";
 import type { Io, TargetFactory } from "../commands/context.js";
 import { type DeployResult, deploy, deployReport } from "../commands/deploy.js";
-import { parseNow, sendFailed } from "../commands/send.js";
+import { lockedError, parseNow, sendFailed } from "../commands/send.js";
 import { openSession, type Session } from "../commands/session.js";
 import { type ReportFormat, reportJson } from "./format.js";
 import { formatSendResults } from "./send.js";
@@ -41,6 +41,8 @@ export async function runDeploy(options: DeployOptions, io: Io, factory?: Target
 }
 
 export function presentDeploy(session: Session, result: DeployResult, format: ReportFormat, io: Io): number {
+  // Another run holds the send lock: the command ends as the lock's error, before any report.
+  if (result.locked) throw lockedError(result.locked);
   if (format === "json") io.out(reportJson("deploy", deployReport(session, result)));
   if (result.refused) throw refusalError(result.refused);
   if (format === "text") io.out(`apply:\n${formatOutcome(result.outcome)}`);

@@ -10,10 +10,11 @@ import type { Io, TargetFactory } from "../commands/context.js";
 import {
   assertChosen,
   type CampaignResult,
+  lockedError,
   parseNow,
   type SendOptions,
-  sendCampaigns,
   sendFailed,
+  sendUnlessLocked,
 } from "../commands/send.js";
 import { type CampaignPreview, formatSendPreview, previewSends } from "../commands/send-preview.js";
 import { openSession } from "../commands/session.js";
@@ -43,8 +44,10 @@ export async function runSend(options: RunSendOptions, io: Io, factory?: TargetF
     const previews = await previewSends(session, options.campaign ? { campaign: options.campaign } : {});
     return presentSendPreview(previews, (await session.target()).name, format, io);
   }
-  const results = await sendCampaigns(session, options);
-  return presentSend(results, session.targetName, format, io);
+  const report = await sendUnlessLocked(session, options);
+  // Another run holds the send lock: the command ends as the lock's error (exit 1, its hint).
+  if (report.locked) throw lockedError(report.locked);
+  return presentSend(report.results, session.targetName, format, io);
 }
 
 export function presentSend(results: CampaignResult[], target: string, format: ReportFormat, io: Io): number {

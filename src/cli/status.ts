@@ -1,7 +1,8 @@
 /** `mailops status`: the status report as text or JSON; exit 1 when a ledger is damaged. */
 import type { Io, TargetFactory } from "../commands/context.js";
 import { openSession } from "../commands/session.js";
-import { collectStatus, identitiesText, type StatusReport } from "../commands/status.js";
+import { collectStatus, type StatusReport } from "../commands/status.js";
+import { identitiesText } from "../present/plan/identities.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
 export interface StatusOptions {

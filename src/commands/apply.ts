@@ -106,29 +106,9 @@ export async function applyPlan(
 ): Promise<ApplyOutcome> {
   let inventory: Inventory = state.inventory;
   let etag = state.etag;
-  const save = async () => {
-    try {
-      const body = `${JSON.stringify(inventory, null, 2)}\n`;
-      if (etag === undefined) {
-        const created = await store.putIfAbsent(INVENTORY_KEY, body);
-        if (!created) throw new PreconditionFailedError(INVENTORY_KEY, store.location, "changed");
-        etag = created.etag;
-      } else {
-        etag = (await store.put(INVENTORY_KEY, body, { ifMatch: etag })).etag;
-      }
-    } catch (e) {
-      if (e instanceof PreconditionFailedError) {
-        throw new ApplyRefusedError(
-          `another mailops run changed the inventory in ${store.location} while this apply was running`,
-          "wait for it to finish, then run `mailops plan` again",
-        );
-      }
-      throw e;
-    }
-  };
   if (plan.vanished.length > 0) {
     for (const v of plan.vanished) inventory = recordDeleted(inventory, v);
-    await save();
+    etag = await saveInventory(store, inventory, etag);
   }
   const tags = { [OWNER_TAG]: options.project };
   const outcome: ApplyOutcome = { applied: [], notAttempted: [] };
@@ -139,12 +119,7 @@ export async function applyPlan(
     try {
       await target.apply(change, tags);
     } catch (e) {
-      outcome.failed = {
-        change,
-        error: e instanceof MailopsError || e instanceof Error ? e.message : String(e),
-        // The target's advice (fix the template, request a quota) is what the user acts on.
-        ...(e instanceof MailopsError && e.hint ? { hint: e.hint } : {}),
-      };
+      outcome.failed = failure(change, e);
       outcome.notAttempted = changes.slice(i + 1);
       break;
     }
@@ -156,10 +131,41 @@ export async function applyPlan(
             { kind: change.kind, name: change.name, spec: change.after ?? {} },
             options.now(),
           );
-    await save();
+    etag = await saveInventory(store, inventory, etag);
     outcome.applied.push(change);
   }
   return outcome;
+}
+
+/**
+ * The inventory written over its version `etag` (created when there is none): its new etag.
+ * Another run writing it in between refuses this apply.
+ */
+async function saveInventory(store: Store, inventory: Inventory, etag: string | undefined): Promise<string> {
+  try {
+    const body = `${JSON.stringify(inventory, null, 2)}\n`;
+    if (etag !== undefined) return (await store.put(INVENTORY_KEY, body, { ifMatch: etag })).etag;
+    const created = await store.putIfAbsent(INVENTORY_KEY, body);
+    if (!created) throw new PreconditionFailedError(INVENTORY_KEY, store.location, "changed");
+    return created.etag;
+  } catch (e) {
+    if (e instanceof PreconditionFailedError) {
+      throw new ApplyRefusedError(
+        `another mailops run changed the inventory in ${store.location} while this apply was running`,
+        "wait for it to finish, then run `mailops plan` again",
+      );
+    }
+    throw e;
+  }
+}
+
+function failure(change: Change, e: unknown): NonNullable<ApplyOutcome["failed"]> {
+  return {
+    change,
+    error: e instanceof MailopsError || e instanceof Error ? e.message : String(e),
+    // The target's advice (fix the template, request a quota) is what the user acts on.
+    ...(e instanceof MailopsError && e.hint ? { hint: e.hint } : {}),
+  };
 }
 
 /** A change as the outcome's text and error name it (a Change, or a report's summary of one). */

@@ -44,27 +44,9 @@ export class BootstrapRefusedError extends MailopsError {}
 
 export async function runBootstrap(options: BootstrapOptions, io: Io): Promise<number> {
   const project = loadValid(options.dir, io);
-  const repository = (options.repo ?? process.env.GITHUB_REPOSITORY ?? "").trim();
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-    throw new UsageError(
-      repository === "" ? "no GitHub repository given" : `invalid repository ${JSON.stringify(repository)}`,
-      "pass --repo ORG/REPO: the roles trust only this repository's workflows",
-    );
-  }
-  const days = Number(options.noncurrentDays ?? DEFAULT_NONCURRENT_DAYS);
-  if (!Number.isInteger(days) || days < 1) {
-    throw new UsageError(
-      `--noncurrent-days must be a whole number of days, at least 1`,
-      "e.g. --noncurrent-days 90",
-    );
-  }
-  const store = openStore(project.settings.state, { root: project.root, region: project.settings.region });
-  if (!(store instanceof S3Store)) {
-    throw new UsageError(
-      `state: ${project.settings.state} is not in S3`,
-      "bootstrap sets up an S3 state store: set `state: s3://BUCKET/PREFIX` in mailops.yaml",
-    );
-  }
+  const repository = repositoryOf(options);
+  const days = noncurrentDays(options);
+  const store = s3StateStore(project);
   const prefix = store.location.slice(`s3://${store.bucket}/`.length);
   // With the template on stdout, the bucket report goes to stderr so the template can be piped.
   const say = options.out ? io.out : io.err;
@@ -95,6 +77,34 @@ export async function runBootstrap(options: BootstrapOptions, io: Io): Promise<n
     io.out(template);
   }
   return 0;
+}
+
+/** ORG/REPO: the roles trust only this repository's workflows. */
+function repositoryOf(options: BootstrapOptions): string {
+  const repository = (options.repo ?? process.env.GITHUB_REPOSITORY ?? "").trim();
+  if (/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) return repository;
+  throw new UsageError(
+    repository === "" ? "no GitHub repository given" : `invalid repository ${JSON.stringify(repository)}`,
+    "pass --repo ORG/REPO: the roles trust only this repository's workflows",
+  );
+}
+
+function noncurrentDays(options: BootstrapOptions): number {
+  const days = Number(options.noncurrentDays ?? DEFAULT_NONCURRENT_DAYS);
+  if (Number.isInteger(days) && days >= 1) return days;
+  throw new UsageError(
+    `--noncurrent-days must be a whole number of days, at least 1`,
+    "e.g. --noncurrent-days 90",
+  );
+}
+
+function s3StateStore(project: Project): S3Store {
+  const store = openStore(project.settings.state, { root: project.root, region: project.settings.region });
+  if (store instanceof S3Store) return store;
+  throw new UsageError(
+    `state: ${project.settings.state} is not in S3`,
+    "bootstrap sets up an S3 state store: set `state: s3://BUCKET/PREFIX` in mailops.yaml",
+  );
 }
 
 async function setUpBucket(

@@ -1,8 +1,8 @@
 /** Shared wiring for commands that need the model, a target and the state store. */
 
-import { formatFindings } from "../config/format.js";
 import type { Project } from "../config/model.js";
 import { UsageError, ValidationFailedError } from "../errors.js";
+import { formatFindings } from "../present/findings.js";
 import { openStore, type Store } from "../store/index.js";
 import { LocalTarget } from "../targets/local/resources.js";
 import type { Target } from "../targets/port.js";

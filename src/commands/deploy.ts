@@ -3,17 +3,47 @@
  * `deployReport` makes it the plain data `cli/deploy.ts` presents.
  */
 
-import { formatPlanText } from "../plan/format/text.js";
-import { type ChangeFingerprint, changeDifferences, planChecksum } from "../plan/integrity.js";
+import { type ChangeFingerprint, changeDifferences, fingerprint, planChecksum } from "../plan/integrity.js";
 import { type Action, type Plan, planCounts } from "../plan/plan.js";
+import { KINDS } from "../plan/resource.js";
+import { formatPlanText } from "../present/plan/text.js";
 import type { Target } from "../targets/port.js";
 import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal } from "./apply.js";
 import { warn } from "./context.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
 import { type ChangeSummary, changeSummary } from "./plan-apply.js";
-import { type CampaignResult, sendCampaigns, sendFailed } from "./send.js";
+import { type CampaignResult, type HeldLock, sendFailed, sendUnlessLocked } from "./send.js";
 import type { Session } from "./session.js";
+
+export type { ChangeFingerprint };
+
+/**
+ * What a review knows a plan by (the pull request's plan comment records it in its marker): the
+ * checksum of the plan as data, and each change's fingerprint, so that a deploy can say which
+ * change differs (compareWithReviewed).
+ */
+export interface PlanIdentity {
+  checksum: string;
+  changes: ChangeFingerprint[];
+}
+
+export function planIdentity(plan: Plan): PlanIdentity {
+  return { checksum: planChecksum(plan), changes: plan.changes.map(fingerprint) };
+}
+
+const ACTIONS: readonly string[] = ["create", "update", "delete"] satisfies Action[];
+
+/** A fingerprint read back from a record another run wrote (a comment): one of our actions and kinds. */
+export function isChangeFingerprint(c: {
+  action: string;
+  kind: string;
+  name: string;
+  before: string | null;
+  after: string | null;
+}): c is ChangeFingerprint {
+  return ACTIONS.includes(c.action) && (KINDS as readonly string[]).includes(c.kind);
+}
 
 /**
  * The plan that was reviewed, as the caller found it (the GitHub flow: the merged pull request's
@@ -70,8 +100,10 @@ export interface DeployResult {
   refused?: Refusal;
   /** When `outcome.failed` is set, nothing was sent: `failureError(outcome)` says why. */
   outcome: ApplyOutcome;
-  /** Per campaign; empty when the apply failed or was refused. */
+  /** Per campaign; empty when the apply failed or was refused, or the send lock was held. */
   results: CampaignResult[];
+  /** Applied, but another run holds the send lock: nothing was sent (what is due stays due). */
+  locked?: HeldLock;
   /** The local outbox `index.html` of every campaign this deploy sent (local target only). */
   outboxes: string[];
 }
@@ -104,8 +136,7 @@ export function unreviewedRefusal(review: Review | undefined): Refusal | undefin
  * Plan, apply, then send what is due, on the session's project, target and store, at its time. A plan that may not be applied
  * (a lost state store without `stateLostOk`: lost-state.ts; blocked, conflicts, not the reviewed
  * one under guardrails.require_reviewed_plan) is returned
- * `refused`, as is a failed apply in `outcome`; it throws when sending cannot start (the send lock
- * is held).
+ * `refused`, as is a failed apply in `outcome`, and a send lock another run holds in `locked`.
  */
 export async function deploy(session: Session, options: DeployRunOptions): Promise<DeployResult> {
   const { project, io } = session;
@@ -133,10 +164,11 @@ export async function deploy(session: Session, options: DeployRunOptions): Promi
   });
   await options.onStep?.({ step: "apply", outcome });
   if (outcome.failed) return { plan, ...(review ? { review } : {}), outcome, results: [], outboxes: [] };
-  const results = await sendCampaigns(session, {
+  const { results, locked } = await sendUnlessLocked(session, {
     due: true,
     ...(options.stateLostOk ? { stateLostOk: true } : {}),
   });
+  if (locked) return { plan, ...(review ? { review } : {}), outcome, results, outboxes: [], locked };
   const outboxes = results.flatMap((r) => (r.outbox ? [r.outbox] : []));
   await options.onStep?.({ step: "send", results, outboxes });
   return { plan, ...(review ? { review } : {}), outcome, results, outboxes };

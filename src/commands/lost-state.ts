@@ -44,7 +44,7 @@ import { type KindName, type LiveResource, OWNER_TAG, resourceKey } from "../pla
 import { dueState } from "../send/due.js";
 import { LEDGER_ROOTS } from "../send/ledger.js";
 import type { Store } from "../store/index.js";
-import type { Target } from "../targets/port.js";
+import type { Capabilities, Target } from "../targets/port.js";
 import type { Refusal } from "./apply.js";
 
 /** Kinds that carry the owner tag (SES and CloudWatch tag neither event destinations nor dashboards). */
@@ -61,6 +61,8 @@ export interface LostState {
   /** The empty store, as the user names it (s3://bucket/prefix or a directory). */
   location: string;
   target: Target["name"];
+  /** Where the target's metrics come from (its capabilities), for the evidence of sends. */
+  metrics: Capabilities["metrics"];
   project: string;
   /** Tagged resources found: every one the plan read, or the first one send found. */
   tagged: { kind: KindName; name: string }[];
@@ -100,7 +102,14 @@ export async function lostStateOfPlan(
       "due",
   );
   const sends = tagged.length ? [] : await campaignSends(project, target, due, now);
-  return found({ location: store.location, target: target.name, project: settings.project, tagged, sends });
+  return found({
+    location: store.location,
+    target: target.name,
+    metrics: target.capabilities.metrics,
+    project: settings.project,
+    tagged,
+    sends,
+  });
 }
 
 /**
@@ -130,7 +139,14 @@ export async function lostStateBeforeSend(
     if (tagged.length) break;
   }
   const sends = tagged.length ? [] : await campaignSends(project, target, campaigns, now);
-  return found({ location: store.location, target: target.name, project: settings.project, tagged, sends });
+  return found({
+    location: store.location,
+    target: target.name,
+    metrics: target.capabilities.metrics,
+    project: settings.project,
+    tagged,
+    sends,
+  });
 }
 
 const found = (s: LostState): LostState | undefined => (s.tagged.length || s.sends.length ? s : undefined);
@@ -166,6 +182,12 @@ async function campaignSends(
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const label = (r: { kind: KindName; name: string }) => `${KIND_INFO[r.kind].label} ${r.name}`;
 
+const SEEN_BY: Record<Capabilities["metrics"], string> = {
+  cloudwatch: "CloudWatch shows",
+  "local-events": "the local target's events show",
+  none: "the target shows",
+};
+
 /** What was found, as one clause. */
 function evidence(s: LostState): string {
   const tag = `${OWNER_TAG}=${s.project}`;
@@ -175,8 +197,7 @@ function evidence(s: LostState): string {
   if (s.tagged.length > 1) {
     return `${plural(s.tagged.length, "resource")} on the ${s.target} target are tagged ${tag}`;
   }
-  const where = s.target === "aws" ? "CloudWatch shows" : "the local target's events show";
-  return `${where} ${s.sends
+  return `${SEEN_BY[s.metrics]} ${s.sends
     .map((x) => `${plural(x.count, "send")} for campaign ${x.campaign} since ${x.since}`)
     .join(", ")}`;
 }

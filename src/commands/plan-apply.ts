@@ -3,12 +3,13 @@
  * plan made and applied, as an ApplyReport of plain data (what was applied in order, what failed
  * and why, or why nothing was applied) that `cli/apply.ts` presents. Progress is no report: it goes to the caller's hooks as it happens.
  */
-import { formatPlan, type PlanFormat } from "../plan/format/index.js";
-import { formatPlanText } from "../plan/format/text.js";
+
 import type { Change } from "../plan/plan.js";
 import { hasChanges } from "../plan/plan.js";
 import { readPlanFile, writePlanFile } from "../plan/planfile.js";
-import { applyPlan, applyRefusal, type Refusal, savedPlanCheck } from "./apply.js";
+import { formatPlan, type PlanFormat } from "../present/plan/index.js";
+import { formatPlanText } from "../present/plan/text.js";
+import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal, savedPlanCheck } from "./apply.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
 import type { Session } from "./session.js";
@@ -129,13 +130,8 @@ export async function applyProject(
     refused: { reason, ...refusal },
   });
   const saved = options.plan ? readPlanFile(options.plan) : undefined;
-  if (saved && (saved.project !== project.settings.project || saved.target !== name)) {
-    return refused("other-plan", {
-      message: `${options.plan} was made for project ${saved.project} on target ${saved.target}, not ${project.settings.project} on ${name}`,
-      hint: "make a new plan for this project and target",
-      details: [],
-    });
-  }
+  const other = saved && options.plan ? otherPlan(options.plan, saved, base) : undefined;
+  if (other) return refused("other-plan", other);
   // A saved plan is made again and compared: what is applied comes from the repository and the
   // live state as they are now, never from the file, and only if they still make the same plan.
   const { plan, inventory, lost } = await makePlan(session, {
@@ -163,6 +159,28 @@ export async function applyProject(
     now: () => new Date(session.clock.now()),
     progress: hooks.progress,
   });
+  return appliedReport(base, outcome, warnings);
+}
+
+/** A saved plan made for another project or target, or undefined when it is this one's. */
+function otherPlan(
+  file: string,
+  saved: { project: string; target: string },
+  here: { project: string; target: string },
+): Refusal | undefined {
+  if (saved.project === here.project && saved.target === here.target) return undefined;
+  return {
+    message: `${file} was made for project ${saved.project} on target ${saved.target}, not ${here.project} on ${here.target}`,
+    hint: "make a new plan for this project and target",
+    details: [],
+  };
+}
+
+function appliedReport(
+  base: Pick<ApplyReport, "project" | "target">,
+  outcome: ApplyOutcome,
+  warnings: string[],
+): ApplyReport {
   return {
     ...base,
     state: outcome.failed ? "failed" : "applied",

@@ -5,13 +5,19 @@
  * subscriber it equals the message `mailops send` writes to the outbox for them, but for its Date
  * and Message-ID. Without a signing secret, link mode signs with a stand-in (PREVIEW_SECRET).
  * It writes the files and returns a PreviewReport; `cli/preview.ts` presents it.
+ *
+ * `previewTemplateChanges` renders the templates a plan creates or updates the same way (sample
+ * data), before and after, for the pull request's comment and artifact.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { maskAddress } from "../audience/address.js";
 import { type Campaign, type Project, type Template, UNSUBSCRIBE_VARIABLE } from "../config/model.js";
 import { UsageError } from "../errors.js";
+import type { Plan } from "../plan/plan.js";
+import type { Spec } from "../plan/resource.js";
 import {
+  type BuiltMessage,
   buildMessage,
   type Envelope,
   oneClickHeaders,
@@ -20,7 +26,7 @@ import {
   sesHeaders,
 } from "../render/eml.js";
 import { previewData } from "../render/preview-data.js";
-import { compileTemplate, firstMissing, requiredPaths } from "../render/ses-render.js";
+import { compileTemplate, firstMissing, type Rendered, requiredPaths } from "../render/ses-render.js";
 import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
 import { type MessageRecipient, messagePlan } from "../send/message.js";
 import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
@@ -61,28 +67,11 @@ const PREVIEW_ADDRESS = "preview@example.com";
 export async function previewMessage(session: Session, options: PreviewOptions): Promise<PreviewReport> {
   const { project } = session;
   const campaign = project.campaigns.get(options.name);
-  const template = campaign
-    ? project.templates.get(campaign.template ?? "")
-    : project.templates.get(options.name);
-  if (!template) {
-    throw new UsageError(
-      `\`${options.name}\` is neither a campaign nor a template`,
-      `campaigns: ${[...project.campaigns.keys()].join(", ") || "none"}; templates: ${[...project.templates.keys()].join(", ") || "none"}`,
-    );
-  }
+  const template = templateOf(project, campaign, options.name);
   const { envelope, recipient } = campaign
     ? await campaignMessage(session, campaign, template, options)
     : templateMessage(project, template);
-  const missing = firstMissing(
-    requiredPaths(Object.values(template.parts).map((p) => p.analysis)),
-    sesData(envelope, recipient),
-  );
-  if (missing) {
-    throw new UsageError(
-      `cannot preview ${options.name}: no value for \`${missing}\` (SES would drop this mail)`,
-      campaign ? "add it to the campaign's data or the subscriber" : "add it to the template's `sample`",
-    );
-  }
+  assertComplete(template, envelope, recipient, options.name, campaign !== undefined);
   const render = compileTemplate({
     subject: template.parts.subject?.source ?? "",
     html: template.parts.html?.source ?? "",
@@ -93,15 +82,7 @@ export async function previewMessage(session: Session, options: PreviewOptions):
     date: new Date(session.clock.now()),
   });
   const out = path.resolve(options.out ?? path.join(project.root, ".mailops", "preview", options.name));
-  mkdirSync(out, { recursive: true });
-  const files = {
-    html: path.join(out, `${options.name}.html`),
-    text: path.join(out, `${options.name}.txt`),
-    eml: path.join(out, `${options.name}.eml`),
-  };
-  writeFileSync(files.html, built.html);
-  writeFileSync(files.text, built.text);
-  writeFileSync(files.eml, built.eml);
+  const files = writeFiles(out, options.name, built);
   const headers = sesHeaders(envelope, recipient, sesData(envelope, recipient));
   for (const [k, v] of Object.entries(headers)) headers[k] = withoutToken(v);
   return {
@@ -114,6 +95,48 @@ export async function previewMessage(session: Session, options: PreviewOptions):
     subscriber: options.subscriber !== undefined,
     headers,
   };
+}
+
+/** The campaign's template, or the template of that name. */
+function templateOf(project: Project, campaign: Campaign | undefined, name: string): Template {
+  const template = campaign ? project.templates.get(campaign.template ?? "") : project.templates.get(name);
+  if (template) return template;
+  throw new UsageError(
+    `\`${name}\` is neither a campaign nor a template`,
+    `campaigns: ${[...project.campaigns.keys()].join(", ") || "none"}; templates: ${[...project.templates.keys()].join(", ") || "none"}`,
+  );
+}
+
+/** Every variable the template needs has a value: SES drops a message that lacks one. */
+function assertComplete(
+  template: Template,
+  envelope: Envelope,
+  recipient: Recipient,
+  name: string,
+  isCampaign: boolean,
+): void {
+  const missing = firstMissing(
+    requiredPaths(Object.values(template.parts).map((p) => p.analysis)),
+    sesData(envelope, recipient),
+  );
+  if (!missing) return;
+  throw new UsageError(
+    `cannot preview ${name}: no value for \`${missing}\` (SES would drop this mail)`,
+    isCampaign ? "add it to the campaign's data or the subscriber" : "add it to the template's `sample`",
+  );
+}
+
+function writeFiles(out: string, name: string, built: BuiltMessage): PreviewReport["files"] {
+  mkdirSync(out, { recursive: true });
+  const files = {
+    html: path.join(out, `${name}.html`),
+    text: path.join(out, `${name}.txt`),
+    eml: path.join(out, `${name}.eml`),
+  };
+  writeFileSync(files.html, built.html);
+  writeFileSync(files.text, built.text);
+  writeFileSync(files.eml, built.eml);
+  return files;
 }
 
 /** A link's signed token (`t=payload.signature`) holds the recipient's address in its payload. */
@@ -178,4 +201,73 @@ function templateMessage(project: Project, template: Template): { envelope: Enve
   };
   const headers = link ? oneClickHeaders(String(data[UNSUBSCRIBE_VARIABLE.link])) : [];
   return { envelope, recipient: { id: "preview", to: PREVIEW_ADDRESS, data, headers } };
+}
+
+/**
+ * A template a plan creates or updates, rendered with its sample data before (the target's copy;
+ * none for a new template) and after (the repository's). A side not rendered is empty.
+ */
+export interface TemplateChangePreview {
+  template: string;
+  action: "create" | "update";
+  before: Rendered;
+  after: Rendered;
+  /** Files written (each side's .html and .txt), relative to the root given. */
+  files: string[];
+  /** Set when a side could not be rendered (the message says why); the sides after it are empty. */
+  error?: string;
+}
+
+const EMPTY: Rendered = { subject: "", html: "", text: "" };
+
+/**
+ * Each template `plan` creates or updates, rendered both ways and written under
+ * `<root>/previews/<name>/` as `before`/`after` `.html` and `.txt`: the pull request's artifact.
+ */
+export function previewTemplateChanges(session: Session, plan: Plan, root: string): TemplateChangePreview[] {
+  const { project } = session;
+  const out: TemplateChangePreview[] = [];
+  for (const change of plan.changes) {
+    if (change.kind !== "template" || change.action === "delete") continue;
+    const name = change.name;
+    const data = previewData(project, name, project.templates.get(name)?.sample);
+    const preview: TemplateChangePreview = {
+      template: name,
+      action: change.action,
+      before: EMPTY,
+      after: EMPTY,
+      files: [],
+    };
+    const dir = path.join(root, "previews", name);
+    mkdirSync(dir, { recursive: true });
+    const sides: ["before" | "after", Spec | undefined][] = [
+      ["before", change.action === "update" ? change.before : undefined],
+      ["after", change.after],
+    ];
+    try {
+      for (const [side, spec] of sides) {
+        if (!spec) continue;
+        const r = renderSpec(spec, data);
+        preview[side] = r;
+        writeFileSync(path.join(dir, `${side}.html`), r.html);
+        writeFileSync(path.join(dir, `${side}.txt`), readable(r));
+        preview.files.push(`previews/${name}/${side}.html`, `previews/${name}/${side}.txt`);
+      }
+    } catch (e) {
+      preview.error = (e as Error).message;
+    }
+    out.push(preview);
+  }
+  return out;
+}
+
+function renderSpec(spec: Spec, data: Record<string, unknown>): Rendered {
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  return compileTemplate({ subject: text(spec.subject), html: text(spec.html), text: text(spec.text) })(data);
+}
+
+/** What a reader sees: the subject, then the text part (or the HTML's text when there is none). */
+function readable(r: Rendered): string {
+  const body = r.text || r.html.replace(/<[^>]*>/g, "").replace(/\n{3,}/g, "\n\n");
+  return `Subject: ${r.subject}\n\n${body.trimEnd()}\n`;
 }

@@ -8,7 +8,7 @@
  * says how the target's copy compares; a real send refuses until they match (deploy applies first).
  */
 import { describeTooManyInvalid } from "../audience/index.js";
-import type { Campaign, Project } from "../config/model.js";
+import type { Campaign, Project, Template } from "../config/model.js";
 import { dueState } from "../send/due.js";
 import { LedgerDamagedError } from "../send/ledger.js";
 import { messagePlan } from "../send/message.js";
@@ -84,16 +84,57 @@ export async function previewSends(
 }
 
 async function previewOne(project: Project, c: Campaign, o: Seen): Promise<CampaignPreview> {
-  // The run record alone: a preview must not read every batch of every campaign's ledger.
-  let damage: string | undefined;
-  const run = o.store
-    ? await runState(o.store, c).catch((e: unknown) => {
-        // A damaged ledger refuses the send (send.ts); the preview says so and counts on.
-        if (!(e instanceof LedgerDamagedError)) throw e;
-        damage = `sending refuses this campaign: ${e.message}; ${e.hint ?? ""}`.trim();
-        return { started: true, complete: false };
-      })
-    : { started: false, complete: false };
+  const { run, damage } = await readRun(c, o);
+  const preview = duePreview(project, c, run, o);
+  if (damage) preview.notes.push(damage);
+  if (preview.sends === "no") return preview;
+  const byName = o.campaign !== undefined;
+  if (run.started && !run.complete)
+    preview.notes.push("a run is under way: recipients it already sent to are not sent to again");
+  if (run.complete && byName)
+    preview.notes.push("this run is complete: a send by name only reaches recipients added since");
+  const inS3 = sourcesOf(project, c).filter((s) => s.startsWith("s3://"));
+  if (o.offline && inS3.length) {
+    preview.notes.push(
+      "the subscriber list is in S3, which this run has no credentials to read: not counted",
+    );
+    return preview;
+  }
+  const template = project.templates.get(c.template ?? "");
+  if (!template) return preview;
+  const counts = await countInto(preview, project, c, template, o);
+  if (!counts) return preview;
+  if (o.offline)
+    preview.notes.push(
+      "suppression list and opt-outs not read (no credentials): counts are before suppression",
+    );
+  if (c.maxRecipients !== undefined && counts.toSend > c.maxRecipients) {
+    preview.notes.push(
+      `${counts.toSend} recipients exceed max_recipients ${c.maxRecipients}: the send will be refused`,
+    );
+  }
+  return preview;
+}
+
+type RunSeen = Awaited<ReturnType<typeof runState>>;
+
+/**
+ * The run record alone: a preview must not read every batch of every campaign's ledger. A
+ * damaged ledger refuses the send (send.ts); the preview says so (`damage`) and counts on.
+ */
+async function readRun(c: Campaign, o: Seen): Promise<{ run: RunSeen; damage?: string }> {
+  if (!o.store) return { run: { started: false, complete: false } };
+  try {
+    return { run: await runState(o.store, c) };
+  } catch (e) {
+    if (!(e instanceof LedgerDamagedError)) throw e;
+    const damage = `sending refuses this campaign: ${e.message}; ${e.hint ?? ""}`.trim();
+    return { run: { started: true, complete: false }, damage };
+  }
+}
+
+/** The campaign's due state, and whether the send asked for takes it (a missed one says why not). */
+function duePreview(project: Project, c: Campaign, run: RunSeen, o: Seen): CampaignPreview {
   const due = dueState(c, run, o.now, project.settings.guardrails.maxLatenessSeconds);
   const state: PreviewState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
   const byName = o.campaign !== undefined;
@@ -114,21 +155,20 @@ async function previewOne(project: Project, c: Campaign, o: Seen): Promise<Campa
       "send_at is further in the past than guardrails.max_lateness: `send --due` does not send it; a send by name (`--campaign`, or the send workflow's `campaign` input) does",
     );
   }
-  if (damage) preview.notes.push(damage);
-  if (sends === "no") return preview;
-  if (run.started && !run.complete)
-    preview.notes.push("a run is under way: recipients it already sent to are not sent to again");
-  if (run.complete && byName)
-    preview.notes.push("this run is complete: a send by name only reaches recipients added since");
-  const inS3 = sourcesOf(project, c).filter((s) => s.startsWith("s3://"));
-  if (o.offline && inS3.length) {
-    preview.notes.push(
-      "the subscriber list is in S3, which this run has no credentials to read: not counted",
-    );
-    return preview;
-  }
-  const template = project.templates.get(c.template ?? "");
-  if (!template) return preview;
+  return preview;
+}
+
+/**
+ * The audience counted against the repository's template, into `preview`; undefined (with the
+ * error in `preview`) when it could not be.
+ */
+async function countInto(
+  preview: CampaignPreview,
+  project: Project,
+  c: Campaign,
+  template: Template,
+  o: Seen,
+): Promise<AudienceCounts | undefined> {
   try {
     const onTarget: TemplateOnTarget = o.offline
       ? "unknown"
@@ -137,11 +177,12 @@ async function previewOne(project: Project, c: Campaign, o: Seen): Promise<Campa
     const audience = await openAudience(project, c, o.target);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
     const secret = process.env[SECRET_ENV] ?? PREVIEW_SECRET;
-    preview.counts = await audience.count(messagePlan(project, c, template, secret));
-    if (preview.counts.invalidRows.over) {
+    const counts = await audience.count(messagePlan(project, c, template, secret));
+    preview.counts = counts;
+    if (counts.invalidRows.over) {
       // file:line only: the reasons may hold a (masked) address, and a preview holds none.
       const why = describeTooManyInvalid(
-        preview.counts.invalidRows,
+        counts.invalidRows,
         project.settings.guardrails.maxInvalidRows,
         audience.stats().invalidSamples,
         (name) => sourceFile(project, name),
@@ -149,21 +190,12 @@ async function previewOne(project: Project, c: Campaign, o: Seen): Promise<Campa
       );
       preview.notes.push(`the send will be refused: ${why}`);
     }
+    return counts;
   } catch (e) {
     if (!(e instanceof Error)) throw e;
     preview.error = `audience not counted: ${e.message}`;
-    return preview;
+    return undefined;
   }
-  if (o.offline)
-    preview.notes.push(
-      "suppression list and opt-outs not read (no credentials): counts are before suppression",
-    );
-  if (c.maxRecipients !== undefined && preview.counts.toSend > c.maxRecipients) {
-    preview.notes.push(
-      `${preview.counts.toSend} recipients exceed max_recipients ${c.maxRecipients}: the send will be refused`,
-    );
-  }
-  return preview;
 }
 
 /** Where a campaign's recipients are read from (segment sources and sources named directly). */

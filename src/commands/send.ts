@@ -6,9 +6,9 @@ import { MailopsError, UsageError } from "../errors.js";
 import { canonicalJson, type LiveResource } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
-import { acquireLock, type Lease } from "../send/lock.js";
+import { acquireLock, type Lease, LockedError, type LockHolder } from "../send/lock.js";
 import { type MessagePlan, messagePlan } from "../send/message.js";
-import { pacingFor } from "../send/pacing.js";
+import { pacingFor, sendRate } from "../send/pacing.js";
 import { ContentChangedError, type RunInput, type RunReport, runCampaign } from "../send/run.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
@@ -68,82 +68,126 @@ export function assertChosen(options: SendOptions): void {
 
 export async function sendCampaigns(session: Session, options: SendOptions): Promise<CampaignResult[]> {
   assertChosen(options);
-  const { project, clock, io } = session;
+  const choice = options.campaign
+    ? await chooseNamed(session, options.campaign, options)
+    : await chooseDue(session);
+  if (choice.chosen.length === 0) return choice.results;
+  const refused = await lostStateGate(session, choice.chosen, options);
+  if (refused) return [...choice.results, ...refused];
+  return [...choice.results, ...(await sendUnderLock(session, choice, options))];
+}
+
+/** The campaigns a send takes, and the results of those it passes over. */
+interface Choice {
+  chosen: Campaign[];
+  results: CampaignResult[];
+  /** The named campaign's send_at, when it is sent before it (`--before-send-at`). */
+  early?: string;
+  /** The named campaign's run was complete before this send. */
+  wasComplete: boolean;
+}
+
+/** `--campaign NAME`: that one, refused before its send_at unless `--before-send-at`. */
+async function chooseNamed(session: Session, name: string, options: SendOptions): Promise<Choice> {
+  const c = namedCampaign(session.project, name);
   const now = session.now();
+  const early = c.sendAt?.kind === "at" && c.sendAt.epochMs > now.getTime() ? c.sendAt.iso : undefined;
+  if (early && !options.beforeSendAt) {
+    // Naming a campaign is how a missed one is sent late; early needs its own word.
+    throw new SendRefusedError(
+      `campaign \`${c.name}\` is scheduled for ${early}, which has not come: nothing was sent`,
+      "wait for it (a send --due run then sends it), or pass --before-send-at to send it now",
+    );
+  }
+  // Sending a complete run again sends nothing new: its result says so rather than "sent 0".
+  const wasComplete = await runState(session.store(), c).then(
+    (run) => run.complete,
+    (e) => {
+      if (e instanceof LedgerDamagedError) return false;
+      throw e;
+    },
+  );
+  return { chosen: [c], results: [], wasComplete, ...(early ? { early } : {}) };
+}
+
+/** `--due`: every campaign whose time has come, by name; the others say why not. */
+async function chooseDue(session: Session): Promise<Choice> {
+  const { project } = session;
+  const now = session.now();
+  const choice: Choice = { chosen: [], results: [], wasComplete: false };
+  for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    let run: Awaited<ReturnType<typeof runState>>;
+    try {
+      run = await runState(session.store(), c);
+    } catch (e) {
+      // A damaged ledger refuses its own campaign; the others go on.
+      if (!(e instanceof LedgerDamagedError)) throw e;
+      choice.results.push(damaged(c.name, e));
+      continue;
+    }
+    const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
+    // `missed: acknowledged`: known, and no longer reported on every run.
+    if (due.state === "missed" && c.missedAcknowledged) continue;
+    if (due.state === "due") choice.chosen.push(c);
+    else
+      choice.results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });
+  }
+  return choice;
+}
+
+/** Before the lock and any run: a lost store would have every recipient sent again. */
+async function lostStateGate(
+  session: Session,
+  chosen: Campaign[],
+  options: SendOptions,
+): Promise<CampaignResult[] | undefined> {
+  const target = await session.target();
+  const lost = await lostStateBeforeSend(session.project, target, session.store(), chosen, session.now());
+  if (!lost) return undefined;
+  if (!options.stateLostOk) {
+    const detail = lostStateDetail(lost);
+    return chosen.map((c): CampaignResult => ({ campaign: c.name, state: "refused", detail }));
+  }
+  warn(session.io, stateLostOkWarning(lost));
+  return undefined;
+}
+
+/** One lock for all the chosen campaigns; a stopped run stops the ones after it. */
+async function sendUnderLock(
+  session: Session,
+  choice: Choice,
+  options: SendOptions,
+): Promise<CampaignResult[]> {
+  const { clock } = session;
   const target = await session.target();
   const store = session.store();
-  const chosen: Campaign[] = [];
   const results: CampaignResult[] = [];
-  let early: string | undefined;
-  let wasComplete = false;
-  if (options.campaign) {
-    const c = namedCampaign(project, options.campaign);
-    early = c.sendAt?.kind === "at" && c.sendAt.epochMs > now.getTime() ? c.sendAt.iso : undefined;
-    if (early && !options.beforeSendAt) {
-      // Naming a campaign is how a missed one is sent late; early needs its own word.
-      throw new SendRefusedError(
-        `campaign \`${c.name}\` is scheduled for ${early}, which has not come: nothing was sent`,
-        "wait for it (a send --due run then sends it), or pass --before-send-at to send it now",
-      );
-    }
-    // Sending a complete run again sends nothing new: its result says so rather than "sent 0".
-    wasComplete = await runState(store, c).then(
-      (run) => run.complete,
-      (e) => {
-        if (e instanceof LedgerDamagedError) return false;
-        throw e;
-      },
-    );
-    chosen.push(c);
-  } else {
-    for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      let run: Awaited<ReturnType<typeof runState>>;
-      try {
-        run = await runState(store, c);
-      } catch (e) {
-        // A damaged ledger refuses its own campaign; the others go on.
-        if (!(e instanceof LedgerDamagedError)) throw e;
-        results.push(damaged(c.name, e));
-        continue;
-      }
-      const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
-      // `missed: acknowledged`: known, and no longer reported on every run.
-      if (due.state === "missed" && c.missedAcknowledged) continue;
-      if (due.state === "due") chosen.push(c);
-      else results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });
-    }
-  }
-  if (chosen.length === 0) return results;
-  // Before the lock and any run: a lost store would have every recipient sent again.
-  const lost = await lostStateBeforeSend(project, target, store, chosen, now);
-  if (lost && !options.stateLostOk) {
-    const detail = lostStateDetail(lost);
-    return [
-      ...results,
-      ...chosen.map((c): CampaignResult => ({ campaign: c.name, state: "refused", detail })),
-    ];
-  }
-  if (lost) warn(io, stateLostOkWarning(lost));
   const lease = await acquireLock(store, { command: "send", now: clock.now, sleep: clock.sleep });
   lease.keepAlive();
   try {
     const sender = target.sender();
-    for (const c of chosen) {
-      try {
-        const result = await sendOne(project, c, { target, sender, store, lease, options, clock });
-        const idle = result.state === "sent" && result.report?.sent === 0 && result.report.failed === 0;
-        if (wasComplete && idle) results.push({ ...result, state: "complete", detail: ALREADY_COMPLETE });
-        else results.push(early && result.report ? { ...result, early } : result);
-      } catch (e) {
-        if (!(e instanceof LedgerDamagedError)) throw e;
-        results.push(damaged(c.name, e));
-      }
+    for (const c of choice.chosen) {
+      results.push(
+        await sendChosen(session.project, c, choice, { target, sender, store, lease, options, clock }),
+      );
       if (results.at(-1)?.state === "stopped") break;
     }
   } finally {
     await lease.release();
   }
   return results;
+}
+
+async function sendChosen(project: Project, c: Campaign, choice: Choice, w: Wiring): Promise<CampaignResult> {
+  try {
+    const result = await sendOne(project, c, w);
+    const idle = result.state === "sent" && result.report?.sent === 0 && result.report.failed === 0;
+    if (choice.wasComplete && idle) return { ...result, state: "complete", detail: ALREADY_COMPLETE };
+    return choice.early && result.report ? { ...result, early: choice.early } : result;
+  } catch (e) {
+    if (!(e instanceof LedgerDamagedError)) throw e;
+    return damaged(c.name, e);
+  }
 }
 
 interface Wiring {
@@ -186,10 +230,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       ledger,
       ...(otherSpellings ? { otherSpellings } : {}),
     },
-    rate:
-      w.target.name === "aws"
-        ? (account.maxSendRate ?? 1)
-        : (project.settings.localRate ?? Number.POSITIVE_INFINITY),
+    rate: sendRate(w.target.capabilities.sendRate, account, project.settings.localRate),
   });
 }
 
@@ -355,6 +396,43 @@ function contentDigest(campaign: Campaign, template: object, from: string): stri
       }),
     )
     .digest("hex");
+}
+
+/** Another run holds the send lock (send/lock.ts): nothing was sent; who holds it, and since when. */
+export interface HeldLock {
+  message: string;
+  hint?: string;
+  holder?: LockHolder;
+}
+
+/** A send's report: each campaign's result, or the lock another run holds (then no results). */
+export interface SendReport {
+  results: CampaignResult[];
+  locked?: HeldLock;
+}
+
+/** `sendCampaigns`, with a held lock as the report's state rather than an error for each caller to catch. */
+export async function sendUnlessLocked(session: Session, options: SendOptions): Promise<SendReport> {
+  try {
+    return { results: await sendCampaigns(session, options) };
+  } catch (e) {
+    if (!(e instanceof LockedError)) throw e;
+    return {
+      results: [],
+      locked: {
+        message: e.message,
+        ...(e.hint ? { hint: e.hint } : {}),
+        ...(e.holder ? { holder: e.holder } : {}),
+      },
+    };
+  }
+}
+
+/** A held lock as the error the command line ends with (message, hint, exit code). */
+export function lockedError(lock: HeldLock): MailopsError {
+  const error = new LockedError(lock.message, lock.hint);
+  if (lock.holder) error.holder = lock.holder;
+  return error;
 }
 
 export function parseNow(text: string): Date {

@@ -12,9 +12,6 @@ import { Ledger, LedgerDamagedError, type LedgerState } from "../send/ledger.js"
 import type { CampaignMetrics, Sender } from "../targets/port.js";
 import type { Session } from "./session.js";
 
-// The presenter shows identities as the plan does: one formatter.
-export { identitiesText } from "../plan/format/identities.js";
-
 export interface RunSummary {
   campaign: string;
   sendAt: string;
@@ -63,46 +60,7 @@ export async function collectStatus(session: Session, campaign?: string): Promis
   }
   const store = session.store();
   const out: RunSummary[] = [];
-  for (const id of await Ledger.runs(store, campaign)) {
-    let state: LedgerState;
-    try {
-      state = await new Ledger(store, id).load();
-    } catch (e) {
-      if (!(e instanceof LedgerDamagedError)) throw e;
-      out.push({
-        campaign: id.campaign,
-        sendAt: id.sendAt,
-        status: "damaged",
-        startedAt: "",
-        updatedAt: "",
-        stopReason: `${e.message}; ${e.hint ?? ""}`.trim(),
-        sent: 0,
-        failed: 0,
-        unknown: 0,
-        skipped: {},
-      });
-      continue;
-    }
-    const skipped: Record<string, number> = {};
-    for (const reason of state.skipped.values()) skipped[reason] = (skipped[reason] ?? 0) + 1;
-    const run = state.run;
-    out.push({
-      campaign: id.campaign,
-      sendAt: id.sendAt,
-      status: run?.status ?? "unknown",
-      startedAt: run?.startedAt ?? "",
-      updatedAt: run?.updatedAt ?? "",
-      // A complete run has no stop reason, whatever an earlier attempt wrote.
-      ...(run?.stopReason && run.status !== "complete" ? { stopReason: run.stopReason } : {}),
-      sent: state.sent.size,
-      failed: state.failed.size,
-      unknown: state.unknown.size,
-      ...(ambiguousCount(state) ? { ambiguous: ambiguousCount(state) } : {}),
-      ...(run?.throttled ? { throttled: run.throttled } : {}),
-      skipped,
-      ...(state.unreadable.length ? { unreadable: state.unreadable } : {}),
-    });
-  }
+  for (const id of await Ledger.runs(store, campaign)) out.push(await summarize(new Ledger(store, id)));
   if (sender.campaignMetrics) for (const r of out) await addMetrics(r, out, project, sender, dimension);
   const declared = Object.keys(project.settings.identities);
   const identities = declared.length
@@ -117,6 +75,48 @@ export async function collectStatus(session: Session, campaign?: string): Promis
     runs: out,
     ok: !out.some((r) => r.status === "damaged"),
     ...(identities ? { identities } : {}),
+  };
+}
+
+/** What a run's ledger says; a damaged ledger is a run of its own status, with why. */
+async function summarize(ledger: Ledger): Promise<RunSummary> {
+  const { id } = ledger;
+  let state: LedgerState;
+  try {
+    state = await ledger.load();
+  } catch (e) {
+    if (!(e instanceof LedgerDamagedError)) throw e;
+    return {
+      campaign: id.campaign,
+      sendAt: id.sendAt,
+      status: "damaged",
+      startedAt: "",
+      updatedAt: "",
+      stopReason: `${e.message}; ${e.hint ?? ""}`.trim(),
+      sent: 0,
+      failed: 0,
+      unknown: 0,
+      skipped: {},
+    };
+  }
+  const skipped: Record<string, number> = {};
+  for (const reason of state.skipped.values()) skipped[reason] = (skipped[reason] ?? 0) + 1;
+  const run = state.run;
+  return {
+    campaign: id.campaign,
+    sendAt: id.sendAt,
+    status: run?.status ?? "unknown",
+    startedAt: run?.startedAt ?? "",
+    updatedAt: run?.updatedAt ?? "",
+    // A complete run has no stop reason, whatever an earlier attempt wrote.
+    ...(run?.stopReason && run.status !== "complete" ? { stopReason: run.stopReason } : {}),
+    sent: state.sent.size,
+    failed: state.failed.size,
+    unknown: state.unknown.size,
+    ...(ambiguousCount(state) ? { ambiguous: ambiguousCount(state) } : {}),
+    ...(run?.throttled ? { throttled: run.throttled } : {}),
+    skipped,
+    ...(state.unreadable.length ? { unreadable: state.unreadable } : {}),
   };
 }
 

@@ -1,12 +1,15 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { type Finding, sortFindings } from "../config/findings.js";
-import { type FindingFormat, formatFindings } from "../config/format.js";
 import { lintProject } from "../config/lint/index.js";
 import { loadProject } from "../config/load.js";
 import type { Project } from "../config/model.js";
 import { ProjectError } from "../errors.js";
+import { type FindingFormat, formatFindings } from "../present/findings.js";
 import { findingsFrom } from "../util/finding-paths.js";
+
+/** The validate use case's report: its findings, plain data (config/findings.ts). */
+export type { Finding, Severity } from "../config/findings.js";
 
 export interface ValidateResult {
   project: Project;

@@ -5,13 +5,15 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { formatPlan } from "./format/index.js";
 import { PLAN_VERSION, type Plan } from "./plan.js";
 import { KINDS } from "./resource.js";
 
+/** The plan as JSON: the plan file, and what `plan --format json` prints. */
+export const planJson = (plan: Plan): string => `${JSON.stringify(plan, null, 2)}\n`;
+
 /** The plan file `apply --plan` reads (`plan --out`, the action's `plan-path`): the plan as JSON. */
 export function writePlanFile(file: string, plan: Plan): void {
-  writeFileSync(file, formatPlan(plan, "json"));
+  writeFileSync(file, planJson(plan));
 }
 
 export function readPlanFile(file: string): Plan {

@@ -236,27 +236,44 @@ export class Ledger {
         `the run's content and address key are in it, so nothing is sent: ${RESTORE}`,
       );
     }
-    const intents = new Map<number, BatchRecord>();
-    const done = new Map<number, Outcome[]>();
-    const unreadable = new Map<number, string>();
-    const numbers = new Set<number>();
+    const records = await this.readRecords(keys);
+    const last = Math.max(0, ...records.numbers);
+    this.assertNoGap(records.numbers, last);
+    addOpenBatches(state, records);
+    addOutcomes(state, records.done.values());
+    state.nextBatch = last + 1;
+    return state;
+  }
+
+  /** Every batch record of the run, by number; an unreadable one is noted, a wrong one refused. */
+  private async readRecords(keys: string[]): Promise<BatchRecords> {
+    const records: BatchRecords = {
+      intents: new Map(),
+      done: new Map(),
+      unreadable: new Map(),
+      numbers: new Set(),
+    };
     for (const key of keys) {
       const n = batchNumber(key);
       if (n === undefined) continue; // not a record of ours (an editor's backup, say)
       const obj = await this.store.get(key);
       if (!obj) continue;
-      numbers.add(n);
+      records.numbers.add(n);
       const isDone = key.endsWith(".done.json");
       const rec = this.parseRecord(key, obj, n, isDone);
       if (!rec) {
-        unreadable.set(n, key);
+        records.unreadable.set(n, key);
         continue;
       }
-      if (rec.state === "intent") intents.set(rec.batch, rec);
-      else done.set(rec.batch, rec.outcomes ?? []);
-      if (rec.previous) done.set(rec.previous.batch, rec.previous.outcomes);
+      if (rec.state === "intent") records.intents.set(rec.batch, rec);
+      else records.done.set(rec.batch, rec.outcomes ?? []);
+      if (rec.previous) records.done.set(rec.previous.batch, rec.previous.outcomes);
     }
-    const last = Math.max(0, ...numbers);
+    return records;
+  }
+
+  /** Batch numbers run 1 to `last` without a gap: a missing record may have been an intent. */
+  private assertNoGap(numbers: Set<number>, last: number): void {
     for (let n = 1; n <= last; n++) {
       if (numbers.has(n)) continue;
       throw new LedgerDamagedError(
@@ -264,27 +281,6 @@ export class Ledger {
         `a missing record may have been an intent, so whom that batch sent to is unknown and nothing is sent: ${RESTORE}`,
       );
     }
-    for (const [batch, rec] of intents) {
-      if (done.has(batch)) continue;
-      for (const id of rec.ids) state.unknown.add(id);
-      if (rec.ambiguous !== undefined) for (const id of rec.ids) state.ambiguous.add(id);
-      state.openBatches.set(batch, { ids: rec.ids, damaged: unreadable.has(batch) });
-    }
-    for (const [n, key] of unreadable) {
-      // An unreadable outcome whose batch another record settled told nothing that is missing.
-      if (!intents.has(n) || !done.has(n)) state.unreadable.push(key);
-    }
-    for (const outcomes of done.values()) {
-      for (const o of outcomes) {
-        if (o.status === "sent") state.sent.set(o.id, o.messageId);
-        else if (o.status === "failed") state.failed.set(o.id, o.error);
-        else state.skipped.set(o.id, o.reason);
-      }
-    }
-    // A recipient resent later (--resend-unknown) is no longer unknown.
-    for (const id of state.sent.keys()) state.unknown.delete(id);
-    state.nextBatch = last + 1;
-    return state;
   }
 
   /** Just the run record: enough to know whether the run started or completed, without reading its batches. */
@@ -519,6 +515,43 @@ export class Ledger {
 function sendAtOfKey(folder: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(folder);
   return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : folder;
+}
+
+/** A run's batch records as read: intents and outcomes by batch, unreadable files, the numbers seen. */
+interface BatchRecords {
+  intents: Map<number, BatchRecord>;
+  done: Map<number, Outcome[]>;
+  /** Batch number → key of its unreadable file. */
+  unreadable: Map<number, string>;
+  numbers: Set<number>;
+}
+
+/** Intents without an outcome: their recipients are unknown; unreadable outcomes are reported. */
+function addOpenBatches(state: LedgerState, records: BatchRecords): void {
+  const { intents, done, unreadable } = records;
+  for (const [batch, rec] of intents) {
+    if (done.has(batch)) continue;
+    for (const id of rec.ids) state.unknown.add(id);
+    if (rec.ambiguous !== undefined) for (const id of rec.ids) state.ambiguous.add(id);
+    state.openBatches.set(batch, { ids: rec.ids, damaged: unreadable.has(batch) });
+  }
+  for (const [n, key] of unreadable) {
+    // An unreadable outcome whose batch another record settled told nothing that is missing.
+    if (!intents.has(n) || !done.has(n)) state.unreadable.push(key);
+  }
+}
+
+/** Each recorded outcome by recipient. */
+function addOutcomes(state: LedgerState, done: Iterable<Outcome[]>): void {
+  for (const outcomes of done) {
+    for (const o of outcomes) {
+      if (o.status === "sent") state.sent.set(o.id, o.messageId);
+      else if (o.status === "failed") state.failed.set(o.id, o.error);
+      else state.skipped.set(o.id, o.reason);
+    }
+  }
+  // A recipient resent later (--resend-unknown) is no longer unknown.
+  for (const id of state.sent.keys()) state.unknown.delete(id);
 }
 
 function batchNumber(key: string): number | undefined {

@@ -266,18 +266,7 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
   const sleep = options.sleep ?? systemClock.sleep;
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   const deadline = now() + (options.waitMs ?? 10_000);
-  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const token = randomUUID();
-  const run = options.run ?? githubRunUrl();
-  const fresh = (): LeaseBody => ({
-    owner,
-    token,
-    command: options.command,
-    since: new Date(now()).toISOString(),
-    ttlMs,
-    write: writeId(),
-    ...(run ? { run } : {}),
-  });
+  const fresh = leaseBodies(options, ttlMs, now);
   // The version of the lock seen, and since when by this clock: the fallback age (see the header).
   let seen: { etag: string; at: number } | undefined;
   for (let attempt = 0; ; attempt++) {
@@ -291,33 +280,57 @@ export async function acquireLock(store: Store, options: LockOptions): Promise<L
       const age = Math.max(current.ageMs ?? 0, now() - seen.at);
       const held = parseLease(current.body);
       if (!held || held.released || age >= held.ttlMs || holderIsDead(held.owner)) {
-        try {
-          const taken = await store.put(LOCK_KEY, JSON.stringify(body), {
-            ifMatch: current.etag,
-            idempotent: true,
-          });
-          return new Lease(store, taken.etag, body, ttlMs, now, at);
-        } catch (e) {
-          if (!(e instanceof PreconditionFailedError)) throw e;
-          // someone else took it first: look again
-        }
+        const taken = await takeOver(store, current.etag, body);
+        if (taken !== undefined) return new Lease(store, taken, body, ttlMs, now, at);
       } else if (now() >= deadline) {
-        const by = typeof held.run === "string" ? `workflow run ${held.run}` : held.owner;
-        const lapsesInS = Math.ceil((held.ttlMs - age) / 1000);
-        const locked = new LockedError(
-          `another mailops run holds the send lock: locked by ${by} (${held.command}) since ${held.since}`,
-          `wait for it to finish; if that run died, its lease lapses in ${lapsesInS} s by the state store's clock`,
-        );
-        locked.holder = {
-          owner: held.owner,
-          command: held.command,
-          since: held.since,
-          lapsesInS,
-          ...(typeof held.run === "string" ? { run: held.run } : {}),
-        };
-        throw locked;
+        throw lockedBy(held, age);
       }
     }
     await sleep(Math.min(1000, 100 * 2 ** Math.min(attempt, 4)));
   }
+}
+
+/** This process's lease bodies: one owner and token, a fresh write id (and time) for each attempt. */
+function leaseBodies(options: LockOptions, ttlMs: number, now: () => number): () => LeaseBody {
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const token = randomUUID();
+  const run = options.run ?? githubRunUrl();
+  return () => ({
+    owner,
+    token,
+    command: options.command,
+    since: new Date(now()).toISOString(),
+    ttlMs,
+    write: writeId(),
+    ...(run ? { run } : {}),
+  });
+}
+
+/** The lock in version `etag` replaced by `body`: its new etag, or undefined when another took it first. */
+async function takeOver(store: Store, etag: string, body: LeaseBody): Promise<string | undefined> {
+  try {
+    const taken = await store.put(LOCK_KEY, JSON.stringify(body), { ifMatch: etag, idempotent: true });
+    return taken.etag;
+  } catch (e) {
+    if (!(e instanceof PreconditionFailedError)) throw e;
+    return undefined; // someone else took it first: look again
+  }
+}
+
+/** The wait is over and `held` still holds the lock (its lease `age` ms old). */
+function lockedBy(held: LeaseBody, age: number): LockedError {
+  const by = typeof held.run === "string" ? `workflow run ${held.run}` : held.owner;
+  const lapsesInS = Math.ceil((held.ttlMs - age) / 1000);
+  const locked = new LockedError(
+    `another mailops run holds the send lock: locked by ${by} (${held.command}) since ${held.since}`,
+    `wait for it to finish; if that run died, its lease lapses in ${lapsesInS} s by the state store's clock`,
+  );
+  locked.holder = {
+    owner: held.owner,
+    command: held.command,
+    since: held.since,
+    lapsesInS,
+    ...(typeof held.run === "string" ? { run: held.run } : {}),
+  };
+  return locked;
 }

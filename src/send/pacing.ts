@@ -5,6 +5,8 @@
  * allows and recovers once the throttling stops. Time is the clock's (util/clock.ts), so tests
  * run it on simulated time.
  */
+import type { AccountFacts, Capabilities } from "../targets/port.js";
+
 /** A throttled call cuts the rate to this share (the SDK's adaptive mode uses 0.7 too). */
 const DECREASE = 0.7;
 /**
@@ -121,4 +123,25 @@ export function pacingFor(
 ): { bucket: TokenBucket; batchSize: number } {
   const burst = Number.isFinite(rate) ? Math.max(50, rate / 4) : 50;
   return { bucket: new TokenBucket(rate, burst, clock), batchSize: ledgerBatchSize(rate) };
+}
+
+/**
+ * Recipients a second a send goes at, by what the target declares paces it (targets/port.ts
+ * Capabilities): the account's rate (1 a second when it gives none), or the project's
+ * `sending.local_rate` (unlimited when unset).
+ */
+export function sendRate(
+  pace: Capabilities["sendRate"],
+  account: AccountFacts,
+  localRate: number | undefined,
+): number {
+  switch (pace) {
+    case "account":
+      return account.maxSendRate ?? 1;
+    case "setting":
+      return localRate ?? Number.POSITIVE_INFINITY;
+    case "none":
+      // Never reached: such a target refuses to send (its sender and account facts) first.
+      throw new Error("this target sends nothing: it has no send rate");
+  }
 }

@@ -101,12 +101,34 @@ export interface RunInput {
   };
 }
 
+/**
+ * One attempt at a run, in the order of the ledger's protocol (ledger.ts): load, start or
+ * continue the run record, settle batches a crash left open, send, then the final record.
+ */
 export async function runCampaign(input: RunInput): Promise<RunReport> {
   const { ledger, options } = input;
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const state = await ledger.load();
-  const report: RunReport = {
-    campaign: input.id.campaign,
+  const report = emptyReport(input.id.campaign, state.unreadable);
+  const run = runRecord(input, state, options.now());
+  const runEtag = await ledger.saveRun(run, state.runEtag);
+  const attempt = new Attempt(input, state, report, run);
+  await resolveUnknown(input, state, () => attempt.batchNumber());
+  await attempt.sendAll();
+  const stop = await stopReason(input, attempt);
+  const interrupted = report.unknown - report.ambiguous;
+  report.complete = !stop && interrupted === 0;
+  report.throttled = {
+    calls: input.bucket.throttles,
+    lostMs: Math.round(input.bucket.lostMs + attempt.health.backoffMs),
+  };
+  await ledger.saveRun(finalRecord(run, report, stop, interrupted, options.now()), runEtag);
+  if (stop) report.stopped = stop;
+  return report;
+}
+
+function emptyReport(campaign: string, unreadable: string[]): RunReport {
+  return {
+    campaign,
     sent: 0,
     failed: 0,
     skipped: {},
@@ -116,29 +138,14 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
     alreadyDone: 0,
     complete: false,
     failures: {},
-    unreadable: state.unreadable,
+    unreadable,
   };
+}
 
-  let runEtag = state.runEtag;
-  let run: RunRecord;
-  const now = options.now();
-  if (state.run) {
-    if (state.run.contentDigest !== input.contentDigest && !options.allowContentChange) {
-      throw new ContentChangedError(
-        `campaign ${input.id.campaign} was partially sent with content ${state.run.contentDigest.slice(0, 12)}, and its content is now ${input.contentDigest.slice(0, 12)}`,
-        "recipients would get different mail; revert the change, or pass --allow-content-change to finish the run with the new content",
-      );
-    }
-    // The stop reason of an earlier attempt is not this one's.
-    const { stopReason: _, ...earlier } = state.run;
-    run = {
-      ...earlier,
-      contentDigest: input.contentDigest,
-      status: "running",
-      updatedAt: now.toISOString(),
-    };
-  } else {
-    run = {
+/** The run record this attempt starts, or continues: refused when the content changed mid-run. */
+function runRecord(input: RunInput, state: LedgerState, now: Date): RunRecord {
+  if (!state.run) {
+    return {
       version: 1,
       addressKey: ADDRESS_KEY_VERSION,
       campaign: input.id.campaign,
@@ -149,164 +156,40 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
       status: "running",
     };
   }
-  runEtag = await ledger.saveRun(run, runEtag);
-  const startedAt = new Date(run.startedAt);
-  // A run keeps the address key it started with: its recorded ids are hashes of that key.
-  const keyVersion = addressKeyVersion(run);
-  const others = keyVersion === 1 ? input.otherSpellings : undefined;
-  const recorded = (id: string) => state.sent.has(id) || state.failed.has(id) || state.skipped.has(id);
-
-  let nextBatch = state.nextBatch;
-  await resolveUnknown(input, state, () => nextBatch++);
-
-  let skips: Outcome[] = [];
-  const flushSkips = async () => {
-    if (!skips.length) return;
-    await ledger.record(nextBatch++, skips, options.now());
-    skips = [];
-  };
-  let pending: Pending[] = [];
-  let stop: string | undefined;
-  let done = 0;
-  const health: CallHealth = { streak: 0, answered: false, probe: false, backoffMs: 0 };
-
-  const sendBatch = async () => {
-    const batch = pending;
-    pending = [];
-    if (!batch.length) return;
-    await input.lease?.check();
-    await assertUndelivered(input, batch);
-    const number = nextBatch++;
-    const ids = batch.map((m) => m.id);
-    await ledger.intent(number, ids, options.now());
-    const outcomes: Delivery = { recorded: [], uncertain: [] };
-    try {
-      outcomes.stop = await deliver(input, batch, sleep, outcomes, health);
-    } catch (error) {
-      if (!(error instanceof CallFailed)) throw error;
-      // Only the failed call's recipients (and earlier calls' unknown ones) are unknown: they get
-      // an intent of their own, and the batch is completed with what is known (its unattempted
-      // recipients are sent next run).
-      const uncertain = [...outcomes.uncertain.map((u) => u.id), ...error.uncertain];
-      if (uncertain.length < ids.length) {
-        await ledger.intent(nextBatch++, uncertain, options.now());
-        await ledger.complete(number, ids, outcomes.recorded, options.now());
-      }
-      throw error.cause;
-    }
-    if (outcomes.uncertain.length) {
-      // Written before the batch's outcome is kept to ride on the next record: were this write
-      // to fail, the batch stays open (all unknown), never settled without them (read: unsent).
-      const first = outcomes.uncertain[0]?.error ?? "";
-      const more = outcomes.uncertain.length > 1 ? ` (${outcomes.uncertain.length} recipients)` : "";
-      await ledger.intent(
-        nextBatch++,
-        outcomes.uncertain.map((u) => u.id),
-        options.now(),
-        `${first}${more}`,
-      );
-      report.unknown += outcomes.uncertain.length;
-      report.ambiguous += outcomes.uncertain.length;
-    }
-    ledger.finished(number, ids, outcomes.recorded, options.now());
-    for (const o of outcomes.recorded) {
-      if (o.status === "sent") report.sent++;
-      else if (o.status === "failed") {
-        report.failed++;
-        report.failures[o.error] = (report.failures[o.error] ?? 0) + 1;
-      }
-    }
-    if (outcomes.stop) stop = outcomes.stop;
-    done += batch.length;
-    options.progress(done);
-  };
-
-  const batchSize = input.batchSize ?? SEND_CHUNK;
-  let sinceGuardrail = 0;
-  const recipients = input.recipients()[Symbol.asyncIterator]();
-  let ended = false;
-  try {
-    for (;;) {
-      if (stop) break;
-      let next: IteratorResult<MessageRecipient>;
-      try {
-        next = await recipients.next();
-      } catch (error) {
-        // The audience failed mid-way (a source changed since the count, or could not be read
-        // to the end). What was not read cannot be judged: the run stops, not complete, and what
-        // is still pending is left for the next run, which counts again.
-        ended = true;
-        if (!(error instanceof MailopsError)) throw error;
-        stop = `the audience could not be read to the end: ${error.message}${error.hint ? `; ${error.hint}` : ""}`;
-        pending = [];
-        break;
-      }
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      const r = next.value;
-      // A slow audience or a long run of skips must not keep the last outcome unwritten.
-      if (ledger.unwrittenFor() > CARRY_MS) await ledger.flush();
-      const id = ledgerId(input.project, keyVersion, r);
-      const aliases = others
-        ?.get(r.key)
-        ?.map((address) => ledgerId(input.project, 1, { address, key: r.key }));
-      if (recorded(id) || aliases?.some(recorded)) {
-        report.alreadyDone++;
-        continue;
-      }
-      const unknownAs = state.unknown.has(id) ? id : aliases?.find((a) => state.unknown.has(a));
-      if (unknownAs !== undefined) {
-        report.unknown++;
-        if (state.ambiguous.has(unknownAs)) report.ambiguous++;
-        continue;
-      }
-      const prepared = input.plan.prepare(r);
-      if (!prepared.ok) {
-        report.skipped[prepared.reason] = (report.skipped[prepared.reason] ?? 0) + 1;
-        skips.push({ id, status: "skipped", reason: prepared.reason });
-        if (skips.length >= SKIP_FLUSH) await flushSkips();
-        continue;
-      }
-      pending.push({ id, to: r.address, data: prepared.data, headers: prepared.headers });
-      if (pending.length >= batchSize) {
-        sinceGuardrail += pending.length;
-        await sendBatch();
-        if (sinceGuardrail >= GUARDRAIL_EVERY) {
-          sinceGuardrail = 0;
-          stop ??= await guardrail(input, startedAt);
-        }
-      }
-    }
-    if (!stop) await sendBatch();
-    await flushSkips();
-    await ledger.flush();
-  } catch (error) {
-    // What was sent is known: record it before giving up, so it does not read as unknown.
-    await ledger.flush().catch(() => undefined);
-    throw error;
-  } finally {
-    // Closes the sources when the loop left early (a stop, a failed call).
-    if (!ended) await recipients.return?.();
+  if (state.run.contentDigest !== input.contentDigest && !input.options.allowContentChange) {
+    throw new ContentChangedError(
+      `campaign ${input.id.campaign} was partially sent with content ${state.run.contentDigest.slice(0, 12)}, and its content is now ${input.contentDigest.slice(0, 12)}`,
+      "recipients would get different mail; revert the change, or pass --allow-content-change to finish the run with the new content",
+    );
   }
-  if (!stop) stop = await guardrail(input, startedAt);
-  if (stop && health.failedOut) {
-    const unknown = report.unknown
-      ? `; ${report.unknown} recipient${report.unknown === 1 ? " is" : "s are"} unknown (their calls may have reached SES)`
-      : "";
-    stop = `${stop}${unknown}`;
-  }
+  // The stop reason of an earlier attempt is not this one's.
+  const { stopReason: _, ...earlier } = state.run;
+  return { ...earlier, contentDigest: input.contentDigest, status: "running", updatedAt: now.toISOString() };
+}
 
-  const interrupted = report.unknown - report.ambiguous;
-  report.complete = !stop && interrupted === 0;
-  report.throttled = {
-    calls: input.bucket.throttles,
-    lostMs: Math.round(input.bucket.lostMs + health.backoffMs),
-  };
-  const final: RunRecord = {
+/** Why the attempt stopped, if it did: its own stop, else the guardrails read at the end. */
+async function stopReason(input: RunInput, attempt: Attempt): Promise<string | undefined> {
+  let stop = attempt.stop;
+  if (!stop) stop = await guardrail(input, attempt.startedAt);
+  if (!stop || !attempt.health.failedOut) return stop;
+  const { unknown } = attempt.report;
+  const unknownText = unknown
+    ? `; ${unknown} recipient${unknown === 1 ? " is" : "s are"} unknown (their calls may have reached SES)`
+    : "";
+  return `${stop}${unknownText}`;
+}
+
+/** The run record at the end of the attempt: complete, or stopped with why. */
+function finalRecord(
+  run: RunRecord,
+  report: RunReport,
+  stop: string | undefined,
+  interrupted: number,
+  now: Date,
+): RunRecord {
+  return {
     ...run,
-    updatedAt: options.now().toISOString(),
+    updatedAt: now.toISOString(),
     status: report.complete ? "complete" : "stopped",
     ...(stop
       ? { stopReason: stop }
@@ -315,9 +198,215 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
         : {}),
     ...throttledSoFar(run, report.throttled),
   };
-  await ledger.saveRun(final, runEtag);
-  if (stop) report.stopped = stop;
-  return report;
+}
+
+/**
+ * The send loop of one attempt, with what it counts as it goes: recipients are judged one at a
+ * time (done, unknown, skipped, or pending), pending ones go out a ledger batch at a time.
+ */
+class Attempt {
+  stop: string | undefined;
+  readonly health: CallHealth = { streak: 0, answered: false, probe: false, backoffMs: 0 };
+  /** The next batch number: taken only by a record written with it (ledger.ts). */
+  private nextBatch: number;
+  private skips: Outcome[] = [];
+  private pending: Pending[] = [];
+  private done = 0;
+  private sinceGuardrail = 0;
+  /** The audience was read to its end, or failed: there is no source left to close. */
+  private ended = false;
+  readonly startedAt: Date;
+  /** A run keeps the address key it started with: its recorded ids are hashes of that key. */
+  private readonly keyVersion: number;
+  private readonly others: ReadonlyMap<string, readonly string[]> | undefined;
+  private readonly batchSize: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly input: RunInput,
+    private readonly state: LedgerState,
+    readonly report: RunReport,
+    run: RunRecord,
+  ) {
+    this.nextBatch = state.nextBatch;
+    this.startedAt = new Date(run.startedAt);
+    this.keyVersion = addressKeyVersion(run);
+    this.others = this.keyVersion === 1 ? input.otherSpellings : undefined;
+    this.batchSize = input.batchSize ?? SEND_CHUNK;
+    this.sleep = input.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** Takes the next batch number, for a record written outside the loop (resolveUnknown). */
+  batchNumber(): number {
+    return this.nextBatch++;
+  }
+
+  private readonly recorded = (id: string) =>
+    this.state.sent.has(id) || this.state.failed.has(id) || this.state.skipped.has(id);
+
+  /** Every recipient, then the last batch and skips; what was sent is recorded before an error leaves. */
+  async sendAll(): Promise<void> {
+    const { ledger } = this.input;
+    const recipients = this.input.recipients()[Symbol.asyncIterator]();
+    try {
+      while (!this.stop) {
+        const next = await this.read(recipients);
+        if (!next) break;
+        await this.take(next);
+      }
+      if (!this.stop) await this.sendBatch();
+      await this.flushSkips();
+      await ledger.flush();
+    } catch (error) {
+      // What was sent is known: record it before giving up, so it does not read as unknown.
+      await ledger.flush().catch(() => undefined);
+      throw error;
+    } finally {
+      // Closes the sources when the loop left early (a stop, a failed call).
+      if (!this.ended) await recipients.return?.();
+    }
+  }
+
+  /** The next recipient; undefined at the end of the audience, or where it failed (a stop). */
+  private async read(recipients: AsyncIterator<MessageRecipient>): Promise<MessageRecipient | undefined> {
+    let next: IteratorResult<MessageRecipient>;
+    try {
+      next = await recipients.next();
+    } catch (error) {
+      // The audience failed mid-way (a source changed since the count, or could not be read
+      // to the end). What was not read cannot be judged: the run stops, not complete, and what
+      // is still pending is left for the next run, which counts again.
+      this.ended = true;
+      if (!(error instanceof MailopsError)) throw error;
+      this.stop = `the audience could not be read to the end: ${error.message}${error.hint ? `; ${error.hint}` : ""}`;
+      this.pending = [];
+      return undefined;
+    }
+    if (next.done) this.ended = true;
+    return next.done ? undefined : next.value;
+  }
+
+  /** One recipient: already done, unknown, skipped, or pending (sent once a batch is full). */
+  private async take(r: MessageRecipient): Promise<void> {
+    const { input, state, report } = this;
+    // A slow audience or a long run of skips must not keep the last outcome unwritten.
+    if (input.ledger.unwrittenFor() > CARRY_MS) await input.ledger.flush();
+    const id = ledgerId(input.project, this.keyVersion, r);
+    const aliases = this.others
+      ?.get(r.key)
+      ?.map((address) => ledgerId(input.project, 1, { address, key: r.key }));
+    if (this.recorded(id) || aliases?.some(this.recorded)) {
+      report.alreadyDone++;
+      return;
+    }
+    const unknownAs = state.unknown.has(id) ? id : aliases?.find((a) => state.unknown.has(a));
+    if (unknownAs !== undefined) {
+      report.unknown++;
+      if (state.ambiguous.has(unknownAs)) report.ambiguous++;
+      return;
+    }
+    const prepared = input.plan.prepare(r);
+    if (!prepared.ok) {
+      report.skipped[prepared.reason] = (report.skipped[prepared.reason] ?? 0) + 1;
+      this.skips.push({ id, status: "skipped", reason: prepared.reason });
+      if (this.skips.length >= SKIP_FLUSH) await this.flushSkips();
+      return;
+    }
+    this.pending.push({ id, to: r.address, data: prepared.data, headers: prepared.headers });
+    if (this.pending.length >= this.batchSize) await this.sendFullBatch();
+  }
+
+  /** A full batch goes out; every GUARDRAIL_EVERY recipients the guardrail rates are read. */
+  private async sendFullBatch(): Promise<void> {
+    this.sinceGuardrail += this.pending.length;
+    await this.sendBatch();
+    if (this.sinceGuardrail >= GUARDRAIL_EVERY) {
+      this.sinceGuardrail = 0;
+      this.stop ??= await guardrail(this.input, this.startedAt);
+    }
+  }
+
+  private async flushSkips(): Promise<void> {
+    if (!this.skips.length) return;
+    await this.input.ledger.record(this.nextBatch++, this.skips, this.input.options.now());
+    this.skips = [];
+  }
+
+  /**
+   * The pending recipients as one ledger batch: the lease checked, the intent written, the calls
+   * made, and the outcome kept to ride on the next record (ledger.ts `finished`).
+   */
+  private async sendBatch(): Promise<void> {
+    const { ledger, options } = this.input;
+    const batch = this.pending;
+    this.pending = [];
+    if (!batch.length) return;
+    await this.input.lease?.check();
+    await assertUndelivered(this.input, batch);
+    const number = this.nextBatch++;
+    const ids = batch.map((m) => m.id);
+    await ledger.intent(number, ids, options.now());
+    const outcomes = await this.deliver(number, batch);
+    await this.recordAmbiguous(outcomes.uncertain);
+    ledger.finished(number, ids, outcomes.recorded, options.now());
+    this.count(outcomes.recorded);
+    if (outcomes.stop) this.stop = outcomes.stop;
+    this.done += batch.length;
+    options.progress(this.done);
+  }
+
+  /**
+   * The batch's calls. A call that failed outright ends the run: only its recipients (and
+   * earlier calls' unknown ones) are unknown, in an intent of their own, and the batch is
+   * completed with what is known (its unattempted recipients are sent next run).
+   */
+  private async deliver(number: number, batch: Pending[]): Promise<Delivery> {
+    const { ledger, options } = this.input;
+    const outcomes: Delivery = { recorded: [], uncertain: [] };
+    try {
+      outcomes.stop = await deliver(this.input, batch, this.sleep, outcomes, this.health);
+    } catch (error) {
+      if (!(error instanceof CallFailed)) throw error;
+      const ids = batch.map((m) => m.id);
+      const uncertain = [...outcomes.uncertain.map((u) => u.id), ...error.uncertain];
+      if (uncertain.length < ids.length) {
+        await ledger.intent(this.nextBatch++, uncertain, options.now());
+        await ledger.complete(number, ids, outcomes.recorded, options.now());
+      }
+      throw error.cause;
+    }
+    return outcomes;
+  }
+
+  /**
+   * Recipients whose own call's outcome is unknown, in an intent of their own (`ambiguous`).
+   * Written before the batch's outcome is kept to ride on the next record: were this write to
+   * fail, the batch stays open (all unknown), never settled without them (read: unsent).
+   */
+  private async recordAmbiguous(uncertain: Delivery["uncertain"]): Promise<void> {
+    if (!uncertain.length) return;
+    const first = uncertain[0]?.error ?? "";
+    const more = uncertain.length > 1 ? ` (${uncertain.length} recipients)` : "";
+    await this.input.ledger.intent(
+      this.nextBatch++,
+      uncertain.map((u) => u.id),
+      this.input.options.now(),
+      `${first}${more}`,
+    );
+    this.report.unknown += uncertain.length;
+    this.report.ambiguous += uncertain.length;
+  }
+
+  private count(recorded: Outcome[]): void {
+    const { report } = this;
+    for (const o of recorded) {
+      if (o.status === "sent") report.sent++;
+      else if (o.status === "failed") {
+        report.failed++;
+        report.failures[o.error] = (report.failures[o.error] ?? 0) + 1;
+      }
+    }
+  }
 }
 
 /**
@@ -408,107 +497,169 @@ async function deliverChunk(
   const answers = new Map<string, number>();
   while (remaining.length > 0) {
     const call = health.probe ? remaining.slice(0, 1) : remaining;
-    await input.bucket.take(call.length);
-    let results: EntryResult[];
-    try {
-      results = await input.sender.send({ ...input.request, messages: call });
-    } catch (e) {
-      if (!(e instanceof ThrottledError)) {
-        // Unknown whether anything of this call went out.
-        throw new CallFailed(
-          e,
-          call.map((m) => m.id),
-          out.recorded,
-        );
-      }
-      results = call.map(() => ({ status: "unsent", why: "throttled", error: e.message }));
-    }
-    const again: Pending[] = [];
-    let stop: string | undefined;
-    let unreachable: string | undefined;
-    let answered = 0;
-    let failed = 0;
-    let throttled = 0;
-    let slowDown = false;
-    let retried = 0;
-    call.forEach((m, i) => {
-      const res: EntryResult = results[i] ?? { status: "unknown", error: "the sender gave no result" };
-      switch (res.status) {
-        case "sent":
-          answered++;
-          out.recorded.push({ id: m.id, status: "sent", messageId: res.messageId });
-          break;
-        case "failed":
-          answered++;
-          out.recorded.push({ id: m.id, status: "failed", error: res.error });
-          break;
-        case "retry": {
-          answered++;
-          if (res.error.startsWith("ACCOUNT_THROTTLED")) slowDown = true;
-          const n = (answers.get(m.id) ?? 0) + 1;
-          answers.set(m.id, n);
-          if (n >= MAX_ATTEMPTS)
-            out.recorded.push({ id: m.id, status: "failed", error: "transient failure after retries" });
-          else {
-            again.push(m);
-            retried = Math.max(retried, n);
-          }
-          break;
-        }
-        case "stop":
-          stop ??= res.error; // not sent; no outcome, so a later run sends it
-          break;
-        case "unsent":
-          again.push(m);
-          if (res.why === "throttled") throttled++;
-          else if (res.why !== "not-attempted") {
-            failed++;
-            health.last = res.error;
-            if (res.why === "unreachable") unreachable ??= res.error;
-          }
-          break;
-        case "unknown":
-          failed++;
-          health.last = res.error;
-          out.uncertain.push({ id: m.id, error: res.error });
-          break;
-      }
-    });
+    const results = await callSender(input, call, out);
+    const tally = tallyCall(call, results, answers, out, health);
+    if (tally.stop) return tally.stop;
+    const stop = judgeCall(input, tally, health);
     if (stop) return stop;
-    if (!answered && !failed && !throttled) {
-      // Nothing made and nothing learnt (every entry "not attempted"): a failed call all the
-      // same, or the loop would never end.
-      failed++;
-      health.last = "the sender made no call";
-    }
-    // Nothing ever reached SES and nothing listens there: a wrong endpoint, not a flaky network.
-    if (unreachable && !health.answered && answered === 0) return unreachable;
-    if (answered) health.answered = true;
-    if (failed || throttled) {
-      // A call answered in the same send breaks the row: this failure starts a new one.
-      health.streak = answered ? 1 : health.streak + 1;
-      if (!failed) health.last = "SES throttled the call (TooManyRequestsException)";
-    } else health.streak = 0;
-    health.probe = failed > 0;
-    if (throttled || slowDown) input.bucket.throttled();
-    else if (answered) input.bucket.succeeded();
-    if (health.streak >= FAILED_CALLS_TO_STOP) {
-      health.failedOut = true;
-      return health.answered
-        ? `SES send calls failed ${health.streak} times in a row (last: ${health.last}), so the run stopped`
-        : `no SES send call got through: ${health.streak} failed in a row (last: ${health.last}), so the run stopped`;
-    }
-    // Throttling is paced by the bucket; other failures and entry retries wait here.
-    if (failed) await sleep(backoff(health.streak));
-    else if (retried) await sleep(backoff(retried));
-    else if (throttled && health.streak > 1) {
-      const ms = backoff(health.streak - 1);
-      health.backoffMs += ms;
-      await sleep(ms);
-    }
-    remaining = [...again, ...remaining.slice(call.length)];
+    await waitAfterCall(tally, health, sleep);
+    remaining = [...tally.again, ...remaining.slice(call.length)];
   }
   return undefined;
+}
+
+/** One paced sender call. A throttled call (429) is an answer too: every entry unsent, throttled. */
+async function callSender(input: RunInput, call: Pending[], out: Delivery): Promise<EntryResult[]> {
+  await input.bucket.take(call.length);
+  try {
+    return await input.sender.send({ ...input.request, messages: call });
+  } catch (e) {
+    if (!(e instanceof ThrottledError)) {
+      // Unknown whether anything of this call went out.
+      throw new CallFailed(
+        e,
+        call.map((m) => m.id),
+        out.recorded,
+      );
+    }
+    return call.map(() => ({ status: "unsent", why: "throttled", error: e.message }));
+  }
+}
+
+/** What one call's entries came to. */
+interface CallTally {
+  /** To send again: unsent, and asked to retry (up to MAX_ATTEMPTS answers). */
+  again: Pending[];
+  /** An entry said the account or configuration set cannot send. */
+  stop?: string;
+  /** An entry's call found nothing listening at the endpoint. */
+  unreachable?: string;
+  answered: number;
+  failed: number;
+  throttled: number;
+  /** SES answered ACCOUNT_THROTTLED for an entry. */
+  slowDown: boolean;
+  /** The most answers any entry asked to retry has had. */
+  retried: number;
+}
+
+/** Each entry's result: outcomes to record, uncertain recipients, and the call's tally. */
+function tallyCall(
+  call: Pending[],
+  results: EntryResult[],
+  answers: Map<string, number>,
+  out: Delivery,
+  health: CallHealth,
+): CallTally {
+  const tally: CallTally = { again: [], answered: 0, failed: 0, throttled: 0, slowDown: false, retried: 0 };
+  call.forEach((m, i) => {
+    const res: EntryResult = results[i] ?? { status: "unknown", error: "the sender gave no result" };
+    if (res.status === "retry") tallyRetry(m, res.error, tally, answers, out);
+    else tallyEntry(m, res, tally, out, health);
+  });
+  return tally;
+}
+
+/** An entry SES asked to retry (TRANSIENT_FAILURE): again, until its MAX_ATTEMPTS-th answer fails it. */
+function tallyRetry(
+  m: Pending,
+  error: string,
+  tally: CallTally,
+  answers: Map<string, number>,
+  out: Delivery,
+): void {
+  tally.answered++;
+  if (error.startsWith("ACCOUNT_THROTTLED")) tally.slowDown = true;
+  const n = (answers.get(m.id) ?? 0) + 1;
+  answers.set(m.id, n);
+  if (n >= MAX_ATTEMPTS)
+    out.recorded.push({ id: m.id, status: "failed", error: "transient failure after retries" });
+  else {
+    tally.again.push(m);
+    tally.retried = Math.max(tally.retried, n);
+  }
+}
+
+function tallyEntry(
+  m: Pending,
+  res: Exclude<EntryResult, { status: "retry" }>,
+  tally: CallTally,
+  out: Delivery,
+  health: CallHealth,
+): void {
+  switch (res.status) {
+    case "sent":
+      tally.answered++;
+      out.recorded.push({ id: m.id, status: "sent", messageId: res.messageId });
+      break;
+    case "failed":
+      tally.answered++;
+      out.recorded.push({ id: m.id, status: "failed", error: res.error });
+      break;
+    case "stop":
+      tally.stop ??= res.error; // not sent; no outcome, so a later run sends it
+      break;
+    case "unsent":
+      tally.again.push(m);
+      if (res.why === "throttled") tally.throttled++;
+      else if (res.why !== "not-attempted") {
+        tally.failed++;
+        health.last = res.error;
+        if (res.why === "unreachable") tally.unreachable ??= res.error;
+      }
+      break;
+    case "unknown":
+      tally.failed++;
+      health.last = res.error;
+      out.uncertain.push({ id: m.id, error: res.error });
+      break;
+  }
+}
+
+/**
+ * What the call says of the run's calls: the failure streak, probing, the pace (AIMD); returns a
+ * stop reason when SES is unreachable or the streak reached FAILED_CALLS_TO_STOP.
+ */
+function judgeCall(input: RunInput, tally: CallTally, health: CallHealth): string | undefined {
+  const { answered, throttled } = tally;
+  if (!answered && !tally.failed && !throttled) {
+    // Nothing made and nothing learnt (every entry "not attempted"): a failed call all the
+    // same, or the loop would never end.
+    tally.failed++;
+    health.last = "the sender made no call";
+  }
+  const { failed } = tally;
+  // Nothing ever reached SES and nothing listens there: a wrong endpoint, not a flaky network.
+  if (tally.unreachable && !health.answered && answered === 0) return tally.unreachable;
+  if (answered) health.answered = true;
+  if (failed || throttled) {
+    // A call answered in the same send breaks the row: this failure starts a new one.
+    health.streak = answered ? 1 : health.streak + 1;
+    if (!failed) health.last = "SES throttled the call (TooManyRequestsException)";
+  } else health.streak = 0;
+  health.probe = failed > 0;
+  if (throttled || tally.slowDown) input.bucket.throttled();
+  else if (answered) input.bucket.succeeded();
+  if (health.streak < FAILED_CALLS_TO_STOP) return undefined;
+  health.failedOut = true;
+  return health.answered
+    ? `SES send calls failed ${health.streak} times in a row (last: ${health.last}), so the run stopped`
+    : `no SES send call got through: ${health.streak} failed in a row (last: ${health.last}), so the run stopped`;
+}
+
+/** Throttling is paced by the bucket; other failures and entry retries wait here. */
+async function waitAfterCall(
+  tally: CallTally,
+  health: CallHealth,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+  if (tally.failed) await sleep(backoff(health.streak));
+  else if (tally.retried) await sleep(backoff(tally.retried));
+  else if (tally.throttled && health.streak > 1) {
+    const ms = backoff(health.streak - 1);
+    health.backoffMs += ms;
+    await sleep(ms);
+  }
 }
 
 /** Exponential from BACKOFF_MS, capped, with half of it jittered so parallel senders spread out. */

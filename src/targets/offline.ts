@@ -5,13 +5,16 @@
 
 import type { SuppressionCheck } from "../audience/index.js";
 import { UsageError } from "../errors.js";
-import type { AccountFacts, IdentityFacts, Sender, Target } from "./port.js";
+import type { AccountFacts, Capabilities, IdentityFacts, Sender, Target } from "./port.js";
 
 const refuse = (what: string): never => {
   throw new UsageError(`${what} is not possible without credentials (a pull request from a fork)`);
 };
 
 export class OfflineTarget implements Target {
+  /** It sends nothing and reads no metrics, whichever target it stands for. */
+  readonly capabilities: Capabilities = { sendRate: "none", metrics: "none" };
+
   constructor(readonly name: "local" | "aws") {}
 
   async read(): Promise<[]> {

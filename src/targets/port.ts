@@ -27,8 +27,24 @@ export interface IdentityFacts {
   status?: string;
 }
 
+/**
+ * What a target can do, declared: a caller that depends on it reads these, never the target's
+ * name (which is for people: "on the aws target").
+ */
+export interface Capabilities {
+  /**
+   * What paces a send (send/pacing.ts sendRate): `account`, the account's own rate (AccountFacts
+   * maxSendRate, 1 a second when it gives none); `setting`, the project's `sending.local_rate`,
+   * unlimited when unset; `none`, a target that sends nothing (its sender refuses).
+   */
+  readonly sendRate: "account" | "setting" | "none";
+  /** Where the sender's campaign metrics come from: CloudWatch, the target's own event records, none. */
+  readonly metrics: "cloudwatch" | "local-events" | "none";
+}
+
 export interface Target {
   readonly name: "local" | "aws";
+  readonly capabilities: Capabilities;
   /** Live state of the named resources; absent ones are simply not returned. */
   read(wanted: { kind: KindName; name: string }[]): Promise<LiveResource[]>;
   /** Apply one change; `tags` are added on create. Throws on failure, having changed nothing or exactly this one resource. */

@@ -63,6 +63,26 @@ describe("deploy", () => {
     expect(github.writes().filter((w) => w.path.includes("/comments/"))).toHaveLength(0);
   });
 
+  it("applies, and leaves the sends to the next run when another run holds the send lock", async () => {
+    const clock = simulatedClock(NOW);
+    const store = projectStore(validateProject(repo.dir).project);
+    const lease = await acquireLock(store, { command: "send", now: clock.now });
+    let r: Awaited<ReturnType<typeof action>> | undefined;
+    try {
+      r = await action("deploy", { clock });
+    } finally {
+      await lease.release();
+    }
+    expect(r.failed, r.stdout).toBe(false);
+    expect(r.outputs).toMatchObject({ "has-changes": "true", sent: "0", failed: "0" });
+    expect(r.summary).toContain("#### Applied");
+    expect(r.summary).toMatch(
+      /#### Sends\n\n⏳ another mailops run is sending: the send lock is held by `[^`]+` \(send\) since 2026-06-01 12:00 UTC; campaigns still due are sent by the next scheduled run\n/,
+    );
+    expect(r.annotations.some((a) => a.startsWith("::warning::another mailops run is sending"))).toBe(true);
+    expect(outbox("welcome-new-customers")).toHaveLength(0);
+  });
+
   it("says so when the plan differs from the one last commented on the merged pull request", async () => {
     await action("pr");
     merged();

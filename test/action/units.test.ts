@@ -1,11 +1,11 @@
 /** The action's pure pieces: cutting markdown, the marker, the cron arithmetic, the author rule. */
 import { describe, expect, it } from "vitest";
 import { truncateBytes, truncateMarkdown } from "../../src/action/markdown.js";
-import { formatMarker, markerOf, parseMarker, planChecksum } from "../../src/action/marker.js";
+import { formatMarker, markerOf, parseMarker } from "../../src/action/marker.js";
 import { firstScheduledRun } from "../../src/action/send-preview.js";
 import { findSticky } from "../../src/action/sticky-comment.js";
 import { compareWithReviewed } from "../../src/commands/deploy.js";
-import { fingerprint } from "../../src/plan/integrity.js";
+import { fingerprint, planChecksum } from "../../src/plan/integrity.js";
 import type { Plan } from "../../src/plan/plan.js";
 
 describe("truncateMarkdown", () => {
@@ -87,6 +87,20 @@ describe("the marker", () => {
         after: fingerprint(dashed.changes[0] as Plan["changes"][number]).after?.slice(0, 12),
       },
     ]);
+  });
+
+  it("reads back no fingerprints when one names an action or kind mailops does not have", () => {
+    const data = markerOf(plan, "live", "abc");
+    const text = formatMarker(data);
+    expect(parseMarker(text)?.changes).toHaveLength(1);
+    for (const [from, to] of [
+      ['"create","template"', '"create","widget"'],
+      ['"create","template"', '"rename","template"'],
+    ] as const) {
+      const forged = parseMarker(text.replace(from, to));
+      expect(forged?.checksum).toBe(data.checksum);
+      expect(forged?.changes).toBeUndefined();
+    }
   });
 
   it("leaves the fingerprints out when they would crowd the comment, keeping the checksum", () => {

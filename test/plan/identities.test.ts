@@ -8,9 +8,9 @@ import { buildSettings } from "../../src/config/build.js";
 import type { Project } from "../../src/config/model.js";
 import { parseYaml } from "../../src/config/yaml.js";
 import { desiredResources, needsAccount, withAccount } from "../../src/plan/desired.js";
-import { identitiesMarkdown, identitiesText } from "../../src/plan/format/identities.js";
 import { identityReports, txtStrings, zoneFile } from "../../src/plan/identities.js";
 import { ACCOUNT_PLACEHOLDER, type LiveResource } from "../../src/plan/resource.js";
+import { identitiesMarkdown, identitiesText } from "../../src/present/plan/identities.js";
 
 const settings = (yaml: string) => {
   const { doc } = parseYaml("mailops.yaml", `project: acme\nsender: { from: news@example.com }\n${yaml}`);

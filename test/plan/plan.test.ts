@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { changeDetails } from "../../src/plan/format/details.js";
 import { emptyInventory, recordApplied } from "../../src/plan/inventory.js";
 import { buildPlan, type Change, type PlanInput } from "../../src/plan/plan.js";
 import type { DesiredResource, LiveResource } from "../../src/plan/resource.js";
+import { changeDetails } from "../../src/present/plan/details.js";
 
 const now = new Date("2026-11-27T12:00:00Z");
 const tmpl = (name: string, subject: string): DesiredResource => ({
@@ -211,7 +211,7 @@ describe("buildPlan", () => {
 
 describe("the markdown plan", () => {
   it("stays under its limit with thousands of changes, summary first", async () => {
-    const { formatPlanMarkdown } = await import("../../src/plan/format/markdown.js");
+    const { formatPlanMarkdown } = await import("../../src/present/plan/markdown.js");
     const desired = Array.from({ length: 3000 }, (_, i) =>
       tmpl(`template-with-a-long-name-${i}`, "x".repeat(200)),
     );
@@ -256,8 +256,8 @@ describe("a long value (a dashboard body)", () => {
   });
 
   it("is shown whole in the text and markdown plans", async () => {
-    const { formatPlanText } = await import("../../src/plan/format/text.js");
-    const { formatPlanMarkdown } = await import("../../src/plan/format/markdown.js");
+    const { formatPlanText } = await import("../../src/present/plan/text.js");
+    const { formatPlanMarkdown } = await import("../../src/present/plan/markdown.js");
     const plan = buildPlan({
       project: "p",
       target: "local",

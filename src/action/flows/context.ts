@@ -1,9 +1,8 @@
 /** What every flow gets: inputs, the GitHub environment, and the replaceable edges (time, target, GitHub). */
 import * as core from "@actions/core";
-import type { Io, TargetName } from "../../commands/context.js";
+import type { Io } from "../../commands/context.js";
 import type { Session } from "../../commands/session.js";
 import { type ValidateResult, validateProject } from "../../commands/validate.js";
-import type { Project } from "../../config/model.js";
 import { UsageError, ValidationFailedError } from "../../errors.js";
 import type { Clock } from "../../util/clock.js";
 import { findingsFrom } from "../../util/finding-paths.js";
@@ -21,10 +20,10 @@ export interface FlowContext {
   /** The run's time: what is due, the plan's time, and how time passes while sending. */
   clock: Clock;
   /**
-   * The session of this flow on a validated project: the target of the `target` input, the state
-   * store, the clock, the output. `offline` (a fork's pull request) reads nothing live.
+   * The session of this flow on the project validated: the target of the `target` input, the
+   * state store, the clock, the output. `offline` (a fork's pull request) reads nothing live.
    */
-  session: (project: Project, options?: { offline?: boolean }) => Session;
+  session: (validated: ValidateResult, options?: { offline?: boolean }) => Session;
   artifacts: ArtifactUploader;
   /** Created on first use: commands that never call GitHub need no token. */
   api: () => GitHubApi;
@@ -45,21 +44,24 @@ export function validateStep(ctx: FlowContext): ValidateResult {
 
 /**
  * The opening of the flows that act: validate, and on errors write the job summary (the heading
- * for the project, then every finding) and stop. Returns the project and its heading line.
+ * for the project, by its name, then every finding) and stop. Returns the flow's session on the
+ * project and the heading line.
  */
-export async function validatedProject(
+export async function validatedSession(
   ctx: FlowContext,
-  heading: (project: Project) => string,
+  heading: (project: string) => string,
   fullAt?: string,
-): Promise<{ project: Project; heading: string }> {
+): Promise<{ session: Session; heading: string }> {
   const validation = validateStep(ctx);
-  const project = validation.project;
-  const head = heading(project);
+  const head = heading(validation.project.settings.project);
   if (validation.errors > 0) {
-    await writeJobSummary(`${head}\n\n${findingsSection(validation.findings, project.fileCount)}`, fullAt);
+    await writeJobSummary(
+      `${head}\n\n${findingsSection(validation.findings, validation.project.fileCount)}`,
+      fullAt,
+    );
     assertValid(validation);
   }
-  return { project, heading: head };
+  return { session: ctx.session(validation), heading: head };
 }
 
 function assertValid(result: ValidateResult): void {
@@ -77,13 +79,9 @@ function assertValid(result: ValidateResult): void {
  * would compare with an empty inventory on every fresh runner. The local target only writes files
  * on that same disk, so it may keep local state.
  */
-export function assertDurableState(
-  project: Project,
-  target: TargetName,
-  use: "send" | "plan" = "send",
-): void {
-  const state = project.settings.state;
-  if (target === "aws" && !state.startsWith("s3://")) {
+export function assertDurableState(session: Session, use: "send" | "plan" = "send"): void {
+  const state = session.project.settings.state;
+  if (session.targetName === "aws" && !state.startsWith("s3://")) {
     const lost =
       use === "send"
         ? "the send ledger would be lost and campaigns sent again"

@@ -3,49 +3,45 @@
  * what is due), reporting each step in the job summary as it completes. The summary says whether
  * the plan applied is the one reviewed in the merged pull request's comment.
  */
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import * as core from "@actions/core";
 import { failureError, formatOutcome } from "../../commands/apply.js";
 import {
-  type DeployResult,
   type DeployStep,
   deploy,
+  planIdentity,
   type Review,
   type ReviewedPlan,
 } from "../../commands/deploy.js";
-import { makePlan } from "../../commands/plan.js";
+import { type Plan, planToFile, savePlan } from "../../commands/plan.js";
 import { sendFailed } from "../../commands/send.js";
-import { formatPlanMarkdown } from "../../plan/format/markdown.js";
-import type { Plan } from "../../plan/plan.js";
-import { writePlanFile } from "../../plan/planfile.js";
-import { LockedError } from "../../send/lock.js";
+import { formatPlanMarkdown } from "../../present/plan/markdown.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
 import { actionHint } from "../failure.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
-import { type MarkerData, planChecksum } from "../marker.js";
+import type { MarkerData } from "../marker.js";
 import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
 import { resolveAuthor, reviewedMarker } from "../sticky-comment.js";
-import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
+import { assertDurableState, type FlowContext, setOutputs, validatedSession } from "./context.js";
 
 export async function deployFlow(ctx: FlowContext): Promise<void> {
   const fullAt = "the job log";
-  const { project, heading } = await validatedProject(
+  const { session, heading } = await validatedSession(
     ctx,
-    (p) => `### 🚀 mailops deploy · ${code(p.settings.project)}`,
+    (project) => `### 🚀 mailops deploy · ${code(project)}`,
     fullAt,
   );
+  const { project } = session;
   const parts: string[] = [heading, ""];
   const finish = () => writeJobSummary(parts.join("\n"), fullAt);
-  const session = ctx.session(project);
   if (awaitingSetup(session.targetName, ctx.inputs.target)) {
     // Planned against the runner's empty disk: what a first deploy to AWS would create.
-    const { plan } = await makePlan(session, { force: false });
+    const { plan, file } = await planToFile(session, planFile(ctx));
     setOutputs({
       "has-changes": plan.changes.length > 0,
-      "plan-path": writePlan(ctx, plan),
+      "plan-path": file,
       sent: 0,
       failed: 0,
     });
@@ -58,17 +54,15 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
     await finish();
     return;
   }
-  assertDurableState(project, session.targetName);
+  assertDurableState(session);
   const required = project.settings.guardrails.requireReviewedPlan;
   let plan: Plan | undefined;
-  let applied = false;
   const report = async (s: DeployStep) => {
     if (s.step === "plan") {
       plan = s.plan;
-      setOutputs({ "has-changes": s.plan.changes.length > 0, "plan-path": writePlan(ctx, s.plan) });
+      setOutputs({ "has-changes": s.plan.changes.length > 0, "plan-path": savePlan(s.plan, planFile(ctx)) });
       if (s.review) parts.push(reviewSection(s.review, s.plan, required), "");
     } else if (s.step === "apply") {
-      applied = true;
       ctx.io.out(`apply:\n${formatOutcome(s.outcome)}`);
       parts.push("#### Applied", "", fenced("text", formatOutcome(s.outcome).trimEnd()), "");
       if (plan?.changes.length)
@@ -81,20 +75,17 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
         );
     }
   };
-  let result: DeployResult;
-  try {
-    result = await deploy(session, {
-      // The `force` input: a manual run of the Deploy workflow, in the production environment.
-      force: ctx.inputs.force,
-      ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
-      reviewed: () => reviewedPlan(ctx),
-      onStep: report,
-    });
-  } catch (e) {
-    if (!(applied && e instanceof LockedError)) throw e;
+  const result = await deploy(session, {
+    // The `force` input: a manual run of the Deploy workflow, in the production environment.
+    force: ctx.inputs.force,
+    ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
+    reviewed: () => reviewedPlan(ctx),
+    onStep: report,
+  });
+  if (result.locked) {
     // The scheduled send is running: it, or the next one, sends what this deploy made due.
-    parts.push("#### Sends", "", `⏳ ${lockedNote(e)}`, "");
-    core.warning(lockedNote(e, false));
+    parts.push("#### Sends", "", `⏳ ${lockedNote(result.locked)}`, "");
+    core.warning(lockedNote(result.locked, false));
     setOutputs({ sent: 0, failed: 0 });
     await finish();
     return;
@@ -130,13 +121,8 @@ export async function deployFlow(ctx: FlowContext): Promise<void> {
     core.setFailed("some campaigns were not sent completely: see the job summary");
 }
 
-function writePlan(ctx: FlowContext, plan: Plan): string {
-  const dir = path.join(ctx.gh.runnerTemp, "mailops-deploy");
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "plan.json");
-  writePlanFile(file, plan);
-  return file;
-}
+/** Where the plan applied is written: the `plan-path` output. */
+const planFile = (ctx: FlowContext) => path.join(ctx.gh.runnerTemp, "mailops-deploy", "plan.json");
 
 /** The plan commented on the merged pull request, by the bot (its marker), or why there is none. */
 async function reviewedPlan(ctx: FlowContext): Promise<ReviewedPlan> {
@@ -184,7 +170,7 @@ async function reviewedPlan(ctx: FlowContext): Promise<ReviewedPlan> {
 
 /** The summary's review line; under guardrails.require_reviewed_plan anything but a match refuses. */
 function reviewSection(review: Review, plan: Plan, required: boolean): string {
-  const mine = `\`${planChecksum(plan).slice(0, 12)}\``;
+  const mine = `\`${planIdentity(plan).checksum.slice(0, 12)}\``;
   if (review.state === "matches")
     return `✅ The plan matches the one reviewed on ${review.by} (checksum ${mine}).`;
   if (review.state === "differs") {

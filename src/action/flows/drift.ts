@@ -1,21 +1,20 @@
 /** `drift` (daily): plan against live state; any difference fails the job with the plan in the summary. */
 import * as core from "@actions/core";
+import { checkDrift } from "../../commands/drift.js";
 import { makePlan } from "../../commands/plan.js";
-import { formatPlanMarkdown } from "../../plan/format/markdown.js";
-import { summary as planSummary } from "../../plan/format/text.js";
-import { hasChanges } from "../../plan/plan.js";
+import { formatPlanMarkdown } from "../../present/plan/markdown.js";
+import { summary as planSummary } from "../../present/plan/text.js";
 import { escapeMd } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
-import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
+import { assertDurableState, type FlowContext, setOutputs, validatedSession } from "./context.js";
 
 export async function driftFlow(ctx: FlowContext): Promise<void> {
-  const { project, heading } = await validatedProject(
+  const { session, heading } = await validatedSession(
     ctx,
-    (p) => `### 🧭 mailops drift check · ${code(p.settings.project)}`,
+    (project) => `### 🧭 mailops drift check · ${code(project)}`,
   );
-  const session = ctx.session(project);
   if (awaitingSetup(session.targetName, ctx.inputs.target)) {
     // Nothing live to compare with: the plan shows what the repository holds, and no drift is claimed.
     const { plan } = await makePlan(session, { force: false });
@@ -25,12 +24,10 @@ export async function driftFlow(ctx: FlowContext): Promise<void> {
     );
     return;
   }
-  assertDurableState(project, session.targetName, "plan");
-  const { plan } = await makePlan(session, { force: false });
-  // The same rule as `plan --detailed-exitcode`: changes or unmanaged conflicts count as drift.
-  const drift = hasChanges(plan);
-  setOutputs({ "has-changes": drift });
-  if (!drift) {
+  assertDurableState(session, "plan");
+  const { plan, drifted } = await checkDrift(session);
+  setOutputs({ "has-changes": drifted });
+  if (!drifted) {
     await writeJobSummary(`${heading}\n\n✅ ${escapeMd(planSummary(plan))}\n`);
     return;
   }

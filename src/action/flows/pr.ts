@@ -5,20 +5,19 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as core from "@actions/core";
-import { makePlan } from "../../commands/plan.js";
+import { planToFile } from "../../commands/plan.js";
+import { previewTemplateChanges } from "../../commands/preview.js";
 import { previewSends } from "../../commands/send-preview.js";
 import type { Session } from "../../commands/session.js";
 import { MailopsError, UsageError } from "../../errors.js";
-import { formatPlanMarkdown } from "../../plan/format/markdown.js";
-import { hasChanges } from "../../plan/plan.js";
-import { writePlanFile } from "../../plan/planfile.js";
+import { formatPlanMarkdown } from "../../present/plan/markdown.js";
 import { escapeMd } from "../../util/markdown.js";
 import type { UploadedArtifact } from "../artifacts.js";
 import { remedy } from "../failure.js";
 import { writeJobSummary } from "../job-summary.js";
 import { commentBody, type PrReport, summaryBody } from "../pr-report.js";
 import { resolveAuthor, upsertSticky } from "../sticky-comment.js";
-import { renderTemplatePreviews } from "../template-previews.js";
+import { templatePreviews } from "../template-previews.js";
 import { assertDurableState, type FlowContext, runUrl, setOutputs, validateStep } from "./context.js";
 
 export async function prFlow(ctx: FlowContext): Promise<void> {
@@ -32,7 +31,7 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
   const validation = validateStep(ctx);
   const project = validation.project;
   // A fork's run has no secrets: its session reads nothing live.
-  const session = ctx.session(project, { offline: pr.fork });
+  const session = ctx.session(validation, { offline: pr.fork });
   const outDir = path.join(ctx.gh.runnerTemp, `mailops-pr-${pr.number}`);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -51,9 +50,10 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
   };
 
   let failure: unknown;
+  let changed = false;
   if (validation.errors === 0) {
     try {
-      await planInto(report, session, outDir);
+      changed = await planInto(report, session, outDir);
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       failure = e;
@@ -69,7 +69,7 @@ export async function prFlow(ctx: FlowContext): Promise<void> {
   await writeJobSummary(summaryBody(report, posted.line), "the artifact");
   if (report.plan) {
     setOutputs({
-      "has-changes": hasChanges(report.plan),
+      "has-changes": changed,
       "plan-path": path.join(outDir, "plan.json"),
     });
   }
@@ -90,17 +90,17 @@ function safeTargetName(session: Session, flag: string | undefined): string {
   }
 }
 
-async function planInto(report: PrReport, session: Session, outDir: string): Promise<void> {
-  const { project } = session;
+/** The plan, its sends and templates into the report, and the plan's files into `outDir`; whether it changes anything. */
+async function planInto(report: PrReport, session: Session, outDir: string): Promise<boolean> {
   // A fork reads no state; any other run would plan against an inventory the runner forgets.
-  if (!session.offline) assertDurableState(project, session.targetName, "plan");
-  const { plan } = await makePlan(session, { force: false });
+  if (!session.offline) assertDurableState(session, "plan");
+  const { plan, changed } = await planToFile(session, path.join(outDir, "plan.json"));
   // The same preview as `mailops send --dry-run`: counted with this pull request's templates.
   report.sends = await previewSends(session);
-  report.templates = renderTemplatePreviews(project, plan, outDir);
-  writePlanFile(path.join(outDir, "plan.json"), plan);
+  report.templates = templatePreviews(previewTemplateChanges(session, plan, outDir));
   writeFileSync(path.join(outDir, "plan.md"), formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
   report.plan = plan;
+  return changed;
 }
 
 async function uploadInto(report: PrReport, ctx: FlowContext, outDir: string): Promise<void> {

@@ -1,24 +1,24 @@
 /** `send` (cron or manual): send what is due, or one named campaign; results per campaign. */
 import path from "node:path";
 import * as core from "@actions/core";
-import { type CampaignResult, sendCampaigns, sendFailed } from "../../commands/send.js";
+import { sendFailed, sendUnlessLocked } from "../../commands/send.js";
 import { formatSendPreview, previewSends } from "../../commands/send-preview.js";
-import { LockedError } from "../../send/lock.js";
 import { fenced } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
+import { lockFailure } from "../failure.js";
 import { writeJobSummary } from "../job-summary.js";
 import { code } from "../markdown.js";
 import { firstRunOfDay, warnMissed } from "../missed.js";
 import { comingSendsSection, lockedNote, sendResultsSection, sendTotals } from "../send-report.js";
-import { assertDurableState, type FlowContext, setOutputs, validatedProject } from "./context.js";
+import { assertDurableState, type FlowContext, setOutputs, validatedSession } from "./context.js";
 
 export async function sendFlow(ctx: FlowContext): Promise<void> {
-  const { project, heading } = await validatedProject(
+  const { session, heading } = await validatedSession(
     ctx,
-    (p) =>
-      `### ✉️ mailops send · ${code(p.settings.project)}${ctx.inputs.campaign ? ` · campaign ${code(ctx.inputs.campaign)}` : " · due campaigns"}`,
+    (project) =>
+      `### ✉️ mailops send · ${code(project)}${ctx.inputs.campaign ? ` · campaign ${code(ctx.inputs.campaign)}` : " · due campaigns"}`,
   );
-  const session = ctx.session(project);
+  const { project } = session;
   if (awaitingSetup(session.targetName, ctx.inputs.target)) {
     const previews = await previewSends(
       session,
@@ -30,20 +30,24 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
     );
     return;
   }
-  assertDurableState(project, session.targetName);
-  let results: CampaignResult[];
-  try {
-    results = await sendCampaigns(session, {
-      ...(ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : { due: true }),
-      ...(ctx.inputs.sendEarly ? { beforeSendAt: true } : {}),
-      ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
-    });
-  } catch (e) {
-    if (!(e instanceof LockedError) || ctx.inputs.campaign) throw e;
+  assertDurableState(session);
+  const { results, locked } = await sendUnlessLocked(session, {
+    ...(ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : { due: true }),
+    ...(ctx.inputs.sendEarly ? { beforeSendAt: true } : {}),
+    ...(ctx.inputs.stateLostOk ? { stateLostOk: true } : {}),
+  });
+  if (locked && ctx.inputs.campaign) {
+    // The campaign asked for cannot be sent now: the run fails, naming whom to wait for.
+    const failure = lockFailure("send", locked);
+    await writeJobSummary(failure.summary);
+    core.setFailed(failure.error);
+    return;
+  }
+  if (locked) {
     // A deploy is sending: what is left stays due, and the next scheduled run takes it.
-    core.warning(lockedNote(e, false));
+    core.warning(lockedNote(locked, false));
     setOutputs({ sent: 0, failed: 0 });
-    await writeJobSummary(`${heading}\n\n⏳ ${lockedNote(e)}\n`);
+    await writeJobSummary(`${heading}\n\n⏳ ${lockedNote(locked)}\n`);
     return;
   }
   if (firstRunOfDay(ctx.gh.eventName, session.now())) {

@@ -3,7 +3,7 @@ import { GetAccountCommand, GetEmailIdentityCommand } from "@aws-sdk/client-sesv
 import type { SuppressionCheck } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource } from "../../plan/resource.js";
-import type { AccountFacts, IdentityFacts, Sender, Target } from "../port.js";
+import type { AccountFacts, Capabilities, IdentityFacts, Sender, Target } from "../port.js";
 import { cloudWatchClient, sendClient, sesClient, snsClient } from "./clients.js";
 import { applyAlarm, applyDashboard, readAlarms, readDashboard } from "./cloudwatch.js";
 import { describeAwsError, isNotFound, type Service } from "./errors.js";
@@ -49,6 +49,8 @@ const serviceOf = (kind: KindName): Service =>
 
 export class AwsTarget implements Target {
   readonly name = "aws" as const;
+  /** SES paces a send at the account's maximum send rate; the metrics are CloudWatch's. */
+  readonly capabilities: Capabilities = { sendRate: "account", metrics: "cloudwatch" };
   private readonly ses;
   private readonly cw;
   private readonly topics: SnsTopics;

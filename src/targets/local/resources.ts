@@ -12,7 +12,7 @@ import path from "node:path";
 import type { SuppressionCheck } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
 import type { IdentityStatus, KindName, LiveResource, Spec } from "../../plan/resource.js";
-import type { AccountFacts, IdentityFacts, Sender, Target } from "../port.js";
+import type { AccountFacts, Capabilities, IdentityFacts, Sender, Target } from "../port.js";
 import { LocalSender } from "./sender.js";
 import { localSuppression } from "./suppression.js";
 
@@ -30,6 +30,8 @@ export const LOCAL_ACCOUNT_ID = "000000000000";
 
 export class LocalTarget implements Target {
   readonly name = "local" as const;
+  /** No account to pace by: `sending.local_rate`, else as fast as it goes; metrics from its events. */
+  readonly capabilities: Capabilities = { sendRate: "setting", metrics: "local-events" };
   private readonly dir: string;
 
   constructor(private readonly root: string) {

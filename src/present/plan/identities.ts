@@ -2,8 +2,15 @@
  * Sender identities as the plan and `status` show them: one line each with its verification,
  * then, while SES still misses some, the DNS records to publish as a table and as zone-file lines.
  */
+
+import {
+  type DnsRecord,
+  type IdentityReport,
+  needsDns,
+  recordsToPublish,
+  zoneFile,
+} from "../../plan/identities.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
-import { type DnsRecord, type IdentityReport, needsDns, recordsToPublish, zoneFile } from "../identities.js";
 
 const word = (status: string): string =>
   status === "SUCCESS" ? "verified" : status.toLowerCase().replaceAll("_", " ");

@@ -1,6 +1,6 @@
 /** Terraform-like text: `+ ~ -` per change, diffs indented under it, a summary line last. */
 
-import { type Plan, planCounts } from "../plan.js";
+import { type Plan, planCounts } from "../../plan/plan.js";
 import { changeDetails } from "./details.js";
 import { identitiesText } from "./identities.js";
 

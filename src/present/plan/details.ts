@@ -1,8 +1,8 @@
 /** What each change shows beyond its message: unified diffs of text fields, old → new for the rest. */
 import { createTwoFilesPatch } from "diff";
-import { KIND_INFO } from "../kinds.js";
-import type { Change } from "../plan.js";
-import type { Json } from "../resource.js";
+import { KIND_INFO } from "../../plan/kinds.js";
+import type { Change } from "../../plan/plan.js";
+import type { Json } from "../../plan/resource.js";
 
 const TEXT_FIELDS = new Set(["subject", "html", "text"]);
 

@@ -1,5 +1,5 @@
 /** Printers for validation findings: text for people, json for tools, github for workflow annotations. */
-import { countBySeverity, type Finding } from "./findings.js";
+import { countBySeverity, type Finding } from "../config/findings.js";
 
 export const FINDING_FORMATS = ["text", "json", "github"] as const;
 export type FindingFormat = (typeof FINDING_FORMATS)[number];

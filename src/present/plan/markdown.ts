@@ -1,6 +1,7 @@
 /** Markdown for pull-request comments: summary table first, details folded, hard size cap. */
+
+import type { Plan } from "../../plan/plan.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
-import type { Plan } from "../plan.js";
 import { changeDetails } from "./details.js";
 import { identitiesMarkdown } from "./identities.js";
 import { summary } from "./text.js";

@@ -1,0 +1,111 @@
+/**
+ * The templates a plan creates or updates, previewed by the preview use case: rendered with their
+ * sample data before (the target's copy) and after (the repository's), and written as files for
+ * the pull request's artifact.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { makePlan } from "../../src/commands/plan.js";
+import { applyProject } from "../../src/commands/plan-apply.js";
+import { previewTemplateChanges } from "../../src/commands/preview.js";
+import { openSession, type Session } from "../../src/commands/session.js";
+import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+
+let repo: ExampleRepo;
+let out: string;
+beforeEach(() => {
+  repo = copyExampleRepo();
+  out = mkdtempSync(path.join(tmpdir(), "mailops-previews-"));
+});
+afterEach(() => {
+  repo.cleanup();
+  rmSync(out, { recursive: true, force: true });
+});
+
+const session = (): Session => openSession({ dir: repo.dir, target: "local", io: captureIo() });
+const EMPTY = { subject: "", html: "", text: "" };
+
+async function previews() {
+  const s = session();
+  const { plan } = await makePlan(s, { force: false });
+  return previewTemplateChanges(s, plan, out);
+}
+
+async function applied(): Promise<void> {
+  const quiet = { planned: () => {}, progress: () => {}, warn: () => {} };
+  expect((await applyProject(session(), {}, quiet)).state).toBe("applied");
+}
+
+const read = (rel: string) => readFileSync(path.join(out, rel), "utf8");
+
+describe("previewTemplateChanges", () => {
+  it("new templates: the repository's rendered with its sample, nothing before, the after files", async () => {
+    const all = await previews();
+    expect(all.map((p) => [p.template, p.action])).toEqual([
+      ["product-promotion", "create"],
+      ["welcome-campaign", "create"],
+    ]);
+    const welcome = all.find((p) => p.template === "welcome-campaign");
+    expect(welcome?.before).toEqual(EMPTY);
+    expect(welcome?.after.subject).toBe("Welcome to Our Community, Test User!");
+    expect(welcome?.after.html).toContain("Test User");
+    expect(welcome?.error).toBeUndefined();
+    expect(welcome?.files).toEqual([
+      "previews/welcome-campaign/after.html",
+      "previews/welcome-campaign/after.txt",
+    ]);
+    expect(read("previews/welcome-campaign/after.html")).toBe(welcome?.after.html);
+    expect(read("previews/welcome-campaign/after.txt")).toMatch(
+      /^Subject: Welcome to Our Community, Test User!\n\n\S/,
+    );
+    expect(existsSync(path.join(out, "previews/welcome-campaign/before.html"))).toBe(false);
+  });
+
+  it("an updated template: the target's copy before, the repository's after, both written", async () => {
+    await applied();
+    const file = path.join(repo.dir, "templates/welcome-campaign.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("Welcome to Our Community", "Welcome aboard"));
+    const all = await previews();
+    expect(all.map((p) => [p.template, p.action])).toEqual([["welcome-campaign", "update"]]);
+    const [welcome] = all;
+    expect(welcome?.before.subject).toBe("Welcome to Our Community, Test User!");
+    expect(welcome?.after.subject).toBe("Welcome aboard, Test User!");
+    expect(welcome?.files).toEqual([
+      "previews/welcome-campaign/before.html",
+      "previews/welcome-campaign/before.txt",
+      "previews/welcome-campaign/after.html",
+      "previews/welcome-campaign/after.txt",
+    ]);
+    expect(read("previews/welcome-campaign/before.txt")).toMatch(
+      /^Subject: Welcome to Our Community, Test User!\n/,
+    );
+    expect(read("previews/welcome-campaign/after.txt")).toMatch(/^Subject: Welcome aboard, Test User!\n/);
+  });
+
+  it("a deleted template is not previewed; nothing but templates is", async () => {
+    await applied();
+    rmSync(path.join(repo.dir, "templates/product-promotion.yaml"));
+    for (const f of ["product-promotion.html", "product-promotion.txt"])
+      rmSync(path.join(repo.dir, "templates", f), { force: true });
+    // The campaign that used it goes too, or the repository would not validate.
+    for (const c of ["holiday-promo.yaml", "spring-sale.yaml"])
+      rmSync(path.join(repo.dir, "campaigns", c), { force: true });
+    expect(await previews()).toEqual([]);
+  });
+
+  it("a side that cannot be rendered: why, and nothing rendered after it", async () => {
+    await applied();
+    // The target's copy, changed by hand into a template that does not compile.
+    const live = path.join(repo.dir, ".mailops/local/template/welcome-campaign.json");
+    const copy = JSON.parse(readFileSync(live, "utf8"));
+    writeFileSync(live, JSON.stringify({ ...copy, spec: { ...copy.spec, html: "{{#if name}}unclosed" } }));
+    const [welcome] = await previews();
+    expect(welcome?.action).toBe("update");
+    expect(welcome?.error).toMatch(/./);
+    expect(welcome?.before).toEqual(EMPTY);
+    expect(welcome?.after).toEqual(EMPTY);
+    expect(welcome?.files).toEqual([]);
+  });
+});
