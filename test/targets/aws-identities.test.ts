@@ -22,6 +22,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runPlan } from "../../src/cli/plan.js";
+import { runSend } from "../../src/cli/send.js";
 import { ApplyRefusedError } from "../../src/errors.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
@@ -141,6 +142,26 @@ describe("identities on the aws target", () => {
     );
     expect(done.text).not.toContain("IN CNAME");
     expect(done.text).not.toContain("warning:");
+  });
+
+  it("send refuses the campaign while SES has not verified the identity mailops made, and sends once it has", async () => {
+    await apply();
+    const send = async () => {
+      const io = captureIo();
+      const code = await runSend({ dir: repo.dir, target: "aws", campaign: "welcome-new-customers" }, io);
+      return { code, out: io.outText };
+    };
+    const refused = await send();
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(
+      "welcome-new-customers: refused (the sender identity example.com (success) is not verified for sending in SES",
+    );
+    expect(emulators.sesRouter.calls.filter((c) => c.operation === "SendEmail")).toEqual([]);
+    // SES's verdict once the DNS records are found (the stand-in: moto never verifies).
+    unemulated.identities.set("example.com", { VerifiedForSendingStatus: true });
+    const sent = await send();
+    expect(sent.code, sent.out).toBe(0);
+    expect(emulators.sesRouter.calls.filter((c) => c.operation === "SendEmail").length).toBeGreaterThan(0);
   });
 
   it("a new identity's plan names the records known before SES makes the tokens", async () => {

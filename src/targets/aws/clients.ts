@@ -1,7 +1,7 @@
 /**
  * SDK clients for the aws target. Region comes from mailops.yaml; credentials from the standard
  * chain; endpoints from the SDK's own configuration (`AWS_ENDPOINT_URL_SESV2`,
- * `AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL`, `endpoint_url` in the profile, all switched
+ * `AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL_SNS`, `AWS_ENDPOINT_URL`, `endpoint_url` in the profile, all switched
  * off by `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`). mailops does not re-implement that lookup: it
  * only mirrors it (util/aws-endpoint.ts) to name the address in error messages.
  */

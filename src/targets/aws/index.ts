@@ -1,4 +1,4 @@
-/** The `aws` target: SES v2 and CloudWatch through the AWS SDK v3, paced within SES's limits. */
+/** The `aws` target: SES v2, SNS and CloudWatch through the AWS SDK v3, paced within SES's limits. */
 import { GetAccountCommand, GetEmailIdentityCommand } from "@aws-sdk/client-sesv2";
 import type { SuppressionCheck } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
