@@ -53,6 +53,8 @@ export async function openAudience(
       : undefined;
   const suppression: SuppressionCheck = await target.suppression(list);
   const open = openSource(project.root, settings.region);
+  // Rows per page of a postgres source: a tuning knob (docs/postgres.md), and tests' way to many pages.
+  const pageRows = Number(process.env.MAILOPS_PG_PAGE_ROWS) || undefined;
   let last: AudienceStats | undefined;
   /** What the last count read: the send pass must read the same. */
   let counted: SourceRows[] | undefined;
@@ -60,7 +62,7 @@ export async function openAudience(
     const a = audience(
       project,
       campaign,
-      { open, suppression, ...(duplicate ? { duplicate } : {}) },
+      { open, suppression, ...(pageRows ? { pageRows } : {}), ...(duplicate ? { duplicate } : {}) },
       counted ? { expect: counted } : {},
     );
     last = a.stats;

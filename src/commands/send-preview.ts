@@ -8,7 +8,7 @@
  * says how the target's copy compares; a real send refuses until they match (deploy applies first).
  */
 import { describeTooManyInvalid } from "../audience/index.js";
-import type { Campaign, Project, Template } from "../config/model.js";
+import type { Campaign, Project, Source, Template } from "../config/model.js";
 import { dueState } from "../send/due.js";
 import { LedgerDamagedError } from "../send/ledger.js";
 import { messagePlan } from "../send/message.js";
@@ -93,10 +93,10 @@ async function previewOne(project: Project, c: Campaign, o: Seen): Promise<Campa
     preview.notes.push("a run is under way: recipients it already sent to are not sent to again");
   if (run.complete && byName)
     preview.notes.push("this run is complete: a send by name only reaches recipients added since");
-  const inS3 = sourcesOf(project, c).filter((s) => s.startsWith("s3://"));
-  if (o.offline && inS3.length) {
+  const unread = o.offline ? unreadableOffline(sourcesOf(project, c)) : undefined;
+  if (unread) {
     preview.notes.push(
-      "the subscriber list is in S3, which this run has no credentials to read: not counted",
+      `the subscriber list is ${unread}, which this run has no credentials to read: not counted`,
     );
     return preview;
   }
@@ -198,12 +198,19 @@ async function countInto(
   }
 }
 
+/** Where a fork's pull request (no credentials) cannot count from. */
+function unreadableOffline(sources: Source[]): string | undefined {
+  if (sources.some((s) => s.location?.startsWith("s3://"))) return "in S3";
+  if (sources.some((s) => s.postgres)) return "in a PostgreSQL database";
+  return undefined;
+}
+
 /** Where a campaign's recipients are read from (segment sources and sources named directly). */
-function sourcesOf(project: Project, c: Campaign): string[] {
-  const out: string[] = [];
+function sourcesOf(project: Project, c: Campaign): Source[] {
+  const out: Source[] = [];
   for (const name of [...c.to, ...c.exclude]) {
     const source = project.sources.get(project.segments.get(name)?.from ?? name);
-    if (source?.location) out.push(source.location);
+    if (source) out.push(source);
   }
   return out;
 }

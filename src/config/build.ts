@@ -13,6 +13,7 @@ import {
   type ConfigurationSet,
   DEFAULT_DMARC,
   DEFAULT_MAX_INVALID_ROWS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   type EventDestination,
   type Field,
   type FieldType,
@@ -375,7 +376,7 @@ export function buildSource(name: string, file: string, doc: YamlDoc | undefined
         ? location
         : path.normalize(path.join(path.dirname(file), location));
   }
-  return {
+  const source: Source = {
     name,
     file,
     doc,
@@ -387,6 +388,16 @@ export function buildSource(name: string, file: string, doc: YamlDoc | undefined
     fields,
     emailField: emails.length === 1 ? emails[0]?.name : undefined,
   };
+  if (d.kind === "postgres") {
+    source.postgres = {
+      urlEnv: str(d.url_env) ?? "",
+      query: str(d.query) ?? "",
+      key: str(d.key) ?? "",
+      statementTimeoutMs:
+        (parseDuration(str(d.statement_timeout)) ?? DEFAULT_STATEMENT_TIMEOUT_MS / 1000) * 1000,
+    };
+  }
+  return source;
 }
 
 export function buildSegment(name: string, file: string, doc: YamlDoc | undefined, ok: boolean): Segment {

@@ -52,7 +52,23 @@ export interface Field {
 
 export type SourceFormat = "csv" | "json" | "jsonl";
 
+/** A source of `kind: postgres`: rows of a query, read in pages by `key` (audience/postgres.ts). */
+export interface PostgresQuery {
+  /** The environment variable that holds the database URL; the URL is never in the repository. */
+  urlEnv: string;
+  /** As written: a table or view name, or one SELECT. */
+  query: string;
+  /** A column of the result whose values are unique and never change: pages are ordered by it. */
+  key: string;
+  /** Each page's statement timeout. */
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+
 export interface Source extends Entity {
+  /** Set for `kind: postgres`; a file source (the default) has `location` instead. */
+  postgres?: PostgresQuery;
   /** As written: a path relative to the source file's folder, or s3://bucket/key. */
   location?: string;
   /** Repo-relative path for local files. */

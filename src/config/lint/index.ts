@@ -6,6 +6,7 @@ import type { Rule } from "./context.js";
 import { checkDataSafety } from "./data-safety.js";
 import { checkIdentities } from "./identities.js";
 import { checkNames } from "./names.js";
+import { checkPostgresSources } from "./postgres.js";
 import { checkReferences } from "./references.js";
 import { checkSameDayAudience } from "./schedule.js";
 import { checkSegments } from "./segments.js";
@@ -18,6 +19,7 @@ const RULES: Rule[] = [
   checkReferences,
   checkSettings,
   checkSources,
+  checkPostgresSources,
   checkTemplates,
   checkCompliance,
   checkIdentities,

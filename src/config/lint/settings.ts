@@ -129,7 +129,7 @@ export function checkSources({ project, report }: LintContext): void {
         ),
       );
     }
-    if (s.location !== undefined && s.format === undefined) {
+    if (s.location !== undefined && s.format === undefined && !s.postgres) {
       report(
         error(
           "source/format",
