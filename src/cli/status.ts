@@ -2,6 +2,7 @@
 import type { Io, TargetFactory } from "../commands/context.js";
 import { openSession } from "../commands/session.js";
 import { collectStatus, type StatusReport } from "../commands/status.js";
+import { identitiesText } from "../present/plan/identities.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
 export interface StatusOptions {
@@ -19,10 +20,13 @@ export async function runStatus(options: StatusOptions, io: Io, factory?: Target
 }
 
 export function formatStatus(report: StatusReport): string {
+  const identities = report.identities?.length
+    ? ["Sender identities:", ...identitiesText(report.identities, { all: true, indent: "  " }), ""].join("\n")
+    : "";
   if (!report.runs.length) {
-    return report.campaign ? `No runs of ${report.campaign} yet.\n` : "No campaign runs yet.\n";
+    return `${identities}${report.campaign ? `No runs of ${report.campaign} yet.` : "No campaign runs yet."}\n`;
   }
-  const lines: string[] = [];
+  const lines: string[] = identities ? [identities.trimEnd(), ""] : [];
   for (const r of report.runs) {
     lines.push(`${r.campaign} (send_at ${r.sendAt}): ${r.status}${r.stopReason ? ` — ${r.stopReason}` : ""}`);
     if (r.status === "damaged") continue;

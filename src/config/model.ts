@@ -148,7 +148,8 @@ export interface EventDestination {
   cloudwatch?: {
     dimensions: Record<string, { from: "message_tag" | "email_header" | "link_tag"; default: string }>;
   };
-  sns?: { topicArn: string };
+  /** A topic made elsewhere (`topic_arn`), or one mailops makes and owns (`topic`). */
+  sns?: { topicArn: string } | { topic: string; adopt: boolean };
   eventbridge?: { eventBusArn?: string };
 }
 
@@ -161,6 +162,24 @@ export interface ConfigurationSet {
   tracking?: { customRedirectDomain: string; httpsPolicy: "require" | "require_open_only" | "optional" };
   adopt: boolean;
   events: EventDestination[];
+}
+
+/** The DMARC record recommended when `dmarc:` is not given: monitoring only, enough for Gmail and Yahoo. */
+export const DEFAULT_DMARC = "v=DMARC1; p=none;";
+
+/** An SES sender identity: a domain (`example.com`) or an address (`news@example.com`). */
+export interface Identity {
+  name: string;
+  type: "domain" | "address";
+  /** Easy DKIM's key length, or false for no DKIM signing. Domains only. */
+  dkim: "rsa_2048" | "rsa_1024" | false;
+  /** A custom MAIL FROM domain (a subdomain), and what SES does when its MX record is missing. */
+  mailFrom?: { domain: string; onMxFailure: "use_default" | "reject" };
+  /** The configuration set SES uses for mail from this identity when a send names none. */
+  configurationSet?: string;
+  /** The DMARC TXT record to publish at `_dmarc.<domain>`, or false to recommend none. Domains only. */
+  dmarc: string | false;
+  adopt: boolean;
 }
 
 export interface Alarm {
@@ -186,6 +205,7 @@ export interface Settings {
   sender: { from?: string; identity?: string; replyTo: string[]; postalAddress?: string };
   unsubscribe: { mode: UnsubscribeMode; contactList?: string; topics: Record<string, string>; url?: string };
   configurationSets: Record<string, ConfigurationSet>;
+  identities: Record<string, Identity>;
   alarms: Record<string, Alarm>;
   dashboard?: string;
   guardrails: {

@@ -5,17 +5,20 @@ import func5Module from "ajv/dist/runtime/ucs2length.js";
 const func5 = func5Module.default ?? func5Module;
 
 export const project = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"type":"string","description":"CloudWatch dashboard name; omit for none."},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"required":["topic_arn"],"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:"}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
-const schema35 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"identities":{"type":"object","description":"SES sender identities this project owns: domains (example.com) and addresses (news@example.com), each created with Easy DKIM and the DNS records to publish shown by `plan` and `status`.","additionalProperties":{"$ref":"#/$defs/identity"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"type":"string","description":"CloudWatch dashboard name; omit for none."},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"identity":{"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
+const schema34 = {"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}};
+const schema36 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[A-Za-z0-9_-]{1,64}$", "u");
-const pattern10 = new RegExp("^[0-9]+(s|m|h|d)$", "u");
-const pattern13 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
+const pattern11 = new RegExp("^v=DMARC1;", "u");
+const pattern12 = new RegExp("^[0-9]+(s|m|h|d)$", "u");
+const pattern15 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
 const schema32 = {"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}};
-const schema33 = {"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"required":["topic_arn"],"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:"}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}};
+const schema33 = {"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}};
 
 const pattern8 = new RegExp("^arn:aws[a-z-]*:sns:", "u");
-const pattern9 = new RegExp("^arn:aws[a-z-]*:events:", "u");
+const pattern9 = new RegExp("^[A-Za-z0-9_-]{1,256}$", "u");
+const pattern10 = new RegExp("^arn:aws[a-z-]*:events:", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -498,8 +501,8 @@ errors++;
 if(data10.sns !== undefined){
 let data20 = data10.sns;
 if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.topic_arn === undefined){
-const err36 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/required",keyword:"required",params:{missingProperty: "topic_arn"},message:"must have required property '"+"topic_arn"+"'",schema:schema33.properties.sns.required,parentSchema:schema33.properties.sns,data:data20};
+if(Object.keys(data20).length < 1){
+const err36 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema33.properties.sns,data:data20};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -509,7 +512,7 @@ vErrors.push(err36);
 errors++;
 }
 for(const key6 in data20){
-if(!(key6 === "topic_arn")){
+if(!(((key6 === "topic_arn") || (key6 === "topic")) || (key6 === "adopt"))){
 const err37 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.sns,data:data20};
 if(vErrors === null){
 vErrors = [err37];
@@ -545,9 +548,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.sns.type,parentSchema:schema33.properties.sns,data:data20};
+if(data20.topic !== undefined){
+let data22 = data20.topic;
+if(typeof data22 === "string"){
+if(!pattern9.test(data22)){
+const err40 = {instancePath:instancePath+"/events/" + i2+"/sns/topic",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,256}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,256}$"+"\"",schema:"^[A-Za-z0-9_-]{1,256}$",parentSchema:schema33.properties.sns.properties.topic,data:data22};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -557,12 +562,8 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data10.eventbridge !== undefined){
-let data22 = data10.eventbridge;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-for(const key7 in data22){
-if(!(key7 === "event_bus_arn")){
-const err41 = {instancePath:instancePath+"/events/" + i2+"/eventbridge",schemaPath:"#/$defs/eventDestination/properties/eventbridge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.eventbridge,data:data22};
+else {
+const err41 = {instancePath:instancePath+"/events/" + i2+"/sns/topic",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.sns.properties.topic.type,parentSchema:schema33.properties.sns.properties.topic,data:data22};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -572,11 +573,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data22.event_bus_arn !== undefined){
-let data23 = data22.event_bus_arn;
-if(typeof data23 === "string"){
-if(!pattern9.test(data23)){
-const err42 = {instancePath:instancePath+"/events/" + i2+"/eventbridge/event_bus_arn",schemaPath:"#/$defs/eventDestination/properties/eventbridge/properties/event_bus_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:events:"},message:"must match pattern \""+"^arn:aws[a-z-]*:events:"+"\"",schema:"^arn:aws[a-z-]*:events:",parentSchema:schema33.properties.eventbridge.properties.event_bus_arn,data:data23};
+if(data20.adopt !== undefined){
+let data23 = data20.adopt;
+if(typeof data23 !== "boolean"){
+const err42 = {instancePath:instancePath+"/events/" + i2+"/sns/adopt",schemaPath:"#/$defs/eventDestination/properties/sns/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.sns.properties.adopt.type,parentSchema:schema33.properties.sns.properties.adopt,data:data23};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -586,8 +586,9 @@ vErrors.push(err42);
 errors++;
 }
 }
+}
 else {
-const err43 = {instancePath:instancePath+"/events/" + i2+"/eventbridge/event_bus_arn",schemaPath:"#/$defs/eventDestination/properties/eventbridge/properties/event_bus_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.eventbridge.properties.event_bus_arn.type,parentSchema:schema33.properties.eventbridge.properties.event_bus_arn,data:data23};
+const err43 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.sns.type,parentSchema:schema33.properties.sns,data:data20};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -597,9 +598,12 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/events/" + i2+"/eventbridge",schemaPath:"#/$defs/eventDestination/properties/eventbridge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.eventbridge.type,parentSchema:schema33.properties.eventbridge,data:data22};
+if(data10.eventbridge !== undefined){
+let data24 = data10.eventbridge;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+for(const key7 in data24){
+if(!(key7 === "event_bus_arn")){
+const err44 = {instancePath:instancePath+"/events/" + i2+"/eventbridge",schemaPath:"#/$defs/eventDestination/properties/eventbridge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.eventbridge,data:data24};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -609,9 +613,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data:data10};
+if(data24.event_bus_arn !== undefined){
+let data25 = data24.event_bus_arn;
+if(typeof data25 === "string"){
+if(!pattern10.test(data25)){
+const err45 = {instancePath:instancePath+"/events/" + i2+"/eventbridge/event_bus_arn",schemaPath:"#/$defs/eventDestination/properties/eventbridge/properties/event_bus_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:events:"},message:"must match pattern \""+"^arn:aws[a-z-]*:events:"+"\"",schema:"^arn:aws[a-z-]*:events:",parentSchema:schema33.properties.eventbridge.properties.event_bus_arn,data:data25};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -621,9 +627,8 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
 else {
-const err46 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.events.type,parentSchema:schema32.properties.events,data:data9};
+const err46 = {instancePath:instancePath+"/events/" + i2+"/eventbridge/event_bus_arn",schemaPath:"#/$defs/eventDestination/properties/eventbridge/properties/event_bus_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.eventbridge.properties.event_bus_arn.type,parentSchema:schema33.properties.eventbridge.properties.event_bus_arn,data:data25};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -635,7 +640,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+const err47 = {instancePath:instancePath+"/events/" + i2+"/eventbridge",schemaPath:"#/$defs/eventDestination/properties/eventbridge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.eventbridge.type,parentSchema:schema33.properties.eventbridge,data:data24};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -644,13 +649,49 @@ vErrors.push(err47);
 }
 errors++;
 }
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data:data10};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.events.type,parentSchema:schema32.properties.events,data:data9};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
 validate21.errors = vErrors;
 return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema34 = {"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}};
-const pattern11 = new RegExp("^arn:aws", "u");
+const schema35 = {"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}};
+const pattern13 = new RegExp("^arn:aws", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -664,7 +705,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.metric === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema34.required,parentSchema:schema34,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema35.required,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -674,7 +715,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.above === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "above"},message:"must have required property '"+"above"+"'",schema:schema34.required,parentSchema:schema34,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "above"},message:"must have required property '"+"above"+"'",schema:schema35.required,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -685,7 +726,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "description") || (key0 === "metric")) || (key0 === "above")) || (key0 === "period")) || (key0 === "evaluation_periods")) || (key0 === "configuration_set")) || (key0 === "actions")) || (key0 === "adopt"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -698,7 +739,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.description.type,parentSchema:schema34.properties.description,data:data0};
+const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.description.type,parentSchema:schema35.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -711,7 +752,7 @@ errors++;
 if(data.metric !== undefined){
 let data1 = data.metric;
 if(!((data1 === "bounce_rate") || (data1 === "complaint_rate"))){
-const err4 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/enum",keyword:"enum",params:{allowedValues: schema34.properties.metric.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.metric.enum,parentSchema:schema34.properties.metric,data:data1};
+const err4 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/enum",keyword:"enum",params:{allowedValues: schema35.properties.metric.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.metric.enum,parentSchema:schema35.properties.metric,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -725,7 +766,7 @@ if(data.above !== undefined){
 let data2 = data.above;
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 1 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema34.properties.above,data:data2};
+const err5 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema35.properties.above,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -735,7 +776,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data2 < 0 || isNaN(data2)){
-const err6 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema34.properties.above,data:data2};
+const err6 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema35.properties.above,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -746,7 +787,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema34.properties.above.type,parentSchema:schema34.properties.above,data:data2};
+const err7 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema35.properties.above.type,parentSchema:schema35.properties.above,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -759,8 +800,8 @@ errors++;
 if(data.period !== undefined){
 let data3 = data.period;
 if(typeof data3 === "string"){
-if(!pattern10.test(data3)){
-const err8 = {instancePath:instancePath+"/period",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema35,data:data3};
+if(!pattern12.test(data3)){
+const err8 = {instancePath:instancePath+"/period",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema36,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -771,7 +812,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/period",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data:data3};
+const err9 = {instancePath:instancePath+"/period",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -784,7 +825,7 @@ errors++;
 if(data.evaluation_periods !== undefined){
 let data4 = data.evaluation_periods;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/evaluation_periods",schemaPath:"#/properties/evaluation_periods/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.evaluation_periods.type,parentSchema:schema34.properties.evaluation_periods,data:data4};
+const err10 = {instancePath:instancePath+"/evaluation_periods",schemaPath:"#/properties/evaluation_periods/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.evaluation_periods.type,parentSchema:schema35.properties.evaluation_periods,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -795,7 +836,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 1 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/evaluation_periods",schemaPath:"#/properties/evaluation_periods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema34.properties.evaluation_periods,data:data4};
+const err11 = {instancePath:instancePath+"/evaluation_periods",schemaPath:"#/properties/evaluation_periods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.evaluation_periods,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -809,7 +850,7 @@ errors++;
 if(data.configuration_set !== undefined){
 let data5 = data.configuration_set;
 if(typeof data5 !== "string"){
-const err12 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.configuration_set.type,parentSchema:schema34.properties.configuration_set,data:data5};
+const err12 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.configuration_set.type,parentSchema:schema35.properties.configuration_set,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -826,8 +867,8 @@ const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 let data7 = data6[i0];
 if(typeof data7 === "string"){
-if(!pattern11.test(data7)){
-const err13 = {instancePath:instancePath+"/actions/" + i0,schemaPath:"#/properties/actions/items/pattern",keyword:"pattern",params:{pattern: "^arn:aws"},message:"must match pattern \""+"^arn:aws"+"\"",schema:"^arn:aws",parentSchema:schema34.properties.actions.items,data:data7};
+if(!pattern13.test(data7)){
+const err13 = {instancePath:instancePath+"/actions/" + i0,schemaPath:"#/properties/actions/items/pattern",keyword:"pattern",params:{pattern: "^arn:aws"},message:"must match pattern \""+"^arn:aws"+"\"",schema:"^arn:aws",parentSchema:schema35.properties.actions.items,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -838,7 +879,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/actions/" + i0,schemaPath:"#/properties/actions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.actions.items.type,parentSchema:schema34.properties.actions.items,data:data7};
+const err14 = {instancePath:instancePath+"/actions/" + i0,schemaPath:"#/properties/actions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.actions.items.type,parentSchema:schema35.properties.actions.items,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -850,7 +891,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/actions",schemaPath:"#/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema34.properties.actions.type,parentSchema:schema34.properties.actions,data:data6};
+const err15 = {instancePath:instancePath+"/actions",schemaPath:"#/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema35.properties.actions.type,parentSchema:schema35.properties.actions,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -863,7 +904,7 @@ errors++;
 if(data.adopt !== undefined){
 let data8 = data.adopt;
 if(typeof data8 !== "boolean"){
-const err16 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.adopt.type,parentSchema:schema34.properties.adopt,data:data8};
+const err16 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema35.properties.adopt.type,parentSchema:schema35.properties.adopt,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -875,7 +916,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1303,18 +1344,15 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data.alarms !== undefined){
-let data19 = data.alarms;
+if(data.identities !== undefined){
+let data19 = data.identities;
 if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 for(const key7 in data19){
-if(!(validate23(data19[key7], {instancePath:instancePath+"/alarms/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data19,parentDataProperty:key7,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/alarms",schemaPath:"#/properties/alarms/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.alarms.type,parentSchema:schema31.properties.alarms,data:data19};
+let data20 = data19[key7];
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key8 in data20){
+if(!(((((key8 === "dkim") || (key8 === "mail_from")) || (key8 === "configuration_set")) || (key8 === "dmarc")) || (key8 === "adopt"))){
+const err31 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data20};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1324,10 +1362,10 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.dashboard !== undefined){
-let data21 = data.dashboard;
-if(typeof data21 !== "string"){
-const err32 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.type,parentSchema:schema31.properties.dashboard,data:data21};
+if(data20.dkim !== undefined){
+let data21 = data20.dkim;
+if(!(((data21 === "rsa_2048") || (data21 === "rsa_1024")) || (data21 === false))){
+const err32 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dkim",schemaPath:"#/$defs/identity/properties/dkim/enum",keyword:"enum",params:{allowedValues: schema34.properties.dkim.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.dkim.enum,parentSchema:schema34.properties.dkim,data:data21};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1337,12 +1375,11 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.guardrails !== undefined){
-let data22 = data.guardrails;
+if(data20.mail_from !== undefined){
+let data22 = data20.mail_from;
 if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-for(const key8 in data22){
-if(!(((((key8 === "max_delete_percent") || (key8 === "require_reviewed_plan")) || (key8 === "max_lateness")) || (key8 === "max_invalid_rows")) || (key8 === "stop_on"))){
-const err33 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails,data:data22};
+if(data22.domain === undefined){
+const err33 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/required",keyword:"required",params:{missingProperty: "domain"},message:"must have required property '"+"domain"+"'",schema:schema34.properties.mail_from.required,parentSchema:schema34.properties.mail_from,data:data22};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1351,12 +1388,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data22.max_delete_percent !== undefined){
-let data23 = data22.max_delete_percent;
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 100 || isNaN(data23)){
-const err34 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data23};
+for(const key9 in data22){
+if(!((key9 === "domain") || (key9 === "on_mx_failure"))){
+const err34 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.mail_from,data:data22};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1365,8 +1399,11 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data23 < 0 || isNaN(data23)){
-const err35 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data23};
+}
+if(data22.domain !== undefined){
+let data23 = data22.domain;
+if(typeof data23 !== "string"){
+const err35 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/domain",schemaPath:"#/$defs/identity/properties/mail_from/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.mail_from.properties.domain.type,parentSchema:schema34.properties.mail_from.properties.domain,data:data23};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1376,8 +1413,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-else {
-const err36 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.max_delete_percent.type,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data23};
+if(data22.on_mx_failure !== undefined){
+let data24 = data22.on_mx_failure;
+if(!((data24 === "use_default") || (data24 === "reject"))){
+const err36 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/on_mx_failure",schemaPath:"#/$defs/identity/properties/mail_from/properties/on_mx_failure/enum",keyword:"enum",params:{allowedValues: schema34.properties.mail_from.properties.on_mx_failure.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.mail_from.properties.on_mx_failure.enum,parentSchema:schema34.properties.mail_from.properties.on_mx_failure,data:data24};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1387,10 +1426,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data22.require_reviewed_plan !== undefined){
-let data24 = data22.require_reviewed_plan;
-if(typeof data24 !== "boolean"){
-const err37 = {instancePath:instancePath+"/guardrails/require_reviewed_plan",schemaPath:"#/properties/guardrails/properties/require_reviewed_plan/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.guardrails.properties.require_reviewed_plan.type,parentSchema:schema31.properties.guardrails.properties.require_reviewed_plan,data:data24};
+}
+else {
+const err37 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.mail_from.type,parentSchema:schema34.properties.mail_from,data:data22};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1400,11 +1438,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data22.max_lateness !== undefined){
-let data25 = data22.max_lateness;
-if(typeof data25 === "string"){
-if(!pattern10.test(data25)){
-const err38 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema35,data:data25};
+if(data20.configuration_set !== undefined){
+let data25 = data20.configuration_set;
+if(typeof data25 !== "string"){
+const err38 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/configuration_set",schemaPath:"#/$defs/identity/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.configuration_set.type,parentSchema:schema34.properties.configuration_set,data:data25};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1414,8 +1451,14 @@ vErrors.push(err38);
 errors++;
 }
 }
-else {
-const err39 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data:data25};
+if(data20.dmarc !== undefined){
+let data26 = data20.dmarc;
+const _errs60 = errors;
+let valid13 = false;
+const _errs61 = errors;
+if(typeof data26 === "string"){
+if(!pattern11.test(data26)){
+const err39 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^v=DMARC1;"},message:"must match pattern \""+"^v=DMARC1;"+"\"",schema:"^v=DMARC1;",parentSchema:schema34.properties.dmarc.anyOf[0],data:data26};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1425,10 +1468,8 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data22.max_invalid_rows !== undefined){
-let data26 = data22.max_invalid_rows;
-if((!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))) && (typeof data26 !== "string")){
-const err40 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data26};
+else {
+const err40 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.dmarc.anyOf[0].type,parentSchema:schema34.properties.dmarc.anyOf[0],data:data26};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1437,9 +1478,11 @@ vErrors.push(err40);
 }
 errors++;
 }
-if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 < 0 || isNaN(data26)){
-const err41 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data26};
+var _valid0 = _errs61 === errors;
+valid13 = valid13 || _valid0;
+const _errs63 = errors;
+if(false !== data26){
+const err41 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/1/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant",schema:false,parentSchema:schema34.properties.dmarc.anyOf[1],data:data26};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1448,10 +1491,10 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-if(typeof data26 === "string"){
-if(!pattern13.test(data26)){
-const err42 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data26};
+var _valid0 = _errs63 === errors;
+valid13 = valid13 || _valid0;
+if(!valid13){
+const err42 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema34.properties.dmarc.anyOf,parentSchema:schema34.properties.dmarc,data:data26};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1460,14 +1503,22 @@ vErrors.push(err42);
 }
 errors++;
 }
+else {
+errors = _errs60;
+if(vErrors !== null){
+if(_errs60){
+vErrors.length = _errs60;
+}
+else {
+vErrors = null;
 }
 }
-if(data22.stop_on !== undefined){
-let data27 = data22.stop_on;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key9 in data27){
-if(!((key9 === "bounce_rate") || (key9 === "complaint_rate"))){
-const err43 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data27};
+}
+}
+if(data20.adopt !== undefined){
+let data27 = data20.adopt;
+if(typeof data27 !== "boolean"){
+const err43 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/adopt",schemaPath:"#/$defs/identity/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.adopt.type,parentSchema:schema34.properties.adopt,data:data27};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1477,11 +1528,9 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data27.bounce_rate !== undefined){
-let data28 = data27.bounce_rate;
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 > 1 || isNaN(data28)){
-const err44 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data28};
+}
+else {
+const err44 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data20};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1490,8 +1539,10 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data28 < 0 || isNaN(data28)){
-const err45 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data28};
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/identities",schemaPath:"#/properties/identities/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.identities.type,parentSchema:schema31.properties.identities,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1501,8 +1552,18 @@ vErrors.push(err45);
 errors++;
 }
 }
+if(data.alarms !== undefined){
+let data28 = data.alarms;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key10 in data28){
+if(!(validate23(data28[key10], {instancePath:instancePath+"/alarms/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data28,parentDataProperty:key10,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
+}
 else {
-const err46 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data28};
+const err46 = {instancePath:instancePath+"/alarms",schemaPath:"#/properties/alarms/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.alarms.type,parentSchema:schema31.properties.alarms,data:data28};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1512,11 +1573,10 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data27.complaint_rate !== undefined){
-let data29 = data27.complaint_rate;
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 > 1 || isNaN(data29)){
-const err47 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data29};
+if(data.dashboard !== undefined){
+let data30 = data.dashboard;
+if(typeof data30 !== "string"){
+const err47 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.type,parentSchema:schema31.properties.dashboard,data:data30};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1525,8 +1585,13 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data29 < 0 || isNaN(data29)){
-const err48 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data29};
+}
+if(data.guardrails !== undefined){
+let data31 = data.guardrails;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+for(const key11 in data31){
+if(!(((((key11 === "max_delete_percent") || (key11 === "require_reviewed_plan")) || (key11 === "max_lateness")) || (key11 === "max_invalid_rows")) || (key11 === "stop_on"))){
+const err48 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails,data:data31};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1536,8 +1601,11 @@ vErrors.push(err48);
 errors++;
 }
 }
-else {
-const err49 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data29};
+if(data31.max_delete_percent !== undefined){
+let data32 = data31.max_delete_percent;
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 > 100 || isNaN(data32)){
+const err49 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data32};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1546,10 +1614,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-}
-else {
-const err50 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data27};
+if(data32 < 0 || isNaN(data32)){
+const err50 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data32};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1559,9 +1625,8 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
 else {
-const err51 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data22};
+const err51 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.max_delete_percent.type,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data32};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1571,12 +1636,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data.sending !== undefined){
-let data30 = data.sending;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-for(const key10 in data30){
-if(!(key10 === "local_rate")){
-const err52 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data30};
+if(data31.require_reviewed_plan !== undefined){
+let data33 = data31.require_reviewed_plan;
+if(typeof data33 !== "boolean"){
+const err52 = {instancePath:instancePath+"/guardrails/require_reviewed_plan",schemaPath:"#/properties/guardrails/properties/require_reviewed_plan/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.guardrails.properties.require_reviewed_plan.type,parentSchema:schema31.properties.guardrails.properties.require_reviewed_plan,data:data33};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1586,11 +1649,11 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data30.local_rate !== undefined){
-let data31 = data30.local_rate;
-if((typeof data31 == "number") && (isFinite(data31))){
-if(data31 <= 0 || isNaN(data31)){
-const err53 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data31};
+if(data31.max_lateness !== undefined){
+let data34 = data31.max_lateness;
+if(typeof data34 === "string"){
+if(!pattern12.test(data34)){
+const err53 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema36,data:data34};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1601,7 +1664,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data31};
+const err54 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data34};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1611,9 +1674,10 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
-else {
-const err55 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data30};
+if(data31.max_invalid_rows !== undefined){
+let data35 = data31.max_invalid_rows;
+if((!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))) && (typeof data35 !== "string")){
+const err55 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data35};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1622,15 +1686,200 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if((typeof data35 == "number") && (isFinite(data35))){
+if(data35 < 0 || isNaN(data35)){
+const err56 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data35};
 if(vErrors === null){
 vErrors = [err56];
 }
 else {
 vErrors.push(err56);
+}
+errors++;
+}
+}
+if(typeof data35 === "string"){
+if(!pattern15.test(data35)){
+const err57 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data35};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+if(data31.stop_on !== undefined){
+let data36 = data31.stop_on;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key12 in data36){
+if(!((key12 === "bounce_rate") || (key12 === "complaint_rate"))){
+const err58 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data36};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data36.bounce_rate !== undefined){
+let data37 = data36.bounce_rate;
+if((typeof data37 == "number") && (isFinite(data37))){
+if(data37 > 1 || isNaN(data37)){
+const err59 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data37};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+if(data37 < 0 || isNaN(data37)){
+const err60 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data37};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data37};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data36.complaint_rate !== undefined){
+let data38 = data36.complaint_rate;
+if((typeof data38 == "number") && (isFinite(data38))){
+if(data38 > 1 || isNaN(data38)){
+const err62 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data38};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if(data38 < 0 || isNaN(data38)){
+const err63 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data38};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data38};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data36};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data31};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data.sending !== undefined){
+let data39 = data.sending;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key13 in data39){
+if(!(key13 === "local_rate")){
+const err67 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data39};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data39.local_rate !== undefined){
+let data40 = data39.local_rate;
+if((typeof data40 == "number") && (isFinite(data40))){
+if(data40 <= 0 || isNaN(data40)){
+const err68 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data40};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data40};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data39};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
 }
 errors++;
 }
@@ -1640,7 +1889,7 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const template = validate25;
-const schema37 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:template","title":"mailops email template (templates/<name>.yaml)","description":"An SES email template. The SES template name is the file stem. `html` and `text` are inline Handlebars, or the name of a sibling file ending in .html, .htm, .txt, .hbs or .handlebars.","type":"object","additionalProperties":false,"required":["subject"],"properties":{"description":{"type":"string"},"subject":{"type":"string","description":"One line; may use {{variables}}."},"html":{"type":"string","description":"Inline HTML, or a file path relative to this file."},"text":{"type":"string","description":"Inline text, or a file path relative to this file."},"sample":{"type":"object","description":"Data used for previews and plan diffs."},"adopt":{"type":"boolean","description":"Manage an existing SES template of the same name that mailops did not create."}}};
+const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:template","title":"mailops email template (templates/<name>.yaml)","description":"An SES email template. The SES template name is the file stem. `html` and `text` are inline Handlebars, or the name of a sibling file ending in .html, .htm, .txt, .hbs or .handlebars.","type":"object","additionalProperties":false,"required":["subject"],"properties":{"description":{"type":"string"},"subject":{"type":"string","description":"One line; may use {{variables}}."},"html":{"type":"string","description":"Inline HTML, or a file path relative to this file."},"text":{"type":"string","description":"Inline text, or a file path relative to this file."},"sample":{"type":"object","description":"Data used for previews and plan diffs."},"adopt":{"type":"boolean","description":"Manage an existing SES template of the same name that mailops did not create."}}};
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:template" */;
@@ -1655,7 +1904,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.subject === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'",schema:schema37.required,parentSchema:schema37,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'",schema:schema38.required,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1666,7 +1915,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "description") || (key0 === "subject")) || (key0 === "html")) || (key0 === "text")) || (key0 === "sample")) || (key0 === "adopt"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1679,7 +1928,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.description.type,parentSchema:schema37.properties.description,data:data0};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.description.type,parentSchema:schema38.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1692,7 +1941,7 @@ errors++;
 if(data.subject !== undefined){
 let data1 = data.subject;
 if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.subject.type,parentSchema:schema37.properties.subject,data:data1};
+const err3 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.subject.type,parentSchema:schema38.properties.subject,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1705,7 +1954,7 @@ errors++;
 if(data.html !== undefined){
 let data2 = data.html;
 if(typeof data2 !== "string"){
-const err4 = {instancePath:instancePath+"/html",schemaPath:"#/properties/html/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.html.type,parentSchema:schema37.properties.html,data:data2};
+const err4 = {instancePath:instancePath+"/html",schemaPath:"#/properties/html/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.html.type,parentSchema:schema38.properties.html,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1718,7 +1967,7 @@ errors++;
 if(data.text !== undefined){
 let data3 = data.text;
 if(typeof data3 !== "string"){
-const err5 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.text.type,parentSchema:schema37.properties.text,data:data3};
+const err5 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.text.type,parentSchema:schema38.properties.text,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1731,7 +1980,7 @@ errors++;
 if(data.sample !== undefined){
 let data4 = data.sample;
 if(!(data4 && typeof data4 == "object" && !Array.isArray(data4))){
-const err6 = {instancePath:instancePath+"/sample",schemaPath:"#/properties/sample/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.sample.type,parentSchema:schema37.properties.sample,data:data4};
+const err6 = {instancePath:instancePath+"/sample",schemaPath:"#/properties/sample/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sample.type,parentSchema:schema38.properties.sample,data:data4};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1744,7 +1993,7 @@ errors++;
 if(data.adopt !== undefined){
 let data5 = data.adopt;
 if(typeof data5 !== "boolean"){
-const err7 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.adopt.type,parentSchema:schema37.properties.adopt,data:data5};
+const err7 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.adopt.type,parentSchema:schema38.properties.adopt,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1756,7 +2005,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1771,10 +2020,10 @@ return errors === 0;
 validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const source = validate26;
-const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:source","title":"mailops subscriber source (subscribers/<name>.yaml)","description":"Where a subscriber list lives and the types of its fields.","type":"object","additionalProperties":false,"required":["fields"],"if":{"required":["kind"],"properties":{"kind":{"const":"postgres"}}},"then":{"required":["url_env","query","key"],"properties":{"url_env":{"description":"The environment variable that holds the database URL."},"query":{"description":"A table or view name, or one SELECT."},"key":{"description":"A unique column that never changes, such as the primary key."}}},"else":{"required":["source"],"properties":{"source":{"description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."}}},"properties":{"description":{"type":"string"},"kind":{"enum":["file","postgres"],"description":"file (the default): `source` names a file; postgres: rows of a query on a PostgreSQL database."},"url_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"The name of the environment variable that holds the database URL (postgres://user:password@host:5432/db). The URL itself never goes into the repository."},"query":{"type":"string","minLength":1,"description":"A table or view name, or one SELECT. Segments over this source add their conditions to it."},"key":{"type":"string","minLength":1,"description":"A column of the query whose values are unique and never change, such as the primary key: rows are read in pages ordered by it."},"statement_timeout":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$","description":"How long one page's query may run (default 60s)."},"source":{"type":"string","description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."},"format":{"enum":["csv","json","jsonl"],"description":"Only needed when the extension does not tell."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/$defs/field"}}},"$defs":{"field":{"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}}}};
-const schema39 = {"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}};
+const schema39 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:source","title":"mailops subscriber source (subscribers/<name>.yaml)","description":"Where a subscriber list lives and the types of its fields.","type":"object","additionalProperties":false,"required":["fields"],"if":{"required":["kind"],"properties":{"kind":{"const":"postgres"}}},"then":{"required":["url_env","query","key"],"properties":{"url_env":{"description":"The environment variable that holds the database URL."},"query":{"description":"A table or view name, or one SELECT."},"key":{"description":"A unique column that never changes, such as the primary key."}}},"else":{"required":["source"],"properties":{"source":{"description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."}}},"properties":{"description":{"type":"string"},"kind":{"enum":["file","postgres"],"description":"file (the default): `source` names a file; postgres: rows of a query on a PostgreSQL database."},"url_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"The name of the environment variable that holds the database URL (postgres://user:password@host:5432/db). The URL itself never goes into the repository."},"query":{"type":"string","minLength":1,"description":"A table or view name, or one SELECT. Segments over this source add their conditions to it."},"key":{"type":"string","minLength":1,"description":"A column of the query whose values are unique and never change, such as the primary key: rows are read in pages ordered by it."},"statement_timeout":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$","description":"How long one page's query may run (default 60s)."},"source":{"type":"string","description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."},"format":{"enum":["csv","json","jsonl"],"description":"Only needed when the extension does not tell."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/$defs/field"}}},"$defs":{"field":{"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}}}};
+const schema40 = {"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}};
 
-const pattern14 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern16 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:source" */;
@@ -1832,7 +2081,7 @@ if(_valid0){
 const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.url_env === undefined){
-const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema38.then.required,parentSchema:schema38.then,data};
+const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema39.then.required,parentSchema:schema39.then,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1842,7 +2091,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.query === undefined){
-const err3 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'",schema:schema38.then.required,parentSchema:schema38.then,data};
+const err3 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'",schema:schema39.then.required,parentSchema:schema39.then,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1852,7 +2101,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.key === undefined){
-const err4 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema38.then.required,parentSchema:schema38.then,data};
+const err4 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema39.then.required,parentSchema:schema39.then,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1877,7 +2126,7 @@ else {
 const _errs5 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.source === undefined){
-const err5 = {instancePath,schemaPath:"#/else/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema38.else.required,parentSchema:schema38.else,data};
+const err5 = {instancePath,schemaPath:"#/else/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema39.else.required,parentSchema:schema39.else,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1898,7 +2147,7 @@ props0.source = true;
 ifClause0 = "else";
 }
 if(!valid0){
-const err6 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema38.if,parentSchema:schema38,data};
+const err6 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema39.if,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1909,7 +2158,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.fields === undefined){
-const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1919,8 +2168,8 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema38.properties, key0))){
-const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
+if(!(func1.call(schema39.properties, key0))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1933,7 +2182,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.description.type,parentSchema:schema38.properties.description,data:data1};
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.description.type,parentSchema:schema39.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1946,7 +2195,7 @@ errors++;
 if(data.kind !== undefined){
 let data2 = data.kind;
 if(!((data2 === "file") || (data2 === "postgres"))){
-const err10 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema38.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.kind.enum,parentSchema:schema38.properties.kind,data:data2};
+const err10 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema39.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.kind.enum,parentSchema:schema39.properties.kind,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1959,8 +2208,8 @@ errors++;
 if(data.url_env !== undefined){
 let data3 = data.url_env;
 if(typeof data3 === "string"){
-if(!pattern14.test(data3)){
-const err11 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema38.properties.url_env,data:data3};
+if(!pattern16.test(data3)){
+const err11 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.url_env,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1971,7 +2220,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.url_env.type,parentSchema:schema38.properties.url_env,data:data3};
+const err12 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.url_env.type,parentSchema:schema39.properties.url_env,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1985,7 +2234,7 @@ if(data.query !== undefined){
 let data4 = data.query;
 if(typeof data4 === "string"){
 if(func5(data4) < 1){
-const err13 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.query,data:data4};
+const err13 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.query,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1996,7 +2245,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.query.type,parentSchema:schema38.properties.query,data:data4};
+const err14 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.query.type,parentSchema:schema39.properties.query,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2010,7 +2259,7 @@ if(data.key !== undefined){
 let data5 = data.key;
 if(typeof data5 === "string"){
 if(func5(data5) < 1){
-const err15 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema38.properties.key,data:data5};
+const err15 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2021,7 +2270,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.key.type,parentSchema:schema38.properties.key,data:data5};
+const err16 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.key.type,parentSchema:schema39.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2034,8 +2283,8 @@ errors++;
 if(data.statement_timeout !== undefined){
 let data6 = data.statement_timeout;
 if(typeof data6 === "string"){
-if(!pattern10.test(data6)){
-const err17 = {instancePath:instancePath+"/statement_timeout",schemaPath:"#/properties/statement_timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema38.properties.statement_timeout,data:data6};
+if(!pattern12.test(data6)){
+const err17 = {instancePath:instancePath+"/statement_timeout",schemaPath:"#/properties/statement_timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema39.properties.statement_timeout,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2046,7 +2295,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/statement_timeout",schemaPath:"#/properties/statement_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.statement_timeout.type,parentSchema:schema38.properties.statement_timeout,data:data6};
+const err18 = {instancePath:instancePath+"/statement_timeout",schemaPath:"#/properties/statement_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.statement_timeout.type,parentSchema:schema39.properties.statement_timeout,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2059,7 +2308,7 @@ errors++;
 if(data.source !== undefined){
 let data7 = data.source;
 if(typeof data7 !== "string"){
-const err19 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.source.type,parentSchema:schema38.properties.source,data:data7};
+const err19 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.source.type,parentSchema:schema39.properties.source,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2072,7 +2321,7 @@ errors++;
 if(data.format !== undefined){
 let data8 = data.format;
 if(!(((data8 === "csv") || (data8 === "json")) || (data8 === "jsonl"))){
-const err20 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema38.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema38.properties.format.enum,parentSchema:schema38.properties.format,data:data8};
+const err20 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema39.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.format.enum,parentSchema:schema39.properties.format,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2086,7 +2335,7 @@ if(data.fields !== undefined){
 let data9 = data.fields;
 if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 if(Object.keys(data9).length < 1){
-const err21 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema38.properties.fields,data:data9};
+const err21 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema39.properties.fields,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2099,7 +2348,7 @@ for(const key1 in data9){
 let data10 = data9[key1];
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.type === undefined){
-const err22 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema39.required,parentSchema:schema39,data:data10};
+const err22 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema40.required,parentSchema:schema40,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2110,7 +2359,7 @@ errors++;
 }
 for(const key2 in data10){
 if(!((((key2 === "type") || (key2 === "required")) || (key2 === "default")) || (key2 === "description"))){
-const err23 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data10};
+const err23 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2123,7 +2372,7 @@ errors++;
 if(data10.type !== undefined){
 let data11 = data10.type;
 if(!((((((data11 === "email") || (data11 === "string")) || (data11 === "number")) || (data11 === "boolean")) || (data11 === "date")) || (data11 === "list"))){
-const err24 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/$defs/field/properties/type/enum",keyword:"enum",params:{allowedValues: schema39.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.type.enum,parentSchema:schema39.properties.type,data:data11};
+const err24 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/$defs/field/properties/type/enum",keyword:"enum",params:{allowedValues: schema40.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema40.properties.type.enum,parentSchema:schema40.properties.type,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2136,7 +2385,7 @@ errors++;
 if(data10.required !== undefined){
 let data12 = data10.required;
 if(typeof data12 !== "boolean"){
-const err25 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/required",schemaPath:"#/$defs/field/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.required.type,parentSchema:schema39.properties.required,data:data12};
+const err25 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/required",schemaPath:"#/$defs/field/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.required.type,parentSchema:schema40.properties.required,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2149,7 +2398,7 @@ errors++;
 if(data10.description !== undefined){
 let data13 = data10.description;
 if(typeof data13 !== "string"){
-const err26 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/$defs/field/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.description.type,parentSchema:schema39.properties.description,data:data13};
+const err26 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/$defs/field/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.description.type,parentSchema:schema40.properties.description,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2161,7 +2410,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data10};
+const err27 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2173,7 +2422,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.fields.type,parentSchema:schema38.properties.fields,data:data9};
+const err28 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.fields.type,parentSchema:schema39.properties.fields,data:data9};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2185,7 +2434,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2200,10 +2449,10 @@ return errors === 0;
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const segment = validate27;
-const schema40 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:segment","title":"mailops segment (subscribers/segments/<name>.yaml)","description":"A declarative filter over one subscriber source. No code, no regular expressions.","type":"object","additionalProperties":false,"required":["from","where"],"properties":{"description":{"type":"string"},"from":{"type":"string","description":"Subscriber source name (a file stem under subscribers/)."},"where":{"$ref":"#/$defs/condition"}},"$defs":{"condition":{"description":"`all: [...]`, `any: [...]`, `not: {...}`, or one field name mapped to operators.","type":"object","minProperties":1,"maxProperties":1,"properties":{"all":{"type":"array","items":{"$ref":"#/$defs/condition"}},"any":{"type":"array","items":{"$ref":"#/$defs/condition"}},"not":{"$ref":"#/$defs/condition"}},"additionalProperties":{"$ref":"#/$defs/operators"}},"scalar":{"type":["string","number","boolean"]},"operators":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"eq":{"$ref":"#/$defs/scalar"},"ne":{"$ref":"#/$defs/scalar"},"in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"not_in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"contains":{"$ref":"#/$defs/scalar"},"exists":{"type":"boolean"},"gt":{"type":["number","string"]},"gte":{"type":["number","string"]},"lt":{"type":["number","string"]},"lte":{"type":["number","string"]},"before":{"type":"string"},"after":{"type":"string"},"starts_with":{"type":"string"},"ends_with":{"type":"string"}}}}};
-const schema41 = {"description":"`all: [...]`, `any: [...]`, `not: {...}`, or one field name mapped to operators.","type":"object","minProperties":1,"maxProperties":1,"properties":{"all":{"type":"array","items":{"$ref":"#/$defs/condition"}},"any":{"type":"array","items":{"$ref":"#/$defs/condition"}},"not":{"$ref":"#/$defs/condition"}},"additionalProperties":{"$ref":"#/$defs/operators"}};
-const schema42 = {"type":"object","minProperties":1,"additionalProperties":false,"properties":{"eq":{"$ref":"#/$defs/scalar"},"ne":{"$ref":"#/$defs/scalar"},"in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"not_in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"contains":{"$ref":"#/$defs/scalar"},"exists":{"type":"boolean"},"gt":{"type":["number","string"]},"gte":{"type":["number","string"]},"lt":{"type":["number","string"]},"lte":{"type":["number","string"]},"before":{"type":"string"},"after":{"type":"string"},"starts_with":{"type":"string"},"ends_with":{"type":"string"}}};
-const schema43 = {"type":["string","number","boolean"]};
+const schema41 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:segment","title":"mailops segment (subscribers/segments/<name>.yaml)","description":"A declarative filter over one subscriber source. No code, no regular expressions.","type":"object","additionalProperties":false,"required":["from","where"],"properties":{"description":{"type":"string"},"from":{"type":"string","description":"Subscriber source name (a file stem under subscribers/)."},"where":{"$ref":"#/$defs/condition"}},"$defs":{"condition":{"description":"`all: [...]`, `any: [...]`, `not: {...}`, or one field name mapped to operators.","type":"object","minProperties":1,"maxProperties":1,"properties":{"all":{"type":"array","items":{"$ref":"#/$defs/condition"}},"any":{"type":"array","items":{"$ref":"#/$defs/condition"}},"not":{"$ref":"#/$defs/condition"}},"additionalProperties":{"$ref":"#/$defs/operators"}},"scalar":{"type":["string","number","boolean"]},"operators":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"eq":{"$ref":"#/$defs/scalar"},"ne":{"$ref":"#/$defs/scalar"},"in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"not_in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"contains":{"$ref":"#/$defs/scalar"},"exists":{"type":"boolean"},"gt":{"type":["number","string"]},"gte":{"type":["number","string"]},"lt":{"type":["number","string"]},"lte":{"type":["number","string"]},"before":{"type":"string"},"after":{"type":"string"},"starts_with":{"type":"string"},"ends_with":{"type":"string"}}}}};
+const schema42 = {"description":"`all: [...]`, `any: [...]`, `not: {...}`, or one field name mapped to operators.","type":"object","minProperties":1,"maxProperties":1,"properties":{"all":{"type":"array","items":{"$ref":"#/$defs/condition"}},"any":{"type":"array","items":{"$ref":"#/$defs/condition"}},"not":{"$ref":"#/$defs/condition"}},"additionalProperties":{"$ref":"#/$defs/operators"}};
+const schema43 = {"type":"object","minProperties":1,"additionalProperties":false,"properties":{"eq":{"$ref":"#/$defs/scalar"},"ne":{"$ref":"#/$defs/scalar"},"in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"not_in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"contains":{"$ref":"#/$defs/scalar"},"exists":{"type":"boolean"},"gt":{"type":["number","string"]},"gte":{"type":["number","string"]},"lt":{"type":["number","string"]},"lte":{"type":["number","string"]},"before":{"type":"string"},"after":{"type":"string"},"starts_with":{"type":"string"},"ends_with":{"type":"string"}}};
+const schema44 = {"type":["string","number","boolean"]};
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2217,7 +2466,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(Object.keys(data).length < 1){
-const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema42,data};
+const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2227,8 +2476,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema42.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data};
+if(!(func1.call(schema43.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2241,7 +2490,7 @@ errors++;
 if(data.eq !== undefined){
 let data0 = data.eq;
 if(((typeof data0 !== "string") && (!((typeof data0 == "number") && (isFinite(data0))))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/eq",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema43.type},message:"must be string,number,boolean",schema:schema43.type,parentSchema:schema43,data:data0};
+const err2 = {instancePath:instancePath+"/eq",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2254,7 +2503,7 @@ errors++;
 if(data.ne !== undefined){
 let data1 = data.ne;
 if(((typeof data1 !== "string") && (!((typeof data1 == "number") && (isFinite(data1))))) && (typeof data1 !== "boolean")){
-const err3 = {instancePath:instancePath+"/ne",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema43.type},message:"must be string,number,boolean",schema:schema43.type,parentSchema:schema43,data:data1};
+const err3 = {instancePath:instancePath+"/ne",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2271,7 +2520,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(((typeof data3 !== "string") && (!((typeof data3 == "number") && (isFinite(data3))))) && (typeof data3 !== "boolean")){
-const err4 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema43.type},message:"must be string,number,boolean",schema:schema43.type,parentSchema:schema43,data:data3};
+const err4 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2283,7 +2532,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.in.type,parentSchema:schema42.properties.in,data:data2};
+const err5 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.in.type,parentSchema:schema43.properties.in,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2300,7 +2549,7 @@ const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 let data5 = data4[i1];
 if(((typeof data5 !== "string") && (!((typeof data5 == "number") && (isFinite(data5))))) && (typeof data5 !== "boolean")){
-const err6 = {instancePath:instancePath+"/not_in/" + i1,schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema43.type},message:"must be string,number,boolean",schema:schema43.type,parentSchema:schema43,data:data5};
+const err6 = {instancePath:instancePath+"/not_in/" + i1,schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2312,7 +2561,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/not_in",schemaPath:"#/properties/not_in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.not_in.type,parentSchema:schema42.properties.not_in,data:data4};
+const err7 = {instancePath:instancePath+"/not_in",schemaPath:"#/properties/not_in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.not_in.type,parentSchema:schema43.properties.not_in,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2325,7 +2574,7 @@ errors++;
 if(data.contains !== undefined){
 let data6 = data.contains;
 if(((typeof data6 !== "string") && (!((typeof data6 == "number") && (isFinite(data6))))) && (typeof data6 !== "boolean")){
-const err8 = {instancePath:instancePath+"/contains",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema43.type},message:"must be string,number,boolean",schema:schema43.type,parentSchema:schema43,data:data6};
+const err8 = {instancePath:instancePath+"/contains",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2338,7 +2587,7 @@ errors++;
 if(data.exists !== undefined){
 let data7 = data.exists;
 if(typeof data7 !== "boolean"){
-const err9 = {instancePath:instancePath+"/exists",schemaPath:"#/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.exists.type,parentSchema:schema42.properties.exists,data:data7};
+const err9 = {instancePath:instancePath+"/exists",schemaPath:"#/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.exists.type,parentSchema:schema43.properties.exists,data:data7};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2351,7 +2600,7 @@ errors++;
 if(data.gt !== undefined){
 let data8 = data.gt;
 if((!((typeof data8 == "number") && (isFinite(data8)))) && (typeof data8 !== "string")){
-const err10 = {instancePath:instancePath+"/gt",schemaPath:"#/properties/gt/type",keyword:"type",params:{type: schema42.properties.gt.type},message:"must be number,string",schema:schema42.properties.gt.type,parentSchema:schema42.properties.gt,data:data8};
+const err10 = {instancePath:instancePath+"/gt",schemaPath:"#/properties/gt/type",keyword:"type",params:{type: schema43.properties.gt.type},message:"must be number,string",schema:schema43.properties.gt.type,parentSchema:schema43.properties.gt,data:data8};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2364,7 +2613,7 @@ errors++;
 if(data.gte !== undefined){
 let data9 = data.gte;
 if((!((typeof data9 == "number") && (isFinite(data9)))) && (typeof data9 !== "string")){
-const err11 = {instancePath:instancePath+"/gte",schemaPath:"#/properties/gte/type",keyword:"type",params:{type: schema42.properties.gte.type},message:"must be number,string",schema:schema42.properties.gte.type,parentSchema:schema42.properties.gte,data:data9};
+const err11 = {instancePath:instancePath+"/gte",schemaPath:"#/properties/gte/type",keyword:"type",params:{type: schema43.properties.gte.type},message:"must be number,string",schema:schema43.properties.gte.type,parentSchema:schema43.properties.gte,data:data9};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2377,7 +2626,7 @@ errors++;
 if(data.lt !== undefined){
 let data10 = data.lt;
 if((!((typeof data10 == "number") && (isFinite(data10)))) && (typeof data10 !== "string")){
-const err12 = {instancePath:instancePath+"/lt",schemaPath:"#/properties/lt/type",keyword:"type",params:{type: schema42.properties.lt.type},message:"must be number,string",schema:schema42.properties.lt.type,parentSchema:schema42.properties.lt,data:data10};
+const err12 = {instancePath:instancePath+"/lt",schemaPath:"#/properties/lt/type",keyword:"type",params:{type: schema43.properties.lt.type},message:"must be number,string",schema:schema43.properties.lt.type,parentSchema:schema43.properties.lt,data:data10};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2390,7 +2639,7 @@ errors++;
 if(data.lte !== undefined){
 let data11 = data.lte;
 if((!((typeof data11 == "number") && (isFinite(data11)))) && (typeof data11 !== "string")){
-const err13 = {instancePath:instancePath+"/lte",schemaPath:"#/properties/lte/type",keyword:"type",params:{type: schema42.properties.lte.type},message:"must be number,string",schema:schema42.properties.lte.type,parentSchema:schema42.properties.lte,data:data11};
+const err13 = {instancePath:instancePath+"/lte",schemaPath:"#/properties/lte/type",keyword:"type",params:{type: schema43.properties.lte.type},message:"must be number,string",schema:schema43.properties.lte.type,parentSchema:schema43.properties.lte,data:data11};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2403,7 +2652,7 @@ errors++;
 if(data.before !== undefined){
 let data12 = data.before;
 if(typeof data12 !== "string"){
-const err14 = {instancePath:instancePath+"/before",schemaPath:"#/properties/before/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.before.type,parentSchema:schema42.properties.before,data:data12};
+const err14 = {instancePath:instancePath+"/before",schemaPath:"#/properties/before/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.before.type,parentSchema:schema43.properties.before,data:data12};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2416,7 +2665,7 @@ errors++;
 if(data.after !== undefined){
 let data13 = data.after;
 if(typeof data13 !== "string"){
-const err15 = {instancePath:instancePath+"/after",schemaPath:"#/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.after.type,parentSchema:schema42.properties.after,data:data13};
+const err15 = {instancePath:instancePath+"/after",schemaPath:"#/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.after.type,parentSchema:schema43.properties.after,data:data13};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2429,7 +2678,7 @@ errors++;
 if(data.starts_with !== undefined){
 let data14 = data.starts_with;
 if(typeof data14 !== "string"){
-const err16 = {instancePath:instancePath+"/starts_with",schemaPath:"#/properties/starts_with/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.starts_with.type,parentSchema:schema42.properties.starts_with,data:data14};
+const err16 = {instancePath:instancePath+"/starts_with",schemaPath:"#/properties/starts_with/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.starts_with.type,parentSchema:schema43.properties.starts_with,data:data14};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2442,7 +2691,7 @@ errors++;
 if(data.ends_with !== undefined){
 let data15 = data.ends_with;
 if(typeof data15 !== "string"){
-const err17 = {instancePath:instancePath+"/ends_with",schemaPath:"#/properties/ends_with/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.ends_with.type,parentSchema:schema42.properties.ends_with,data:data15};
+const err17 = {instancePath:instancePath+"/ends_with",schemaPath:"#/properties/ends_with/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.ends_with.type,parentSchema:schema43.properties.ends_with,data:data15};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2454,7 +2703,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2482,7 +2731,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(Object.keys(data).length > 1){
-const err0 = {instancePath,schemaPath:"#/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema41,data};
+const err0 = {instancePath,schemaPath:"#/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema42,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2492,7 +2741,7 @@ vErrors.push(err0);
 errors++;
 }
 if(Object.keys(data).length < 1){
-const err1 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema41,data};
+const err1 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema42,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2521,7 +2770,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/all",schemaPath:"#/properties/all/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.all.type,parentSchema:schema41.properties.all,data:data1};
+const err2 = {instancePath:instancePath+"/all",schemaPath:"#/properties/all/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.all.type,parentSchema:schema42.properties.all,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2543,7 +2792,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/any",schemaPath:"#/properties/any/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.any.type,parentSchema:schema41.properties.any,data:data3};
+const err3 = {instancePath:instancePath+"/any",schemaPath:"#/properties/any/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.any.type,parentSchema:schema42.properties.any,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2561,7 +2810,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2589,7 +2838,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema40.required,parentSchema:schema40,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema41.required,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2599,7 +2848,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.where === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "where"},message:"must have required property '"+"where"+"'",schema:schema40.required,parentSchema:schema40,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "where"},message:"must have required property '"+"where"+"'",schema:schema41.required,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2610,7 +2859,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "description") || (key0 === "from")) || (key0 === "where"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2623,7 +2872,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.description.type,parentSchema:schema40.properties.description,data:data0};
+const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.description.type,parentSchema:schema41.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2636,7 +2885,7 @@ errors++;
 if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.from.type,parentSchema:schema40.properties.from,data:data1};
+const err4 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.from.type,parentSchema:schema41.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2654,7 +2903,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2669,7 +2918,7 @@ return errors === 0;
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const campaign = validate32;
-const schema48 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent."},"from":{"type":"string","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"type":"string"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}}};
+const schema49 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent."},"from":{"type":"string","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"type":"string"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}}};
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:campaign" */;
@@ -2684,7 +2933,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.template === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema49.required,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2694,7 +2943,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.to === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema49.required,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2704,8 +2953,8 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema48.properties, key0))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+if(!(func1.call(schema49.properties, key0))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2718,7 +2967,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.description.type,parentSchema:schema48.properties.description,data:data0};
+const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.description.type,parentSchema:schema49.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2731,7 +2980,7 @@ errors++;
 if(data.template !== undefined){
 let data1 = data.template;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.template.type,parentSchema:schema48.properties.template,data:data1};
+const err4 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.template.type,parentSchema:schema49.properties.template,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2744,7 +2993,7 @@ errors++;
 if(data.to !== undefined){
 let data2 = data.to;
 if((typeof data2 !== "string") && (!(Array.isArray(data2)))){
-const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: schema48.properties.to.type},message:"must be string,array",schema:schema48.properties.to.type,parentSchema:schema48.properties.to,data:data2};
+const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: schema49.properties.to.type},message:"must be string,array",schema:schema49.properties.to.type,parentSchema:schema49.properties.to,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2755,7 +3004,7 @@ errors++;
 }
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err6 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema48.properties.to,data:data2};
+const err6 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema49.properties.to,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2768,7 +3017,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(typeof data3 !== "string"){
-const err7 = {instancePath:instancePath+"/to/" + i0,schemaPath:"#/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.to.items.type,parentSchema:schema48.properties.to.items,data:data3};
+const err7 = {instancePath:instancePath+"/to/" + i0,schemaPath:"#/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.to.items.type,parentSchema:schema49.properties.to.items,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2787,7 +3036,7 @@ const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 let data5 = data4[i1];
 if(typeof data5 !== "string"){
-const err8 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.exclude.items.type,parentSchema:schema48.properties.exclude.items,data:data5};
+const err8 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.exclude.items.type,parentSchema:schema49.properties.exclude.items,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2799,7 +3048,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.exclude.type,parentSchema:schema48.properties.exclude,data:data4};
+const err9 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.exclude.type,parentSchema:schema49.properties.exclude,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2812,7 +3061,7 @@ errors++;
 if(data.topic !== undefined){
 let data6 = data.topic;
 if(typeof data6 !== "string"){
-const err10 = {instancePath:instancePath+"/topic",schemaPath:"#/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.topic.type,parentSchema:schema48.properties.topic,data:data6};
+const err10 = {instancePath:instancePath+"/topic",schemaPath:"#/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.topic.type,parentSchema:schema49.properties.topic,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2825,7 +3074,7 @@ errors++;
 if(data.configuration_set !== undefined){
 let data7 = data.configuration_set;
 if(typeof data7 !== "string"){
-const err11 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.configuration_set.type,parentSchema:schema48.properties.configuration_set,data:data7};
+const err11 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.configuration_set.type,parentSchema:schema49.properties.configuration_set,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2838,7 +3087,7 @@ errors++;
 if(data.send_at !== undefined){
 let data8 = data.send_at;
 if(typeof data8 !== "string"){
-const err12 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.send_at.type,parentSchema:schema48.properties.send_at,data:data8};
+const err12 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.send_at.type,parentSchema:schema49.properties.send_at,data:data8};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2851,7 +3100,7 @@ errors++;
 if(data.from !== undefined){
 let data9 = data.from;
 if(typeof data9 !== "string"){
-const err13 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.from.type,parentSchema:schema48.properties.from,data:data9};
+const err13 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.from.type,parentSchema:schema49.properties.from,data:data9};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2868,7 +3117,7 @@ const len2 = data10.length;
 for(let i2=0; i2<len2; i2++){
 let data11 = data10[i2];
 if(typeof data11 !== "string"){
-const err14 = {instancePath:instancePath+"/reply_to/" + i2,schemaPath:"#/properties/reply_to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.reply_to.items.type,parentSchema:schema48.properties.reply_to.items,data:data11};
+const err14 = {instancePath:instancePath+"/reply_to/" + i2,schemaPath:"#/properties/reply_to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.reply_to.items.type,parentSchema:schema49.properties.reply_to.items,data:data11};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2880,7 +3129,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema48.properties.reply_to.type,parentSchema:schema48.properties.reply_to,data:data10};
+const err15 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.reply_to.type,parentSchema:schema49.properties.reply_to,data:data10};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2893,7 +3142,7 @@ errors++;
 if(data.data !== undefined){
 let data12 = data.data;
 if(!(data12 && typeof data12 == "object" && !Array.isArray(data12))){
-const err16 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.data.type,parentSchema:schema48.properties.data,data:data12};
+const err16 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.data.type,parentSchema:schema49.properties.data,data:data12};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2909,7 +3158,7 @@ if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key1 in data13){
 let data14 = data13[key1];
 if(typeof data14 !== "string"){
-const err17 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.tags.additionalProperties.type,parentSchema:schema48.properties.tags.additionalProperties,data:data14};
+const err17 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.tags.additionalProperties.type,parentSchema:schema49.properties.tags.additionalProperties,data:data14};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2921,7 +3170,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.tags.type,parentSchema:schema48.properties.tags,data:data13};
+const err18 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.tags.type,parentSchema:schema49.properties.tags,data:data13};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2934,7 +3183,7 @@ errors++;
 if(data.max_recipients !== undefined){
 let data15 = data.max_recipients;
 if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err19 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema48.properties.max_recipients.type,parentSchema:schema48.properties.max_recipients,data:data15};
+const err19 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.max_recipients.type,parentSchema:schema49.properties.max_recipients,data:data15};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2947,7 +3196,7 @@ errors++;
 if(data.missed !== undefined){
 let data16 = data.missed;
 if(!(data16 === "acknowledged")){
-const err20 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema48.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema48.properties.missed.enum,parentSchema:schema48.properties.missed,data:data16};
+const err20 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema49.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.missed.enum,parentSchema:schema49.properties.missed,data:data16};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2959,7 +3208,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err21];
 }

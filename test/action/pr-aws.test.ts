@@ -8,14 +8,19 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { ListContactsCommand, ListSuppressedDestinationsCommand } from "@aws-sdk/client-sesv2";
+import {
+  CreateEmailIdentityCommand,
+  ListContactsCommand,
+  ListSuppressedDestinationsCommand,
+  SESv2Client,
+} from "@aws-sdk/client-sesv2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseMarker } from "../../src/action/marker.js";
 import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { simulatedClock } from "../support/clock.js";
-import { motoS3, useEmulators } from "../support/emulators.js";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, motoS3, useEmulators } from "../support/emulators.js";
 import { captureIo } from "../support/repo.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
 import {
@@ -27,7 +32,8 @@ import {
 } from "./support/harness.js";
 
 const emulators = useEmulators({ sesRouter: true });
-// A healthy production account with a verified identity: the plan carries no account warning.
+// A healthy production account with a verified identity (made outside mailops, verified by SES:
+// the stand-in's verdict over moto's): the plan carries no account warning.
 const unemulated = useAwsWorld(emulators, { account: PRODUCTION_ACCOUNT });
 const NOW = new Date("2026-06-01T12:00:00Z");
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -38,6 +44,12 @@ let repo: { dir: string; cleanup: () => void };
 let temp: string;
 
 beforeEach(async () => {
+  await new SESv2Client({
+    region: EMULATOR_REGION,
+    endpoint: emulators.sesRouter.endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+  }).send(new CreateEmailIdentityCommand({ EmailIdentity: "example.com" }));
+  emulators.sesRouter.calls.length = 0;
   unemulated.identity = { VerifiedForSendingStatus: true };
   ({ github, repo, temp } = await openActionWorld());
   // A pull request's plan on aws reads the inventory from S3, as in GitHub (it refuses local state).
@@ -47,7 +59,10 @@ beforeEach(async () => {
   const settings = path.join(repo.dir, "mailops.yaml");
   writeFileSync(
     settings,
-    readFileSync(settings, "utf8").replace(/^state: .*$/m, "state: s3://mailops-pr-state/acme"),
+    readFileSync(settings, "utf8")
+      .replace(/^state: .*$/m, "state: s3://mailops-pr-state/acme")
+      // The identity is the one made outside mailops above: the copy declares none.
+      .replace(/\nidentities:\n(?: {2}.*\n)+/, "\n"),
   );
 });
 afterEach(async () => {

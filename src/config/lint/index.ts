@@ -4,6 +4,7 @@ import { checkCampaigns } from "./campaigns.js";
 import { checkCompliance } from "./compliance.js";
 import type { Rule } from "./context.js";
 import { checkDataSafety } from "./data-safety.js";
+import { checkIdentities } from "./identities.js";
 import { checkNames } from "./names.js";
 import { checkPostgresSources } from "./postgres.js";
 import { checkReferences } from "./references.js";
@@ -21,6 +22,7 @@ const RULES: Rule[] = [
   checkPostgresSources,
   checkTemplates,
   checkCompliance,
+  checkIdentities,
   checkVariables,
   checkDataSafety,
   checkSegments,
