@@ -28,7 +28,7 @@ import {
 import { previewData } from "../render/preview-data.js";
 import { compileTemplate, firstMissing, type Rendered, requiredPaths } from "../render/ses-render.js";
 import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
-import { type MessageRecipient, messagePlan } from "../send/message.js";
+import { type MessageRecipient, messageBuilder } from "../send/message.js";
 import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
 import { normalizeAddress } from "../util/email.js";
 import { openAudience } from "./audience.js";
@@ -144,7 +144,7 @@ const withoutToken = (value: string): string => value.replace(/([?&]t=)[^&>\s]+/
 
 /**
  * A campaign's message through the send path: the subscriber's row (or, without one, the
- * template's sample) prepared by messagePlan, the campaign's envelope, the recipient's ledger id.
+ * template's sample) prepared by messageBuilder, the campaign's envelope, the recipient's ledger id.
  */
 async function campaignMessage(
   session: Session,
@@ -155,10 +155,10 @@ async function campaignMessage(
   const { project } = session;
   const secret =
     process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? PREVIEW_SECRET : undefined);
-  const plan = messagePlan(project, campaign, template, secret);
+  const messages = messageBuilder(project, campaign, template, secret);
   const envelope = campaignEnvelope(project, campaign);
   const message = (r: MessageRecipient): Recipient => {
-    const prepared = plan.prepare(r);
+    const prepared = messages.prepare(r);
     if (!prepared.ok) {
       throw options.subscriber
         ? new UsageError(`this subscriber would be skipped: ${prepared.reason}`)

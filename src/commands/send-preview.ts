@@ -11,7 +11,7 @@ import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project, Template } from "../config/model.js";
 import { dueState } from "../send/due.js";
 import { LedgerDamagedError } from "../send/ledger.js";
-import { messagePlan } from "../send/message.js";
+import { messageBuilder } from "../send/message.js";
 import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
@@ -177,7 +177,7 @@ async function countInto(
     const audience = await openAudience(project, c, o.target);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
     const secret = process.env[SECRET_ENV] ?? PREVIEW_SECRET;
-    const counts = await audience.count(messagePlan(project, c, template, secret));
+    const counts = await audience.count(messageBuilder(project, c, template, secret));
     preview.counts = counts;
     if (counts.invalidRows.over) {
       // file:line only: the reasons may hold a (masked) address, and a preview holds none.

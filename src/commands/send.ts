@@ -7,7 +7,7 @@ import { canonicalJson, type LiveResource } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
 import { acquireLock, type Lease, LockedError, type LockHolder } from "../send/lock.js";
-import { type MessagePlan, messagePlan } from "../send/message.js";
+import { type MessageBuilder, messageBuilder } from "../send/message.js";
 import { pacingFor, sendRate } from "../send/pacing.js";
 import { ContentChangedError, type RunInput, type RunReport, runCampaign } from "../send/run.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
@@ -203,12 +203,12 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
   const onTarget = await templateGuard(project, campaign, w.target);
   if ("state" in onTarget) return onTarget;
   const { template, live } = onTarget;
-  const plan = messagePlan(project, campaign, template, process.env[SECRET_ENV]);
+  const messages = messageBuilder(project, campaign, template, process.env[SECRET_ENV]);
   const audience = await openAudience(project, campaign, w.target);
   const id: RunId = { campaign: campaign.name, sendAt: sendAtKey(campaign) };
   const ledger = new Ledger(w.store, id, w.lease.token);
   const otherSpellings = await spellingsToCollect(ledger);
-  const counted = await countGuard(project, campaign, audience, plan, otherSpellings);
+  const counted = await countGuard(project, campaign, audience, messages, otherSpellings);
   if ("state" in counted) return counted;
   const { counts } = counted;
   const envelope = campaignEnvelope(project, campaign);
@@ -223,7 +223,7 @@ async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise
       id,
       contentDigest: contentDigest(campaign, live.spec, envelope.from),
       recipients: () => audience.recipients(),
-      plan,
+      messages,
       // The envelope preview builds its message from too (commands/campaigns.ts).
       request: { campaign: campaign.name, run: runKey(id), template: template.name, ...envelope },
       sender: w.sender,
@@ -277,7 +277,7 @@ async function countGuard(
   project: Project,
   campaign: Campaign,
   audience: CampaignAudience,
-  plan: MessagePlan,
+  messages: MessageBuilder,
   otherSpellings: Map<string, string[]> | undefined,
 ): Promise<CampaignResult | { counts: AudienceCounts }> {
   const collect = otherSpellings
@@ -289,7 +289,7 @@ async function countGuard(
     : undefined;
   let counts: AudienceCounts;
   try {
-    counts = await audience.count(plan, collect);
+    counts = await audience.count(messages, collect);
   } catch (e) {
     if (!(e instanceof MailopsError)) throw e;
     return refusal(campaign, e.hint ? `${e.message}; ${e.hint}` : e.message);
@@ -334,7 +334,7 @@ async function quotaGuard(
   return undefined;
 }
 
-interface RunPlan {
+interface RunSetup {
   id: RunId;
   counts: AudienceCounts;
   /** The run's input but for pacing and options, which the run adds. */
@@ -344,7 +344,12 @@ interface RunPlan {
 }
 
 /** Pass 2: the run itself, paced, with a progress bar; its report becomes the campaign's result. */
-async function sendRun(project: Project, campaign: Campaign, w: Wiring, r: RunPlan): Promise<CampaignResult> {
+async function sendRun(
+  project: Project,
+  campaign: Campaign,
+  w: Wiring,
+  r: RunSetup,
+): Promise<CampaignResult> {
   const bar = progress(`sending ${campaign.name}`, r.counts.toSend, process.stderr);
   // Pacing measures durations by the clock's monotonic reading: a step of the wall clock neither
   // bursts nor stalls sending.
