@@ -3,7 +3,7 @@
  * get it. The .eml is built by the builder the local target delivers with (render/eml.ts), from the
  * campaign's envelope and the data and headers sending prepares (send/message.ts): for a
  * subscriber it equals the message `mailops send` writes to the outbox for them, but for its Date
- * and Message-ID. Without a signing secret, link mode signs with a stand-in (PREVIEW_SECRET).
+ * and Message-ID. Without a signing secret, link mode signs with a stand-in (STAND_IN_SECRET).
  * It writes the files and returns a PreviewReport; `cli/preview.ts` presents it.
  *
  * `previewTemplateChanges` renders the templates a plan creates or updates the same way (sample
@@ -29,7 +29,7 @@ import { previewData } from "../render/preview-data.js";
 import { compileTemplate, firstMissing, type Rendered, requiredPaths } from "../render/ses-render.js";
 import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
 import { type MessageRecipient, messageBuilder } from "../send/message.js";
-import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
+import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
 import { normalizeAddress } from "../util/email.js";
 import { openAudience } from "./audience.js";
 import { campaignEnvelope } from "./campaigns.js";
@@ -154,7 +154,7 @@ async function campaignMessage(
 ): Promise<{ envelope: Envelope; recipient: Recipient }> {
   const { project } = session;
   const secret =
-    process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? PREVIEW_SECRET : undefined);
+    process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? STAND_IN_SECRET : undefined);
   const messages = messageBuilder(project, campaign, template, secret);
   const envelope = campaignEnvelope(project, campaign);
   const message = (r: MessageRecipient): Recipient => {

@@ -241,7 +241,7 @@ const refusal = (campaign: Campaign, detail: string, counts?: AudienceCounts): C
   detail,
 });
 
-/** Sending needs the target's template to be the repository's (a preview does not: send-preview.ts). */
+/** Sending needs the target's template to be the repository's (a forecast does not: send-forecast.ts). */
 async function templateGuard(
   project: Project,
   campaign: Campaign,
