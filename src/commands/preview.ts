@@ -25,7 +25,7 @@ import {
   sesData,
   sesHeaders,
 } from "../render/eml.js";
-import { previewData } from "../render/preview-data.js";
+import { sampleData } from "../render/sample-data.js";
 import { compileTemplate, firstMissing, type Rendered, requiredPaths } from "../render/ses-render.js";
 import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
 import { type MessageRecipient, messageBuilder } from "../send/message.js";
@@ -189,7 +189,7 @@ async function campaignMessage(
 /** A template on its own: its sample over stand-ins for what sending fills in, the project's sender. */
 function templateMessage(project: Project, template: Template): { envelope: Envelope; recipient: Recipient } {
   const { settings } = project;
-  const data = previewData(project, template.name, template.sample);
+  const data = sampleData(project, template.name, template.sample);
   const link = settings.unsubscribe.mode === "link";
   const envelope: Envelope = {
     from: settings.sender.from ?? PREVIEW_ADDRESS,
@@ -230,7 +230,7 @@ export function previewTemplateChanges(session: Session, plan: Plan, root: strin
   for (const change of plan.changes) {
     if (change.kind !== "template" || change.action === "delete") continue;
     const name = change.name;
-    const data = previewData(project, name, project.templates.get(name)?.sample);
+    const data = sampleData(project, name, project.templates.get(name)?.sample);
     const preview: TemplateChangePreview = {
       template: name,
       action: change.action,
