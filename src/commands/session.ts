@@ -12,13 +12,13 @@ import type { Target } from "../targets/port.js";
 import { type Clock, systemClock } from "../util/clock.js";
 import {
   type Io,
-  loadValid,
   openTarget,
   projectStore,
   type TargetFactory,
   type TargetName,
   targetName,
 } from "./context.js";
+import { validProject } from "./validate.js";
 
 export interface Session {
   readonly project: Project;
@@ -57,11 +57,12 @@ export interface SessionOptions {
 }
 
 /**
- * The session of one run: from `dir` the project is validated first (errors printed, and
- * ValidationFailedError thrown); an entry that validated itself (the Action) passes the `project`.
+ * The session of one run: from `dir` the project is validated first (InvalidProjectError, which
+ * carries the errors, when it has any); an entry that validated itself (the Action) passes the
+ * `project`.
  */
 export function openSession(options: SessionOptions & ({ dir: string } | { project: Project })): Session {
-  const project = "project" in options ? options.project : loadValid(options.dir, options.io);
+  const project = "project" in options ? options.project : validProject(options.dir);
   let name: TargetName | undefined;
   const resolve = () => {
     name ??= targetName(project, options.target);
