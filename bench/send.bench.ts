@@ -119,8 +119,7 @@ async function realSendCpu(
         return nothing.send(request);
       },
     });
-    const io = { out: () => {}, err: () => {} };
-    const session = openSession({ dir: repo.dir, io, factory: async () => target });
+    const session = openSession({ dir: repo.dir, observe: () => {}, factory: async () => target });
     let start = 0;
     let cpu = process.cpuUsage();
     const result = await deploy(session, {

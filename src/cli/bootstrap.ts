@@ -9,7 +9,7 @@ import {
   bootstrap,
   templateText,
 } from "../commands/bootstrap.js";
-import type { Io } from "../commands/context.js";
+import type { Io } from "../present/io.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
 export interface BootstrapCliOptions extends BootstrapOptions {

@@ -6,7 +6,7 @@
  */
 
 import { formatCounts } from "../commands/audience.js";
-import type { Io, TargetFactory } from "../commands/context.js";
+import type { TargetFactory } from "../commands/context.js";
 import {
   assertChosen,
   type CampaignResult,
@@ -18,6 +18,8 @@ import {
 } from "../commands/send.js";
 import { type CampaignForecast, forecastSends, formatSendForecast } from "../commands/send-forecast.js";
 import { openSession } from "../commands/session.js";
+import type { Io } from "../present/io.js";
+import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
 export interface RunSendOptions extends SendOptions {
@@ -34,7 +36,7 @@ export async function runSend(options: RunSendOptions, io: Io, factory?: TargetF
   const session = openSession({
     dir: options.dir,
     target: options.target,
-    io,
+    observe: cliObserver(io),
     factory,
     ...(options.now ? { now: parseNow(options.now) } : {}),
   });

@@ -8,18 +8,6 @@ import type { Target } from "../targets/port.js";
 
 export type TargetName = "local" | "aws";
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** A warning the user must not miss (the Action makes it an annotation); else a line on `err`. */
-  warn?: (text: string) => void;
-}
-
-export function warn(io: Io, text: string): void {
-  if (io.warn) io.warn(text);
-  else io.err(`warning: ${text}\n`);
-}
-
 export interface CommonOptions {
   dir: string;
   target?: string;

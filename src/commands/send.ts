@@ -14,13 +14,11 @@ import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { AccountFacts, Sender, Target } from "../targets/port.js";
 import { type Clock, durationsOf } from "../util/clock.js";
-import { progress } from "../util/progress.js";
 import { type AudienceCounts, type CampaignAudience, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
-import { warn } from "./context.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
 import { senderRefusal } from "./sender-check.js";
-import type { Session } from "./session.js";
+import type { Observer, Session } from "./session.js";
 
 /** What to send, and how far to go; where, and by what time, is the session's. */
 export interface SendOptions {
@@ -148,7 +146,7 @@ async function lostStateGate(
     const detail = lostStateDetail(lost);
     return chosen.map((c): CampaignResult => ({ campaign: c.name, state: "refused", detail }));
   }
-  warn(session.io, stateLostOkWarning(lost));
+  session.observe({ kind: "warning", text: stateLostOkWarning(lost) });
   return undefined;
 }
 
@@ -168,7 +166,15 @@ async function sendUnderLock(
     const sender = target.sender();
     for (const c of choice.chosen) {
       results.push(
-        await sendChosen(session.project, c, choice, { target, sender, store, lease, options, clock }),
+        await sendChosen(session.project, c, choice, {
+          target,
+          sender,
+          store,
+          lease,
+          options,
+          clock,
+          observe: session.observe,
+        }),
       );
       if (results.at(-1)?.state === "stopped") break;
     }
@@ -197,6 +203,7 @@ interface Wiring {
   lease: Lease;
   options: SendOptions;
   clock: Clock;
+  observe: Observer;
 }
 
 async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise<CampaignResult> {
@@ -343,14 +350,15 @@ interface RunSetup {
   rate: number;
 }
 
-/** Pass 2: the run itself, paced, with a progress bar; its report becomes the campaign's result. */
+/** Pass 2: the run itself, paced, its progress told; its report becomes the campaign's result. */
 async function sendRun(
   project: Project,
   campaign: Campaign,
   w: Wiring,
   r: RunSetup,
 ): Promise<CampaignResult> {
-  const bar = progress(`sending ${campaign.name}`, r.counts.toSend, process.stderr);
+  const told = { campaign: campaign.name };
+  w.observe({ kind: "send-started", ...told, total: r.counts.toSend });
   // Pacing measures durations by the clock's monotonic reading: a step of the wall clock neither
   // bursts nor stalls sending.
   const clock = durationsOf(w.clock);
@@ -366,17 +374,17 @@ async function sendRun(
         stopOn: project.settings.guardrails.stopOn,
         now: () => new Date(w.clock.now()),
         sleep: clock.sleep,
-        progress: (n) => bar.update(n),
+        progress: (done) => w.observe({ kind: "send-progress", ...told, done }),
       },
     });
   } catch (e) {
-    bar.finish();
+    w.observe({ kind: "send-finished", ...told });
     // One campaign's changed content must not stop the others in a --due run.
     if (e instanceof ContentChangedError)
       return refusal(campaign, `${e.message}; ${e.hint ?? ""}`.trim(), r.counts);
     throw e;
   }
-  bar.finish();
+  w.observe({ kind: "send-finished", ...told });
   const index = w.sender.finish?.(campaign.name);
   return {
     campaign: campaign.name,

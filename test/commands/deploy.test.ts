@@ -15,7 +15,7 @@ import { makePlan } from "../../src/commands/plan.js";
 import { openSession, type Session } from "../../src/commands/session.js";
 import { acquireLock } from "../../src/send/lock.js";
 import { simulatedClock } from "../support/clock.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 beforeEach(() => {
@@ -26,7 +26,7 @@ afterEach(() => repo.cleanup());
 const NOW = new Date("2026-06-01T12:00:00Z");
 
 const session = (): Session =>
-  openSession({ dir: repo.dir, target: "local", io: captureIo(), clock: simulatedClock(NOW) });
+  openSession({ dir: repo.dir, target: "local", observe: () => {}, clock: simulatedClock(NOW) });
 
 describe("deploy", () => {
   it("with the send lock held: applies, sends nothing, and reports the holder", async () => {

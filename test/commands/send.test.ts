@@ -7,7 +7,7 @@ import { lockedError, sendCampaigns, sendUnlessLocked } from "../../src/commands
 import { openSession, type Session } from "../../src/commands/session.js";
 import { acquireLock, LockedError } from "../../src/send/lock.js";
 import { simulatedClock } from "../support/clock.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 beforeEach(() => {
@@ -19,7 +19,7 @@ const NOW = new Date("2026-06-01T12:00:00Z");
 const RUN = "https://github.com/acme/marketing/actions/runs/4242";
 
 const session = (): Session =>
-  openSession({ dir: repo.dir, target: "local", io: captureIo(), clock: simulatedClock(NOW) });
+  openSession({ dir: repo.dir, target: "local", observe: () => {}, clock: simulatedClock(NOW) });
 
 /** Runs `body` while another run (a deploy in a workflow run) holds the send lock. */
 async function whileLocked<T>(s: Session, body: () => Promise<T>): Promise<T> {
