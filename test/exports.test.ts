@@ -37,7 +37,9 @@ describe("package.json exports", () => {
   });
 
   it("the docs import only what the package exports", () => {
-    const docs = ["README.md", "docs/unsubscribe.md"].map((f) => readFileSync(path.join(ROOT, f), "utf8")).join("\n");
+    const docs = ["README.md", "docs/unsubscribe.md"]
+      .map((f) => readFileSync(path.join(ROOT, f), "utf8"))
+      .join("\n");
     const imports = [...docs.matchAll(/import \{([^}]+)\} from "mailops(\/[^"]*)?"/g)];
     expect(imports.length).toBeGreaterThan(0);
     for (const [, names = "", sub = ""] of imports) {

@@ -14,6 +14,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 
 const ROOT = path.join(import.meta.dirname, "../..");
 const SECRET = "a-test-secret-that-is-at-least-thirty-two-bytes-long";
+/** Each case starts processes (node, tsc) on a machine that may be busy: generous, never a budget. */
+const SLOW = 120_000;
 
 let temp: string;
 let tarball: string;
@@ -22,7 +24,12 @@ let repo: string;
 /** npm and node without the variables `npm test` sets for its own run. */
 function env(): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  return { ...clean, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  return {
+    ...clean,
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+  };
 }
 
 function run(command: string, args: string[], cwd: string) {
@@ -39,8 +46,8 @@ beforeAll(() => {
   temp = mkdtempSync(path.join(tmpdir(), "mailops-package-"));
   const pack = run("npm", ["pack", "--json", "--pack-destination", temp], ROOT);
   expect(pack.status, pack.told).toBe(0);
-  const [{ filename }] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("["))) as { filename: string }[];
-  tarball = path.join(temp, filename);
+  const [packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("["))) as { filename: string }[];
+  tarball = path.join(temp, packed?.filename ?? "");
   // init from this checkout's build (the tarball's, just made by prepare), pointing at the tarball.
   repo = path.join(temp, "campaigns");
   const init = run(
@@ -56,32 +63,42 @@ afterAll(() => {
   if (temp) rmSync(temp, { recursive: true, force: true });
 });
 
-it("installs from the tarball and deploys on the local target", () => {
-  const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
-  expect(pkg.dependencies.mailops).toBe(`file:${tarball}`);
-  const deploy = mailops(["deploy"], repo);
-  expect(deploy.status, deploy.told).toBe(0);
-  expect(deploy.stdout).toContain("welcome-new-customers");
-  const outbox = path.join(repo, ".mailops/outbox/welcome-new-customers");
-  expect(readdirSync(outbox).filter((f) => f.endsWith(".eml"))).toHaveLength(2);
-  const status = mailops(["status", "--format", "json"], repo);
-  expect(JSON.parse(status.stdout).runs[0]).toMatchObject({ campaign: "welcome-new-customers", sent: 2 });
-});
+it(
+  "installs from the tarball and deploys on the local target",
+  () => {
+    const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
+    expect(pkg.dependencies.mailops).toBe(`file:${tarball}`);
+    const deploy = mailops(["deploy"], repo);
+    expect(deploy.status, deploy.told).toBe(0);
+    expect(deploy.stdout).toContain("welcome-new-customers");
+    const outbox = path.join(repo, ".mailops/outbox/welcome-new-customers");
+    expect(readdirSync(outbox).filter((f) => f.endsWith(".eml"))).toHaveLength(2);
+    const status = mailops(["status", "--format", "json"], repo);
+    expect(JSON.parse(status.stdout).runs[0]).toMatchObject({ campaign: "welcome-new-customers", sent: 2 });
+  },
+  SLOW,
+);
 
-it("inits from the installed package too: what init reads is in the package", () => {
-  const second = path.join(temp, "second");
-  const init = mailops(["init", second, "--format", "json"], repo);
-  expect(init.status, init.told).toBe(0);
-  const report = JSON.parse(init.stdout);
-  const first = JSON.parse(mailops(["init", repo, "--force", "--format", "json"], repo).stdout);
-  expect(report.written.sort()).toEqual(first.kept.sort());
-  // The package's own repository and version, as package.json declares them.
-  const ours = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
-  expect(report.dependency).toMatch(new RegExp(`^github:[\\w.-]+/[\\w.-]+#v${ours.version}$`));
-});
+it(
+  "inits from the installed package too: what init reads is in the package",
+  () => {
+    const second = path.join(temp, "second");
+    const init = mailops(["init", second, "--format", "json"], repo);
+    expect(init.status, init.told).toBe(0);
+    const report = JSON.parse(init.stdout);
+    const first = JSON.parse(mailops(["init", repo, "--force", "--format", "json"], repo).stdout);
+    expect(report.written.sort()).toEqual(first.kept.sort());
+    // The package's own repository and version, as package.json declares them.
+    const ours = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    expect(report.dependency).toMatch(new RegExp(`^github:[\\w.-]+/[\\w.-]+#v${ours.version}$`));
+  },
+  SLOW,
+);
 
-it("exports mailops/unsubscribe as built JavaScript that verifies a signed link", () => {
-  const script = `
+it(
+  "exports mailops/unsubscribe as built JavaScript that verifies a signed link",
+  () => {
+    const script = `
     import { unsubscribeUrl, verifyUnsubscribeToken, UnsubscribeSecretError } from "mailops/unsubscribe";
     const url = unsubscribeUrl("https://example.com/u", process.env.SECRET, { email: "ann@example.com", campaign: "c" });
     const token = new URL(url).searchParams.get("t");
@@ -89,46 +106,55 @@ it("exports mailops/unsubscribe as built JavaScript that verifies a signed link"
     try { verifyUnsubscribeToken(token, "short"); } catch (e) { refused = e instanceof UnsubscribeSecretError; }
     console.log(JSON.stringify({ claim: verifyUnsubscribeToken(token, process.env.SECRET), forged: verifyUnsubscribeToken(token + "x", process.env.SECRET) ?? null, refused }));
   `;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-    cwd: repo,
-    env: { ...env(), SECRET },
-    encoding: "utf8",
-  });
-  expect(r.status, r.stderr).toBe(0);
-  expect(JSON.parse(r.stdout)).toEqual({
-    claim: { email: "ann@example.com", campaign: "c" },
-    forged: null,
-    refused: true,
-  });
-  const internal = spawnSync(
-    process.execPath,
-    ["--input-type=module", "-e", 'await import("mailops/src/send/unsubscribe.js")'],
-    { cwd: repo, env: env(), encoding: "utf8" },
-  );
-  expect(internal.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
-});
-
-it("ships declarations that type-check a user's endpoint, and catch a misuse", () => {
-  const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve("typescript/package.json")), "bin/tsc");
-  writeFileSync(
-    path.join(repo, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: { module: "nodenext", target: "es2022", strict: true, noEmit: true, types: [] },
-      files: ["endpoint.ts"],
-    }),
-  );
-  const check = (body: string) => {
-    writeFileSync(
-      path.join(repo, "endpoint.ts"),
-      `import { verifyUnsubscribeToken, type UnsubscribeClaim } from "mailops/unsubscribe";\n${body}\n`,
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: repo,
+      env: { ...env(), SECRET },
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      claim: { email: "ann@example.com", campaign: "c" },
+      forged: null,
+      refused: true,
+    });
+    const internal = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", 'await import("mailops/src/send/unsubscribe.js")'],
+      { cwd: repo, env: env(), encoding: "utf8" },
     );
-    return run(process.execPath, [tsc, "-p", "."], repo);
-  };
-  const good = check(
-    'export const claim: UnsubscribeClaim | undefined = verifyUnsubscribeToken("t", "s");\nexport const topic: string | undefined = claim?.topic;',
-  );
-  expect(good.status, good.told).toBe(0);
-  const bad = check('export const n: number = verifyUnsubscribeToken("t", "s");');
-  expect(bad.status).not.toBe(0);
-  expect(bad.stdout).toMatch(/UnsubscribeClaim.*is not assignable to type 'number'/);
-});
+    expect(internal.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
+  },
+  SLOW,
+);
+
+it(
+  "ships declarations that type-check a user's endpoint, and catch a misuse",
+  () => {
+    const tsc = path.join(
+      path.dirname(createRequire(import.meta.url).resolve("typescript/package.json")),
+      "bin/tsc",
+    );
+    writeFileSync(
+      path.join(repo, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { module: "nodenext", target: "es2022", strict: true, noEmit: true, types: [] },
+        files: ["endpoint.ts"],
+      }),
+    );
+    const check = (body: string) => {
+      writeFileSync(
+        path.join(repo, "endpoint.ts"),
+        `import { verifyUnsubscribeToken, type UnsubscribeClaim } from "mailops/unsubscribe";\n${body}\n`,
+      );
+      return run(process.execPath, [tsc, "-p", "."], repo);
+    };
+    const good = check(
+      'export const claim: UnsubscribeClaim | undefined = verifyUnsubscribeToken("t", "s");\nexport const topic: string | undefined = claim?.topic;',
+    );
+    expect(good.status, good.told).toBe(0);
+    const bad = check('export const n: number = verifyUnsubscribeToken("t", "s");');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toMatch(/UnsubscribeClaim.*is not assignable to type 'number'/);
+  },
+  SLOW,
+);
