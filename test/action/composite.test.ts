@@ -10,7 +10,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { exposeInputs, nextStepUploader } from "../../src/action/composite.js";
+import { initRepository } from "../../src/commands/init.js";
 import { copyExampleRepo } from "../support/repo.js";
 import { ACTION_ROOT, pullRequestRunEnv, runCompositeStep } from "./support/composite.js";
 import { GitHubStandIn } from "./support/github-stand-in.js";
@@ -92,6 +94,35 @@ describe("the entry's step", () => {
     } finally {
       repo.cleanup();
     }
+  }, 60_000);
+});
+
+describe("a repository `mailops init` wrote", () => {
+  it("gets its pull request's comment from its pull-request.yml's step, through the action's entry", async () => {
+    const dir = path.join(temp, "campaigns");
+    const uses = "acme/mailops@v1.2.3";
+    initRepository({ dir, packageRoot: ACTION_ROOT, mailops: uses });
+    const workflow = parse(readFileSync(path.join(dir, ".github/workflows/pull-request.yml"), "utf8")) as {
+      jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>;
+    };
+    const step = Object.values(workflow.jobs)
+      .flatMap((j) => j.steps)
+      .find((st) => st.uses === uses);
+    // The repository variables are unset: `${{ vars.X }}` is empty, as on GitHub.
+    const inputs = Object.fromEntries(
+      Object.entries(step?.with ?? {}).map(([k, v]) => [k, /^\$\{\{ vars\.\w+ \}\}$/.test(v) ? "" : v]),
+    );
+    expect(inputs).toEqual({ command: "pr", target: "" });
+    const run = await runCompositeStep("mailops", {
+      workspace: dir,
+      runnerTemp: temp,
+      inputs,
+      env: pullRequestRunEnv(temp, 8, github.url),
+    });
+    expect(run.code, run.output).toBe(0);
+    const comment = github.comments.find((c) => c.issue === 8);
+    expect(comment?.body).toContain("- **Changes:** Plan: 9 to create, 0 to update, 0 to delete.");
+    expect(run.outputs["artifact-name"]).toBe("mailops-plan-pr-8-attempt-1");
   }, 60_000);
 });
 
