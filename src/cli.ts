@@ -154,7 +154,7 @@ function program(): Command {
     .option("--force", "add the missing files to a folder that is not empty; none is overwritten")
     .option(
       "--mailops <owner/name@tag>",
-      "the GitHub repository and release tag the workflows' Action and package.json take mailops from (default: this mailops's, at its version's tag)",
+      "the GitHub repository and release tag the workflows' Action and package.json take mailops from (default: this package's repository, at v<its version>)",
     )
     .option(
       "--package <spec>",
