@@ -4,6 +4,7 @@
  * SES to draw it from).
  */
 import type { LiveResource } from "../plan/resource.js";
+import { FILE_STEM } from "./templates.js";
 import type { ImportedFile, NotImported } from "./types.js";
 import { jsonFile } from "./yaml-out.js";
 
@@ -27,6 +28,12 @@ export function isSesDashboard(live: LiveResource): boolean {
 }
 
 export function dashboardDoc(live: LiveResource): { doc: Obj; file: ImportedFile } | NotImported {
+  if (!FILE_STEM.test(live.name))
+    return {
+      kind: live.kind,
+      name: live.name,
+      reason: "its name is not a file name mailops takes (letters, digits, - and _)",
+    };
   const body = parsedBody(live.spec.body);
   if (!body || !Array.isArray(body.widgets))
     return {

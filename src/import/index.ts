@@ -62,13 +62,19 @@ export function importFiles(input: ImportInput): ImportResult {
   const g = new Gathered(input);
   const origin = input.target === "aws" ? `SES in ${input.region} (the aws target)` : "the local target";
   const wants = (s: ImportInput["sections"][number]) => input.sections.includes(s);
-  if (wants("templates")) for (const t of g.mine("template")) g.files.push(...templateFiles(t, origin));
+  if (wants("templates")) {
+    for (const t of g.mine("template")) {
+      const files = templateFiles(t, origin);
+      if (isNotImported(files)) g.notImported.push(files);
+      else g.files.push(...files);
+    }
+  }
   if (input.withSettings) {
     const doc = settingsDoc(input, g);
     const comment = [
-      `Imported by \`mailops import\` from ${origin}. Every resource is marked \`adopt: true\`:`,
-      "the first apply takes over those mailops did not create. Review it, then run",
-      "`mailops validate` and `mailops plan`.",
+      `Imported by \`mailops import\` from ${origin}.`,
+      "Every resource is marked `adopt: true`: the first apply takes over those mailops did not",
+      "create. Review it, then run `mailops validate` and `mailops plan`.",
     ];
     g.files.unshift({ path: "mailops.yaml", text: yamlFile(comment, doc), resources: g.settingsResources });
   }

@@ -4,13 +4,22 @@
  * first pull request shows only what the team changes). SES keeps no sample data.
  */
 import type { LiveResource } from "../plan/resource.js";
-import type { ImportedFile } from "./types.js";
+import type { ImportedFile, NotImported } from "./types.js";
 import { yamlFile } from "./yaml-out.js";
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
-export function templateFiles(live: LiveResource, origin: string): ImportedFile[] {
+/** What a template's file stem may be: SES's own rule for names, so no name can climb out of templates/. */
+export const FILE_STEM = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function templateFiles(live: LiveResource, origin: string): ImportedFile[] | NotImported {
   const { name } = live;
+  if (!FILE_STEM.test(name))
+    return {
+      kind: live.kind,
+      name,
+      reason: "its name is not a file name mailops takes (letters, digits, - and _)",
+    };
   const key = `template/${name}`;
   const html = str(live.spec.html);
   const text = str(live.spec.text);
