@@ -54,7 +54,13 @@ export function formatImport(report: ImportReport): string {
     lines.push("  nothing: the target holds nothing to import");
   if (report.notImported.length > 0) {
     lines.push("", "Not imported:");
-    for (const n of report.notImported) lines.push(`  ${n.kind} ${n.name}: ${n.reason}`);
+    for (const n of report.notImported) {
+      lines.push(`  ${n.kind} ${n.name}: ${n.reason}`);
+      if (n.tagged)
+        lines.push(
+          "    it is tagged as this project's: if the state store records it, a plan deletes it until the repository declares it",
+        );
+    }
   }
   for (const note of report.notes) lines.push("", `note: ${note}`);
   const resources = new Set(report.written.flatMap((f) => f.resources)).size;

@@ -4,7 +4,7 @@
  * desired state of the files is the live state read (test/import/round-trip.test.ts holds it to
  * that). What mailops.yaml cannot say is reported with why, never written differently.
  */
-import type { KindName, LiveResource } from "../plan/resource.js";
+import { type KindName, type LiveResource, OWNER_TAG } from "../plan/resource.js";
 import { alarmDoc } from "./alarms.js";
 import { contactListDoc } from "./contact-list.js";
 import { dashboardDoc, isSesDashboard } from "./dashboard.js";
@@ -78,7 +78,17 @@ export function importFiles(input: ImportInput): ImportResult {
     ];
     g.files.unshift({ path: "mailops.yaml", text: yamlFile(comment, doc), resources: g.settingsResources });
   }
-  return { files: g.files, notImported: g.notImported, notes: g.notes };
+  return { files: g.files, notImported: g.notImported.map((n) => withTag(n, input)), notes: g.notes };
+}
+
+function withTag(n: NotImported, input: ImportInput): NotImported {
+  const owner = (kind: KindName, name: string) =>
+    input.live.find((r) => r.kind === kind && r.name === name)?.tags[OWNER_TAG];
+  const tag =
+    n.kind === "event-destination"
+      ? owner("configuration-set", n.name.split("/")[0] ?? "")
+      : owner(n.kind, n.name);
+  return tag === input.settings.project ? { ...n, tagged: true } : n;
 }
 
 function settingsDoc(input: ImportInput, g: Gathered): Obj {

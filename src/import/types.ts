@@ -15,6 +15,11 @@ export interface NotImported {
   kind: KindName;
   name: string;
   reason: string;
+  /**
+   * Tagged as this project's (an event destination: its configuration set): the state store may
+   * record it, and a plan of a repository that does not declare it would delete it.
+   */
+  tagged?: true;
 }
 
 /** mailops.yaml's own settings, which no target holds. */
