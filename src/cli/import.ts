@@ -14,7 +14,7 @@ export interface ImportCliOptions extends Omit<ImportOptions, "ask"> {
 }
 
 /** Asks on the terminal; undefined when stdin is not one (CI, a pipe): a missing option is then an error. */
-function terminalQuestions(io: Io): ImportOptions["ask"] {
+function terminalQuestions(): ImportOptions["ask"] {
   if (!process.stdin.isTTY) return undefined;
   return async (question) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -22,7 +22,6 @@ function terminalQuestions(io: Io): ImportOptions["ask"] {
       return await rl.question(question);
     } finally {
       rl.close();
-      io.err("");
     }
   };
 }
@@ -33,7 +32,7 @@ export async function runImport(
   factory?: ImportTargetFactory,
 ): Promise<number> {
   const { format, ...rest } = options;
-  const report = await importRepository({ ...rest, ask: terminalQuestions(io) }, factory);
+  const report = await importRepository({ ...rest, ask: terminalQuestions() }, factory);
   io.out(format === "json" ? reportJson("import", report) : formatImport(report));
   return 0;
 }
