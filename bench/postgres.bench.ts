@@ -19,7 +19,7 @@ import { audience } from "../src/audience/index.js";
 import { loadProject } from "../src/config/load.js";
 import type { Campaign, Condition, Operator, Project, Segment, Source } from "../src/config/model.js";
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from "../src/config/model.js";
-import { messagePlan } from "../src/send/message.js";
+import { messageBuilder } from "../src/send/message.js";
 import type { Figure } from "./measure.js";
 
 const ROWS = 1_000_000;
@@ -251,12 +251,12 @@ async function child(mode: Mode): Promise<ChildResult> {
       ? { pageRows: Number(process.env.MAILOPS_PG_PAGE_ROWS) }
       : {}),
   });
-  const plan = messagePlan(project, campaign, template, undefined);
+  const messages = messageBuilder(project, campaign, template, undefined);
   let n = 0;
   let ready = 0;
   for await (const r of recipients) {
     n++;
-    if (plan.prepare(r).ok) ready++;
+    if (messages.prepare(r).ok) ready++;
   }
   const ms = performance.now() - start;
   if (ready !== n) throw new Error(`${n - ready} recipients failed the render check`);

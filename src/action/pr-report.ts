@@ -14,12 +14,12 @@ import { COMMENT_LIMIT, code, plural, truncateMarkdown } from "./markdown.js";
 import { formatMarker, type MarkerData, markerOf } from "./marker.js";
 import { type ChartRun, scheduleChart } from "./schedule-chart.js";
 import {
-  type CampaignPreview,
+  type CampaignForecast,
   SEND_INTERVAL_MINUTES,
   sending,
   sendsHeadline,
   sendsTable,
-} from "./send-preview.js";
+} from "./send-forecast.js";
 import { FOOTER_MARK } from "./sticky-comment.js";
 import { type TemplatePreview, templatePreviewSection } from "./template-previews.js";
 
@@ -39,7 +39,7 @@ export interface PrReport {
   plan?: Plan;
   /** Set when planning threw after validation passed. */
   failure?: { message: string; hint?: string };
-  sends: CampaignPreview[];
+  sends: CampaignForecast[];
   templates: TemplatePreview[];
   /** The artifact with the plan and rendered previews, when uploaded. */
   artifactUrl?: string;
@@ -51,8 +51,8 @@ export interface PrReport {
 }
 
 /** The sends this merge makes or schedules, for the chart: on merge (now) or at send_at. */
-function chartRuns(previews: CampaignPreview[]): ChartRun[] {
-  return previews
+function chartRuns(forecasts: CampaignForecast[]): ChartRun[] {
+  return forecasts
     .filter((p) => p.state === "on-merge" || p.state === "due" || p.state === "scheduled")
     .map((p) => ({
       campaign: p.campaign,

@@ -158,9 +158,9 @@ export function audience(
   deps: AudienceDeps,
   options: AudienceOptions = {},
 ): { recipients: AsyncIterable<Recipient>; stats: AudienceStats } {
-  const plan = planAudience(project, campaign);
+  const passes = sourcePasses(project, campaign);
   const stats = emptyStats();
-  return { recipients: new RecipientStream(batches(plan, deps, stats, options.expect), stats), stats };
+  return { recipients: new RecipientStream(batches(passes, deps, stats, options.expect), stats), stats };
 }
 
 interface Pass {
@@ -174,14 +174,15 @@ interface AudiencePass extends Pass {
   /** Excludes tested on the row itself; undefined when none apply by row. */
   exclude: Predicate | undefined;
 }
-interface Plan {
+/** A campaign's reads of its sources: `exclusions` first (the address keys they exclude), then each `to` source. */
+interface SourcePasses {
   exclusions: Pass[];
   to: AudiencePass[];
 }
 
 const everyone: Predicate = () => true;
 
-function planAudience(project: Project, campaign: Campaign): Plan {
+function sourcePasses(project: Project, campaign: Campaign): SourcePasses {
   if (campaign.to.length === 0) {
     throw new MailopsError(`campaign \`${campaign.name}\` has no \`to\``, `set \`to:\` in ${campaign.file}`);
   }
@@ -275,15 +276,15 @@ function resolve(
 
 /** The recipients in batches, one per read chunk: the per-recipient work is in RecipientStream. */
 async function* batches(
-  plan: Plan,
+  passes: SourcePasses,
   deps: AudienceDeps,
   stats: AudienceStats,
   expect: SourceRows[] | undefined,
 ): AsyncGenerator<Recipient[]> {
   const excludedKeys = new KeySet();
-  const audienceSources = new Set(plan.to.map((t) => t.source.name));
+  const audienceSources = new Set(passes.to.map((t) => t.source.name));
   const { exclusion } = stats;
-  for (const pass of plan.exclusions) {
+  for (const pass of passes.exclusions) {
     // A source also read row by row below reports its bad rows there, once.
     const sink = new ExclusionSink(pass, excludedKeys, stats, !audienceSources.has(pass.source.name));
     const rows = { source: pass.source.name, read: 0, invalid: 0 };
@@ -301,7 +302,7 @@ async function* batches(
   }
   stats.exclusion.keys = excludedKeys.size;
   const seen = new KeySet();
-  for (const pass of plan.to) {
+  for (const pass of passes.to) {
     const sink = new AudienceSink(pass, seen, excludedKeys, deps.suppression, stats, deps.duplicate);
     const rows: SourceRows = { source: pass.source.name, read: 0, invalid: 0 };
     const [read0, invalid0] = [stats.read, stats.invalid];

@@ -1,12 +1,12 @@
 /** `mailops import`: the import report as text or JSON; questions for missing settings on a terminal. */
 import { createInterface } from "node:readline/promises";
-import type { Io } from "../commands/context.js";
 import {
   type ImportOptions,
   type ImportReport,
   type ImportTargetFactory,
   importRepository,
 } from "../commands/import.js";
+import type { Io } from "../present/io.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
 export interface ImportCliOptions extends Omit<ImportOptions, "ask"> {

@@ -11,7 +11,7 @@ import {
   type SuppressionCheck,
 } from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
-import type { MessagePlan } from "../send/message.js";
+import type { MessageBuilder } from "../send/message.js";
 import type { Target } from "../targets/port.js";
 
 export interface AudienceCounts {
@@ -31,7 +31,7 @@ export interface AudienceCounts {
 
 export interface CampaignAudience {
   /** `duplicate` is told each row dropped as a repeat of an earlier row's address key. */
-  count(plan: MessagePlan, duplicate?: AudienceDeps["duplicate"]): Promise<AudienceCounts>;
+  count(messages: MessageBuilder, duplicate?: AudienceDeps["duplicate"]): Promise<AudienceCounts>;
   /** After count(), a pass that reads the sources otherwise throws SourceChangedError (audience.ts). */
   recipients(): AsyncIterable<Recipient>;
   /** Stats of the last pass. */
@@ -69,12 +69,12 @@ export async function openAudience(
     return a.recipients;
   };
   return {
-    async count(plan, duplicate) {
+    async count(messages, duplicate) {
       const skipped: Record<string, number> = {};
       let toSend = 0;
       counted = undefined;
       for await (const r of pass(duplicate)) {
-        const p = plan.prepare(r);
+        const p = messages.prepare(r);
         if (p.ok) toSend++;
         else skipped[p.reason] = (skipped[p.reason] ?? 0) + 1;
       }

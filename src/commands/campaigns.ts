@@ -1,4 +1,4 @@
-/** Campaign facts that sending and its preview both need: which campaign, its run, its template on the target. */
+/** Campaign facts that sending, its forecast and the preview need: which campaign, its run, its template on the target, its envelope. */
 import type { Campaign, Project, Template } from "../config/model.js";
 import { UsageError } from "../errors.js";
 import { templateSpec } from "../plan/desired.js";

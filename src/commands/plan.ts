@@ -188,12 +188,14 @@ export async function planToFile(session: Session, file: string): Promise<PlanFi
   return { plan, changed: hasChanges(plan), file: savePlan(plan, file) };
 }
 
-/**
- * Writes `plan` at `file` (its folder made when missing) as the plan file `apply --plan` reads:
- * the Action's `plan-path` output. Returns the file.
- */
-export function savePlan(plan: Plan, file: string): string {
-  mkdirSync(path.dirname(file), { recursive: true });
+/** Writes `plan` at `file` as the plan file `apply --plan` reads (`plan --out`). Returns the file. */
+export function writePlan(plan: Plan, file: string): string {
   writePlanFile(file, plan);
   return file;
+}
+
+/** writePlan, its folder made when missing: the Action's `plan-path` output. */
+export function savePlan(plan: Plan, file: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  return writePlan(plan, file);
 }

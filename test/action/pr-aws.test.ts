@@ -2,7 +2,7 @@
  * `command: pr` on the aws target, against the emulators behind the SES router (templates,
  * configuration sets, contact lists, CloudWatch) and aws-sdk-client-mock for what neither emulates
  * (suppression list, topic opt-outs, event destinations, account): the comment's plan and send
- * preview come from SES-like answers, and match what `mailops send --dry-run` says.
+ * forecast come from SES-like answers, and match what `mailops send --dry-run` says.
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -109,7 +109,7 @@ describe("the pull-request comment on the aws target", () => {
       "- `welcome-new-customers`: recipients checked against template `welcome-campaign` from this repository (not on the target yet",
     );
     expect(body).not.toContain("> ⚠️");
-    // The preview asked SES: the account suppression list, and the opt-outs of each campaign's topic.
+    // The forecast asked SES: the account suppression list, and the opt-outs of each campaign's topic.
     expect(unemulated.calls(ListSuppressedDestinationsCommand).length).toBeGreaterThan(0);
     const optOut = (topic: string) => ({
       ContactListName: "acme",
@@ -175,7 +175,7 @@ describe("the pull-request comment on the aws target", () => {
     expect(emulators.sesRouter.calls.map((c) => c.operation).filter((o) => WRITES.test(o))).toEqual([]);
     expect(body).not.toContain("subscriber4@");
 
-    // The command line's dry run is the same preview: same counts, and the same template note.
+    // The command line's dry run is the same forecast: same counts, and the same template note.
     const dry = captureIo();
     expect(
       await runSend({ dir: repo.dir, target: "aws", due: true, dryRun: true, now: NOW.toISOString() }, dry),

@@ -1,5 +1,5 @@
 /**
- * `command: pr` end to end: the real validate, plan (local target) and send preview, the sticky
+ * `command: pr` end to end: the real validate, plan (local target) and send forecast, the sticky
  * comment against the GitHub stand-in, annotations and the job summary. Only the artifact upload
  * is replaced (GitHub's artifact service has no local emulator).
  */

@@ -425,7 +425,7 @@ describe("pacing at the account's MaxSendRate, on simulated time", () => {
       openSession({
         project: validateProject(repo.dir).project,
         target: "aws",
-        io: captureIo(),
+        observe: () => {},
         factory,
         clock,
       }),

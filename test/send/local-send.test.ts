@@ -98,7 +98,7 @@ describe("send on the local target", () => {
     expect(emlTo("welcome-new-customers")).toEqual(["a@example.com", "c@example.com"]);
   });
 
-  it("dry-run previews every campaign with the repository's templates before they are applied; sending refuses", async () => {
+  it("dry-run forecasts every campaign with the repository's templates before they are applied; sending refuses", async () => {
     const dry = await send({ due: true, dryRun: true, now: "2026-11-27T12:00:00Z" });
     expect(dry.code).toBe(0);
     expect(dry.out).toContain(

@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
-import { previewSends } from "../../src/commands/send-preview.js";
+import { forecastSends } from "../../src/commands/send-forecast.js";
 import { openSession } from "../../src/commands/session.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
@@ -146,8 +146,8 @@ describe("the example's postgres source", () => {
   });
 
   it("a pull request from a fork (no secrets) says the list was not counted, and connects to nothing", async () => {
-    const session = openSession({ dir: repo.dir, target: "local", io: captureIo(), offline: true });
-    const [preview] = await previewSends(session, { campaign: WELCOME });
+    const session = openSession({ dir: repo.dir, target: "local", observe: () => {}, offline: true });
+    const [preview] = await forecastSends(session, { campaign: WELCOME });
     expect(preview?.counts).toBeUndefined();
     expect(preview?.notes).toContain(
       "the subscriber list is in a PostgreSQL database, which this run has no credentials to read: not counted",

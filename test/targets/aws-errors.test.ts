@@ -101,7 +101,7 @@ describe("a template SES rejects", () => {
     expect(inventoryKeys()).toBeUndefined();
 
     const project = validateProject(repo.dir).project;
-    const session = openSession({ project, target: "aws", io: captureIo() });
+    const session = openSession({ project, target: "aws", observe: () => {} });
     const target = await session.target();
     const store = session.store();
     const made = await makePlan(session, { force: false });

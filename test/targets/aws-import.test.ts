@@ -23,7 +23,7 @@ import { parse } from "yaml";
 import { runApply } from "../../src/cli/apply.js";
 import { runImport } from "../../src/cli/import.js";
 import { runPlan } from "../../src/cli/plan.js";
-import { runValidate } from "../../src/commands/validate.js";
+import { runValidate } from "../../src/cli/validate.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, motoS3, useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";

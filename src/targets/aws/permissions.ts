@@ -17,7 +17,7 @@ export const USE_CASES = ["plan", "deploy", "send", "drift", "import"] as const;
 export type UseCase = (typeof USE_CASES)[number];
 
 const ALL: UseCase[] = ["plan", "deploy", "send", "drift"];
-/** The workflows that read subscribers (the pull request's send preview, and sending). */
+/** The workflows that read subscribers (the pull request's send forecast, and sending). */
 const AUDIENCE: UseCase[] = ["plan", "deploy", "send"];
 const SENDING: UseCase[] = ["deploy", "send"];
 /** The live-resource reads of a plan (pull request, deploy, drift). */

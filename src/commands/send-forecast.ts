@@ -4,15 +4,15 @@
  * prints it; the pull-request comment formats it. Counts only: no address ever leaves this module.
  *
  * The render check uses the repository's template content, never the target's: a pull request
- * that changes a template is counted against its new version, before it is applied. Each preview
+ * that changes a template is counted against its new version, before it is applied. Each forecast
  * says how the target's copy compares; a real send refuses until they match (deploy applies first).
  */
 import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project, Source, Template } from "../config/model.js";
 import { dueState } from "../send/due.js";
 import { LedgerDamagedError } from "../send/ledger.js";
-import { messagePlan } from "../send/message.js";
-import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
+import { messageBuilder } from "../send/message.js";
+import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
@@ -20,14 +20,14 @@ import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaig
 import type { Session } from "./session.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
-export type PreviewState = "on-merge" | "due" | "scheduled" | "missed" | "complete" | "draft";
+export type ForecastState = "on-merge" | "due" | "scheduled" | "missed" | "complete" | "draft";
 
 /** How the target's copy of the template compares with the repository's; `unknown` when not read. */
 export type TemplateOnTarget = "same" | "differs" | "absent" | "unknown";
 
-export interface CampaignPreview {
+export interface CampaignForecast {
   campaign: string;
-  state: PreviewState;
+  state: ForecastState;
   /** Whether the send asked for takes this campaign now, later (scheduled), or not at all. */
   sends: "now" | "later" | "no";
   /** send_at (ISO), when it is a date-time. */
@@ -46,12 +46,12 @@ export interface CampaignPreview {
   error?: string;
 }
 
-export interface PreviewOptions {
+export interface ForecastOptions {
   /** Only this campaign, taken as `send --campaign` takes it: counted whatever its due state. */
   campaign?: string;
 }
 
-/** What the preview reads, from the session. */
+/** What the forecast reads, from the session. */
 interface Seen {
   target: Target;
   /** The state store, for which runs started or completed; undefined when it cannot be read (fork PRs). */
@@ -63,10 +63,10 @@ interface Seen {
 }
 
 /** Due states and audience counts at `session.now()`; an offline session reads no store or live state. */
-export async function previewSends(
+export async function forecastSends(
   session: Session,
-  options: PreviewOptions = {},
-): Promise<CampaignPreview[]> {
+  options: ForecastOptions = {},
+): Promise<CampaignForecast[]> {
   const { project } = session;
   const seen: Seen = {
     target: await session.target(),
@@ -78,49 +78,49 @@ export async function previewSends(
   const campaigns = seen.campaign
     ? [namedCampaign(project, seen.campaign)]
     : [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const out: CampaignPreview[] = [];
-  for (const c of campaigns) out.push(await previewOne(project, c, seen));
+  const out: CampaignForecast[] = [];
+  for (const c of campaigns) out.push(await forecastOne(project, c, seen));
   return out;
 }
 
-async function previewOne(project: Project, c: Campaign, o: Seen): Promise<CampaignPreview> {
+async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<CampaignForecast> {
   const { run, damage } = await readRun(c, o);
-  const preview = duePreview(project, c, run, o);
-  if (damage) preview.notes.push(damage);
-  if (preview.sends === "no") return preview;
+  const forecast = dueForecast(project, c, run, o);
+  if (damage) forecast.notes.push(damage);
+  if (forecast.sends === "no") return forecast;
   const byName = o.campaign !== undefined;
   if (run.started && !run.complete)
-    preview.notes.push("a run is under way: recipients it already sent to are not sent to again");
+    forecast.notes.push("a run is under way: recipients it already sent to are not sent to again");
   if (run.complete && byName)
-    preview.notes.push("this run is complete: a send by name only reaches recipients added since");
+    forecast.notes.push("this run is complete: a send by name only reaches recipients added since");
   const unread = o.offline ? unreadableOffline(sourcesOf(project, c)) : undefined;
   if (unread) {
-    preview.notes.push(
+    forecast.notes.push(
       `the subscriber list is ${unread}, which this run has no credentials to read: not counted`,
     );
-    return preview;
+    return forecast;
   }
   const template = project.templates.get(c.template ?? "");
-  if (!template) return preview;
-  const counts = await countInto(preview, project, c, template, o);
-  if (!counts) return preview;
+  if (!template) return forecast;
+  const counts = await countInto(forecast, project, c, template, o);
+  if (!counts) return forecast;
   if (o.offline)
-    preview.notes.push(
+    forecast.notes.push(
       "suppression list and opt-outs not read (no credentials): counts are before suppression",
     );
   if (c.maxRecipients !== undefined && counts.toSend > c.maxRecipients) {
-    preview.notes.push(
+    forecast.notes.push(
       `${counts.toSend} recipients exceed max_recipients ${c.maxRecipients}: the send will be refused`,
     );
   }
-  return preview;
+  return forecast;
 }
 
 type RunSeen = Awaited<ReturnType<typeof runState>>;
 
 /**
- * The run record alone: a preview must not read every batch of every campaign's ledger. A
- * damaged ledger refuses the send (send.ts); the preview says so (`damage`) and counts on.
+ * The run record alone: a forecast must not read every batch of every campaign's ledger. A
+ * damaged ledger refuses the send (send.ts); the forecast says so (`damage`) and counts on.
  */
 async function readRun(c: Campaign, o: Seen): Promise<{ run: RunSeen; damage?: string }> {
   if (!o.store) return { run: { started: false, complete: false } };
@@ -134,14 +134,14 @@ async function readRun(c: Campaign, o: Seen): Promise<{ run: RunSeen; damage?: s
 }
 
 /** The campaign's due state, and whether the send asked for takes it (a missed one says why not). */
-function duePreview(project: Project, c: Campaign, run: RunSeen, o: Seen): CampaignPreview {
+function dueForecast(project: Project, c: Campaign, run: RunSeen, o: Seen): CampaignForecast {
   const due = dueState(c, run, o.now, project.settings.guardrails.maxLatenessSeconds);
-  const state: PreviewState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
+  const state: ForecastState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
   const byName = o.campaign !== undefined;
   const sends =
     byName || state === "on-merge" || state === "due" ? "now" : state === "scheduled" ? "later" : "no";
   const at = c.sendAt?.kind === "at" ? c.sendAt.iso : undefined;
-  const preview: CampaignPreview = {
+  const forecast: CampaignForecast = {
     campaign: c.name,
     state,
     sends,
@@ -151,19 +151,19 @@ function duePreview(project: Project, c: Campaign, run: RunSeen, o: Seen): Campa
     notes: [],
   };
   if (state === "missed" && !byName) {
-    preview.notes.push(
+    forecast.notes.push(
       "send_at is further in the past than guardrails.max_lateness: `send --due` does not send it; a send by name (`--campaign`, or the send workflow's `campaign` input) does",
     );
   }
-  return preview;
+  return forecast;
 }
 
 /**
- * The audience counted against the repository's template, into `preview`; undefined (with the
- * error in `preview`) when it could not be.
+ * The audience counted against the repository's template, into `forecast`; undefined (with the
+ * error in `forecast`) when it could not be.
  */
 async function countInto(
-  preview: CampaignPreview,
+  forecast: CampaignForecast,
   project: Project,
   c: Campaign,
   template: Template,
@@ -173,14 +173,14 @@ async function countInto(
     const onTarget: TemplateOnTarget = o.offline
       ? "unknown"
       : (await templateOnTarget(template, o.target)).state;
-    preview.template = { name: template.name, source: "repository", onTarget };
+    forecast.template = { name: template.name, source: "repository", onTarget };
     const audience = await openAudience(project, c, o.target);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
-    const secret = process.env[SECRET_ENV] ?? PREVIEW_SECRET;
-    const counts = await audience.count(messagePlan(project, c, template, secret));
-    preview.counts = counts;
+    const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
+    const counts = await audience.count(messageBuilder(project, c, template, secret));
+    forecast.counts = counts;
     if (counts.invalidRows.over) {
-      // file:line only: the reasons may hold a (masked) address, and a preview holds none.
+      // file:line only: the reasons may hold a (masked) address, and a forecast holds none.
       const why = describeTooManyInvalid(
         counts.invalidRows,
         project.settings.guardrails.maxInvalidRows,
@@ -188,12 +188,12 @@ async function countInto(
         (name) => sourceFile(project, name),
         false,
       );
-      preview.notes.push(`the send will be refused: ${why}`);
+      forecast.notes.push(`the send will be refused: ${why}`);
     }
     return counts;
   } catch (e) {
     if (!(e instanceof Error)) throw e;
-    preview.error = `audience not counted: ${e.message}`;
+    forecast.error = `audience not counted: ${e.message}`;
     return undefined;
   }
 }
@@ -222,10 +222,10 @@ const ON_TARGET: Record<TemplateOnTarget, (target: string) => string> = {
   unknown: () => "the target's copy was not read",
 };
 
-/** `mailops send --dry-run`: the preview as text, counts only. */
-export function formatSendPreview(previews: CampaignPreview[], target: string): string {
+/** `mailops send --dry-run`: the forecast as text, counts only. */
+export function formatSendForecast(forecasts: CampaignForecast[], target: string): string {
   const lines = ["Dry run: nothing is sent or recorded."];
-  for (const p of previews) {
+  for (const p of forecasts) {
     const byName = p.sends === "now" && p.state !== "on-merge" && p.state !== "due";
     lines.push(`${p.campaign}: ${p.state}${p.at ? ` (${p.at})` : ""}${byName ? ", sent by name" : ""}`);
     if (p.counts)
@@ -237,6 +237,6 @@ export function formatSendPreview(previews: CampaignPreview[], target: string): 
     for (const n of p.notes) lines.push(`  note: ${n}`);
     if (p.error) lines.push(`  error: ${p.error}`);
   }
-  if (!previews.length) lines.push("No campaigns.");
+  if (!forecasts.length) lines.push("No campaigns.");
   return `${lines.join("\n")}\n`;
 }
