@@ -89,7 +89,11 @@ export async function importRepository(
   const account = await target.accountId?.();
   const live = await readTarget(target, sections);
   const result = importFiles({ target: name, region, account, settings, sections, withSettings, live });
-  const { written, skipped } = writeFiles(dir, result.files, options.force === true);
+  // An existing `mailops.yml` is the settings file: never a second one beside it.
+  const files = result.files.map((f) =>
+    f.path === "mailops.yaml" && existing.file ? { ...f, path: existing.file } : f,
+  );
+  const { written, skipped } = writeFiles(dir, files, options.force === true);
   const read = new Set(sections.flatMap((s) => SECTION_KINDS[s]).filter((k) => k !== "sns-topic"));
   const check = checkRepository(dir, live, account, read);
   return {

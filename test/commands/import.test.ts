@@ -196,6 +196,16 @@ describe("mailops.yaml's settings", () => {
     });
   });
 
+  it("an existing mailops.yml is the settings file: kept, or replaced with --force, never a second one", async () => {
+    writeFileSync(path.join(dir, "mailops.yml"), read(example.dir, "mailops.yaml"));
+    expect((await importRepository({ dir, target: "local" })).skipped.map((f) => f.path)).toEqual([
+      "mailops.yml",
+    ]);
+    await importRepository({ dir, target: "local", force: true });
+    expect(existsSync(path.join(dir, "mailops.yaml"))).toBe(false);
+    expect(parse(read(dir, "mailops.yml")).configuration_sets.marketing.adopt).toBe(true);
+  });
+
   it("an existing mailops.yaml gives them, when it is kept", async () => {
     writeFileSync(path.join(dir, "mailops.yaml"), read(example.dir, "mailops.yaml"));
     const report = await importRepository({ dir, target: "local" });
