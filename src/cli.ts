@@ -181,6 +181,36 @@ function program(): Command {
     );
 
   cmd
+    .command("import")
+    .description(
+      "write the repository files for what an SES account (or the local target) already holds, each marked adopt: true",
+    )
+    .option("--dir <dir>", "repository root to write into", ".")
+    .option("--target <target>", "aws (an SES account) or local (this folder's .mailops/local)")
+    .option("--region <region>", "the SES account's region (default: mailops.yaml, then AWS_REGION)")
+    .option("--project <name>", "mailops.yaml's project: the owner id in tags and state keys")
+    .option("--state <store>", "mailops.yaml's state: s3://bucket/prefix or a folder")
+    .option("--sender <from>", 'mailops.yaml\'s sender.from, e.g. "Acme <news@example.com>"')
+    .option(
+      "--unsubscribe-url <url>",
+      "unsubscribe mode link with this URL, when the account has no contact list",
+    )
+    .option(
+      "--only <parts>",
+      "only these parts, comma-separated: templates, configuration_sets, contact_list, identities, alarms, dashboard",
+    )
+    .option("--force", "replace files that exist (by default they are kept and listed)")
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
+    .addHelpText(
+      "after",
+      "\nFiles that exist are never replaced without --force. Missing mailops.yaml settings are asked for on a\nterminal; elsewhere a missing one is an error naming its option. See docs/import.md.",
+    )
+    .action(async (opts) => {
+      const { runImport } = await import("./cli/import.js");
+      process.exitCode = await runImport(opts, io);
+    });
+
+  cmd
     .command("bootstrap")
     .description(
       "aws: set up the S3 state bucket, and print the CloudFormation template of the GitHub OIDC roles",

@@ -364,3 +364,39 @@ describe("mailops send in link unsubscribe mode", () => {
     }
   });
 });
+
+describe("mailops import", () => {
+  it("without a terminal, a missing setting is an error naming its option (exit 1, no stack); with them, it imports", () => {
+    const applied = exampleCopy("import-from");
+    expect(mailops(["apply", "--dir", applied, "--target", "local"]).code).toBe(0);
+    const dir = path.join(scratch, "import-into");
+    cpSync(path.join(applied, ".mailops"), path.join(dir, ".mailops"), { recursive: true });
+    const env = { ...process.env, MAILOPS_TARGET: undefined };
+
+    const missing = mailops(
+      ["import", "--dir", dir, "--target", "local", "--sender", "A <a@example.com>"],
+      ROOT,
+      env,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      "mailops: --project is missing: mailops.yaml's `project`, which no target holds\n" +
+        "  hint: pass --project NAME: letters, digits, - and _ (the owner id written into the mailops:project tag)\n",
+    );
+    noStackTrace(missing.stderr);
+
+    const args = ["import", "--dir", dir, "--target", "local", "--project", "acme-marketing"];
+    const r = mailops(
+      [...args, "--sender", "Acme Marketing <marketing@example.com>", "--format", "json"],
+      ROOT,
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      kind: "import",
+      validation: { errors: 0 },
+      differences: [],
+    });
+    expect(mailops(["plan", "--dir", dir, "--detailed-exitcode"], ROOT, env).code).toBe(0);
+  });
+});

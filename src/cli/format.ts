@@ -13,7 +13,8 @@ export type ReportKind =
   | "send-preview"
   | "deploy"
   | "bootstrap"
-  | "init";
+  | "init"
+  | "import";
 
 /** The JSON of a report, one document on stdout. */
 export function reportJson(kind: ReportKind, report: object): string {

@@ -24,11 +24,15 @@ export function targetName(project: Project, flag: string | undefined): TargetNa
 
 export type TargetFactory = (name: TargetName, project: Project) => Promise<Target>;
 
-export const openTarget: TargetFactory = async (name, project) => {
-  if (name === "local") return new LocalTarget(project.root);
+export const openTarget: TargetFactory = (name, project) =>
+  openTargetAt(name, { root: project.root, region: project.settings.region });
+
+/** A target by name, for a repository root (local: its `.mailops/local`) and a region (aws). */
+export async function openTargetAt(name: TargetName, at: { root: string; region: string }): Promise<Target> {
+  if (name === "local") return new LocalTarget(at.root);
   const { AwsTarget } = await import("../targets/aws/index.js");
-  return new AwsTarget({ region: project.settings.region });
-};
+  return new AwsTarget({ region: at.region });
+}
 
 export function projectStore(project: Project): Store {
   return openStore(project.settings.state, { root: project.root, region: project.settings.region });

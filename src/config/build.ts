@@ -90,6 +90,7 @@ export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolea
   const topics: Record<string, string> = {};
   for (const [k, v] of Object.entries(isObj(unsub.topics) ? unsub.topics : {}))
     if (typeof v === "string") topics[k] = v;
+  const dashboard = isObj(d.dashboard) ? d.dashboard : { name: d.dashboard };
   return {
     file,
     doc,
@@ -109,11 +110,14 @@ export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolea
       contactList: str(unsub.contact_list),
       topics,
       url: str(unsub.url),
+      ...(str(unsub.description) !== undefined ? { description: str(unsub.description) } : {}),
+      adopt: bool(unsub.adopt, false),
     },
     configurationSets,
     identities,
     alarms,
-    dashboard: str(d.dashboard),
+    dashboard: str(dashboard.name),
+    dashboardAdopt: bool(dashboard.adopt, false),
     guardrails: {
       maxDeletePercent: num(guard.max_delete_percent) ?? 30,
       requireReviewedPlan: bool(guard.require_reviewed_plan, false),
@@ -208,6 +212,45 @@ function snsTarget(sns: Obj | undefined): EventDestination["sns"] {
   if (arn) return { topicArn: arn };
   const topic = str(sns.topic);
   return topic ? { topic, adopt: bool(sns.adopt, false) } : undefined;
+}
+
+/** The repo-relative path of the dashboard body file mailops.yaml names, for the reader to fetch. */
+export function dashboardBodyFile(file: string, doc: YamlDoc | undefined): string | undefined {
+  const dashboard = data(doc).dashboard;
+  const body = isObj(dashboard) ? str(dashboard.body) : undefined;
+  return body === undefined || !body.endsWith(".json") ? undefined : resolvePart(file, body);
+}
+
+/**
+ * The dashboard body from its file (`dashboard.body`): a JSON object, as CloudWatch takes it. Sets
+ * `settings.dashboardBody`, or reports why it cannot (rule `dashboard/body`).
+ */
+export function attachDashboardBody(settings: Settings, raw: RawFile | undefined): Finding[] {
+  const body = isObj(data(settings.doc).dashboard)
+    ? str((data(settings.doc).dashboard as Obj).body)
+    : undefined;
+  if (body === undefined || !settings.doc || !body.endsWith(".json")) return [];
+  const at = settings.doc.pos(["dashboard", "body"]);
+  const problem = (message: string, hint: string) => [error("dashboard/body", at, message, hint)];
+  if (raw === undefined) return problem(...partProblem["outside-repo"](body));
+  if (raw.text === undefined) return problem(...partProblem[raw.problem ?? "missing"](body, raw));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.text);
+  } catch {
+    return problem(
+      `\`${body}\` is not valid JSON`,
+      'the file holds the dashboard body as CloudWatch takes it: `{ "widgets": [ ... ] }`',
+    );
+  }
+  if (!isObj(parsed) || !Array.isArray(parsed.widgets)) {
+    return problem(
+      `\`${body}\` is not a dashboard body: a JSON object with \`widgets\``,
+      'the file holds the dashboard body as CloudWatch takes it: `{ "widgets": [ ... ] }`',
+    );
+  }
+  settings.dashboardBody = parsed;
+  return [];
 }
 
 const PART_EXTENSION = /\.(html?|txt|hbs|handlebars)$/i;

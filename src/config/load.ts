@@ -1,11 +1,13 @@
 /** Reads a repository and builds its model: reader (I/O) first, then the pure parse and build steps. */
 import path from "node:path/posix";
 import {
+  attachDashboardBody,
   buildCampaign,
   buildSegment,
   buildSettings,
   buildSource,
   buildTemplate,
+  dashboardBodyFile,
   templatePartFiles,
 } from "./build.js";
 import { error, type Finding, type Result } from "./findings.js";
@@ -40,10 +42,18 @@ export function loadProject(root: string): Result<Project> {
   const settings = parse("project", files.settings);
   const templates = files.templates.map((f) => parse("template", f));
   for (const t of templates) for (const p of templatePartFiles(t.raw.path, t.doc)) partPaths.add(p);
+  const dashboardPath = dashboardBodyFile(settings.raw.path, settings.doc);
+  if (dashboardPath !== undefined) partPaths.add(dashboardPath);
   const partFiles = new Map<string, RawFile>();
   for (const p of partPaths) partFiles.set(p, readRepoFile(files.root, p, files.realDirs));
   const result = buildProject(files, settings, templates, partFiles, parse);
   findings.push(...result.findings);
+  findings.push(
+    ...attachDashboardBody(
+      result.value.settings,
+      dashboardPath === undefined ? undefined : partFiles.get(dashboardPath),
+    ),
+  );
   for (const source of result.value.sources.values()) {
     if (source.localPath) source.localProblem = checkRepoPath(files.root, source.localPath, files.realDirs);
   }

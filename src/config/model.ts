@@ -203,11 +203,27 @@ export interface Settings {
   region: string;
   state: string;
   sender: { from?: string; identity?: string; replyTo: string[]; postalAddress?: string };
-  unsubscribe: { mode: UnsubscribeMode; contactList?: string; topics: Record<string, string>; url?: string };
+  unsubscribe: {
+    mode: UnsubscribeMode;
+    contactList?: string;
+    topics: Record<string, string>;
+    url?: string;
+    /** The contact list's description in SES; `Opt-outs for <project>` when not given. */
+    description?: string;
+    /** Take over an existing contact list mailops did not create. */
+    adopt: boolean;
+  };
   configurationSets: Record<string, ConfigurationSet>;
   identities: Record<string, Identity>;
   alarms: Record<string, Alarm>;
   dashboard?: string;
+  /**
+   * The dashboard's body as written in the file `dashboard.body` names (parsed JSON), instead of
+   * the one mailops draws; undefined when none is named or it could not be read.
+   */
+  dashboardBody?: DashboardBody;
+  /** Take over an existing dashboard mailops did not create. */
+  dashboardAdopt: boolean;
   guardrails: {
     maxDeletePercent: number;
     /** Deploy refuses a plan that is not the one reviewed in the merged pull request's comment. */
@@ -218,6 +234,9 @@ export interface Settings {
   };
   localRate?: number;
 }
+
+/** A dashboard body read from its file: plain JSON, as CloudWatch takes it. */
+export type DashboardBody = { [key: string]: unknown };
 
 /** guardrails.max_invalid_rows: a number of rows, or a percentage of the rows read (`1%`). */
 export type MaxInvalidRows = { rows: number } | { percent: number };

@@ -5,14 +5,15 @@ import func5Module from "ajv/dist/runtime/ucs2length.js";
 const func5 = func5Module.default ?? func5Module;
 
 export const project = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"identities":{"type":"object","description":"SES sender identities this project owns: domains (example.com) and addresses (news@example.com), each created with Easy DKIM and the DNS records to publish shown by `plan` and `status`.","additionalProperties":{"$ref":"#/$defs/identity"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"type":"string","description":"CloudWatch dashboard name; omit for none."},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"identity":{"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."},"description":{"type":"string","description":"ses-list mode: the contact list's description in SES (default `Opt-outs for <project>`)."},"adopt":{"type":"boolean","description":"ses-list mode: manage an existing contact list mailops did not create."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"identities":{"type":"object","description":"SES sender identities this project owns: domains (example.com) and addresses (news@example.com), each created with Easy DKIM and the DNS records to publish shown by `plan` and `status`.","additionalProperties":{"$ref":"#/$defs/identity"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"description":"CloudWatch dashboard: a name (mailops draws one line per campaign), or `{ name, body, adopt }`; omit for none.","anyOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string"},"body":{"type":"string","pattern":"\\.json$","description":"A JSON file (relative to mailops.yaml) holding the dashboard body as CloudWatch takes it, instead of the one mailops draws."},"adopt":{"type":"boolean","description":"Manage an existing dashboard mailops did not create."}}}]},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"identity":{"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
 const schema34 = {"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}};
 const schema36 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[A-Za-z0-9_-]{1,64}$", "u");
 const pattern11 = new RegExp("^v=DMARC1;", "u");
+const pattern14 = new RegExp("\\.json$", "u");
 const pattern12 = new RegExp("^[0-9]+(s|m|h|d)$", "u");
-const pattern15 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
+const pattern16 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
 const schema32 = {"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}};
 const schema33 = {"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}};
 
@@ -1185,7 +1186,7 @@ vErrors.push(err18);
 errors++;
 }
 for(const key3 in data11){
-if(!((((key3 === "mode") || (key3 === "contact_list")) || (key3 === "topics")) || (key3 === "url"))){
+if(!((((((key3 === "mode") || (key3 === "contact_list")) || (key3 === "topics")) || (key3 === "url")) || (key3 === "description")) || (key3 === "adopt"))){
 const err19 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.unsubscribe,data:data11};
 if(vErrors === null){
 vErrors = [err19];
@@ -1311,9 +1312,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.unsubscribe.type,parentSchema:schema31.properties.unsubscribe,data:data11};
+if(data11.description !== undefined){
+let data17 = data11.description;
+if(typeof data17 !== "string"){
+const err29 = {instancePath:instancePath+"/unsubscribe/description",schemaPath:"#/properties/unsubscribe/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.description.type,parentSchema:schema31.properties.unsubscribe.properties.description,data:data17};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1323,18 +1325,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data.configuration_sets !== undefined){
-let data17 = data.configuration_sets;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key6 in data17){
-if(!(validate21(data17[key6], {instancePath:instancePath+"/configuration_sets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data17,parentDataProperty:key6,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/configuration_sets",schemaPath:"#/properties/configuration_sets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configuration_sets.type,parentSchema:schema31.properties.configuration_sets,data:data17};
+if(data11.adopt !== undefined){
+let data18 = data11.adopt;
+if(typeof data18 !== "boolean"){
+const err30 = {instancePath:instancePath+"/unsubscribe/adopt",schemaPath:"#/properties/unsubscribe/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.unsubscribe.properties.adopt.type,parentSchema:schema31.properties.unsubscribe.properties.adopt,data:data18};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1344,15 +1338,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data.identities !== undefined){
-let data19 = data.identities;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key7 in data19){
-let data20 = data19[key7];
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key8 in data20){
-if(!(((((key8 === "dkim") || (key8 === "mail_from")) || (key8 === "configuration_set")) || (key8 === "dmarc")) || (key8 === "adopt"))){
-const err31 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data20};
+}
+else {
+const err31 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.unsubscribe.type,parentSchema:schema31.properties.unsubscribe,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1362,10 +1350,18 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data20.dkim !== undefined){
-let data21 = data20.dkim;
-if(!(((data21 === "rsa_2048") || (data21 === "rsa_1024")) || (data21 === false))){
-const err32 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dkim",schemaPath:"#/$defs/identity/properties/dkim/enum",keyword:"enum",params:{allowedValues: schema34.properties.dkim.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.dkim.enum,parentSchema:schema34.properties.dkim,data:data21};
+if(data.configuration_sets !== undefined){
+let data19 = data.configuration_sets;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key6 in data19){
+if(!(validate21(data19[key6], {instancePath:instancePath+"/configuration_sets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data19,parentDataProperty:key6,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/configuration_sets",schemaPath:"#/properties/configuration_sets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configuration_sets.type,parentSchema:schema31.properties.configuration_sets,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1375,11 +1371,15 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data20.mail_from !== undefined){
-let data22 = data20.mail_from;
+if(data.identities !== undefined){
+let data21 = data.identities;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key7 in data21){
+let data22 = data21[key7];
 if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.domain === undefined){
-const err33 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/required",keyword:"required",params:{missingProperty: "domain"},message:"must have required property '"+"domain"+"'",schema:schema34.properties.mail_from.required,parentSchema:schema34.properties.mail_from,data:data22};
+for(const key8 in data22){
+if(!(((((key8 === "dkim") || (key8 === "mail_from")) || (key8 === "configuration_set")) || (key8 === "dmarc")) || (key8 === "adopt"))){
+const err33 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data22};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1388,9 +1388,11 @@ vErrors.push(err33);
 }
 errors++;
 }
-for(const key9 in data22){
-if(!((key9 === "domain") || (key9 === "on_mx_failure"))){
-const err34 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.mail_from,data:data22};
+}
+if(data22.dkim !== undefined){
+let data23 = data22.dkim;
+if(!(((data23 === "rsa_2048") || (data23 === "rsa_1024")) || (data23 === false))){
+const err34 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dkim",schemaPath:"#/$defs/identity/properties/dkim/enum",keyword:"enum",params:{allowedValues: schema34.properties.dkim.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.dkim.enum,parentSchema:schema34.properties.dkim,data:data23};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1400,10 +1402,11 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data22.domain !== undefined){
-let data23 = data22.domain;
-if(typeof data23 !== "string"){
-const err35 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/domain",schemaPath:"#/$defs/identity/properties/mail_from/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.mail_from.properties.domain.type,parentSchema:schema34.properties.mail_from.properties.domain,data:data23};
+if(data22.mail_from !== undefined){
+let data24 = data22.mail_from;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(data24.domain === undefined){
+const err35 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/required",keyword:"required",params:{missingProperty: "domain"},message:"must have required property '"+"domain"+"'",schema:schema34.properties.mail_from.required,parentSchema:schema34.properties.mail_from,data:data24};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1412,11 +1415,9 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(data22.on_mx_failure !== undefined){
-let data24 = data22.on_mx_failure;
-if(!((data24 === "use_default") || (data24 === "reject"))){
-const err36 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/on_mx_failure",schemaPath:"#/$defs/identity/properties/mail_from/properties/on_mx_failure/enum",keyword:"enum",params:{allowedValues: schema34.properties.mail_from.properties.on_mx_failure.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.mail_from.properties.on_mx_failure.enum,parentSchema:schema34.properties.mail_from.properties.on_mx_failure,data:data24};
+for(const key9 in data24){
+if(!((key9 === "domain") || (key9 === "on_mx_failure"))){
+const err36 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.mail_from,data:data24};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1426,9 +1427,10 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.mail_from.type,parentSchema:schema34.properties.mail_from,data:data22};
+if(data24.domain !== undefined){
+let data25 = data24.domain;
+if(typeof data25 !== "string"){
+const err37 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/domain",schemaPath:"#/$defs/identity/properties/mail_from/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.mail_from.properties.domain.type,parentSchema:schema34.properties.mail_from.properties.domain,data:data25};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1438,10 +1440,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data20.configuration_set !== undefined){
-let data25 = data20.configuration_set;
-if(typeof data25 !== "string"){
-const err38 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/configuration_set",schemaPath:"#/$defs/identity/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.configuration_set.type,parentSchema:schema34.properties.configuration_set,data:data25};
+if(data24.on_mx_failure !== undefined){
+let data26 = data24.on_mx_failure;
+if(!((data26 === "use_default") || (data26 === "reject"))){
+const err38 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/on_mx_failure",schemaPath:"#/$defs/identity/properties/mail_from/properties/on_mx_failure/enum",keyword:"enum",params:{allowedValues: schema34.properties.mail_from.properties.on_mx_failure.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.mail_from.properties.on_mx_failure.enum,parentSchema:schema34.properties.mail_from.properties.on_mx_failure,data:data26};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1451,14 +1453,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data20.dmarc !== undefined){
-let data26 = data20.dmarc;
-const _errs60 = errors;
-let valid13 = false;
-const _errs61 = errors;
-if(typeof data26 === "string"){
-if(!pattern11.test(data26)){
-const err39 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^v=DMARC1;"},message:"must match pattern \""+"^v=DMARC1;"+"\"",schema:"^v=DMARC1;",parentSchema:schema34.properties.dmarc.anyOf[0],data:data26};
+}
+else {
+const err39 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.mail_from.type,parentSchema:schema34.properties.mail_from,data:data24};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1468,8 +1465,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.dmarc.anyOf[0].type,parentSchema:schema34.properties.dmarc.anyOf[0],data:data26};
+if(data22.configuration_set !== undefined){
+let data27 = data22.configuration_set;
+if(typeof data27 !== "string"){
+const err40 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/configuration_set",schemaPath:"#/$defs/identity/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.configuration_set.type,parentSchema:schema34.properties.configuration_set,data:data27};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1478,11 +1477,15 @@ vErrors.push(err40);
 }
 errors++;
 }
-var _valid0 = _errs61 === errors;
-valid13 = valid13 || _valid0;
-const _errs63 = errors;
-if(false !== data26){
-const err41 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/1/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant",schema:false,parentSchema:schema34.properties.dmarc.anyOf[1],data:data26};
+}
+if(data22.dmarc !== undefined){
+let data28 = data22.dmarc;
+const _errs64 = errors;
+let valid13 = false;
+const _errs65 = errors;
+if(typeof data28 === "string"){
+if(!pattern11.test(data28)){
+const err41 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^v=DMARC1;"},message:"must match pattern \""+"^v=DMARC1;"+"\"",schema:"^v=DMARC1;",parentSchema:schema34.properties.dmarc.anyOf[0],data:data28};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1491,10 +1494,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-var _valid0 = _errs63 === errors;
-valid13 = valid13 || _valid0;
-if(!valid13){
-const err42 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema34.properties.dmarc.anyOf,parentSchema:schema34.properties.dmarc,data:data26};
+}
+else {
+const err42 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.dmarc.anyOf[0].type,parentSchema:schema34.properties.dmarc.anyOf[0],data:data28};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1503,22 +1505,11 @@ vErrors.push(err42);
 }
 errors++;
 }
-else {
-errors = _errs60;
-if(vErrors !== null){
-if(_errs60){
-vErrors.length = _errs60;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data20.adopt !== undefined){
-let data27 = data20.adopt;
-if(typeof data27 !== "boolean"){
-const err43 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/adopt",schemaPath:"#/$defs/identity/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.adopt.type,parentSchema:schema34.properties.adopt,data:data27};
+var _valid0 = _errs65 === errors;
+valid13 = valid13 || _valid0;
+const _errs67 = errors;
+if(false !== data28){
+const err43 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/1/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant",schema:false,parentSchema:schema34.properties.dmarc.anyOf[1],data:data28};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1527,10 +1518,10 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data20};
+var _valid0 = _errs67 === errors;
+valid13 = valid13 || _valid0;
+if(!valid13){
+const err44 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema34.properties.dmarc.anyOf,parentSchema:schema34.properties.dmarc,data:data28};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1539,10 +1530,22 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
+else {
+errors = _errs64;
+if(vErrors !== null){
+if(_errs64){
+vErrors.length = _errs64;
 }
 else {
-const err45 = {instancePath:instancePath+"/identities",schemaPath:"#/properties/identities/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.identities.type,parentSchema:schema31.properties.identities,data:data19};
+vErrors = null;
+}
+}
+}
+}
+if(data22.adopt !== undefined){
+let data29 = data22.adopt;
+if(typeof data29 !== "boolean"){
+const err45 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/adopt",schemaPath:"#/$defs/identity/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.adopt.type,parentSchema:schema34.properties.adopt,data:data29};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1552,18 +1555,9 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data.alarms !== undefined){
-let data28 = data.alarms;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key10 in data28){
-if(!(validate23(data28[key10], {instancePath:instancePath+"/alarms/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data28,parentDataProperty:key10,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err46 = {instancePath:instancePath+"/alarms",schemaPath:"#/properties/alarms/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.alarms.type,parentSchema:schema31.properties.alarms,data:data28};
+const err46 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data22};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1573,10 +1567,9 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data.dashboard !== undefined){
-let data30 = data.dashboard;
-if(typeof data30 !== "string"){
-const err47 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.type,parentSchema:schema31.properties.dashboard,data:data30};
+}
+else {
+const err47 = {instancePath:instancePath+"/identities",schemaPath:"#/properties/identities/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.identities.type,parentSchema:schema31.properties.identities,data:data21};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1586,12 +1579,18 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data.guardrails !== undefined){
-let data31 = data.guardrails;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key11 in data31){
-if(!(((((key11 === "max_delete_percent") || (key11 === "require_reviewed_plan")) || (key11 === "max_lateness")) || (key11 === "max_invalid_rows")) || (key11 === "stop_on"))){
-const err48 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails,data:data31};
+if(data.alarms !== undefined){
+let data30 = data.alarms;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key10 in data30){
+if(!(validate23(data30[key10], {instancePath:instancePath+"/alarms/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data30,parentDataProperty:key10,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/alarms",schemaPath:"#/properties/alarms/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.alarms.type,parentSchema:schema31.properties.alarms,data:data30};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1601,11 +1600,13 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data31.max_delete_percent !== undefined){
-let data32 = data31.max_delete_percent;
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 > 100 || isNaN(data32)){
-const err49 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data32};
+if(data.dashboard !== undefined){
+let data32 = data.dashboard;
+const _errs75 = errors;
+let valid15 = false;
+const _errs76 = errors;
+if(typeof data32 !== "string"){
+const err49 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[0].type,parentSchema:schema31.properties.dashboard.anyOf[0],data:data32};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1614,8 +1615,12 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(data32 < 0 || isNaN(data32)){
-const err50 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data32};
+var _valid1 = _errs76 === errors;
+valid15 = valid15 || _valid1;
+const _errs78 = errors;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.name === undefined){
+const err50 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.properties.dashboard.anyOf[1].required,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1624,9 +1629,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.max_delete_percent.type,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data32};
+for(const key11 in data32){
+if(!(((key11 === "name") || (key11 === "body")) || (key11 === "adopt"))){
+const err51 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1636,10 +1641,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data31.require_reviewed_plan !== undefined){
-let data33 = data31.require_reviewed_plan;
-if(typeof data33 !== "boolean"){
-const err52 = {instancePath:instancePath+"/guardrails/require_reviewed_plan",schemaPath:"#/properties/guardrails/properties/require_reviewed_plan/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.guardrails.properties.require_reviewed_plan.type,parentSchema:schema31.properties.guardrails.properties.require_reviewed_plan,data:data33};
+if(data32.name !== undefined){
+let data33 = data32.name;
+if(typeof data33 !== "string"){
+const err52 = {instancePath:instancePath+"/dashboard/name",schemaPath:"#/properties/dashboard/anyOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[1].properties.name.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.name,data:data33};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1649,11 +1654,11 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data31.max_lateness !== undefined){
-let data34 = data31.max_lateness;
+if(data32.body !== undefined){
+let data34 = data32.body;
 if(typeof data34 === "string"){
-if(!pattern12.test(data34)){
-const err53 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema36,data:data34};
+if(!pattern14.test(data34)){
+const err53 = {instancePath:instancePath+"/dashboard/body",schemaPath:"#/properties/dashboard/anyOf/1/properties/body/pattern",keyword:"pattern",params:{pattern: "\\.json$"},message:"must match pattern \""+"\\.json$"+"\"",schema:"\\.json$",parentSchema:schema31.properties.dashboard.anyOf[1].properties.body,data:data34};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1664,7 +1669,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data34};
+const err54 = {instancePath:instancePath+"/dashboard/body",schemaPath:"#/properties/dashboard/anyOf/1/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[1].properties.body.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.body,data:data34};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1674,10 +1679,10 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data31.max_invalid_rows !== undefined){
-let data35 = data31.max_invalid_rows;
-if((!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))) && (typeof data35 !== "string")){
-const err55 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data35};
+if(data32.adopt !== undefined){
+let data35 = data32.adopt;
+if(typeof data35 !== "boolean"){
+const err55 = {instancePath:instancePath+"/dashboard/adopt",schemaPath:"#/properties/dashboard/anyOf/1/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.dashboard.anyOf[1].properties.adopt.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.adopt,data:data35};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1686,9 +1691,10 @@ vErrors.push(err55);
 }
 errors++;
 }
-if((typeof data35 == "number") && (isFinite(data35))){
-if(data35 < 0 || isNaN(data35)){
-const err56 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data35};
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.dashboard.anyOf[1].type,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1697,10 +1703,10 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-if(typeof data35 === "string"){
-if(!pattern15.test(data35)){
-const err57 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data35};
+var _valid1 = _errs78 === errors;
+valid15 = valid15 || _valid1;
+if(!valid15){
+const err57 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema31.properties.dashboard.anyOf,parentSchema:schema31.properties.dashboard,data:data32};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1709,14 +1715,24 @@ vErrors.push(err57);
 }
 errors++;
 }
+else {
+errors = _errs75;
+if(vErrors !== null){
+if(_errs75){
+vErrors.length = _errs75;
+}
+else {
+vErrors = null;
 }
 }
-if(data31.stop_on !== undefined){
-let data36 = data31.stop_on;
+}
+}
+if(data.guardrails !== undefined){
+let data36 = data.guardrails;
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 for(const key12 in data36){
-if(!((key12 === "bounce_rate") || (key12 === "complaint_rate"))){
-const err58 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data36};
+if(!(((((key12 === "max_delete_percent") || (key12 === "require_reviewed_plan")) || (key12 === "max_lateness")) || (key12 === "max_invalid_rows")) || (key12 === "stop_on"))){
+const err58 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails,data:data36};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1726,11 +1742,11 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data36.bounce_rate !== undefined){
-let data37 = data36.bounce_rate;
+if(data36.max_delete_percent !== undefined){
+let data37 = data36.max_delete_percent;
 if((typeof data37 == "number") && (isFinite(data37))){
-if(data37 > 1 || isNaN(data37)){
-const err59 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data37};
+if(data37 > 100 || isNaN(data37)){
+const err59 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1740,7 +1756,7 @@ vErrors.push(err59);
 errors++;
 }
 if(data37 < 0 || isNaN(data37)){
-const err60 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data37};
+const err60 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1751,7 +1767,7 @@ errors++;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data37};
+const err61 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.max_delete_percent.type,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1761,11 +1777,10 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data36.complaint_rate !== undefined){
-let data38 = data36.complaint_rate;
-if((typeof data38 == "number") && (isFinite(data38))){
-if(data38 > 1 || isNaN(data38)){
-const err62 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data38};
+if(data36.require_reviewed_plan !== undefined){
+let data38 = data36.require_reviewed_plan;
+if(typeof data38 !== "boolean"){
+const err62 = {instancePath:instancePath+"/guardrails/require_reviewed_plan",schemaPath:"#/properties/guardrails/properties/require_reviewed_plan/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.guardrails.properties.require_reviewed_plan.type,parentSchema:schema31.properties.guardrails.properties.require_reviewed_plan,data:data38};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1774,8 +1789,12 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(data38 < 0 || isNaN(data38)){
-const err63 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data38};
+}
+if(data36.max_lateness !== undefined){
+let data39 = data36.max_lateness;
+if(typeof data39 === "string"){
+if(!pattern12.test(data39)){
+const err63 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema36,data:data39};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1786,7 +1805,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data38};
+const err64 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data39};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1796,9 +1815,10 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data36};
+if(data36.max_invalid_rows !== undefined){
+let data40 = data36.max_invalid_rows;
+if((!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))) && (typeof data40 !== "string")){
+const err65 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1807,10 +1827,9 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-}
-else {
-const err66 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data31};
+if((typeof data40 == "number") && (isFinite(data40))){
+if(data40 < 0 || isNaN(data40)){
+const err66 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1820,12 +1839,9 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data.sending !== undefined){
-let data39 = data.sending;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key13 in data39){
-if(!(key13 === "local_rate")){
-const err67 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data39};
+if(typeof data40 === "string"){
+if(!pattern16.test(data40)){
+const err67 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1835,11 +1851,13 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data39.local_rate !== undefined){
-let data40 = data39.local_rate;
-if((typeof data40 == "number") && (isFinite(data40))){
-if(data40 <= 0 || isNaN(data40)){
-const err68 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data40};
+}
+if(data36.stop_on !== undefined){
+let data41 = data36.stop_on;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+for(const key13 in data41){
+if(!((key13 === "bounce_rate") || (key13 === "complaint_rate"))){
+const err68 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data41};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1849,8 +1867,11 @@ vErrors.push(err68);
 errors++;
 }
 }
-else {
-const err69 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data40};
+if(data41.bounce_rate !== undefined){
+let data42 = data41.bounce_rate;
+if((typeof data42 == "number") && (isFinite(data42))){
+if(data42 > 1 || isNaN(data42)){
+const err69 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1859,10 +1880,8 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-}
-else {
-const err70 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data39};
+if(data42 < 0 || isNaN(data42)){
+const err70 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1872,14 +1891,136 @@ vErrors.push(err70);
 errors++;
 }
 }
-}
 else {
-const err71 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err71 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
 if(vErrors === null){
 vErrors = [err71];
 }
 else {
 vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data41.complaint_rate !== undefined){
+let data43 = data41.complaint_rate;
+if((typeof data43 == "number") && (isFinite(data43))){
+if(data43 > 1 || isNaN(data43)){
+const err72 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+if(data43 < 0 || isNaN(data43)){
+const err73 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data41};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data36};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data.sending !== undefined){
+let data44 = data.sending;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key14 in data44){
+if(!(key14 === "local_rate")){
+const err77 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data44};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data44.local_rate !== undefined){
+let data45 = data44.local_rate;
+if((typeof data45 == "number") && (isFinite(data45))){
+if(data45 <= 0 || isNaN(data45)){
+const err78 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data45};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data45};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data44};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+}
+else {
+const err81 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
 }
 errors++;
 }
@@ -2023,7 +2164,7 @@ export const source = validate26;
 const schema39 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:source","title":"mailops subscriber source (subscribers/<name>.yaml)","description":"Where a subscriber list lives and the types of its fields.","type":"object","additionalProperties":false,"required":["fields"],"if":{"required":["kind"],"properties":{"kind":{"const":"postgres"}}},"then":{"required":["url_env","query","key"],"properties":{"url_env":{"description":"The environment variable that holds the database URL."},"query":{"description":"A table or view name, or one SELECT."},"key":{"description":"A unique column that never changes, such as the primary key."}}},"else":{"required":["source"],"properties":{"source":{"description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."}}},"properties":{"description":{"type":"string"},"kind":{"enum":["file","postgres"],"description":"file (the default): `source` names a file; postgres: rows of a query on a PostgreSQL database."},"url_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"The name of the environment variable that holds the database URL (postgres://user:password@host:5432/db). The URL itself never goes into the repository."},"query":{"type":"string","minLength":1,"description":"A table or view name, or one SELECT. Segments over this source add their conditions to it."},"key":{"type":"string","minLength":1,"description":"A column of the query whose values are unique and never change, such as the primary key: rows are read in pages ordered by it."},"statement_timeout":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$","description":"How long one page's query may run (default 60s)."},"source":{"type":"string","description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."},"format":{"enum":["csv","json","jsonl"],"description":"Only needed when the extension does not tell."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/$defs/field"}}},"$defs":{"field":{"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}}}};
 const schema40 = {"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}};
 
-const pattern16 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern17 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:source" */;
@@ -2208,7 +2349,7 @@ errors++;
 if(data.url_env !== undefined){
 let data3 = data.url_env;
 if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
+if(!pattern17.test(data3)){
 const err11 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.url_env,data:data3};
 if(vErrors === null){
 vErrors = [err11];

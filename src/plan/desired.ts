@@ -21,6 +21,16 @@ const DIMENSION_SOURCES: Record<string, string> = {
   link_tag: "LINK_TAG",
 };
 
+/** The contact list's description when `unsubscribe.description` does not give one. */
+export function contactListDescription(project: string): string {
+  return `Opt-outs for ${project}`;
+}
+
+/** An alarm's description when it gives none. */
+export function alarmDescription(project: string, metric: string, above: number): string {
+  return `${metric.replace("_", " ")} above ${above} (mailops project ${project})`;
+}
+
 /** CloudWatch alarm names are per account and region: prefix them with the project. */
 export function alarmName(settings: Settings, name: string): string {
   return `${settings.project}-${name}`;
@@ -32,7 +42,7 @@ export function partitionOf(region: string): string {
 }
 
 /** The ARN of a topic mailops makes, its account left to the target (ACCOUNT_PLACEHOLDER). */
-export function topicArn(settings: Settings, name: string): string {
+export function topicArn(settings: Pick<Settings, "region">, name: string): string {
   return `arn:${partitionOf(settings.region)}:sns:${settings.region}:${ACCOUNT_PLACEHOLDER}:${name}`;
 }
 
@@ -58,9 +68,9 @@ export function desiredResources(project: Project): DesiredResource[] {
     out.push({
       kind: "contact-list",
       name: settings.unsubscribe.contactList,
-      adopt: false,
+      adopt: settings.unsubscribe.adopt,
       spec: {
-        description: `Opt-outs for ${settings.project}`,
+        description: settings.unsubscribe.description ?? contactListDescription(settings.project),
         topics: Object.entries(settings.unsubscribe.topics)
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([name, displayName]) => ({ name, displayName, defaultStatus: "OPT_IN" })),
@@ -136,9 +146,7 @@ export function desiredResources(project: Project): DesiredResource[] {
         treatMissingData: "ignore",
         dimensions,
         actions: [...alarm.actions].sort(),
-        description:
-          alarm.description ??
-          `${alarm.metric.replace("_", " ")} above ${alarm.above} (mailops project ${settings.project})`,
+        description: alarm.description ?? alarmDescription(settings.project, alarm.metric, alarm.above),
       },
     });
   }
@@ -147,8 +155,8 @@ export function desiredResources(project: Project): DesiredResource[] {
     out.push({
       kind: "dashboard",
       name: settings.dashboard,
-      adopt: false,
-      spec: { body: dashboardBody(project) },
+      adopt: settings.dashboardAdopt,
+      spec: { body: (settings.dashboardBody as Spec | undefined) ?? dashboardBody(project) },
     });
   }
   return out;
@@ -194,38 +202,41 @@ function topicResources(settings: Settings): DesiredResource[] {
       byTopic.set(e.sns.topic, entry);
     }
   }
-  const partition = partitionOf(settings.region);
-  const ses = `arn:${partition}:ses:${settings.region}:${ACCOUNT_PLACEHOLDER}`;
   return [...byTopic.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, { sets, adopt }]) => {
-      const sources = [...sets].sort().map((s) => `${ses}:configuration-set/${s}`);
-      return {
-        kind: "sns-topic" as const,
-        name,
-        adopt,
-        spec: {
-          policy: {
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "AllowSesPublish",
-                Effect: "Allow",
-                Principal: { Service: "ses.amazonaws.com" },
-                Action: "SNS:Publish",
-                Resource: topicArn(settings, name),
-                Condition: {
-                  StringEquals: {
-                    "AWS:SourceAccount": ACCOUNT_PLACEHOLDER,
-                    "AWS:SourceArn": sources.length === 1 ? (sources[0] as string) : sources,
-                  },
-                },
-              },
-            ],
+    .map(([name, { sets, adopt }]) => ({
+      kind: "sns-topic" as const,
+      name,
+      adopt,
+      spec: { policy: topicPolicy(settings, name, [...sets]) },
+    }));
+}
+
+/**
+ * The policy of a topic mailops makes: SES may publish to it, only for this account's
+ * configuration sets `sets` (AWS:SourceAccount and AWS:SourceArn, against the confused deputy).
+ */
+export function topicPolicy(settings: Pick<Settings, "region">, name: string, sets: string[]): Json {
+  const ses = `arn:${partitionOf(settings.region)}:ses:${settings.region}:${ACCOUNT_PLACEHOLDER}`;
+  const sources = [...sets].sort().map((s) => `${ses}:configuration-set/${s}`);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AllowSesPublish",
+        Effect: "Allow",
+        Principal: { Service: "ses.amazonaws.com" },
+        Action: "SNS:Publish",
+        Resource: topicArn(settings, name),
+        Condition: {
+          StringEquals: {
+            "AWS:SourceAccount": ACCOUNT_PLACEHOLDER,
+            "AWS:SourceArn": sources.length === 1 ? (sources[0] as string) : sources,
           },
         },
-      };
-    });
+      },
+    ],
+  };
 }
 
 /** Whether a desired spec still waits for the account id (see ACCOUNT_PLACEHOLDER). */

@@ -21,6 +21,10 @@ export class OfflineTarget implements Target {
     return [];
   }
 
+  async list(): Promise<string[]> {
+    return refuse("listing what exists on the target");
+  }
+
   async apply(): Promise<void> {
     refuse("apply");
   }

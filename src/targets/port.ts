@@ -47,6 +47,12 @@ export interface Target {
   readonly capabilities: Capabilities;
   /** Live state of the named resources; absent ones are simply not returned. */
   read(wanted: { kind: KindName; name: string }[]): Promise<LiveResource[]>;
+  /**
+   * The names of every resource of a kind that exists (`mailops import`), sorted; what `read`
+   * takes. Alarms: those on SES metrics only. Event destinations: `<set>/<destination>` of every
+   * configuration set. Whoever owns them: ownership is for the plan to judge.
+   */
+  list(kind: KindName): Promise<string[]>;
   /** Apply one change; `tags` are added on create. Throws on failure, having changed nothing or exactly this one resource. */
   apply(change: Change, tags: Record<string, string>): Promise<void>;
   account(): Promise<AccountFacts>;

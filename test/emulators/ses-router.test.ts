@@ -13,6 +13,7 @@ import {
 import {
   CreateConfigurationSetCommand,
   CreateContactListCommand,
+  CreateEmailIdentityCommand,
   CreateEmailTemplateCommand,
   DeleteConfigurationSetCommand,
   DeleteContactListCommand,
@@ -23,6 +24,7 @@ import {
   GetEmailTemplateCommand,
   ListConfigurationSetsCommand,
   ListContactListsCommand,
+  ListEmailIdentitiesCommand,
   ListTagsForResourceCommand,
   PutConfigurationSetDeliveryOptionsCommand,
   SESv2Client,
@@ -64,6 +66,7 @@ describe("routeSesRequest", () => {
     ["GET", "/v2/email/account", "GetAccount", "ses-local"],
     ["POST", "/v2/email/configuration-sets", "CreateConfigurationSet", "moto"],
     ["POST", "/v2/email/list-configuration-sets", "ListConfigurationSets", "moto"],
+    ["POST", "/v2/email/list-identities", "ListEmailIdentities", "moto"],
     ["GET", "/v2/email/contact-lists/acme", "GetContactList", "moto"],
     ["POST", "/v2/email/contact-lists/acme/contacts/list", "ListContacts", "moto"],
     ["GET", "/v2/email/tags", "ListTagsForResource", "moto"],
@@ -219,6 +222,19 @@ describe("through the router", () => {
       name: "NotFoundException",
       $metadata: { httpStatusCode: 404 },
     });
+  });
+
+  it("lists identities from moto on the path the SDK now sends (POST /v2/email/list-identities)", async () => {
+    for (const name of ["a.example.com", "b.example.com", "news@c.example.com"])
+      await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: name }));
+    // moto answers a 500 to PageSize (not paging): the aws target sends none.
+    const first = await ses.send(new ListEmailIdentitiesCommand({}));
+    expect(first.NextToken).toBeUndefined();
+    expect((first.EmailIdentities ?? []).map((i) => i.IdentityName).sort()).toEqual([
+      "a.example.com",
+      "b.example.com",
+      "news@c.example.com",
+    ]);
   });
 
   it("keeps contact lists in moto, with timestamps the SDK can read and no invented description", async () => {

@@ -90,6 +90,7 @@ const routes: Array<[method: string, pattern: RegExp, operation: string, target:
   ["DELETE", /^\/v2\/email\/tags$/, "UntagResource", "moto"],
   ["POST", /^\/v2\/email\/identities$/, "CreateEmailIdentity", "moto"],
   ["GET", /^\/v2\/email\/identities$/, "ListEmailIdentities", "moto"],
+  ["POST", /^\/v2\/email\/list-identities$/, "ListEmailIdentities", "moto"],
   ["GET", re(`/v2/email/identities/${NAME}`), "GetEmailIdentity", "moto"],
   ["DELETE", re(`/v2/email/identities/${NAME}`), "DeleteEmailIdentity", "moto"],
   // Served by neither (moto answers 404 or 500): named so the failure says which operation.
@@ -246,7 +247,10 @@ export async function startSesRouter(upstreams: { moto: string; sesLocal: string
       return;
     }
     let upstream: Forwarded = { method, path: url.pathname + url.search, body };
-    if (route.operation === "ListConfigurationSets") upstream = listConfigurationSetsAsGet(body);
+    if (route.operation === "ListConfigurationSets")
+      upstream = listAsGet(body, "/v2/email/configuration-sets");
+    if (route.operation === "ListEmailIdentities" && method === "POST")
+      upstream = listAsGet(body, "/v2/email/identities");
     const reply = await forward(base[route.target], upstream, req.headers);
     calls.push({
       method,
@@ -375,16 +379,16 @@ function addErrorType(reply: Reply): void {
 }
 
 /**
- * The SDK sends ListConfigurationSets as `POST /v2/email/list-configuration-sets` with a JSON
- * body (the current SES v2 model); moto 5.2 only knows the older `GET /v2/email/configuration-sets`.
+ * The SDK sends ListConfigurationSets and ListEmailIdentities as `POST /v2/email/list-…` with a
+ * JSON body (the current SES v2 model); moto 5.2 only knows the older `GET` of the collection.
  */
-function listConfigurationSetsAsGet(body: Buffer): Forwarded {
+function listAsGet(body: Buffer, path: string): Forwarded {
   const input = json(body) ?? {};
   const query = new URLSearchParams();
   if (typeof input.NextToken === "string") query.set("NextToken", input.NextToken);
   if (typeof input.PageSize === "number") query.set("PageSize", String(input.PageSize));
   const search = query.size > 0 ? `?${query}` : "";
-  return { method: "GET", path: `/v2/email/configuration-sets${search}`, body: Buffer.alloc(0) };
+  return { method: "GET", path: `${path}${search}`, body: Buffer.alloc(0) };
 }
 
 /** Corrections of moto responses that the SDK cannot parse or that differ from SES; see docs/emulators.md. */
@@ -400,7 +404,10 @@ function fixMotoResponse(operation: string, reply: Reply): void {
   const body = json(reply.body);
   if (body === undefined) return;
   let changed = false;
-  if (operation === "ListConfigurationSets" && body.NextToken === null) {
+  if (
+    (operation === "ListConfigurationSets" || operation === "ListEmailIdentities") &&
+    body.NextToken === null
+  ) {
     delete body.NextToken;
     changed = true;
   }

@@ -42,6 +42,9 @@ import { runApply } from "../../src/cli/apply.js";
 import { runPlan } from "../../src/cli/plan.js";
 import { ApplyRefusedError } from "../../src/errors.js";
 import { INVENTORY_KEY } from "../../src/plan/inventory.js";
+import { KINDS } from "../../src/plan/resource.js";
+import { AwsTarget } from "../../src/targets/aws/index.js";
+import { LocalTarget } from "../../src/targets/local/resources.js";
 import { resetAwsWorld } from "../support/aws-world.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
@@ -331,6 +334,31 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
     ]);
     // A re-run changes nothing.
     expect((await apply()).text).toContain("Nothing to apply.");
+  });
+
+  it("lists what exists of each kind by the names read takes, whoever made it", async () => {
+    const target =
+      harness.name === "aws" ? new AwsTarget({ region: EMULATOR_REGION }) : new LocalTarget(repo.dir);
+    for (const kind of KINDS) expect(await target.list(kind), kind).toEqual([]);
+    await apply();
+    await harness.createOutside(repo.dir, "theirs", "Not ours");
+    const listed = Object.fromEntries(await Promise.all(KINDS.map(async (k) => [k, await target.list(k)])));
+    expect(listed).toEqual({
+      "contact-list": ["acme"],
+      "sns-topic": [],
+      "configuration-set": ["marketing"],
+      "event-destination": ["marketing/metrics"],
+      identity: ["example.com"],
+      template: ["product-promotion", "theirs", "welcome-campaign"],
+      alarm: ["acme-marketing-bounce-rate", "acme-marketing-complaint-rate"],
+      dashboard: ["email-marketing"],
+    });
+    const read = await target.read(
+      KINDS.flatMap((kind) => listed[kind].map((name: string) => ({ kind, name }))),
+    );
+    expect(read.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(
+      KINDS.flatMap((kind) => listed[kind].map((name: string) => `${kind}/${name}`)).sort(),
+    );
   });
 
   it("converges with options the APIs default, reorder or drop (tracking, TLS, alarm actions, dimensions)", async () => {

@@ -97,15 +97,27 @@ describe("IAM permissions", () => {
     const star = PERMISSIONS.filter((p) => p.resources.includes("*")).map((p) => p.action);
     expect(star.sort()).toEqual([
       "cloudwatch:GetMetricData",
+      "cloudwatch:ListDashboards",
       "ses:GetAccount",
+      "ses:ListConfigurationSets",
+      "ses:ListContactLists",
+      "ses:ListEmailIdentities",
+      "ses:ListEmailTemplates",
       "ses:ListSuppressedDestinations",
       "sns:ListTopics",
     ]);
+    // The list actions are import's alone: no workflow role lists the account.
+    const listing = ["ses:ListEmailTemplates", "ses:ListConfigurationSets", "ses:ListContactLists"];
+    listing.push("ses:ListEmailIdentities", "cloudwatch:ListDashboards");
+    for (const useCase of USE_CASES)
+      expect([...actionsFor(useCase)].filter((a) => listing.includes(a)).length, useCase).toBe(
+        useCase === "import" ? listing.length : 0,
+      );
   });
 
   it("read-only roles cannot change or send anything, and no role deletes state", () => {
     const writes = /:(Create|Update|Delete|Put|Send|Tag)/;
-    for (const useCase of ["plan", "drift"] as const)
+    for (const useCase of ["plan", "drift", "import"] as const)
       expect(
         [...actionsFor(useCase)].filter((a) => writes.test(a)),
         useCase,
@@ -118,6 +130,8 @@ describe("IAM permissions", () => {
     for (const useCase of USE_CASES) expect(actionsFor(useCase).has("s3:DeleteObject")).toBe(false);
     // Drift reads no personal data: no suppression list, contacts or subscriber files.
     expect(actionsFor("drift").has("ses:ListContacts")).toBe(false);
+    // Nor does import: it reads resources, never contacts, subscribers or the state.
+    expect([...actionsFor("import")].filter((a) => /ListContacts|Suppressed|^s3:/.test(a))).toEqual([]);
     expect(JSON.stringify(policyFor("drift", DOC_VALUES))).not.toContain("SOURCE-BUCKET");
   });
 

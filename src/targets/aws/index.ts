@@ -1,6 +1,7 @@
 /** The `aws` target: SES v2, SNS and CloudWatch through the AWS SDK v3, paced within SES's limits. */
 import { GetAccountCommand, GetEmailIdentityCommand } from "@aws-sdk/client-sesv2";
 import type { SuppressionCheck } from "../../audience/index.js";
+import { KIND_INFO } from "../../plan/kinds.js";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource } from "../../plan/resource.js";
 import type { AccountFacts, Capabilities, IdentityFacts, Sender, Target } from "../port.js";
@@ -8,6 +9,15 @@ import { cloudWatchClient, sendClient, sesClient, snsClient } from "./clients.js
 import { applyAlarm, applyDashboard, readAlarms, readDashboard } from "./cloudwatch.js";
 import { describeAwsError, isNotFound, type Service } from "./errors.js";
 import { applyIdentity, readIdentity } from "./identities.js";
+import {
+  listConfigurationSets,
+  listContactLists,
+  listDashboards,
+  listEventDestinations,
+  listIdentities,
+  listSesAlarms,
+  listTemplates,
+} from "./list.js";
 import { mapLimit, Pacer } from "./pace.js";
 import { AwsSender } from "./sender.js";
 import {
@@ -129,6 +139,24 @@ export class AwsTarget implements Target {
       else if (r) out.push(r);
     }
     return out;
+  }
+
+  async list(kind: KindName): Promise<string[]> {
+    const lists: Record<KindName, () => Promise<string[]>> = {
+      template: () => listTemplates(this.ses),
+      "configuration-set": () => listConfigurationSets(this.ses),
+      "event-destination": () => listEventDestinations(this.ses),
+      "contact-list": () => listContactLists(this.ses),
+      identity: () => listIdentities(this.ses),
+      "sns-topic": () => this.topics.names(),
+      alarm: () => listSesAlarms(this.cw),
+      dashboard: () => listDashboards(this.cw),
+    };
+    try {
+      return await lists[kind]();
+    } catch (e) {
+      throw describeAwsError(e, `listing every ${KIND_INFO[kind].label}`, serviceOf(kind));
+    }
   }
 
   async apply(change: Change, tags: Record<string, string>): Promise<void> {

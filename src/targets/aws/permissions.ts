@@ -13,7 +13,7 @@
  * in S3, one ARN each).
  */
 
-export const USE_CASES = ["plan", "deploy", "send", "drift"] as const;
+export const USE_CASES = ["plan", "deploy", "send", "drift", "import"] as const;
 export type UseCase = (typeof USE_CASES)[number];
 
 const ALL: UseCase[] = ["plan", "deploy", "send", "drift"];
@@ -23,6 +23,13 @@ const SENDING: UseCase[] = ["deploy", "send"];
 /** The live-resource reads of a plan (pull request, deploy, drift). */
 const PLANNING: UseCase[] = ["plan", "deploy", "drift"];
 const APPLY: UseCase[] = ["deploy"];
+/**
+ * `mailops import`, run once by a person (no workflow role): it lists what the account holds
+ * and reads each resource, as a plan reads the declared ones.
+ */
+const IMPORT: UseCase[] = ["import"];
+/** The reads of the resources a plan and an import both make. */
+const PLANNING_AND_IMPORT: UseCase[] = [...PLANNING, "import"];
 
 export interface Permission {
   action: string;
@@ -67,7 +74,7 @@ export const PERMISSIONS: Permission[] = [
   {
     action: "ses:GetEmailIdentity",
     commands: ["GetEmailIdentityCommand"],
-    useCases: ALL,
+    useCases: [...ALL, "import"],
     sid: "SesIdentities",
     resources: [IDENTITIES],
     why: "the sender check reads the From address and its domain, whichever is verified; plan reads the declared identities",
@@ -90,7 +97,7 @@ export const PERMISSIONS: Permission[] = [
   {
     action: "ses:GetEmailTemplate",
     commands: ["GetEmailTemplateCommand"],
-    useCases: ALL,
+    useCases: [...ALL, "import"],
     sid: "SesTemplates",
     resources: [TEMPLATES],
   },
@@ -104,7 +111,7 @@ export const PERMISSIONS: Permission[] = [
   {
     action: "ses:GetConfigurationSet",
     commands: ["GetConfigurationSetCommand"],
-    useCases: ALL,
+    useCases: [...ALL, "import"],
     sid: "SesConfigurationSets",
     resources: [CONFIGURATION_SETS],
     why: "send reads it for the lost-state check (its tag)",
@@ -112,7 +119,7 @@ export const PERMISSIONS: Permission[] = [
   {
     action: "ses:GetConfigurationSetEventDestinations",
     commands: ["GetConfigurationSetEventDestinationsCommand"],
-    useCases: PLANNING,
+    useCases: PLANNING_AND_IMPORT,
     sid: "SesConfigurationSets",
     resources: [CONFIGURATION_SETS],
   },
@@ -137,7 +144,7 @@ export const PERMISSIONS: Permission[] = [
   {
     action: "ses:GetContactList",
     commands: ["GetContactListCommand"],
-    useCases: ALL,
+    useCases: [...ALL, "import"],
     sid: "SesContactLists",
     resources: [CONTACT_LISTS],
   },
@@ -181,7 +188,7 @@ export const PERMISSIONS: Permission[] = [
   {
     action: "sns:ListTopics",
     commands: ["paginateListTopics", "ListTopicsCommand"],
-    useCases: ALL,
+    useCases: [...ALL, "import"],
     sid: "SnsList",
     resources: ["*"],
     why: "SNS finds a topic by name only in the list, whose ARNs also name the account; the action has no resource type",
@@ -189,7 +196,7 @@ export const PERMISSIONS: Permission[] = [
   ...["GetTopicAttributes", "ListTagsForResource"].map((name) => ({
     action: `sns:${name}`,
     commands: [`${name}Command`],
-    useCases: ALL,
+    useCases: [...ALL, "import"] as UseCase[],
     sid: "SnsTopics",
     resources: [TOPICS],
     why: "the topics event destinations publish to (`sns: { topic }`); send reads their tags only for the lost-state check",
@@ -250,7 +257,7 @@ export const PERMISSIONS: Permission[] = [
   {
     action: "cloudwatch:GetDashboard",
     commands: ["GetDashboardCommand"],
-    useCases: PLANNING,
+    useCases: PLANNING_AND_IMPORT,
     sid: "CloudWatchDashboards",
     resources: [DASHBOARDS],
   },
@@ -261,6 +268,40 @@ export const PERMISSIONS: Permission[] = [
     sid: "CloudWatchDashboards",
     resources: [DASHBOARDS],
   })),
+  ...["ListEmailTemplates", "ListConfigurationSets", "ListContactLists", "ListEmailIdentities"].map(
+    (name) => ({
+      action: `ses:${name}`,
+      commands: [`paginate${name}`],
+      useCases: IMPORT,
+      sid: "SesList",
+      resources: ["*"],
+      why: "what the account holds, by name; SES list actions take no resource",
+    }),
+  ),
+  {
+    action: "cloudwatch:ListDashboards",
+    commands: ["paginateListDashboards"],
+    useCases: IMPORT,
+    sid: "CloudWatchList",
+    resources: ["*"],
+    why: "the account's dashboards, by name; the action takes no resource",
+  },
+  {
+    action: "cloudwatch:DescribeAlarms",
+    commands: ["paginateDescribeAlarms"],
+    useCases: IMPORT,
+    sid: "CloudWatchAlarmList",
+    resources: ["arn:aws:cloudwatch:{region}:{account}:alarm:*"],
+    why: "every alarm of the account, to find those on SES metrics (not only `PROJECT-*`)",
+  },
+  {
+    action: "cloudwatch:ListTagsForResource",
+    commands: ["ListTagsForResourceCommand"],
+    useCases: IMPORT,
+    sid: "CloudWatchAlarmList",
+    resources: ["arn:aws:cloudwatch:{region}:{account}:alarm:*"],
+    why: "the tags of the alarms found (read with each alarm)",
+  },
   {
     action: "s3:GetObject",
     commands: ["GetObjectCommand"],

@@ -47,6 +47,11 @@ export class SnsTopics {
     return this.arns;
   }
 
+  /** The names of the region's topics, sorted. */
+  async names(): Promise<string[]> {
+    return [...(await this.list()).keys()].sort();
+  }
+
   /** The account id, from any topic's ARN; undefined while the region has none. */
   async accountId(): Promise<string | undefined> {
     if (!this.account) await this.list();

@@ -64,6 +64,20 @@ export class LocalTarget implements Target {
     return out;
   }
 
+  async list(kind: KindName): Promise<string[]> {
+    let files: string[];
+    try {
+      files = readdirSync(path.join(this.dir, kind));
+    } catch {
+      return [];
+    }
+    // Only the resource files: a `.tmp` is a write a crash left half done.
+    return files
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -".json".length).replace("~", "/"))
+      .sort();
+  }
+
   async apply(change: Change, tags: Record<string, string>): Promise<void> {
     const file = this.file(change.kind, change.name);
     if (change.action === "delete") {
