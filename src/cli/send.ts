@@ -7,6 +7,7 @@
 
 import { formatCounts } from "../commands/audience.js";
 import type { Io, TargetFactory } from "../commands/context.js";
+import { describeMissed } from "../commands/recurring.js";
 import {
   assertChosen,
   type CampaignResult,
@@ -79,7 +80,7 @@ export function formatSendResults(results: CampaignResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
     const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}${r.early ? `, early: before its send_at ${r.early}` : ""}`;
-    lines.push(head);
+    lines.push(head, ...recurringLines(r));
     if (r.counts) lines.push(...formatCounts(r.counts, "to send"));
     if (r.report) {
       const rep = r.report;
@@ -119,4 +120,17 @@ export function formatSendResults(results: CampaignResult[]): string {
   }
   if (!results.length) lines.push("No campaigns.");
   return `${lines.join("\n")}\n`;
+}
+
+/** A recurring campaign's result: the occurrence sent, what was missed, what waits, what comes next. */
+function recurringLines(r: CampaignResult): string[] {
+  const lines: string[] = [];
+  if (r.occurrence) lines.push(`  occurrence ${r.occurrence}`);
+  if (r.missed?.count) lines.push(`  ${describeMissed(r.missed)}`);
+  if (r.waiting)
+    lines.push(
+      `  occurrence ${r.waiting} waits: one occurrence at a time, it is sent once this run completes`,
+    );
+  if (r.next && r.state !== "scheduled") lines.push(`  next occurrence ${r.next}`);
+  return lines;
 }

@@ -7,6 +7,7 @@ import {
   judgeInvalidRows,
   openSource,
   type Recipient,
+  type SentCheck,
   type SourceRows,
   type SuppressionCheck,
 } from "../audience/index.js";
@@ -20,6 +21,8 @@ export interface AudienceCounts {
   notMatched: number;
   duplicates: number;
   excluded: number;
+  /** Of `excluded`, those an earlier run reached (`exclude_sent`); only for a campaign that has it. */
+  excludedSent?: number;
   suppressed: number;
   selected: number;
   /** Recipients the render check would skip, by reason. */
@@ -38,10 +41,12 @@ export interface CampaignAudience {
   stats(): AudienceStats;
 }
 
+/** `sent`: whoever earlier runs reached, left out (`exclude_sent`, send/exclude-sent.ts). */
 export async function openAudience(
   project: Project,
   campaign: Campaign,
   target: Target,
+  sent?: SentCheck,
 ): Promise<CampaignAudience> {
   const { settings } = project;
   const list =
@@ -60,7 +65,7 @@ export async function openAudience(
     const a = audience(
       project,
       campaign,
-      { open, suppression, ...(duplicate ? { duplicate } : {}) },
+      { open, suppression, ...(duplicate ? { duplicate } : {}), ...(sent ? { sent } : {}) },
       counted ? { expect: counted } : {},
     );
     last = a.stats;
@@ -84,6 +89,7 @@ export async function openAudience(
         notMatched: s.notMatched,
         duplicates: s.duplicates,
         excluded: s.excluded,
+        ...(sent ? { excludedSent: s.excludedSent } : {}),
         suppressed: s.suppressed,
         selected: s.selected,
         skipped,
@@ -101,7 +107,7 @@ export function formatCounts(c: AudienceCounts, toSend: string, suffix = ""): st
   // Invalid rows of exclude-only sources count toward guardrails.max_invalid_rows too.
   const inExcludes = c.invalidRows.invalid - c.invalid;
   const lines = [
-    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}${inExcludes > 0 ? ` (and ${inExcludes} in exclude lists)` : ""}`,
+    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}${c.excludedSent !== undefined ? ` (${c.excludedSent} reached by an earlier run)` : ""}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}${inExcludes > 0 ? ` (and ${inExcludes} in exclude lists)` : ""}`,
   ];
   const skipped = Object.entries(c.skipped);
   if (skipped.length) lines.push(`  skipped: ${skipped.map(([k, v]) => `${v} ${k}`).join(", ")}`);

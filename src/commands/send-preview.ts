@@ -9,7 +9,8 @@
  */
 import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project, Template } from "../config/model.js";
-import { dueState } from "../send/due.js";
+import { dueState, sendAtKey } from "../send/due.js";
+import { sentByEarlierRuns } from "../send/exclude-sent.js";
 import { LedgerDamagedError } from "../send/ledger.js";
 import { messagePlan } from "../send/message.js";
 import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
@@ -17,6 +18,8 @@ import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
+import { runInstant } from "./recurring.js";
+import { previewRecurring, type RecurringPreview } from "./recurring-preview.js";
 import type { Session } from "./session.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
@@ -44,6 +47,8 @@ export interface CampaignPreview {
   notes: string[];
   /** Counting failed (an unreadable source, a missing secret): the send would fail the same way. */
   error?: string;
+  /** A recurring campaign: its schedule and next occurrences (`at` is the one counted). */
+  schedule?: RecurringPreview;
 }
 
 export interface PreviewOptions {
@@ -52,7 +57,7 @@ export interface PreviewOptions {
 }
 
 /** What the preview reads, from the session. */
-interface Seen {
+export interface Seen {
   target: Target;
   /** The state store, for which runs started or completed; undefined when it cannot be read (fork PRs). */
   store?: Store;
@@ -84,6 +89,8 @@ export async function previewSends(
 }
 
 async function previewOne(project: Project, c: Campaign, o: Seen): Promise<CampaignPreview> {
+  if (c.schedule)
+    return previewRecurring(project, c, o, (preview, sendAt) => countPreview(preview, project, c, o, sendAt));
   const { run, damage } = await readRun(c, o);
   const preview = duePreview(project, c, run, o);
   if (damage) preview.notes.push(damage);
@@ -93,17 +100,29 @@ async function previewOne(project: Project, c: Campaign, o: Seen): Promise<Campa
     preview.notes.push("a run is under way: recipients it already sent to are not sent to again");
   if (run.complete && byName)
     preview.notes.push("this run is complete: a send by name only reaches recipients added since");
+  await countPreview(preview, project, c, o, sendAtKey(c));
+  return preview;
+}
+
+/** The audience counted for the run `sendAt` into `preview`, with what the counts leave out. */
+async function countPreview(
+  preview: CampaignPreview,
+  project: Project,
+  c: Campaign,
+  o: Seen,
+  sendAt: string,
+): Promise<void> {
   const inS3 = sourcesOf(project, c).filter((s) => s.startsWith("s3://"));
   if (o.offline && inS3.length) {
     preview.notes.push(
       "the subscriber list is in S3, which this run has no credentials to read: not counted",
     );
-    return preview;
+    return;
   }
   const template = project.templates.get(c.template ?? "");
-  if (!template) return preview;
-  const counts = await countInto(preview, project, c, template, o);
-  if (!counts) return preview;
+  if (!template) return;
+  const counts = await countInto(preview, project, c, template, o, sendAt);
+  if (!counts) return;
   if (o.offline)
     preview.notes.push(
       "suppression list and opt-outs not read (no credentials): counts are before suppression",
@@ -113,7 +132,10 @@ async function previewOne(project: Project, c: Campaign, o: Seen): Promise<Campa
       `${counts.toSend} recipients exceed max_recipients ${c.maxRecipients}: the send will be refused`,
     );
   }
-  return preview;
+  if (c.excludeSent?.length && !o.store)
+    preview.notes.push(
+      "exclude_sent not applied: the state store was not read (no credentials), so counts include whoever earlier runs reached",
+    );
 }
 
 type RunSeen = Awaited<ReturnType<typeof runState>>;
@@ -168,13 +190,18 @@ async function countInto(
   c: Campaign,
   template: Template,
   o: Seen,
+  sendAt: string,
 ): Promise<AudienceCounts | undefined> {
   try {
     const onTarget: TemplateOnTarget = o.offline
       ? "unknown"
       : (await templateOnTarget(template, o.target)).state;
     preview.template = { name: template.name, source: "repository", onTarget };
-    const audience = await openAudience(project, c, o.target);
+    const run = { campaign: c.name, sendAt };
+    const sent = o.store
+      ? await sentByEarlierRuns(o.store, project.settings.project, c, run, runInstant(sendAt, o.now))
+      : undefined;
+    const audience = await openAudience(project, c, o.target, sent);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
     const secret = process.env[SECRET_ENV] ?? PREVIEW_SECRET;
     const counts = await audience.count(messagePlan(project, c, template, secret));
@@ -215,14 +242,23 @@ const ON_TARGET: Record<TemplateOnTarget, (target: string) => string> = {
   unknown: () => "the target's copy was not read",
 };
 
+/** A recurring campaign's schedule and next occurrences, each with its recipients where known. */
+function formatSchedule(r: RecurringPreview): string[] {
+  const occ = r.occurrences.map((o) => `${o.at}${o.recipients !== undefined ? ` (${o.recipients})` : ""}`);
+  return [`  schedule: ${r.description}`, `  next occurrences: ${occ.join(", ") || "none"}`];
+}
+
 /** `mailops send --dry-run`: the preview as text, counts only. */
 export function formatSendPreview(previews: CampaignPreview[], target: string): string {
   const lines = ["Dry run: nothing is sent or recorded."];
   for (const p of previews) {
     const byName = p.sends === "now" && p.state !== "on-merge" && p.state !== "due";
     lines.push(`${p.campaign}: ${p.state}${p.at ? ` (${p.at})` : ""}${byName ? ", sent by name" : ""}`);
-    if (p.counts)
-      lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? " once send_at comes" : ""));
+    if (p.schedule) lines.push(...formatSchedule(p.schedule));
+    const later = p.schedule
+      ? ` at ${p.schedule.occurrences[0]?.at ?? "its next occurrence"}`
+      : " once send_at comes";
+    if (p.counts) lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? later : ""));
     if (p.template)
       lines.push(
         `  render check: the repository's template ${p.template.name}, ${ON_TARGET[p.template.onTarget](target)}`,

@@ -5,6 +5,7 @@ import { checkCompliance } from "./compliance.js";
 import type { Rule } from "./context.js";
 import { checkDataSafety } from "./data-safety.js";
 import { checkNames } from "./names.js";
+import { checkRecurring } from "./recurring.js";
 import { checkReferences } from "./references.js";
 import { checkSameDayAudience } from "./schedule.js";
 import { checkSegments } from "./segments.js";
@@ -24,6 +25,7 @@ const RULES: Rule[] = [
   checkSegments,
   checkCampaigns,
   checkSameDayAudience,
+  checkRecurring,
 ];
 
 /** Cross-file checks over a built model. Pure. */

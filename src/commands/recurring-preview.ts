@@ -1,0 +1,122 @@
+/**
+ * A recurring campaign in the send preview (`send --dry-run`, the pull request's comment): its
+ * occurrence state now (send/schedule.ts), the next occurrences, and the audience counted once,
+ * for the first of them (exclude_sent judged at that occurrence). Counts only.
+ */
+import type { Campaign, Project } from "../config/model.js";
+import { describeSchedule, occurrencesAfter } from "../config/schedule.js";
+import { LedgerDamagedError } from "../send/ledger.js";
+import type { Missed, OccurrenceState } from "../send/schedule.js";
+import { describeMissed, recurringState } from "./recurring.js";
+import type { CampaignPreview, PreviewState, Seen } from "./send-preview.js";
+
+export interface RecurringPreview {
+  /** For people: `cron \`0 9 * * MON\` (Europe/Berlin)`, `every 7 days from …`. */
+  description: string;
+  /**
+   * The next occurrences, the one a send takes now first (when one is due). `recipients`: the
+   * audience as counted now; absent for later ones when the campaign excludes its own earlier
+   * runs (they reach only whoever an earlier occurrence did not).
+   */
+  occurrences: { at: string; recipients?: number }[];
+  missed?: Missed;
+  /** The occurrence taken now is an earlier run's, resumed: one occurrence in flight at a time. */
+  resume?: boolean;
+  /** A newer occurrence, due too, that waits until the resumed run completes. */
+  waiting?: string;
+}
+
+/** Occurrences listed. */
+const SHOWN = 4;
+
+export async function previewRecurring(
+  project: Project,
+  c: Campaign,
+  o: Seen,
+  count: (preview: CampaignPreview, sendAt: string) => Promise<void>,
+): Promise<CampaignPreview> {
+  const preview: CampaignPreview = {
+    campaign: c.name,
+    state: "scheduled",
+    sends: "no",
+    to: c.to,
+    exclude: c.exclude,
+    notes: [],
+  };
+  let st: OccurrenceState;
+  try {
+    st = await recurringState(project, c, o.store, o.now);
+  } catch (e) {
+    if (!(e instanceof LedgerDamagedError)) throw e;
+    return {
+      ...preview,
+      state: "due",
+      error: `sending refuses this campaign: ${e.message}; ${e.hint ?? ""}`.trim(),
+    };
+  }
+  const first =
+    st.state === "due" || st.state === "scheduled" ? st.at : st.state === "missed" ? st.next : undefined;
+  Object.assign(
+    preview,
+    shape(st),
+    first || st.state === "missed" ? { at: st.state === "missed" ? st.at : first } : {},
+  );
+  preview.schedule = schedulePreview(c, st, first, o.now);
+  notes(preview, c, st, o);
+  if (!first || preview.sends === "no") return preview;
+  await count(preview, first);
+  const n = preview.counts?.toSend;
+  const self = (c.excludeSent ?? []).some((e) => e.campaign === c.name);
+  preview.schedule.occurrences = preview.schedule.occurrences.map((occ, i) =>
+    n === undefined || (i > 0 && self) ? occ : { ...occ, recipients: n },
+  );
+  return preview;
+}
+
+/** The preview's state and whether the send asked for takes it (now, at its next occurrence, never). */
+function shape(st: OccurrenceState): { state: PreviewState; sends: CampaignPreview["sends"] } {
+  if (st.state === "due") return { state: "due", sends: "now" };
+  if (st.state === "scheduled") return { state: "scheduled", sends: "later" };
+  if (st.state === "missed") return { state: "missed", sends: st.next ? "later" : "no" };
+  return { state: "complete", sends: "no" };
+}
+
+function schedulePreview(
+  c: Campaign,
+  st: OccurrenceState,
+  first: string | undefined,
+  now: Date,
+): RecurringPreview {
+  const schedule = c.schedule;
+  if (!schedule) throw new Error(`campaign ${c.name} has no schedule`);
+  const newer = st.state === "due" ? st.newer : undefined;
+  const listed = [first, newer].filter((x): x is string => x !== undefined);
+  const from = Math.max(now.getTime(), ...listed.map((x) => Date.parse(x)));
+  const later = listed.length
+    ? occurrencesAfter(schedule, from, SHOWN - listed.length).map((i) => i.iso)
+    : [];
+  return {
+    description: describeSchedule(schedule),
+    occurrences: [...listed, ...later].map((at) => ({ at })),
+    ...(st.missed.count ? { missed: st.missed } : {}),
+    ...(st.state === "due" && st.resume ? { resume: true } : {}),
+    ...(newer ? { waiting: newer } : {}),
+  };
+}
+
+function notes(preview: CampaignPreview, c: Campaign, st: OccurrenceState, o: Seen): void {
+  if (st.missed.count)
+    preview.notes.push(`${describeMissed(st.missed)}; a recurring campaign never sends an occurrence late`);
+  if (st.state === "due" && st.resume) {
+    preview.notes.push(
+      `the run of occurrence ${st.at} is not complete: it is resumed first (recipients it already sent to are not sent to again)`,
+    );
+    if (st.newer) preview.notes.push(`occurrence ${st.newer} is sent after it, once that run completes`);
+  }
+  if (o.campaign !== undefined && st.state !== "due")
+    preview.notes.push(
+      "a send by name refuses: no occurrence is due now, and none is ever sent early or late",
+    );
+  if ((c.excludeSent ?? []).some((e) => e.campaign === c.name) && preview.sends !== "no")
+    preview.notes.push("later occurrences reach only whoever an earlier one did not (exclude_sent)");
+}
