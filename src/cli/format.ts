@@ -5,7 +5,7 @@
 export const REPORT_FORMATS = ["text", "json"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export type ReportKind = "status" | "apply" | "preview" | "send" | "send-preview" | "deploy";
+export type ReportKind = "status" | "apply" | "preview" | "send" | "send-preview" | "deploy" | "proof";
 
 /** The JSON of a report, one document on stdout. */
 export function reportJson(kind: ReportKind, report: object): string {

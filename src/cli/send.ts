@@ -7,6 +7,7 @@
 
 import { formatCounts } from "../commands/audience.js";
 import type { Io, TargetFactory } from "../commands/context.js";
+import { sendProof } from "../commands/proof.js";
 import { describeMissed } from "../commands/recurring.js";
 import {
   assertChosen,
@@ -18,8 +19,10 @@ import {
   sendUnlessLocked,
 } from "../commands/send.js";
 import { type CampaignPreview, formatSendPreview, previewSends } from "../commands/send-preview.js";
-import { openSession } from "../commands/session.js";
+import { openSession, type Session } from "../commands/session.js";
+import { UsageError } from "../errors.js";
 import { type ReportFormat, reportJson } from "./format.js";
+import { presentProof } from "./proof.js";
 
 export interface RunSendOptions extends SendOptions {
   dir: string;
@@ -28,6 +31,10 @@ export interface RunSendOptions extends SendOptions {
   now?: string;
   /** Preview instead: due states and audience counts (previewSends); nothing sent or recorded. */
   dryRun?: boolean;
+  /** A proof instead (commands/proof.ts): `--proof-to`, addresses comma-separated. */
+  proofTo?: string;
+  /** With --proof-to: render for this subscriber of the audience. */
+  subscriber?: string;
   format?: ReportFormat;
 }
 
@@ -40,6 +47,9 @@ export async function runSend(options: RunSendOptions, io: Io, factory?: TargetF
     ...(options.now ? { now: parseNow(options.now) } : {}),
   });
   const format = options.format ?? "text";
+  if (options.proofTo !== undefined) return runProof(options, session, format, io);
+  if (options.subscriber !== undefined)
+    throw new UsageError("--subscriber goes with --proof-to", "a campaign's send takes its whole audience");
   if (options.dryRun) {
     assertChosen(options);
     const previews = await previewSends(session, options.campaign ? { campaign: options.campaign } : {});
@@ -49,6 +59,25 @@ export async function runSend(options: RunSendOptions, io: Io, factory?: TargetF
   // Another run holds the send lock: the command ends as the lock's error (exit 1, its hint).
   if (report.locked) throw lockedError(report.locked);
   return presentSend(report.results, session.targetName, format, io);
+}
+
+async function runProof(
+  options: RunSendOptions,
+  session: Session,
+  format: ReportFormat,
+  io: Io,
+): Promise<number> {
+  if (!options.campaign || options.due || options.dryRun)
+    throw new UsageError(
+      "--proof-to sends one campaign's proof: give --campaign NAME, without --due or --dry-run",
+      "e.g. mailops send --campaign holiday-promo --proof-to you@example.com",
+    );
+  const report = await sendProof(session, {
+    campaign: options.campaign,
+    proofTo: options.proofTo ?? "",
+    ...(options.subscriber !== undefined ? { subscriber: options.subscriber } : {}),
+  });
+  return presentProof(report, (await session.target()).name, format, io);
 }
 
 export function presentSend(results: CampaignResult[], target: string, format: ReportFormat, io: Io): number {
