@@ -107,7 +107,8 @@ export function parseSchedule(raw: Raw): { schedule?: Schedule; problems: Schedu
   if (!schedule || problems.length) return { problems };
   if (until) schedule.until = until;
   if (start && schedule.kind === "cron") schedule.start = start;
-  const first = occurrenceAfter(schedule, (start?.epochMs ?? Number.NEGATIVE_INFINITY) - 1);
+  // Without a start, from 1970: any occurrence at all, before `until` if there is one.
+  const first = occurrenceAfter(schedule, (start?.epochMs ?? 0) - 1);
   if (!first) {
     problems.push({
       key: until ? "until" : cron !== undefined ? "cron" : "every",
