@@ -114,7 +114,8 @@ function nextSteps(r: PrReport): string {
   if (now.length) steps.push(`then sends ${now.join(", ")}`);
   let s = `deploy ${steps.join(", ")}.`;
   if (later.length) {
-    s += ` ${later.join(", ")} ${later.length === 1 ? "goes" : "go"} out from the scheduled-send workflow (every ${SEND_INTERVAL_MINUTES} minutes) once send_at arrives.`;
+    const recurring = r.sends.some((p) => p.state === "scheduled" && p.schedule);
+    s += ` ${later.join(", ")} ${later.length === 1 ? "goes" : "go"} out from the scheduled-send workflow (every ${SEND_INTERVAL_MINUTES} minutes) once send_at arrives${recurring ? " (a recurring campaign: at each occurrence)" : ""}.`;
   }
   return s;
 }

@@ -23,8 +23,11 @@ beforeEach(() => {
   repo = copyExampleRepo();
   repo.write(
     "mailops.yaml",
-    `${repo.read("mailops.yaml")}\nproof_recipients: [reviewer@example.com, "*@team.example.com"]\n`,
+    repo
+      .read("mailops.yaml")
+      .replace(/^proof_recipients:\n(?: {2}- .*\n)+/m, 'proof_recipients: [reviewer@example.com, "*@team.example.com"]\n'),
   );
+  expect(repo.read("mailops.yaml")).toContain("proof_recipients: [reviewer@example.com");
 });
 afterEach(() => repo.cleanup());
 
