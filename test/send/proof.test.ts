@@ -25,7 +25,10 @@ beforeEach(() => {
     "mailops.yaml",
     repo
       .read("mailops.yaml")
-      .replace(/^proof_recipients:\n(?: {2}- .*\n)+/m, 'proof_recipients: [reviewer@example.com, "*@team.example.com"]\n'),
+      .replace(
+        /^proof_recipients:\n(?: {2}- .*\n)+/m,
+        'proof_recipients: [reviewer@example.com, "*@team.example.com"]\n',
+      ),
   );
   expect(repo.read("mailops.yaml")).toContain("proof_recipients: [reviewer@example.com");
 });
