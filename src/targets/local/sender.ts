@@ -1,8 +1,9 @@
 /**
  * Local delivery: each message rendered with the applied template (as SES would use the stored
  * one) and written as an RFC 5322 .eml under `.mailops/outbox/<campaign>/`. SES mailbox-simulator
- * addresses behave as in SES: bounce@ and complaint@ produce events (and suppression, when the
- * configuration set suppresses them). The outbox and the events are the delivery records, kept in
+ * addresses behave as in SES (util/simulator.ts): bounce@ and suppressionlist@ bounce, complaint@
+ * complains, each an event (and, for a campaign, suppression when the configuration set
+ * suppresses it). Proofs (`sendProof`) go to the same outbox, their events marked `proof`. The outbox and the events are the delivery records, kept in
  * agreement across a crash by records.ts.
  */
 import {
