@@ -28,7 +28,7 @@ import type {
   Source,
   Template,
 } from "../src/config/model.js";
-import { messagePlan } from "../src/send/message.js";
+import { messageBuilder } from "../src/send/message.js";
 import { localSuppression } from "../src/targets/local/suppression.js";
 import { KeySet } from "../src/util/key-set.js";
 import type { Figure } from "./measure.js";
@@ -323,12 +323,12 @@ async function child(mode: Mode, root: string, file: string): Promise<ChildResul
   const suppression = await localSuppression(root);
   const { recipients, stats } = audience(project, campaign, { open: openLocal(root), suppression });
   // The render check: each recipient's complete data, checked against the template's variables.
-  const plan = messagePlan(project, campaign, template, undefined);
+  const messages = messageBuilder(project, campaign, template, undefined);
   let n = 0;
   let ready = 0;
   for await (const r of recipients) {
     n++;
-    if (plan.prepare(r).ok) ready++;
+    if (messages.prepare(r).ok) ready++;
   }
   const ms = performance.now() - start;
   if (n !== stats.selected) throw new Error(`yielded ${n}, stats say ${stats.selected}`);

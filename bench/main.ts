@@ -2,6 +2,7 @@
 import { benchAudience } from "./audience.bench.js";
 import type { Figure } from "./measure.js";
 import { benchPlan } from "./plan.bench.js";
+import { benchPostgres } from "./postgres.bench.js";
 import { benchSend } from "./send.bench.js";
 import { benchValidate } from "./validate.bench.js";
 
@@ -10,6 +11,7 @@ const suites: [string, () => Promise<Figure[]>][] = [
   ["audience", benchAudience],
   ["plan", benchPlan],
   ["send", benchSend],
+  ["postgres", benchPostgres],
 ];
 
 // `npm run bench -- validate send` runs only the named suites.

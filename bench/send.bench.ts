@@ -13,7 +13,7 @@ import { CreateEmailTemplateCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { deploy } from "../src/commands/deploy.js";
 import { openSession } from "../src/commands/session.js";
 import { Ledger } from "../src/send/ledger.js";
-import type { MessagePlan, MessageRecipient } from "../src/send/message.js";
+import type { MessageBuilder, MessageRecipient } from "../src/send/message.js";
 import { pacingFor } from "../src/send/pacing.js";
 import { runCampaign } from "../src/send/run.js";
 import { LocalStore, type Store } from "../src/store/index.js";
@@ -27,7 +27,7 @@ import type { Figure } from "./measure.js";
 
 const OWN_N = 10_000;
 
-const plan: MessagePlan = {
+const messages: MessageBuilder = {
   prepare: (r) => ({ ok: true, data: Object.assign({ postal_address: "x" }, r.fields), headers: [] }),
 };
 
@@ -53,7 +53,7 @@ async function run(
     id,
     contentDigest: "A",
     recipients: people(n),
-    plan,
+    messages,
     request: {
       campaign: "bench",
       run: "on-merge",
@@ -119,8 +119,7 @@ async function realSendCpu(
         return nothing.send(request);
       },
     });
-    const io = { out: () => {}, err: () => {} };
-    const session = openSession({ dir: repo.dir, io, factory: async () => target });
+    const session = openSession({ dir: repo.dir, observe: () => {}, factory: async () => target });
     let start = 0;
     let cpu = process.cpuUsage();
     const result = await deploy(session, {

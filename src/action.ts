@@ -4,6 +4,7 @@
  */
 import * as core from "@actions/core";
 import { type ArtifactUploader, actionsArtifactUploader } from "./action/artifacts.js";
+import { actionObserver } from "./action/events.js";
 import { failureMessage, failureSummary, remedy } from "./action/failure.js";
 import type { FlowContext } from "./action/flows/context.js";
 import { deployFlow } from "./action/flows/deploy.js";
@@ -18,9 +19,10 @@ import {
   writeJobSummary,
   writtenJobSummary,
 } from "./action/job-summary.js";
-import type { Io, TargetFactory } from "./commands/context.js";
+import type { TargetFactory } from "./commands/context.js";
 import { openSession } from "./commands/session.js";
 import { MailopsError } from "./errors.js";
+import type { Io } from "./present/io.js";
 import { type Clock, systemClock } from "./util/clock.js";
 
 export interface ActionDeps {
@@ -65,7 +67,7 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
         openSession({
           project: validated.project,
           target: inputs.target,
-          io,
+          observe: actionObserver(io),
           clock,
           ...(deps.targetFactory ? { factory: deps.targetFactory } : {}),
           ...(o.offline ? { offline: true } : {}),

@@ -1,7 +1,6 @@
 /** The `mailops` command line: parses arguments, runs a command, maps errors to exit codes. */
 import { Command, CommanderError, Option } from "commander";
 import { REPORT_FORMATS, type ReportFormat } from "./cli/format.js";
-import { MailopsError } from "./errors.js";
 import { FINDING_FORMATS, type FindingFormat } from "./present/findings.js";
 import { PLAN_FORMATS, type PlanFormat } from "./present/plan/formats.js";
 
@@ -26,7 +25,7 @@ function program(): Command {
     .option("--dir <dir>", "repository root", ".")
     .addOption(new Option("--format <format>", "output format").choices(FINDING_FORMATS).default("text"))
     .action(async (opts: { dir: string; format: FindingFormat }) => {
-      const { runValidate } = await import("./commands/validate.js");
+      const { runValidate } = await import("./cli/validate.js");
       process.exitCode = runValidate(opts, (s) => process.stdout.write(s));
     });
 
@@ -164,8 +163,9 @@ function program(): Command {
     .option("--adopt", "add the missing settings and the tag to an existing bucket bootstrap did not create")
     .option("--out <file>", "write the template to this file instead of printing it")
     .option("--noncurrent-days <days>", "days old versions of state objects are kept", "90")
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (opts) => {
-      const { runBootstrap } = await import("./commands/bootstrap.js");
+      const { runBootstrap } = await import("./cli/bootstrap.js");
       process.exitCode = await runBootstrap(opts, io);
     });
 
@@ -178,11 +178,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    if (e instanceof MailopsError) {
-      process.stderr.write(`mailops: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ""}`);
-      return e.exitCode;
-    }
-    process.stderr.write(`mailops: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    const { presentFailure } = await import("./cli/failure.js");
+    return presentFailure(e, (s) => process.stderr.write(s));
   }
 }

@@ -20,7 +20,7 @@ export class UsageError extends MailopsError {}
 /** The repository cannot be used at all (no such directory). Per-file problems are findings instead. */
 export class ProjectError extends MailopsError {}
 
-/** The repository has validation errors; the findings were already printed. */
+/** The repository has validation errors: the entry shows them (commands/validate.ts InvalidProjectError carries them). */
 export class ValidationFailedError extends MailopsError {}
 
 /** apply refused to run: a stale plan file, guardrails, unmanaged resources. */

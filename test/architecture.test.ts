@@ -26,9 +26,9 @@ const DEBTS: Debt[] = [];
 /** Rooms no allowance may let reach the front ends or the use cases. */
 const CORE = ["render", "config", "audience", "plan", "send"];
 const OUTER = ["cli", "action", "commands"];
-/** What `render` and `config` may not import: they do no network I/O. */
+/** What `render` and `config` may not import: they do no network I/O (the database driver included). */
 const NETWORK =
-  /^(node:)?(http|https|http2|net|tls|dgram|dns)(\/|$)|^@aws-sdk\/|^@smithy\/|^nodemailer$|^undici$/;
+  /^(node:)?(http|https|http2|net|tls|dgram|dns)(\/|$)|^@aws-sdk\/|^@smithy\/|^nodemailer$|^undici$|^pg(-[a-z-]+)?$/;
 
 /** Module specifiers a file names: imports, dynamic and type imports, re-exports, createRequire calls. */
 function specifiers(text: string): string[] {

@@ -221,9 +221,9 @@ describe("mailops apply", () => {
     expect(planned.code, planned.stderr).toBe(0);
     const r = mailops(["apply", "--dir", dir, "--target", "local", "--plan", out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("Apply complete: 8 changes applied.");
+    expect(r.stdout).toContain("Apply complete: 9 changes applied.");
     expect(localFiles(dir, "template")).toEqual(["product-promotion.json", "welcome-campaign.json"]);
-    expect(inventoryKeys(dir)).toHaveLength(8);
+    expect(inventoryKeys(dir)).toHaveLength(9);
   });
 
   it("--plan refuses an edited plan file: exit 1, what differs, nothing written", () => {
@@ -284,8 +284,8 @@ describe("mailops deploy", () => {
     // Five minutes after holiday-promo's send_at: it is due then, and only then.
     const r = mailops(["deploy", "--dir", dir, "--target", "local", "--now", "2026-12-01T09:05:00Z"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("Apply complete: 8 changes applied.");
-    expect(inventoryKeys(dir)).toHaveLength(8);
+    expect(r.stdout).toContain("Apply complete: 9 changes applied.");
+    expect(inventoryKeys(dir)).toHaveLength(9);
     expect(eml(dir, "welcome-new-customers")).toHaveLength(2);
     expect(eml(dir, "holiday-promo")).toHaveLength(1);
   });

@@ -7,7 +7,7 @@
  */
 import * as core from "@actions/core";
 import type { CampaignResult } from "../commands/send.js";
-import { SEND_INTERVAL_MINUTES } from "./send-preview.js";
+import { SEND_INTERVAL_MINUTES } from "./send-forecast.js";
 
 /** The scheduled run within the first cron interval of the UTC day. */
 export function firstRunOfDay(eventName: string, now: Date): boolean {

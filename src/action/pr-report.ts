@@ -14,12 +14,12 @@ import { COMMENT_LIMIT, code, plural, truncateMarkdown } from "./markdown.js";
 import { formatMarker, type MarkerData, markerOf } from "./marker.js";
 import { type ChartRun, scheduleChart } from "./schedule-chart.js";
 import {
-  type CampaignPreview,
+  type CampaignForecast,
   SEND_INTERVAL_MINUTES,
   sending,
   sendsHeadline,
   sendsTable,
-} from "./send-preview.js";
+} from "./send-forecast.js";
 import { FOOTER_MARK } from "./sticky-comment.js";
 import { type TemplatePreview, templatePreviewSection } from "./template-previews.js";
 
@@ -39,7 +39,7 @@ export interface PrReport {
   plan?: Plan;
   /** Set when planning threw after validation passed. */
   failure?: { message: string; hint?: string };
-  sends: CampaignPreview[];
+  sends: CampaignForecast[];
   templates: TemplatePreview[];
   /** The artifact with the plan and rendered previews, when uploaded. */
   artifactUrl?: string;
@@ -51,7 +51,7 @@ export interface PrReport {
 }
 
 /** A recurring campaign's bars: the occurrence sent on merge (now), then each next one at its time. */
-function recurringRuns(p: CampaignPreview): ChartRun[] {
+function recurringRuns(p: CampaignForecast): ChartRun[] {
   return (p.schedule?.occurrences ?? []).map((o, i) => ({
     campaign: p.campaign,
     ...(i === 0 && p.state === "due" ? {} : { at: o.at }),
@@ -61,9 +61,9 @@ function recurringRuns(p: CampaignPreview): ChartRun[] {
 }
 
 /** The sends this merge makes or schedules, for the chart: on merge (now) or at send_at. */
-function chartRuns(previews: CampaignPreview[]): ChartRun[] {
-  const recurring = previews.filter((p) => p.schedule).flatMap(recurringRuns);
-  return previews
+function chartRuns(forecasts: CampaignForecast[]): ChartRun[] {
+  const recurring = forecasts.filter((p) => p.schedule).flatMap(recurringRuns);
+  return forecasts
     .filter((p) => !p.schedule && (p.state === "on-merge" || p.state === "due" || p.state === "scheduled"))
     .map((p) => ({
       campaign: p.campaign,

@@ -5,7 +5,7 @@
  * day are marked critical (red), so a collision shows at a glance. Pure: text in, text out.
  */
 import { code } from "./markdown.js";
-import { utc } from "./send-preview.js";
+import { utc } from "./send-forecast.js";
 
 export interface ChartRun {
   campaign: string;

@@ -3,7 +3,7 @@ import type { CampaignResult, HeldLock } from "../commands/send.js";
 import { escapeMd } from "../util/markdown.js";
 import { code } from "./markdown.js";
 import { scheduleChart } from "./schedule-chart.js";
-import { leftOut, utc } from "./send-preview.js";
+import { leftOut, utc } from "./send-forecast.js";
 
 /** Who holds the send lock: its workflow run as a link when it recorded one, else its host and process. */
 export function lockHolder(lock: HeldLock, markdown = true): string {

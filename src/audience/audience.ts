@@ -14,7 +14,7 @@
  * keys. Memory is the dedupe set (one key per distinct address, kept as bytes: util/key-set.ts), those
  * exclusion keys, one read chunk and a small batch of recipients; never the list.
  */
-import type { Campaign, Project, Source } from "../config/model.js";
+import type { Campaign, Condition, Project, Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
 import { normalizeAddress } from "../util/email.js";
 import { KeySet } from "../util/key-set.js";
@@ -24,6 +24,7 @@ import { compileTyper, type Typer } from "./fields.js";
 import { readJsonArray } from "./json-array.js";
 import { readJsonl } from "./jsonl.js";
 import { type OpenSource, sourceBytes } from "./open.js";
+import { type FilteredSink, type KeyRange, readPostgres } from "./postgres.js";
 import { DamagedSourceError, InputFailed, type RowSink } from "./rows.js";
 
 /**
@@ -63,15 +64,24 @@ export interface InvalidSample {
 
 export const MAX_INVALID_SAMPLES = 20;
 
-/** One pass over one source: its rows and how many were invalid, before any segment filter. */
+/**
+ * One pass over one source: its rows and how many were invalid, before any segment filter (for a
+ * postgres source whose segments the database filtered: the rows it returned).
+ */
 export interface SourceRows {
   source: string;
   read: number;
   invalid: number;
+  /** A postgres source's `to` pass: the last key read (null: none). The send pass reads no further. */
+  through?: string | null;
 }
 
 export interface AudienceStats {
-  /** Rows read from the `to` sources. */
+  /**
+   * Rows read from the `to` sources. A postgres source whose segments are pushed down into its
+   * query returns only the rows that may match: those are the rows read (and checked, and counted
+   * toward max_invalid_rows); the rest never leave the database.
+   */
   read: number;
   /** Rows skipped: bad email, wrong type, missing required field, unparseable line. */
   invalid: number;
@@ -117,6 +127,10 @@ export interface AudienceDeps {
   duplicate?: (address: string, key: string) => void;
   /** `exclude_sent`: who earlier runs reached. */
   sent?: SentCheck;
+  /** Where a postgres source's `url_env` is looked up: process.env unless given. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Rows per page of a postgres source (audience/postgres.ts PAGE_ROWS unless given). */
+  pageRows?: number;
 }
 
 export function emptyStats(): AudienceStats {
@@ -157,28 +171,31 @@ export function audience(
   deps: AudienceDeps,
   options: AudienceOptions = {},
 ): { recipients: AsyncIterable<Recipient>; stats: AudienceStats } {
-  const plan = planAudience(project, campaign);
+  const passes = sourcePasses(project, campaign);
   const stats = emptyStats();
-  return { recipients: new RecipientStream(batches(plan, deps, stats, options.expect), stats), stats };
+  return { recipients: new RecipientStream(batches(passes, deps, stats, options.expect), stats), stats };
 }
 
 interface Pass {
   source: Source;
   typer: Typer;
   match: Predicate;
+  /** The conditions behind `match`, one per segment (undefined: the whole source), to push down. */
+  where: (Condition | undefined)[];
 }
 interface AudiencePass extends Pass {
   /** Excludes tested on the row itself; undefined when none apply by row. */
   exclude: Predicate | undefined;
 }
-interface Plan {
+/** A campaign's reads of its sources: `exclusions` first (the address keys they exclude), then each `to` source. */
+interface SourcePasses {
   exclusions: Pass[];
   to: AudiencePass[];
 }
 
 const everyone: Predicate = () => true;
 
-function planAudience(project: Project, campaign: Campaign): Plan {
+function sourcePasses(project: Project, campaign: Campaign): SourcePasses {
   if (campaign.to.length === 0) {
     throw new MailopsError(`campaign \`${campaign.name}\` has no \`to\``, `set \`to:\` in ${campaign.file}`);
   }
@@ -192,20 +209,25 @@ function planAudience(project: Project, campaign: Campaign): Plan {
     return t;
   };
   const group = (names: string[], key: "to" | "exclude") => {
-    const bySource = new Map<string, { source: Source; tests: Predicate[] }>();
+    const bySource = new Map<
+      string,
+      { source: Source; tests: Predicate[]; where: (Condition | undefined)[] }
+    >();
     for (const name of names) {
-      const { source, test } = resolve(project, campaign, name, key);
+      const { source, test, where } = resolve(project, campaign, name, key);
       let g = bySource.get(source.name);
       if (g === undefined) {
-        g = { source, tests: [] };
+        g = { source, tests: [], where: [] };
         bySource.set(source.name, g);
       }
       g.tests.push(test);
+      g.where.push(where);
     }
-    return [...bySource.values()].map(({ source, tests }) => ({
+    return [...bySource.values()].map(({ source, tests, where }) => ({
       source,
       // A source named outright covers all its rows, whatever segments of it are also listed.
       match: tests.includes(everyone) ? everyone : anyOf(tests),
+      where,
     }));
   };
   const to = group(campaign.to, "to");
@@ -231,7 +253,7 @@ function resolve(
   campaign: Campaign,
   name: string,
   key: "to" | "exclude",
-): { source: Source; test: Predicate } {
+): { source: Source; test: Predicate; where?: Condition } {
   const segment = project.segments.get(name);
   const direct = project.sources.get(name);
   if (segment !== undefined && direct !== undefined) {
@@ -256,7 +278,7 @@ function resolve(
   }
   if (segment.where === undefined) return { source, test: everyone };
   try {
-    return { source, test: compileCondition(segment.where, source.fields) };
+    return { source, test: compileCondition(segment.where, source.fields), where: segment.where };
   } catch (error) {
     if (error instanceof MailopsError) {
       throw new MailopsError(`segment \`${name}\` (${segment.file}): ${error.message}`, error.hint);
@@ -267,36 +289,40 @@ function resolve(
 
 /** The recipients in batches, one per read chunk: the per-recipient work is in RecipientStream. */
 async function* batches(
-  plan: Plan,
+  passes: SourcePasses,
   deps: AudienceDeps,
   stats: AudienceStats,
   expect: SourceRows[] | undefined,
 ): AsyncGenerator<Recipient[]> {
   const excludedKeys = new KeySet();
-  const audienceSources = new Set(plan.to.map((t) => t.source.name));
+  const audienceSources = new Set(passes.to.map((t) => t.source.name));
   const { exclusion } = stats;
-  for (const pass of plan.exclusions) {
+  for (const pass of passes.exclusions) {
     // A source also read row by row below reports its bad rows there, once.
     const sink = new ExclusionSink(pass, excludedKeys, stats, !audienceSources.has(pass.source.name));
     const rows = { source: pass.source.name, read: 0, invalid: 0 };
     const [read0, invalid0] = [exclusion.read, exclusion.invalid];
     stats.sources.push(rows);
-    for await (const _ of readSource(pass.source, pass.typer, sink, deps.open)) {
+    // A database's exclude list is read as it is now, unbounded: a row added since the count
+    // keeps one more person out, the safe side.
+    for await (const _ of readSource(pass, sink, deps, {})) {
       // The sink has done the work.
     }
     rows.read = exclusion.read - read0;
     rows.invalid = exclusion.invalid - invalid0;
-    if (expect) sameAsCounted(rows, expect[stats.sources.length - 1], pass.source, true);
+    if (expect && !pass.source.postgres)
+      sameAsCounted(rows, expect[stats.sources.length - 1], pass.source, true);
   }
   stats.exclusion.keys = excludedKeys.size;
   const seen = new KeySet();
-  for (const pass of plan.to) {
+  for (const pass of passes.to) {
     const sink = new AudienceSink(pass, seen, excludedKeys, deps, stats);
-    const rows = { source: pass.source.name, read: 0, invalid: 0 };
+    const rows: SourceRows = { source: pass.source.name, read: 0, invalid: 0 };
     const [read0, invalid0] = [stats.read, stats.invalid];
     stats.sources.push(rows);
     const counted = expect?.[stats.sources.length - 1];
-    for await (const _ of readSource(pass.source, pass.typer, sink, deps.open)) {
+    const range: KeyRange = expect ? { through: counted?.through ?? null } : {};
+    for await (const _ of readSource(pass, sink, deps, range)) {
       // Per chunk, not per row: this chunk's recipients are held back if it read past the count.
       rows.read = stats.read - read0;
       rows.invalid = stats.invalid - invalid0;
@@ -308,6 +334,7 @@ async function* batches(
     }
     rows.read = stats.read - read0;
     rows.invalid = stats.invalid - invalid0;
+    if (pass.source.postgres) rows.through = range.last ?? null;
     if (expect) sameAsCounted(rows, counted, pass.source, true);
   }
 }
@@ -319,9 +346,12 @@ function sameAsCounted(
   source: Source,
   done: boolean,
 ): void {
+  // A database changes while it is read: fewer rows than counted (deleted, or out of the segment
+  // now) are fine, they are simply not sent; more than the count checked are not.
+  const exact = done && source.postgres === undefined;
   const fits =
     counted !== undefined &&
-    (done
+    (exact
       ? rows.read === counted.read && rows.invalid === counted.invalid
       : rows.read <= counted.read && rows.invalid <= counted.invalid);
   if (fits) return;
@@ -398,15 +428,14 @@ function sample(stats: AudienceStats, source: string, line: number, reason: stri
 }
 
 /** Per row of a `to` source. A class, not closures: one monomorphic call site per row. */
-class AudienceSink implements RowSink {
+class AudienceSink implements FilteredSink {
   out: Recipient[] = [];
   private readonly name: string;
   private readonly emailField: string;
-  private readonly match: Predicate;
+  private match: Predicate;
   private readonly exclude: Predicate | undefined;
   /** The suppression check when it is a KeySet (localSuppression's): probed with the dedupe hash. */
   private readonly localSuppression: KeySet | undefined;
-
   private readonly suppression: SuppressionCheck;
   private readonly duplicate: AudienceDeps["duplicate"];
   private readonly sent: SentCheck | undefined;
@@ -421,12 +450,16 @@ class AudienceSink implements RowSink {
     this.suppression = deps.suppression;
     this.duplicate = deps.duplicate;
     this.sent = deps.sent;
-    const suppression = deps.suppression;
     this.name = pass.source.name;
     this.emailField = pass.typer.emailField;
     this.match = pass.match;
     this.exclude = pass.exclude;
-    this.localSuppression = suppression instanceof KeySet ? suppression : undefined;
+    this.localSuppression = deps.suppression instanceof KeySet ? deps.suppression : undefined;
+  }
+
+  /** The database filtered the rows; when by the whole condition, they need no test here. */
+  pushedDown(complete: boolean): void {
+    if (complete) this.match = everyone;
   }
 
   row(fields: Row, line: number): void {
@@ -498,12 +531,25 @@ class ExclusionSink implements RowSink {
 }
 
 async function* readSource(
-  source: Source,
-  typer: Typer,
-  sink: RowSink,
-  open: OpenSource,
+  pass: Pass,
+  sink: FilteredSink,
+  deps: AudienceDeps,
+  range: KeyRange,
 ): AsyncGenerator<void> {
+  const { source, typer } = pass;
   const where = describeSource(source);
+  if (source.postgres) {
+    const env = deps.env ?? process.env;
+    yield* readPostgres(
+      source,
+      typer,
+      sink,
+      { where: pass.where, range, env, pageRows: deps.pageRows },
+      where,
+    );
+    return;
+  }
+  const open = deps.open;
   if (source.format === undefined) {
     throw new MailopsError(
       `${where}: the format is not known`,
@@ -533,7 +579,10 @@ async function* readSource(
  */
 /** How messages name a source: its name and its file (repository-relative) or S3 location. */
 function describeSource(source: Source): string {
-  return `subscriber source \`${source.name}\` (${source.localPath ?? source.location ?? source.file})`;
+  const at = source.postgres
+    ? `postgres, $${source.postgres.urlEnv}`
+    : (source.localPath ?? source.location ?? source.file);
+  return `subscriber source \`${source.name}\` (${at})`;
 }
 
 function readError(error: unknown, where: string, source: Source): MailopsError {

@@ -3,9 +3,11 @@
  * command as its typed error (message, hint, exit code), after the JSON in `--format json`.
  */
 import { failureError, formatOutcome, refusalError } from "../commands/apply.js";
-import { type Io, type TargetFactory, warn } from "../commands/context.js";
+import type { TargetFactory } from "../commands/context.js";
 import { type ApplyOptions, type ApplyReport, applyProject } from "../commands/plan-apply.js";
 import { openSession } from "../commands/session.js";
+import type { Io } from "../present/io.js";
+import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
 export interface ApplyCliOptions extends ApplyOptions {
@@ -15,12 +17,13 @@ export interface ApplyCliOptions extends ApplyOptions {
 }
 
 export async function runApply(options: ApplyCliOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({ dir: options.dir, target: options.target, io, factory });
-  const report = await applyProject(session, options, {
-    planned: (text) => io.err(text),
-    progress: (line) => io.err(`${line}\n`),
-    warn: (text) => warn(io, text),
+  const session = openSession({
+    dir: options.dir,
+    target: options.target,
+    observe: cliObserver(io),
+    factory,
   });
+  const report = await applyProject(session, options);
   return presentApply(report, options.format ?? "text", io);
 }
 

@@ -5,10 +5,12 @@
  * completely.
  */
 import { failureError, formatOutcome, refusalError } from "../commands/apply.js";
-import type { Io, TargetFactory } from "../commands/context.js";
+import type { TargetFactory } from "../commands/context.js";
 import { type DeployResult, deploy, deployReport } from "../commands/deploy.js";
 import { lockedError, parseNow, sendFailed } from "../commands/send.js";
 import { openSession, type Session } from "../commands/session.js";
+import type { Io } from "../present/io.js";
+import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
 import { formatSendResults } from "./send.js";
 
@@ -27,15 +29,13 @@ export async function runDeploy(options: DeployOptions, io: Io, factory?: Target
   const session = openSession({
     dir: options.dir,
     target: options.target,
-    io,
+    observe: cliObserver(io),
     factory,
     ...(options.now ? { now: parseNow(options.now) } : {}),
   });
   const result = await deploy(session, {
     force: options.force ?? false,
     ...(options.stateLostOk ? { stateLostOk: true } : {}),
-    // The plan is progress (stderr), printed before apply may refuse it.
-    planned: (text) => io.err(text),
   });
   return presentDeploy(session, result, options.format ?? "text", io);
 }

@@ -5,7 +5,15 @@
 export const REPORT_FORMATS = ["text", "json"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export type ReportKind = "status" | "apply" | "preview" | "send" | "send-preview" | "deploy" | "proof";
+export type ReportKind =
+  | "status"
+  | "apply"
+  | "preview"
+  | "send"
+  | "send-preview"
+  | "deploy"
+  | "bootstrap"
+  | "proof";
 
 /** The JSON of a report, one document on stdout. */
 export function reportJson(kind: ReportKind, report: object): string {

@@ -3,26 +3,34 @@
  * format, not a report), the plan file written with `--out`; exit 2 with `--detailed-exitcode`
  * when there are changes.
  */
-import type { Io, TargetFactory } from "../commands/context.js";
-import { type PlanOptions, type PlanReport, planProject } from "../commands/plan-apply.js";
+import type { TargetFactory } from "../commands/context.js";
+import { writePlan } from "../commands/plan.js";
+import { planProject } from "../commands/plan-apply.js";
 import { openSession } from "../commands/session.js";
+import type { Io } from "../present/io.js";
+import { formatPlan, type PlanFormat } from "../present/plan/index.js";
+import { cliObserver } from "./events.js";
 
-export interface PlanCliOptions extends PlanOptions {
+export interface PlanCliOptions {
   dir: string;
   target?: string;
+  format: PlanFormat;
+  /** Also write the plan file (`apply --plan`). */
+  out?: string;
+  /** Exit 2 when there are changes. */
+  detailedExitcode?: boolean;
 }
 
 export async function runPlan(options: PlanCliOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({ dir: options.dir, target: options.target, io, factory });
-  const report = await planProject(session, options, (rendered) => io.out(rendered));
-  return presentPlan(report, options, io);
-}
-
-export function presentPlan(
-  report: PlanReport,
-  options: Pick<PlanOptions, "detailedExitcode">,
-  io: Io,
-): number {
-  if (report.written) io.err(`plan written to ${report.written}\n`);
+  const session = openSession({
+    dir: options.dir,
+    target: options.target,
+    observe: cliObserver(io),
+    factory,
+  });
+  const report = await planProject(session);
+  // Shown before the file is written, so a failed write still shows it.
+  io.out(formatPlan(report.plan, options.format));
+  if (options.out) io.err(`plan written to ${writePlan(report.plan, options.out)}\n`);
   return options.detailedExitcode && report.changed ? 2 : 0;
 }

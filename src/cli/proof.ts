@@ -1,6 +1,7 @@
 /** `mailops send --proof-to`: each proof address's outcome as text, or the report as JSON (`kind: "proof"`). */
-import type { Io } from "../commands/context.js";
+
 import type { ProofReport } from "../commands/proof.js";
+import type { Io } from "../present/io.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
 /** What SES (and the local target) does with each mailbox-simulator address. */

@@ -1,12 +1,12 @@
 /**
  * `mailops send`: each campaign's result as text or JSON (`kind: "send"`); `--dry-run`, the
- * preview of what a send would do (`kind: "send-preview"`). Exit 1 when a campaign was refused,
+ * forecast of what a send would do (`kind: "send-preview"`). Exit 1 when a campaign was refused,
  * stopped or left partial, or (dry run) when counting one failed. Counts and states only: the
  * use cases put no address in what they return.
  */
 
 import { formatCounts } from "../commands/audience.js";
-import type { Io, TargetFactory } from "../commands/context.js";
+import type { TargetFactory } from "../commands/context.js";
 import { sendProof } from "../commands/proof.js";
 import { describeMissed } from "../commands/recurring.js";
 import {
@@ -18,9 +18,11 @@ import {
   sendFailed,
   sendUnlessLocked,
 } from "../commands/send.js";
-import { type CampaignPreview, formatSendPreview, previewSends } from "../commands/send-preview.js";
+import { type CampaignForecast, forecastSends, formatSendForecast } from "../commands/send-forecast.js";
 import { openSession, type Session } from "../commands/session.js";
 import { UsageError } from "../errors.js";
+import type { Io } from "../present/io.js";
+import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
 import { presentProof } from "./proof.js";
 
@@ -29,7 +31,7 @@ export interface RunSendOptions extends SendOptions {
   target?: string;
   /** `--now`: the time to judge what is due by. */
   now?: string;
-  /** Preview instead: due states and audience counts (previewSends); nothing sent or recorded. */
+  /** Forecast instead: due states and audience counts (forecastSends); nothing sent or recorded. */
   dryRun?: boolean;
   /** A proof instead (commands/proof.ts): `--proof-to`, addresses comma-separated. */
   proofTo?: string;
@@ -42,7 +44,7 @@ export async function runSend(options: RunSendOptions, io: Io, factory?: TargetF
   const session = openSession({
     dir: options.dir,
     target: options.target,
-    io,
+    observe: cliObserver(io),
     factory,
     ...(options.now ? { now: parseNow(options.now) } : {}),
   });
@@ -52,8 +54,8 @@ export async function runSend(options: RunSendOptions, io: Io, factory?: TargetF
     throw new UsageError("--subscriber goes with --proof-to", "a campaign's send takes its whole audience");
   if (options.dryRun) {
     assertChosen(options);
-    const previews = await previewSends(session, options.campaign ? { campaign: options.campaign } : {});
-    return presentSendPreview(previews, (await session.target()).name, format, io);
+    const forecasts = await forecastSends(session, options.campaign ? { campaign: options.campaign } : {});
+    return presentSendForecast(forecasts, (await session.target()).name, format, io);
   }
   const report = await sendUnlessLocked(session, options);
   // Another run holds the send lock: the command ends as the lock's error (exit 1, its hint).
@@ -90,17 +92,17 @@ export function presentSend(results: CampaignResult[], target: string, format: R
   return failed ? 1 : 0;
 }
 
-export function presentSendPreview(
-  previews: CampaignPreview[],
+export function presentSendForecast(
+  forecasts: CampaignForecast[],
   target: string,
   format: ReportFormat,
   io: Io,
 ): number {
-  const failed = previews.some((p) => p.error);
+  const failed = forecasts.some((p) => p.error);
   io.out(
     format === "json"
-      ? reportJson("send-preview", { target, campaigns: previews, ok: !failed })
-      : formatSendPreview(previews, target),
+      ? reportJson("send-preview", { target, campaigns: forecasts, ok: !failed })
+      : formatSendForecast(forecasts, target),
   );
   return failed ? 1 : 0;
 }

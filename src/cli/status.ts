@@ -1,7 +1,10 @@
 /** `mailops status`: the status report as text or JSON; exit 1 when a ledger is damaged. */
-import type { Io, TargetFactory } from "../commands/context.js";
+import type { TargetFactory } from "../commands/context.js";
 import { openSession } from "../commands/session.js";
 import { collectStatus, type StatusReport } from "../commands/status.js";
+import type { Io } from "../present/io.js";
+import { identitiesText } from "../present/plan/identities.js";
+import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
 export interface StatusOptions {
@@ -12,17 +15,25 @@ export interface StatusOptions {
 }
 
 export async function runStatus(options: StatusOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({ dir: options.dir, target: options.target, io, factory });
+  const session = openSession({
+    dir: options.dir,
+    target: options.target,
+    observe: cliObserver(io),
+    factory,
+  });
   const report = await collectStatus(session, options.campaign);
   io.out(options.format === "json" ? reportJson("status", report) : formatStatus(report));
   return report.ok ? 0 : 1;
 }
 
 export function formatStatus(report: StatusReport): string {
+  const identities = report.identities?.length
+    ? ["Sender identities:", ...identitiesText(report.identities, { all: true, indent: "  " }), ""].join("\n")
+    : "";
   if (!report.runs.length) {
-    return report.campaign ? `No runs of ${report.campaign} yet.\n` : "No campaign runs yet.\n";
+    return `${identities}${report.campaign ? `No runs of ${report.campaign} yet.` : "No campaign runs yet."}\n`;
   }
-  const lines: string[] = [];
+  const lines: string[] = identities ? [identities.trimEnd(), ""] : [];
   for (const r of report.runs) {
     lines.push(`${r.campaign} (send_at ${r.sendAt}): ${r.status}${r.stopReason ? ` — ${r.stopReason}` : ""}`);
     if (r.status === "damaged") continue;

@@ -12,7 +12,7 @@ import {
   type SuppressionCheck,
 } from "../audience/index.js";
 import type { Campaign, Project } from "../config/model.js";
-import type { MessagePlan } from "../send/message.js";
+import type { MessageBuilder } from "../send/message.js";
 import type { Target } from "../targets/port.js";
 
 export interface AudienceCounts {
@@ -34,11 +34,21 @@ export interface AudienceCounts {
 
 export interface CampaignAudience {
   /** `duplicate` is told each row dropped as a repeat of an earlier row's address key. */
-  count(plan: MessagePlan, duplicate?: AudienceDeps["duplicate"]): Promise<AudienceCounts>;
+  count(messages: MessageBuilder, duplicate?: AudienceDeps["duplicate"]): Promise<AudienceCounts>;
   /** After count(), a pass that reads the sources otherwise throws SourceChangedError (audience.ts). */
   recipients(): AsyncIterable<Recipient>;
   /** Stats of the last pass. */
   stats(): AudienceStats;
+}
+
+/** The suppression list and, in ses-list mode, the opt-outs of the campaign's topic. */
+function suppressionFor(project: Project, campaign: Campaign, target: Target): Promise<SuppressionCheck> {
+  const { unsubscribe } = project.settings;
+  const list =
+    unsubscribe.mode === "ses-list" && unsubscribe.contactList
+      ? { contactList: unsubscribe.contactList, ...(campaign.topic ? { topic: campaign.topic } : {}) }
+      : undefined;
+  return target.suppression(list);
 }
 
 /** `sent`: whoever earlier runs reached, left out (`exclude_sent`, send/exclude-sent.ts). */
@@ -49,15 +59,10 @@ export async function openAudience(
   sent?: SentCheck,
 ): Promise<CampaignAudience> {
   const { settings } = project;
-  const list =
-    settings.unsubscribe.mode === "ses-list" && settings.unsubscribe.contactList
-      ? {
-          contactList: settings.unsubscribe.contactList,
-          ...(campaign.topic ? { topic: campaign.topic } : {}),
-        }
-      : undefined;
-  const suppression: SuppressionCheck = await target.suppression(list);
+  const suppression = await suppressionFor(project, campaign, target);
   const open = openSource(project.root, settings.region);
+  // Rows per page of a postgres source: a tuning knob (docs/postgres.md), and tests' way to many pages.
+  const pageRows = Number(process.env.MAILOPS_PG_PAGE_ROWS) || undefined;
   let last: AudienceStats | undefined;
   /** What the last count read: the send pass must read the same. */
   let counted: SourceRows[] | undefined;
@@ -65,19 +70,25 @@ export async function openAudience(
     const a = audience(
       project,
       campaign,
-      { open, suppression, ...(duplicate ? { duplicate } : {}), ...(sent ? { sent } : {}) },
+      {
+        open,
+        suppression,
+        ...(pageRows ? { pageRows } : {}),
+        ...(duplicate ? { duplicate } : {}),
+        ...(sent ? { sent } : {}),
+      },
       counted ? { expect: counted } : {},
     );
     last = a.stats;
     return a.recipients;
   };
   return {
-    async count(plan, duplicate) {
+    async count(messages, duplicate) {
       const skipped: Record<string, number> = {};
       let toSend = 0;
       counted = undefined;
       for await (const r of pass(duplicate)) {
-        const p = plan.prepare(r);
+        const p = messages.prepare(r);
         if (p.ok) toSend++;
         else skipped[p.reason] = (skipped[p.reason] ?? 0) + 1;
       }

@@ -1,6 +1,7 @@
 /**
  * `mailops bootstrap` (aws): sets up the state bucket named by `state: s3://bucket/prefix`, and
- * prints (or writes) the CloudFormation template of the GitHub OIDC roles.
+ * makes (and with `out` writes) the CloudFormation template of the GitHub OIDC roles. It returns a
+ * BootstrapReport; `cli/bootstrap.ts` presents it.
  *
  * The bucket gets versioning, default encryption, public access blocked, the lifecycle rule for
  * old versions and the `mailops:project` tag (store/s3-bucket.ts). Only what is missing is written,
@@ -26,7 +27,7 @@ import {
 import { stackTemplate } from "../targets/aws/cloudformation.js";
 import { domainOf, parseMailbox } from "../util/email.js";
 import { s3Client } from "../util/s3-client.js";
-import { type Io, loadValid } from "./context.js";
+import { validProject } from "./validate.js";
 
 export interface BootstrapOptions {
   dir: string;
@@ -42,42 +43,55 @@ export const DEFAULT_NONCURRENT_DAYS = 90;
 
 export class BootstrapRefusedError extends MailopsError {}
 
-export async function runBootstrap(options: BootstrapOptions, io: Io): Promise<number> {
-  const project = loadValid(options.dir, io);
+/** What bootstrap did to the bucket, the roles' template, and where it was written. */
+export interface BootstrapReport {
+  project: string;
+  bucket: {
+    name: string;
+    /** `created` now (then set up), settings `set` on a bucket that existed, or `unchanged`. */
+    state: "created" | "set" | "unchanged";
+    /** The settings written, in words (`versioning enabled`, …); none when unchanged. */
+    set: string[];
+    /** The tag that marks the bucket as this project's. */
+    tag: { key: string; value: string };
+  };
+  /** The CloudFormation template of the GitHub OIDC roles. */
+  template: object;
+  /** The stack name the template is meant to be deployed as. */
+  stack: string;
+  /** The file the template was written to (`--out`, as given). */
+  written?: string;
+}
+
+export async function bootstrap(options: BootstrapOptions): Promise<BootstrapReport> {
+  const project = validProject(options.dir);
   const repository = repositoryOf(options);
   const days = noncurrentDays(options);
   const store = s3StateStore(project);
   const prefix = store.location.slice(`s3://${store.bucket}/`.length);
-  // With the template on stdout, the bucket report goes to stderr so the template can be piped.
-  const say = options.out ? io.out : io.err;
-  const wanted: WantedBucket = { project: project.settings.project, prefix, noncurrentDays: days };
-  await setUpBucket(store.bucket, wanted, project.settings.region, options.adopt === true, say);
-
-  const template = `${JSON.stringify(
-    stackTemplate({
-      repository,
-      project: project.settings.project,
-      bucket: store.bucket,
-      prefix,
-      identities: senderDomains(project),
-      sources: [...project.sources.values()]
-        .map((s) => s.location ?? "")
-        .filter((l) => l.startsWith("s3://")),
-    }),
-    null,
-    2,
-  )}\n`;
-  if (options.out) {
-    const file = path.resolve(options.out);
-    writeFileSync(file, template);
-    say(
-      `Wrote the roles' CloudFormation template to ${options.out}: aws cloudformation deploy --template-file ${options.out} --stack-name mailops-${project.settings.project}-github --capabilities CAPABILITY_IAM\n`,
-    );
-  } else {
-    io.out(template);
-  }
-  return 0;
+  const name = project.settings.project;
+  const wanted: WantedBucket = { project: name, prefix, noncurrentDays: days };
+  const bucket = await setUpBucket(store.bucket, wanted, project.settings.region, options.adopt === true);
+  const template = stackTemplate({
+    repository,
+    project: name,
+    bucket: store.bucket,
+    prefix,
+    identities: senderDomains(project),
+    sources: [...project.sources.values()].map((s) => s.location ?? "").filter((l) => l.startsWith("s3://")),
+  });
+  if (options.out) writeFileSync(path.resolve(options.out), templateText(template));
+  return {
+    project: name,
+    bucket: { name: store.bucket, ...bucket, tag: { key: PROJECT_TAG, value: name } },
+    template,
+    stack: `mailops-${name}-github`,
+    ...(options.out ? { written: options.out } : {}),
+  };
 }
+
+/** The template as the file holds it (and the command line prints it). */
+export const templateText = (template: object) => `${JSON.stringify(template, null, 2)}\n`;
 
 /** ORG/REPO: the roles trust only this repository's workflows. */
 function repositoryOf(options: BootstrapOptions): string {
@@ -112,8 +126,7 @@ async function setUpBucket(
   wanted: WantedBucket,
   region: string | undefined,
   adopt: boolean,
-  say: (s: string) => void,
-): Promise<void> {
+): Promise<Pick<BootstrapReport["bucket"], "state" | "set">> {
   const client = s3Client({ region });
   let state = await readBucket(client, bucket);
   if (state === "forbidden") {
@@ -122,9 +135,9 @@ async function setUpBucket(
       "bucket names are global: pick another in `state:`, or run with credentials of the account that owns it",
     );
   }
+  const created = state === "absent";
   if (state === "absent") {
     await createBucket(client, bucket, region);
-    say(`Created bucket ${bucket}.\n`);
     state = {
       versioning: false,
       encryption: false,
@@ -135,10 +148,7 @@ async function setUpBucket(
     adopt = true;
   }
   const missing = missingSettings(state, wanted);
-  if (missing.length === 0) {
-    say(`Bucket ${bucket} is set up already (${PROJECT_TAG}=${wanted.project}): nothing changed.\n`);
-    return;
-  }
+  if (missing.length === 0) return { state: "unchanged", set: [] };
   const other = state.tags.find((t) => t.Key === PROJECT_TAG);
   if (other && other.Value !== wanted.project) {
     throw new BootstrapRefusedError(
@@ -153,7 +163,7 @@ async function setUpBucket(
     );
   }
   await applySettings(client, bucket, state, missing, wanted);
-  say(`Bucket ${bucket}: set ${missing.map((m) => SETTING_TEXT[m]).join(", ")}.\n`);
+  return { state: created ? "created" : "set", set: missing.map((m) => SETTING_TEXT[m]) };
 }
 
 /** The domains mail is sent from: sender.identity, and the domain of every From in the repository. */

@@ -1,4 +1,4 @@
-/** Campaign facts that sending and its preview both need: which campaign, its run, its template on the target. */
+/** Campaign facts that sending, its forecast and the preview need: which campaign, its run, its template on the target, its envelope. */
 import type { Campaign, Project, Template } from "../config/model.js";
 import { UsageError } from "../errors.js";
 import { templateSpec } from "../plan/desired.js";
@@ -46,6 +46,8 @@ export async function templateOnTarget(
 /** A subscriber source's file as the user finds it: repository-relative, or its s3:// location. */
 export function sourceFile(project: Project, name: string): string {
   const s = project.sources.get(name);
+  // A database row has no line: its number is its place in the read, in key order.
+  if (s?.postgres) return `postgres:${name}`;
   return s?.localPath ?? s?.location ?? name;
 }
 

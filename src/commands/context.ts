@@ -1,49 +1,16 @@
 /** Shared wiring for commands that need the model, a target and the state store. */
 
 import type { Project } from "../config/model.js";
-import { UsageError, ValidationFailedError } from "../errors.js";
-import { formatFindings } from "../present/findings.js";
+import { UsageError } from "../errors.js";
 import { openStore, type Store } from "../store/index.js";
 import { LocalTarget } from "../targets/local/resources.js";
 import type { Target } from "../targets/port.js";
-import { validateProject } from "./validate.js";
 
 export type TargetName = "local" | "aws";
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** A warning the user must not miss (the Action makes it an annotation); else a line on `err`. */
-  warn?: (text: string) => void;
-}
-
-export function warn(io: Io, text: string): void {
-  if (io.warn) io.warn(text);
-  else io.err(`warning: ${text}\n`);
-}
 
 export interface CommonOptions {
   dir: string;
   target?: string;
-}
-
-/** Validate first: no command acts on a repository with errors. Errors are printed to stderr. */
-export function loadValid(dir: string, io: Io): Project {
-  const result = validateProject(dir);
-  if (result.errors > 0) {
-    io.err(
-      formatFindings(
-        result.findings.filter((f) => f.severity === "error"),
-        "text",
-        result.project.fileCount,
-      ),
-    );
-    throw new ValidationFailedError(
-      `the repository has ${result.errors} validation error${result.errors === 1 ? "" : "s"}`,
-      "run `mailops validate` and fix them first",
-    );
-  }
-  return result.project;
 }
 
 export function targetName(project: Project, flag: string | undefined): TargetName {

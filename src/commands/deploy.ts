@@ -6,10 +6,8 @@
 import { type ChangeFingerprint, changeDifferences, fingerprint, planChecksum } from "../plan/integrity.js";
 import { type Action, type Plan, planCounts } from "../plan/plan.js";
 import { KINDS } from "../plan/resource.js";
-import { formatPlanText } from "../present/plan/text.js";
 import type { Target } from "../targets/port.js";
 import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal } from "./apply.js";
-import { warn } from "./context.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
 import { type ChangeSummary, changeSummary } from "./plan-apply.js";
@@ -89,8 +87,6 @@ export interface DeployRunOptions {
   /** Finds the reviewed plan to compare with; without it, there is none. */
   reviewed?: () => Promise<ReviewedPlan>;
   onStep?: (step: DeployStep) => void | Promise<void>;
-  /** The plan about to be applied, as text: progress on the command line, shown before a refusal. */
-  planned?: (text: string) => void;
 }
 
 export interface DeployResult {
@@ -139,14 +135,14 @@ export function unreviewedRefusal(review: Review | undefined): Refusal | undefin
  * `refused`, as is a failed apply in `outcome`, and a send lock another run holds in `locked`.
  */
 export async function deploy(session: Session, options: DeployRunOptions): Promise<DeployResult> {
-  const { project, io } = session;
+  const { project, observe } = session;
   const { plan, inventory, lost } = await makePlan(session, {
     force: options.force ?? false,
     stateLostOk: options.stateLostOk ?? false,
   });
   const review = options.reviewed ? compareWithReviewed(plan, await options.reviewed()) : undefined;
   const target = await session.target();
-  options.planned?.(formatPlanText(plan));
+  observe({ kind: "planned", plan });
   await options.onStep?.({ step: "plan", plan, target, ...(review ? { review } : {}) });
   const none: ApplyOutcome = { applied: [], notAttempted: [] };
   // Checked before apply: apply writes the inventory, after which a lost store looks like any other.
@@ -156,11 +152,11 @@ export async function deploy(session: Session, options: DeployRunOptions): Promi
     applyRefusal(plan);
   if (refused)
     return { plan, ...(review ? { review } : {}), refused, outcome: none, results: [], outboxes: [] };
-  if (lost) warn(io, stateLostOkWarning(lost));
+  if (lost) observe({ kind: "warning", text: stateLostOkWarning(lost) });
   const outcome = await applyPlan(plan, target, session.store(), inventory, {
     project: project.settings.project,
     now: () => new Date(session.clock.now()),
-    progress: (line) => io.err(`${line}\n`),
+    progress: (line) => observe({ kind: "progress", line }),
   });
   await options.onStep?.({ step: "apply", outcome });
   if (outcome.failed) return { plan, ...(review ? { review } : {}), outcome, results: [], outboxes: [] };

@@ -12,7 +12,8 @@
  *
  * Evidence that the project was here before, looked for only when the store is empty:
  * - a resource on the target tagged `mailops:project=<project>`, among those the repository
- *   declares and that take tags (templates, configuration sets, the contact list, alarms). The
+ *   declares and that take tags (templates, configuration sets, the contact list, identities, SNS
+ *   topics, alarms). The
  *   plan has read them all already, so plan, apply and deploy count them for free; send reads
  *   them one at a time, the due campaigns' templates first, and stops at the first tagged one.
  * - failing that, sends of a campaign due now in the target's metrics (CloudWatch, through the
@@ -52,6 +53,8 @@ export const TAGGED_KINDS: ReadonlySet<KindName> = new Set([
   "template",
   "configuration-set",
   "contact-list",
+  "identity",
+  "sns-topic",
   "alarm",
 ]);
 

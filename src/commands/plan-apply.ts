@@ -1,46 +1,29 @@
 /**
- * The plan and apply use cases: the plan made and rendered (`cli/plan.ts` prints it), and the
- * plan made and applied, as an ApplyReport of plain data (what was applied in order, what failed
- * and why, or why nothing was applied) that `cli/apply.ts` presents. Progress is no report: it goes to the caller's hooks as it happens.
+ * The plan and apply use cases: the plan made (`cli/plan.ts` shows it, then writes the plan file),
+ * and the plan made and applied, as an ApplyReport of plain data (what was applied in order, what
+ * failed and why, or why nothing was applied) that `cli/apply.ts` presents. The plan about to be
+ * applied, each change as it is made and the warnings are told to the session's observer.
  */
 
 import type { Change } from "../plan/plan.js";
 import { hasChanges } from "../plan/plan.js";
-import { readPlanFile, writePlanFile } from "../plan/planfile.js";
-import { formatPlan, type PlanFormat } from "../present/plan/index.js";
-import { formatPlanText } from "../present/plan/text.js";
+import { readPlanFile } from "../plan/planfile.js";
 import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal, savedPlanCheck } from "./apply.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
-import { makePlan } from "./plan.js";
+import { makePlan, type Plan } from "./plan.js";
 import type { Session } from "./session.js";
 
-export interface PlanOptions {
-  format: PlanFormat;
-  out?: string;
-  detailedExitcode?: boolean;
-}
-
-/** What plan made: whether it changes anything, and where it was written. */
+/** What plan made: the Plan, and whether it changes anything. */
 export interface PlanReport {
+  plan: Plan;
   /** Changes, or resources in the way: `plan --detailed-exitcode` exits 2. */
   changed: boolean;
-  /** The plan file written for `apply --plan` (`--out`). */
-  written?: string;
 }
 
-/**
- * The plan of the session's project, handed to `show` in the format asked for (its `json` is the
- * versioned plan format) before the plan file is written, so a failed write still shows it.
- */
-export async function planProject(
-  session: Session,
-  options: PlanOptions,
-  show: (rendered: string) => void,
-): Promise<PlanReport> {
+/** The plan of the session's project; `writePlan` (plan.ts) writes it as the plan file. */
+export async function planProject(session: Session): Promise<PlanReport> {
   const { plan } = await makePlan(session, { force: false });
-  show(formatPlan(plan, options.format));
-  if (options.out) writePlanFile(options.out, plan);
-  return { changed: hasChanges(plan), ...(options.out ? { written: options.out } : {}) };
+  return { plan, changed: hasChanges(plan) };
 }
 
 export interface ApplyOptions {
@@ -49,16 +32,6 @@ export interface ApplyOptions {
   force?: boolean;
   /** Apply although the state store appears lost (lost-state.ts): the next send mails everyone again. */
   stateLostOk?: boolean;
-}
-
-/** What happens while applying, as it happens: shown on stderr by the command line. */
-export interface ApplyHooks {
-  /** The plan about to be applied, as text (not when applying a saved plan, already reviewed). */
-  planned(text: string): void;
-  /** One line per change, before it is made. */
-  progress(line: string): void;
-  /** A warning the user must not miss (going on past a lost state store). */
-  warn(text: string): void;
 }
 
 /** A change as the report names it: no resource bodies, which may be large. */
@@ -109,13 +82,10 @@ export const changeSummary = (c: Change): ChangeSummary => ({
 
 /**
  * Apply the session's project: the plan made now (and, with `options.plan`, compared with the
- * saved one), refused as a whole or applied one change at a time.
+ * saved one), refused as a whole or applied one change at a time. Told to the observer: the plan
+ * (`planned`, unless it is a saved one, reviewed already), each change (`progress`), `warning`s.
  */
-export async function applyProject(
-  session: Session,
-  options: ApplyOptions,
-  hooks: ApplyHooks,
-): Promise<ApplyReport> {
+export async function applyProject(session: Session, options: ApplyOptions): Promise<ApplyReport> {
   const { project, targetName: name } = session;
   const base = {
     project: project.settings.project,
@@ -144,7 +114,7 @@ export async function applyProject(
     const check = savedPlanCheck(options.plan, saved, plan);
     if (check) return refused(check.reason, check);
   } else {
-    hooks.planned(formatPlanText(plan));
+    session.observe({ kind: "planned", plan });
   }
   const blocked = applyRefusal(plan);
   if (blocked) return refused(plan.blocked.length > 0 ? "blocked" : "conflict", blocked);
@@ -152,12 +122,12 @@ export async function applyProject(
   if (lost) {
     const text = stateLostOkWarning(lost);
     warnings.push(text);
-    hooks.warn(text);
+    session.observe({ kind: "warning", text });
   }
   const outcome = await applyPlan(plan, await session.target(), session.store(), inventory, {
     project: project.settings.project,
     now: () => new Date(session.clock.now()),
-    progress: hooks.progress,
+    progress: (line) => session.observe({ kind: "progress", line }),
   });
   return appliedReport(base, outcome, warnings);
 }

@@ -2,13 +2,15 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Project } from "../config/model.js";
 import { TargetError } from "../errors.js";
-import { desiredResources } from "../plan/desired.js";
+import { desiredResources, needsAccount, withAccount } from "../plan/desired.js";
+import { identityReports } from "../plan/identities.js";
 import { emptyInventory, INVENTORY_KEY, type Inventory, parseInventory } from "../plan/inventory.js";
 import { buildPlan, hasChanges, type Plan } from "../plan/plan.js";
 import { writePlanFile } from "../plan/planfile.js";
-import { type DesiredResource, type KindName, resourceKey } from "../plan/resource.js";
+import { type DesiredResource, type KindName, type LiveResource, resourceKey } from "../plan/resource.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
+import { identityCoverage } from "./identity-coverage.js";
 import {
   type LostState,
   lostStateOfPlan,
@@ -88,23 +90,9 @@ export async function makePlan(
 ): Promise<PlanContext> {
   const { project } = session;
   const now = session.now();
-  const desired = desiredResources(project);
-  if (session.offline) {
-    const inventory = { inventory: emptyInventory(project.settings.project) };
-    const plan = buildPlan({
-      project: project.settings.project,
-      target: session.targetName,
-      desired,
-      live: [],
-      inventory: inventory.inventory,
-      maxDeletePercent: project.settings.guardrails.maxDeletePercent,
-      force: options.force,
-      warnings: [],
-      now,
-    });
-    return { plan, inventory };
-  }
+  if (session.offline) return offlinePlan(session, options.force);
   const target = await session.target();
+  const desired = await withTargetAccount(target, desiredResources(project));
   const store = session.store();
   const inventory = await readInventory(store, project.settings.project);
   const wanted = new Map<string, { kind: KindName; name: string }>();
@@ -130,7 +118,57 @@ export async function makePlan(
     warnings,
     now,
   });
+  await addIdentities(plan, project, target, live, options.force);
   return { plan, inventory, ...(lost ? { lost } : {}) };
+}
+
+/** A fork's pull request: the desired state against nothing live, no account warnings. */
+function offlinePlan(session: Session, force: boolean): PlanContext {
+  const { project } = session;
+  const inventory = { inventory: emptyInventory(project.settings.project) };
+  const plan = buildPlan({
+    project: project.settings.project,
+    target: session.targetName,
+    desired: desiredResources(project),
+    live: [],
+    inventory: inventory.inventory,
+    maxDeletePercent: project.settings.guardrails.maxDeletePercent,
+    force,
+    warnings: [],
+    now: session.now(),
+  });
+  if (Object.keys(project.settings.identities).length > 0)
+    plan.identities = identityReports(project.settings, [], {
+      verifiesAtOnce: session.targetName === "local",
+    });
+  return { plan, inventory };
+}
+
+/** SNS topics mailops makes are named by ARN, which carries the account id (desired.ts). */
+async function withTargetAccount(target: Target, desired: DesiredResource[]): Promise<DesiredResource[]> {
+  if (!needsAccount(desired) || !target.accountId) return desired;
+  const account = await target.accountId();
+  return account ? withAccount(desired, account) : desired;
+}
+
+/**
+ * The identities' report, and the From coverage (identity-coverage.ts): with identities declared,
+ * and also when none is any more, since deleting the last one may leave a From without one.
+ */
+async function addIdentities(
+  plan: Plan,
+  project: Project,
+  target: Target,
+  live: LiveResource[],
+  force: boolean,
+): Promise<void> {
+  const declares = Object.keys(project.settings.identities).length > 0;
+  if (!declares && !plan.changes.some((c) => c.kind === "identity")) return;
+  if (declares)
+    plan.identities = identityReports(project.settings, live, { verifiesAtOnce: target.name === "local" });
+  const coverage = await identityCoverage(project, target, plan);
+  plan.warnings.push(...coverage.warnings);
+  if (!force) plan.blocked.push(...coverage.blocked);
 }
 
 const adoptUntagged = (desired: DesiredResource[]): DesiredResource[] =>
@@ -150,12 +188,14 @@ export async function planToFile(session: Session, file: string): Promise<PlanFi
   return { plan, changed: hasChanges(plan), file: savePlan(plan, file) };
 }
 
-/**
- * Writes `plan` at `file` (its folder made when missing) as the plan file `apply --plan` reads:
- * the Action's `plan-path` output. Returns the file.
- */
-export function savePlan(plan: Plan, file: string): string {
-  mkdirSync(path.dirname(file), { recursive: true });
+/** Writes `plan` at `file` as the plan file `apply --plan` reads (`plan --out`). Returns the file. */
+export function writePlan(plan: Plan, file: string): string {
   writePlanFile(file, plan);
   return file;
+}
+
+/** writePlan, its folder made when missing: the Action's `plan-path` output. */
+export function savePlan(plan: Plan, file: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  return writePlan(plan, file);
 }

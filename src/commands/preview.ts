@@ -3,7 +3,7 @@
  * get it. The .eml is built by the builder the local target delivers with (render/eml.ts), from the
  * campaign's envelope and the data and headers sending prepares (send/message.ts): for a
  * subscriber it equals the message `mailops send` writes to the outbox for them, but for its Date
- * and Message-ID. Without a signing secret, link mode signs with a stand-in (PREVIEW_SECRET).
+ * and Message-ID. Without a signing secret, link mode signs with a stand-in (STAND_IN_SECRET).
  * It writes the files and returns a PreviewReport; `cli/preview.ts` presents it.
  *
  * `previewTemplateChanges` renders the templates a plan creates or updates the same way (sample
@@ -25,11 +25,11 @@ import {
   sesData,
   sesHeaders,
 } from "../render/eml.js";
-import { previewData } from "../render/preview-data.js";
+import { sampleData } from "../render/sample-data.js";
 import { compileTemplate, firstMissing, type Rendered, requiredPaths } from "../render/ses-render.js";
 import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
-import { type MessageRecipient, messagePlan } from "../send/message.js";
-import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
+import { type MessageRecipient, messageBuilder } from "../send/message.js";
+import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
 import { normalizeAddress } from "../util/email.js";
 import { openAudience } from "./audience.js";
 import { campaignEnvelope } from "./campaigns.js";
@@ -165,7 +165,7 @@ const withoutToken = (value: string): string => value.replace(/([?&]t=)[^&>\s]+/
 
 /**
  * A campaign's message through the send path: the subscriber's row (or, without one, the
- * template's sample) prepared by messagePlan, the campaign's envelope, the recipient's ledger id.
+ * template's sample) prepared by messageBuilder, the campaign's envelope, the recipient's ledger id.
  */
 async function campaignMessage(
   session: Session,
@@ -175,11 +175,11 @@ async function campaignMessage(
 ): Promise<{ envelope: Envelope; recipient: Recipient }> {
   const { project } = session;
   const secret =
-    process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? PREVIEW_SECRET : undefined);
-  const plan = messagePlan(project, campaign, template, secret);
+    process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? STAND_IN_SECRET : undefined);
+  const messages = messageBuilder(project, campaign, template, secret);
   const envelope = campaignEnvelope(project, campaign);
   const message = (r: MessageRecipient): Recipient => {
-    const prepared = plan.prepare(r);
+    const prepared = messages.prepare(r);
     if (!prepared.ok) {
       throw options.subscriber
         ? new UsageError(`this subscriber would be skipped: ${prepared.reason}`)
@@ -210,7 +210,7 @@ async function campaignMessage(
 /** A template on its own: its sample over stand-ins for what sending fills in, the project's sender. */
 function templateMessage(project: Project, template: Template): { envelope: Envelope; recipient: Recipient } {
   const { settings } = project;
-  const data = previewData(project, template.name, template.sample);
+  const data = sampleData(project, template.name, template.sample);
   const link = settings.unsubscribe.mode === "link";
   const envelope: Envelope = {
     from: settings.sender.from ?? PREVIEW_ADDRESS,
@@ -251,7 +251,7 @@ export function previewTemplateChanges(session: Session, plan: Plan, root: strin
   for (const change of plan.changes) {
     if (change.kind !== "template" || change.action === "delete") continue;
     const name = change.name;
-    const data = previewData(project, name, project.templates.get(name)?.sample);
+    const data = sampleData(project, name, project.templates.get(name)?.sample);
     const preview: TemplateChangePreview = {
       template: name,
       action: change.action,

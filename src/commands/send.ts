@@ -8,7 +8,7 @@ import { dueState, sendAtKey } from "../send/due.js";
 import { sentByEarlierRuns } from "../send/exclude-sent.js";
 import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
 import { acquireLock, type Lease, LockedError, type LockHolder } from "../send/lock.js";
-import { type MessagePlan, messagePlan } from "../send/message.js";
+import { type MessageBuilder, messageBuilder } from "../send/message.js";
 import { pacingFor, sendRate } from "../send/pacing.js";
 import { ContentChangedError, type RunInput, type RunReport, runCampaign } from "../send/run.js";
 import type { Missed, OccurrenceState } from "../send/schedule.js";
@@ -16,14 +16,12 @@ import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { AccountFacts, Sender, Target } from "../targets/port.js";
 import { type Clock, durationsOf } from "../util/clock.js";
-import { progress } from "../util/progress.js";
 import { type AudienceCounts, type CampaignAudience, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
-import { warn } from "./context.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
 import { describeMissed, recurringState, runInstant } from "./recurring.js";
 import { senderRefusal } from "./sender-check.js";
-import type { Session } from "./session.js";
+import type { Observer, Session } from "./session.js";
 
 /** What to send, and how far to go; where, and by what time, is the session's. */
 export interface SendOptions {
@@ -234,7 +232,7 @@ async function lostStateGate(
     const detail = lostStateDetail(lost);
     return chosen.map((c): CampaignResult => ({ campaign: c.name, state: "refused", detail }));
   }
-  warn(session.io, stateLostOkWarning(lost));
+  session.observe({ kind: "warning", text: stateLostOkWarning(lost) });
   return undefined;
 }
 
@@ -252,7 +250,7 @@ async function sendUnderLock(
   lease.keepAlive();
   try {
     const sender = target.sender();
-    const w: Wiring = { target, sender, store, lease, options, clock };
+    const w: Wiring = { target, sender, store, lease, options, clock, observe: session.observe };
     for (const chosen of choice.chosen) {
       results.push(...(await sendOccurrences(session.project, chosen, choice, w)));
       if (results.at(-1)?.state === "stopped") break;
@@ -318,6 +316,7 @@ interface Wiring {
   lease: Lease;
   options: SendOptions;
   clock: Clock;
+  observe: Observer;
 }
 
 async function sendOne(
@@ -329,14 +328,14 @@ async function sendOne(
   const onTarget = await templateGuard(project, campaign, w.target);
   if ("state" in onTarget) return onTarget;
   const { template, live } = onTarget;
-  const plan = messagePlan(project, campaign, template, process.env[SECRET_ENV]);
+  const messages = messageBuilder(project, campaign, template, process.env[SECRET_ENV]);
   const id: RunId = { campaign: campaign.name, sendAt };
   const at = runInstant(sendAt, new Date(w.clock.now()));
   const sent = await sentByEarlierRuns(w.store, project.settings.project, campaign, id, at);
   const audience = await openAudience(project, campaign, w.target, sent);
   const ledger = new Ledger(w.store, id, w.lease.token);
   const otherSpellings = await spellingsToCollect(ledger);
-  const counted = await countGuard(project, campaign, audience, plan, otherSpellings);
+  const counted = await countGuard(project, campaign, audience, messages, otherSpellings);
   if ("state" in counted) return counted;
   const { counts } = counted;
   const envelope = campaignEnvelope(project, campaign);
@@ -351,7 +350,7 @@ async function sendOne(
       id,
       contentDigest: contentDigest(campaign, live.spec, envelope.from),
       recipients: () => audience.recipients(),
-      plan,
+      messages,
       // The envelope preview builds its message from too (commands/campaigns.ts).
       request: { campaign: campaign.name, run: runKey(id), template: template.name, ...envelope },
       sender: w.sender,
@@ -369,7 +368,7 @@ const refusal = (campaign: Campaign, detail: string, counts?: AudienceCounts): C
   detail,
 });
 
-/** Sending needs the target's template to be the repository's (a preview does not: send-preview.ts). */
+/** Sending needs the target's template to be the repository's (a forecast does not: send-forecast.ts). */
 async function templateGuard(
   project: Project,
   campaign: Campaign,
@@ -405,7 +404,7 @@ async function countGuard(
   project: Project,
   campaign: Campaign,
   audience: CampaignAudience,
-  plan: MessagePlan,
+  messages: MessageBuilder,
   otherSpellings: Map<string, string[]> | undefined,
 ): Promise<CampaignResult | { counts: AudienceCounts }> {
   const collect = otherSpellings
@@ -417,7 +416,7 @@ async function countGuard(
     : undefined;
   let counts: AudienceCounts;
   try {
-    counts = await audience.count(plan, collect);
+    counts = await audience.count(messages, collect);
   } catch (e) {
     if (!(e instanceof MailopsError)) throw e;
     return refusal(campaign, e.hint ? `${e.message}; ${e.hint}` : e.message);
@@ -462,7 +461,7 @@ async function quotaGuard(
   return undefined;
 }
 
-interface RunPlan {
+interface RunSetup {
   id: RunId;
   counts: AudienceCounts;
   /** The run's input but for pacing and options, which the run adds. */
@@ -471,9 +470,15 @@ interface RunPlan {
   rate: number;
 }
 
-/** Pass 2: the run itself, paced, with a progress bar; its report becomes the campaign's result. */
-async function sendRun(project: Project, campaign: Campaign, w: Wiring, r: RunPlan): Promise<CampaignResult> {
-  const bar = progress(`sending ${campaign.name}`, r.counts.toSend, process.stderr);
+/** Pass 2: the run itself, paced, its progress told; its report becomes the campaign's result. */
+async function sendRun(
+  project: Project,
+  campaign: Campaign,
+  w: Wiring,
+  r: RunSetup,
+): Promise<CampaignResult> {
+  const told = { campaign: campaign.name };
+  w.observe({ kind: "send-started", ...told, total: r.counts.toSend });
   // Pacing measures durations by the clock's monotonic reading: a step of the wall clock neither
   // bursts nor stalls sending.
   const clock = durationsOf(w.clock);
@@ -489,17 +494,17 @@ async function sendRun(project: Project, campaign: Campaign, w: Wiring, r: RunPl
         stopOn: project.settings.guardrails.stopOn,
         now: () => new Date(w.clock.now()),
         sleep: clock.sleep,
-        progress: (n) => bar.update(n),
+        progress: (done) => w.observe({ kind: "send-progress", ...told, done }),
       },
     });
   } catch (e) {
-    bar.finish();
+    w.observe({ kind: "send-finished", ...told });
     // One campaign's changed content must not stop the others in a --due run.
     if (e instanceof ContentChangedError)
       return refusal(campaign, `${e.message}; ${e.hint ?? ""}`.trim(), r.counts);
     throw e;
   }
-  bar.finish();
+  w.observe({ kind: "send-finished", ...told });
   const index = w.sender.finish?.(campaign.name);
   return {
     campaign: campaign.name,

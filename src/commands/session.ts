@@ -6,19 +6,31 @@
  */
 import type { Project } from "../config/model.js";
 import { UsageError } from "../errors.js";
+import type { Plan } from "../plan/plan.js";
 import type { Store } from "../store/index.js";
 import { OfflineTarget } from "../targets/offline.js";
 import type { Target } from "../targets/port.js";
 import { type Clock, systemClock } from "../util/clock.js";
-import {
-  type Io,
-  loadValid,
-  openTarget,
-  projectStore,
-  type TargetFactory,
-  type TargetName,
-  targetName,
-} from "./context.js";
+import { openTarget, projectStore, type TargetFactory, type TargetName, targetName } from "./context.js";
+import { validProject } from "./validate.js";
+
+/**
+ * What a use case tells while it runs, as data; what it returns is its report. The entry renders
+ * these as they come (the command line on stderr; the Action as log lines and annotations).
+ */
+export type RunEvent =
+  /** The plan about to be applied (apply without a saved plan, deploy), before it may be refused. */
+  | { kind: "planned"; plan: Plan }
+  /** A change about to be made. */
+  | { kind: "progress"; line: string }
+  /** A warning the user must not miss (going on past a lost state store). */
+  | { kind: "warning"; text: string }
+  /** A campaign's run: started with `total` to send, then recipients `done` so far, then finished. */
+  | { kind: "send-started"; campaign: string; total: number }
+  | { kind: "send-progress"; campaign: string; done: number }
+  | { kind: "send-finished"; campaign: string };
+
+export type Observer = (event: RunEvent) => void;
 
 export interface Session {
   readonly project: Project;
@@ -37,11 +49,13 @@ export interface Session {
   readonly clock: Clock;
   /** The time this run judges by (what is due, the plan's time): the clock's, unless pinned (`--now`). */
   now(): Date;
-  readonly io: Io;
+  /** Told each RunEvent of the run's use cases. */
+  readonly observe: Observer;
 }
 
 export interface SessionOptions {
-  io: Io;
+  /** Renders the use cases' events for this entry. */
+  observe: Observer;
   /** The target flag (or input); unset falls back to MAILOPS_TARGET, then mailops.yaml. */
   target?: string;
   /** Simulated time in tests; the system's when not given. */
@@ -57,11 +71,12 @@ export interface SessionOptions {
 }
 
 /**
- * The session of one run: from `dir` the project is validated first (errors printed, and
- * ValidationFailedError thrown); an entry that validated itself (the Action) passes the `project`.
+ * The session of one run: from `dir` the project is validated first (InvalidProjectError, which
+ * carries the errors, when it has any); an entry that validated itself (the Action) passes the
+ * `project`.
  */
 export function openSession(options: SessionOptions & ({ dir: string } | { project: Project })): Session {
-  const project = "project" in options ? options.project : loadValid(options.dir, options.io);
+  const project = "project" in options ? options.project : validProject(options.dir);
   let name: TargetName | undefined;
   const resolve = () => {
     name ??= targetName(project, options.target);
@@ -94,6 +109,6 @@ export function openSession(options: SessionOptions & ({ dir: string } | { proje
     },
     clock,
     now: () => (pinned ? new Date(pinned) : new Date(clock.now())),
-    io: options.io,
+    observe: options.observe,
   };
 }

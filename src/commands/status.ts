@@ -1,11 +1,13 @@
 /**
- * The status use case: per run, what the ledger says (and on aws, what CloudWatch saw). Counts
- * only: a report of plain data, no addresses; `cli/status.ts` presents it.
+ * The status use case: per run, what the ledger says (and on aws, what CloudWatch saw), and each
+ * declared sender identity's verification with its DNS records. Counts only: a report of plain
+ * data, no subscriber addresses; `cli/status.ts` presents it.
  */
 
 import type { Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { campaignDimension } from "../plan/desired.js";
+import { type IdentityReport, identityReports } from "../plan/identities.js";
 import { Ledger, LedgerDamagedError, type LedgerState } from "../send/ledger.js";
 import type { CampaignMetrics, Sender } from "../targets/port.js";
 import type { Session } from "./session.js";
@@ -40,12 +42,15 @@ export interface StatusReport {
   runs: RunSummary[];
   /** A damaged ledger needs someone to act: the command (and a CI job running it) fails. */
   ok: boolean;
+  /** Each identity of `identities:` as the target reports it (absent when none are declared). */
+  identities?: IdentityReport[];
 }
 
 /** Each run in the session's ledger (of `campaign`, which must exist), and what its target saw of it. */
 export async function collectStatus(session: Session, campaign?: string): Promise<StatusReport> {
   const { project } = session;
-  const sender = (await session.target()).sender();
+  const target = await session.target();
+  const sender = target.sender();
   const dimension = campaignDimension(project.settings);
   if (campaign && !project.campaigns.has(campaign)) {
     throw new UsageError(
@@ -57,10 +62,19 @@ export async function collectStatus(session: Session, campaign?: string): Promis
   const out: RunSummary[] = [];
   for (const id of await Ledger.runs(store, campaign)) out.push(await summarize(new Ledger(store, id)));
   if (sender.campaignMetrics) for (const r of out) await addMetrics(r, out, project, sender, dimension);
+  const declared = Object.keys(project.settings.identities);
+  const identities = declared.length
+    ? identityReports(
+        project.settings,
+        await target.read(declared.map((name) => ({ kind: "identity", name }))),
+        { verifiesAtOnce: target.name === "local" },
+      )
+    : undefined;
   return {
     ...(campaign ? { campaign } : {}),
     runs: out,
     ok: !out.some((r) => r.status === "damaged"),
+    ...(identities ? { identities } : {}),
   };
 }
 

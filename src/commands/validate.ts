@@ -4,9 +4,7 @@ import { type Finding, sortFindings } from "../config/findings.js";
 import { lintProject } from "../config/lint/index.js";
 import { loadProject } from "../config/load.js";
 import type { Project } from "../config/model.js";
-import { ProjectError } from "../errors.js";
-import { type FindingFormat, formatFindings } from "../present/findings.js";
-import { findingsFrom } from "../util/finding-paths.js";
+import { ProjectError, ValidationFailedError } from "../errors.js";
 
 /** The validate use case's report: its findings, plain data (config/findings.ts). */
 export type { Finding, Severity } from "../config/findings.js";
@@ -25,19 +23,34 @@ export function validateProject(dir: string): ValidateResult {
   return { project: loaded.value, findings, errors: findings.filter((f) => f.severity === "error").length };
 }
 
-export interface ValidateOptions {
-  dir: string;
-  format: FindingFormat;
+/**
+ * The repository has validation errors, so no use case acts on it. It carries the errors for the
+ * entry to show before its message (`cli/failure.ts`).
+ */
+export class InvalidProjectError extends ValidationFailedError {
+  constructor(
+    /** The findings of severity error. */
+    readonly errors: Finding[],
+    /** Files read, for the summary line. */
+    readonly fileCount: number,
+  ) {
+    super(
+      `the repository has ${errors.length} validation error${errors.length === 1 ? "" : "s"}`,
+      "run `mailops validate` and fix them first",
+    );
+  }
 }
 
-/** `mailops validate`: prints the findings; exit code 1 when any is an error. */
-export function runValidate(options: ValidateOptions, out: (s: string) => void): number {
-  const result = validateProject(options.dir);
-  // GitHub places an annotation by its path from the workspace (the working directory), not from --dir.
-  const findings =
-    options.format === "github" ? findingsFrom(result.findings, process.cwd(), options.dir) : result.findings;
-  out(formatFindings(findings, options.format, result.project.fileCount));
-  return result.errors > 0 ? 1 : 0;
+/** Validate first: the project at `dir`, or InvalidProjectError when it has errors. */
+export function validProject(dir: string): Project {
+  const result = validateProject(dir);
+  if (result.errors > 0) {
+    throw new InvalidProjectError(
+      result.findings.filter((f) => f.severity === "error"),
+      result.project.fileCount,
+    );
+  }
+  return result.project;
 }
 
 function assertDirectory(dir: string): void {

@@ -11,11 +11,14 @@ import {
   type Campaign,
   type Condition,
   type ConfigurationSet,
+  DEFAULT_DMARC,
   DEFAULT_MAX_INVALID_ROWS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   type EventDestination,
   type ExcludeSent,
   type Field,
   type FieldType,
+  type Identity,
   type MaxInvalidRows,
   OPERATORS,
   type Operator,
@@ -67,6 +70,10 @@ export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolea
   for (const [name, v] of Object.entries(isObj(d.configuration_sets) ? d.configuration_sets : {})) {
     configurationSets[name] = buildConfigurationSet(name, isObj(v) ? v : {});
   }
+  const identities: Record<string, Identity> = {};
+  for (const [name, v] of Object.entries(isObj(d.identities) ? d.identities : {})) {
+    identities[name] = buildIdentity(name, isObj(v) ? v : {});
+  }
   const alarms: Record<string, Alarm> = {};
   for (const [name, v] of Object.entries(isObj(d.alarms) ? d.alarms : {})) {
     const a = isObj(v) ? v : {};
@@ -106,6 +113,7 @@ export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolea
       url: str(unsub.url),
     },
     configurationSets,
+    identities,
     alarms,
     dashboard: str(d.dashboard),
     guardrails: {
@@ -117,6 +125,28 @@ export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolea
     },
     localRate: num(sending.local_rate),
     proofRecipients: strList(d.proof_recipients),
+  };
+}
+
+function buildIdentity(name: string, v: Obj): Identity {
+  const mailFrom = isObj(v.mail_from) ? v.mail_from : undefined;
+  const mailFromDomain = mailFrom ? str(mailFrom.domain) : undefined;
+  return {
+    name,
+    type: name.includes("@") ? "address" : "domain",
+    dkim: v.dkim === false ? false : v.dkim === "rsa_1024" ? "rsa_1024" : "rsa_2048",
+    ...(mailFromDomain
+      ? {
+          mailFrom: {
+            domain: mailFromDomain,
+            onMxFailure:
+              mailFrom?.on_mx_failure === "reject" ? ("reject" as const) : ("use_default" as const),
+          },
+        }
+      : {}),
+    ...(str(v.configuration_set) ? { configurationSet: str(v.configuration_set) } : {}),
+    dmarc: v.dmarc === false ? false : (str(v.dmarc) ?? DEFAULT_DMARC),
+    adopt: bool(v.adopt, false),
   };
 }
 
@@ -148,7 +178,7 @@ function buildConfigurationSet(name: string, c: Obj): ConfigurationSet {
             ),
           }
         : undefined,
-      sns: sns && str(sns.topic_arn) ? { topicArn: str(sns.topic_arn) as string } : undefined,
+      sns: snsTarget(sns),
       eventbridge: eb ? { eventBusArn: str(eb.event_bus_arn) } : undefined,
     });
   }
@@ -173,6 +203,14 @@ function buildConfigurationSet(name: string, c: Obj): ConfigurationSet {
     adopt: bool(c.adopt, false),
     events,
   };
+}
+
+function snsTarget(sns: Obj | undefined): EventDestination["sns"] {
+  if (!sns) return undefined;
+  const arn = str(sns.topic_arn);
+  if (arn) return { topicArn: arn };
+  const topic = str(sns.topic);
+  return topic ? { topic, adopt: bool(sns.adopt, false) } : undefined;
 }
 
 const PART_EXTENSION = /\.(html?|txt|hbs|handlebars)$/i;
@@ -341,7 +379,7 @@ export function buildSource(name: string, file: string, doc: YamlDoc | undefined
         ? location
         : path.normalize(path.join(path.dirname(file), location));
   }
-  return {
+  const source: Source = {
     name,
     file,
     doc,
@@ -353,6 +391,16 @@ export function buildSource(name: string, file: string, doc: YamlDoc | undefined
     fields,
     emailField: emails.length === 1 ? emails[0]?.name : undefined,
   };
+  if (d.kind === "postgres") {
+    source.postgres = {
+      urlEnv: str(d.url_env) ?? "",
+      query: str(d.query) ?? "",
+      key: str(d.key) ?? "",
+      statementTimeoutMs:
+        (parseDuration(str(d.statement_timeout)) ?? DEFAULT_STATEMENT_TIMEOUT_MS / 1000) * 1000,
+    };
+  }
+  return source;
 }
 
 export function buildSegment(name: string, file: string, doc: YamlDoc | undefined, ok: boolean): Segment {

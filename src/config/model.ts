@@ -53,7 +53,23 @@ export interface Field {
 
 export type SourceFormat = "csv" | "json" | "jsonl";
 
+/** A source of `kind: postgres`: rows of a query, read in pages by `key` (audience/postgres.ts). */
+export interface PostgresQuery {
+  /** The environment variable that holds the database URL; the URL is never in the repository. */
+  urlEnv: string;
+  /** As written: a table or view name, or one SELECT. */
+  query: string;
+  /** A column of the result whose values are unique and never change: pages are ordered by it. */
+  key: string;
+  /** Each page's statement timeout. */
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+
 export interface Source extends Entity {
+  /** Set for `kind: postgres`; a file source (the default) has `location` instead. */
+  postgres?: PostgresQuery;
   /** As written: a path relative to the source file's folder, or s3://bucket/key. */
   location?: string;
   /** Repo-relative path for local files. */
@@ -144,7 +160,8 @@ export interface EventDestination {
   cloudwatch?: {
     dimensions: Record<string, { from: "message_tag" | "email_header" | "link_tag"; default: string }>;
   };
-  sns?: { topicArn: string };
+  /** A topic made elsewhere (`topic_arn`), or one mailops makes and owns (`topic`). */
+  sns?: { topicArn: string } | { topic: string; adopt: boolean };
   eventbridge?: { eventBusArn?: string };
 }
 
@@ -157,6 +174,24 @@ export interface ConfigurationSet {
   tracking?: { customRedirectDomain: string; httpsPolicy: "require" | "require_open_only" | "optional" };
   adopt: boolean;
   events: EventDestination[];
+}
+
+/** The DMARC record recommended when `dmarc:` is not given: monitoring only, enough for Gmail and Yahoo. */
+export const DEFAULT_DMARC = "v=DMARC1; p=none;";
+
+/** An SES sender identity: a domain (`example.com`) or an address (`news@example.com`). */
+export interface Identity {
+  name: string;
+  type: "domain" | "address";
+  /** Easy DKIM's key length, or false for no DKIM signing. Domains only. */
+  dkim: "rsa_2048" | "rsa_1024" | false;
+  /** A custom MAIL FROM domain (a subdomain), and what SES does when its MX record is missing. */
+  mailFrom?: { domain: string; onMxFailure: "use_default" | "reject" };
+  /** The configuration set SES uses for mail from this identity when a send names none. */
+  configurationSet?: string;
+  /** The DMARC TXT record to publish at `_dmarc.<domain>`, or false to recommend none. Domains only. */
+  dmarc: string | false;
+  adopt: boolean;
 }
 
 export interface Alarm {
@@ -182,6 +217,7 @@ export interface Settings {
   sender: { from?: string; identity?: string; replyTo: string[]; postalAddress?: string };
   unsubscribe: { mode: UnsubscribeMode; contactList?: string; topics: Record<string, string>; url?: string };
   configurationSets: Record<string, ConfigurationSet>;
+  identities: Record<string, Identity>;
   alarms: Record<string, Alarm>;
   dashboard?: string;
   guardrails: {

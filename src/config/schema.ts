@@ -23,7 +23,8 @@ export function checkSchema(kind: FileKind, doc: YamlDoc): Finding[] {
   const validate = compiled[kind];
   if (validate(doc.data)) return [];
   // A bad key under `propertyNames` is reported once, by its own rule; drop ajv's summary of it.
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "propertyNames");
+  // Likewise an `if` whose `then` or `else` failed: the failing keyword is reported itself.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "propertyNames" && e.keyword !== "if");
   return collapse(errors).map((e) => toFinding(e, doc));
 }
 
@@ -204,6 +205,8 @@ function toFinding(e: ErrorObject, doc: YamlDoc): Finding {
 const PATTERN_HINTS: Record<string, string> = {
   "^[A-Za-z0-9_-]{1,64}$": "use only letters, digits, `-` and `_`, at most 64 characters",
   "^[0-9]+(s|m|h|d)$": "write a whole number and a unit: `90s`, `30m`, `24h` or `7d`",
+  "^[A-Za-z_][A-Za-z0-9_]*$":
+    "the name of an environment variable (letters, digits and `_`), such as `CRM_DATABASE_URL`, not the URL itself",
   "^[0-9]+(\\.[0-9]+)?%$": "write a number of rows (`250`) or a share of the rows read (`1%`, `0.5%`)",
   "^arn:aws[a-z-]*:sns:": "an SNS topic ARN, like `arn:aws:sns:us-east-1:123456789012:mailops-events`",
   "^arn:aws[a-z-]*:events:":

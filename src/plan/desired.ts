@@ -1,6 +1,6 @@
 /** The SES and CloudWatch resources a repository asks for, in canonical spec form. Pure. */
-import type { Project, Settings, Template } from "../config/model.js";
-import type { DesiredResource, Json, Spec } from "./resource.js";
+import type { EventDestination, Identity, Project, Settings, Template } from "../config/model.js";
+import { ACCOUNT_PLACEHOLDER, type DesiredResource, type Json, type Spec } from "./resource.js";
 
 const EVENT_TYPES: Record<string, string> = {
   send: "SEND",
@@ -24,6 +24,21 @@ const DIMENSION_SOURCES: Record<string, string> = {
 /** CloudWatch alarm names are per account and region: prefix them with the project. */
 export function alarmName(settings: Settings, name: string): string {
   return `${settings.project}-${name}`;
+}
+
+/** The ARN partition of a region: `aws`, or the China and GovCloud partitions. */
+export function partitionOf(region: string): string {
+  return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+}
+
+/** The ARN of a topic mailops makes, its account left to the target (ACCOUNT_PLACEHOLDER). */
+export function topicArn(settings: Settings, name: string): string {
+  return `arn:${partitionOf(settings.region)}:sns:${settings.region}:${ACCOUNT_PLACEHOLDER}:${name}`;
+}
+
+/** The event destination's topic ARN: as written, or the one mailops makes. */
+function destinationTopicArn(settings: Settings, sns: NonNullable<EventDestination["sns"]>): string {
+  return "topicArn" in sns ? sns.topicArn : topicArn(settings, sns.topic);
 }
 
 /** A template as SES holds it. */
@@ -86,11 +101,16 @@ export function desiredResources(project: Project): DesiredResource[] {
                 .sort((a, b) => (a.name < b.name ? -1 : 1)),
             }
           : null,
-        sns: e.sns ? { topicArn: e.sns.topicArn } : null,
+        sns: e.sns ? { topicArn: destinationTopicArn(settings, e.sns) } : null,
         eventbridge: e.eventbridge ? { eventBusArn: e.eventbridge.eventBusArn ?? null } : null,
       };
       out.push({ kind: "event-destination", name: `${set.name}/${e.name}`, adopt: set.adopt, spec });
     }
+  }
+
+  out.push(...topicResources(settings));
+  for (const identity of Object.values(settings.identities)) {
+    out.push({ kind: "identity", name: identity.name, adopt: identity.adopt, spec: identitySpec(identity) });
   }
 
   for (const t of project.templates.values()) {
@@ -132,6 +152,101 @@ export function desiredResources(project: Project): DesiredResource[] {
     });
   }
   return out;
+}
+
+/** An identity as SES holds it: Easy DKIM for a domain, its MAIL FROM and default configuration set. */
+export function identitySpec(identity: Identity): Spec {
+  return {
+    type: identity.type,
+    dkim:
+      identity.type === "address"
+        ? null
+        : identity.dkim === false
+          ? { signing: false }
+          : {
+              signing: true,
+              keyLength: identity.dkim === "rsa_1024" ? "RSA_1024_BIT" : "RSA_2048_BIT",
+              origin: "AWS_SES",
+            },
+    mailFrom: identity.mailFrom
+      ? {
+          domain: identity.mailFrom.domain.toLowerCase(),
+          onMxFailure: identity.mailFrom.onMxFailure === "reject" ? "REJECT_MESSAGE" : "USE_DEFAULT_VALUE",
+        }
+      : null,
+    configurationSet: identity.configurationSet ?? null,
+  };
+}
+
+/**
+ * One resource per topic named by an event destination (`sns: { topic }`), with the policy SES
+ * needs to publish to it: only ses.amazonaws.com, only for this account's configuration sets
+ * that send to it (AWS:SourceAccount and AWS:SourceArn, against the confused deputy).
+ */
+function topicResources(settings: Settings): DesiredResource[] {
+  const byTopic = new Map<string, { sets: Set<string>; adopt: boolean }>();
+  for (const set of Object.values(settings.configurationSets)) {
+    for (const e of set.events) {
+      if (!e.sns || !("topic" in e.sns)) continue;
+      const entry = byTopic.get(e.sns.topic) ?? { sets: new Set<string>(), adopt: false };
+      entry.sets.add(set.name);
+      entry.adopt ||= e.sns.adopt;
+      byTopic.set(e.sns.topic, entry);
+    }
+  }
+  const partition = partitionOf(settings.region);
+  const ses = `arn:${partition}:ses:${settings.region}:${ACCOUNT_PLACEHOLDER}`;
+  return [...byTopic.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, { sets, adopt }]) => {
+      const sources = [...sets].sort().map((s) => `${ses}:configuration-set/${s}`);
+      return {
+        kind: "sns-topic" as const,
+        name,
+        adopt,
+        spec: {
+          policy: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "AllowSesPublish",
+                Effect: "Allow",
+                Principal: { Service: "ses.amazonaws.com" },
+                Action: "SNS:Publish",
+                Resource: topicArn(settings, name),
+                Condition: {
+                  StringEquals: {
+                    "AWS:SourceAccount": ACCOUNT_PLACEHOLDER,
+                    "AWS:SourceArn": sources.length === 1 ? (sources[0] as string) : sources,
+                  },
+                },
+              },
+            ],
+          },
+        },
+      };
+    });
+}
+
+/** Whether a desired spec still waits for the account id (see ACCOUNT_PLACEHOLDER). */
+export function needsAccount(desired: DesiredResource[]): boolean {
+  return desired.some((r) => JSON.stringify(r.spec).includes(ACCOUNT_PLACEHOLDER));
+}
+
+/** The desired resources with the account id filled in, once the target has named it. */
+export function withAccount<R extends { spec: Spec }>(resources: R[], account: string): R[] {
+  return resources.map((r) => ({ ...r, spec: fillAccount(r.spec, account) as Spec }));
+}
+
+export function fillAccount(v: Json, account: string): Json {
+  if (typeof v === "string") return v.split(ACCOUNT_PLACEHOLDER).join(account);
+  if (Array.isArray(v)) return v.map((x) => fillAccount(x, account));
+  if (v !== null && typeof v === "object") {
+    const out: { [key: string]: Json } = {};
+    for (const [k, x] of Object.entries(v)) out[k] = fillAccount(x, account);
+    return out;
+  }
+  return v;
 }
 
 const SEND_METRICS = ["Send", "Delivery", "Bounce", "Complaint", "Open", "Click"];

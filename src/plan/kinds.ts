@@ -77,9 +77,18 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
       description: str(s.description),
     }),
   },
+  "sns-topic": {
+    label: "SNS topic",
+    order: 1,
+    fields: ["policy"],
+    // A policy is compared by meaning: key order, and `"x"` against `["x"]`, are not changes.
+    normalize: (s) => ({
+      policy: policyForm(typeof s.policy === "string" ? safeParse(s.policy) : (s.policy ?? null)),
+    }),
+  },
   "configuration-set": {
     label: "configuration set",
-    order: 1,
+    order: 2,
     fields: ["tls", "reputationMetrics", "sendingEnabled", "suppress", "tracking"],
     normalize: (s) => {
       const tracking = record(s.tracking);
@@ -100,7 +109,7 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
   },
   "event-destination": {
     label: "event destination",
-    order: 2,
+    order: 3,
     fields: ["enabled", "types", "cloudwatch", "sns", "eventbridge"],
     normalize: (s) => {
       const sns = record(s.sns);
@@ -121,15 +130,47 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
       };
     },
   },
+  // After configuration sets: an identity names its default one.
+  identity: {
+    label: "email identity",
+    order: 4,
+    fields: ["dkim", "mailFrom", "configurationSet"],
+    normalize: (s): Spec => {
+      const dkim = s.dkim === null || s.dkim === undefined ? null : record(s.dkim);
+      const mailFrom = record(s.mailFrom);
+      return {
+        type: str(s.type) === "address" ? "address" : "domain",
+        // Addresses sign with their domain's DKIM: SES reports nothing of their own.
+        dkim:
+          dkim === null
+            ? null
+            : dkim.signing === false
+              ? ({ signing: false } as Spec)
+              : {
+                  signing: true,
+                  // SES's Easy DKIM default since 2023; DEED replicas (AWS_SES_<REGION>) are Easy DKIM too.
+                  keyLength: str(dkim.keyLength, "RSA_2048_BIT"),
+                  origin: str(dkim.origin, "AWS_SES").startsWith("AWS_SES") ? "AWS_SES" : str(dkim.origin),
+                },
+        mailFrom: str(mailFrom.domain)
+          ? {
+              domain: str(mailFrom.domain).toLowerCase(),
+              onMxFailure: str(mailFrom.onMxFailure, "USE_DEFAULT_VALUE"),
+            }
+          : null,
+        configurationSet: str(s.configurationSet) || null,
+      };
+    },
+  },
   template: {
     label: "email template",
-    order: 3,
+    order: 5,
     fields: ["subject", "html", "text"],
     normalize: (s) => ({ subject: text(s.subject), html: text(s.html), text: text(s.text) }),
   },
   alarm: {
     label: "CloudWatch alarm",
-    order: 4,
+    order: 6,
     // Shown on create; an update names every field that differs.
     fields: [
       "metric",
@@ -170,7 +211,7 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
   },
   dashboard: {
     label: "CloudWatch dashboard",
-    order: 5,
+    order: 7,
     fields: ["body"],
     // Compared as parsed JSON with sorted keys: CloudWatch may re-serialize the body.
     normalize: (s) => ({
@@ -185,6 +226,24 @@ function safeParse(body: string): Json {
   } catch {
     return body;
   }
+}
+
+/**
+ * An IAM policy in one form: keys sorted, a one-element list as its element and lists of strings
+ * sorted (IAM reads `"Action": "x"` and `["x"]` alike, and a list's order means nothing there).
+ */
+function policyForm(v: Json): Json {
+  if (Array.isArray(v)) {
+    const items = v.map(policyForm);
+    if (items.length === 1) return items[0] as Json;
+    return items.every((i) => typeof i === "string") ? [...(items as string[])].sort() : items;
+  }
+  if (v !== null && typeof v === "object") {
+    const out: { [key: string]: Json } = {};
+    for (const k of Object.keys(v).sort()) out[k] = policyForm(v[k] as Json);
+    return out;
+  }
+  return v;
 }
 
 /** Names of the top-level fields that differ between two normalized specs. */

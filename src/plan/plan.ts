@@ -3,6 +3,7 @@
  * message each. Building it is pure; printing and applying it live elsewhere.
  */
 import { createHash } from "node:crypto";
+import type { IdentityReport } from "./identities.js";
 import type { Inventory } from "./inventory.js";
 import { changedFields, KIND_INFO } from "./kinds.js";
 import {
@@ -71,6 +72,11 @@ export interface Plan {
   warnings: string[];
   /** Inventory entries whose resource is already gone from the target; apply drops them. */
   vanished: { kind: KindName; name: string }[];
+  /**
+   * Each declared sender identity's verification and the DNS records it still needs (identities.ts):
+   * facts for the reviewer, like warnings, never part of what is applied. Absent without identities.
+   */
+  identities?: IdentityReport[];
 }
 
 export interface PlanInput {

@@ -1,6 +1,6 @@
 /**
  * Template variables that no subscriber row holds: SES or mailops fill them in at send time. They
- * live here, under the renderer that needs them (eml.ts, preview-data.ts); config/model.ts
+ * live here, under the renderer that needs them (eml.ts, sample-data.ts); config/model.ts
  * re-exports them for the lint rules and the send path.
  */
 

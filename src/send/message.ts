@@ -33,16 +33,16 @@ export type Prepared =
   | { ok: true; data: Record<string, unknown>; headers: { name: string; value: string }[] }
   | { ok: false; reason: string };
 
-export interface MessagePlan {
+export interface MessageBuilder {
   prepare(r: MessageRecipient): Prepared;
 }
 
-export function messagePlan(
+export function messageBuilder(
   project: Project,
   campaign: Campaign,
   template: Template,
   secret: string | undefined,
-): MessagePlan {
+): MessageBuilder {
   const rules = messageRules(project, campaign, template, secret);
   return { prepare: (r) => prepare(rules, r) };
 }

@@ -21,7 +21,7 @@ import { ThrottledError } from "../targets/port.js";
 import type { Ledger, LedgerState, Outcome, RunId, RunRecord } from "./ledger.js";
 import { ADDRESS_KEY_VERSION, addressKeyVersion, LedgerDamagedError, ledgerId, runPrefix } from "./ledger.js";
 import type { Lease } from "./lock.js";
-import type { MessagePlan, MessageRecipient } from "./message.js";
+import type { MessageBuilder, MessageRecipient } from "./message.js";
 import type { TokenBucket } from "./pacing.js";
 
 /** Recipients per sender call: SendBulkEmail takes at most 50 destinations. */
@@ -77,7 +77,7 @@ export interface RunInput {
   id: RunId;
   contentDigest: string;
   recipients: () => AsyncIterable<MessageRecipient>;
-  plan: MessagePlan;
+  messages: MessageBuilder;
   request: Omit<SendRequest, "messages">;
   sender: Sender;
   ledger: Ledger;
@@ -305,7 +305,7 @@ class Attempt {
       if (state.ambiguous.has(unknownAs)) report.ambiguous++;
       return;
     }
-    const prepared = input.plan.prepare(r);
+    const prepared = input.messages.prepare(r);
     if (!prepared.ok) {
       report.skipped[prepared.reason] = (report.skipped[prepared.reason] ?? 0) + 1;
       this.skips.push({ id, status: "skipped", reason: prepared.reason });

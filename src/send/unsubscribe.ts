@@ -13,8 +13,8 @@ export const SECRET_ENV = "MAILOPS_UNSUBSCRIBE_SECRET";
  */
 export const MIN_SECRET_BYTES = 32;
 
-/** Stands in for the secret where a URL is built but never sent (previews, counts): long enough to sign. */
-export const PREVIEW_SECRET = "mailops-preview-only-secret-never-used-to-send";
+/** Stands in for the secret where a URL is built but never sent (previews, forecasts): long enough to sign. */
+export const STAND_IN_SECRET = "mailops-preview-only-secret-never-used-to-send";
 
 /** The unsubscribe signing secret is missing or too short: refused for signing and verifying alike. */
 export class UnsubscribeSecretError extends MailopsError {}

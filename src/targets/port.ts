@@ -50,6 +50,11 @@ export interface Target {
   /** Apply one change; `tags` are added on create. Throws on failure, having changed nothing or exactly this one resource. */
   apply(change: Change, tags: Record<string, string>): Promise<void>;
   account(): Promise<AccountFacts>;
+  /**
+   * The account id that fills ACCOUNT_PLACEHOLDER in desired specs (SNS topic ARNs and policies);
+   * undefined while the target cannot tell yet (aws: no topic exists in the region to name it).
+   */
+  accountId?(): Promise<string | undefined>;
   identity(identity: string): Promise<IdentityFacts>;
   /** The sending side of the target. */
   sender(): Sender;

@@ -7,7 +7,7 @@
  */
 
 /** The service part of `AWS_ENDPOINT_URL_<SERVICE>`. */
-export type EndpointService = "S3" | "SESV2" | "CLOUDWATCH";
+export type EndpointService = "S3" | "SESV2" | "CLOUDWATCH" | "SNS";
 
 export function configuredEndpoint(service: EndpointService): string | undefined {
   const ignore = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;

@@ -46,6 +46,23 @@ export function progress(
   };
 }
 
+/** Bars by key, for runs told as events: started, then progressed, then finished. */
+export function progressBars(stream: NodeJS.WriteStream = process.stderr) {
+  const bars = new Map<string, Progress>();
+  return {
+    start(key: string, label: string, total: number | undefined): void {
+      bars.set(key, progress(label, total, stream));
+    },
+    update(key: string, done: number): void {
+      bars.get(key)?.update(done);
+    },
+    finish(key: string): void {
+      bars.get(key)?.finish();
+      bars.delete(key);
+    },
+  };
+}
+
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
   if (s < 60) return `${Math.ceil(s)}s`;

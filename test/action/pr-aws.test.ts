@@ -2,20 +2,25 @@
  * `command: pr` on the aws target, against the emulators behind the SES router (templates,
  * configuration sets, contact lists, CloudWatch) and aws-sdk-client-mock for what neither emulates
  * (suppression list, topic opt-outs, event destinations, account): the comment's plan and send
- * preview come from SES-like answers, and match what `mailops send --dry-run` says.
+ * forecast come from SES-like answers, and match what `mailops send --dry-run` says.
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { ListContactsCommand, ListSuppressedDestinationsCommand } from "@aws-sdk/client-sesv2";
+import {
+  CreateEmailIdentityCommand,
+  ListContactsCommand,
+  ListSuppressedDestinationsCommand,
+  SESv2Client,
+} from "@aws-sdk/client-sesv2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseMarker } from "../../src/action/marker.js";
 import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld } from "../support/aws-world.js";
 import { simulatedClock } from "../support/clock.js";
-import { motoS3, useEmulators } from "../support/emulators.js";
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, motoS3, useEmulators } from "../support/emulators.js";
 import { captureIo } from "../support/repo.js";
 import type { GitHubStandIn } from "./support/github-stand-in.js";
 import {
@@ -27,7 +32,8 @@ import {
 } from "./support/harness.js";
 
 const emulators = useEmulators({ sesRouter: true });
-// A healthy production account with a verified identity: the plan carries no account warning.
+// A healthy production account with a verified identity (made outside mailops, verified by SES:
+// the stand-in's verdict over moto's): the plan carries no account warning.
 const unemulated = useAwsWorld(emulators, { account: PRODUCTION_ACCOUNT });
 const NOW = new Date("2026-06-01T12:00:00Z");
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -38,6 +44,12 @@ let repo: { dir: string; cleanup: () => void };
 let temp: string;
 
 beforeEach(async () => {
+  await new SESv2Client({
+    region: EMULATOR_REGION,
+    endpoint: emulators.sesRouter.endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+  }).send(new CreateEmailIdentityCommand({ EmailIdentity: "example.com" }));
+  emulators.sesRouter.calls.length = 0;
   unemulated.identity = { VerifiedForSendingStatus: true };
   ({ github, repo, temp } = await openActionWorld());
   // A pull request's plan on aws reads the inventory from S3, as in GitHub (it refuses local state).
@@ -47,7 +59,10 @@ beforeEach(async () => {
   const settings = path.join(repo.dir, "mailops.yaml");
   writeFileSync(
     settings,
-    readFileSync(settings, "utf8").replace(/^state: .*$/m, "state: s3://mailops-pr-state/acme"),
+    readFileSync(settings, "utf8")
+      .replace(/^state: .*$/m, "state: s3://mailops-pr-state/acme")
+      // The identity is the one made outside mailops above: the copy declares none.
+      .replace(/\nidentities:\n(?: {2}.*\n)+/, "\n"),
   );
 });
 afterEach(async () => {
@@ -94,7 +109,7 @@ describe("the pull-request comment on the aws target", () => {
       "- `welcome-new-customers`: recipients checked against template `welcome-campaign` from this repository (not on the target yet",
     );
     expect(body).not.toContain("> ⚠️");
-    // The preview asked SES: the account suppression list, and the opt-outs of each campaign's topic.
+    // The forecast asked SES: the account suppression list, and the opt-outs of each campaign's topic.
     expect(unemulated.calls(ListSuppressedDestinationsCommand).length).toBeGreaterThan(0);
     const optOut = (topic: string) => ({
       ContactListName: "acme",
@@ -162,7 +177,7 @@ describe("the pull-request comment on the aws target", () => {
     expect(emulators.sesRouter.calls.map((c) => c.operation).filter((o) => WRITES.test(o))).toEqual([]);
     expect(body).not.toContain("subscriber4@");
 
-    // The command line's dry run is the same preview: same counts, and the same template note.
+    // The command line's dry run is the same forecast: same counts, and the same template note.
     const dry = captureIo();
     expect(
       await runSend({ dir: repo.dir, target: "aws", due: true, dryRun: true, now: NOW.toISOString() }, dry),

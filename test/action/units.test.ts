@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { truncateBytes, truncateMarkdown } from "../../src/action/markdown.js";
 import { formatMarker, markerOf, parseMarker } from "../../src/action/marker.js";
-import { firstScheduledRun } from "../../src/action/send-preview.js";
+import { firstScheduledRun } from "../../src/action/send-forecast.js";
 import { findSticky } from "../../src/action/sticky-comment.js";
 import { compareWithReviewed } from "../../src/commands/deploy.js";
 import { fingerprint, planChecksum } from "../../src/plan/integrity.js";

@@ -9,7 +9,7 @@ import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "
 import { parseAction } from "@actions/workflow-parser/actions/index";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { SEND_INTERVAL_MINUTES } from "../../src/action/send-preview.js";
+import { SEND_INTERVAL_MINUTES } from "../../src/action/send-forecast.js";
 
 const ROOT = path.join(import.meta.dirname, "../..");
 const DIR = path.join(ROOT, ".github/workflows");

@@ -54,7 +54,27 @@ describe("status --format json", () => {
   it("one campaign without runs: the campaign named, no runs", async () => {
     const r = await cli("status", "holiday-promo", "--dir", repo.dir, "--format", "json");
     expect(r.code, r.err).toBe(0);
-    expect(json(r)).toEqual({ version: 1, kind: "status", campaign: "holiday-promo", runs: [], ok: true });
+    expect(json(r)).toEqual({
+      version: 1,
+      kind: "status",
+      campaign: "holiday-promo",
+      runs: [],
+      ok: true,
+      // The example's sender identity, before any apply: the local target makes it verified at once.
+      identities: [
+        {
+          identity: "example.com",
+          type: "domain",
+          exists: false,
+          verification: "NOT_CREATED",
+          verified: false,
+          dkim: { status: "NOT_CREATED" },
+          mailFrom: { domain: "mail.example.com", status: "NOT_CREATED" },
+          tokensPending: false,
+          records: [],
+        },
+      ],
+    });
   });
 
   it("a damaged ledger: the run's state and why, exit 1 as in text", async () => {
@@ -88,7 +108,7 @@ describe("apply --format json", () => {
     });
     expect(report.refused).toBeUndefined();
     expect(report.failed).toBeUndefined();
-    expect(report.applied).toHaveLength(8);
+    expect(report.applied).toHaveLength(9);
     expect(report.applied[0]).toEqual({
       action: "create",
       kind: expect.any(String),
@@ -97,7 +117,7 @@ describe("apply --format json", () => {
     });
     expect(report.applied.map((c: { name: string }) => c.name)).toContain("welcome-campaign");
     // Progress stays on stderr, out of the document.
-    expect(r.err).toContain("[1/8] ");
+    expect(r.err).toContain("[1/9] ");
     const again = await apply();
     expect(again.code).toBe(0);
     expect(json(again)).toMatchObject({ state: "applied", applied: [] });
@@ -317,13 +337,13 @@ describe("deploy --format json", () => {
       project: "acme-marketing",
       target: "local",
       validate: { errors: 0 },
-      plan: { changes: { create: 8, update: 0, delete: 0 }, conflicts: 0, blocked: 0 },
+      plan: { changes: { create: 9, update: 0, delete: 0 }, conflicts: 0, blocked: 0 },
       apply: { notAttempted: [] },
       ok: true,
     });
     expect(report.validate.files).toBeGreaterThan(0);
     expect(report.refused).toBeUndefined();
-    expect(report.apply.applied).toHaveLength(8);
+    expect(report.apply.applied).toHaveLength(9);
     expect(report.apply.applied[0]).toEqual({
       action: "create",
       kind: expect.any(String),
@@ -378,7 +398,7 @@ describe("plan through src/cli/plan.ts", () => {
     const plan = json(r);
     expect(plan).toMatchObject({ version: 2, project: "acme-marketing", target: "local" });
     expect(plan.kind).toBeUndefined();
-    expect(plan.changes).toHaveLength(8);
+    expect(plan.changes).toHaveLength(9);
     expect(r.err).toContain(`plan written to ${out}`);
     expect(JSON.parse(readFileSync(out, "utf8")).liveChecksum).toBe(plan.liveChecksum);
     expect((await cli("apply", "--dir", repo.dir, "--target", "local")).code).toBe(0);

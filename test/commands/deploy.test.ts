@@ -12,10 +12,11 @@ import {
   planIdentity,
 } from "../../src/commands/deploy.js";
 import { makePlan } from "../../src/commands/plan.js";
-import { openSession, type Session } from "../../src/commands/session.js";
+import { openSession, type RunEvent, type Session } from "../../src/commands/session.js";
 import { acquireLock } from "../../src/send/lock.js";
 import { simulatedClock } from "../support/clock.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { recorder } from "../support/events.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 beforeEach(() => {
@@ -25,8 +26,8 @@ afterEach(() => repo.cleanup());
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 
-const session = (): Session =>
-  openSession({ dir: repo.dir, target: "local", io: captureIo(), clock: simulatedClock(NOW) });
+const session = (observe: (e: RunEvent) => void = () => {}): Session =>
+  openSession({ dir: repo.dir, target: "local", observe, clock: simulatedClock(NOW) });
 
 describe("deploy", () => {
   it("with the send lock held: applies, sends nothing, and reports the holder", async () => {
@@ -36,7 +37,7 @@ describe("deploy", () => {
     try {
       const result = await deploy(s, { onStep: (step) => void steps.push(step.step) });
       expect(result.refused).toBeUndefined();
-      expect(result.outcome.applied).toHaveLength(8);
+      expect(result.outcome.applied).toHaveLength(9);
       expect(result.outcome.failed).toBeUndefined();
       expect(result.results).toEqual([]);
       expect(result.outboxes).toEqual([]);
@@ -54,6 +55,27 @@ describe("deploy", () => {
     expect(result.locked).toBeUndefined();
     expect(result.results.find((r) => r.campaign === "welcome-new-customers")?.state).toBe("sent");
     expect(repo.emls("welcome-new-customers")).toHaveLength(2);
+  });
+});
+
+describe("deploy tells what it does", () => {
+  it("the plan, a line per change, then the send's progress; a refused plan only the plan", async () => {
+    const { events, observe } = recorder();
+    const result = await deploy(session(observe), {});
+    const kinds = events.map((e) => e.kind);
+    expect(kinds[0]).toBe("planned");
+    const told = events[0];
+    expect(told?.kind === "planned" && told.plan).toBe(result.plan);
+    expect(kinds.filter((k) => k === "progress")).toHaveLength(result.outcome.applied.length);
+    expect(kinds.indexOf("send-started")).toBeGreaterThan(kinds.lastIndexOf("progress"));
+    expect(kinds.at(-1)).toBe("send-finished");
+
+    // Every alarm deleted: beyond guardrails.max_delete_percent, refused before anything is applied.
+    const file = "mailops.yaml";
+    repo.write(file, repo.read(file).replace(/\nalarms:\n(?: {2}.*\n)+/, "\n"));
+    const refused = recorder();
+    expect((await deploy(session(refused.observe), {})).refused).toBeDefined();
+    expect(refused.events.map((e) => e.kind)).toEqual(["planned"]);
   });
 });
 

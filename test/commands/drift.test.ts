@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkDrift } from "../../src/commands/drift.js";
 import { applyProject } from "../../src/commands/plan-apply.js";
 import { openSession, type Session } from "../../src/commands/session.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 beforeEach(() => {
@@ -16,11 +16,10 @@ beforeEach(() => {
 });
 afterEach(() => repo.cleanup());
 
-const session = (): Session => openSession({ dir: repo.dir, target: "local", io: captureIo() });
+const session = (): Session => openSession({ dir: repo.dir, target: "local", observe: () => {} });
 
 async function applied(): Promise<void> {
-  const quiet = { planned: () => {}, progress: () => {}, warn: () => {} };
-  const report = await applyProject(session(), {}, quiet);
+  const report = await applyProject(session(), {});
   expect(report.state).toBe("applied");
 }
 

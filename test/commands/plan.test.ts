@@ -10,7 +10,7 @@ import { planToFile, savePlan } from "../../src/commands/plan.js";
 import { applyProject } from "../../src/commands/plan-apply.js";
 import { openSession, type Session } from "../../src/commands/session.js";
 import { readPlanFile } from "../../src/plan/planfile.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 let out: string;
@@ -23,7 +23,7 @@ afterEach(() => {
   rmSync(out, { recursive: true, force: true });
 });
 
-const session = (): Session => openSession({ dir: repo.dir, target: "local", io: captureIo() });
+const session = (): Session => openSession({ dir: repo.dir, target: "local", observe: () => {} });
 
 describe("planToFile", () => {
   it("writes the session's plan as the plan file apply --plan reads, and says it changes things", async () => {
@@ -31,18 +31,14 @@ describe("planToFile", () => {
     const report = await planToFile(session(), file);
     expect(report.file).toBe(file);
     expect(report.changed).toBe(true);
-    expect(report.plan.changes).toHaveLength(8);
+    expect(report.plan.changes).toHaveLength(9);
     expect(readPlanFile(file)).toEqual(report.plan);
-    const applied = await applyProject(
-      session(),
-      { plan: file },
-      { planned: () => {}, progress: () => {}, warn: () => {} },
-    );
+    const applied = await applyProject(session(), { plan: file });
     expect(applied.state).toBe("applied");
   });
 
   it("a plan that changes nothing: not changed", async () => {
-    await applyProject(session(), {}, { planned: () => {}, progress: () => {}, warn: () => {} });
+    await applyProject(session(), {});
     const report = await planToFile(session(), path.join(out, "plan.json"));
     expect(report.plan.changes).toEqual([]);
     expect(report.changed).toBe(false);

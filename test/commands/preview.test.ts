@@ -11,7 +11,7 @@ import { makePlan } from "../../src/commands/plan.js";
 import { applyProject } from "../../src/commands/plan-apply.js";
 import { previewTemplateChanges } from "../../src/commands/preview.js";
 import { openSession, type Session } from "../../src/commands/session.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 let out: string;
@@ -24,7 +24,7 @@ afterEach(() => {
   rmSync(out, { recursive: true, force: true });
 });
 
-const session = (): Session => openSession({ dir: repo.dir, target: "local", io: captureIo() });
+const session = (): Session => openSession({ dir: repo.dir, target: "local", observe: () => {} });
 const EMPTY = { subject: "", html: "", text: "" };
 
 async function previews() {
@@ -34,8 +34,7 @@ async function previews() {
 }
 
 async function applied(): Promise<void> {
-  const quiet = { planned: () => {}, progress: () => {}, warn: () => {} };
-  expect((await applyProject(session(), {}, quiet)).state).toBe("applied");
+  expect((await applyProject(session(), {})).state).toBe("applied");
 }
 
 const read = (rel: string) => readFileSync(path.join(out, rel), "utf8");

@@ -3,11 +3,13 @@
  * holds it, since when), with nothing sent; the command line ends with the same error as before.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyProject } from "../../src/commands/plan-apply.js";
 import { lockedError, sendCampaigns, sendUnlessLocked } from "../../src/commands/send.js";
-import { openSession, type Session } from "../../src/commands/session.js";
+import { openSession, type RunEvent, type Session } from "../../src/commands/session.js";
 import { acquireLock, LockedError } from "../../src/send/lock.js";
 import { simulatedClock } from "../support/clock.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { recorder } from "../support/events.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 beforeEach(() => {
@@ -18,8 +20,8 @@ afterEach(() => repo.cleanup());
 const NOW = new Date("2026-06-01T12:00:00Z");
 const RUN = "https://github.com/acme/marketing/actions/runs/4242";
 
-const session = (): Session =>
-  openSession({ dir: repo.dir, target: "local", io: captureIo(), clock: simulatedClock(NOW) });
+const session = (observe: (e: RunEvent) => void = () => {}): Session =>
+  openSession({ dir: repo.dir, target: "local", observe, clock: simulatedClock(NOW) });
 
 /** Runs `body` while another run (a deploy in a workflow run) holds the send lock. */
 async function whileLocked<T>(s: Session, body: () => Promise<T>): Promise<T> {
@@ -81,5 +83,27 @@ describe("lockedError", () => {
       exitCode: rebuilt.exitCode,
       holder: (rebuilt as LockedError).holder,
     }).toEqual({ message, hint, exitCode, holder });
+  });
+});
+
+describe("sendCampaigns tells its progress", () => {
+  it("a campaign sent: started with its count, progress up to it, finished; nothing printed", async () => {
+    await applyProject(session(), {});
+    const { events, observe } = recorder();
+    const results = await sendCampaigns(session(observe), { due: true });
+    expect(results.find((r) => r.campaign === "welcome-new-customers")?.state).toBe("sent");
+    const campaign = "welcome-new-customers";
+    expect(events[0]).toEqual({ kind: "send-started", campaign, total: 2 });
+    expect(events.at(-1)).toEqual({ kind: "send-finished", campaign });
+    const progress = events.slice(1, -1);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((e) => e.kind === "send-progress" && e.campaign === campaign)).toBe(true);
+    expect(progress.at(-1)).toEqual({ kind: "send-progress", campaign, done: 2 });
+  });
+
+  it("a campaign refused before its run (its template not applied) tells nothing", async () => {
+    const { events, observe } = recorder();
+    await sendCampaigns(session(observe), { due: true });
+    expect(events).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { makePlan } from "../../src/commands/plan.js";
 import { openSession } from "../../src/commands/session.js";
 import { LocalTarget } from "../../src/targets/local/resources.js";
 import { simulatedClock } from "../support/clock.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 beforeEach(() => {
@@ -34,7 +34,7 @@ function counting(): { factory: TargetFactory; opened: () => number } {
 describe("openSession", () => {
   it("opens the target once for a whole deploy: plan, apply and send", async () => {
     const { factory, opened } = counting();
-    const session = openSession({ dir: repo.dir, target: "local", io: captureIo(), factory, now: NOW });
+    const session = openSession({ dir: repo.dir, target: "local", observe: () => {}, factory, now: NOW });
     const result = await deploy(session, {});
     expect(result.refused).toBeUndefined();
     expect(result.results.some((r) => r.state === "sent")).toBe(true);
@@ -44,7 +44,7 @@ describe("openSession", () => {
 
   it("offline (a fork's pull request): plans the desired state without opening a target or reading the store", async () => {
     const { factory, opened } = counting();
-    const session = openSession({ dir: repo.dir, target: "aws", io: captureIo(), factory, offline: true });
+    const session = openSession({ dir: repo.dir, target: "aws", observe: () => {}, factory, offline: true });
     const { plan } = await makePlan(session, { force: false });
     expect(plan.target).toBe("aws");
     expect(plan.changes.length).toBeGreaterThan(0);
@@ -56,13 +56,13 @@ describe("openSession", () => {
 
   it("takes its time from the clock, or from --now when pinned", () => {
     const clock = simulatedClock(NOW);
-    const session = openSession({ dir: repo.dir, io: captureIo(), clock });
+    const session = openSession({ dir: repo.dir, observe: () => {}, clock });
     expect(session.now()).toEqual(NOW);
     void clock.sleep(60_000);
     expect(session.now()).toEqual(new Date(NOW.getTime() + 60_000));
     const pinned = openSession({
       dir: repo.dir,
-      io: captureIo(),
+      observe: () => {},
       clock,
       now: new Date("2026-12-01T09:00:00Z"),
     });

@@ -55,6 +55,35 @@ const desired = {
   },
   template: { subject: "Hi {{name}}", html: "<p>Hi {{name}}</p>\n", text: "Hi {{name}}\n" },
   dashboard: { body: { widgets: [{ type: "metric", x: 0, properties: { period: 3600, stat: "Sum" } }] } },
+  identity: {
+    type: "domain",
+    dkim: { signing: true, keyLength: "RSA_2048_BIT", origin: "AWS_SES" },
+    mailFrom: { domain: "mail.example.com", onMxFailure: "USE_DEFAULT_VALUE" },
+    configurationSet: "marketing",
+  },
+  "sns-topic": {
+    policy: {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AllowSesPublish",
+          Effect: "Allow",
+          Principal: { Service: "ses.amazonaws.com" },
+          Action: "SNS:Publish",
+          Resource: "arn:aws:sns:us-east-1:123456789012:email-events",
+          Condition: {
+            StringEquals: {
+              "AWS:SourceAccount": "123456789012",
+              "AWS:SourceArn": [
+                "arn:aws:ses:us-east-1:123456789012:configuration-set/b",
+                "arn:aws:ses:us-east-1:123456789012:configuration-set/a",
+              ],
+            },
+          },
+        },
+      ],
+    },
+  },
 } satisfies Record<KindName, Spec>;
 
 /** As the aws adapter reads them back (src/targets/aws/cloudwatch.ts, ses.ts). */
@@ -128,6 +157,47 @@ describe("no change for the API's own form of the same resource", () => {
       "dashboard",
       {
         body: '{\n  "widgets": [ { "properties": { "stat": "Sum", "period": 3600.0 }, "x": 0, "type": "metric" } ]\n}',
+      },
+    ],
+    [
+      "identity: a DEED replica's origin (AWS_SES_US_EAST_1) is Easy DKIM; the MAIL FROM domain in capitals",
+      "identity",
+      {
+        ...desired.identity,
+        dkim: { signing: true, keyLength: "RSA_2048_BIT", origin: "AWS_SES_US_EAST_1" },
+        mailFrom: { domain: "MAIL.example.com", onMxFailure: "USE_DEFAULT_VALUE" },
+      },
+    ],
+    [
+      "identity: SES leaves out the key length and origin of Easy DKIM's defaults",
+      "identity",
+      { ...desired.identity, dkim: { signing: true } },
+    ],
+    [
+      "SNS topic: the policy as SNS returns it, a string with other key order and lists re-spelled",
+      "sns-topic",
+      {
+        policy: JSON.stringify({
+          Statement: [
+            {
+              Condition: {
+                StringEquals: {
+                  "AWS:SourceArn": [
+                    "arn:aws:ses:us-east-1:123456789012:configuration-set/a",
+                    "arn:aws:ses:us-east-1:123456789012:configuration-set/b",
+                  ],
+                  "AWS:SourceAccount": "123456789012",
+                },
+              },
+              Resource: "arn:aws:sns:us-east-1:123456789012:email-events",
+              Action: ["SNS:Publish"],
+              Principal: { Service: "ses.amazonaws.com" },
+              Effect: "Allow",
+              Sid: "AllowSesPublish",
+            },
+          ],
+          Version: "2012-10-17",
+        }),
       },
     ],
   ])("%s", (_, kind, live) => {
@@ -211,6 +281,47 @@ describe("a change for a real edit", () => {
       "dashboard",
       { body: { widgets: [{ type: "text", x: 0 }, ...desired.dashboard.body.widgets] } },
       ["body"],
+    ],
+    [
+      "identity: DKIM signing switched off outside",
+      "identity",
+      { ...desired.identity, dkim: { signing: false, keyLength: "RSA_2048_BIT" } },
+      ["dkim"],
+    ],
+    [
+      "identity: a 1024-bit key",
+      "identity",
+      { ...desired.identity, dkim: { signing: true, keyLength: "RSA_1024_BIT", origin: "AWS_SES" } },
+      ["dkim"],
+    ],
+    [
+      "identity: BYODKIM (EXTERNAL) is not Easy DKIM",
+      "identity",
+      { ...desired.identity, dkim: { signing: true, keyLength: "RSA_2048_BIT", origin: "EXTERNAL" } },
+      ["dkim"],
+    ],
+    [
+      "identity: MAIL FROM rejects on MX failure; no default configuration set",
+      "identity",
+      {
+        ...desired.identity,
+        mailFrom: { domain: "mail.example.com", onMxFailure: "REJECT_MESSAGE" },
+        configurationSet: null,
+      },
+      ["configurationSet", "mailFrom"],
+    ],
+    [
+      "SNS topic: another account may publish",
+      "sns-topic",
+      {
+        policy: JSON.parse(
+          JSON.stringify(desired["sns-topic"].policy).replace(
+            '"AWS:SourceAccount":"123456789012"',
+            '"AWS:SourceAccount":"999"',
+          ),
+        ),
+      },
+      ["policy"],
     ],
   ])("%s", (_, kind, live, changed) => {
     expect(fields(kind, desired[kind], live)).toEqual(changed);

@@ -79,7 +79,7 @@ describe("mailops send: flags", () => {
     expect(bad.err).toContain("--now next tuesday is not a date-time");
   });
 
-  it("--dry-run previews, and sends and records nothing", async () => {
+  it("--dry-run forecasts, and sends and records nothing", async () => {
     await apply();
     const r = await send("--due", "--dry-run", "--now", "2026-11-27T12:00:00Z");
     expect(r.code, r.out + r.err).toBe(0);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
-import { runValidate } from "../../src/commands/validate.js";
+import { runValidate } from "../../src/cli/validate.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 
 let repo: ReturnType<typeof copyExampleRepo>;

@@ -97,7 +97,7 @@ async function send(options: Partial<SendOptions> = {}) {
     },
   };
   const results: CampaignResult[] = await sendCampaigns(
-    openSession({ project: validateProject(repo.dir).project, target: "aws", io: captureIo(), clock }),
+    openSession({ project: validateProject(repo.dir).project, target: "aws", observe: () => {}, clock }),
     { campaign: CAMPAIGN, ...options },
   );
   return { code: sendFailed(results) ? 1 : 0, out: formatSendResults(results), result: results[0] };

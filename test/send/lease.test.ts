@@ -109,7 +109,7 @@ describe("a long send", () => {
         },
       });
     const results = await sendCampaigns(
-      openSession({ project, target: "local", io: captureIo(), factory: async () => target, clock, store }),
+      openSession({ project, target: "local", observe: () => {}, factory: async () => target, clock, store }),
       { campaign: "welcome-new-customers" },
     );
     expect(clock.now() - Date.parse("2026-06-01T12:00:00Z")).toBeGreaterThan(120_000);

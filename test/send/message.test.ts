@@ -3,7 +3,7 @@ import { loadProject } from "../../src/config/load.js";
 import type { PartName, Template } from "../../src/config/model.js";
 import { MailopsError } from "../../src/errors.js";
 import { analyzeTemplate } from "../../src/render/analyze.js";
-import { messagePlan } from "../../src/send/message.js";
+import { messageBuilder } from "../../src/send/message.js";
 
 const SECRET = "a-test-signing-secret-of-32-bytes-or-more";
 
@@ -18,10 +18,10 @@ const recipient = (fields: Record<string, unknown>) => ({
   fields: JSON.parse(JSON.stringify(fields)) as Record<string, unknown>,
 });
 
-describe("messagePlan", () => {
+describe("messageBuilder", () => {
   it("gives each recipient the campaign data, built-ins and their own fields", () => {
-    const plan = messagePlan(project, campaign, template, undefined);
-    const r = plan.prepare(recipient({ email: "a@example.com", name: "Ann", discount: 99 }));
+    const messages = messageBuilder(project, campaign, template, undefined);
+    const r = messages.prepare(recipient({ email: "a@example.com", name: "Ann", discount: 99 }));
     expect(r).toEqual({
       ok: true,
       headers: [],
@@ -36,12 +36,12 @@ describe("messagePlan", () => {
   });
 
   it("skips a recipient lacking a variable, and one with markup in a used field", () => {
-    const plan = messagePlan(project, campaign, template, undefined);
-    expect(plan.prepare(recipient({ email: "a@example.com" }))).toEqual({
+    const messages = messageBuilder(project, campaign, template, undefined);
+    expect(messages.prepare(recipient({ email: "a@example.com" }))).toEqual({
       ok: false,
       reason: "missing variable name",
     });
-    expect(plan.prepare(recipient({ email: "a@example.com", name: "<b>Ann</b>" }))).toEqual({
+    expect(messages.prepare(recipient({ email: "a@example.com", name: "<b>Ann</b>" }))).toEqual({
       ok: false,
       reason: "unsafe value in field name (html text)",
     });
@@ -49,13 +49,13 @@ describe("messagePlan", () => {
 
   it("refuses campaign data with a __proto__ key rather than letting it reach the prototype", () => {
     const data = JSON.parse('{"__proto__": {"name": "x"}, "discount": 1}') as Record<string, unknown>;
-    expect(() => messagePlan(project, { ...campaign, data }, template, undefined)).toThrow(MailopsError);
+    expect(() => messageBuilder(project, { ...campaign, data }, template, undefined)).toThrow(MailopsError);
   });
 
   it("refuses a recipient whose value breaks the rule where the template writes it, naming the field, never the value", () => {
-    const plan = messagePlan(project, campaign, template, undefined);
+    const messages = messageBuilder(project, campaign, template, undefined);
     const reason = (fields: Record<string, unknown>) => {
-      const r = plan.prepare(recipient({ email: "a@example.com", name: "Ann", ...fields }));
+      const r = messages.prepare(recipient({ email: "a@example.com", name: "Ann", ...fields }));
       return r.ok ? "ok" : r.reason;
     };
     // The campaign's data has product_url; the subscriber's value wins the merge, and is the one checked.
@@ -71,22 +71,25 @@ describe("messagePlan", () => {
 
   it("checks campaign data once: recipients without their own value are refused, those with one are not", () => {
     const data = { ...campaign.data, product_url: "javascript:alert(1)" };
-    const plan = messagePlan(project, { ...campaign, data }, template, undefined);
-    expect(plan.prepare(recipient({ email: "a@example.com", name: "Ann" }))).toEqual({
+    const messages = messageBuilder(project, { ...campaign, data }, template, undefined);
+    expect(messages.prepare(recipient({ email: "a@example.com", name: "Ann" }))).toEqual({
       ok: false,
       reason: "unsafe value in campaign data product_url (url)",
     });
     expect(
-      plan.prepare(recipient({ email: "a@example.com", name: "Ann", product_url: "https://example.com/x" }))
-        .ok,
+      messages.prepare(
+        recipient({ email: "a@example.com", name: "Ann", product_url: "https://example.com/x" }),
+      ).ok,
     ).toBe(true);
   });
 
   it("checks a subscriber value that shadows campaign data of the same name", () => {
     const data = { ...campaign.data, name: "Friend" };
-    const plan = messagePlan(project, { ...campaign, data }, template, undefined);
+    const messages = messageBuilder(project, { ...campaign, data }, template, undefined);
     expect(
-      plan.prepare(recipient({ email: "a@example.com", name: '<a href="https://evil.example">click</a>' })),
+      messages.prepare(
+        recipient({ email: "a@example.com", name: '<a href="https://evil.example">click</a>' }),
+      ),
     ).toEqual({
       ok: false,
       reason: "unsafe value in field name (html text)",
@@ -98,26 +101,28 @@ describe("messagePlan", () => {
       subject: "Hi",
       html: '<img alt="{{name}}" src="https://example.com/a.png"><a href="{{amazonSESUnsubscribeUrl}}">x</a>',
     });
-    const plan = messagePlan(project, campaign, t, undefined);
-    expect(plan.prepare(recipient({ email: "a@example.com", name: "O'Brien" })).ok).toBe(true);
-    expect(plan.prepare(recipient({ email: "a@example.com", name: 'x" style="position:fixed' }))).toEqual({
-      ok: false,
-      reason: "unsafe value in field name (html attribute)",
-    });
+    const messages = messageBuilder(project, campaign, t, undefined);
+    expect(messages.prepare(recipient({ email: "a@example.com", name: "O'Brien" })).ok).toBe(true);
+    expect(messages.prepare(recipient({ email: "a@example.com", name: 'x" style="position:fixed' }))).toEqual(
+      {
+        ok: false,
+        reason: "unsafe value in field name (html attribute)",
+      },
+    );
   });
 
   it("looks variables up as own properties: {{toString}} is missing unless the data has it", () => {
     const t = templateOf({ subject: "Hi {{toString}}", text: "x {{amazonSESUnsubscribeUrl}}" });
-    const plan = messagePlan(project, campaign, t, undefined);
-    expect(plan.prepare(recipient({ email: "a@example.com" }))).toEqual({
+    const messages = messageBuilder(project, campaign, t, undefined);
+    expect(messages.prepare(recipient({ email: "a@example.com" }))).toEqual({
       ok: false,
       reason: "missing variable toString",
     });
-    expect(plan.prepare(recipient({ email: "a@example.com", toString: "x" })).ok).toBe(true);
+    expect(messages.prepare(recipient({ email: "a@example.com", toString: "x" })).ok).toBe(true);
   });
 });
 
-describe("messagePlan: built-ins are checked like any value", () => {
+describe("messageBuilder: built-ins are checked like any value", () => {
   const linkProject = (url: string, postal: string) => ({
     ...project,
     settings: {
@@ -133,17 +138,22 @@ describe("messagePlan: built-ins are checked like any value", () => {
   const one = () => recipient({ email: "a@example.com" });
 
   it("the link-mode unsubscribe URL, which no subscriber field overrides", () => {
-    const bad = messagePlan(linkProject("javascript:alert(1)//", "1 Main St"), campaign, t, SECRET);
+    const bad = messageBuilder(linkProject("javascript:alert(1)//", "1 Main St"), campaign, t, SECRET);
     expect(bad.prepare(one())).toEqual({ ok: false, reason: "unsafe value in unsubscribe_url (url)" });
-    const good = messagePlan(linkProject("https://example.com/u", "1 Main St"), campaign, t, SECRET);
+    const good = messageBuilder(linkProject("https://example.com/u", "1 Main St"), campaign, t, SECRET);
     expect(good.prepare(recipient({ email: "a@example.com", unsubscribe_url: "javascript:x" })).ok).toBe(
       true,
     );
   });
 
   it("postal_address from the settings", () => {
-    const plan = messagePlan(linkProject("https://example.com/u", "<b>1 Main St</b>"), campaign, t, SECRET);
-    expect(plan.prepare(one())).toEqual({
+    const messages = messageBuilder(
+      linkProject("https://example.com/u", "<b>1 Main St</b>"),
+      campaign,
+      t,
+      SECRET,
+    );
+    expect(messages.prepare(one())).toEqual({
       ok: false,
       reason: "unsafe value in setting postal_address (html text)",
     });
@@ -154,9 +164,9 @@ describe("messagePlan: built-ins are checked like any value", () => {
       subject: "Hi",
       html: "{{#each this}}<i>{{this}}</i>{{/each}}{{amazonSESUnsubscribeUrl}}",
     });
-    const plan = messagePlan(project, campaign, all, undefined);
-    expect(plan.prepare(recipient({ email: "a@example.com", name: "Ann" })).ok).toBe(true);
-    expect(plan.prepare(recipient({ email: "a@example.com", name: "<b>Ann</b>" }))).toEqual({
+    const messages = messageBuilder(project, campaign, all, undefined);
+    expect(messages.prepare(recipient({ email: "a@example.com", name: "Ann" })).ok).toBe(true);
+    expect(messages.prepare(recipient({ email: "a@example.com", name: "<b>Ann</b>" }))).toEqual({
       ok: false,
       reason: "unsafe value in name (html text)",
     });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SourceChangedError } from "../../src/audience/index.js";
 import { Ledger, recipientId } from "../../src/send/ledger.js";
-import type { MessagePlan, MessageRecipient } from "../../src/send/message.js";
+import type { MessageBuilder, MessageRecipient } from "../../src/send/message.js";
 import { TokenBucket } from "../../src/send/pacing.js";
 import { ContentChangedError, type RunInput, runCampaign } from "../../src/send/run.js";
 import { LocalStore, type Store } from "../../src/store/index.js";
@@ -19,7 +19,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const plan: MessagePlan = {
+const messages: MessageBuilder = {
   prepare: (r) =>
     r.fields.name === "skip-me"
       ? { ok: false, reason: "missing variable name" }
@@ -70,7 +70,15 @@ function input(
   options: Partial<RunInput["options"]> = {},
   contentDigest = "A",
 ): RunInput {
-  return runInput({ id, recipients, plan, sender, ledger: new Ledger(store, id), contentDigest, options });
+  return runInput({
+    id,
+    recipients,
+    messages,
+    sender,
+    ledger: new Ledger(store, id),
+    contentDigest,
+    options,
+  });
 }
 
 describe("runCampaign", () => {

@@ -38,7 +38,7 @@ function declaring(name: Target["name"], capabilities: Capabilities, maxSendRate
 /** Sends welcome-new-customers (its two recipients) through `target`: the simulated ms it took. */
 async function sendingTime(target: Target): Promise<number> {
   const clock = simulatedClock(new Date(START));
-  const session = openSession({ dir: repo.dir, io: captureIo(), factory: async () => target, clock });
+  const session = openSession({ dir: repo.dir, observe: () => {}, factory: async () => target, clock });
   const results = await sendCampaigns(session, { campaign: "welcome-new-customers" });
   expect(results).toMatchObject([{ state: "sent", report: { sent: 2 } }]);
   return clock.now() - START;

@@ -37,7 +37,7 @@ async function deployed(): Promise<void> {
 
 /** The target's resources as an adopted set would be: mailops' owner tag nowhere. */
 function untagTarget(): void {
-  for (const kind of ["template", "configuration-set", "contact-list", "alarm"]) {
+  for (const kind of ["template", "configuration-set", "contact-list", "identity", "alarm"]) {
     const dir = path.join(repo.dir, ".mailops/local", kind);
     for (const f of readdirSync(dir)) {
       const file = path.join(dir, f);
@@ -69,7 +69,7 @@ describe("a deleted .mailops/state with .mailops/local intact", () => {
       const r = await run(verb, ...(verb === "deploy" ? ["--now", NOW] : []));
       expect(r.code, verb).toBe(1);
       expect(r.err).toContain(
-        `mailops: the state store appears to have been lost: 6 resources on the local target are tagged mailops:project=acme-marketing, but the state store at ${state()} holds no inventory or ledger`,
+        `mailops: the state store appears to have been lost: 7 resources on the local target are tagged mailops:project=acme-marketing, but the state store at ${state()} holds no inventory or ledger`,
       );
       expect(r.err).toContain("  - tagged: email template welcome-campaign\n");
       expect(r.err).toContain("  - tagged: CloudWatch alarm acme-marketing-bounce-rate\n");
@@ -81,7 +81,7 @@ describe("a deleted .mailops/state with .mailops/local intact", () => {
     const plan = await run("plan");
     expect(plan.code).toBe(0);
     expect(plan.out).toContain(
-      "warning: the state store appears to have been lost: 6 resources on the local target are tagged mailops:project=acme-marketing",
+      "warning: the state store appears to have been lost: 7 resources on the local target are tagged mailops:project=acme-marketing",
     );
     expect(plan.out).toContain("apply, deploy and send refuse until it is restored");
   });

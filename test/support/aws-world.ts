@@ -23,7 +23,7 @@ export const PRODUCTION_ACCOUNT: Partial<GetAccountCommandOutput> = {
   SendQuota: { Max24HourSend: 50_000, MaxSendRate: 1000, SentLast24Hours: 0 },
 };
 
-/** A sender identity verified for sending: moto never marks one so (docs/emulators.md). */
+/** SES's verdict on the identities moto holds: verified for sending, which moto never marks (docs/emulators.md). */
 export const VERIFIED_IDENTITY: Partial<GetEmailIdentityCommandOutput> = {
   IdentityType: "DOMAIN",
   VerifiedForSendingStatus: true,
@@ -33,7 +33,7 @@ export const VERIFIED_IDENTITY: Partial<GetEmailIdentityCommandOutput> = {
 export interface AwsWorldOptions {
   /** What GetAccount answers at the start of every test (a copy); the emulator's when not given. */
   account?: Partial<GetAccountCommandOutput>;
-  /** What GetEmailIdentity answers at the start of every test (a copy); moto's when not given. */
+  /** SES's verdict laid over moto's GetEmailIdentity answers at the start of every test (a copy). */
   identity?: Partial<GetEmailIdentityCommandOutput>;
 }
 
@@ -80,6 +80,7 @@ export async function resetAwsWorld(emulators: AwsEmulators, unemulated: Unemula
     sesv2: emulators.sesRouter.endpoint,
     cloudwatch: emulators.moto.endpoint,
     s3: emulators.moto.endpoint,
+    sns: emulators.moto.endpoint,
   });
   for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
   vi.stubEnv("MAILOPS_SES_READ_RATE", "10000");

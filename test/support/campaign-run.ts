@@ -5,7 +5,7 @@
  * neither resend unknowns nor allow content changes, and `sleep` returns at once.
  */
 import { type Ledger, type RunId, runKey } from "../../src/send/ledger.js";
-import type { MessagePlan, MessageRecipient } from "../../src/send/message.js";
+import type { MessageBuilder, MessageRecipient } from "../../src/send/message.js";
 import { TokenBucket } from "../../src/send/pacing.js";
 import type { RunInput } from "../../src/send/run.js";
 import type { Sender } from "../../src/targets/port.js";
@@ -19,7 +19,7 @@ export const people = (n: number): MessageRecipient[] =>
   }));
 
 /** Prepares every recipient, with its fields as the template data. */
-export const sendEveryone: MessagePlan = {
+export const sendEveryone: MessageBuilder = {
   prepare: (r) => ({ ok: true, data: { ...r.fields }, headers: [] }),
 };
 
@@ -29,7 +29,7 @@ export interface RunInputParts {
   sender: Sender;
   ledger: Ledger;
   /** sendEveryone unless given. */
-  plan?: MessagePlan;
+  messages?: MessageBuilder;
   project?: string;
   contentDigest?: string;
   /** Merged over the defaults. */
@@ -51,7 +51,7 @@ export function runInput(parts: RunInputParts): RunInput {
     recipients: async function* () {
       yield* recipients;
     },
-    plan: parts.plan ?? sendEveryone,
+    messages: parts.messages ?? sendEveryone,
     request: {
       campaign: id.campaign,
       run: runKey(id),

@@ -1,5 +1,5 @@
 /**
- * Real AWS emulators over HTTP for tests: `moto_server` (S3, CloudWatch, SES v2 configuration sets,
+ * Real AWS emulators over HTTP for tests: `moto_server` (S3, CloudWatch, SNS, SES v2 configuration sets,
  * contact lists, tags) and `aws-ses-v2-local` (SES v2 templates, sending, GetAccount), plus the
  * SES router (ses-router.ts) that gives the aws adapter one SES endpoint in front of both.
  * docs/emulators.md lists which operation each serves and their quirks.
@@ -280,7 +280,7 @@ export function useEmulators(choice: EmulatorChoice): {
  * this machine), and no profile files from the developer's home.
  */
 export function emulatorEnv(
-  endpoints: { s3?: string; sesv2?: string; cloudwatch?: string; all?: string } = {},
+  endpoints: { s3?: string; sesv2?: string; cloudwatch?: string; sns?: string; all?: string } = {},
 ) {
   const env: Record<string, string | undefined> = {
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
@@ -297,6 +297,7 @@ export function emulatorEnv(
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SESV2: endpoints.sesv2,
     AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch,
+    AWS_ENDPOINT_URL_SNS: endpoints.sns,
   };
   return env;
 }

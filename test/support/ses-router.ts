@@ -142,6 +142,20 @@ const routes: Array<[method: string, pattern: RegExp, operation: string, target:
     "DeleteConfigurationSetEventDestination",
     undefined,
   ],
+  ["PUT", re(`/v2/email/identities/${NAME}/dkim`), "PutEmailIdentityDkimAttributes", undefined],
+  [
+    "PUT",
+    re(`/v2/email/identities/${NAME}/dkim/signing`),
+    "PutEmailIdentityDkimSigningAttributes",
+    undefined,
+  ],
+  ["PUT", re(`/v2/email/identities/${NAME}/mail-from`), "PutEmailIdentityMailFromAttributes", undefined],
+  [
+    "PUT",
+    re(`/v2/email/identities/${NAME}/configuration-set`),
+    "PutEmailIdentityConfigurationSetAttributes",
+    undefined,
+  ],
   ["PUT", re(`/v2/email/contact-lists/${NAME}`), "UpdateContactList", undefined],
   ["PUT", re(`/v2/email/contact-lists/${NAME}/contacts/${NAME}`), "UpdateContact", undefined],
   ["GET", /^\/v2\/email\/suppression\/addresses$/, "ListSuppressedDestinations", undefined],
@@ -398,6 +412,15 @@ function fixMotoResponse(operation: string, reply: Reply): void {
       const flag = (inner as Record<string, unknown>).SendingEnabled;
       if (typeof flag === "boolean") sending.SendingEnabled = flag;
       else delete sending.SendingEnabled;
+      changed = true;
+    }
+  }
+  if (operation === "CreateEmailIdentity" || operation === "GetEmailIdentity") {
+    // moto writes DkimAttributes.LastKeyGenerationTimestamp as an ISO string (SES: epoch seconds).
+    const dkim = body.DkimAttributes as Record<string, unknown> | undefined;
+    const at = dkim?.LastKeyGenerationTimestamp;
+    if (dkim && typeof at === "string" && !Number.isNaN(Date.parse(at))) {
+      dkim.LastKeyGenerationTimestamp = Date.parse(at) / 1000;
       changed = true;
     }
   }

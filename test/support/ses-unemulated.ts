@@ -6,7 +6,12 @@
  * - configuration set option updates: PutConfigurationSet{Delivery,Reputation,Sending,
  *   Suppression,Tracking}Options, shown by later GetConfigurationSet calls;
  * - UpdateContactList, shown by later GetContactList calls;
- * - GetAccount / GetEmailIdentity answers an emulator cannot be configured to give per test.
+ * - identity attribute updates: PutEmailIdentity{DkimAttributes,DkimSigningAttributes,
+ *   MailFromAttributes,ConfigurationSetAttributes}, shown by later GetEmailIdentity calls over
+ *   moto's own answer (moto serves create, get, list and delete, and never these);
+ * - GetAccount / GetEmailIdentity answers an emulator cannot be configured to give per test: SES's
+ *   verdict on an identity (verified, DKIM tokens and status) laid over what moto holds. An
+ *   identity moto does not hold stays absent: the stand-in never invents one.
  *
  * Why a client mock and not more router routes: the router forwards to emulators and corrects
  * their answers, but never invents state; a stand-in behind HTTP would be a fake emulator with
@@ -22,6 +27,7 @@ import {
   DeleteConfigurationSetCommand,
   DeleteConfigurationSetEventDestinationCommand,
   DeleteContactListCommand,
+  DeleteEmailIdentityCommand,
   type EventDestination,
   type EventDestinationDefinition,
   GetAccountCommand,
@@ -41,6 +47,10 @@ import {
   PutConfigurationSetSendingOptionsCommand,
   PutConfigurationSetSuppressionOptionsCommand,
   PutConfigurationSetTrackingOptionsCommand,
+  PutEmailIdentityConfigurationSetAttributesCommand,
+  PutEmailIdentityDkimAttributesCommand,
+  PutEmailIdentityDkimSigningAttributesCommand,
+  PutEmailIdentityMailFromAttributesCommand,
   SESv2Client,
   type Topic,
   UpdateConfigurationSetEventDestinationCommand,
@@ -59,8 +69,13 @@ export interface UnemulatedSes {
   calls(command: CommandClass): Input[];
   /** Answer GetAccount with this instead of the emulator's account (undefined: the emulator's). */
   account: Partial<GetAccountCommandOutput> | undefined;
-  /** Answer GetEmailIdentity with this instead of moto's answer (undefined: moto's). */
+  /**
+   * SES's verdict on every identity moto holds, laid over moto's GetEmailIdentity answer
+   * (undefined: moto's own). An identity moto does not hold is still absent (404).
+   */
   identity: Partial<GetEmailIdentityCommandOutput> | undefined;
+  /** The same for one identity by name (DKIM tokens and status, MAIL FROM status), over `identity`. */
+  identities: Map<string, Partial<GetEmailIdentityCommandOutput>>;
   /** The account suppression list ListSuppressedDestinations answers with (for send tests). */
   suppressed: string[];
   /** Per topic, the contacts ListContacts reports opted out (for send tests). */
@@ -81,9 +96,12 @@ export function mockUnemulatedSes(): UnemulatedSes {
   const destinations = new Map<string, Map<string, EventDestinationDefinition>>();
   const setOptions = new Map<string, Partial<GetConfigurationSetCommandOutput>>();
   const listOverlay = new Map<string, { Topics?: Topic[]; Description?: string }>();
-  const state: Pick<UnemulatedSes, "account" | "identity" | "suppressed" | "optedOut"> = {
+  // What the Put*EmailIdentity* calls wrote, per identity.
+  const identityWrites = new Map<string, Partial<GetEmailIdentityCommandOutput>>();
+  const state: Pick<UnemulatedSes, "account" | "identity" | "identities" | "suppressed" | "optedOut"> = {
     account: undefined,
     identity: undefined,
+    identities: new Map(),
     suppressed: [],
     optedOut: new Map(),
   };
@@ -212,11 +230,85 @@ export function mockUnemulatedSes(): UnemulatedSes {
       return { ...meta, Contacts: out.map((EmailAddress) => ({ EmailAddress })) };
     })
     .on(GetEmailIdentityCommand)
-    .callsFake(async (input, getClient) =>
-      state.identity
-        ? { ...meta, ...state.identity }
-        : realSend.call(getClient(), new GetEmailIdentityCommand(input)),
-    );
+    .callsFake(async (input, getClient) => {
+      // moto's answer (a 404 stays one), then what was written, then SES's verdict.
+      const out = (await realSend.call(
+        getClient(),
+        new GetEmailIdentityCommand(input),
+      )) as GetEmailIdentityCommandOutput;
+      const name = input.EmailIdentity;
+      let merged: GetEmailIdentityCommandOutput = out;
+      for (const layer of [identityWrites.get(name), state.identity, state.identities.get(name)]) {
+        if (!layer) continue;
+        merged = {
+          ...merged,
+          ...structuredClone(layer),
+          DkimAttributes: { ...merged.DkimAttributes, ...structuredClone(layer.DkimAttributes ?? {}) },
+        };
+      }
+      return merged;
+    });
+
+  // Fails as SES does when the identity does not exist (asked of moto over HTTP).
+  const identityWrite =
+    (
+      write: (
+        input: Input,
+        current: Partial<GetEmailIdentityCommandOutput>,
+      ) => Partial<GetEmailIdentityCommandOutput>,
+    ) =>
+    async (input: Input, getClient: () => SESv2Client) => {
+      const name = String(input.EmailIdentity);
+      await realSend.call(getClient(), new GetEmailIdentityCommand({ EmailIdentity: name }));
+      identityWrites.set(name, write(input, identityWrites.get(name) ?? {}));
+      return meta;
+    };
+  mock.on(DeleteEmailIdentityCommand).callsFake(async (input, getClient) => {
+    const out = await realSend.call(getClient(), new DeleteEmailIdentityCommand(input));
+    identityWrites.delete(input.EmailIdentity);
+    return out;
+  });
+  mock.on(PutEmailIdentityDkimAttributesCommand).callsFake(
+    identityWrite((input, w) => ({
+      ...w,
+      DkimAttributes: { ...w.DkimAttributes, SigningEnabled: input.SigningEnabled === true },
+    })),
+  );
+  mock.on(PutEmailIdentityDkimSigningAttributesCommand).callsFake(
+    identityWrite((input, w) => ({
+      ...w,
+      DkimAttributes: {
+        ...w.DkimAttributes,
+        SigningEnabled: true,
+        SigningAttributesOrigin: input.SigningAttributesOrigin as "AWS_SES",
+        NextSigningKeyLength: (
+          input.SigningAttributes as { NextSigningKeyLength?: "RSA_2048_BIT" } | undefined
+        )?.NextSigningKeyLength,
+      },
+    })),
+  );
+  mock.on(PutEmailIdentityMailFromAttributesCommand).callsFake(
+    identityWrite((input, w) => {
+      const { MailFromAttributes: _, ...rest } = w;
+      // Without a domain, SES removes the custom MAIL FROM; a new one starts PENDING.
+      return input.MailFromDomain
+        ? {
+            ...rest,
+            MailFromAttributes: {
+              MailFromDomain: String(input.MailFromDomain),
+              MailFromDomainStatus: "PENDING",
+              BehaviorOnMxFailure: (input.BehaviorOnMxFailure as "USE_DEFAULT_VALUE") ?? "USE_DEFAULT_VALUE",
+            },
+          }
+        : rest;
+    }),
+  );
+  mock.on(PutEmailIdentityConfigurationSetAttributesCommand).callsFake(
+    identityWrite((input, w) => ({
+      ...w,
+      ConfigurationSetName: (input.ConfigurationSetName as string | undefined) ?? undefined,
+    })),
+  );
 
   const option =
     <K extends keyof GetConfigurationSetCommandOutput>(key: K, pick: (input: Input) => unknown) =>
@@ -250,6 +342,9 @@ export function mockUnemulatedSes(): UnemulatedSes {
     get identity() {
       return state.identity;
     },
+    get identities() {
+      return state.identities;
+    },
     set identity(v) {
       state.identity = v;
     },
@@ -269,8 +364,10 @@ export function mockUnemulatedSes(): UnemulatedSes {
       destinations.clear();
       setOptions.clear();
       listOverlay.clear();
+      identityWrites.clear();
       state.account = undefined;
       state.identity = undefined;
+      state.identities = new Map();
       state.suppressed = [];
       state.optedOut = new Map();
       mock.resetHistory();

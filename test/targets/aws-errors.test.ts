@@ -77,10 +77,11 @@ const calls = (operation: string, name?: string) =>
       (name === undefined || c.path.endsWith(`/${name}`) || c.request?.TemplateName === name),
   );
 
-const FIRST_FOUR = [
+const FIRST_FIVE = [
   "configuration-set/marketing",
   "contact-list/acme",
   "event-destination/marketing/metrics",
+  "identity/example.com",
   "template/product-promotion",
 ];
 
@@ -100,7 +101,7 @@ describe("a template SES rejects", () => {
     expect(inventoryKeys()).toBeUndefined();
 
     const project = validateProject(repo.dir).project;
-    const session = openSession({ project, target: "aws", io: captureIo() });
+    const session = openSession({ project, target: "aws", observe: () => {} });
     const target = await session.target();
     const store = session.store();
     const made = await makePlan(session, { force: false });
@@ -123,14 +124,14 @@ describe("a template SES rejects", () => {
     );
     expect(e).toBeInstanceOf(TargetError);
     expect(e.hint).toContain("mailops validate");
-    expect(formatOutcome(outcome)).toContain("Apply stopped: 4 applied, 1 failed, 3 not attempted.");
-    expect(inventoryKeys()).toEqual(FIRST_FOUR);
+    expect(formatOutcome(outcome)).toContain("Apply stopped: 5 applied, 1 failed, 3 not attempted.");
+    expect(inventoryKeys()).toEqual(FIRST_FIVE);
 
     // Fixed (the repository's own plan): the rest is applied, then nothing is left to do.
     const rerun = await apply();
     expect(rerun.error).toBeUndefined();
     expect(rerun.text).toContain("Apply complete: 4 changes applied.");
-    expect(inventoryKeys()).toHaveLength(8);
+    expect(inventoryKeys()).toHaveLength(9);
     const io = captureIo();
     expect(await runPlan({ dir: repo.dir, target: "aws", format: "text", detailedExitcode: true }, io)).toBe(
       0,
@@ -199,7 +200,7 @@ describe("throttling and limits", () => {
     );
     const io = captureIo();
     await runPlan({ dir: repo.dir, target: "aws", format: "text" }, io);
-    expect(io.outText).toContain("Plan: 8 to create, 0 to update, 0 to delete.");
+    expect(io.outText).toContain("Plan: 9 to create, 0 to update, 0 to delete.");
     expect(calls("GetEmailTemplate", "welcome-campaign").map((c) => [c.target, c.status])).toEqual([
       ["injected", 429],
       ["injected", 429],
@@ -215,12 +216,12 @@ describe("throttling and limits", () => {
     );
     const r = await apply();
     expect(r.error).toBeUndefined();
-    expect(r.text).toContain("Apply complete: 8 changes applied.");
+    expect(r.text).toContain("Apply complete: 9 changes applied.");
     expect(calls("CreateEmailTemplate", "welcome-campaign").map((c) => [c.target, c.status])).toEqual([
       ["injected", 429],
       ["ses-local", 200],
     ]);
-    expect(inventoryKeys()).toHaveLength(8);
+    expect(inventoryKeys()).toHaveLength(9);
   });
 
   it("does not retry LimitExceededException: one call, one line, applied work kept", async () => {
@@ -237,7 +238,7 @@ describe("throttling and limits", () => {
     );
     expect(e.hint).toContain("quota");
     expect(calls("CreateEmailTemplate", "welcome-campaign")).toHaveLength(1);
-    expect(inventoryKeys()).toEqual(FIRST_FOUR);
+    expect(inventoryKeys()).toEqual(FIRST_FIVE);
   });
 });
 

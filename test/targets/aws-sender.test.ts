@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import { loadProject } from "../../src/config/load.js";
 import type { PartName, Template } from "../../src/config/model.js";
 import { analyzeTemplate } from "../../src/render/analyze.js";
-import { messagePlan } from "../../src/send/message.js";
+import { messageBuilder } from "../../src/send/message.js";
 import { verifyUnsubscribeToken } from "../../src/send/unsubscribe.js";
 import { AwsSender } from "../../src/targets/aws/sender.js";
 import type { OutgoingMessage, SendRequest } from "../../src/targets/port.js";
@@ -78,9 +78,9 @@ const request = (messages: OutgoingMessage[], extra: Partial<SendRequest> = {}):
 
 describe("AwsSender requests", () => {
   it("link mode: each SendBulkEmail entry has its recipient's List-Unsubscribe and List-Unsubscribe-Post", async () => {
-    const plan = messagePlan(linkProject, campaign, template, SECRET);
+    const builder = messageBuilder(linkProject, campaign, template, SECRET);
     const messages = ["ann@example.com", "bob@example.com"].map((address, i) => {
-      const prepared = plan.prepare({ address, key: address, fields: { email: address, name: `N${i}` } });
+      const prepared = builder.prepare({ address, key: address, fields: { email: address, name: `N${i}` } });
       if (!prepared.ok) throw new Error(prepared.reason);
       return { id: `id${i}`, to: address, data: prepared.data, headers: prepared.headers };
     });

@@ -75,7 +75,7 @@ describe("IAM permissions", () => {
     }
   });
 
-  it("SES and CloudWatch actions are the command's name", () => {
+  it("SES, SNS and CloudWatch actions are the command's name", () => {
     for (const p of PERMISSIONS) {
       const [service, action] = p.action.split(":");
       if (service === "s3") continue;
@@ -99,6 +99,7 @@ describe("IAM permissions", () => {
       "cloudwatch:GetMetricData",
       "ses:GetAccount",
       "ses:ListSuppressedDestinations",
+      "sns:ListTopics",
     ]);
   });
 

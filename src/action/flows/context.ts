@@ -1,9 +1,9 @@
 /** What every flow gets: inputs, the GitHub environment, and the replaceable edges (time, target, GitHub). */
 import * as core from "@actions/core";
-import type { Io } from "../../commands/context.js";
 import type { Session } from "../../commands/session.js";
 import { type ValidateResult, validateProject } from "../../commands/validate.js";
 import { UsageError, ValidationFailedError } from "../../errors.js";
+import type { Io } from "../../present/io.js";
 import type { Clock } from "../../util/clock.js";
 import { findingsFrom } from "../../util/finding-paths.js";
 import { annotate } from "../annotations.js";

@@ -1,5 +1,5 @@
 /**
- * `pr`: validate, plan, preview sends and templates, then one sticky comment and the job summary.
+ * `pr`: validate, plan, forecast the sends, preview the templates, then one sticky comment and the job summary.
  * A fork's run has no secrets: it plans against the desired state only and says so.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import path from "node:path";
 import * as core from "@actions/core";
 import { planToFile } from "../../commands/plan.js";
 import { previewTemplateChanges } from "../../commands/preview.js";
-import { previewSends } from "../../commands/send-preview.js";
+import { forecastSends } from "../../commands/send-forecast.js";
 import type { Session } from "../../commands/session.js";
 import { MailopsError, UsageError } from "../../errors.js";
 import { formatPlanMarkdown } from "../../present/plan/markdown.js";
@@ -95,8 +95,8 @@ async function planInto(report: PrReport, session: Session, outDir: string): Pro
   // A fork reads no state; any other run would plan against an inventory the runner forgets.
   if (!session.offline) assertDurableState(session, "plan");
   const { plan, changed } = await planToFile(session, path.join(outDir, "plan.json"));
-  // The same preview as `mailops send --dry-run`: counted with this pull request's templates.
-  report.sends = await previewSends(session);
+  // The same forecast as `mailops send --dry-run`: counted with this pull request's templates.
+  report.sends = await forecastSends(session);
   report.templates = templatePreviews(previewTemplateChanges(session, plan, outDir));
   writeFileSync(path.join(outDir, "plan.md"), formatPlanMarkdown(plan, { limit: Number.MAX_SAFE_INTEGER }));
   report.plan = plan;

@@ -2,7 +2,7 @@
 import path from "node:path";
 import * as core from "@actions/core";
 import { sendFailed, sendUnlessLocked } from "../../commands/send.js";
-import { formatSendPreview, previewSends } from "../../commands/send-preview.js";
+import { forecastSends, formatSendForecast } from "../../commands/send-forecast.js";
 import { fenced } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
 import { lockFailure } from "../failure.js";
@@ -20,13 +20,13 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
   );
   const { project } = session;
   if (awaitingSetup(session.targetName, ctx.inputs.target)) {
-    const previews = await previewSends(
+    const forecasts = await forecastSends(
       session,
       ctx.inputs.campaign ? { campaign: ctx.inputs.campaign } : {},
     );
     setOutputs({ sent: 0, failed: 0 });
     await writeJobSummary(
-      `${heading}\n\n${announceSetup("send")}\n${fenced("text", formatSendPreview(previews, session.targetName).trimEnd())}\n`,
+      `${heading}\n\n${announceSetup("send")}\n${fenced("text", formatSendForecast(forecasts, session.targetName).trimEnd())}\n`,
     );
     return;
   }

@@ -62,7 +62,8 @@ export function checkCompliance({ project, report }: LintContext): void {
       );
       continue;
     }
-    if (identity === undefined) continue;
+    // With `identities:` declared, identity/from-not-covered checks every From against all of them.
+    if (identity === undefined || Object.keys(settings.identities).length > 0) continue;
     // Compared in key form, as everywhere an address is (util/email.ts normalizeAddress).
     const matches = identity.includes("@")
       ? normalizeAddress(mailbox.address) === normalizeAddress(identity)

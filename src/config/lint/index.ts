@@ -4,7 +4,9 @@ import { checkCampaigns } from "./campaigns.js";
 import { checkCompliance } from "./compliance.js";
 import type { Rule } from "./context.js";
 import { checkDataSafety } from "./data-safety.js";
+import { checkIdentities } from "./identities.js";
 import { checkNames } from "./names.js";
+import { checkPostgresSources } from "./postgres.js";
 import { checkRecurring } from "./recurring.js";
 import { checkReferences } from "./references.js";
 import { checkSameDayAudience } from "./schedule.js";
@@ -18,8 +20,10 @@ const RULES: Rule[] = [
   checkReferences,
   checkSettings,
   checkSources,
+  checkPostgresSources,
   checkTemplates,
   checkCompliance,
+  checkIdentities,
   checkVariables,
   checkDataSafety,
   checkSegments,

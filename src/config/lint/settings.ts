@@ -20,6 +20,26 @@ export function checkSettings({ project, report }: LintContext): void {
           ),
         );
       }
+      const sns = rawSns(settings.doc?.data, set.name, i);
+      if (sns && "topic" in sns === "topic_arn" in sns) {
+        report(
+          error(
+            "configuration-set/event-destination",
+            () => positionOf(settings, ["configuration_sets", set.name, "events", i, "sns"]),
+            `event destination \`${e.name}\`: \`sns\` must name exactly one of \`topic\` (a topic mailops makes) and \`topic_arn\` (one made elsewhere)`,
+            "write `sns: { topic: email-events }` to let mailops create and own the topic, or `sns: { topic_arn: arn:aws:sns:… }` for an existing one",
+          ),
+        );
+      } else if (sns && "topic_arn" in sns && "adopt" in sns) {
+        report(
+          error(
+            "configuration-set/event-destination",
+            () => positionOf(settings, ["configuration_sets", set.name, "events", i, "sns", "adopt"]),
+            `event destination \`${e.name}\`: \`adopt\` goes with \`topic\`; a topic named by \`topic_arn\` is not managed by mailops`,
+            "remove `adopt`, or name the topic with `topic:` to let mailops manage it",
+          ),
+        );
+      }
       if (names.has(e.name)) {
         report(
           error(
@@ -69,6 +89,14 @@ export function checkSettings({ project, report }: LintContext): void {
   }
 }
 
+/** An event destination's `sns` mapping as written: which keys it has tells what was meant. */
+function rawSns(data: unknown, set: string, i: number): object | undefined {
+  const at = (v: unknown, k: string | number): unknown =>
+    v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  const sns = at(at(at(at(at(data, "configuration_sets"), set), "events"), i), "sns");
+  return sns !== null && typeof sns === "object" && !Array.isArray(sns) ? sns : undefined;
+}
+
 /** The schema checks the form (`250`, `1%`); a share over 100% is beyond all the rows read. */
 function checkMaxInvalidRows({ project, report }: LintContext): void {
   const { settings } = project;
@@ -101,7 +129,7 @@ export function checkSources({ project, report }: LintContext): void {
         ),
       );
     }
-    if (s.location !== undefined && s.format === undefined) {
+    if (s.location !== undefined && s.format === undefined && !s.postgres) {
       report(
         error(
           "source/format",

@@ -3,6 +3,7 @@
 import type { Plan } from "../../plan/plan.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
 import { changeDetails } from "./details.js";
+import { identitiesMarkdown } from "./identities.js";
 import { summary } from "./text.js";
 
 /** GitHub rejects comments over 65,536 characters; leave room for the caller's header and marker. */
@@ -47,6 +48,7 @@ export function formatPlanMarkdown(
     }
     head.push("");
   }
+  if (plan.identities?.length) head.push(identitiesMarkdown(plan.identities));
   if (plan.vanished.length) {
     head.push(
       `${plan.vanished.length} resource${plan.vanished.length === 1 ? " was" : "s were"} deleted outside mailops and will be forgotten: ${plan.vanished

@@ -2,6 +2,7 @@
 
 import { type Plan, planCounts } from "../../plan/plan.js";
 import { changeDetails } from "./details.js";
+import { identitiesText } from "./identities.js";
 
 const SIGN = { create: "+", update: "~", delete: "-" } as const;
 
@@ -16,6 +17,8 @@ export function formatPlanText(plan: Plan): string {
     }
   }
   if (plan.changes.length) lines.push("");
+  if (plan.identities?.length)
+    lines.push("Sender identities:", ...identitiesText(plan.identities, { indent: "  " }), "");
   for (const v of plan.vanished)
     lines.push(`  note: ${v.kind} ${v.name} was deleted outside mailops; it will be forgotten`);
   for (const c of plan.conflicts) {

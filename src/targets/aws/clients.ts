@@ -1,12 +1,13 @@
 /**
  * SDK clients for the aws target. Region comes from mailops.yaml; credentials from the standard
  * chain; endpoints from the SDK's own configuration (`AWS_ENDPOINT_URL_SESV2`,
- * `AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL`, `endpoint_url` in the profile, all switched
+ * `AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL_SNS`, `AWS_ENDPOINT_URL`, `endpoint_url` in the profile, all switched
  * off by `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`). mailops does not re-implement that lookup: it
  * only mirrors it (util/aws-endpoint.ts) to name the address in error messages.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { TargetError } from "../../errors.js";
 import { configuredEndpoint, type EndpointService } from "../../util/aws-endpoint.js";
 import type { Pacer } from "./pace.js";
@@ -21,7 +22,10 @@ export interface SesPacing {
   writes: Pacer;
 }
 
-type Stack = SESv2Client["middlewareStack"] | CloudWatchClient["middlewareStack"];
+type Stack =
+  | SESv2Client["middlewareStack"]
+  | CloudWatchClient["middlewareStack"]
+  | SNSClient["middlewareStack"];
 
 /** Network failures that no retry fixes: nothing listens there, or the name does not exist. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND"]);
@@ -37,8 +41,8 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND"]);
  * strategy classifies it as a client error and gives up. test/targets/aws-errors.test.ts counts
  * the calls the emulator saw to prove it.
  */
-function failFast(stack: Stack, service: "SES" | "CloudWatch", endpointEnv: EndpointService): void {
-  const article = service === "SES" ? "an" : "a";
+function failFast(stack: Stack, service: "SES" | "CloudWatch" | "SNS", endpointEnv: EndpointService): void {
+  const article = service === "CloudWatch" ? "a" : "an";
   (stack as SESv2Client["middlewareStack"]).add(
     (next) => async (args) => {
       try {
@@ -126,6 +130,18 @@ export function cloudWatchClient(options: AwsClientOptions): CloudWatchClient {
     requestHandler: TIMEOUTS,
   });
   failFast(client.middlewareStack, "CloudWatch", "CLOUDWATCH");
+  return client;
+}
+
+/** SNS, for the topics event destinations publish to (sns.ts); its limits need no pacing of ours. */
+export function snsClient(options: AwsClientOptions): SNSClient {
+  const client = new SNSClient({
+    region: options.region,
+    retryMode: "adaptive",
+    maxAttempts: 8,
+    requestHandler: TIMEOUTS,
+  });
+  failFast(client.middlewareStack, "SNS", "SNS");
   return client;
 }
 

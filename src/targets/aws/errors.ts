@@ -30,9 +30,9 @@ function networkFailure(err: AwsLikeError | undefined): "unreachable" | "broken"
   return undefined;
 }
 
-export type Service = "SES" | "CloudWatch";
+export type Service = "SES" | "CloudWatch" | "SNS";
 
-const ENDPOINT_ENV: Record<Service, EndpointService> = { SES: "SESV2", CloudWatch: "CLOUDWATCH" };
+const ENDPOINT_ENV: Record<Service, EndpointService> = { SES: "SESV2", CloudWatch: "CLOUDWATCH", SNS: "SNS" };
 
 export function isNotFound(e: unknown): boolean {
   const err = e as AwsLikeError;
@@ -58,6 +58,7 @@ const BAD_INPUT = new Set([
   "BadRequestException",
   "InvalidParameterValue",
   "InvalidParameterValueException",
+  "InvalidParameterException",
   "InvalidParameterCombination",
   "InvalidFormat",
   "ValidationError",
@@ -111,7 +112,12 @@ export function describeAwsError(
       "a network fault between mailops and AWS (a proxy, a flaky link); run again",
     );
   }
-  if (name === "AccessDeniedException" || name === "AccessDenied" || err?.$metadata?.httpStatusCode === 403) {
+  if (
+    name === "AccessDeniedException" ||
+    name === "AccessDenied" ||
+    name === "AuthorizationErrorException" ||
+    err?.$metadata?.httpStatusCode === 403
+  ) {
     return new TargetError(
       `${prefix}access denied by ${service} (${message})`,
       "give the credentials the permissions listed in docs/iam.md (read-only for plan, write for apply)",
@@ -125,7 +131,7 @@ export function describeAwsError(
   }
   if (name === "LimitExceededException") {
     return new TargetError(
-      `${prefix}${service === "SES" ? "an" : "a"} ${service} resource limit was reached: ${message}`,
+      `${prefix}${service === "CloudWatch" ? "a" : "an"} ${service} resource limit was reached: ${message}`,
       "this is a quota on the number of resources, not a rate: delete unused ones or request a quota increase",
     );
   }

@@ -1,12 +1,13 @@
-/** The `aws` target: SES v2 and CloudWatch through the AWS SDK v3, paced within SES's limits. */
+/** The `aws` target: SES v2, SNS and CloudWatch through the AWS SDK v3, paced within SES's limits. */
 import { GetAccountCommand, GetEmailIdentityCommand } from "@aws-sdk/client-sesv2";
 import type { SuppressionCheck } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
 import type { KindName, LiveResource } from "../../plan/resource.js";
 import type { AccountFacts, Capabilities, IdentityFacts, Sender, Target } from "../port.js";
-import { cloudWatchClient, sendClient, sesClient } from "./clients.js";
+import { cloudWatchClient, sendClient, sesClient, snsClient } from "./clients.js";
 import { applyAlarm, applyDashboard, readAlarms, readDashboard } from "./cloudwatch.js";
 import { describeAwsError, isNotFound, type Service } from "./errors.js";
+import { applyIdentity, readIdentity } from "./identities.js";
 import { mapLimit, Pacer } from "./pace.js";
 import { AwsSender } from "./sender.js";
 import {
@@ -19,6 +20,7 @@ import {
   readEventDestinations,
   readTemplate,
 } from "./ses.js";
+import { SnsTopics } from "./sns.js";
 import { awsSuppressedKeys } from "./suppression.js";
 
 export interface AwsTargetOptions {
@@ -42,12 +44,16 @@ const envRate = (name: string): number | undefined => {
   return v > 0 ? v : undefined;
 };
 
+const serviceOf = (kind: KindName): Service =>
+  kind === "alarm" || kind === "dashboard" ? "CloudWatch" : kind === "sns-topic" ? "SNS" : "SES";
+
 export class AwsTarget implements Target {
   readonly name = "aws" as const;
   /** SES paces a send at the account's maximum send rate; the metrics are CloudWatch's. */
   readonly capabilities: Capabilities = { sendRate: "account", metrics: "cloudwatch" };
   private readonly ses;
   private readonly cw;
+  private readonly topics: SnsTopics;
   /** The rates in force, after options and environment. */
   readonly pacing: { readsPerSecond: number; writesPerSecond: number };
 
@@ -57,6 +63,7 @@ export class AwsTarget implements Target {
     this.pacing = { readsPerSecond: reads.perSecond, writesPerSecond: writes.perSecond };
     this.ses = sesClient(options, { reads, writes });
     this.cw = cloudWatchClient(options);
+    this.topics = new SnsTopics(snsClient(options));
   }
 
   async read(wanted: { kind: KindName; name: string }[]): Promise<LiveResource[]> {
@@ -75,6 +82,12 @@ export class AwsTarget implements Target {
       ...by("contact-list").map((n) => ({
         what: `contact list ${n}`,
         run: () => readContactList(this.ses, n),
+      })),
+      ...by("identity").map((n) => ({ what: `email identity ${n}`, run: () => readIdentity(this.ses, n) })),
+      ...by("sns-topic").map((n) => ({
+        what: `SNS topic ${n}`,
+        service: "SNS" as const,
+        run: () => this.topics.read(n),
       })),
     ];
     // One call reads all destinations of a set; keep only the ones asked for.
@@ -126,7 +139,15 @@ export class AwsTarget implements Target {
         case "configuration-set":
           return await applyConfigurationSet(this.ses, change, tags);
         case "event-destination":
-          return await applyEventDestination(this.ses, change);
+          // A plan made before any topic existed names its topic's account by placeholder.
+          return await applyEventDestination(this.ses, {
+            ...change,
+            after: this.topics.filledSpec(change.after),
+          });
+        case "identity":
+          return await applyIdentity(this.ses, change, tags);
+        case "sns-topic":
+          return await this.topics.apply(change, tags);
         case "contact-list":
           return await applyContactList(this.ses, change, tags);
         case "alarm":
@@ -136,11 +157,7 @@ export class AwsTarget implements Target {
       }
     } catch (e) {
       // The caller names the change ("could not create email template x: …").
-      throw describeAwsError(
-        e,
-        undefined,
-        change.kind === "alarm" || change.kind === "dashboard" ? "CloudWatch" : "SES",
-      );
+      throw describeAwsError(e, undefined, serviceOf(change.kind));
     }
   }
 
@@ -158,6 +175,14 @@ export class AwsTarget implements Target {
       };
     } catch (e) {
       throw describeAwsError(e, "reading the SES account (GetAccount)");
+    }
+  }
+
+  async accountId(): Promise<string | undefined> {
+    try {
+      return await this.topics.accountId();
+    } catch (e) {
+      throw describeAwsError(e, "listing SNS topics (to name the account in topic ARNs)", "SNS");
     }
   }
 

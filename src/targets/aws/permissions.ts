@@ -17,7 +17,7 @@ export const USE_CASES = ["plan", "deploy", "send", "drift"] as const;
 export type UseCase = (typeof USE_CASES)[number];
 
 const ALL: UseCase[] = ["plan", "deploy", "send", "drift"];
-/** The workflows that read subscribers (the pull request's send preview, and sending). */
+/** The workflows that read subscribers (the pull request's send forecast, and sending). */
 const AUDIENCE: UseCase[] = ["plan", "deploy", "send"];
 const SENDING: UseCase[] = ["deploy", "send"];
 /** The live-resource reads of a plan (pull request, deploy, drift). */
@@ -43,6 +43,8 @@ const CONFIGURATION_SETS = `${SES}:configuration-set/*`;
 const CONTACT_LISTS = `${SES}:contact-list/*`;
 const ALARMS = "arn:aws:cloudwatch:{region}:{account}:alarm:{project}-*";
 const DASHBOARDS = "arn:aws:cloudwatch::{account}:dashboard/*";
+const IDENTITIES = `${SES}:identity/*`;
+const TOPICS = "arn:aws:sns:{region}:{account}:*";
 const STATE_OBJECTS = "arn:aws:s3:::{bucket}/{prefixSlash}*";
 
 export const PERMISSIONS: Permission[] = [
@@ -67,9 +69,24 @@ export const PERMISSIONS: Permission[] = [
     commands: ["GetEmailIdentityCommand"],
     useCases: ALL,
     sid: "SesIdentities",
-    resources: [`${SES}:identity/*`],
-    why: "the sender check reads the From address and its domain, whichever is verified",
+    resources: [IDENTITIES],
+    why: "the sender check reads the From address and its domain, whichever is verified; plan reads the declared identities",
   },
+  ...[
+    "CreateEmailIdentity",
+    "DeleteEmailIdentity",
+    "PutEmailIdentityDkimSigningAttributes",
+    "PutEmailIdentityDkimAttributes",
+    "PutEmailIdentityMailFromAttributes",
+    "PutEmailIdentityConfigurationSetAttributes",
+  ].map((name) => ({
+    action: `ses:${name}`,
+    commands: [`${name}Command`],
+    useCases: APPLY,
+    sid: "SesIdentityWrites",
+    resources: [IDENTITIES, CONFIGURATION_SETS],
+    why: "an identity's default configuration set is named on create and by PutEmailIdentityConfigurationSetAttributes",
+  })),
   {
     action: "ses:GetEmailTemplate",
     commands: ["GetEmailTemplateCommand"],
@@ -144,7 +161,7 @@ export const PERMISSIONS: Permission[] = [
     commands: [],
     useCases: APPLY,
     sid: "SesTagOnCreate",
-    resources: [TEMPLATES, CONFIGURATION_SETS, CONTACT_LISTS],
+    resources: [TEMPLATES, CONFIGURATION_SETS, CONTACT_LISTS, IDENTITIES],
     why: "the Create* calls carry the mailops:project tag, which IAM authorizes as TagResource too",
   },
   ...["SendEmail", "SendBulkEmail"].map((name) => ({
@@ -161,6 +178,37 @@ export const PERMISSIONS: Permission[] = [
     ],
     why: "only from the project's own sender domains: the domain identity, or an address identity in it (SES uses the address's when both are verified)",
   })),
+  {
+    action: "sns:ListTopics",
+    commands: ["paginateListTopics", "ListTopicsCommand"],
+    useCases: ALL,
+    sid: "SnsList",
+    resources: ["*"],
+    why: "SNS finds a topic by name only in the list, whose ARNs also name the account; the action has no resource type",
+  },
+  ...["GetTopicAttributes", "ListTagsForResource"].map((name) => ({
+    action: `sns:${name}`,
+    commands: [`${name}Command`],
+    useCases: ALL,
+    sid: "SnsTopics",
+    resources: [TOPICS],
+    why: "the topics event destinations publish to (`sns: { topic }`); send reads their tags only for the lost-state check",
+  })),
+  ...["CreateTopic", "SetTopicAttributes", "DeleteTopic"].map((name) => ({
+    action: `sns:${name}`,
+    commands: [`${name}Command`],
+    useCases: APPLY,
+    sid: "SnsTopics",
+    resources: [TOPICS],
+  })),
+  {
+    action: "sns:TagResource",
+    commands: [],
+    useCases: APPLY,
+    sid: "SnsTopics",
+    resources: [TOPICS],
+    why: "CreateTopic carries the mailops:project tag",
+  },
   {
     action: "cloudwatch:GetMetricData",
     commands: ["GetMetricDataCommand"],

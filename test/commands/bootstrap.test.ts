@@ -1,6 +1,6 @@
 /**
- * `mailops bootstrap` against moto_server: the state bucket's settings, idempotence, and a bucket
- * it did not create left alone unless adopted.
+ * The bootstrap use case against moto_server: the state bucket's settings (store/s3-bucket.ts),
+ * idempotence, a bucket it did not create left alone unless adopted, and its report of each.
  */
 
 import { readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { runBootstrap } from "../../src/commands/bootstrap.js";
+import { bootstrap as runBootstrap } from "../../src/commands/bootstrap.js";
 import { LIFECYCLE_RULE_ID } from "../../src/store/s3-bucket.js";
 import {
   EMULATOR_CREDENTIALS,
@@ -24,7 +24,7 @@ import {
   motoS3,
   useEmulators,
 } from "../support/emulators.js";
-import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 const emulators = useEmulators({ moto: true });
 let s3: S3Client;
@@ -58,11 +58,16 @@ function repoWithBucket(): { repo: ExampleRepo; bucket: string } {
   return { repo, bucket };
 }
 
-async function bootstrap(dir: string, extra: { adopt?: boolean } = {}) {
-  const io = captureIo();
-  const code = await runBootstrap({ dir, repo: "acme/marketing", ...extra }, io);
-  return { code, io };
-}
+const bootstrap = (dir: string, extra: { adopt?: boolean } = {}) =>
+  runBootstrap({ dir, repo: "acme/marketing", ...extra });
+
+const EVERY_SETTING = [
+  "versioning enabled",
+  "default encryption (SSE-S3)",
+  "public access blocked",
+  `lifecycle rule ${LIFECYCLE_RULE_ID} (noncurrent versions expire)`,
+  "tag mailops:project",
+];
 
 async function settings(Bucket: string) {
   const [versioning, encryption, pab, lifecycle, tags] = await Promise.all([
@@ -78,9 +83,13 @@ async function settings(Bucket: string) {
 describe("mailops bootstrap: the state bucket", () => {
   it("creates the bucket versioned, encrypted, private, with the lifecycle rule and the project tag", async () => {
     const { repo, bucket } = repoWithBucket();
-    const { code, io } = await bootstrap(repo.dir);
-    expect(code).toBe(0);
-    expect(io.errText).toContain(`Created bucket ${bucket}`);
+    const report = await bootstrap(repo.dir);
+    expect(report.bucket).toEqual({
+      name: bucket,
+      state: "created",
+      set: EVERY_SETTING,
+      tag: { key: "mailops:project", value: "acme-marketing" },
+    });
     const s = await settings(bucket);
     expect(s.versioning.Status).toBe("Enabled");
     expect(
@@ -98,18 +107,16 @@ describe("mailops bootstrap: the state bucket", () => {
     expect(rule?.NoncurrentVersionExpiration?.NoncurrentDays).toBe(90);
     expect(rule?.Filter?.Prefix).toBe("acme/state/");
     expect(s.tags.TagSet).toContainEqual({ Key: "mailops:project", Value: "acme-marketing" });
-    // The template goes to stdout, so it can be piped.
-    expect(JSON.parse(io.outText).AWSTemplateFormatVersion).toBe("2010-09-09");
+    expect(report.template).toMatchObject({ AWSTemplateFormatVersion: "2010-09-09" });
+    expect(report.written).toBeUndefined();
   });
 
   it("changes nothing on a second run, and says so", async () => {
     const { repo, bucket } = repoWithBucket();
     await bootstrap(repo.dir);
     const before = await settings(bucket);
-    const { code, io } = await bootstrap(repo.dir);
-    expect(code).toBe(0);
-    expect(io.errText).toContain("nothing changed");
-    expect(io.errText).not.toMatch(/Created|: set /);
+    const report = await bootstrap(repo.dir);
+    expect(report.bucket).toMatchObject({ state: "unchanged", set: [] });
     const after = await settings(bucket);
     expect(after.lifecycle.Rules).toEqual(before.lifecycle.Rules);
     expect(after.tags.TagSet).toEqual(before.tags.TagSet);
@@ -133,9 +140,8 @@ describe("mailops bootstrap: the state bucket", () => {
       { Key: "team", Value: "growth" },
     ]);
 
-    const { code, io } = await bootstrap(repo.dir, { adopt: true });
-    expect(code).toBe(0);
-    expect(io.errText).toContain("versioning enabled");
+    const report = await bootstrap(repo.dir, { adopt: true });
+    expect(report.bucket).toMatchObject({ state: "set", set: EVERY_SETTING });
     const s = await settings(bucket);
     expect(s.versioning.Status).toBe("Enabled");
     expect(s.tags.TagSet).toEqual(
@@ -183,8 +189,9 @@ describe("the roles' template bootstrap writes", () => {
       repo.read("mailops.yaml").replace(/^state: .*$/m, `state: s3://cfn-stack-${++buckets}/prod`),
     );
     const out = `${repo.dir}/stack.json`;
-    const io = captureIo();
-    expect(await runBootstrap({ dir: repo.dir, repo: "acme/marketing", out }, io)).toBe(0);
+    const report = await runBootstrap({ dir: repo.dir, repo: "acme/marketing", out });
+    expect(report.written).toBe(out);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(report.template);
     const stack = `mailops-stack-${buckets}`;
     await cfn({
       Action: "CreateStack",

@@ -1,14 +1,14 @@
 /**
- * The send preview (commands/send-preview.ts, the same as `mailops send --dry-run`) as Markdown
+ * The send forecast (commands/send-forecast.ts, the same as `mailops send --dry-run`) as Markdown
  * for the pull-request comment and job summary: per campaign, when, to how many recipients of
- * which segments, and how many are left out and why. Counts only: a preview holds no address.
+ * which segments, and how many are left out and why. Counts only: a forecast holds no address.
  */
 import type { AudienceCounts } from "../commands/audience.js";
-import type { CampaignPreview } from "../commands/send-preview.js";
+import type { CampaignForecast } from "../commands/send-forecast.js";
 import { escapeMd } from "../util/markdown.js";
 import { code, plural } from "./markdown.js";
 
-export type { CampaignPreview } from "../commands/send-preview.js";
+export type { CampaignForecast } from "../commands/send-forecast.js";
 
 /** The scheduled-send workflow runs every this many minutes (its cron is `*\/15 * * * *`). */
 export const SEND_INTERVAL_MINUTES = 15;
@@ -24,7 +24,7 @@ export function utc(iso: string): string {
 }
 
 /** A recurring campaign: its schedule, then the occurrence sent now or next. */
-function recurringWhen(p: CampaignPreview, r: NonNullable<CampaignPreview["schedule"]>): string {
+function recurringWhen(p: CampaignForecast, r: NonNullable<CampaignForecast["schedule"]>): string {
   const next = r.occurrences.map((o) => utc(o.at));
   const head =
     p.state === "due"
@@ -34,12 +34,11 @@ function recurringWhen(p: CampaignPreview, r: NonNullable<CampaignPreview["sched
         : p.state === "complete"
           ? "schedule ended"
           : `next ${next[0] ?? ""}`;
-  const then =
-    p.state === "due" || p.state === "missed" ? next.slice(p.state === "due" ? 1 : 0) : next.slice(1);
+  const then = p.state === "missed" ? next : next.slice(1);
   return `${r.description}: ${head}${then.length ? `; then ${then.join(", ")}` : ""}`;
 }
 
-function when(p: CampaignPreview): string {
+function when(p: CampaignForecast): string {
   if (p.schedule) return recurringWhen(p, p.schedule);
   switch (p.state) {
     case "on-merge":
@@ -72,10 +71,10 @@ export function leftOut(c: AudienceCounts): string {
   return parts.length ? parts.join(", ") : "none";
 }
 
-export const sending = (p: CampaignPreview) => p.sends !== "no";
+export const sending = (p: CampaignForecast) => p.sends !== "no";
 
 /** Counts are made with the repository's template: say so when the target's differs. */
-function templateNote(p: CampaignPreview): string | undefined {
+function templateNote(p: CampaignForecast): string | undefined {
   const t = p.template;
   if (t?.onTarget === "differs")
     return `recipients checked against template ${code(t.name)} as changed here (deploy applies it before sending)`;
@@ -85,10 +84,10 @@ function templateNote(p: CampaignPreview): string | undefined {
 }
 
 /** One line for the comment's summary: `sends on merge: welcome (2 recipients); scheduled: holiday (1)`. */
-export function sendsHeadline(previews: CampaignPreview[]): string {
-  const now = previews.filter((p) => p.state === "on-merge" || p.state === "due");
-  const later = previews.filter((p) => p.state === "scheduled");
-  const count = (p: CampaignPreview) => (p.counts ? ` → ${plural(p.counts.toSend, "recipient")}` : "");
+export function sendsHeadline(forecasts: CampaignForecast[]): string {
+  const now = forecasts.filter((p) => p.state === "on-merge" || p.state === "due");
+  const later = forecasts.filter((p) => p.state === "scheduled");
+  const count = (p: CampaignForecast) => (p.counts ? ` → ${plural(p.counts.toSend, "recipient")}` : "");
   const parts: string[] = [];
   if (now.length) parts.push(`on merge ${now.map((p) => `${code(p.campaign)}${count(p)}`).join(", ")}`);
   if (later.length)
@@ -98,8 +97,8 @@ export function sendsHeadline(previews: CampaignPreview[]): string {
   return parts.length ? parts.join("; ") : "nothing";
 }
 
-export function sendsTable(previews: CampaignPreview[]): string {
-  const active = previews.filter((p) => sending(p) || p.state === "missed");
+export function sendsTable(forecasts: CampaignForecast[]): string {
+  const active = forecasts.filter((p) => sending(p) || p.state === "missed");
   const blocks: string[] = [];
   if (active.length) {
     const rows = ["| Campaign | When | Audience | Recipients | Not sent |", "|---|---|---|---|---|"];
@@ -124,8 +123,8 @@ export function sendsTable(previews: CampaignPreview[]): string {
   } else {
     blocks.push("No campaign is sent or scheduled by this merge.");
   }
-  const drafts = previews.filter((p) => p.state === "draft").map((p) => code(p.campaign));
-  const done = previews.filter((p) => p.state === "complete").map((p) => code(p.campaign));
+  const drafts = forecasts.filter((p) => p.state === "draft").map((p) => code(p.campaign));
+  const done = forecasts.filter((p) => p.state === "complete").map((p) => code(p.campaign));
   if (drafts.length) blocks.push(`Drafts (no send_at, never sent): ${drafts.join(", ")}.`);
   if (done.length) blocks.push(`Already sent: ${done.join(", ")}.`);
   return `${blocks.join("\n\n")}\n`;

@@ -4,33 +4,33 @@
  * prints it; the pull-request comment formats it. Counts only: no address ever leaves this module.
  *
  * The render check uses the repository's template content, never the target's: a pull request
- * that changes a template is counted against its new version, before it is applied. Each preview
+ * that changes a template is counted against its new version, before it is applied. Each forecast
  * says how the target's copy compares; a real send refuses until they match (deploy applies first).
  */
 import { describeTooManyInvalid } from "../audience/index.js";
-import type { Campaign, Project, Template } from "../config/model.js";
+import type { Campaign, Project, Source, Template } from "../config/model.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { sentByEarlierRuns } from "../send/exclude-sent.js";
 import { LedgerDamagedError } from "../send/ledger.js";
-import { messagePlan } from "../send/message.js";
-import { PREVIEW_SECRET, SECRET_ENV } from "../send/unsubscribe.js";
+import { messageBuilder } from "../send/message.js";
+import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { runInstant } from "./recurring.js";
-import { previewRecurring, type RecurringPreview } from "./recurring-preview.js";
+import { forecastRecurring, type RecurringForecast } from "./recurring-forecast.js";
 import type { Session } from "./session.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
-export type PreviewState = "on-merge" | "due" | "scheduled" | "missed" | "complete" | "draft";
+export type ForecastState = "on-merge" | "due" | "scheduled" | "missed" | "complete" | "draft";
 
 /** How the target's copy of the template compares with the repository's; `unknown` when not read. */
 export type TemplateOnTarget = "same" | "differs" | "absent" | "unknown";
 
-export interface CampaignPreview {
+export interface CampaignForecast {
   campaign: string;
-  state: PreviewState;
+  state: ForecastState;
   /** Whether the send asked for takes this campaign now, later (scheduled), or not at all. */
   sends: "now" | "later" | "no";
   /** send_at (ISO), when it is a date-time. */
@@ -48,15 +48,15 @@ export interface CampaignPreview {
   /** Counting failed (an unreadable source, a missing secret): the send would fail the same way. */
   error?: string;
   /** A recurring campaign: its schedule and next occurrences (`at` is the one counted). */
-  schedule?: RecurringPreview;
+  schedule?: RecurringForecast;
 }
 
-export interface PreviewOptions {
+export interface ForecastOptions {
   /** Only this campaign, taken as `send --campaign` takes it: counted whatever its due state. */
   campaign?: string;
 }
 
-/** What the preview reads, from the session. */
+/** What the forecast reads, from the session. */
 export interface Seen {
   target: Target;
   /** The state store, for which runs started or completed; undefined when it cannot be read (fork PRs). */
@@ -68,10 +68,10 @@ export interface Seen {
 }
 
 /** Due states and audience counts at `session.now()`; an offline session reads no store or live state. */
-export async function previewSends(
+export async function forecastSends(
   session: Session,
-  options: PreviewOptions = {},
-): Promise<CampaignPreview[]> {
+  options: ForecastOptions = {},
+): Promise<CampaignForecast[]> {
   const { project } = session;
   const seen: Seen = {
     target: await session.target(),
@@ -83,57 +83,59 @@ export async function previewSends(
   const campaigns = seen.campaign
     ? [namedCampaign(project, seen.campaign)]
     : [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const out: CampaignPreview[] = [];
-  for (const c of campaigns) out.push(await previewOne(project, c, seen));
+  const out: CampaignForecast[] = [];
+  for (const c of campaigns) out.push(await forecastOne(project, c, seen));
   return out;
 }
 
-async function previewOne(project: Project, c: Campaign, o: Seen): Promise<CampaignPreview> {
+async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<CampaignForecast> {
   if (c.schedule)
-    return previewRecurring(project, c, o, (preview, sendAt) => countPreview(preview, project, c, o, sendAt));
+    return forecastRecurring(project, c, o, (forecast, sendAt) =>
+      countForecast(forecast, project, c, o, sendAt),
+    );
   const { run, damage } = await readRun(c, o);
-  const preview = duePreview(project, c, run, o);
-  if (damage) preview.notes.push(damage);
-  if (preview.sends === "no") return preview;
+  const forecast = dueForecast(project, c, run, o);
+  if (damage) forecast.notes.push(damage);
+  if (forecast.sends === "no") return forecast;
   const byName = o.campaign !== undefined;
   if (run.started && !run.complete)
-    preview.notes.push("a run is under way: recipients it already sent to are not sent to again");
+    forecast.notes.push("a run is under way: recipients it already sent to are not sent to again");
   if (run.complete && byName)
-    preview.notes.push("this run is complete: a send by name only reaches recipients added since");
-  await countPreview(preview, project, c, o, sendAtKey(c));
-  return preview;
+    forecast.notes.push("this run is complete: a send by name only reaches recipients added since");
+  await countForecast(forecast, project, c, o, sendAtKey(c));
+  return forecast;
 }
 
-/** The audience counted for the run `sendAt` into `preview`, with what the counts leave out. */
-async function countPreview(
-  preview: CampaignPreview,
+/** The audience counted for the run `sendAt` into `forecast`, with what the counts leave out. */
+async function countForecast(
+  forecast: CampaignForecast,
   project: Project,
   c: Campaign,
   o: Seen,
   sendAt: string,
 ): Promise<void> {
-  const inS3 = sourcesOf(project, c).filter((s) => s.startsWith("s3://"));
-  if (o.offline && inS3.length) {
-    preview.notes.push(
-      "the subscriber list is in S3, which this run has no credentials to read: not counted",
+  const unread = o.offline ? unreadableOffline(sourcesOf(project, c)) : undefined;
+  if (unread) {
+    forecast.notes.push(
+      `the subscriber list is ${unread}, which this run has no credentials to read: not counted`,
     );
     return;
   }
   const template = project.templates.get(c.template ?? "");
   if (!template) return;
-  const counts = await countInto(preview, project, c, template, o, sendAt);
+  const counts = await countInto(forecast, project, c, template, o, sendAt);
   if (!counts) return;
   if (o.offline)
-    preview.notes.push(
+    forecast.notes.push(
       "suppression list and opt-outs not read (no credentials): counts are before suppression",
     );
   if (c.maxRecipients !== undefined && counts.toSend > c.maxRecipients) {
-    preview.notes.push(
+    forecast.notes.push(
       `${counts.toSend} recipients exceed max_recipients ${c.maxRecipients}: the send will be refused`,
     );
   }
   if (c.excludeSent?.length && !o.store)
-    preview.notes.push(
+    forecast.notes.push(
       "exclude_sent not applied: the state store was not read (no credentials), so counts include whoever earlier runs reached",
     );
 }
@@ -141,8 +143,8 @@ async function countPreview(
 type RunSeen = Awaited<ReturnType<typeof runState>>;
 
 /**
- * The run record alone: a preview must not read every batch of every campaign's ledger. A
- * damaged ledger refuses the send (send.ts); the preview says so (`damage`) and counts on.
+ * The run record alone: a forecast must not read every batch of every campaign's ledger. A
+ * damaged ledger refuses the send (send.ts); the forecast says so (`damage`) and counts on.
  */
 async function readRun(c: Campaign, o: Seen): Promise<{ run: RunSeen; damage?: string }> {
   if (!o.store) return { run: { started: false, complete: false } };
@@ -156,14 +158,14 @@ async function readRun(c: Campaign, o: Seen): Promise<{ run: RunSeen; damage?: s
 }
 
 /** The campaign's due state, and whether the send asked for takes it (a missed one says why not). */
-function duePreview(project: Project, c: Campaign, run: RunSeen, o: Seen): CampaignPreview {
+function dueForecast(project: Project, c: Campaign, run: RunSeen, o: Seen): CampaignForecast {
   const due = dueState(c, run, o.now, project.settings.guardrails.maxLatenessSeconds);
-  const state: PreviewState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
+  const state: ForecastState = due.state === "due" && c.sendAt?.kind === "on-merge" ? "on-merge" : due.state;
   const byName = o.campaign !== undefined;
   const sends =
     byName || state === "on-merge" || state === "due" ? "now" : state === "scheduled" ? "later" : "no";
   const at = c.sendAt?.kind === "at" ? c.sendAt.iso : undefined;
-  const preview: CampaignPreview = {
+  const forecast: CampaignForecast = {
     campaign: c.name,
     state,
     sends,
@@ -173,19 +175,19 @@ function duePreview(project: Project, c: Campaign, run: RunSeen, o: Seen): Campa
     notes: [],
   };
   if (state === "missed" && !byName) {
-    preview.notes.push(
+    forecast.notes.push(
       "send_at is further in the past than guardrails.max_lateness: `send --due` does not send it; a send by name (`--campaign`, or the send workflow's `campaign` input) does",
     );
   }
-  return preview;
+  return forecast;
 }
 
 /**
- * The audience counted against the repository's template, into `preview`; undefined (with the
- * error in `preview`) when it could not be.
+ * The audience counted against the repository's template, into `forecast`; undefined (with the
+ * error in `forecast`) when it could not be.
  */
 async function countInto(
-  preview: CampaignPreview,
+  forecast: CampaignForecast,
   project: Project,
   c: Campaign,
   template: Template,
@@ -196,18 +198,18 @@ async function countInto(
     const onTarget: TemplateOnTarget = o.offline
       ? "unknown"
       : (await templateOnTarget(template, o.target)).state;
-    preview.template = { name: template.name, source: "repository", onTarget };
+    forecast.template = { name: template.name, source: "repository", onTarget };
     const run = { campaign: c.name, sendAt };
     const sent = o.store
       ? await sentByEarlierRuns(o.store, project.settings.project, c, run, runInstant(sendAt, o.now))
       : undefined;
     const audience = await openAudience(project, c, o.target, sent);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
-    const secret = process.env[SECRET_ENV] ?? PREVIEW_SECRET;
-    const counts = await audience.count(messagePlan(project, c, template, secret));
-    preview.counts = counts;
+    const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
+    const counts = await audience.count(messageBuilder(project, c, template, secret));
+    forecast.counts = counts;
     if (counts.invalidRows.over) {
-      // file:line only: the reasons may hold a (masked) address, and a preview holds none.
+      // file:line only: the reasons may hold a (masked) address, and a forecast holds none.
       const why = describeTooManyInvalid(
         counts.invalidRows,
         project.settings.guardrails.maxInvalidRows,
@@ -215,22 +217,29 @@ async function countInto(
         (name) => sourceFile(project, name),
         false,
       );
-      preview.notes.push(`the send will be refused: ${why}`);
+      forecast.notes.push(`the send will be refused: ${why}`);
     }
     return counts;
   } catch (e) {
     if (!(e instanceof Error)) throw e;
-    preview.error = `audience not counted: ${e.message}`;
+    forecast.error = `audience not counted: ${e.message}`;
     return undefined;
   }
 }
 
+/** Where a fork's pull request (no credentials) cannot count from. */
+function unreadableOffline(sources: Source[]): string | undefined {
+  if (sources.some((s) => s.location?.startsWith("s3://"))) return "in S3";
+  if (sources.some((s) => s.postgres)) return "in a PostgreSQL database";
+  return undefined;
+}
+
 /** Where a campaign's recipients are read from (segment sources and sources named directly). */
-function sourcesOf(project: Project, c: Campaign): string[] {
-  const out: string[] = [];
+function sourcesOf(project: Project, c: Campaign): Source[] {
+  const out: Source[] = [];
   for (const name of [...c.to, ...c.exclude]) {
     const source = project.sources.get(project.segments.get(name)?.from ?? name);
-    if (source?.location) out.push(source.location);
+    if (source) out.push(source);
   }
   return out;
 }
@@ -243,15 +252,15 @@ const ON_TARGET: Record<TemplateOnTarget, (target: string) => string> = {
 };
 
 /** A recurring campaign's schedule and next occurrences, each with its recipients where known. */
-function formatSchedule(r: RecurringPreview): string[] {
+function formatSchedule(r: RecurringForecast): string[] {
   const occ = r.occurrences.map((o) => `${o.at}${o.recipients !== undefined ? ` (${o.recipients})` : ""}`);
   return [`  schedule: ${r.description}`, `  next occurrences: ${occ.join(", ") || "none"}`];
 }
 
-/** `mailops send --dry-run`: the preview as text, counts only. */
-export function formatSendPreview(previews: CampaignPreview[], target: string): string {
+/** `mailops send --dry-run`: the forecast as text, counts only. */
+export function formatSendForecast(forecasts: CampaignForecast[], target: string): string {
   const lines = ["Dry run: nothing is sent or recorded."];
-  for (const p of previews) {
+  for (const p of forecasts) {
     const byName = p.sends === "now" && p.state !== "on-merge" && p.state !== "due";
     lines.push(`${p.campaign}: ${p.state}${p.at ? ` (${p.at})` : ""}${byName ? ", sent by name" : ""}`);
     if (p.schedule) lines.push(...formatSchedule(p.schedule));
@@ -266,6 +275,6 @@ export function formatSendPreview(previews: CampaignPreview[], target: string): 
     for (const n of p.notes) lines.push(`  note: ${n}`);
     if (p.error) lines.push(`  error: ${p.error}`);
   }
-  if (!previews.length) lines.push("No campaigns.");
+  if (!forecasts.length) lines.push("No campaigns.");
   return `${lines.join("\n")}\n`;
 }

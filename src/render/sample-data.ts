@@ -1,7 +1,7 @@
 import { UNSUBSCRIBE_VARIABLE } from "./builtins.js";
 
-/** What a preview needs of the project (config/model.ts Project fits). */
-export interface PreviewProject {
+/** What sample data needs of the project (config/model.ts Project fits). */
+export interface SampleProject {
   readonly settings: { readonly sender: { readonly postalAddress?: string } };
 }
 
@@ -9,7 +9,7 @@ export interface PreviewProject {
  * Values SES or mailops fill in at send time, as stand-ins for previews: the postal address,
  * and unsubscribe links (under each mode's variable) that are recognisably not real.
  */
-export function previewBuiltins(project: PreviewProject, name: string): Record<string, unknown> {
+export function standInBuiltins(project: SampleProject, name: string): Record<string, unknown> {
   const url = `https://unsubscribe.local.invalid/preview/${name}`;
   const postal = project.settings.sender.postalAddress;
   return {
@@ -19,13 +19,13 @@ export function previewBuiltins(project: PreviewProject, name: string): Record<s
 }
 
 /**
- * The data a template is previewed with: the built-ins, then the template's `sample` over them,
- * since the author wrote those values on purpose.
+ * A template's sample data, as previews and plan diffs render it: the built-ins, then the
+ * template's `sample` over them, since the author wrote those values on purpose.
  */
-export function previewData(
-  project: PreviewProject,
+export function sampleData(
+  project: SampleProject,
   template: string,
   sample: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return { ...previewBuiltins(project, template), ...sample };
+  return { ...standInBuiltins(project, template), ...sample };
 }

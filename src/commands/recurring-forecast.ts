@@ -1,5 +1,5 @@
 /**
- * A recurring campaign in the send preview (`send --dry-run`, the pull request's comment): its
+ * A recurring campaign in the send forecast (`send --dry-run`, the pull request's comment): its
  * occurrence state now (send/schedule.ts), the next occurrences, and the audience counted once,
  * for the first of them (exclude_sent judged at that occurrence). Counts only.
  */
@@ -8,9 +8,9 @@ import { describeSchedule, occurrencesAfter } from "../config/schedule.js";
 import { LedgerDamagedError } from "../send/ledger.js";
 import type { Missed, OccurrenceState } from "../send/schedule.js";
 import { describeMissed, recurringState } from "./recurring.js";
-import type { CampaignPreview, PreviewState, Seen } from "./send-preview.js";
+import type { CampaignForecast, ForecastState, Seen } from "./send-forecast.js";
 
-export interface RecurringPreview {
+export interface RecurringForecast {
   /** For people: `cron \`0 9 * * MON\` (Europe/Berlin)`, `every 7 days from …`. */
   description: string;
   /**
@@ -29,13 +29,13 @@ export interface RecurringPreview {
 /** Occurrences listed. */
 const SHOWN = 4;
 
-export async function previewRecurring(
+export async function forecastRecurring(
   project: Project,
   c: Campaign,
   o: Seen,
-  count: (preview: CampaignPreview, sendAt: string) => Promise<void>,
-): Promise<CampaignPreview> {
-  const preview: CampaignPreview = {
+  count: (forecast: CampaignForecast, sendAt: string) => Promise<void>,
+): Promise<CampaignForecast> {
+  const preview: CampaignForecast = {
     campaign: c.name,
     state: "scheduled",
     sends: "no",
@@ -61,7 +61,7 @@ export async function previewRecurring(
     shape(st),
     first || st.state === "missed" ? { at: st.state === "missed" ? st.at : first } : {},
   );
-  preview.schedule = schedulePreview(c, st, first, o.now);
+  preview.schedule = scheduleForecast(c, st, first, o.now);
   notes(preview, c, st, o);
   if (!first || preview.sends === "no") return preview;
   await count(preview, first);
@@ -74,19 +74,19 @@ export async function previewRecurring(
 }
 
 /** The preview's state and whether the send asked for takes it (now, at its next occurrence, never). */
-function shape(st: OccurrenceState): { state: PreviewState; sends: CampaignPreview["sends"] } {
+function shape(st: OccurrenceState): { state: ForecastState; sends: CampaignForecast["sends"] } {
   if (st.state === "due") return { state: "due", sends: "now" };
   if (st.state === "scheduled") return { state: "scheduled", sends: "later" };
   if (st.state === "missed") return { state: "missed", sends: st.next ? "later" : "no" };
   return { state: "complete", sends: "no" };
 }
 
-function schedulePreview(
+function scheduleForecast(
   c: Campaign,
   st: OccurrenceState,
   first: string | undefined,
   now: Date,
-): RecurringPreview {
+): RecurringForecast {
   const schedule = c.schedule;
   if (!schedule) throw new Error(`campaign ${c.name} has no schedule`);
   const newer = st.state === "due" ? st.newer : undefined;
@@ -104,7 +104,7 @@ function schedulePreview(
   };
 }
 
-function notes(preview: CampaignPreview, c: Campaign, st: OccurrenceState, o: Seen): void {
+function notes(preview: CampaignForecast, c: Campaign, st: OccurrenceState, o: Seen): void {
   if (st.missed.count)
     preview.notes.push(`${describeMissed(st.missed)}; a recurring campaign never sends an occurrence late`);
   if (st.state === "due" && st.resume) {

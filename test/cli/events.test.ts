@@ -1,0 +1,83 @@
+/**
+ * The use cases' events as the two front ends render them: the command line puts the plan, each
+ * change and `warning:` lines on stderr; the Action logs the changes, makes warnings annotations
+ * (its Io's `warn`) and leaves the plan to the job summary. Both draw a campaign's send progress
+ * on stderr, ending with its final line.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { actionObserver } from "../../src/action/events.js";
+import { cliObserver } from "../../src/cli/events.js";
+import { makePlan } from "../../src/commands/plan.js";
+import { openSession, type RunEvent } from "../../src/commands/session.js";
+import { formatPlanText } from "../../src/present/plan/text.js";
+import { captureIo, copyExampleRepo } from "../support/repo.js";
+
+afterEach(() => vi.restoreAllMocks());
+
+async function aPlan() {
+  const repo = copyExampleRepo();
+  try {
+    return (
+      await makePlan(openSession({ dir: repo.dir, target: "local", observe: () => {} }), { force: false })
+    ).plan;
+  } finally {
+    repo.cleanup();
+  }
+}
+
+const SEND: RunEvent[] = [
+  { kind: "send-started", campaign: "welcome", total: 2 },
+  { kind: "send-progress", campaign: "welcome", done: 1 },
+  { kind: "send-progress", campaign: "welcome", done: 2 },
+  { kind: "send-finished", campaign: "welcome" },
+];
+
+/** The send events through `observe`, with what they wrote to process.stderr. */
+function sendProgress(observe: (e: RunEvent) => void): string {
+  let written = "";
+  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    written += String(s);
+    return true;
+  });
+  for (const e of SEND) observe(e);
+  vi.restoreAllMocks();
+  return written;
+}
+
+describe("cliObserver", () => {
+  it("the plan as text, a line per change, `warning:` lines, all on stderr", async () => {
+    const plan = await aPlan();
+    const io = captureIo();
+    const observe = cliObserver(io);
+    observe({ kind: "planned", plan });
+    observe({ kind: "progress", line: "+ create template welcome" });
+    observe({ kind: "warning", text: "going on" });
+    expect(io.outText).toBe("");
+    expect(io.errText).toBe(`${formatPlanText(plan)}+ create template welcome\nwarning: going on\n`);
+  });
+
+  it("a campaign's send progress ends with its line on stderr", () => {
+    const io = captureIo();
+    const written = sendProgress(cliObserver(io));
+    expect(written).toMatch(/sending welcome .*2\/2/);
+    expect(io.errText).toBe("");
+  });
+});
+
+describe("actionObserver", () => {
+  it("logs each change, makes warnings annotations, and leaves the plan out", async () => {
+    const warnings: string[] = [];
+    const io = Object.assign(captureIo(), { warn: (text: string) => void warnings.push(text) });
+    const observe = actionObserver(io);
+    observe({ kind: "planned", plan: await aPlan() });
+    observe({ kind: "progress", line: "+ create template welcome" });
+    observe({ kind: "warning", text: "going on" });
+    expect(io.errText).toBe("+ create template welcome\n");
+    expect(io.outText).toBe("");
+    expect(warnings).toEqual(["going on"]);
+  });
+
+  it("a campaign's send progress ends with its line on stderr", () => {
+    expect(sendProgress(actionObserver(captureIo()))).toMatch(/sending welcome .*2\/2/);
+  });
+});
