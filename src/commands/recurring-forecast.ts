@@ -35,45 +35,38 @@ export async function forecastRecurring(
   o: Seen,
   count: (forecast: CampaignForecast, sendAt: string) => Promise<void>,
 ): Promise<CampaignForecast> {
-  const preview: CampaignForecast = {
-    campaign: c.name,
-    state: "scheduled",
-    sends: "no",
-    to: c.to,
-    exclude: c.exclude,
-    notes: [],
-  };
+  const base = { campaign: c.name, to: c.to, exclude: c.exclude, notes: [] as string[] };
   let st: OccurrenceState;
   try {
     st = await recurringState(project, c, o.store, o.now);
   } catch (e) {
     if (!(e instanceof LedgerDamagedError)) throw e;
-    return {
-      ...preview,
-      state: "due",
-      error: `sending refuses this campaign: ${e.message}; ${e.hint ?? ""}`.trim(),
-    };
+    const error = `sending refuses this campaign: ${e.message}; ${e.hint ?? ""}`.trim();
+    return { ...base, state: "due", sends: "no", error };
   }
+  // The occurrence counted: the one due, or the next (after a missed one, the one after it).
   const first =
     st.state === "due" || st.state === "scheduled" ? st.at : st.state === "missed" ? st.next : undefined;
-  Object.assign(
-    preview,
-    shape(st),
-    first || st.state === "missed" ? { at: st.state === "missed" ? st.at : first } : {},
-  );
-  preview.schedule = scheduleForecast(c, st, first, o.now);
-  notes(preview, c, st, o);
-  if (!first || preview.sends === "no") return preview;
-  await count(preview, first);
-  const n = preview.counts?.toSend;
+  const at = st.state === "missed" ? st.at : first;
+  const forecast: CampaignForecast = {
+    ...base,
+    ...shape(st),
+    ...(at ? { at } : {}),
+    schedule: scheduleForecast(c, st, first, o.now),
+  };
+  notes(forecast, c, st, o);
+  if (!first || forecast.sends === "no") return forecast;
+  await count(forecast, first);
+  const n = forecast.counts?.toSend;
   const self = (c.excludeSent ?? []).some((e) => e.campaign === c.name);
-  preview.schedule.occurrences = preview.schedule.occurrences.map((occ, i) =>
+  const schedule = forecast.schedule as RecurringForecast;
+  schedule.occurrences = schedule.occurrences.map((occ, i) =>
     n === undefined || (i > 0 && self) ? occ : { ...occ, recipients: n },
   );
-  return preview;
+  return forecast;
 }
 
-/** The preview's state and whether the send asked for takes it (now, at its next occurrence, never). */
+/** The forecast's state and whether the send asked for takes it (now, at its next occurrence, never). */
 function shape(st: OccurrenceState): { state: ForecastState; sends: CampaignForecast["sends"] } {
   if (st.state === "due") return { state: "due", sends: "now" };
   if (st.state === "scheduled") return { state: "scheduled", sends: "later" };
@@ -104,19 +97,19 @@ function scheduleForecast(
   };
 }
 
-function notes(preview: CampaignForecast, c: Campaign, st: OccurrenceState, o: Seen): void {
+function notes(forecast: CampaignForecast, c: Campaign, st: OccurrenceState, o: Seen): void {
   if (st.missed.count)
-    preview.notes.push(`${describeMissed(st.missed)}; a recurring campaign never sends an occurrence late`);
+    forecast.notes.push(`${describeMissed(st.missed)}; a recurring campaign never sends an occurrence late`);
   if (st.state === "due" && st.resume) {
-    preview.notes.push(
+    forecast.notes.push(
       `the run of occurrence ${st.at} is not complete: it is resumed first (recipients it already sent to are not sent to again)`,
     );
-    if (st.newer) preview.notes.push(`occurrence ${st.newer} is sent after it, once that run completes`);
+    if (st.newer) forecast.notes.push(`occurrence ${st.newer} is sent after it, once that run completes`);
   }
   if (o.campaign !== undefined && st.state !== "due")
-    preview.notes.push(
+    forecast.notes.push(
       "a send by name refuses: no occurrence is due now, and none is ever sent early or late",
     );
-  if ((c.excludeSent ?? []).some((e) => e.campaign === c.name) && preview.sends !== "no")
-    preview.notes.push("later occurrences reach only whoever an earlier one did not (exclude_sent)");
+  if ((c.excludeSent ?? []).some((e) => e.campaign === c.name) && forecast.sends !== "no")
+    forecast.notes.push("later occurrences reach only whoever an earlier one did not (exclude_sent)");
 }
