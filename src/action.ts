@@ -4,9 +4,10 @@
  */
 import * as core from "@actions/core";
 import { type ArtifactUploader, actionsArtifactUploader } from "./action/artifacts.js";
+import { exposeInputs, nextStepUploader, uploadsInNextStep } from "./action/composite.js";
 import { actionObserver } from "./action/events.js";
 import { failureMessage, failureSummary, remedy } from "./action/failure.js";
-import type { FlowContext } from "./action/flows/context.js";
+import { type FlowContext, runUrl } from "./action/flows/context.js";
 import { deployFlow } from "./action/flows/deploy.js";
 import { driftFlow } from "./action/flows/drift.js";
 import { prFlow } from "./action/flows/pr.js";
@@ -52,6 +53,7 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
   let command: ActionCommand | undefined;
   let workingDirectory: string | undefined;
   try {
+    exposeInputs(process.env);
     const gh = readGitHubEnv();
     workingDirectory = core.getInput("working-directory").trim() || undefined;
     const inputs = readInputs(gh.workspace);
@@ -72,7 +74,9 @@ export async function run(deps: ActionDeps = {}): Promise<void> {
           ...(deps.targetFactory ? { factory: deps.targetFactory } : {}),
           ...(o.offline ? { offline: true } : {}),
         }),
-      artifacts: deps.artifacts ?? actionsArtifactUploader(gh),
+      artifacts:
+        deps.artifacts ??
+        (uploadsInNextStep(process.env) ? nextStepUploader(runUrl(gh)) : actionsArtifactUploader(gh)),
       api: () => {
         api ??= octokitApi({ token: inputs.token, baseUrl: gh.apiUrl, owner: gh.owner, repo: gh.repo });
         return api;

@@ -154,6 +154,41 @@ function program(): Command {
     });
 
   cmd
+    .command("init")
+    .description(
+      "scaffold a campaign repository of its own: the example's files, schemas and workflows, a README, and a package.json that pins mailops",
+    )
+    .argument("[dir]", "the new repository's folder (made if missing)", ".")
+    .option("--force", "add the missing files to a folder that is not empty; none is overwritten")
+    .option(
+      "--mailops <owner/name@tag>",
+      "the GitHub repository and release tag the workflows' Action and package.json take mailops from (default: this package's repository, at v<its version>)",
+    )
+    .option(
+      "--package <spec>",
+      "how package.json names mailops instead of the git dependency on that tag (an npm version, a tarball)",
+    )
+    .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
+    .action(
+      async (
+        dir: string,
+        opts: { force?: boolean; mailops?: string; package?: string; format: ReportFormat },
+      ) => {
+        const { runInit } = await import("./cli/init.js");
+        process.exitCode = runInit(
+          {
+            dir,
+            format: opts.format,
+            ...(opts.force ? { force: true } : {}),
+            ...(opts.mailops ? { mailops: opts.mailops } : {}),
+            ...(opts.package ? { packageSpec: opts.package } : {}),
+          },
+          io,
+        );
+      },
+    );
+
+  cmd
     .command("bootstrap")
     .description(
       "aws: set up the S3 state bucket, and print the CloudFormation template of the GitHub OIDC roles",

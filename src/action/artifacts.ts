@@ -3,7 +3,8 @@
  * has no local emulator), so tests replace the uploader and everything else runs for real.
  */
 export interface UploadedArtifact {
-  id: number;
+  /** Unknown when action.yml's next step uploads (action/composite.ts). */
+  id?: number;
   /** A page a reviewer can open to download the artifact. */
   url: string;
 }

