@@ -81,7 +81,10 @@ function program(): Command {
     .description("send due campaigns (or one by name) exactly once per recipient")
     .option("--dir <dir>", "repository root", ".")
     .option("--target <target>", "local or aws (default: MAILOPS_TARGET, then mailops.yaml)")
-    .option("--campaign <name>", "send this campaign, even if it is past guardrails.max_lateness")
+    .option(
+      "--campaign <name>",
+      "send this campaign, even if it is past guardrails.max_lateness (not a recurring one's occurrence)",
+    )
     .option("--due", "send every campaign whose send_at has come (or on-merge), not already complete")
     .option("--before-send-at", "with --campaign: send it now although its send_at has not come")
     .option("--now <iso>", "the time to judge what is due by (default: now)")
@@ -89,6 +92,11 @@ function program(): Command {
       "--dry-run",
       "every campaign's state and audience counts, checked against the repository; sends and records nothing",
     )
+    .option(
+      "--proof-to <addresses>",
+      "with --campaign: send one proof, `[proof]` in its subject, to these addresses (comma-separated) only; each must be on proof_recipients (or the SES mailbox simulator); never recorded in the ledger",
+    )
+    .option("--subscriber <email>", "with --proof-to: render the proof with this subscriber's data")
     .option("--resend-unknown", "send again to recipients of a batch interrupted mid-send")
     .option("--allow-partial", "start even if the audience does not fit the 24-hour quota")
     .option("--allow-content-change", "finish a run whose template or data changed since it started")

@@ -7,7 +7,9 @@ describe("the example repository", () => {
     const notInfo = result.findings.filter((f) => f.severity !== "info");
     expect(notInfo).toEqual([]);
     expect(result.project.templates.size).toBe(2);
-    expect(result.project.campaigns.size).toBe(3);
+    expect(result.project.campaigns.size).toBe(4);
+    expect(result.project.campaigns.get("weekly-newsletter")?.schedule?.kind).toBe("cron");
+    expect(result.project.settings.proofRecipients).toContain("marketing@example.com");
     expect(result.project.segments.size).toBe(2);
   });
 

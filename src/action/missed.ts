@@ -23,6 +23,13 @@ export function warnMissed(
   for (const r of results) {
     if (r.state !== "missed") continue;
     const file = fileOf(r.campaign);
+    if (r.next !== undefined || r.missed) {
+      core.warning(
+        `recurring campaign ${r.campaign} missed its occurrence ${r.detail ?? ""}: no send ran within guardrails.max_lateness of it, and occurrences are never sent late. ${r.next ? `The next is at ${r.next}.` : "Its schedule has ended."} Check that the Scheduled send workflow runs.`,
+        { title: "mailops: missed occurrence", ...(file ? { file } : {}) },
+      );
+      continue;
+    }
     core.warning(
       [
         `campaign ${r.campaign} was not sent: its send_at ${r.detail ?? ""} is more than guardrails.max_lateness in the past and it never started, so no scheduled run sends it.`,

@@ -50,16 +50,28 @@ export interface PrReport {
   plannedAt: string;
 }
 
+/** A recurring campaign's bars: the occurrence sent on merge (now), then each next one at its time. */
+function recurringRuns(p: CampaignForecast): ChartRun[] {
+  return (p.schedule?.occurrences ?? []).map((o, i) => ({
+    campaign: p.campaign,
+    ...(i === 0 && p.state === "due" ? {} : { at: o.at }),
+    to: p.to,
+    ...(o.recipients !== undefined ? { recipients: o.recipients } : {}),
+  }));
+}
+
 /** The sends this merge makes or schedules, for the chart: on merge (now) or at send_at. */
 function chartRuns(forecasts: CampaignForecast[]): ChartRun[] {
+  const recurring = forecasts.filter((p) => p.schedule).flatMap(recurringRuns);
   return forecasts
-    .filter((p) => p.state === "on-merge" || p.state === "due" || p.state === "scheduled")
+    .filter((p) => !p.schedule && (p.state === "on-merge" || p.state === "due" || p.state === "scheduled"))
     .map((p) => ({
       campaign: p.campaign,
       ...(p.state === "scheduled" && p.at ? { at: p.at } : {}),
       to: p.to,
       ...(p.counts ? { recipients: p.counts.toSend } : {}),
-    }));
+    }))
+    .concat(recurring);
 }
 
 /** The sends table, then the coming month's sends as a chart. */
@@ -102,7 +114,8 @@ function nextSteps(r: PrReport): string {
   if (now.length) steps.push(`then sends ${now.join(", ")}`);
   let s = `deploy ${steps.join(", ")}.`;
   if (later.length) {
-    s += ` ${later.join(", ")} ${later.length === 1 ? "goes" : "go"} out from the scheduled-send workflow (every ${SEND_INTERVAL_MINUTES} minutes) once send_at arrives.`;
+    const recurring = r.sends.some((p) => p.state === "scheduled" && p.schedule);
+    s += ` ${later.join(", ")} ${later.length === 1 ? "goes" : "go"} out from the scheduled-send workflow (every ${SEND_INTERVAL_MINUTES} minutes) once send_at arrives${recurring ? " (a recurring campaign: at each occurrence)" : ""}.`;
   }
   return s;
 }

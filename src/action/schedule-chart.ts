@@ -73,7 +73,9 @@ export function scheduleChart(runs: ChartRun[], now: Date): string {
     .sort((a, b) => a.ms - b.ms || (a.campaign < b.campaign ? -1 : 1));
   const later = placed
     .filter((r) => r.at !== undefined && r.ms >= end)
-    .sort((a, b) => a.ms - b.ms || (a.campaign < b.campaign ? -1 : 1));
+    .sort((a, b) => a.ms - b.ms || (a.campaign < b.campaign ? -1 : 1))
+    // A recurring campaign's occurrences past the chart: its first says when it starts.
+    .filter((r, i, all) => all.findIndex((x) => x.campaign === r.campaign) === i);
   if (!onMerge.length && !soon.length && !later.length) return "";
 
   const shown = [...onMerge, ...soon];

@@ -23,7 +23,23 @@ export function utc(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
+/** A recurring campaign: its schedule, then the occurrence sent now or next. */
+function recurringWhen(p: CampaignForecast, r: NonNullable<CampaignForecast["schedule"]>): string {
+  const next = r.occurrences.map((o) => utc(o.at));
+  const head =
+    p.state === "due"
+      ? `on merge: occurrence ${next[0] ?? ""}${r.resume ? " (resumed)" : ""}`
+      : p.state === "missed"
+        ? `missed ${utc(p.at ?? "")}`
+        : p.state === "complete"
+          ? "schedule ended"
+          : `next ${next[0] ?? ""}`;
+  const then = p.state === "missed" ? next : next.slice(1);
+  return `${r.description}: ${head}${then.length ? `; then ${then.join(", ")}` : ""}`;
+}
+
 function when(p: CampaignForecast): string {
+  if (p.schedule) return recurringWhen(p, p.schedule);
   switch (p.state) {
     case "on-merge":
       return "on merge";

@@ -63,16 +63,32 @@ export function sendResultsSection(results: CampaignResult[]): string {
   lines.push("");
   for (const r of results) {
     if (r.detail) {
-      // scheduled and missed carry their send_at as the detail.
+      // scheduled and missed carry their send_at (a recurring campaign's: its occurrence) as the detail.
       const at = (r.state === "scheduled" || r.state === "missed") && /^\d{4}-\d\d-\d\dT/.test(r.detail);
-      lines.push(`- ${code(r.campaign)}: ${at ? `send_at ${utc(r.detail)}` : escapeMd(r.detail)}`);
+      const label =
+        r.next === undefined ? "send_at" : r.state === "missed" ? "missed occurrence" : "next occurrence";
+      lines.push(`- ${code(r.campaign)}: ${at ? `${label} ${utc(r.detail)}` : escapeMd(r.detail)}`);
     }
+    lines.push(...recurringNotes(r));
     if (r.early)
       lines.push(`- ${code(r.campaign)}: sent early, before its send_at ${utc(r.early)} (\`send-early\`)`);
     for (const [error, n] of Object.entries(r.report?.failures ?? {}))
       lines.push(`- ${code(r.campaign)}: ${n} failed with ${escapeMd(error)}`);
   }
   return `${lines.join("\n").trimEnd()}\n`;
+}
+
+/** A recurring campaign's occurrence sent, what was missed before it, and what waits. */
+function recurringNotes(r: CampaignResult): string[] {
+  const out: string[] = [];
+  if (r.occurrence) out.push(`- ${code(r.campaign)}: occurrence ${utc(r.occurrence)}`);
+  if (r.missed?.count)
+    out.push(
+      `- ${code(r.campaign)}: ${r.missed.count}${r.missed.more ? " or more" : ""} missed occurrence${r.missed.count === 1 ? "" : "s"} (never sent late), the newest ${r.missed.recent.map(utc).join(", ")}`,
+    );
+  if (r.waiting)
+    out.push(`- ${code(r.campaign)}: occurrence ${utc(r.waiting)} waits until this run completes`);
+  return out;
 }
 
 /**

@@ -27,6 +27,14 @@ import { type OpenSource, sourceBytes } from "./open.js";
 import { type FilteredSink, type KeyRange, readPostgres } from "./postgres.js";
 import { DamagedSourceError, InputFailed, type RowSink } from "./rows.js";
 
+/**
+ * Recipients earlier runs reached (`exclude_sent`, send/exclude-sent.ts): checked by address and
+ * address key, after `exclude`; counted as excluded (and in `excludedSent`).
+ */
+export interface SentCheck {
+  has(address: string, key: string): boolean;
+}
+
 /** All the audience asks of a suppression list; every target returns one (targets/port.ts). */
 export interface SuppressionCheck {
   has(key: string): boolean;
@@ -83,8 +91,10 @@ export interface AudienceStats {
   notMatched: number;
   /** Repeated addresses, sent once. */
   duplicates: number;
-  /** Removed by `exclude`. */
+  /** Removed by `exclude`, and by `exclude_sent`. */
   excluded: number;
+  /** Of `excluded`, those an earlier run reached (`exclude_sent`). */
+  excludedSent: number;
   /** Removed by suppression (account list, topic opt-outs, local file). */
   suppressed: number;
   /** Recipients yielded so far. The other counters may run up to one read chunk ahead of it. */
@@ -115,6 +125,8 @@ export interface AudienceDeps {
    * under the old key may know the person by that spelling (send/ledger.ts).
    */
   duplicate?: (address: string, key: string) => void;
+  /** `exclude_sent`: who earlier runs reached. */
+  sent?: SentCheck;
   /** Where a postgres source's `url_env` is looked up: process.env unless given. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Rows per page of a postgres source (audience/postgres.ts PAGE_ROWS unless given). */
@@ -129,6 +141,7 @@ export function emptyStats(): AudienceStats {
     notMatched: 0,
     duplicates: 0,
     excluded: 0,
+    excludedSent: 0,
     suppressed: 0,
     selected: 0,
     exclusion: { read: 0, invalid: 0, keys: 0 },
@@ -303,7 +316,7 @@ async function* batches(
   stats.exclusion.keys = excludedKeys.size;
   const seen = new KeySet();
   for (const pass of passes.to) {
-    const sink = new AudienceSink(pass, seen, excludedKeys, deps.suppression, stats, deps.duplicate);
+    const sink = new AudienceSink(pass, seen, excludedKeys, deps, stats);
     const rows: SourceRows = { source: pass.source.name, read: 0, invalid: 0 };
     const [read0, invalid0] = [stats.read, stats.invalid];
     stats.sources.push(rows);
@@ -423,20 +436,25 @@ class AudienceSink implements FilteredSink {
   private readonly exclude: Predicate | undefined;
   /** The suppression check when it is a KeySet (localSuppression's): probed with the dedupe hash. */
   private readonly localSuppression: KeySet | undefined;
+  private readonly suppression: SuppressionCheck;
+  private readonly duplicate: AudienceDeps["duplicate"];
+  private readonly sent: SentCheck | undefined;
 
   constructor(
     pass: AudiencePass,
     private readonly seen: KeySet,
     private readonly excludedKeys: KeySet,
-    private readonly suppression: SuppressionCheck,
+    deps: AudienceDeps,
     private readonly stats: AudienceStats,
-    private readonly duplicate: AudienceDeps["duplicate"],
   ) {
+    this.suppression = deps.suppression;
+    this.duplicate = deps.duplicate;
+    this.sent = deps.sent;
     this.name = pass.source.name;
     this.emailField = pass.typer.emailField;
     this.match = pass.match;
     this.exclude = pass.exclude;
-    this.localSuppression = suppression instanceof KeySet ? suppression : undefined;
+    this.localSuppression = deps.suppression instanceof KeySet ? deps.suppression : undefined;
   }
 
   /** The database filtered the rows; when by the whole condition, they need no test here. */
@@ -461,6 +479,11 @@ class AudienceSink implements FilteredSink {
     const seen = this.seen;
     if (this.exclude?.(fields) || (this.excludedKeys.size > 0 && this.excludedKeys.hasSame(key, seen))) {
       stats.excluded++;
+      return;
+    }
+    if (this.sent?.has(address, key)) {
+      stats.excluded++;
+      stats.excludedSent++;
       return;
     }
     if (this.localSuppression ? this.localSuppression.hasSame(key, seen) : this.suppression.has(key)) {

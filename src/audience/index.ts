@@ -9,6 +9,7 @@ export {
   type InvalidSample,
   MAX_INVALID_SAMPLES,
   type Recipient,
+  type SentCheck,
   SourceChangedError,
   type SourceRows,
   type SuppressionCheck,

@@ -14,7 +14,8 @@ export type ReportKind =
   | "deploy"
   | "bootstrap"
   | "init"
-  | "import";
+  | "import"
+  | "proof";
 
 /** The JSON of a report, one document on stdout. */
 export function reportJson(kind: ReportKind, report: object): string {

@@ -7,6 +7,8 @@
 
 import { formatCounts } from "../commands/audience.js";
 import type { TargetFactory } from "../commands/context.js";
+import { sendProof } from "../commands/proof.js";
+import { describeMissed } from "../commands/recurring.js";
 import {
   assertChosen,
   type CampaignResult,
@@ -17,10 +19,12 @@ import {
   sendUnlessLocked,
 } from "../commands/send.js";
 import { type CampaignForecast, forecastSends, formatSendForecast } from "../commands/send-forecast.js";
-import { openSession } from "../commands/session.js";
+import { openSession, type Session } from "../commands/session.js";
+import { UsageError } from "../errors.js";
 import type { Io } from "../present/io.js";
 import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
+import { presentProof } from "./proof.js";
 
 export interface RunSendOptions extends SendOptions {
   dir: string;
@@ -29,6 +33,10 @@ export interface RunSendOptions extends SendOptions {
   now?: string;
   /** Forecast instead: due states and audience counts (forecastSends); nothing sent or recorded. */
   dryRun?: boolean;
+  /** A proof instead (commands/proof.ts): `--proof-to`, addresses comma-separated. */
+  proofTo?: string;
+  /** With --proof-to: render for this subscriber of the audience. */
+  subscriber?: string;
   format?: ReportFormat;
 }
 
@@ -41,6 +49,9 @@ export async function runSend(options: RunSendOptions, io: Io, factory?: TargetF
     ...(options.now ? { now: parseNow(options.now) } : {}),
   });
   const format = options.format ?? "text";
+  if (options.proofTo !== undefined) return runProof(options, session, format, io);
+  if (options.subscriber !== undefined)
+    throw new UsageError("--subscriber goes with --proof-to", "a campaign's send takes its whole audience");
   if (options.dryRun) {
     assertChosen(options);
     const forecasts = await forecastSends(session, options.campaign ? { campaign: options.campaign } : {});
@@ -50,6 +61,25 @@ export async function runSend(options: RunSendOptions, io: Io, factory?: TargetF
   // Another run holds the send lock: the command ends as the lock's error (exit 1, its hint).
   if (report.locked) throw lockedError(report.locked);
   return presentSend(report.results, session.targetName, format, io);
+}
+
+async function runProof(
+  options: RunSendOptions,
+  session: Session,
+  format: ReportFormat,
+  io: Io,
+): Promise<number> {
+  if (!options.campaign || options.due || options.dryRun)
+    throw new UsageError(
+      "--proof-to sends one campaign's proof: give --campaign NAME, without --due or --dry-run",
+      "e.g. mailops send --campaign holiday-promo --proof-to you@example.com",
+    );
+  const report = await sendProof(session, {
+    campaign: options.campaign,
+    proofTo: options.proofTo ?? "",
+    ...(options.subscriber !== undefined ? { subscriber: options.subscriber } : {}),
+  });
+  return presentProof(report, (await session.target()).name, format, io);
 }
 
 export function presentSend(results: CampaignResult[], target: string, format: ReportFormat, io: Io): number {
@@ -81,7 +111,7 @@ export function formatSendResults(results: CampaignResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
     const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}${r.early ? `, early: before its send_at ${r.early}` : ""}`;
-    lines.push(head);
+    lines.push(head, ...recurringLines(r));
     if (r.counts) lines.push(...formatCounts(r.counts, "to send"));
     if (r.report) {
       const rep = r.report;
@@ -121,4 +151,17 @@ export function formatSendResults(results: CampaignResult[]): string {
   }
   if (!results.length) lines.push("No campaigns.");
   return `${lines.join("\n")}\n`;
+}
+
+/** A recurring campaign's result: the occurrence sent, what was missed, what waits, what comes next. */
+function recurringLines(r: CampaignResult): string[] {
+  const lines: string[] = [];
+  if (r.occurrence) lines.push(`  occurrence ${r.occurrence}`);
+  if (r.missed?.count) lines.push(`  ${describeMissed(r.missed)}`);
+  if (r.waiting)
+    lines.push(
+      `  occurrence ${r.waiting} waits: one occurrence at a time, it is sent once this run completes`,
+    );
+  if (r.next && r.state !== "scheduled") lines.push(`  next occurrence ${r.next}`);
+  return lines;
 }

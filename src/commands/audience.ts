@@ -7,6 +7,7 @@ import {
   judgeInvalidRows,
   openSource,
   type Recipient,
+  type SentCheck,
   type SourceRows,
   type SuppressionCheck,
 } from "../audience/index.js";
@@ -20,6 +21,8 @@ export interface AudienceCounts {
   notMatched: number;
   duplicates: number;
   excluded: number;
+  /** Of `excluded`, those an earlier run reached (`exclude_sent`); only for a campaign that has it. */
+  excludedSent?: number;
   suppressed: number;
   selected: number;
   /** Recipients the render check would skip, by reason. */
@@ -38,20 +41,25 @@ export interface CampaignAudience {
   stats(): AudienceStats;
 }
 
+/** The suppression list and, in ses-list mode, the opt-outs of the campaign's topic. */
+function suppressionFor(project: Project, campaign: Campaign, target: Target): Promise<SuppressionCheck> {
+  const { unsubscribe } = project.settings;
+  const list =
+    unsubscribe.mode === "ses-list" && unsubscribe.contactList
+      ? { contactList: unsubscribe.contactList, ...(campaign.topic ? { topic: campaign.topic } : {}) }
+      : undefined;
+  return target.suppression(list);
+}
+
+/** `sent`: whoever earlier runs reached, left out (`exclude_sent`, send/exclude-sent.ts). */
 export async function openAudience(
   project: Project,
   campaign: Campaign,
   target: Target,
+  sent?: SentCheck,
 ): Promise<CampaignAudience> {
   const { settings } = project;
-  const list =
-    settings.unsubscribe.mode === "ses-list" && settings.unsubscribe.contactList
-      ? {
-          contactList: settings.unsubscribe.contactList,
-          ...(campaign.topic ? { topic: campaign.topic } : {}),
-        }
-      : undefined;
-  const suppression: SuppressionCheck = await target.suppression(list);
+  const suppression = await suppressionFor(project, campaign, target);
   const open = openSource(project.root, settings.region);
   // Rows per page of a postgres source: a tuning knob (docs/postgres.md), and tests' way to many pages.
   const pageRows = Number(process.env.MAILOPS_PG_PAGE_ROWS) || undefined;
@@ -62,7 +70,13 @@ export async function openAudience(
     const a = audience(
       project,
       campaign,
-      { open, suppression, ...(pageRows ? { pageRows } : {}), ...(duplicate ? { duplicate } : {}) },
+      {
+        open,
+        suppression,
+        ...(pageRows ? { pageRows } : {}),
+        ...(duplicate ? { duplicate } : {}),
+        ...(sent ? { sent } : {}),
+      },
       counted ? { expect: counted } : {},
     );
     last = a.stats;
@@ -86,6 +100,7 @@ export async function openAudience(
         notMatched: s.notMatched,
         duplicates: s.duplicates,
         excluded: s.excluded,
+        ...(sent ? { excludedSent: s.excludedSent } : {}),
         suppressed: s.suppressed,
         selected: s.selected,
         skipped,
@@ -103,7 +118,7 @@ export function formatCounts(c: AudienceCounts, toSend: string, suffix = ""): st
   // Invalid rows of exclude-only sources count toward guardrails.max_invalid_rows too.
   const inExcludes = c.invalidRows.invalid - c.invalid;
   const lines = [
-    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}${inExcludes > 0 ? ` (and ${inExcludes} in exclude lists)` : ""}`,
+    `  audience ${c.selected + c.excluded + c.suppressed + c.duplicates}, excluded ${c.excluded}${c.excludedSent !== undefined ? ` (${c.excludedSent} reached by an earlier run)` : ""}, suppressed ${c.suppressed}, duplicates ${c.duplicates}, invalid rows ${c.invalid}${inExcludes > 0 ? ` (and ${inExcludes} in exclude lists)` : ""}`,
   ];
   const skipped = Object.entries(c.skipped);
   if (skipped.length) lines.push(`  skipped: ${skipped.map(([k, v]) => `${v} ${k}`).join(", ")}`);

@@ -10,7 +10,7 @@ import { Ledger } from "../send/ledger.js";
 import type { Store } from "../store/types.js";
 import type { Target } from "../targets/port.js";
 
-/** The campaign `send --campaign NAME` sends: it must exist and have a send_at. */
+/** The campaign `send --campaign NAME` sends: it must exist and have a send_at (or a schedule). */
 export function namedCampaign(project: Project, name: string): Campaign {
   const c = project.campaigns.get(name);
   if (!c)
@@ -18,7 +18,7 @@ export function namedCampaign(project: Project, name: string): Campaign {
       `campaign \`${name}\` does not exist`,
       `campaigns: ${[...project.campaigns.keys()].join(", ")}`,
     );
-  if (!c.sendAt)
+  if (!c.sendAt && !c.schedule)
     throw new UsageError(
       `campaign \`${c.name}\` is a draft (no send_at)`,
       "give it `send_at: on-merge` or a date-time first",

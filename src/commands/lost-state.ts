@@ -43,6 +43,7 @@ import { KIND_INFO } from "../plan/kinds.js";
 import { type KindName, type LiveResource, OWNER_TAG, resourceKey } from "../plan/resource.js";
 import { dueState } from "../send/due.js";
 import { LEDGER_ROOTS } from "../send/ledger.js";
+import { occurrenceState } from "../send/schedule.js";
 import type { Store } from "../store/index.js";
 import type { Capabilities, Target } from "../targets/port.js";
 import type { Refusal } from "./apply.js";
@@ -95,11 +96,14 @@ export async function lostStateOfPlan(
 ): Promise<LostState | undefined> {
   const { settings } = project;
   const tagged = taggedFor(settings.project, live);
+  const lateness = settings.guardrails.maxLatenessSeconds;
   const due = [...project.campaigns.values()].filter(
     // An empty store has started nothing: due is what would be sent now.
     (c) =>
-      dueState(c, { started: false, complete: false }, now, settings.guardrails.maxLatenessSeconds).state ===
-      "due",
+      (c.schedule
+        ? occurrenceState(c.schedule, undefined, now, lateness)
+        : dueState(c, { started: false, complete: false }, now, lateness)
+      ).state === "due",
   );
   const sends = tagged.length ? [] : await campaignSends(project, target, due, now);
   return found({

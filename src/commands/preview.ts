@@ -97,6 +97,27 @@ export async function previewMessage(session: Session, options: PreviewOptions):
   };
 }
 
+/**
+ * A campaign's message as `previewMessage` renders it (the template's sample under the campaign's
+ * data, or `subscriber` from the audience), with the repository's template: what a proof sends.
+ */
+export async function renderCampaignMessage(
+  session: Session,
+  campaign: Campaign,
+  subscriber?: string,
+): Promise<{ envelope: Envelope; recipient: Recipient; rendered: Rendered }> {
+  const template = templateOf(session.project, campaign, campaign.name);
+  const options = { name: campaign.name, ...(subscriber !== undefined ? { subscriber } : {}) };
+  const { envelope, recipient } = await campaignMessage(session, campaign, template, options);
+  assertComplete(template, envelope, recipient, campaign.name, true);
+  const render = compileTemplate({
+    subject: template.parts.subject?.source ?? "",
+    html: template.parts.html?.source ?? "",
+    text: template.parts.text?.source ?? "",
+  });
+  return { envelope, recipient, rendered: render(sesData(envelope, recipient)) };
+}
+
 /** The campaign's template, or the template of that name. */
 function templateOf(project: Project, campaign: Campaign | undefined, name: string): Template {
   const template = campaign ? project.templates.get(campaign.template ?? "") : project.templates.get(name);

@@ -9,7 +9,8 @@
  */
 import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project, Source, Template } from "../config/model.js";
-import { dueState } from "../send/due.js";
+import { dueState, sendAtKey } from "../send/due.js";
+import { sentByEarlierRuns } from "../send/exclude-sent.js";
 import { LedgerDamagedError } from "../send/ledger.js";
 import { messageBuilder } from "../send/message.js";
 import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
@@ -17,6 +18,8 @@ import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
+import { runInstant } from "./recurring.js";
+import { forecastRecurring, type RecurringForecast } from "./recurring-forecast.js";
 import type { Session } from "./session.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
@@ -44,6 +47,8 @@ export interface CampaignForecast {
   notes: string[];
   /** Counting failed (an unreadable source, a missing secret): the send would fail the same way. */
   error?: string;
+  /** A recurring campaign: its schedule and next occurrences (`at` is the one counted). */
+  schedule?: RecurringForecast;
 }
 
 export interface ForecastOptions {
@@ -52,7 +57,7 @@ export interface ForecastOptions {
 }
 
 /** What the forecast reads, from the session. */
-interface Seen {
+export interface Seen {
   target: Target;
   /** The state store, for which runs started or completed; undefined when it cannot be read (fork PRs). */
   store?: Store;
@@ -84,6 +89,10 @@ export async function forecastSends(
 }
 
 async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<CampaignForecast> {
+  if (c.schedule)
+    return forecastRecurring(project, c, o, (forecast, sendAt) =>
+      countForecast(forecast, project, c, o, sendAt),
+    );
   const { run, damage } = await readRun(c, o);
   const forecast = dueForecast(project, c, run, o);
   if (damage) forecast.notes.push(damage);
@@ -93,17 +102,29 @@ async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<Camp
     forecast.notes.push("a run is under way: recipients it already sent to are not sent to again");
   if (run.complete && byName)
     forecast.notes.push("this run is complete: a send by name only reaches recipients added since");
+  await countForecast(forecast, project, c, o, sendAtKey(c));
+  return forecast;
+}
+
+/** The audience counted for the run `sendAt` into `forecast`, with what the counts leave out. */
+async function countForecast(
+  forecast: CampaignForecast,
+  project: Project,
+  c: Campaign,
+  o: Seen,
+  sendAt: string,
+): Promise<void> {
   const unread = o.offline ? unreadableOffline(sourcesOf(project, c)) : undefined;
   if (unread) {
     forecast.notes.push(
       `the subscriber list is ${unread}, which this run has no credentials to read: not counted`,
     );
-    return forecast;
+    return;
   }
   const template = project.templates.get(c.template ?? "");
-  if (!template) return forecast;
-  const counts = await countInto(forecast, project, c, template, o);
-  if (!counts) return forecast;
+  if (!template) return;
+  const counts = await countInto(forecast, project, c, template, o, sendAt);
+  if (!counts) return;
   if (o.offline)
     forecast.notes.push(
       "suppression list and opt-outs not read (no credentials): counts are before suppression",
@@ -113,7 +134,10 @@ async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<Camp
       `${counts.toSend} recipients exceed max_recipients ${c.maxRecipients}: the send will be refused`,
     );
   }
-  return forecast;
+  if (c.excludeSent?.length && !o.store)
+    forecast.notes.push(
+      "exclude_sent not applied: the state store was not read (no credentials), so counts include whoever earlier runs reached",
+    );
 }
 
 type RunSeen = Awaited<ReturnType<typeof runState>>;
@@ -168,13 +192,18 @@ async function countInto(
   c: Campaign,
   template: Template,
   o: Seen,
+  sendAt: string,
 ): Promise<AudienceCounts | undefined> {
   try {
     const onTarget: TemplateOnTarget = o.offline
       ? "unknown"
       : (await templateOnTarget(template, o.target)).state;
     forecast.template = { name: template.name, source: "repository", onTarget };
-    const audience = await openAudience(project, c, o.target);
+    const run = { campaign: c.name, sendAt };
+    const sent = o.store
+      ? await sentByEarlierRuns(o.store, project.settings.project, c, run, runInstant(sendAt, o.now))
+      : undefined;
+    const audience = await openAudience(project, c, o.target, sent);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
     const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
     const counts = await audience.count(messageBuilder(project, c, template, secret));
@@ -222,14 +251,23 @@ const ON_TARGET: Record<TemplateOnTarget, (target: string) => string> = {
   unknown: () => "the target's copy was not read",
 };
 
+/** A recurring campaign's schedule and next occurrences, each with its recipients where known. */
+function formatSchedule(r: RecurringForecast): string[] {
+  const occ = r.occurrences.map((o) => `${o.at}${o.recipients !== undefined ? ` (${o.recipients})` : ""}`);
+  return [`  schedule: ${r.description}`, `  next occurrences: ${occ.join(", ") || "none"}`];
+}
+
 /** `mailops send --dry-run`: the forecast as text, counts only. */
 export function formatSendForecast(forecasts: CampaignForecast[], target: string): string {
   const lines = ["Dry run: nothing is sent or recorded."];
   for (const p of forecasts) {
     const byName = p.sends === "now" && p.state !== "on-merge" && p.state !== "due";
     lines.push(`${p.campaign}: ${p.state}${p.at ? ` (${p.at})` : ""}${byName ? ", sent by name" : ""}`);
-    if (p.counts)
-      lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? " once send_at comes" : ""));
+    if (p.schedule) lines.push(...formatSchedule(p.schedule));
+    const later = p.schedule
+      ? ` at ${p.schedule.occurrences[0]?.at ?? "its next occurrence"}`
+      : " once send_at comes";
+    if (p.counts) lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? later : ""));
     if (p.template)
       lines.push(
         `  render check: the repository's template ${p.template.name}, ${ON_TARGET[p.template.onTarget](target)}`,

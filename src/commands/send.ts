@@ -5,11 +5,13 @@ import type { Campaign, Project, Template } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { canonicalJson, type LiveResource } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
+import { sentByEarlierRuns } from "../send/exclude-sent.js";
 import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
 import { acquireLock, type Lease, LockedError, type LockHolder } from "../send/lock.js";
 import { type MessageBuilder, messageBuilder } from "../send/message.js";
 import { pacingFor, sendRate } from "../send/pacing.js";
 import { ContentChangedError, type RunInput, type RunReport, runCampaign } from "../send/run.js";
+import type { Missed, OccurrenceState } from "../send/schedule.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { AccountFacts, Sender, Target } from "../targets/port.js";
@@ -17,6 +19,7 @@ import { type Clock, durationsOf } from "../util/clock.js";
 import { type AudienceCounts, type CampaignAudience, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
+import { describeMissed, recurringState, runInstant } from "./recurring.js";
 import { senderRefusal } from "./sender-check.js";
 import type { Observer, Session } from "./session.js";
 
@@ -43,6 +46,14 @@ export interface CampaignResult {
   outbox?: string;
   /** Sent by name before its send_at (this one), as asked: `--before-send-at`. */
   early?: string;
+  /** A recurring campaign's run: the occurrence it sends (its run key's instant). */
+  occurrence?: string;
+  /** A recurring campaign's occurrences never sent since its last run (send/schedule.ts). */
+  missed?: Missed;
+  /** A newer occurrence that waits until this run, an earlier one's, completes. */
+  waiting?: string;
+  /** A recurring campaign's next occurrence after now. */
+  next?: string;
 }
 
 export class SendRefusedError extends MailopsError {}
@@ -70,14 +81,26 @@ export async function sendCampaigns(session: Session, options: SendOptions): Pro
     ? await chooseNamed(session, options.campaign, options)
     : await chooseDue(session);
   if (choice.chosen.length === 0) return choice.results;
-  const refused = await lostStateGate(session, choice.chosen, options);
+  const refused = await lostStateGate(
+    session,
+    choice.chosen.map((x) => x.campaign),
+    options,
+  );
   if (refused) return [...choice.results, ...refused];
   return [...choice.results, ...(await sendUnderLock(session, choice, options))];
 }
 
+/** A run a send takes: a campaign and its run's send_at (a recurring campaign's occurrence). */
+interface Chosen {
+  campaign: Campaign;
+  sendAt: string;
+  /** Recurring: what its occurrence state said (the occurrence after it, what was missed). */
+  occurrence?: Extract<OccurrenceState, { state: "due" }>;
+}
+
 /** The campaigns a send takes, and the results of those it passes over. */
 interface Choice {
-  chosen: Campaign[];
+  chosen: Chosen[];
   results: CampaignResult[];
   /** The named campaign's send_at, when it is sent before it (`--before-send-at`). */
   early?: string;
@@ -88,6 +111,7 @@ interface Choice {
 /** `--campaign NAME`: that one, refused before its send_at unless `--before-send-at`. */
 async function chooseNamed(session: Session, name: string, options: SendOptions): Promise<Choice> {
   const c = namedCampaign(session.project, name);
+  if (c.schedule) return chooseNamedRecurring(session, c, options);
   const now = session.now();
   const early = c.sendAt?.kind === "at" && c.sendAt.epochMs > now.getTime() ? c.sendAt.iso : undefined;
   if (early && !options.beforeSendAt) {
@@ -105,7 +129,62 @@ async function chooseNamed(session: Session, name: string, options: SendOptions)
       throw e;
     },
   );
-  return { chosen: [c], results: [], wasComplete, ...(early ? { early } : {}) };
+  return {
+    chosen: [{ campaign: c, sendAt: sendAtKey(c) }],
+    results: [],
+    wasComplete,
+    ...(early ? { early } : {}),
+  };
+}
+
+/**
+ * `--campaign NAME` of a recurring campaign: what `--due` takes of it. Its occurrences go out at
+ * their time and never late, so a name sends no other: nothing due is refused, saying when next.
+ */
+async function chooseNamedRecurring(session: Session, c: Campaign, options: SendOptions): Promise<Choice> {
+  if (options.beforeSendAt) {
+    throw new SendRefusedError(
+      `campaign \`${c.name}\` is recurring: each occurrence is sent at its time, never before`,
+      `to see it now, send a proof: mailops send --campaign ${c.name} --proof-to ADDRESS`,
+    );
+  }
+  const st = await recurringState(session.project, c, session.store(), session.now());
+  if (st.state === "due") return { chosen: [chosenOccurrence(c, st)], results: [], wasComplete: false };
+  if (st.state === "complete") return { chosen: [], results: [recurringResult(c, st)], wasComplete: true };
+  const next = st.state === "missed" ? st.next : st.at;
+  throw new SendRefusedError(
+    st.state === "missed"
+      ? `campaign \`${c.name}\`: ${describeMissed(st.missed)}; a recurring campaign never sends an occurrence late, and nothing was sent`
+      : `campaign \`${c.name}\`'s next occurrence, ${st.at}, has not come: nothing was sent`,
+    next ? `its next occurrence, ${next}, is sent by the send run at that time` : "its schedule has ended",
+  );
+}
+
+const chosenOccurrence = (c: Campaign, st: Extract<OccurrenceState, { state: "due" }>): Chosen => ({
+  campaign: c,
+  sendAt: st.at,
+  occurrence: st,
+});
+
+/** A recurring campaign's result when no occurrence is due: scheduled (next), missed, complete. */
+function recurringResult(c: Campaign, st: Exclude<OccurrenceState, { state: "due" }>): CampaignResult {
+  const missed = st.missed.count ? { missed: st.missed } : {};
+  if (st.state === "complete")
+    return {
+      campaign: c.name,
+      state: "complete",
+      detail: "its schedule has ended: every occurrence ran or was missed",
+      ...missed,
+    };
+  if (st.state === "scheduled")
+    return { campaign: c.name, state: "scheduled", detail: st.at, next: st.at, ...missed };
+  return {
+    campaign: c.name,
+    state: "missed",
+    detail: st.at,
+    ...(st.next ? { next: st.next } : {}),
+    ...missed,
+  };
 }
 
 /** `--due`: every campaign whose time has come, by name; the others say why not. */
@@ -116,6 +195,13 @@ async function chooseDue(session: Session): Promise<Choice> {
   for (const c of [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     let run: Awaited<ReturnType<typeof runState>>;
     try {
+      if (c.schedule) {
+        const st = await recurringState(project, c, session.store(), now);
+        if (st.state === "due") choice.chosen.push(chosenOccurrence(c, st));
+        else if (!(st.state === "missed" && c.missedAcknowledged))
+          choice.results.push(recurringResult(c, st));
+        continue;
+      }
       run = await runState(session.store(), c);
     } catch (e) {
       // A damaged ledger refuses its own campaign; the others go on.
@@ -126,7 +212,7 @@ async function chooseDue(session: Session): Promise<Choice> {
     const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
     // `missed: acknowledged`: known, and no longer reported on every run.
     if (due.state === "missed" && c.missedAcknowledged) continue;
-    if (due.state === "due") choice.chosen.push(c);
+    if (due.state === "due") choice.chosen.push({ campaign: c, sendAt: sendAtKey(c) });
     else
       choice.results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });
   }
@@ -164,18 +250,9 @@ async function sendUnderLock(
   lease.keepAlive();
   try {
     const sender = target.sender();
-    for (const c of choice.chosen) {
-      results.push(
-        await sendChosen(session.project, c, choice, {
-          target,
-          sender,
-          store,
-          lease,
-          options,
-          clock,
-          observe: session.observe,
-        }),
-      );
+    const w: Wiring = { target, sender, store, lease, options, clock, observe: session.observe };
+    for (const chosen of choice.chosen) {
+      results.push(...(await sendOccurrences(session.project, chosen, choice, w)));
       if (results.at(-1)?.state === "stopped") break;
     }
   } finally {
@@ -184,9 +261,45 @@ async function sendUnderLock(
   return results;
 }
 
-async function sendChosen(project: Project, c: Campaign, choice: Choice, w: Wiring): Promise<CampaignResult> {
+/**
+ * A chosen run; for a recurring campaign that resumed an earlier occurrence, then the newer one
+ * due after it, only once the earlier run completed (one occurrence in flight at a time).
+ */
+async function sendOccurrences(
+  project: Project,
+  chosen: Chosen,
+  choice: Choice,
+  w: Wiring,
+): Promise<CampaignResult[]> {
+  const first = withOccurrence(await sendChosen(project, chosen, choice, w), chosen);
+  const newerAt = chosen.occurrence?.newer;
+  if (!newerAt) return [first];
+  if (first.state !== "sent" && first.state !== "complete") return [{ ...first, waiting: newerAt }];
+  const newer: Chosen = { campaign: chosen.campaign, sendAt: newerAt };
+  return [first, withOccurrence(await sendChosen(project, newer, choice, w), newer)];
+}
+
+/** A recurring run's result names its occurrence, and (the first) what was missed before it. */
+function withOccurrence(r: CampaignResult, chosen: Chosen): CampaignResult {
+  if (!chosen.campaign.schedule) return r;
+  const o = chosen.occurrence;
+  return {
+    ...r,
+    occurrence: chosen.sendAt,
+    ...(o?.missed.count ? { missed: o.missed } : {}),
+    ...(o?.next ? { next: o.next } : {}),
+  };
+}
+
+async function sendChosen(
+  project: Project,
+  chosen: Chosen,
+  choice: Choice,
+  w: Wiring,
+): Promise<CampaignResult> {
+  const c = chosen.campaign;
   try {
-    const result = await sendOne(project, c, w);
+    const result = await sendOne(project, c, chosen.sendAt, w);
     const idle = result.state === "sent" && result.report?.sent === 0 && result.report.failed === 0;
     if (choice.wasComplete && idle) return { ...result, state: "complete", detail: ALREADY_COMPLETE };
     return choice.early && result.report ? { ...result, early: choice.early } : result;
@@ -206,13 +319,20 @@ interface Wiring {
   observe: Observer;
 }
 
-async function sendOne(project: Project, campaign: Campaign, w: Wiring): Promise<CampaignResult> {
+async function sendOne(
+  project: Project,
+  campaign: Campaign,
+  sendAt: string,
+  w: Wiring,
+): Promise<CampaignResult> {
   const onTarget = await templateGuard(project, campaign, w.target);
   if ("state" in onTarget) return onTarget;
   const { template, live } = onTarget;
   const messages = messageBuilder(project, campaign, template, process.env[SECRET_ENV]);
-  const audience = await openAudience(project, campaign, w.target);
-  const id: RunId = { campaign: campaign.name, sendAt: sendAtKey(campaign) };
+  const id: RunId = { campaign: campaign.name, sendAt };
+  const at = runInstant(sendAt, new Date(w.clock.now()));
+  const sent = await sentByEarlierRuns(w.store, project.settings.project, campaign, id, at);
+  const audience = await openAudience(project, campaign, w.target, sent);
   const ledger = new Ledger(w.store, id, w.lease.token);
   const otherSpellings = await spellingsToCollect(ledger);
   const counted = await countGuard(project, campaign, audience, messages, otherSpellings);

@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_INVALID_ROWS,
   DEFAULT_STATEMENT_TIMEOUT_MS,
   type EventDestination,
+  type ExcludeSent,
   type Field,
   type FieldType,
   type Identity,
@@ -30,6 +31,7 @@ import {
   type TemplatePart,
 } from "./model.js";
 import type { FileProblem, RawFile } from "./read.js";
+import { parseSchedule } from "./schedule.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
 
 type Obj = Record<string, unknown>;
@@ -126,6 +128,7 @@ export function buildSettings(file: string, doc: YamlDoc | undefined, ok: boolea
       maxInvalidRows: parseMaxInvalidRows(guard.max_invalid_rows) ?? DEFAULT_MAX_INVALID_ROWS,
     },
     localRate: num(sending.local_rate),
+    proofRecipients: strList(d.proof_recipients),
   };
 }
 
@@ -515,5 +518,18 @@ export function buildCampaign(name: string, file: string, doc: YamlDoc | undefin
     tags,
     maxRecipients: num(d.max_recipients),
     ...(d.missed === "acknowledged" ? { missedAcknowledged: true } : {}),
+    ...(isObj(d.schedule) ? { schedule: parseSchedule(d.schedule).schedule } : {}),
+    ...(d.exclude_sent !== undefined ? { excludeSent: buildExcludeSent(d.exclude_sent) } : {}),
   };
+}
+
+/** `exclude_sent`: one `{campaign, within}` or a list of them; entries without a campaign are left out. */
+export function buildExcludeSent(v: unknown): ExcludeSent[] {
+  const out: ExcludeSent[] = [];
+  for (const e of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+    if (!isObj(e) || typeof e.campaign !== "string") continue;
+    const within = parseDuration(str(e.within));
+    out.push({ campaign: e.campaign, ...(within !== undefined ? { withinSeconds: within } : {}) });
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
 import type { Analysis } from "../render/analyze.js";
 import type { UnsubscribeMode } from "../render/builtins.js";
 import type { Position } from "./findings.js";
+import type { Schedule } from "./schedule.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
 
 // Defined beside the renderer that needs them, so render/ never imports the model.
@@ -118,8 +119,12 @@ export interface Campaign extends Entity {
   exclude: string[];
   topic?: string;
   configurationSet?: string;
-  /** Undefined: a draft. Invalid values are reported and also left undefined. */
+  /** Undefined: a draft (unless it has a schedule). Invalid values are reported and also left undefined. */
   sendAt?: SendAt;
+  /** A recurring campaign (`schedule:`, instead of send_at): each occurrence is a run of its own. */
+  schedule?: Schedule;
+  /** `exclude_sent`: recipients of earlier runs of these campaigns are left out of the audience. */
+  excludeSent?: ExcludeSent[];
   from?: string;
   replyTo: string[];
   data: Record<string, unknown>;
@@ -127,6 +132,13 @@ export interface Campaign extends Entity {
   maxRecipients?: number;
   /** `missed: acknowledged`: a missed send_at is known; send runs neither list nor warn about it. */
   missedAcknowledged?: boolean;
+}
+
+/** `exclude_sent: {campaign, within}`: whoever a run of `campaign` reached (within that long before this run) is left out. */
+export interface ExcludeSent {
+  campaign: string;
+  /** Absent: every earlier run of it. */
+  withinSeconds?: number;
 }
 
 export type EventType =
@@ -233,6 +245,11 @@ export interface Settings {
     maxInvalidRows: MaxInvalidRows;
   };
   localRate?: number;
+  /**
+   * `proof_recipients`: who a proof (`send --proof-to`) may go to: whole addresses (their address
+   * keys) and `*@domain` entries; the SES mailbox simulator is always allowed.
+   */
+  proofRecipients: string[];
 }
 
 /** A dashboard body read from its file: plain JSON, as CloudWatch takes it. */

@@ -5,7 +5,7 @@ import func5Module from "ajv/dist/runtime/ucs2length.js";
 const func5 = func5Module.default ?? func5Module;
 
 export const project = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."},"description":{"type":"string","description":"ses-list mode: the contact list's description in SES (default `Opt-outs for <project>`)."},"adopt":{"type":"boolean","description":"ses-list mode: manage an existing contact list mailops did not create."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"identities":{"type":"object","description":"SES sender identities this project owns: domains (example.com) and addresses (news@example.com), each created with Easy DKIM and the DNS records to publish shown by `plan` and `status`.","additionalProperties":{"$ref":"#/$defs/identity"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"description":"CloudWatch dashboard: a name (mailops draws one line per campaign), or `{ name, body, adopt }`; omit for none.","anyOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string"},"body":{"type":"string","pattern":"\\.json$","description":"A JSON file (relative to mailops.yaml) holding the dashboard body as CloudWatch takes it, instead of the one mailops draws."},"adopt":{"type":"boolean","description":"Manage an existing dashboard mailops did not create."}}}]},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"identity":{"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."},"description":{"type":"string","description":"ses-list mode: the contact list's description in SES (default `Opt-outs for <project>`)."},"adopt":{"type":"boolean","description":"ses-list mode: manage an existing contact list mailops did not create."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"identities":{"type":"object","description":"SES sender identities this project owns: domains (example.com) and addresses (news@example.com), each created with Easy DKIM and the DNS records to publish shown by `plan` and `status`.","additionalProperties":{"$ref":"#/$defs/identity"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"description":"CloudWatch dashboard: a name (mailops draws one line per campaign), or `{ name, body, adopt }`; omit for none.","anyOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string"},"body":{"type":"string","pattern":"\\.json$","description":"A JSON file (relative to mailops.yaml) holding the dashboard body as CloudWatch takes it, instead of the one mailops draws."},"adopt":{"type":"boolean","description":"Manage an existing dashboard mailops did not create."}}}]},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}},"proof_recipients":{"type":"array","items":{"type":"string"},"description":"Who `mailops send --proof-to` may send a proof to: addresses (`reviewer@example.com`) or whole domains (`*@example.com`). The SES mailbox simulator (success@, bounce@, complaint@, ooto@ and suppressionlist@simulator.amazonses.com) is always allowed; anyone else is refused, so a typo cannot mail a customer."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"identity":{"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
 const schema34 = {"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}};
 const schema36 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const func1 = Object.prototype.hasOwnProperty;
@@ -2013,14 +2013,43 @@ vErrors.push(err80);
 errors++;
 }
 }
-}
-else {
-const err81 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(data.proof_recipients !== undefined){
+let data46 = data.proof_recipients;
+if(Array.isArray(data46)){
+const len1 = data46.length;
+for(let i1=0; i1<len1; i1++){
+let data47 = data46[i1];
+if(typeof data47 !== "string"){
+const err81 = {instancePath:instancePath+"/proof_recipients/" + i1,schemaPath:"#/properties/proof_recipients/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.proof_recipients.items.type,parentSchema:schema31.properties.proof_recipients.items,data:data47};
 if(vErrors === null){
 vErrors = [err81];
 }
 else {
 vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/proof_recipients",schemaPath:"#/properties/proof_recipients/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.proof_recipients.type,parentSchema:schema31.properties.proof_recipients,data:data46};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+else {
+const err83 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
 }
 errors++;
 }
@@ -3059,7 +3088,97 @@ return errors === 0;
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const campaign = validate32;
-const schema49 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent."},"from":{"type":"string","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"type":"string"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}}};
+const schema49 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent."},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"type":"string","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"type":"string"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}}}};
+const schema51 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
+const schema50 = {"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}};
+
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate33.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.campaign === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "campaign"},message:"must have required property '"+"campaign"+"'",schema:schema50.required,parentSchema:schema50,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "campaign") || (key0 === "within"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.campaign !== undefined){
+let data0 = data.campaign;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/campaign",schemaPath:"#/properties/campaign/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.campaign.type,parentSchema:schema50.properties.campaign,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.within !== undefined){
+let data1 = data.within;
+if(typeof data1 === "string"){
+if(!pattern12.test(data1)){
+const err3 = {instancePath:instancePath+"/within",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema51,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/within",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate33.errors = vErrors;
+return errors === 0;
+}
+validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:campaign" */;
@@ -3199,10 +3318,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.topic !== undefined){
-let data6 = data.topic;
-if(typeof data6 !== "string"){
-const err10 = {instancePath:instancePath+"/topic",schemaPath:"#/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.topic.type,parentSchema:schema49.properties.topic,data:data6};
+if(data.exclude_sent !== undefined){
+let data6 = data.exclude_sent;
+if(!data6 || typeof data6 != "object"){
+const err10 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/type",keyword:"type",params:{type: schema49.properties.exclude_sent.type},message:"must be object,array",schema:schema49.properties.exclude_sent.type,parentSchema:schema49.properties.exclude_sent,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3211,11 +3330,18 @@ vErrors.push(err10);
 }
 errors++;
 }
+if(Array.isArray(data6)){
+const len2 = data6.length;
+for(let i2=0; i2<len2; i2++){
+if(!(validate33(data6[i2], {instancePath:instancePath+"/exclude_sent/" + i2,parentData:data6,parentDataProperty:i2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+errors = vErrors.length;
 }
-if(data.configuration_set !== undefined){
-let data7 = data.configuration_set;
-if(typeof data7 !== "string"){
-const err11 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.configuration_set.type,parentSchema:schema49.properties.configuration_set,data:data7};
+}
+}
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.campaign === undefined){
+const err11 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/required",keyword:"required",params:{missingProperty: "campaign"},message:"must have required property '"+"campaign"+"'",schema:schema49.properties.exclude_sent.required,parentSchema:schema49.properties.exclude_sent,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3224,11 +3350,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-if(data.send_at !== undefined){
-let data8 = data.send_at;
-if(typeof data8 !== "string"){
-const err12 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.send_at.type,parentSchema:schema49.properties.send_at,data:data8};
+for(const key1 in data6){
+if(!((key1 === "campaign") || (key1 === "within"))){
+const err12 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema49.properties.exclude_sent,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3238,10 +3362,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.from !== undefined){
-let data9 = data.from;
-if(typeof data9 !== "string"){
-const err13 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.from.type,parentSchema:schema49.properties.from,data:data9};
+if(data6.campaign !== undefined){
+let data8 = data6.campaign;
+if(typeof data8 !== "string"){
+const err13 = {instancePath:instancePath+"/exclude_sent/campaign",schemaPath:"#/properties/exclude_sent/properties/campaign/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.exclude_sent.properties.campaign.type,parentSchema:schema49.properties.exclude_sent.properties.campaign,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3251,14 +3375,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.reply_to !== undefined){
-let data10 = data.reply_to;
-if(Array.isArray(data10)){
-const len2 = data10.length;
-for(let i2=0; i2<len2; i2++){
-let data11 = data10[i2];
-if(typeof data11 !== "string"){
-const err14 = {instancePath:instancePath+"/reply_to/" + i2,schemaPath:"#/properties/reply_to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.reply_to.items.type,parentSchema:schema49.properties.reply_to.items,data:data11};
+if(data6.within !== undefined){
+let data9 = data6.within;
+if(typeof data9 === "string"){
+if(!pattern12.test(data9)){
+const err14 = {instancePath:instancePath+"/exclude_sent/within",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema51,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3268,9 +3389,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
 else {
-const err15 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.reply_to.type,parentSchema:schema49.properties.reply_to,data:data10};
+const err15 = {instancePath:instancePath+"/exclude_sent/within",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3280,10 +3400,12 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.data !== undefined){
-let data12 = data.data;
-if(!(data12 && typeof data12 == "object" && !Array.isArray(data12))){
-const err16 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.data.type,parentSchema:schema49.properties.data,data:data12};
+}
+}
+if(data.topic !== undefined){
+let data10 = data.topic;
+if(typeof data10 !== "string"){
+const err16 = {instancePath:instancePath+"/topic",schemaPath:"#/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.topic.type,parentSchema:schema49.properties.topic,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3293,13 +3415,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.tags !== undefined){
-let data13 = data.tags;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key1 in data13){
-let data14 = data13[key1];
-if(typeof data14 !== "string"){
-const err17 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.tags.additionalProperties.type,parentSchema:schema49.properties.tags.additionalProperties,data:data14};
+if(data.configuration_set !== undefined){
+let data11 = data.configuration_set;
+if(typeof data11 !== "string"){
+const err17 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.configuration_set.type,parentSchema:schema49.properties.configuration_set,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3309,9 +3428,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.tags.type,parentSchema:schema49.properties.tags,data:data13};
+if(data.send_at !== undefined){
+let data12 = data.send_at;
+if(typeof data12 !== "string"){
+const err18 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.send_at.type,parentSchema:schema49.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3321,10 +3441,12 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.max_recipients !== undefined){
-let data15 = data.max_recipients;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err19 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.max_recipients.type,parentSchema:schema49.properties.max_recipients,data:data15};
+if(data.schedule !== undefined){
+let data13 = data.schedule;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key2 in data13){
+if(!(((((key2 === "every") || (key2 === "cron")) || (key2 === "time_zone")) || (key2 === "start")) || (key2 === "until"))){
+const err19 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema49.properties.schedule,data:data13};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3334,10 +3456,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.missed !== undefined){
-let data16 = data.missed;
-if(!(data16 === "acknowledged")){
-const err20 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema49.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.missed.enum,parentSchema:schema49.properties.missed,data:data16};
+if(data13.every !== undefined){
+let data14 = data13.every;
+if(typeof data14 !== "string"){
+const err20 = {instancePath:instancePath+"/schedule/every",schemaPath:"#/properties/schedule/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.every.type,parentSchema:schema49.properties.schedule.properties.every,data:data14};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3347,14 +3469,187 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+if(data13.cron !== undefined){
+let data15 = data13.cron;
+if(typeof data15 !== "string"){
+const err21 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.cron.type,parentSchema:schema49.properties.schedule.properties.cron,data:data15};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data13.time_zone !== undefined){
+let data16 = data13.time_zone;
+if(typeof data16 !== "string"){
+const err22 = {instancePath:instancePath+"/schedule/time_zone",schemaPath:"#/properties/schedule/properties/time_zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.time_zone.type,parentSchema:schema49.properties.schedule.properties.time_zone,data:data16};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data13.start !== undefined){
+let data17 = data13.start;
+if(typeof data17 !== "string"){
+const err23 = {instancePath:instancePath+"/schedule/start",schemaPath:"#/properties/schedule/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.start.type,parentSchema:schema49.properties.schedule.properties.start,data:data17};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data13.until !== undefined){
+let data18 = data13.until;
+if(typeof data18 !== "string"){
+const err24 = {instancePath:instancePath+"/schedule/until",schemaPath:"#/properties/schedule/properties/until/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.until.type,parentSchema:schema49.properties.schedule.properties.until,data:data18};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.schedule.type,parentSchema:schema49.properties.schedule,data:data13};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.from !== undefined){
+let data19 = data.from;
+if(typeof data19 !== "string"){
+const err26 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.from.type,parentSchema:schema49.properties.from,data:data19};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.reply_to !== undefined){
+let data20 = data.reply_to;
+if(Array.isArray(data20)){
+const len3 = data20.length;
+for(let i3=0; i3<len3; i3++){
+let data21 = data20[i3];
+if(typeof data21 !== "string"){
+const err27 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/properties/reply_to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.reply_to.items.type,parentSchema:schema49.properties.reply_to.items,data:data21};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.reply_to.type,parentSchema:schema49.properties.reply_to,data:data20};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.data !== undefined){
+let data22 = data.data;
+if(!(data22 && typeof data22 == "object" && !Array.isArray(data22))){
+const err29 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.data.type,parentSchema:schema49.properties.data,data:data22};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.tags !== undefined){
+let data23 = data.tags;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key3 in data23){
+let data24 = data23[key3];
+if(typeof data24 !== "string"){
+const err30 = {instancePath:instancePath+"/tags/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.tags.additionalProperties.type,parentSchema:schema49.properties.tags.additionalProperties,data:data24};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.tags.type,parentSchema:schema49.properties.tags,data:data23};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.max_recipients !== undefined){
+let data25 = data.max_recipients;
+if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
+const err32 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.max_recipients.type,parentSchema:schema49.properties.max_recipients,data:data25};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data.missed !== undefined){
+let data26 = data.missed;
+if(!(data26 === "acknowledged")){
+const err33 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema49.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.missed.enum,parentSchema:schema49.properties.missed,data:data26};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }

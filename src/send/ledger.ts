@@ -283,6 +283,37 @@ export class Ledger {
     }
   }
 
+  /**
+   * Everyone the run may have reached, each id told to `add`: those recorded `sent`, and those in
+   * an intent without an outcome (unknown: maybe sent). For `exclude_sent` (exclude-sent.ts).
+   * Records are read one at a time and only open intents are held (settled as the next record
+   * arrives), never the run's ids: memory is the caller's set. Damage is refused as in load().
+   */
+  async reached(add: (id: string) => void): Promise<void> {
+    const keys = await this.store.list(`${runPrefix(this.id)}/batch-`);
+    const open = new Map<number, string[]>();
+    const settled = new Set<number>();
+    const numbers = new Set<number>();
+    const settle = (batch: number, outcomes: Outcome[]) => {
+      settled.add(batch);
+      open.delete(batch);
+      for (const o of outcomes) if (o.status === "sent") add(o.id);
+    };
+    for (const key of keys) {
+      const n = batchNumber(key);
+      const obj = n === undefined ? undefined : await this.store.get(key);
+      if (n === undefined || !obj) continue;
+      numbers.add(n);
+      const rec = this.parseRecord(key, obj, n, key.endsWith(".done.json"));
+      if (!rec) continue; // an unreadable outcome: its intent stays open, so its ids count
+      if (rec.previous) settle(rec.previous.batch, rec.previous.outcomes);
+      if (rec.state === "done") settle(rec.batch, rec.outcomes ?? []);
+      else if (!settled.has(rec.batch)) open.set(rec.batch, rec.ids);
+    }
+    this.assertNoGap(numbers, Math.max(0, ...numbers));
+    for (const ids of open.values()) for (const id of ids) add(id);
+  }
+
   /** Just the run record: enough to know whether the run started or completed, without reading its batches. */
   async readRun(): Promise<RunRecord | undefined> {
     return (await this.readRunObject())?.run;

@@ -118,8 +118,34 @@ export type UnsentWhy = "throttled" | "unavailable" | "unreachable" | "not-attem
 /** The whole call was throttled (429): nothing was sent; slow down and retry. */
 export class ThrottledError extends Error {}
 
+/**
+ * A proof (`send --proof-to`, send/proof.ts): one campaign message, rendered locally from the
+ * repository's template, sent as inline content (SES SendEmail `Simple`, never the stored
+ * template) to each address on its own. Never recorded in the ledger; carries no list management.
+ */
+export interface ProofMessage {
+  campaign: string;
+  from: string;
+  replyTo: string[];
+  /** One message each. */
+  to: string[];
+  subject: string;
+  html: string;
+  text: string;
+  headers: { name: string; value: string }[];
+  configurationSet?: string;
+  tags: Record<string, string>;
+}
+
+/** Each proof address's outcome: sent (with where the local target wrote it), or failed. */
+export type ProofResult =
+  | { to: string; status: "sent"; messageId: string; file?: string }
+  | { to: string; status: "failed"; error: string };
+
 export interface Sender {
   send(request: SendRequest): Promise<EntryResult[]>;
+  /** Send a proof (ProofMessage); absent on a target that cannot. */
+  sendProof?(proof: ProofMessage): Promise<ProofResult[]>;
   /** For `--resend-unknown` decisions: whether a message for this recipient id went out (local only). */
   wasDelivered?(campaign: string, run: string, id: string): Promise<boolean>;
   /** Bounce and complaint rates since `since`, for guardrails.stop_on; undefined when not known. */

@@ -100,7 +100,7 @@ describe("the pull-request comment on the aws target", () => {
     expect(lines[1]).toBe("### 📬 mailops plan · `acme-marketing` on `aws`");
     expect(lines[3]).toBe("- **Changes:** Plan: 8 to create, 0 to update, 0 to delete.");
     expect(lines[4]).toBe(
-      "- **Sends:** on merge `welcome-new-customers` → 1 recipient; scheduled `holiday-promo` at 2026-12-01 09:00 UTC → 0 recipients",
+      "- **Sends:** on merge `welcome-new-customers` → 1 recipient; scheduled `holiday-promo` at 2026-12-01 09:00 UTC → 0 recipients, `weekly-newsletter` at 2027-01-04 08:00 UTC → 0 recipients",
     );
     expect(body).toContain("| `welcome-new-customers` | on merge | `new-customers` | 1 | 1 suppressed |");
     expect(body).toContain("| 0 | 1 suppressed |");
@@ -118,8 +118,10 @@ describe("the pull-request comment on the aws target", () => {
         TopicFilter: { TopicName: topic, UseDefaultIfPreferenceUnavailable: true },
       },
     });
-    // Campaigns in name order: holiday-promo (promotions), then welcome-new-customers (onboarding).
+    // Campaigns in name order: holiday-promo (promotions), weekly-newsletter (promotions), then
+    // welcome-new-customers (onboarding).
     expect(unemulated.calls(ListContactsCommand)).toEqual([
+      expect.objectContaining(optOut("promotions")),
       expect.objectContaining(optOut("promotions")),
       expect.objectContaining(optOut("onboarding")),
     ]);

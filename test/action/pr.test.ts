@@ -226,6 +226,7 @@ describe("the comment's content", () => {
   it("is a short 'no changes' note when the merge changes and sends nothing", async () => {
     rmSync(path.join(repo.dir, "campaigns/holiday-promo.yaml"));
     rmSync(path.join(repo.dir, "campaigns/welcome-new-customers.yaml"));
+    rmSync(path.join(repo.dir, "campaigns/weekly-newsletter.yaml"));
     await applyExample();
     const r = await pr(7);
     expect(r.failed).toBe(false);

@@ -94,6 +94,7 @@ describe("to: segments and sources", () => {
       notMatched: 5,
       duplicates: 1,
       excluded: 0,
+      excludedSent: 0,
       suppressed: 0,
       selected: 2,
       exclusion: { read: 0, invalid: 0, keys: 0 },

@@ -114,6 +114,7 @@ describe("initRepository", () => {
     expect([...result.project.campaigns.keys()].sort()).toEqual([
       "holiday-promo",
       "spring-sale",
+      "weekly-newsletter",
       "welcome-new-customers",
     ]);
   });

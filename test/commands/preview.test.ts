@@ -89,7 +89,7 @@ describe("previewTemplateChanges", () => {
     for (const f of ["product-promotion.html", "product-promotion.txt"])
       rmSync(path.join(repo.dir, "templates", f), { force: true });
     // The campaign that used it goes too, or the repository would not validate.
-    for (const c of ["holiday-promo.yaml", "spring-sale.yaml"])
+    for (const c of ["holiday-promo.yaml", "spring-sale.yaml", "weekly-newsletter.yaml"])
       rmSync(path.join(repo.dir, "campaigns", c), { force: true });
     expect(await previews()).toEqual([]);
   });

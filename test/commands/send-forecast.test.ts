@@ -27,7 +27,12 @@ const byName = (forecasts: CampaignForecast[]) => new Map(forecasts.map((f) => [
 describe("forecastSends", () => {
   it("each campaign's due state; the ones a send takes are counted, against the repository's template", async () => {
     const f = byName(await forecastSends(session()));
-    expect([...f.keys()]).toEqual(["holiday-promo", "spring-sale", "welcome-new-customers"]);
+    expect([...f.keys()]).toEqual([
+      "holiday-promo",
+      "spring-sale",
+      "weekly-newsletter",
+      "welcome-new-customers",
+    ]);
     expect(f.get("welcome-new-customers")).toMatchObject({
       state: "on-merge",
       sends: "now",
@@ -42,6 +47,22 @@ describe("forecastSends", () => {
     expect(f.get("holiday-promo")?.counts).toBeDefined();
     expect(f.get("spring-sale")).toMatchObject({ state: "draft", sends: "no" });
     expect(f.get("spring-sale")?.counts).toBeUndefined();
+    // Recurring: its next occurrences, the first counted (the audience as it is now for each).
+    expect(f.get("weekly-newsletter")).toMatchObject({
+      state: "scheduled",
+      sends: "later",
+      at: "2027-01-04T08:00:00.000Z",
+      counts: { toSend: 1 },
+      schedule: {
+        description: "cron `0 9 * * MON` (Europe/Berlin), from 2027-01-03 23:00 UTC",
+        occurrences: [
+          { at: "2027-01-04T08:00:00.000Z", recipients: 1 },
+          { at: "2027-01-11T08:00:00.000Z", recipients: 1 },
+          { at: "2027-01-18T08:00:00.000Z", recipients: 1 },
+          { at: "2027-01-25T08:00:00.000Z", recipients: 1 },
+        ],
+      },
+    });
     // Nothing recorded: no ledger, no lock, and not an address in what it returns.
     expect(existsSync(path.join(repo.dir, ".mailops/state"))).toBe(false);
     expect(JSON.stringify([...f.values()])).not.toMatch(/@/);

@@ -60,6 +60,7 @@ describe("plan and apply on the local target", () => {
     await apply();
     rmSync(path.join(repo.dir, "campaigns/spring-sale.yaml"));
     rmSync(path.join(repo.dir, "campaigns/holiday-promo.yaml"));
+    rmSync(path.join(repo.dir, "campaigns/weekly-newsletter.yaml"));
     for (const ext of ["yaml", "html", "txt"])
       rmSync(path.join(repo.dir, `templates/product-promotion.${ext}`));
     const p = await plan();

@@ -116,7 +116,7 @@ describe("link-mode unsubscribe", () => {
           `templates/${f}.${ext}`,
           read(`templates/${f}.${ext}`).replaceAll("amazonSESUnsubscribeUrl", "unsubscribe_url"),
         );
-    for (const f of [CAMPAIGN, "holiday-promo", "spring-sale"])
+    for (const f of [CAMPAIGN, "holiday-promo", "spring-sale", "weekly-newsletter"])
       write(`campaigns/${f}.yaml`, read(`campaigns/${f}.yaml`).replace(/^topic: .*\n/m, ""));
   }
   afterEach(() => vi.unstubAllEnvs());

@@ -4,7 +4,7 @@
  * request shapes (ListManagementOptions, configuration set, tags, headers) are what SES needs.
  */
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -71,8 +71,9 @@ function linkMode() {
       repo.read(`templates/${f}`).replaceAll("amazonSESUnsubscribeUrl", "unsubscribe_url"),
     );
   }
-  for (const f of ["welcome-new-customers", "holiday-promo", "spring-sale"]) {
-    repo.write(`campaigns/${f}.yaml`, repo.read(`campaigns/${f}.yaml`).replace(/^topic: .*\n/m, ""));
+  // Every campaign: link mode has no topics.
+  for (const f of readdirSync(path.join(repo.dir, "campaigns")).filter((n) => n.endsWith(".yaml"))) {
+    repo.write(`campaigns/${f}`, repo.read(`campaigns/${f}`).replace(/^topic: .*\n/m, ""));
   }
 }
 

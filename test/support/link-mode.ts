@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -21,6 +21,7 @@ export function switchToLinkMode(dir: string, url = "https://example.com/unsubsc
         `templates/${f}.${ext}`,
         read(`templates/${f}.${ext}`).replaceAll("amazonSESUnsubscribeUrl", "unsubscribe_url"),
       );
-  for (const f of ["welcome-new-customers", "holiday-promo", "spring-sale"])
-    write(`campaigns/${f}.yaml`, read(`campaigns/${f}.yaml`).replace(/^topic: .*\n/m, ""));
+  // Every campaign: link mode has no topics.
+  for (const f of readdirSync(path.join(dir, "campaigns")).filter((n) => n.endsWith(".yaml")))
+    write(`campaigns/${f}`, read(`campaigns/${f}`).replace(/^topic: .*\n/m, ""));
 }

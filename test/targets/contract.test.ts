@@ -402,11 +402,12 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
     await apply();
     rmSync(path.join(repo.dir, "campaigns/spring-sale.yaml"));
     rmSync(path.join(repo.dir, "campaigns/holiday-promo.yaml"));
+    rmSync(path.join(repo.dir, "campaigns/weekly-newsletter.yaml"));
     for (const ext of ["yaml", "html", "txt"])
       rmSync(path.join(repo.dir, `templates/product-promotion.${ext}`));
     const p = await plan();
     expect(p.text).toContain("- delete email template product-promotion (removed from the repository)");
-    // The dashboard loses the two campaigns' lines.
+    // The dashboard loses the three campaigns' lines.
     expect(p.text).toContain("~ update CloudWatch dashboard email-marketing: body");
     expect(p.text).toContain("Plan: 0 to create, 1 to update, 1 to delete.");
     await apply();

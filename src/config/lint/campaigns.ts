@@ -18,7 +18,7 @@ export function checkCampaigns({ project, report }: LintContext): void {
           "write e.g. `2026-12-01T09:00:00Z` or `2026-12-01T10:00:00+01:00`; a time without an offset is ambiguous",
         ),
       );
-    } else if (!("send_at" in d) && c.ok) {
+    } else if (!("send_at" in d) && !("schedule" in d) && c.ok) {
       // Only for files that pass the schema: a misspelt `send_at` is already an unknown key.
       report(
         info(

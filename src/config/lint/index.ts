@@ -7,6 +7,7 @@ import { checkDataSafety } from "./data-safety.js";
 import { checkIdentities } from "./identities.js";
 import { checkNames } from "./names.js";
 import { checkPostgresSources } from "./postgres.js";
+import { checkRecurring } from "./recurring.js";
 import { checkReferences } from "./references.js";
 import { checkSameDayAudience } from "./schedule.js";
 import { checkSegments } from "./segments.js";
@@ -28,6 +29,7 @@ const RULES: Rule[] = [
   checkSegments,
   checkCampaigns,
   checkSameDayAudience,
+  checkRecurring,
 ];
 
 /** Cross-file checks over a built model. Pure. */

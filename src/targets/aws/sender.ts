@@ -14,7 +14,14 @@ import {
   type SendBulkEmailCommandOutput,
   SendEmailCommand,
 } from "@aws-sdk/client-sesv2";
-import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../port.js";
+import type {
+  CampaignMetrics,
+  EntryResult,
+  ProofMessage,
+  ProofResult,
+  Sender,
+  SendRequest,
+} from "../port.js";
 import { classifySendError, describeAwsError } from "./errors.js";
 
 const RETRY: string[] = ["TRANSIENT_FAILURE", "ACCOUNT_THROTTLED"];
@@ -179,6 +186,49 @@ export class AwsSender implements Sender {
     } catch (e) {
       return this.failed(e, false);
     }
+  }
+
+  /**
+   * A proof: SendEmail with `Simple` content per address (the message as rendered locally, not the
+   * stored template), without ListManagementOptions: a proof is nobody's subscription. The mailbox
+   * simulator's addresses are SES's own to answer.
+   */
+  async sendProof(proof: ProofMessage): Promise<ProofResult[]> {
+    const out: ProofResult[] = [];
+    const utf8 = (Data: string) => ({ Data, Charset: "UTF-8" });
+    for (const to of proof.to) {
+      try {
+        const r = await this.ses.send(
+          new SendEmailCommand({
+            FromEmailAddress: proof.from,
+            ReplyToAddresses: proof.replyTo.length ? proof.replyTo : undefined,
+            Destination: { ToAddresses: [to] },
+            ConfigurationSetName: proof.configurationSet,
+            EmailTags: Object.entries(proof.tags).map(([Name, Value]) => ({ Name, Value })),
+            Content: {
+              Simple: {
+                Subject: utf8(proof.subject),
+                Body: {
+                  ...(proof.html ? { Html: utf8(proof.html) } : {}),
+                  ...(proof.text ? { Text: utf8(proof.text) } : {}),
+                },
+                ...(proof.headers.length
+                  ? { Headers: proof.headers.map((h) => ({ Name: h.name, Value: h.value })) }
+                  : {}),
+              },
+            },
+          }),
+        );
+        out.push(
+          r.MessageId
+            ? { to, status: "sent", messageId: r.MessageId }
+            : { to, status: "failed", error: "SES answered without a MessageId" },
+        );
+      } catch (e) {
+        out.push({ to, status: "failed", error: describeAwsError(e, "sending a proof (SendEmail)").message });
+      }
+    }
+    return out;
   }
 
   private failed(e: unknown, bulk: boolean): EntryResult {

@@ -52,6 +52,8 @@ export interface LocalEvent {
   id?: string;
   /** A bounce or complaint whose address the configuration set suppresses. */
   suppress?: true;
+  /** A proof's (`send --proof-to`): no campaign's send, so metrics and guardrails leave it out. */
+  proof?: true;
 }
 
 /** Where a recipient's `.eml` is. */

@@ -1,8 +1,9 @@
 /**
  * Local delivery: each message rendered with the applied template (as SES would use the stored
  * one) and written as an RFC 5322 .eml under `.mailops/outbox/<campaign>/`. SES mailbox-simulator
- * addresses behave as in SES: bounce@ and complaint@ produce events (and suppression, when the
- * configuration set suppresses them). The outbox and the events are the delivery records, kept in
+ * addresses behave as in SES (util/simulator.ts): bounce@ and suppressionlist@ bounce, complaint@
+ * complains, each an event (and, for a campaign, suppression when the configuration set
+ * suppresses it). Proofs (`sendProof`) go to the same outbox, their events marked `proof`. The outbox and the events are the delivery records, kept in
  * agreement across a crash by records.ts.
  */
 import {
@@ -19,10 +20,16 @@ import path from "node:path";
 import { buildMessage } from "../../render/eml.js";
 import { compileTemplate, type RenderFn } from "../../render/ses-render.js";
 import { normalizeAddress } from "../../util/email.js";
-import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../port.js";
+import { simulatorOutcome } from "../../util/simulator.js";
+import type {
+  CampaignMetrics,
+  EntryResult,
+  ProofMessage,
+  ProofResult,
+  Sender,
+  SendRequest,
+} from "../port.js";
 import { type LocalEvent, type LocalEventType, LocalRecords } from "./records.js";
-
-const SIMULATOR = "@simulator.amazonses.com";
 
 /** A bug guard: the ledger must make this impossible. */
 export class DuplicateDeliveryError extends Error {}
@@ -73,16 +80,20 @@ export class LocalSender implements Sender {
     return fn;
   }
 
-  async send(request: SendRequest): Promise<EntryResult[]> {
-    const render = this.template(request.template);
-    const dir = this.outboxDir(request.campaign);
+  /** A campaign's outbox folder, ready: what a killed process left settled first (records.ts). */
+  private openOutbox(campaign: string): void {
+    const dir = this.outboxDir(campaign);
     if (!this.started.has(dir)) {
-      // Before this process delivers anything: settle what a killed one left (records.ts).
       this.records.recover();
       LocalRecords.cleanTemps(dir);
       this.started.add(dir);
     }
     mkdirSync(dir, { recursive: true });
+  }
+
+  async send(request: SendRequest): Promise<EntryResult[]> {
+    const render = this.template(request.template);
+    this.openOutbox(request.campaign);
     const now = new Date();
     const at = now.toISOString();
     const suppressing = this.suppressing(request.configurationSet);
@@ -98,15 +109,8 @@ export class LocalSender implements Sender {
         run: request.run,
         id: m.id,
       });
-      // The simulator takes labels too: bounce+anything@simulator.amazonses.com.
       const to = normalizeAddress(m.to);
-      const plain = to.replace(/\+[^@]*@/, "@");
-      const outcome: LocalEventType =
-        plain === `bounce${SIMULATOR}`
-          ? "bounce"
-          : plain === `complaint${SIMULATOR}`
-            ? "complaint"
-            : "delivery";
+      const outcome: LocalEventType = simulatorOutcome(to);
       const suppress =
         outcome !== "delivery" && suppressing.includes(outcome === "bounce" ? "BOUNCE" : "COMPLAINT");
       messages.push({
@@ -117,11 +121,17 @@ export class LocalSender implements Sender {
         suppress: suppress ? to : undefined,
       });
     }
+    const published = this.deliver(messages, request);
+    return published.map((m) => ({ status: "sent", messageId: m.messageId }));
+  }
+
+  /** Journal, publish each .eml, record the published ones' events (records.ts): what was delivered. */
+  private deliver(messages: Outgoing[], what: { campaign: string; run: string }): Outgoing[] {
     const journal = this.records.open(messages.flatMap((m) => m.events));
     const published: Outgoing[] = [];
     try {
       for (const m of messages) {
-        publish(m.file, m.eml, request);
+        publish(m.file, m.eml, what);
         published.push(m);
       }
     } finally {
@@ -130,7 +140,59 @@ export class LocalSender implements Sender {
         suppress: published.flatMap((m) => (m.suppress ? [m.suppress] : [])),
       });
     }
-    return published.map((m) => ({ status: "sent", messageId: m.messageId }));
+    return published;
+  }
+
+  /**
+   * A proof: written to the campaign's outbox as `proof-<time>-<n>.<i>.eml`, with the events the
+   * simulator's address ends in (util/simulator.ts) marked `proof`, which metrics and guardrails
+   * leave out. Unlike a campaign's bounce, a proof's never adds to the suppression list.
+   */
+  async sendProof(proof: ProofMessage): Promise<ProofResult[]> {
+    this.openOutbox(proof.campaign);
+    const now = new Date();
+    const run = `proof-${now
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z")}-${(this.counter++).toString(36)}`;
+    const envelope = {
+      from: proof.from,
+      replyTo: proof.replyTo,
+      tags: proof.tags,
+      configurationSet: proof.configurationSet,
+    };
+    const rendered = { subject: proof.subject, html: proof.html, text: proof.text };
+    const messages: Outgoing[] = [];
+    for (const [i, to] of proof.to.entries()) {
+      const id = String(i + 1);
+      const messageId = `${now.getTime().toString(36)}-${run}-${id}@mailops.local`;
+      const recipient = { id, to, data: {}, headers: proof.headers };
+      const { eml } = await buildMessage(envelope, recipient, () => rendered, { messageId, date: now });
+      const event = (type: LocalEventType): LocalEvent => ({
+        at: now.toISOString(),
+        campaign: proof.campaign,
+        type,
+        configurationSet: proof.configurationSet,
+        run,
+        id,
+        proof: true,
+      });
+      const file = this.emlPath(proof.campaign, run, id);
+      messages.push({
+        messageId,
+        eml,
+        file,
+        events: [event("send"), event(simulatorOutcome(to))],
+        suppress: undefined,
+      });
+    }
+    const published = this.deliver(messages, { campaign: proof.campaign, run });
+    return published.map((m, i) => ({
+      to: proof.to[i] as string,
+      status: "sent",
+      messageId: m.messageId,
+      file: m.file,
+    }));
   }
 
   emlPath(campaign: string, run: string, id: string): string {
@@ -170,6 +232,8 @@ export class LocalSender implements Sender {
     const from = since.getTime();
     const to = until?.getTime() ?? Number.POSITIVE_INFINITY;
     return this.records.events().filter((e) => {
+      // Proofs are no campaign's sends: neither metrics nor guardrail rates count them.
+      if (e.proof) return false;
       const at = Date.parse(e.at);
       return at >= from && at < to;
     });
@@ -212,7 +276,7 @@ ${rows}
  * recipient in the same run must fail loudly rather than overwrite the first. Written to a temp
  * file and linked, so the .eml exists whole or not at all.
  */
-function publish(file: string, eml: Buffer, request: SendRequest): void {
+function publish(file: string, eml: Buffer, request: { campaign: string; run: string }): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, eml);
   try {
