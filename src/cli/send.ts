@@ -30,13 +30,15 @@ export interface RunSendOptions extends SendOptions {
   /** Forecast instead: due states and audience counts (forecastSends); nothing sent or recorded. */
   dryRun?: boolean;
   format?: ReportFormat;
+  /** `--progress`: progress lines on stderr although it is not a terminal. */
+  progress?: boolean;
 }
 
 export async function runSend(options: RunSendOptions, io: Io, factory?: TargetFactory): Promise<number> {
   const session = openSession({
     dir: options.dir,
     target: options.target,
-    observe: cliObserver(io),
+    observe: cliObserver(io, { progress: options.progress }),
     factory,
     ...(options.now ? { now: parseNow(options.now) } : {}),
   });
