@@ -2,11 +2,17 @@
 import { Command, CommanderError, Option } from "commander";
 import { REPORT_FORMATS, type ReportFormat } from "./cli/format.js";
 import { FINDING_FORMATS, type FindingFormat } from "./present/findings.js";
+import type { Io } from "./present/io.js";
 import { PLAN_FORMATS, type PlanFormat } from "./present/plan/formats.js";
 
 // Command modules load on use: `validate` must not pay for the AWS SDK, nodemailer and friends.
 
-const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
+const io: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  // A CI log is not watched live, even through a pseudo-terminal.
+  tty: process.stderr.isTTY === true && !process.env.CI,
+};
 
 const VERSION = "0.1.0";
 
@@ -104,6 +110,10 @@ function program(): Command {
       "--state-lost-ok",
       "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
     )
+    .option(
+      "--progress",
+      "progress lines on stderr every few seconds, also when it is not a terminal (a CI log)",
+    )
     .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (opts) => {
       const { runSend } = await import("./cli/send.js");
@@ -120,6 +130,10 @@ function program(): Command {
     .option(
       "--state-lost-ok",
       "go on although the state store appears lost (empty while the target holds this project's resources): every recipient not in the new ledger is sent again",
+    )
+    .option(
+      "--progress",
+      "progress lines on stderr every few seconds, also when it is not a terminal (a CI log)",
     )
     .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))
     .action(async (opts) => {

@@ -22,6 +22,8 @@ export interface DeployOptions {
   /** Go on although the state store appears lost (lost-state.ts): recipients are sent again. */
   stateLostOk?: boolean;
   format?: ReportFormat;
+  /** `--progress`: send progress lines on stderr although it is not a terminal. */
+  progress?: boolean;
 }
 
 export async function runDeploy(options: DeployOptions, io: Io, factory?: TargetFactory): Promise<number> {
@@ -29,7 +31,7 @@ export async function runDeploy(options: DeployOptions, io: Io, factory?: Target
   const session = openSession({
     dir: options.dir,
     target: options.target,
-    observe: cliObserver(io),
+    observe: cliObserver(io, { progress: options.progress }),
     factory,
     ...(options.now ? { now: parseNow(options.now) } : {}),
   });

@@ -38,13 +38,15 @@ export interface RunSendOptions extends SendOptions {
   /** With --proof-to: render for this subscriber of the audience. */
   subscriber?: string;
   format?: ReportFormat;
+  /** `--progress`: progress lines on stderr although it is not a terminal. */
+  progress?: boolean;
 }
 
 export async function runSend(options: RunSendOptions, io: Io, factory?: TargetFactory): Promise<number> {
   const session = openSession({
     dir: options.dir,
     target: options.target,
-    observe: cliObserver(io),
+    observe: cliObserver(io, { progress: options.progress }),
     factory,
     ...(options.now ? { now: parseNow(options.now) } : {}),
   });

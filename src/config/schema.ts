@@ -1,7 +1,8 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { didYouMean, listOptions } from "../util/closest.js";
 import { error, excerpt, type Finding } from "./findings.js";
-// Precompiled from schemas/ by scripts/gen-validators.mjs (npm test checks it is current).
+// Precompiled from schemas/ by scripts/gen-validators.mjs (npm test checks it is current), with
+// `format` ignored: the schemas state formats for editors; mailops' own checks decide.
 import * as validators from "./validators.generated.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
 

@@ -5,21 +5,23 @@ import func5Module from "ajv/dist/runtime/ucs2length.js";
 const func5 = func5Module.default ?? func5Module;
 
 export const project = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"string","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"type":"string"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."},"description":{"type":"string","description":"ses-list mode: the contact list's description in SES (default `Opt-outs for <project>`)."},"adopt":{"type":"boolean","description":"ses-list mode: manage an existing contact list mailops did not create."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"identities":{"type":"object","description":"SES sender identities this project owns: domains (example.com) and addresses (news@example.com), each created with Easy DKIM and the DNS records to publish shown by `plan` and `status`.","additionalProperties":{"$ref":"#/$defs/identity"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"description":"CloudWatch dashboard: a name (mailops draws one line per campaign), or `{ name, body, adopt }`; omit for none.","anyOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string"},"body":{"type":"string","pattern":"\\.json$","description":"A JSON file (relative to mailops.yaml) holding the dashboard body as CloudWatch takes it, instead of the one mailops draws."},"adopt":{"type":"boolean","description":"Manage an existing dashboard mailops did not create."}}}]},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}},"proof_recipients":{"type":"array","items":{"type":"string"},"description":"Who `mailops send --proof-to` may send a proof to: addresses (`reviewer@example.com`) or whole domains (`*@example.com`). The SES mailbox simulator (success@, bounce@, complaint@, ooto@ and suppressionlist@simulator.amazonses.com) is always allowed; anyone else is refused, so a typo cannot mail a customer."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"identity":{"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
-const schema34 = {"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}};
-const schema36 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:project","title":"mailops project settings (mailops.yaml)","description":"Project settings and the SES account resources this project owns.","type":"object","additionalProperties":false,"required":["project","sender"],"properties":{"project":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"Owner id: written into the `mailops:project` tag and state keys."},"target":{"enum":["local","aws"],"description":"Default target; --target or MAILOPS_TARGET override it."},"aws":{"type":"object","additionalProperties":false,"properties":{"region":{"type":"string"}}},"state":{"type":"string","description":"Where inventory, ledger and lock live: a directory or s3://bucket/prefix."},"sender":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"$ref":"#/$defs/mailbox","description":"\"Display Name <address@domain>\" or a bare address."},"identity":{"type":"string","description":"The verified SES identity (domain or address) mail is sent from."},"reply_to":{"type":"array","items":{"$ref":"#/$defs/mailbox"}},"postal_address":{"type":"string","description":"Physical address every template must show (CAN-SPAM)."}}},"unsubscribe":{"type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"enum":["ses-list","link"],"description":"ses-list: SES contact list and topics, {{amazonSESUnsubscribeUrl}}. link: your own endpoint, {{unsubscribe_url}}."},"contact_list":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"topics":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z0-9_-]{1,64}$"},"additionalProperties":{"type":"string","description":"Display name shown on the unsubscribe page."}},"url":{"type":"string","description":"link mode: base URL of your unsubscribe endpoint."},"description":{"type":"string","description":"ses-list mode: the contact list's description in SES (default `Opt-outs for <project>`)."},"adopt":{"type":"boolean","description":"ses-list mode: manage an existing contact list mailops did not create."}}},"configuration_sets":{"type":"object","additionalProperties":{"$ref":"#/$defs/configurationSet"}},"identities":{"type":"object","description":"SES sender identities this project owns: domains (example.com) and addresses (news@example.com), each created with Easy DKIM and the DNS records to publish shown by `plan` and `status`.","additionalProperties":{"$ref":"#/$defs/identity"}},"alarms":{"type":"object","additionalProperties":{"$ref":"#/$defs/alarm"}},"dashboard":{"description":"CloudWatch dashboard: a name (mailops draws one line per campaign), or `{ name, body, adopt }`; omit for none.","anyOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string"},"body":{"type":"string","pattern":"\\.json$","description":"A JSON file (relative to mailops.yaml) holding the dashboard body as CloudWatch takes it, instead of the one mailops draws."},"adopt":{"type":"boolean","description":"Manage an existing dashboard mailops did not create."}}}]},"guardrails":{"type":"object","additionalProperties":false,"properties":{"max_delete_percent":{"type":"number","minimum":0,"maximum":100},"require_reviewed_plan":{"type":"boolean","description":"Deploy applies only the plan reviewed in the merged pull request's plan comment: a plan that differs, or no reviewed plan to compare (a direct push, no comment, a fork's plan without live state), is refused and nothing is applied or sent. Default false."},"max_lateness":{"$ref":"#/$defs/duration"},"max_invalid_rows":{"type":["integer","string"],"minimum":0,"pattern":"^[0-9]+(\\.[0-9]+)?%$","description":"Invalid subscriber rows a send tolerates, over every source it reads: a number of rows (250) or a share of the rows read (0.5%, rounded up, at least 1). Default 1%."},"stop_on":{"type":"object","additionalProperties":false,"properties":{"bounce_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"complaint_rate":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 0.1% as 0.001."}}}}},"sending":{"type":"object","additionalProperties":false,"properties":{"local_rate":{"type":"number","exclusiveMinimum":0,"description":"Recipients per second on the local target (default unlimited)."}}},"proof_recipients":{"type":"array","items":{"type":"string"},"description":"Who `mailops send --proof-to` may send a proof to: addresses (`reviewer@example.com`) or whole domains (`*@example.com`). The SES mailbox simulator (success@, bounce@, complaint@, ooto@ and suppressionlist@simulator.amazonses.com) is always allowed; anyone else is refused, so a typo cannot mail a customer."}},"$defs":{"mailbox":{"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]},"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"configurationSet":{"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}},"eventDestination":{"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}},"identity":{"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}},"alarm":{"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}}}};
+const schema32 = {"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]};
+const schema36 = {"type":"object","additionalProperties":false,"properties":{"dkim":{"enum":["rsa_2048","rsa_1024",false],"description":"Easy DKIM key length (default rsa_2048), or false to send unsigned. Domains only."},"mail_from":{"type":"object","additionalProperties":false,"required":["domain"],"properties":{"domain":{"type":"string","description":"A subdomain of the identity's domain (mail.example.com), used for SPF alignment."},"on_mx_failure":{"enum":["use_default","reject"],"description":"When its MX record is missing: send from amazonses.com (use_default, the default) or refuse the mail (reject)."}}},"configuration_set":{"type":"string","description":"The configuration set SES applies to mail from this identity when a send names none."},"dmarc":{"anyOf":[{"type":"string","pattern":"^v=DMARC1;"},{"const":false}],"description":"The DMARC TXT record recommended at _dmarc.<domain> (default `v=DMARC1; p=none;`), or false. Domains only."},"adopt":{"type":"boolean","description":"Manage an existing identity mailops did not create."}}};
+const schema38 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[A-Za-z0-9_-]{1,64}$", "u");
-const pattern11 = new RegExp("^v=DMARC1;", "u");
-const pattern14 = new RegExp("\\.json$", "u");
-const pattern12 = new RegExp("^[0-9]+(s|m|h|d)$", "u");
-const pattern16 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
-const schema32 = {"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}};
-const schema33 = {"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}};
+const pattern5 = new RegExp("<[^<>]+>\\s*$", "u");
+const pattern13 = new RegExp("^v=DMARC1;", "u");
+const pattern16 = new RegExp("\\.json$", "u");
+const pattern14 = new RegExp("^[0-9]+(s|m|h|d)$", "u");
+const pattern18 = new RegExp("^[0-9]+(\\.[0-9]+)?%$", "u");
+const schema34 = {"type":"object","additionalProperties":false,"properties":{"tls":{"enum":["require","optional"]},"reputation_metrics":{"type":"boolean"},"sending_enabled":{"type":"boolean"},"suppress":{"type":"array","uniqueItems":true,"items":{"enum":["bounce","complaint"]}},"tracking":{"type":"object","additionalProperties":false,"required":["custom_redirect_domain"],"properties":{"custom_redirect_domain":{"type":"string"},"https_policy":{"enum":["require","require_open_only","optional"]}}},"adopt":{"type":"boolean","description":"Manage an existing configuration set mailops did not create."},"events":{"type":"array","maxItems":10,"items":{"$ref":"#/$defs/eventDestination"}}}};
+const schema35 = {"type":"object","additionalProperties":false,"required":["name","types"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"enabled":{"type":"boolean"},"types":{"type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["send","reject","bounce","complaint","delivery","open","click","rendering_failure","delivery_delay","subscription"]}},"cloudwatch":{"type":"object","additionalProperties":false,"required":["dimensions"],"properties":{"dimensions":{"type":"object","minProperties":1,"maxProperties":10,"additionalProperties":{"type":"object","additionalProperties":false,"required":["from","default"],"properties":{"from":{"enum":["message_tag","email_header","link_tag"]},"default":{"type":"string"}}}}}},"sns":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"topic_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:sns:","description":"A topic made elsewhere; its policy must let SES publish."},"topic":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,256}$","description":"A topic mailops creates, tags and owns, with the policy that lets SES publish to it."},"adopt":{"type":"boolean","description":"With `topic`: manage an existing topic of that name mailops did not create."}}},"eventbridge":{"type":"object","additionalProperties":false,"properties":{"event_bus_arn":{"type":"string","pattern":"^arn:aws[a-z-]*:events:"}}}}};
 
-const pattern8 = new RegExp("^arn:aws[a-z-]*:sns:", "u");
-const pattern9 = new RegExp("^[A-Za-z0-9_-]{1,256}$", "u");
-const pattern10 = new RegExp("^arn:aws[a-z-]*:events:", "u");
+const pattern10 = new RegExp("^arn:aws[a-z-]*:sns:", "u");
+const pattern11 = new RegExp("^[A-Za-z0-9_-]{1,256}$", "u");
+const pattern12 = new RegExp("^arn:aws[a-z-]*:events:", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -34,7 +36,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((((((key0 === "tls") || (key0 === "reputation_metrics")) || (key0 === "sending_enabled")) || (key0 === "suppress")) || (key0 === "tracking")) || (key0 === "adopt")) || (key0 === "events"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -47,7 +49,7 @@ errors++;
 if(data.tls !== undefined){
 let data0 = data.tls;
 if(!((data0 === "require") || (data0 === "optional"))){
-const err1 = {instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/enum",keyword:"enum",params:{allowedValues: schema32.properties.tls.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.tls.enum,parentSchema:schema32.properties.tls,data:data0};
+const err1 = {instancePath:instancePath+"/tls",schemaPath:"#/properties/tls/enum",keyword:"enum",params:{allowedValues: schema34.properties.tls.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.tls.enum,parentSchema:schema34.properties.tls,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -60,7 +62,7 @@ errors++;
 if(data.reputation_metrics !== undefined){
 let data1 = data.reputation_metrics;
 if(typeof data1 !== "boolean"){
-const err2 = {instancePath:instancePath+"/reputation_metrics",schemaPath:"#/properties/reputation_metrics/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.reputation_metrics.type,parentSchema:schema32.properties.reputation_metrics,data:data1};
+const err2 = {instancePath:instancePath+"/reputation_metrics",schemaPath:"#/properties/reputation_metrics/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.reputation_metrics.type,parentSchema:schema34.properties.reputation_metrics,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -73,7 +75,7 @@ errors++;
 if(data.sending_enabled !== undefined){
 let data2 = data.sending_enabled;
 if(typeof data2 !== "boolean"){
-const err3 = {instancePath:instancePath+"/sending_enabled",schemaPath:"#/properties/sending_enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.sending_enabled.type,parentSchema:schema32.properties.sending_enabled,data:data2};
+const err3 = {instancePath:instancePath+"/sending_enabled",schemaPath:"#/properties/sending_enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.sending_enabled.type,parentSchema:schema34.properties.sending_enabled,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -90,7 +92,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!((data4 === "bounce") || (data4 === "complaint"))){
-const err4 = {instancePath:instancePath+"/suppress/" + i0,schemaPath:"#/properties/suppress/items/enum",keyword:"enum",params:{allowedValues: schema32.properties.suppress.items.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.suppress.items.enum,parentSchema:schema32.properties.suppress.items,data:data4};
+const err4 = {instancePath:instancePath+"/suppress/" + i0,schemaPath:"#/properties/suppress/items/enum",keyword:"enum",params:{allowedValues: schema34.properties.suppress.items.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.suppress.items.enum,parentSchema:schema34.properties.suppress.items,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -107,7 +109,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err5 = {instancePath:instancePath+"/suppress",schemaPath:"#/properties/suppress/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema32.properties.suppress,data:data3};
+const err5 = {instancePath:instancePath+"/suppress",schemaPath:"#/properties/suppress/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema34.properties.suppress,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -122,7 +124,7 @@ break outer0;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/suppress",schemaPath:"#/properties/suppress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.suppress.type,parentSchema:schema32.properties.suppress,data:data3};
+const err6 = {instancePath:instancePath+"/suppress",schemaPath:"#/properties/suppress/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema34.properties.suppress.type,parentSchema:schema34.properties.suppress,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -136,7 +138,7 @@ if(data.tracking !== undefined){
 let data5 = data.tracking;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.custom_redirect_domain === undefined){
-const err7 = {instancePath:instancePath+"/tracking",schemaPath:"#/properties/tracking/required",keyword:"required",params:{missingProperty: "custom_redirect_domain"},message:"must have required property '"+"custom_redirect_domain"+"'",schema:schema32.properties.tracking.required,parentSchema:schema32.properties.tracking,data:data5};
+const err7 = {instancePath:instancePath+"/tracking",schemaPath:"#/properties/tracking/required",keyword:"required",params:{missingProperty: "custom_redirect_domain"},message:"must have required property '"+"custom_redirect_domain"+"'",schema:schema34.properties.tracking.required,parentSchema:schema34.properties.tracking,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -147,7 +149,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!((key1 === "custom_redirect_domain") || (key1 === "https_policy"))){
-const err8 = {instancePath:instancePath+"/tracking",schemaPath:"#/properties/tracking/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.tracking,data:data5};
+const err8 = {instancePath:instancePath+"/tracking",schemaPath:"#/properties/tracking/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.tracking,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -160,7 +162,7 @@ errors++;
 if(data5.custom_redirect_domain !== undefined){
 let data6 = data5.custom_redirect_domain;
 if(typeof data6 !== "string"){
-const err9 = {instancePath:instancePath+"/tracking/custom_redirect_domain",schemaPath:"#/properties/tracking/properties/custom_redirect_domain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.tracking.properties.custom_redirect_domain.type,parentSchema:schema32.properties.tracking.properties.custom_redirect_domain,data:data6};
+const err9 = {instancePath:instancePath+"/tracking/custom_redirect_domain",schemaPath:"#/properties/tracking/properties/custom_redirect_domain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.tracking.properties.custom_redirect_domain.type,parentSchema:schema34.properties.tracking.properties.custom_redirect_domain,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -173,7 +175,7 @@ errors++;
 if(data5.https_policy !== undefined){
 let data7 = data5.https_policy;
 if(!(((data7 === "require") || (data7 === "require_open_only")) || (data7 === "optional"))){
-const err10 = {instancePath:instancePath+"/tracking/https_policy",schemaPath:"#/properties/tracking/properties/https_policy/enum",keyword:"enum",params:{allowedValues: schema32.properties.tracking.properties.https_policy.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.tracking.properties.https_policy.enum,parentSchema:schema32.properties.tracking.properties.https_policy,data:data7};
+const err10 = {instancePath:instancePath+"/tracking/https_policy",schemaPath:"#/properties/tracking/properties/https_policy/enum",keyword:"enum",params:{allowedValues: schema34.properties.tracking.properties.https_policy.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.tracking.properties.https_policy.enum,parentSchema:schema34.properties.tracking.properties.https_policy,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -185,7 +187,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/tracking",schemaPath:"#/properties/tracking/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.tracking.type,parentSchema:schema32.properties.tracking,data:data5};
+const err11 = {instancePath:instancePath+"/tracking",schemaPath:"#/properties/tracking/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.tracking.type,parentSchema:schema34.properties.tracking,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -198,7 +200,7 @@ errors++;
 if(data.adopt !== undefined){
 let data8 = data.adopt;
 if(typeof data8 !== "boolean"){
-const err12 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.adopt.type,parentSchema:schema32.properties.adopt,data:data8};
+const err12 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.adopt.type,parentSchema:schema34.properties.adopt,data:data8};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -212,7 +214,7 @@ if(data.events !== undefined){
 let data9 = data.events;
 if(Array.isArray(data9)){
 if(data9.length > 10){
-const err13 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/maxItems",keyword:"maxItems",params:{limit: 10},message:"must NOT have more than 10 items",schema:10,parentSchema:schema32.properties.events,data:data9};
+const err13 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/maxItems",keyword:"maxItems",params:{limit: 10},message:"must NOT have more than 10 items",schema:10,parentSchema:schema34.properties.events,data:data9};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -226,7 +228,7 @@ for(let i2=0; i2<len1; i2++){
 let data10 = data9[i2];
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.name === undefined){
-const err14 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema33.required,parentSchema:schema33,data:data10};
+const err14 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema35.required,parentSchema:schema35,data:data10};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -236,7 +238,7 @@ vErrors.push(err14);
 errors++;
 }
 if(data10.types === undefined){
-const err15 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/required",keyword:"required",params:{missingProperty: "types"},message:"must have required property '"+"types"+"'",schema:schema33.required,parentSchema:schema33,data:data10};
+const err15 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/required",keyword:"required",params:{missingProperty: "types"},message:"must have required property '"+"types"+"'",schema:schema35.required,parentSchema:schema35,data:data10};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -247,7 +249,7 @@ errors++;
 }
 for(const key2 in data10){
 if(!((((((key2 === "name") || (key2 === "enabled")) || (key2 === "types")) || (key2 === "cloudwatch")) || (key2 === "sns")) || (key2 === "eventbridge"))){
-const err16 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data:data10};
+const err16 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -261,7 +263,7 @@ if(data10.name !== undefined){
 let data11 = data10.name;
 if(typeof data11 === "string"){
 if(!pattern4.test(data11)){
-const err17 = {instancePath:instancePath+"/events/" + i2+"/name",schemaPath:"#/$defs/eventDestination/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_-]{1,64}$",parentSchema:schema33.properties.name,data:data11};
+const err17 = {instancePath:instancePath+"/events/" + i2+"/name",schemaPath:"#/$defs/eventDestination/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_-]{1,64}$",parentSchema:schema35.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -272,7 +274,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/events/" + i2+"/name",schemaPath:"#/$defs/eventDestination/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.name.type,parentSchema:schema33.properties.name,data:data11};
+const err18 = {instancePath:instancePath+"/events/" + i2+"/name",schemaPath:"#/$defs/eventDestination/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.name.type,parentSchema:schema35.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -285,7 +287,7 @@ errors++;
 if(data10.enabled !== undefined){
 let data12 = data10.enabled;
 if(typeof data12 !== "boolean"){
-const err19 = {instancePath:instancePath+"/events/" + i2+"/enabled",schemaPath:"#/$defs/eventDestination/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.enabled.type,parentSchema:schema33.properties.enabled,data:data12};
+const err19 = {instancePath:instancePath+"/events/" + i2+"/enabled",schemaPath:"#/$defs/eventDestination/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema35.properties.enabled.type,parentSchema:schema35.properties.enabled,data:data12};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -299,7 +301,7 @@ if(data10.types !== undefined){
 let data13 = data10.types;
 if(Array.isArray(data13)){
 if(data13.length < 1){
-const err20 = {instancePath:instancePath+"/events/" + i2+"/types",schemaPath:"#/$defs/eventDestination/properties/types/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema33.properties.types,data:data13};
+const err20 = {instancePath:instancePath+"/events/" + i2+"/types",schemaPath:"#/$defs/eventDestination/properties/types/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema35.properties.types,data:data13};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -312,7 +314,7 @@ const len2 = data13.length;
 for(let i3=0; i3<len2; i3++){
 let data14 = data13[i3];
 if(!((((((((((data14 === "send") || (data14 === "reject")) || (data14 === "bounce")) || (data14 === "complaint")) || (data14 === "delivery")) || (data14 === "open")) || (data14 === "click")) || (data14 === "rendering_failure")) || (data14 === "delivery_delay")) || (data14 === "subscription"))){
-const err21 = {instancePath:instancePath+"/events/" + i2+"/types/" + i3,schemaPath:"#/$defs/eventDestination/properties/types/items/enum",keyword:"enum",params:{allowedValues: schema33.properties.types.items.enum},message:"must be equal to one of the allowed values",schema:schema33.properties.types.items.enum,parentSchema:schema33.properties.types.items,data:data14};
+const err21 = {instancePath:instancePath+"/events/" + i2+"/types/" + i3,schemaPath:"#/$defs/eventDestination/properties/types/items/enum",keyword:"enum",params:{allowedValues: schema35.properties.types.items.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.types.items.enum,parentSchema:schema35.properties.types.items,data:data14};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -329,7 +331,7 @@ outer1:
 for(;i4--;){
 for(j1 = i4; j1--;){
 if(func0(data13[i4], data13[j1])){
-const err22 = {instancePath:instancePath+"/events/" + i2+"/types",schemaPath:"#/$defs/eventDestination/properties/types/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)",schema:true,parentSchema:schema33.properties.types,data:data13};
+const err22 = {instancePath:instancePath+"/events/" + i2+"/types",schemaPath:"#/$defs/eventDestination/properties/types/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)",schema:true,parentSchema:schema35.properties.types,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -344,7 +346,7 @@ break outer1;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/events/" + i2+"/types",schemaPath:"#/$defs/eventDestination/properties/types/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema33.properties.types.type,parentSchema:schema33.properties.types,data:data13};
+const err23 = {instancePath:instancePath+"/events/" + i2+"/types",schemaPath:"#/$defs/eventDestination/properties/types/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema35.properties.types.type,parentSchema:schema35.properties.types,data:data13};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -358,7 +360,7 @@ if(data10.cloudwatch !== undefined){
 let data15 = data10.cloudwatch;
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.dimensions === undefined){
-const err24 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/required",keyword:"required",params:{missingProperty: "dimensions"},message:"must have required property '"+"dimensions"+"'",schema:schema33.properties.cloudwatch.required,parentSchema:schema33.properties.cloudwatch,data:data15};
+const err24 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/required",keyword:"required",params:{missingProperty: "dimensions"},message:"must have required property '"+"dimensions"+"'",schema:schema35.properties.cloudwatch.required,parentSchema:schema35.properties.cloudwatch,data:data15};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -369,7 +371,7 @@ errors++;
 }
 for(const key3 in data15){
 if(!(key3 === "dimensions")){
-const err25 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.cloudwatch,data:data15};
+const err25 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema35.properties.cloudwatch,data:data15};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -383,7 +385,7 @@ if(data15.dimensions !== undefined){
 let data16 = data15.dimensions;
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 if(Object.keys(data16).length > 10){
-const err26 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/maxProperties",keyword:"maxProperties",params:{limit: 10},message:"must NOT have more than 10 properties",schema:10,parentSchema:schema33.properties.cloudwatch.properties.dimensions,data:data16};
+const err26 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/maxProperties",keyword:"maxProperties",params:{limit: 10},message:"must NOT have more than 10 properties",schema:10,parentSchema:schema35.properties.cloudwatch.properties.dimensions,data:data16};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -393,7 +395,7 @@ vErrors.push(err26);
 errors++;
 }
 if(Object.keys(data16).length < 1){
-const err27 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema33.properties.cloudwatch.properties.dimensions,data:data16};
+const err27 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema35.properties.cloudwatch.properties.dimensions,data:data16};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -406,7 +408,7 @@ for(const key4 in data16){
 let data17 = data16[key4];
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 if(data17.from === undefined){
-const err28 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties.required,parentSchema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties,data:data17};
+const err28 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties.required,parentSchema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties,data:data17};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -416,7 +418,7 @@ vErrors.push(err28);
 errors++;
 }
 if(data17.default === undefined){
-const err29 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties.required,parentSchema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties,data:data17};
+const err29 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/required",keyword:"required",params:{missingProperty: "default"},message:"must have required property '"+"default"+"'",schema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties.required,parentSchema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties,data:data17};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -427,7 +429,7 @@ errors++;
 }
 for(const key5 in data17){
 if(!((key5 === "from") || (key5 === "default"))){
-const err30 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties,data:data17};
+const err30 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties,data:data17};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -440,7 +442,7 @@ errors++;
 if(data17.from !== undefined){
 let data18 = data17.from;
 if(!(((data18 === "message_tag") || (data18 === "email_header")) || (data18 === "link_tag"))){
-const err31 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/properties/from/enum",keyword:"enum",params:{allowedValues: schema33.properties.cloudwatch.properties.dimensions.additionalProperties.properties.from.enum},message:"must be equal to one of the allowed values",schema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties.properties.from.enum,parentSchema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties.properties.from,data:data18};
+const err31 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/properties/from/enum",keyword:"enum",params:{allowedValues: schema35.properties.cloudwatch.properties.dimensions.additionalProperties.properties.from.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties.properties.from.enum,parentSchema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties.properties.from,data:data18};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -453,7 +455,7 @@ errors++;
 if(data17.default !== undefined){
 let data19 = data17.default;
 if(typeof data19 !== "string"){
-const err32 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/default",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties.properties.default.type,parentSchema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties.properties.default,data:data19};
+const err32 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/default",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/properties/default/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties.properties.default.type,parentSchema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties.properties.default,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -465,7 +467,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties.type,parentSchema:schema33.properties.cloudwatch.properties.dimensions.additionalProperties,data:data17};
+const err33 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties.type,parentSchema:schema35.properties.cloudwatch.properties.dimensions.additionalProperties,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -477,7 +479,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.cloudwatch.properties.dimensions.type,parentSchema:schema33.properties.cloudwatch.properties.dimensions,data:data16};
+const err34 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch/dimensions",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/properties/dimensions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.cloudwatch.properties.dimensions.type,parentSchema:schema35.properties.cloudwatch.properties.dimensions,data:data16};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -489,7 +491,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.cloudwatch.type,parentSchema:schema33.properties.cloudwatch,data:data15};
+const err35 = {instancePath:instancePath+"/events/" + i2+"/cloudwatch",schemaPath:"#/$defs/eventDestination/properties/cloudwatch/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.cloudwatch.type,parentSchema:schema35.properties.cloudwatch,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -503,7 +505,7 @@ if(data10.sns !== undefined){
 let data20 = data10.sns;
 if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 if(Object.keys(data20).length < 1){
-const err36 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema33.properties.sns,data:data20};
+const err36 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema35.properties.sns,data:data20};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -514,7 +516,7 @@ errors++;
 }
 for(const key6 in data20){
 if(!(((key6 === "topic_arn") || (key6 === "topic")) || (key6 === "adopt"))){
-const err37 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.sns,data:data20};
+const err37 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema35.properties.sns,data:data20};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -527,8 +529,8 @@ errors++;
 if(data20.topic_arn !== undefined){
 let data21 = data20.topic_arn;
 if(typeof data21 === "string"){
-if(!pattern8.test(data21)){
-const err38 = {instancePath:instancePath+"/events/" + i2+"/sns/topic_arn",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:sns:"},message:"must match pattern \""+"^arn:aws[a-z-]*:sns:"+"\"",schema:"^arn:aws[a-z-]*:sns:",parentSchema:schema33.properties.sns.properties.topic_arn,data:data21};
+if(!pattern10.test(data21)){
+const err38 = {instancePath:instancePath+"/events/" + i2+"/sns/topic_arn",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:sns:"},message:"must match pattern \""+"^arn:aws[a-z-]*:sns:"+"\"",schema:"^arn:aws[a-z-]*:sns:",parentSchema:schema35.properties.sns.properties.topic_arn,data:data21};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -539,7 +541,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/events/" + i2+"/sns/topic_arn",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.sns.properties.topic_arn.type,parentSchema:schema33.properties.sns.properties.topic_arn,data:data21};
+const err39 = {instancePath:instancePath+"/events/" + i2+"/sns/topic_arn",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.sns.properties.topic_arn.type,parentSchema:schema35.properties.sns.properties.topic_arn,data:data21};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -552,8 +554,8 @@ errors++;
 if(data20.topic !== undefined){
 let data22 = data20.topic;
 if(typeof data22 === "string"){
-if(!pattern9.test(data22)){
-const err40 = {instancePath:instancePath+"/events/" + i2+"/sns/topic",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,256}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,256}$"+"\"",schema:"^[A-Za-z0-9_-]{1,256}$",parentSchema:schema33.properties.sns.properties.topic,data:data22};
+if(!pattern11.test(data22)){
+const err40 = {instancePath:instancePath+"/events/" + i2+"/sns/topic",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,256}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,256}$"+"\"",schema:"^[A-Za-z0-9_-]{1,256}$",parentSchema:schema35.properties.sns.properties.topic,data:data22};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -564,7 +566,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/events/" + i2+"/sns/topic",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.sns.properties.topic.type,parentSchema:schema33.properties.sns.properties.topic,data:data22};
+const err41 = {instancePath:instancePath+"/events/" + i2+"/sns/topic",schemaPath:"#/$defs/eventDestination/properties/sns/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.sns.properties.topic.type,parentSchema:schema35.properties.sns.properties.topic,data:data22};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -577,7 +579,7 @@ errors++;
 if(data20.adopt !== undefined){
 let data23 = data20.adopt;
 if(typeof data23 !== "boolean"){
-const err42 = {instancePath:instancePath+"/events/" + i2+"/sns/adopt",schemaPath:"#/$defs/eventDestination/properties/sns/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema33.properties.sns.properties.adopt.type,parentSchema:schema33.properties.sns.properties.adopt,data:data23};
+const err42 = {instancePath:instancePath+"/events/" + i2+"/sns/adopt",schemaPath:"#/$defs/eventDestination/properties/sns/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema35.properties.sns.properties.adopt.type,parentSchema:schema35.properties.sns.properties.adopt,data:data23};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -589,7 +591,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.sns.type,parentSchema:schema33.properties.sns,data:data20};
+const err43 = {instancePath:instancePath+"/events/" + i2+"/sns",schemaPath:"#/$defs/eventDestination/properties/sns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.sns.type,parentSchema:schema35.properties.sns,data:data20};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -604,7 +606,7 @@ let data24 = data10.eventbridge;
 if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
 for(const key7 in data24){
 if(!(key7 === "event_bus_arn")){
-const err44 = {instancePath:instancePath+"/events/" + i2+"/eventbridge",schemaPath:"#/$defs/eventDestination/properties/eventbridge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema33.properties.eventbridge,data:data24};
+const err44 = {instancePath:instancePath+"/events/" + i2+"/eventbridge",schemaPath:"#/$defs/eventDestination/properties/eventbridge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema35.properties.eventbridge,data:data24};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -617,8 +619,8 @@ errors++;
 if(data24.event_bus_arn !== undefined){
 let data25 = data24.event_bus_arn;
 if(typeof data25 === "string"){
-if(!pattern10.test(data25)){
-const err45 = {instancePath:instancePath+"/events/" + i2+"/eventbridge/event_bus_arn",schemaPath:"#/$defs/eventDestination/properties/eventbridge/properties/event_bus_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:events:"},message:"must match pattern \""+"^arn:aws[a-z-]*:events:"+"\"",schema:"^arn:aws[a-z-]*:events:",parentSchema:schema33.properties.eventbridge.properties.event_bus_arn,data:data25};
+if(!pattern12.test(data25)){
+const err45 = {instancePath:instancePath+"/events/" + i2+"/eventbridge/event_bus_arn",schemaPath:"#/$defs/eventDestination/properties/eventbridge/properties/event_bus_arn/pattern",keyword:"pattern",params:{pattern: "^arn:aws[a-z-]*:events:"},message:"must match pattern \""+"^arn:aws[a-z-]*:events:"+"\"",schema:"^arn:aws[a-z-]*:events:",parentSchema:schema35.properties.eventbridge.properties.event_bus_arn,data:data25};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -629,7 +631,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/events/" + i2+"/eventbridge/event_bus_arn",schemaPath:"#/$defs/eventDestination/properties/eventbridge/properties/event_bus_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.eventbridge.properties.event_bus_arn.type,parentSchema:schema33.properties.eventbridge.properties.event_bus_arn,data:data25};
+const err46 = {instancePath:instancePath+"/events/" + i2+"/eventbridge/event_bus_arn",schemaPath:"#/$defs/eventDestination/properties/eventbridge/properties/event_bus_arn/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.eventbridge.properties.event_bus_arn.type,parentSchema:schema35.properties.eventbridge.properties.event_bus_arn,data:data25};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -641,7 +643,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/events/" + i2+"/eventbridge",schemaPath:"#/$defs/eventDestination/properties/eventbridge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.eventbridge.type,parentSchema:schema33.properties.eventbridge,data:data24};
+const err47 = {instancePath:instancePath+"/events/" + i2+"/eventbridge",schemaPath:"#/$defs/eventDestination/properties/eventbridge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.eventbridge.type,parentSchema:schema35.properties.eventbridge,data:data24};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -653,7 +655,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data:data10};
+const err48 = {instancePath:instancePath+"/events/" + i2,schemaPath:"#/$defs/eventDestination/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data:data10};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -665,7 +667,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.events.type,parentSchema:schema32.properties.events,data:data9};
+const err49 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema34.properties.events.type,parentSchema:schema34.properties.events,data:data9};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -677,7 +679,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -691,8 +693,8 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema35 = {"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}};
-const pattern13 = new RegExp("^arn:aws", "u");
+const schema37 = {"type":"object","additionalProperties":false,"required":["metric","above"],"properties":{"description":{"type":"string"},"metric":{"enum":["bounce_rate","complaint_rate"]},"above":{"type":"number","minimum":0,"maximum":1,"description":"A rate between 0 and 1: write 5% as 0.05."},"period":{"$ref":"#/$defs/duration"},"evaluation_periods":{"type":"integer","minimum":1},"configuration_set":{"type":"string","description":"Alarm on one configuration set's reputation instead of the account's."},"actions":{"type":"array","items":{"type":"string","pattern":"^arn:aws"}},"adopt":{"type":"boolean"}}};
+const pattern15 = new RegExp("^arn:aws", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -706,7 +708,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.metric === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema35.required,parentSchema:schema35,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema37.required,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -716,7 +718,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.above === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "above"},message:"must have required property '"+"above"+"'",schema:schema35.required,parentSchema:schema35,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "above"},message:"must have required property '"+"above"+"'",schema:schema37.required,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -727,7 +729,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "description") || (key0 === "metric")) || (key0 === "above")) || (key0 === "period")) || (key0 === "evaluation_periods")) || (key0 === "configuration_set")) || (key0 === "actions")) || (key0 === "adopt"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -740,7 +742,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.description.type,parentSchema:schema35.properties.description,data:data0};
+const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.description.type,parentSchema:schema37.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -753,7 +755,7 @@ errors++;
 if(data.metric !== undefined){
 let data1 = data.metric;
 if(!((data1 === "bounce_rate") || (data1 === "complaint_rate"))){
-const err4 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/enum",keyword:"enum",params:{allowedValues: schema35.properties.metric.enum},message:"must be equal to one of the allowed values",schema:schema35.properties.metric.enum,parentSchema:schema35.properties.metric,data:data1};
+const err4 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/enum",keyword:"enum",params:{allowedValues: schema37.properties.metric.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.metric.enum,parentSchema:schema37.properties.metric,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -767,7 +769,7 @@ if(data.above !== undefined){
 let data2 = data.above;
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 1 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema35.properties.above,data:data2};
+const err5 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema37.properties.above,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -777,7 +779,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data2 < 0 || isNaN(data2)){
-const err6 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema35.properties.above,data:data2};
+const err6 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema37.properties.above,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -788,7 +790,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema35.properties.above.type,parentSchema:schema35.properties.above,data:data2};
+const err7 = {instancePath:instancePath+"/above",schemaPath:"#/properties/above/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.above.type,parentSchema:schema37.properties.above,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -801,8 +803,8 @@ errors++;
 if(data.period !== undefined){
 let data3 = data.period;
 if(typeof data3 === "string"){
-if(!pattern12.test(data3)){
-const err8 = {instancePath:instancePath+"/period",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema36,data:data3};
+if(!pattern14.test(data3)){
+const err8 = {instancePath:instancePath+"/period",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema38,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -813,7 +815,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/period",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data3};
+const err9 = {instancePath:instancePath+"/period",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.type,parentSchema:schema38,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -826,7 +828,7 @@ errors++;
 if(data.evaluation_periods !== undefined){
 let data4 = data.evaluation_periods;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/evaluation_periods",schemaPath:"#/properties/evaluation_periods/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema35.properties.evaluation_periods.type,parentSchema:schema35.properties.evaluation_periods,data:data4};
+const err10 = {instancePath:instancePath+"/evaluation_periods",schemaPath:"#/properties/evaluation_periods/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.evaluation_periods.type,parentSchema:schema37.properties.evaluation_periods,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -837,7 +839,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 < 1 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/evaluation_periods",schemaPath:"#/properties/evaluation_periods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema35.properties.evaluation_periods,data:data4};
+const err11 = {instancePath:instancePath+"/evaluation_periods",schemaPath:"#/properties/evaluation_periods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema37.properties.evaluation_periods,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -851,7 +853,7 @@ errors++;
 if(data.configuration_set !== undefined){
 let data5 = data.configuration_set;
 if(typeof data5 !== "string"){
-const err12 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.configuration_set.type,parentSchema:schema35.properties.configuration_set,data:data5};
+const err12 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.configuration_set.type,parentSchema:schema37.properties.configuration_set,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -868,8 +870,8 @@ const len0 = data6.length;
 for(let i0=0; i0<len0; i0++){
 let data7 = data6[i0];
 if(typeof data7 === "string"){
-if(!pattern13.test(data7)){
-const err13 = {instancePath:instancePath+"/actions/" + i0,schemaPath:"#/properties/actions/items/pattern",keyword:"pattern",params:{pattern: "^arn:aws"},message:"must match pattern \""+"^arn:aws"+"\"",schema:"^arn:aws",parentSchema:schema35.properties.actions.items,data:data7};
+if(!pattern15.test(data7)){
+const err13 = {instancePath:instancePath+"/actions/" + i0,schemaPath:"#/properties/actions/items/pattern",keyword:"pattern",params:{pattern: "^arn:aws"},message:"must match pattern \""+"^arn:aws"+"\"",schema:"^arn:aws",parentSchema:schema37.properties.actions.items,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -880,7 +882,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/actions/" + i0,schemaPath:"#/properties/actions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.actions.items.type,parentSchema:schema35.properties.actions.items,data:data7};
+const err14 = {instancePath:instancePath+"/actions/" + i0,schemaPath:"#/properties/actions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.actions.items.type,parentSchema:schema37.properties.actions.items,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -892,7 +894,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/actions",schemaPath:"#/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema35.properties.actions.type,parentSchema:schema35.properties.actions,data:data6};
+const err15 = {instancePath:instancePath+"/actions",schemaPath:"#/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.actions.type,parentSchema:schema37.properties.actions,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -905,7 +907,7 @@ errors++;
 if(data.adopt !== undefined){
 let data8 = data.adopt;
 if(typeof data8 !== "boolean"){
-const err16 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema35.properties.adopt.type,parentSchema:schema35.properties.adopt,data:data8};
+const err16 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.adopt.type,parentSchema:schema37.properties.adopt,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -917,7 +919,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1095,7 +1097,7 @@ errors++;
 if(data5.from !== undefined){
 let data6 = data5.from;
 if(typeof data6 !== "string"){
-const err12 = {instancePath:instancePath+"/sender/from",schemaPath:"#/properties/sender/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.sender.properties.from.type,parentSchema:schema31.properties.sender.properties.from,data:data6};
+const err12 = {instancePath:instancePath+"/sender/from",schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1104,16 +1106,57 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data5.identity !== undefined){
-let data7 = data5.identity;
-if(typeof data7 !== "string"){
-const err13 = {instancePath:instancePath+"/sender/identity",schemaPath:"#/properties/sender/properties/identity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.sender.properties.identity.type,parentSchema:schema31.properties.sender.properties.identity,data:data7};
+const _errs18 = errors;
+let valid4 = false;
+const _errs19 = errors;
+var _valid0 = _errs19 === errors;
+valid4 = valid4 || _valid0;
+const _errs20 = errors;
+if(typeof data6 === "string"){
+if(!pattern5.test(data6)){
+const err13 = {instancePath:instancePath+"/sender/from",schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema32.anyOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
 else {
 vErrors.push(err13);
+}
+errors++;
+}
+}
+var _valid0 = _errs20 === errors;
+valid4 = valid4 || _valid0;
+if(!valid4){
+const err14 = {instancePath:instancePath+"/sender/from",schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema32.anyOf,parentSchema:schema32,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+else {
+errors = _errs18;
+if(vErrors !== null){
+if(_errs18){
+vErrors.length = _errs18;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.identity !== undefined){
+let data7 = data5.identity;
+if(typeof data7 !== "string"){
+const err15 = {instancePath:instancePath+"/sender/identity",schemaPath:"#/properties/sender/properties/identity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.sender.properties.identity.type,parentSchema:schema31.properties.sender.properties.identity,data:data7};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
 }
 errors++;
 }
@@ -1125,32 +1168,7 @@ const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
 let data9 = data8[i0];
 if(typeof data9 !== "string"){
-const err14 = {instancePath:instancePath+"/sender/reply_to/" + i0,schemaPath:"#/properties/sender/properties/reply_to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.sender.properties.reply_to.items.type,parentSchema:schema31.properties.sender.properties.reply_to.items,data:data9};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/sender/reply_to",schemaPath:"#/properties/sender/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.sender.properties.reply_to.type,parentSchema:schema31.properties.sender.properties.reply_to,data:data8};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data5.postal_address !== undefined){
-let data10 = data5.postal_address;
-if(typeof data10 !== "string"){
-const err16 = {instancePath:instancePath+"/sender/postal_address",schemaPath:"#/properties/sender/properties/postal_address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.sender.properties.postal_address.type,parentSchema:schema31.properties.sender.properties.postal_address,data:data10};
+const err16 = {instancePath:instancePath+"/sender/reply_to/" + i0,schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1159,10 +1177,15 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-}
-else {
-const err17 = {instancePath:instancePath+"/sender",schemaPath:"#/properties/sender/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sender.type,parentSchema:schema31.properties.sender,data:data5};
+const _errs28 = errors;
+let valid8 = false;
+const _errs29 = errors;
+var _valid1 = _errs29 === errors;
+valid8 = valid8 || _valid1;
+const _errs30 = errors;
+if(typeof data9 === "string"){
+if(!pattern5.test(data9)){
+const err17 = {instancePath:instancePath+"/sender/reply_to/" + i0,schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema32.anyOf[1],data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1172,11 +1195,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.unsubscribe !== undefined){
-let data11 = data.unsubscribe;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.mode === undefined){
-const err18 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema31.properties.unsubscribe.required,parentSchema:schema31.properties.unsubscribe,data:data11};
+var _valid1 = _errs30 === errors;
+valid8 = valid8 || _valid1;
+if(!valid8){
+const err18 = {instancePath:instancePath+"/sender/reply_to/" + i0,schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema32.anyOf,parentSchema:schema32,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1185,9 +1207,21 @@ vErrors.push(err18);
 }
 errors++;
 }
-for(const key3 in data11){
-if(!((((((key3 === "mode") || (key3 === "contact_list")) || (key3 === "topics")) || (key3 === "url")) || (key3 === "description")) || (key3 === "adopt"))){
-const err19 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.unsubscribe,data:data11};
+else {
+errors = _errs28;
+if(vErrors !== null){
+if(_errs28){
+vErrors.length = _errs28;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/sender/reply_to",schemaPath:"#/properties/sender/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.sender.properties.reply_to.type,parentSchema:schema31.properties.sender.properties.reply_to,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1197,10 +1231,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data11.mode !== undefined){
-let data12 = data11.mode;
-if(!((data12 === "ses-list") || (data12 === "link"))){
-const err20 = {instancePath:instancePath+"/unsubscribe/mode",schemaPath:"#/properties/unsubscribe/properties/mode/enum",keyword:"enum",params:{allowedValues: schema31.properties.unsubscribe.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.unsubscribe.properties.mode.enum,parentSchema:schema31.properties.unsubscribe.properties.mode,data:data12};
+if(data5.postal_address !== undefined){
+let data10 = data5.postal_address;
+if(typeof data10 !== "string"){
+const err20 = {instancePath:instancePath+"/sender/postal_address",schemaPath:"#/properties/sender/properties/postal_address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.sender.properties.postal_address.type,parentSchema:schema31.properties.sender.properties.postal_address,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1210,11 +1244,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data11.contact_list !== undefined){
-let data13 = data11.contact_list;
-if(typeof data13 === "string"){
-if(!pattern4.test(data13)){
-const err21 = {instancePath:instancePath+"/unsubscribe/contact_list",schemaPath:"#/properties/unsubscribe/properties/contact_list/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_-]{1,64}$",parentSchema:schema31.properties.unsubscribe.properties.contact_list,data:data13};
+}
+else {
+const err21 = {instancePath:instancePath+"/sender",schemaPath:"#/properties/sender/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sender.type,parentSchema:schema31.properties.sender,data:data5};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1224,8 +1256,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-else {
-const err22 = {instancePath:instancePath+"/unsubscribe/contact_list",schemaPath:"#/properties/unsubscribe/properties/contact_list/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.contact_list.type,parentSchema:schema31.properties.unsubscribe.properties.contact_list,data:data13};
+if(data.unsubscribe !== undefined){
+let data11 = data.unsubscribe;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.mode === undefined){
+const err22 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema31.properties.unsubscribe.required,parentSchema:schema31.properties.unsubscribe,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1234,12 +1269,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data11.topics !== undefined){
-let data14 = data11.topics;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(Object.keys(data14).length > 20){
-const err23 = {instancePath:instancePath+"/unsubscribe/topics",schemaPath:"#/properties/unsubscribe/properties/topics/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema31.properties.unsubscribe.properties.topics,data:data14};
+for(const key3 in data11){
+if(!((((((key3 === "mode") || (key3 === "contact_list")) || (key3 === "topics")) || (key3 === "url")) || (key3 === "description")) || (key3 === "adopt"))){
+const err23 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.unsubscribe,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1248,11 +1280,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-for(const key4 in data14){
-const _errs33 = errors;
-if(typeof key4 === "string"){
-if(!pattern4.test(key4)){
-const err24 = {instancePath:instancePath+"/unsubscribe/topics",schemaPath:"#/properties/unsubscribe/properties/topics/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_-]{1,64}$",parentSchema:schema31.properties.unsubscribe.properties.topics.propertyNames,data:key4,propertyName:key4};
+}
+if(data11.mode !== undefined){
+let data12 = data11.mode;
+if(!((data12 === "ses-list") || (data12 === "link"))){
+const err24 = {instancePath:instancePath+"/unsubscribe/mode",schemaPath:"#/properties/unsubscribe/properties/mode/enum",keyword:"enum",params:{allowedValues: schema31.properties.unsubscribe.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.unsubscribe.properties.mode.enum,parentSchema:schema31.properties.unsubscribe.properties.mode,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1262,9 +1294,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-var valid6 = _errs33 === errors;
-if(!valid6){
-const err25 = {instancePath:instancePath+"/unsubscribe/topics",schemaPath:"#/properties/unsubscribe/properties/topics/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema31.properties.unsubscribe.properties.topics.propertyNames,parentSchema:schema31.properties.unsubscribe.properties.topics,data:data14};
+if(data11.contact_list !== undefined){
+let data13 = data11.contact_list;
+if(typeof data13 === "string"){
+if(!pattern4.test(data13)){
+const err25 = {instancePath:instancePath+"/unsubscribe/contact_list",schemaPath:"#/properties/unsubscribe/properties/contact_list/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_-]{1,64}$",parentSchema:schema31.properties.unsubscribe.properties.contact_list,data:data13};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1274,10 +1308,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-for(const key5 in data14){
-let data15 = data14[key5];
-if(typeof data15 !== "string"){
-const err26 = {instancePath:instancePath+"/unsubscribe/topics/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/unsubscribe/properties/topics/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.topics.additionalProperties.type,parentSchema:schema31.properties.unsubscribe.properties.topics.additionalProperties,data:data15};
+else {
+const err26 = {instancePath:instancePath+"/unsubscribe/contact_list",schemaPath:"#/properties/unsubscribe/properties/contact_list/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.contact_list.type,parentSchema:schema31.properties.unsubscribe.properties.contact_list,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1287,9 +1319,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/unsubscribe/topics",schemaPath:"#/properties/unsubscribe/properties/topics/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.unsubscribe.properties.topics.type,parentSchema:schema31.properties.unsubscribe.properties.topics,data:data14};
+if(data11.topics !== undefined){
+let data14 = data11.topics;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(Object.keys(data14).length > 20){
+const err27 = {instancePath:instancePath+"/unsubscribe/topics",schemaPath:"#/properties/unsubscribe/properties/topics/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties",schema:20,parentSchema:schema31.properties.unsubscribe.properties.topics,data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1298,11 +1332,11 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data11.url !== undefined){
-let data16 = data11.url;
-if(typeof data16 !== "string"){
-const err28 = {instancePath:instancePath+"/unsubscribe/url",schemaPath:"#/properties/unsubscribe/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.url.type,parentSchema:schema31.properties.unsubscribe.properties.url,data:data16};
+for(const key4 in data14){
+const _errs41 = errors;
+if(typeof key4 === "string"){
+if(!pattern4.test(key4)){
+const err28 = {instancePath:instancePath+"/unsubscribe/topics",schemaPath:"#/properties/unsubscribe/properties/topics/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,64}$"+"\"",schema:"^[A-Za-z0-9_-]{1,64}$",parentSchema:schema31.properties.unsubscribe.properties.topics.propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1312,10 +1346,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data11.description !== undefined){
-let data17 = data11.description;
-if(typeof data17 !== "string"){
-const err29 = {instancePath:instancePath+"/unsubscribe/description",schemaPath:"#/properties/unsubscribe/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.description.type,parentSchema:schema31.properties.unsubscribe.properties.description,data:data17};
+var valid10 = _errs41 === errors;
+if(!valid10){
+const err29 = {instancePath:instancePath+"/unsubscribe/topics",schemaPath:"#/properties/unsubscribe/properties/topics/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema31.properties.unsubscribe.properties.topics.propertyNames,parentSchema:schema31.properties.unsubscribe.properties.topics,data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1325,10 +1358,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data11.adopt !== undefined){
-let data18 = data11.adopt;
-if(typeof data18 !== "boolean"){
-const err30 = {instancePath:instancePath+"/unsubscribe/adopt",schemaPath:"#/properties/unsubscribe/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.unsubscribe.properties.adopt.type,parentSchema:schema31.properties.unsubscribe.properties.adopt,data:data18};
+for(const key5 in data14){
+let data15 = data14[key5];
+if(typeof data15 !== "string"){
+const err30 = {instancePath:instancePath+"/unsubscribe/topics/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/unsubscribe/properties/topics/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.topics.additionalProperties.type,parentSchema:schema31.properties.unsubscribe.properties.topics.additionalProperties,data:data15};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1340,12 +1373,63 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.unsubscribe.type,parentSchema:schema31.properties.unsubscribe,data:data11};
+const err31 = {instancePath:instancePath+"/unsubscribe/topics",schemaPath:"#/properties/unsubscribe/properties/topics/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.unsubscribe.properties.topics.type,parentSchema:schema31.properties.unsubscribe.properties.topics,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data11.url !== undefined){
+let data16 = data11.url;
+if(typeof data16 !== "string"){
+const err32 = {instancePath:instancePath+"/unsubscribe/url",schemaPath:"#/properties/unsubscribe/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.url.type,parentSchema:schema31.properties.unsubscribe.properties.url,data:data16};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data11.description !== undefined){
+let data17 = data11.description;
+if(typeof data17 !== "string"){
+const err33 = {instancePath:instancePath+"/unsubscribe/description",schemaPath:"#/properties/unsubscribe/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.unsubscribe.properties.description.type,parentSchema:schema31.properties.unsubscribe.properties.description,data:data17};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data11.adopt !== undefined){
+let data18 = data11.adopt;
+if(typeof data18 !== "boolean"){
+const err34 = {instancePath:instancePath+"/unsubscribe/adopt",schemaPath:"#/properties/unsubscribe/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.unsubscribe.properties.adopt.type,parentSchema:schema31.properties.unsubscribe.properties.adopt,data:data18};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/unsubscribe",schemaPath:"#/properties/unsubscribe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.unsubscribe.type,parentSchema:schema31.properties.unsubscribe,data:data11};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -1361,12 +1445,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/configuration_sets",schemaPath:"#/properties/configuration_sets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configuration_sets.type,parentSchema:schema31.properties.configuration_sets,data:data19};
+const err36 = {instancePath:instancePath+"/configuration_sets",schemaPath:"#/properties/configuration_sets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.configuration_sets.type,parentSchema:schema31.properties.configuration_sets,data:data19};
 if(vErrors === null){
-vErrors = [err32];
+vErrors = [err36];
 }
 else {
-vErrors.push(err32);
+vErrors.push(err36);
 }
 errors++;
 }
@@ -1379,58 +1463,7 @@ let data22 = data21[key7];
 if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 for(const key8 in data22){
 if(!(((((key8 === "dkim") || (key8 === "mail_from")) || (key8 === "configuration_set")) || (key8 === "dmarc")) || (key8 === "adopt"))){
-const err33 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data:data22};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data22.dkim !== undefined){
-let data23 = data22.dkim;
-if(!(((data23 === "rsa_2048") || (data23 === "rsa_1024")) || (data23 === false))){
-const err34 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dkim",schemaPath:"#/$defs/identity/properties/dkim/enum",keyword:"enum",params:{allowedValues: schema34.properties.dkim.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.dkim.enum,parentSchema:schema34.properties.dkim,data:data23};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data22.mail_from !== undefined){
-let data24 = data22.mail_from;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.domain === undefined){
-const err35 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/required",keyword:"required",params:{missingProperty: "domain"},message:"must have required property '"+"domain"+"'",schema:schema34.properties.mail_from.required,parentSchema:schema34.properties.mail_from,data:data24};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-for(const key9 in data24){
-if(!((key9 === "domain") || (key9 === "on_mx_failure"))){
-const err36 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.mail_from,data:data24};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data24.domain !== undefined){
-let data25 = data24.domain;
-if(typeof data25 !== "string"){
-const err37 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/domain",schemaPath:"#/$defs/identity/properties/mail_from/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.mail_from.properties.domain.type,parentSchema:schema34.properties.mail_from.properties.domain,data:data25};
+const err37 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data22};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1440,10 +1473,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data24.on_mx_failure !== undefined){
-let data26 = data24.on_mx_failure;
-if(!((data26 === "use_default") || (data26 === "reject"))){
-const err38 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/on_mx_failure",schemaPath:"#/$defs/identity/properties/mail_from/properties/on_mx_failure/enum",keyword:"enum",params:{allowedValues: schema34.properties.mail_from.properties.on_mx_failure.enum},message:"must be equal to one of the allowed values",schema:schema34.properties.mail_from.properties.on_mx_failure.enum,parentSchema:schema34.properties.mail_from.properties.on_mx_failure,data:data26};
+if(data22.dkim !== undefined){
+let data23 = data22.dkim;
+if(!(((data23 === "rsa_2048") || (data23 === "rsa_1024")) || (data23 === false))){
+const err38 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dkim",schemaPath:"#/$defs/identity/properties/dkim/enum",keyword:"enum",params:{allowedValues: schema36.properties.dkim.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.dkim.enum,parentSchema:schema36.properties.dkim,data:data23};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1453,9 +1486,11 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.mail_from.type,parentSchema:schema34.properties.mail_from,data:data24};
+if(data22.mail_from !== undefined){
+let data24 = data22.mail_from;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(data24.domain === undefined){
+const err39 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/required",keyword:"required",params:{missingProperty: "domain"},message:"must have required property '"+"domain"+"'",schema:schema36.properties.mail_from.required,parentSchema:schema36.properties.mail_from,data:data24};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1464,11 +1499,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-if(data22.configuration_set !== undefined){
-let data27 = data22.configuration_set;
-if(typeof data27 !== "string"){
-const err40 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/configuration_set",schemaPath:"#/$defs/identity/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.configuration_set.type,parentSchema:schema34.properties.configuration_set,data:data27};
+for(const key9 in data24){
+if(!((key9 === "domain") || (key9 === "on_mx_failure"))){
+const err40 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema36.properties.mail_from,data:data24};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1478,14 +1511,10 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data22.dmarc !== undefined){
-let data28 = data22.dmarc;
-const _errs64 = errors;
-let valid13 = false;
-const _errs65 = errors;
-if(typeof data28 === "string"){
-if(!pattern11.test(data28)){
-const err41 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^v=DMARC1;"},message:"must match pattern \""+"^v=DMARC1;"+"\"",schema:"^v=DMARC1;",parentSchema:schema34.properties.dmarc.anyOf[0],data:data28};
+if(data24.domain !== undefined){
+let data25 = data24.domain;
+if(typeof data25 !== "string"){
+const err41 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/domain",schemaPath:"#/$defs/identity/properties/mail_from/properties/domain/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.mail_from.properties.domain.type,parentSchema:schema36.properties.mail_from.properties.domain,data:data25};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1495,8 +1524,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.dmarc.anyOf[0].type,parentSchema:schema34.properties.dmarc.anyOf[0],data:data28};
+if(data24.on_mx_failure !== undefined){
+let data26 = data24.on_mx_failure;
+if(!((data26 === "use_default") || (data26 === "reject"))){
+const err42 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from/on_mx_failure",schemaPath:"#/$defs/identity/properties/mail_from/properties/on_mx_failure/enum",keyword:"enum",params:{allowedValues: schema36.properties.mail_from.properties.on_mx_failure.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.mail_from.properties.on_mx_failure.enum,parentSchema:schema36.properties.mail_from.properties.on_mx_failure,data:data26};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1505,11 +1536,10 @@ vErrors.push(err42);
 }
 errors++;
 }
-var _valid0 = _errs65 === errors;
-valid13 = valid13 || _valid0;
-const _errs67 = errors;
-if(false !== data28){
-const err43 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/1/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant",schema:false,parentSchema:schema34.properties.dmarc.anyOf[1],data:data28};
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/mail_from",schemaPath:"#/$defs/identity/properties/mail_from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.mail_from.type,parentSchema:schema36.properties.mail_from,data:data24};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1518,10 +1548,11 @@ vErrors.push(err43);
 }
 errors++;
 }
-var _valid0 = _errs67 === errors;
-valid13 = valid13 || _valid0;
-if(!valid13){
-const err44 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema34.properties.dmarc.anyOf,parentSchema:schema34.properties.dmarc,data:data28};
+}
+if(data22.configuration_set !== undefined){
+let data27 = data22.configuration_set;
+if(typeof data27 !== "string"){
+const err44 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/configuration_set",schemaPath:"#/$defs/identity/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.configuration_set.type,parentSchema:schema36.properties.configuration_set,data:data27};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1530,11 +1561,64 @@ vErrors.push(err44);
 }
 errors++;
 }
+}
+if(data22.dmarc !== undefined){
+let data28 = data22.dmarc;
+const _errs72 = errors;
+let valid17 = false;
+const _errs73 = errors;
+if(typeof data28 === "string"){
+if(!pattern13.test(data28)){
+const err45 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^v=DMARC1;"},message:"must match pattern \""+"^v=DMARC1;"+"\"",schema:"^v=DMARC1;",parentSchema:schema36.properties.dmarc.anyOf[0],data:data28};
+if(vErrors === null){
+vErrors = [err45];
+}
 else {
-errors = _errs64;
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.dmarc.anyOf[0].type,parentSchema:schema36.properties.dmarc.anyOf[0],data:data28};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+var _valid2 = _errs73 === errors;
+valid17 = valid17 || _valid2;
+const _errs75 = errors;
+if(false !== data28){
+const err47 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf/1/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant",schema:false,parentSchema:schema36.properties.dmarc.anyOf[1],data:data28};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+var _valid2 = _errs75 === errors;
+valid17 = valid17 || _valid2;
+if(!valid17){
+const err48 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/dmarc",schemaPath:"#/$defs/identity/properties/dmarc/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema36.properties.dmarc.anyOf,parentSchema:schema36.properties.dmarc,data:data28};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+else {
+errors = _errs72;
 if(vErrors !== null){
-if(_errs64){
-vErrors.length = _errs64;
+if(_errs72){
+vErrors.length = _errs72;
 }
 else {
 vErrors = null;
@@ -1545,36 +1629,36 @@ vErrors = null;
 if(data22.adopt !== undefined){
 let data29 = data22.adopt;
 if(typeof data29 !== "boolean"){
-const err45 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/adopt",schemaPath:"#/$defs/identity/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema34.properties.adopt.type,parentSchema:schema34.properties.adopt,data:data29};
+const err49 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/adopt",schemaPath:"#/$defs/identity/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.adopt.type,parentSchema:schema36.properties.adopt,data:data29};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err49];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err49);
 }
 errors++;
 }
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data:data22};
+const err50 = {instancePath:instancePath+"/identities/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/identity/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data22};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err50];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err50);
 }
 errors++;
 }
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/identities",schemaPath:"#/properties/identities/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.identities.type,parentSchema:schema31.properties.identities,data:data21};
+const err51 = {instancePath:instancePath+"/identities",schemaPath:"#/properties/identities/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.identities.type,parentSchema:schema31.properties.identities,data:data21};
 if(vErrors === null){
-vErrors = [err47];
+vErrors = [err51];
 }
 else {
-vErrors.push(err47);
+vErrors.push(err51);
 }
 errors++;
 }
@@ -1590,61 +1674,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/alarms",schemaPath:"#/properties/alarms/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.alarms.type,parentSchema:schema31.properties.alarms,data:data30};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-if(data.dashboard !== undefined){
-let data32 = data.dashboard;
-const _errs75 = errors;
-let valid15 = false;
-const _errs76 = errors;
-if(typeof data32 !== "string"){
-const err49 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[0].type,parentSchema:schema31.properties.dashboard.anyOf[0],data:data32};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-var _valid1 = _errs76 === errors;
-valid15 = valid15 || _valid1;
-const _errs78 = errors;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.name === undefined){
-const err50 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.properties.dashboard.anyOf[1].required,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-for(const key11 in data32){
-if(!(((key11 === "name") || (key11 === "body")) || (key11 === "adopt"))){
-const err51 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-if(data32.name !== undefined){
-let data33 = data32.name;
-if(typeof data33 !== "string"){
-const err52 = {instancePath:instancePath+"/dashboard/name",schemaPath:"#/properties/dashboard/anyOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[1].properties.name.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.name,data:data33};
+const err52 = {instancePath:instancePath+"/alarms",schemaPath:"#/properties/alarms/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.alarms.type,parentSchema:schema31.properties.alarms,data:data30};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1654,11 +1684,13 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data32.body !== undefined){
-let data34 = data32.body;
-if(typeof data34 === "string"){
-if(!pattern14.test(data34)){
-const err53 = {instancePath:instancePath+"/dashboard/body",schemaPath:"#/properties/dashboard/anyOf/1/properties/body/pattern",keyword:"pattern",params:{pattern: "\\.json$"},message:"must match pattern \""+"\\.json$"+"\"",schema:"\\.json$",parentSchema:schema31.properties.dashboard.anyOf[1].properties.body,data:data34};
+if(data.dashboard !== undefined){
+let data32 = data.dashboard;
+const _errs83 = errors;
+let valid19 = false;
+const _errs84 = errors;
+if(typeof data32 !== "string"){
+const err53 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[0].type,parentSchema:schema31.properties.dashboard.anyOf[0],data:data32};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1667,9 +1699,12 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/dashboard/body",schemaPath:"#/properties/dashboard/anyOf/1/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[1].properties.body.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.body,data:data34};
+var _valid3 = _errs84 === errors;
+valid19 = valid19 || _valid3;
+const _errs86 = errors;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.name === undefined){
+const err54 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.properties.dashboard.anyOf[1].required,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1678,11 +1713,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-if(data32.adopt !== undefined){
-let data35 = data32.adopt;
-if(typeof data35 !== "boolean"){
-const err55 = {instancePath:instancePath+"/dashboard/adopt",schemaPath:"#/properties/dashboard/anyOf/1/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.dashboard.anyOf[1].properties.adopt.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.adopt,data:data35};
+for(const key11 in data32){
+if(!(((key11 === "name") || (key11 === "body")) || (key11 === "adopt"))){
+const err55 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1692,9 +1725,10 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.dashboard.anyOf[1].type,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
+if(data32.name !== undefined){
+let data33 = data32.name;
+if(typeof data33 !== "string"){
+const err56 = {instancePath:instancePath+"/dashboard/name",schemaPath:"#/properties/dashboard/anyOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[1].properties.name.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.name,data:data33};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1703,10 +1737,12 @@ vErrors.push(err56);
 }
 errors++;
 }
-var _valid1 = _errs78 === errors;
-valid15 = valid15 || _valid1;
-if(!valid15){
-const err57 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema31.properties.dashboard.anyOf,parentSchema:schema31.properties.dashboard,data:data32};
+}
+if(data32.body !== undefined){
+let data34 = data32.body;
+if(typeof data34 === "string"){
+if(!pattern16.test(data34)){
+const err57 = {instancePath:instancePath+"/dashboard/body",schemaPath:"#/properties/dashboard/anyOf/1/properties/body/pattern",keyword:"pattern",params:{pattern: "\\.json$"},message:"must match pattern \""+"\\.json$"+"\"",schema:"\\.json$",parentSchema:schema31.properties.dashboard.anyOf[1].properties.body,data:data34};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1715,11 +1751,59 @@ vErrors.push(err57);
 }
 errors++;
 }
+}
 else {
-errors = _errs75;
+const err58 = {instancePath:instancePath+"/dashboard/body",schemaPath:"#/properties/dashboard/anyOf/1/properties/body/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.dashboard.anyOf[1].properties.body.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.body,data:data34};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data32.adopt !== undefined){
+let data35 = data32.adopt;
+if(typeof data35 !== "boolean"){
+const err59 = {instancePath:instancePath+"/dashboard/adopt",schemaPath:"#/properties/dashboard/anyOf/1/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.dashboard.anyOf[1].properties.adopt.type,parentSchema:schema31.properties.dashboard.anyOf[1].properties.adopt,data:data35};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.dashboard.anyOf[1].type,parentSchema:schema31.properties.dashboard.anyOf[1],data:data32};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+var _valid3 = _errs86 === errors;
+valid19 = valid19 || _valid3;
+if(!valid19){
+const err61 = {instancePath:instancePath+"/dashboard",schemaPath:"#/properties/dashboard/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema31.properties.dashboard.anyOf,parentSchema:schema31.properties.dashboard,data:data32};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+else {
+errors = _errs83;
 if(vErrors !== null){
-if(_errs75){
-vErrors.length = _errs75;
+if(_errs83){
+vErrors.length = _errs83;
 }
 else {
 vErrors = null;
@@ -1732,55 +1816,7 @@ let data36 = data.guardrails;
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 for(const key12 in data36){
 if(!(((((key12 === "max_delete_percent") || (key12 === "require_reviewed_plan")) || (key12 === "max_lateness")) || (key12 === "max_invalid_rows")) || (key12 === "stop_on"))){
-const err58 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails,data:data36};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-if(data36.max_delete_percent !== undefined){
-let data37 = data36.max_delete_percent;
-if((typeof data37 == "number") && (isFinite(data37))){
-if(data37 > 100 || isNaN(data37)){
-const err59 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-if(data37 < 0 || isNaN(data37)){
-const err60 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-else {
-const err61 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.max_delete_percent.type,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data36.require_reviewed_plan !== undefined){
-let data38 = data36.require_reviewed_plan;
-if(typeof data38 !== "boolean"){
-const err62 = {instancePath:instancePath+"/guardrails/require_reviewed_plan",schemaPath:"#/properties/guardrails/properties/require_reviewed_plan/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.guardrails.properties.require_reviewed_plan.type,parentSchema:schema31.properties.guardrails.properties.require_reviewed_plan,data:data38};
+const err62 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails,data:data36};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1790,11 +1826,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data36.max_lateness !== undefined){
-let data39 = data36.max_lateness;
-if(typeof data39 === "string"){
-if(!pattern12.test(data39)){
-const err63 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema36,data:data39};
+if(data36.max_delete_percent !== undefined){
+let data37 = data36.max_delete_percent;
+if((typeof data37 == "number") && (isFinite(data37))){
+if(data37 > 100 || isNaN(data37)){
+const err63 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1803,9 +1839,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data:data39};
+if(data37 < 0 || isNaN(data37)){
+const err64 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1815,10 +1850,8 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data36.max_invalid_rows !== undefined){
-let data40 = data36.max_invalid_rows;
-if((!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))) && (typeof data40 !== "string")){
-const err65 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
+else {
+const err65 = {instancePath:instancePath+"/guardrails/max_delete_percent",schemaPath:"#/properties/guardrails/properties/max_delete_percent/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.max_delete_percent.type,parentSchema:schema31.properties.guardrails.properties.max_delete_percent,data:data37};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1827,9 +1860,11 @@ vErrors.push(err65);
 }
 errors++;
 }
-if((typeof data40 == "number") && (isFinite(data40))){
-if(data40 < 0 || isNaN(data40)){
-const err66 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
+}
+if(data36.require_reviewed_plan !== undefined){
+let data38 = data36.require_reviewed_plan;
+if(typeof data38 !== "boolean"){
+const err66 = {instancePath:instancePath+"/guardrails/require_reviewed_plan",schemaPath:"#/properties/guardrails/properties/require_reviewed_plan/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.guardrails.properties.require_reviewed_plan.type,parentSchema:schema31.properties.guardrails.properties.require_reviewed_plan,data:data38};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1839,14 +1874,63 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(typeof data40 === "string"){
-if(!pattern16.test(data40)){
-const err67 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
+if(data36.max_lateness !== undefined){
+let data39 = data36.max_lateness;
+if(typeof data39 === "string"){
+if(!pattern14.test(data39)){
+const err67 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema38,data:data39};
 if(vErrors === null){
 vErrors = [err67];
 }
 else {
 vErrors.push(err67);
+}
+errors++;
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/guardrails/max_lateness",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.type,parentSchema:schema38,data:data39};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data36.max_invalid_rows !== undefined){
+let data40 = data36.max_invalid_rows;
+if((!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))) && (typeof data40 !== "string")){
+const err69 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/type",keyword:"type",params:{type: schema31.properties.guardrails.properties.max_invalid_rows.type},message:"must be integer,string",schema:schema31.properties.guardrails.properties.max_invalid_rows.type,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+if((typeof data40 == "number") && (isFinite(data40))){
+if(data40 < 0 || isNaN(data40)){
+const err70 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(typeof data40 === "string"){
+if(!pattern18.test(data40)){
+const err71 = {instancePath:instancePath+"/guardrails/max_invalid_rows",schemaPath:"#/properties/guardrails/properties/max_invalid_rows/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema31.properties.guardrails.properties.max_invalid_rows,data:data40};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
 }
 errors++;
 }
@@ -1857,56 +1941,7 @@ let data41 = data36.stop_on;
 if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
 for(const key13 in data41){
 if(!((key13 === "bounce_rate") || (key13 === "complaint_rate"))){
-const err68 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data41};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-if(data41.bounce_rate !== undefined){
-let data42 = data41.bounce_rate;
-if((typeof data42 == "number") && (isFinite(data42))){
-if(data42 > 1 || isNaN(data42)){
-const err69 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-if(data42 < 0 || isNaN(data42)){
-const err70 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-if(data41.complaint_rate !== undefined){
-let data43 = data41.complaint_rate;
-if((typeof data43 == "number") && (isFinite(data43))){
-if(data43 > 1 || isNaN(data43)){
-const err72 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
+const err72 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data41};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1915,8 +1950,12 @@ vErrors.push(err72);
 }
 errors++;
 }
-if(data43 < 0 || isNaN(data43)){
-const err73 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
+}
+if(data41.bounce_rate !== undefined){
+let data42 = data41.bounce_rate;
+if((typeof data42 == "number") && (isFinite(data42))){
+if(data42 > 1 || isNaN(data42)){
+const err73 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1925,9 +1964,8 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
+if(data42 < 0 || isNaN(data42)){
+const err74 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1937,9 +1975,8 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
 else {
-const err75 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data41};
+const err75 = {instancePath:instancePath+"/guardrails/stop_on/bounce_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/bounce_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.bounce_rate,data:data42};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1949,9 +1986,11 @@ vErrors.push(err75);
 errors++;
 }
 }
-}
-else {
-const err76 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data36};
+if(data41.complaint_rate !== undefined){
+let data43 = data41.complaint_rate;
+if((typeof data43 == "number") && (isFinite(data43))){
+if(data43 > 1 || isNaN(data43)){
+const err76 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1960,13 +1999,8 @@ vErrors.push(err76);
 }
 errors++;
 }
-}
-if(data.sending !== undefined){
-let data44 = data.sending;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key14 in data44){
-if(!(key14 === "local_rate")){
-const err77 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data44};
+if(data43 < 0 || isNaN(data43)){
+const err77 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1976,11 +2010,8 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data44.local_rate !== undefined){
-let data45 = data44.local_rate;
-if((typeof data45 == "number") && (isFinite(data45))){
-if(data45 <= 0 || isNaN(data45)){
-const err78 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data45};
+else {
+const err78 = {instancePath:instancePath+"/guardrails/stop_on/complaint_rate",schemaPath:"#/properties/guardrails/properties/stop_on/properties/complaint_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate.type,parentSchema:schema31.properties.guardrails.properties.stop_on.properties.complaint_rate,data:data43};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1990,8 +2021,9 @@ vErrors.push(err78);
 errors++;
 }
 }
+}
 else {
-const err79 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data45};
+const err79 = {instancePath:instancePath+"/guardrails/stop_on",schemaPath:"#/properties/guardrails/properties/stop_on/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.properties.stop_on.type,parentSchema:schema31.properties.guardrails.properties.stop_on,data:data41};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -2003,12 +2035,64 @@ errors++;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data44};
+const err80 = {instancePath:instancePath+"/guardrails",schemaPath:"#/properties/guardrails/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.guardrails.type,parentSchema:schema31.properties.guardrails,data:data36};
 if(vErrors === null){
 vErrors = [err80];
 }
 else {
 vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data.sending !== undefined){
+let data44 = data.sending;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key14 in data44){
+if(!(key14 === "local_rate")){
+const err81 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.sending,data:data44};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+if(data44.local_rate !== undefined){
+let data45 = data44.local_rate;
+if((typeof data45 == "number") && (isFinite(data45))){
+if(data45 <= 0 || isNaN(data45)){
+const err82 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema31.properties.sending.properties.local_rate,data:data45};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/sending/local_rate",schemaPath:"#/properties/sending/properties/local_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema31.properties.sending.properties.local_rate.type,parentSchema:schema31.properties.sending.properties.local_rate,data:data45};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/sending",schemaPath:"#/properties/sending/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.sending.type,parentSchema:schema31.properties.sending,data:data44};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
 }
 errors++;
 }
@@ -2020,36 +2104,36 @@ const len1 = data46.length;
 for(let i1=0; i1<len1; i1++){
 let data47 = data46[i1];
 if(typeof data47 !== "string"){
-const err81 = {instancePath:instancePath+"/proof_recipients/" + i1,schemaPath:"#/properties/proof_recipients/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.proof_recipients.items.type,parentSchema:schema31.properties.proof_recipients.items,data:data47};
+const err85 = {instancePath:instancePath+"/proof_recipients/" + i1,schemaPath:"#/properties/proof_recipients/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.proof_recipients.items.type,parentSchema:schema31.properties.proof_recipients.items,data:data47};
 if(vErrors === null){
-vErrors = [err81];
+vErrors = [err85];
 }
 else {
-vErrors.push(err81);
+vErrors.push(err85);
 }
 errors++;
 }
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/proof_recipients",schemaPath:"#/properties/proof_recipients/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.proof_recipients.type,parentSchema:schema31.properties.proof_recipients,data:data46};
+const err86 = {instancePath:instancePath+"/proof_recipients",schemaPath:"#/properties/proof_recipients/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.proof_recipients.type,parentSchema:schema31.properties.proof_recipients,data:data46};
 if(vErrors === null){
-vErrors = [err82];
+vErrors = [err86];
 }
 else {
-vErrors.push(err82);
+vErrors.push(err86);
 }
 errors++;
 }
 }
 }
 else {
-const err83 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err87 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
-vErrors = [err83];
+vErrors = [err87];
 }
 else {
-vErrors.push(err83);
+vErrors.push(err87);
 }
 errors++;
 }
@@ -2059,7 +2143,7 @@ return errors === 0;
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const template = validate25;
-const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:template","title":"mailops email template (templates/<name>.yaml)","description":"An SES email template. The SES template name is the file stem. `html` and `text` are inline Handlebars, or the name of a sibling file ending in .html, .htm, .txt, .hbs or .handlebars.","type":"object","additionalProperties":false,"required":["subject"],"properties":{"description":{"type":"string"},"subject":{"type":"string","description":"One line; may use {{variables}}."},"html":{"type":"string","description":"Inline HTML, or a file path relative to this file."},"text":{"type":"string","description":"Inline text, or a file path relative to this file."},"sample":{"type":"object","description":"Data used for previews and plan diffs."},"adopt":{"type":"boolean","description":"Manage an existing SES template of the same name that mailops did not create."}}};
+const schema40 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:template","title":"mailops email template (templates/<name>.yaml)","description":"An SES email template. The SES template name is the file stem. `html` and `text` are inline Handlebars, or the name of a sibling file ending in .html, .htm, .txt, .hbs or .handlebars.","type":"object","additionalProperties":false,"required":["subject"],"properties":{"description":{"type":"string"},"subject":{"type":"string","description":"One line; may use {{variables}}."},"html":{"type":"string","description":"Inline HTML, or a file path relative to this file."},"text":{"type":"string","description":"Inline text, or a file path relative to this file."},"sample":{"type":"object","description":"Data used for previews and plan diffs."},"adopt":{"type":"boolean","description":"Manage an existing SES template of the same name that mailops did not create."}}};
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:template" */;
@@ -2074,7 +2158,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.subject === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'",schema:schema40.required,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2085,7 +2169,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "description") || (key0 === "subject")) || (key0 === "html")) || (key0 === "text")) || (key0 === "sample")) || (key0 === "adopt"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2098,7 +2182,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.description.type,parentSchema:schema38.properties.description,data:data0};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.description.type,parentSchema:schema40.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2111,7 +2195,7 @@ errors++;
 if(data.subject !== undefined){
 let data1 = data.subject;
 if(typeof data1 !== "string"){
-const err3 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.subject.type,parentSchema:schema38.properties.subject,data:data1};
+const err3 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.subject.type,parentSchema:schema40.properties.subject,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2124,7 +2208,7 @@ errors++;
 if(data.html !== undefined){
 let data2 = data.html;
 if(typeof data2 !== "string"){
-const err4 = {instancePath:instancePath+"/html",schemaPath:"#/properties/html/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.html.type,parentSchema:schema38.properties.html,data:data2};
+const err4 = {instancePath:instancePath+"/html",schemaPath:"#/properties/html/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.html.type,parentSchema:schema40.properties.html,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2137,7 +2221,7 @@ errors++;
 if(data.text !== undefined){
 let data3 = data.text;
 if(typeof data3 !== "string"){
-const err5 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.text.type,parentSchema:schema38.properties.text,data:data3};
+const err5 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.text.type,parentSchema:schema40.properties.text,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2150,7 +2234,7 @@ errors++;
 if(data.sample !== undefined){
 let data4 = data.sample;
 if(!(data4 && typeof data4 == "object" && !Array.isArray(data4))){
-const err6 = {instancePath:instancePath+"/sample",schemaPath:"#/properties/sample/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.properties.sample.type,parentSchema:schema38.properties.sample,data:data4};
+const err6 = {instancePath:instancePath+"/sample",schemaPath:"#/properties/sample/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.properties.sample.type,parentSchema:schema40.properties.sample,data:data4};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2163,7 +2247,7 @@ errors++;
 if(data.adopt !== undefined){
 let data5 = data.adopt;
 if(typeof data5 !== "boolean"){
-const err7 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema38.properties.adopt.type,parentSchema:schema38.properties.adopt,data:data5};
+const err7 = {instancePath:instancePath+"/adopt",schemaPath:"#/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.adopt.type,parentSchema:schema40.properties.adopt,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2175,7 +2259,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2190,10 +2274,10 @@ return errors === 0;
 validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const source = validate26;
-const schema39 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:source","title":"mailops subscriber source (subscribers/<name>.yaml)","description":"Where a subscriber list lives and the types of its fields.","type":"object","additionalProperties":false,"required":["fields"],"if":{"required":["kind"],"properties":{"kind":{"const":"postgres"}}},"then":{"required":["url_env","query","key"],"properties":{"url_env":{"description":"The environment variable that holds the database URL."},"query":{"description":"A table or view name, or one SELECT."},"key":{"description":"A unique column that never changes, such as the primary key."}}},"else":{"required":["source"],"properties":{"source":{"description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."}}},"properties":{"description":{"type":"string"},"kind":{"enum":["file","postgres"],"description":"file (the default): `source` names a file; postgres: rows of a query on a PostgreSQL database."},"url_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"The name of the environment variable that holds the database URL (postgres://user:password@host:5432/db). The URL itself never goes into the repository."},"query":{"type":"string","minLength":1,"description":"A table or view name, or one SELECT. Segments over this source add their conditions to it."},"key":{"type":"string","minLength":1,"description":"A column of the query whose values are unique and never change, such as the primary key: rows are read in pages ordered by it."},"statement_timeout":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$","description":"How long one page's query may run (default 60s)."},"source":{"type":"string","description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."},"format":{"enum":["csv","json","jsonl"],"description":"Only needed when the extension does not tell."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/$defs/field"}}},"$defs":{"field":{"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}}}};
-const schema40 = {"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}};
+const schema41 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:source","title":"mailops subscriber source (subscribers/<name>.yaml)","description":"Where a subscriber list lives and the types of its fields.","type":"object","additionalProperties":false,"required":["fields"],"if":{"required":["kind"],"properties":{"kind":{"const":"postgres"}}},"then":{"required":["url_env","query","key"],"properties":{"url_env":{"description":"The environment variable that holds the database URL."},"query":{"description":"A table or view name, or one SELECT."},"key":{"description":"A unique column that never changes, such as the primary key."}}},"else":{"required":["source"],"properties":{"source":{"description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."}}},"properties":{"description":{"type":"string"},"kind":{"enum":["file","postgres"],"description":"file (the default): `source` names a file; postgres: rows of a query on a PostgreSQL database."},"url_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"The name of the environment variable that holds the database URL (postgres://user:password@host:5432/db). The URL itself never goes into the repository."},"query":{"type":"string","minLength":1,"description":"A table or view name, or one SELECT. Segments over this source add their conditions to it."},"key":{"type":"string","minLength":1,"description":"A column of the query whose values are unique and never change, such as the primary key: rows are read in pages ordered by it."},"statement_timeout":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$","description":"How long one page's query may run (default 60s)."},"source":{"type":"string","description":"A .csv, .json or .jsonl file (optionally .gz) relative to this file, or s3://bucket/key."},"format":{"enum":["csv","json","jsonl"],"description":"Only needed when the extension does not tell."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/$defs/field"}}},"$defs":{"field":{"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}}}};
+const schema42 = {"type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"enum":["email","string","number","boolean","date","list"]},"required":{"type":"boolean"},"default":{"description":"Used when a subscriber has no value for this field."},"description":{"type":"string"}}};
 
-const pattern17 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern19 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:source" */;
@@ -2251,7 +2335,7 @@ if(_valid0){
 const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.url_env === undefined){
-const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema39.then.required,parentSchema:schema39.then,data};
+const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema41.then.required,parentSchema:schema41.then,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2261,7 +2345,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.query === undefined){
-const err3 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'",schema:schema39.then.required,parentSchema:schema39.then,data};
+const err3 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'",schema:schema41.then.required,parentSchema:schema41.then,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2271,7 +2355,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.key === undefined){
-const err4 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema39.then.required,parentSchema:schema39.then,data};
+const err4 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema41.then.required,parentSchema:schema41.then,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2296,7 +2380,7 @@ else {
 const _errs5 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.source === undefined){
-const err5 = {instancePath,schemaPath:"#/else/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema39.else.required,parentSchema:schema39.else,data};
+const err5 = {instancePath,schemaPath:"#/else/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema41.else.required,parentSchema:schema41.else,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2317,7 +2401,7 @@ props0.source = true;
 ifClause0 = "else";
 }
 if(!valid0){
-const err6 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema39.if,parentSchema:schema39,data};
+const err6 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: ifClause0},message:"must match \""+ifClause0+"\" schema",schema:schema41.if,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2328,7 +2412,7 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.fields === undefined){
-const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'",schema:schema39.required,parentSchema:schema39,data};
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'",schema:schema41.required,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2338,8 +2422,8 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema39.properties, key0))){
-const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
+if(!(func1.call(schema41.properties, key0))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2352,7 +2436,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.description.type,parentSchema:schema39.properties.description,data:data1};
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.description.type,parentSchema:schema41.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2365,7 +2449,7 @@ errors++;
 if(data.kind !== undefined){
 let data2 = data.kind;
 if(!((data2 === "file") || (data2 === "postgres"))){
-const err10 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema39.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.kind.enum,parentSchema:schema39.properties.kind,data:data2};
+const err10 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema41.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema41.properties.kind.enum,parentSchema:schema41.properties.kind,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2378,8 +2462,8 @@ errors++;
 if(data.url_env !== undefined){
 let data3 = data.url_env;
 if(typeof data3 === "string"){
-if(!pattern17.test(data3)){
-const err11 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.url_env,data:data3};
+if(!pattern19.test(data3)){
+const err11 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema41.properties.url_env,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2390,7 +2474,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.url_env.type,parentSchema:schema39.properties.url_env,data:data3};
+const err12 = {instancePath:instancePath+"/url_env",schemaPath:"#/properties/url_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.url_env.type,parentSchema:schema41.properties.url_env,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2404,7 +2488,7 @@ if(data.query !== undefined){
 let data4 = data.query;
 if(typeof data4 === "string"){
 if(func5(data4) < 1){
-const err13 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.query,data:data4};
+const err13 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.query,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2415,7 +2499,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.query.type,parentSchema:schema39.properties.query,data:data4};
+const err14 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.query.type,parentSchema:schema41.properties.query,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2429,7 +2513,7 @@ if(data.key !== undefined){
 let data5 = data.key;
 if(typeof data5 === "string"){
 if(func5(data5) < 1){
-const err15 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.key,data:data5};
+const err15 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2440,7 +2524,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.key.type,parentSchema:schema39.properties.key,data:data5};
+const err16 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.key.type,parentSchema:schema41.properties.key,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2453,8 +2537,8 @@ errors++;
 if(data.statement_timeout !== undefined){
 let data6 = data.statement_timeout;
 if(typeof data6 === "string"){
-if(!pattern12.test(data6)){
-const err17 = {instancePath:instancePath+"/statement_timeout",schemaPath:"#/properties/statement_timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema39.properties.statement_timeout,data:data6};
+if(!pattern14.test(data6)){
+const err17 = {instancePath:instancePath+"/statement_timeout",schemaPath:"#/properties/statement_timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema41.properties.statement_timeout,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2465,7 +2549,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/statement_timeout",schemaPath:"#/properties/statement_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.statement_timeout.type,parentSchema:schema39.properties.statement_timeout,data:data6};
+const err18 = {instancePath:instancePath+"/statement_timeout",schemaPath:"#/properties/statement_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.statement_timeout.type,parentSchema:schema41.properties.statement_timeout,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2478,7 +2562,7 @@ errors++;
 if(data.source !== undefined){
 let data7 = data.source;
 if(typeof data7 !== "string"){
-const err19 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.source.type,parentSchema:schema39.properties.source,data:data7};
+const err19 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.source.type,parentSchema:schema41.properties.source,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2491,7 +2575,7 @@ errors++;
 if(data.format !== undefined){
 let data8 = data.format;
 if(!(((data8 === "csv") || (data8 === "json")) || (data8 === "jsonl"))){
-const err20 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema39.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.format.enum,parentSchema:schema39.properties.format,data:data8};
+const err20 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema41.properties.format.enum},message:"must be equal to one of the allowed values",schema:schema41.properties.format.enum,parentSchema:schema41.properties.format,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2505,7 +2589,7 @@ if(data.fields !== undefined){
 let data9 = data.fields;
 if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
 if(Object.keys(data9).length < 1){
-const err21 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema39.properties.fields,data:data9};
+const err21 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema41.properties.fields,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2518,7 +2602,7 @@ for(const key1 in data9){
 let data10 = data9[key1];
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.type === undefined){
-const err22 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema40.required,parentSchema:schema40,data:data10};
+const err22 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema42.required,parentSchema:schema42,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2529,7 +2613,7 @@ errors++;
 }
 for(const key2 in data10){
 if(!((((key2 === "type") || (key2 === "required")) || (key2 === "default")) || (key2 === "description"))){
-const err23 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data:data10};
+const err23 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema42,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2542,7 +2626,7 @@ errors++;
 if(data10.type !== undefined){
 let data11 = data10.type;
 if(!((((((data11 === "email") || (data11 === "string")) || (data11 === "number")) || (data11 === "boolean")) || (data11 === "date")) || (data11 === "list"))){
-const err24 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/$defs/field/properties/type/enum",keyword:"enum",params:{allowedValues: schema40.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema40.properties.type.enum,parentSchema:schema40.properties.type,data:data11};
+const err24 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/$defs/field/properties/type/enum",keyword:"enum",params:{allowedValues: schema42.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.type.enum,parentSchema:schema42.properties.type,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2555,7 +2639,7 @@ errors++;
 if(data10.required !== undefined){
 let data12 = data10.required;
 if(typeof data12 !== "boolean"){
-const err25 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/required",schemaPath:"#/$defs/field/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema40.properties.required.type,parentSchema:schema40.properties.required,data:data12};
+const err25 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/required",schemaPath:"#/$defs/field/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.required.type,parentSchema:schema42.properties.required,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2568,7 +2652,7 @@ errors++;
 if(data10.description !== undefined){
 let data13 = data10.description;
 if(typeof data13 !== "string"){
-const err26 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/$defs/field/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.description.type,parentSchema:schema40.properties.description,data:data13};
+const err26 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/$defs/field/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.description.type,parentSchema:schema42.properties.description,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2580,7 +2664,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data:data10};
+const err27 = {instancePath:instancePath+"/fields/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/field/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2592,7 +2676,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.fields.type,parentSchema:schema39.properties.fields,data:data9};
+const err28 = {instancePath:instancePath+"/fields",schemaPath:"#/properties/fields/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.properties.fields.type,parentSchema:schema41.properties.fields,data:data9};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2604,7 +2688,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2619,10 +2703,12 @@ return errors === 0;
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const segment = validate27;
-const schema41 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:segment","title":"mailops segment (subscribers/segments/<name>.yaml)","description":"A declarative filter over one subscriber source. No code, no regular expressions.","type":"object","additionalProperties":false,"required":["from","where"],"properties":{"description":{"type":"string"},"from":{"type":"string","description":"Subscriber source name (a file stem under subscribers/)."},"where":{"$ref":"#/$defs/condition"}},"$defs":{"condition":{"description":"`all: [...]`, `any: [...]`, `not: {...}`, or one field name mapped to operators.","type":"object","minProperties":1,"maxProperties":1,"properties":{"all":{"type":"array","items":{"$ref":"#/$defs/condition"}},"any":{"type":"array","items":{"$ref":"#/$defs/condition"}},"not":{"$ref":"#/$defs/condition"}},"additionalProperties":{"$ref":"#/$defs/operators"}},"scalar":{"type":["string","number","boolean"]},"operators":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"eq":{"$ref":"#/$defs/scalar"},"ne":{"$ref":"#/$defs/scalar"},"in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"not_in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"contains":{"$ref":"#/$defs/scalar"},"exists":{"type":"boolean"},"gt":{"type":["number","string"]},"gte":{"type":["number","string"]},"lt":{"type":["number","string"]},"lte":{"type":["number","string"]},"before":{"type":"string"},"after":{"type":"string"},"starts_with":{"type":"string"},"ends_with":{"type":"string"}}}}};
-const schema42 = {"description":"`all: [...]`, `any: [...]`, `not: {...}`, or one field name mapped to operators.","type":"object","minProperties":1,"maxProperties":1,"properties":{"all":{"type":"array","items":{"$ref":"#/$defs/condition"}},"any":{"type":"array","items":{"$ref":"#/$defs/condition"}},"not":{"$ref":"#/$defs/condition"}},"additionalProperties":{"$ref":"#/$defs/operators"}};
-const schema43 = {"type":"object","minProperties":1,"additionalProperties":false,"properties":{"eq":{"$ref":"#/$defs/scalar"},"ne":{"$ref":"#/$defs/scalar"},"in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"not_in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"contains":{"$ref":"#/$defs/scalar"},"exists":{"type":"boolean"},"gt":{"type":["number","string"]},"gte":{"type":["number","string"]},"lt":{"type":["number","string"]},"lte":{"type":["number","string"]},"before":{"type":"string"},"after":{"type":"string"},"starts_with":{"type":"string"},"ends_with":{"type":"string"}}};
-const schema44 = {"type":["string","number","boolean"]};
+const schema43 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:segment","title":"mailops segment (subscribers/segments/<name>.yaml)","description":"A declarative filter over one subscriber source. No code, no regular expressions.","type":"object","additionalProperties":false,"required":["from","where"],"properties":{"description":{"type":"string"},"from":{"type":"string","description":"Subscriber source name (a file stem under subscribers/)."},"where":{"$ref":"#/$defs/condition"}},"$defs":{"condition":{"description":"`all: [...]`, `any: [...]`, `not: {...}`, or one field name mapped to operators.","type":"object","minProperties":1,"maxProperties":1,"properties":{"all":{"type":"array","items":{"$ref":"#/$defs/condition"}},"any":{"type":"array","items":{"$ref":"#/$defs/condition"}},"not":{"$ref":"#/$defs/condition"}},"additionalProperties":{"$ref":"#/$defs/operators"}},"instant":{"type":"string","description":"A date (`2026-01-31`) or a date-time (`2026-01-31T09:00`; seconds, a fraction and an offset optional, UTC without one).","anyOf":[{"format":"date"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$"}]},"scalar":{"type":["string","number","boolean"]},"operators":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"eq":{"$ref":"#/$defs/scalar"},"ne":{"$ref":"#/$defs/scalar"},"in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"not_in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"contains":{"$ref":"#/$defs/scalar"},"exists":{"type":"boolean"},"gt":{"type":["number","string"]},"gte":{"type":["number","string"]},"lt":{"type":["number","string"]},"lte":{"type":["number","string"]},"before":{"$ref":"#/$defs/instant"},"after":{"$ref":"#/$defs/instant"},"starts_with":{"type":"string"},"ends_with":{"type":"string"}}}}};
+const schema44 = {"description":"`all: [...]`, `any: [...]`, `not: {...}`, or one field name mapped to operators.","type":"object","minProperties":1,"maxProperties":1,"properties":{"all":{"type":"array","items":{"$ref":"#/$defs/condition"}},"any":{"type":"array","items":{"$ref":"#/$defs/condition"}},"not":{"$ref":"#/$defs/condition"}},"additionalProperties":{"$ref":"#/$defs/operators"}};
+const schema45 = {"type":"object","minProperties":1,"additionalProperties":false,"properties":{"eq":{"$ref":"#/$defs/scalar"},"ne":{"$ref":"#/$defs/scalar"},"in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"not_in":{"type":"array","items":{"$ref":"#/$defs/scalar"}},"contains":{"$ref":"#/$defs/scalar"},"exists":{"type":"boolean"},"gt":{"type":["number","string"]},"gte":{"type":["number","string"]},"lt":{"type":["number","string"]},"lte":{"type":["number","string"]},"before":{"$ref":"#/$defs/instant"},"after":{"$ref":"#/$defs/instant"},"starts_with":{"type":"string"},"ends_with":{"type":"string"}}};
+const schema46 = {"type":["string","number","boolean"]};
+const schema51 = {"type":"string","description":"A date (`2026-01-31`) or a date-time (`2026-01-31T09:00`; seconds, a fraction and an offset optional, UTC without one).","anyOf":[{"format":"date"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$"}]};
+const pattern21 = new RegExp("^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$", "u");
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2636,7 +2722,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(Object.keys(data).length < 1){
-const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema43,data};
+const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2646,8 +2732,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema43.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
+if(!(func1.call(schema45.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2660,7 +2746,7 @@ errors++;
 if(data.eq !== undefined){
 let data0 = data.eq;
 if(((typeof data0 !== "string") && (!((typeof data0 == "number") && (isFinite(data0))))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/eq",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data0};
+const err2 = {instancePath:instancePath+"/eq",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema46.type},message:"must be string,number,boolean",schema:schema46.type,parentSchema:schema46,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2673,7 +2759,7 @@ errors++;
 if(data.ne !== undefined){
 let data1 = data.ne;
 if(((typeof data1 !== "string") && (!((typeof data1 == "number") && (isFinite(data1))))) && (typeof data1 !== "boolean")){
-const err3 = {instancePath:instancePath+"/ne",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data1};
+const err3 = {instancePath:instancePath+"/ne",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema46.type},message:"must be string,number,boolean",schema:schema46.type,parentSchema:schema46,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2690,7 +2776,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(((typeof data3 !== "string") && (!((typeof data3 == "number") && (isFinite(data3))))) && (typeof data3 !== "boolean")){
-const err4 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data3};
+const err4 = {instancePath:instancePath+"/in/" + i0,schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema46.type},message:"must be string,number,boolean",schema:schema46.type,parentSchema:schema46,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2702,7 +2788,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.in.type,parentSchema:schema43.properties.in,data:data2};
+const err5 = {instancePath:instancePath+"/in",schemaPath:"#/properties/in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.in.type,parentSchema:schema45.properties.in,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2719,7 +2805,7 @@ const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 let data5 = data4[i1];
 if(((typeof data5 !== "string") && (!((typeof data5 == "number") && (isFinite(data5))))) && (typeof data5 !== "boolean")){
-const err6 = {instancePath:instancePath+"/not_in/" + i1,schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data5};
+const err6 = {instancePath:instancePath+"/not_in/" + i1,schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema46.type},message:"must be string,number,boolean",schema:schema46.type,parentSchema:schema46,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2731,7 +2817,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/not_in",schemaPath:"#/properties/not_in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.not_in.type,parentSchema:schema43.properties.not_in,data:data4};
+const err7 = {instancePath:instancePath+"/not_in",schemaPath:"#/properties/not_in/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema45.properties.not_in.type,parentSchema:schema45.properties.not_in,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2744,7 +2830,7 @@ errors++;
 if(data.contains !== undefined){
 let data6 = data.contains;
 if(((typeof data6 !== "string") && (!((typeof data6 == "number") && (isFinite(data6))))) && (typeof data6 !== "boolean")){
-const err8 = {instancePath:instancePath+"/contains",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema44.type},message:"must be string,number,boolean",schema:schema44.type,parentSchema:schema44,data:data6};
+const err8 = {instancePath:instancePath+"/contains",schemaPath:"#/$defs/scalar/type",keyword:"type",params:{type: schema46.type},message:"must be string,number,boolean",schema:schema46.type,parentSchema:schema46,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2757,7 +2843,7 @@ errors++;
 if(data.exists !== undefined){
 let data7 = data.exists;
 if(typeof data7 !== "boolean"){
-const err9 = {instancePath:instancePath+"/exists",schemaPath:"#/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema43.properties.exists.type,parentSchema:schema43.properties.exists,data:data7};
+const err9 = {instancePath:instancePath+"/exists",schemaPath:"#/properties/exists/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema45.properties.exists.type,parentSchema:schema45.properties.exists,data:data7};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2770,7 +2856,7 @@ errors++;
 if(data.gt !== undefined){
 let data8 = data.gt;
 if((!((typeof data8 == "number") && (isFinite(data8)))) && (typeof data8 !== "string")){
-const err10 = {instancePath:instancePath+"/gt",schemaPath:"#/properties/gt/type",keyword:"type",params:{type: schema43.properties.gt.type},message:"must be number,string",schema:schema43.properties.gt.type,parentSchema:schema43.properties.gt,data:data8};
+const err10 = {instancePath:instancePath+"/gt",schemaPath:"#/properties/gt/type",keyword:"type",params:{type: schema45.properties.gt.type},message:"must be number,string",schema:schema45.properties.gt.type,parentSchema:schema45.properties.gt,data:data8};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2783,7 +2869,7 @@ errors++;
 if(data.gte !== undefined){
 let data9 = data.gte;
 if((!((typeof data9 == "number") && (isFinite(data9)))) && (typeof data9 !== "string")){
-const err11 = {instancePath:instancePath+"/gte",schemaPath:"#/properties/gte/type",keyword:"type",params:{type: schema43.properties.gte.type},message:"must be number,string",schema:schema43.properties.gte.type,parentSchema:schema43.properties.gte,data:data9};
+const err11 = {instancePath:instancePath+"/gte",schemaPath:"#/properties/gte/type",keyword:"type",params:{type: schema45.properties.gte.type},message:"must be number,string",schema:schema45.properties.gte.type,parentSchema:schema45.properties.gte,data:data9};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2796,7 +2882,7 @@ errors++;
 if(data.lt !== undefined){
 let data10 = data.lt;
 if((!((typeof data10 == "number") && (isFinite(data10)))) && (typeof data10 !== "string")){
-const err12 = {instancePath:instancePath+"/lt",schemaPath:"#/properties/lt/type",keyword:"type",params:{type: schema43.properties.lt.type},message:"must be number,string",schema:schema43.properties.lt.type,parentSchema:schema43.properties.lt,data:data10};
+const err12 = {instancePath:instancePath+"/lt",schemaPath:"#/properties/lt/type",keyword:"type",params:{type: schema45.properties.lt.type},message:"must be number,string",schema:schema45.properties.lt.type,parentSchema:schema45.properties.lt,data:data10};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2809,7 +2895,7 @@ errors++;
 if(data.lte !== undefined){
 let data11 = data.lte;
 if((!((typeof data11 == "number") && (isFinite(data11)))) && (typeof data11 !== "string")){
-const err13 = {instancePath:instancePath+"/lte",schemaPath:"#/properties/lte/type",keyword:"type",params:{type: schema43.properties.lte.type},message:"must be number,string",schema:schema43.properties.lte.type,parentSchema:schema43.properties.lte,data:data11};
+const err13 = {instancePath:instancePath+"/lte",schemaPath:"#/properties/lte/type",keyword:"type",params:{type: schema45.properties.lte.type},message:"must be number,string",schema:schema45.properties.lte.type,parentSchema:schema45.properties.lte,data:data11};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2822,7 +2908,7 @@ errors++;
 if(data.before !== undefined){
 let data12 = data.before;
 if(typeof data12 !== "string"){
-const err14 = {instancePath:instancePath+"/before",schemaPath:"#/properties/before/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.before.type,parentSchema:schema43.properties.before,data:data12};
+const err14 = {instancePath:instancePath+"/before",schemaPath:"#/$defs/instant/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data12};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2831,11 +2917,18 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data.after !== undefined){
-let data13 = data.after;
-if(typeof data13 !== "string"){
-const err15 = {instancePath:instancePath+"/after",schemaPath:"#/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.after.type,parentSchema:schema43.properties.after,data:data13};
+const _errs34 = errors;
+let valid11 = false;
+const _errs35 = errors;
+var _valid0 = _errs35 === errors;
+valid11 = valid11 || _valid0;
+const _errs36 = errors;
+var _valid0 = _errs36 === errors;
+valid11 = valid11 || _valid0;
+const _errs37 = errors;
+if(typeof data12 === "string"){
+if(!pattern21.test(data12)){
+const err15 = {instancePath:instancePath+"/before",schemaPath:"#/$defs/instant/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$"},message:"must match pattern \""+"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$"+"\"",schema:"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$",parentSchema:schema51.anyOf[2],data:data12};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2845,10 +2938,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.starts_with !== undefined){
-let data14 = data.starts_with;
-if(typeof data14 !== "string"){
-const err16 = {instancePath:instancePath+"/starts_with",schemaPath:"#/properties/starts_with/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.starts_with.type,parentSchema:schema43.properties.starts_with,data:data14};
+var _valid0 = _errs37 === errors;
+valid11 = valid11 || _valid0;
+if(!valid11){
+const err16 = {instancePath:instancePath+"/before",schemaPath:"#/$defs/instant/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema51.anyOf,parentSchema:schema51,data:data12};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2857,11 +2950,22 @@ vErrors.push(err16);
 }
 errors++;
 }
+else {
+errors = _errs34;
+if(vErrors !== null){
+if(_errs34){
+vErrors.length = _errs34;
 }
-if(data.ends_with !== undefined){
-let data15 = data.ends_with;
-if(typeof data15 !== "string"){
-const err17 = {instancePath:instancePath+"/ends_with",schemaPath:"#/properties/ends_with/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.ends_with.type,parentSchema:schema43.properties.ends_with,data:data15};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.after !== undefined){
+let data13 = data.after;
+if(typeof data13 !== "string"){
+const err17 = {instancePath:instancePath+"/after",schemaPath:"#/$defs/instant/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data13};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2870,15 +2974,85 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+const _errs41 = errors;
+let valid13 = false;
+const _errs42 = errors;
+var _valid1 = _errs42 === errors;
+valid13 = valid13 || _valid1;
+const _errs43 = errors;
+var _valid1 = _errs43 === errors;
+valid13 = valid13 || _valid1;
+const _errs44 = errors;
+if(typeof data13 === "string"){
+if(!pattern21.test(data13)){
+const err18 = {instancePath:instancePath+"/after",schemaPath:"#/$defs/instant/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$"},message:"must match pattern \""+"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$"+"\"",schema:"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)?$",parentSchema:schema51.anyOf[2],data:data13};
 if(vErrors === null){
 vErrors = [err18];
 }
 else {
 vErrors.push(err18);
+}
+errors++;
+}
+}
+var _valid1 = _errs44 === errors;
+valid13 = valid13 || _valid1;
+if(!valid13){
+const err19 = {instancePath:instancePath+"/after",schemaPath:"#/$defs/instant/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema51.anyOf,parentSchema:schema51,data:data13};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+else {
+errors = _errs41;
+if(vErrors !== null){
+if(_errs41){
+vErrors.length = _errs41;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.starts_with !== undefined){
+let data14 = data.starts_with;
+if(typeof data14 !== "string"){
+const err20 = {instancePath:instancePath+"/starts_with",schemaPath:"#/properties/starts_with/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.starts_with.type,parentSchema:schema45.properties.starts_with,data:data14};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.ends_with !== undefined){
+let data15 = data.ends_with;
+if(typeof data15 !== "string"){
+const err21 = {instancePath:instancePath+"/ends_with",schemaPath:"#/properties/ends_with/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema45.properties.ends_with.type,parentSchema:schema45.properties.ends_with,data:data15};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -2901,7 +3075,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(Object.keys(data).length > 1){
-const err0 = {instancePath,schemaPath:"#/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema42,data};
+const err0 = {instancePath,schemaPath:"#/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2911,7 +3085,7 @@ vErrors.push(err0);
 errors++;
 }
 if(Object.keys(data).length < 1){
-const err1 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema42,data};
+const err1 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2940,7 +3114,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/all",schemaPath:"#/properties/all/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.all.type,parentSchema:schema42.properties.all,data:data1};
+const err2 = {instancePath:instancePath+"/all",schemaPath:"#/properties/all/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.all.type,parentSchema:schema44.properties.all,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2962,7 +3136,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/any",schemaPath:"#/properties/any/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema42.properties.any.type,parentSchema:schema42.properties.any,data:data3};
+const err3 = {instancePath:instancePath+"/any",schemaPath:"#/properties/any/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.any.type,parentSchema:schema44.properties.any,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2980,7 +3154,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3008,7 +3182,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.from === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema41.required,parentSchema:schema41,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3018,7 +3192,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.where === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "where"},message:"must have required property '"+"where"+"'",schema:schema41.required,parentSchema:schema41,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "where"},message:"must have required property '"+"where"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3029,7 +3203,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "description") || (key0 === "from")) || (key0 === "where"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3042,7 +3216,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.description.type,parentSchema:schema41.properties.description,data:data0};
+const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.description.type,parentSchema:schema43.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3055,7 +3229,7 @@ errors++;
 if(data.from !== undefined){
 let data1 = data.from;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.from.type,parentSchema:schema41.properties.from,data:data1};
+const err4 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.from.type,parentSchema:schema43.properties.from,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3073,7 +3247,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3088,9 +3262,10 @@ return errors === 0;
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const campaign = validate32;
-const schema49 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent."},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"type":"string","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"type":"string"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}}}};
-const schema51 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
-const schema50 = {"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}};
+const schema53 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent.","anyOf":[{"const":"on-merge"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$","description":"A date-time without seconds, which mailops also takes."}]},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"$ref":"#/$defs/mailbox","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"$ref":"#/$defs/mailbox"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}},"mailbox":{"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]}}};
+const schema55 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
+const schema57 = {"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]};
+const schema54 = {"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3104,7 +3279,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.campaign === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "campaign"},message:"must have required property '"+"campaign"+"'",schema:schema50.required,parentSchema:schema50,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "campaign"},message:"must have required property '"+"campaign"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3115,7 +3290,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "campaign") || (key0 === "within"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3128,7 +3303,7 @@ errors++;
 if(data.campaign !== undefined){
 let data0 = data.campaign;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/campaign",schemaPath:"#/properties/campaign/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.campaign.type,parentSchema:schema50.properties.campaign,data:data0};
+const err2 = {instancePath:instancePath+"/campaign",schemaPath:"#/properties/campaign/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.campaign.type,parentSchema:schema54.properties.campaign,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3141,8 +3316,8 @@ errors++;
 if(data.within !== undefined){
 let data1 = data.within;
 if(typeof data1 === "string"){
-if(!pattern12.test(data1)){
-const err3 = {instancePath:instancePath+"/within",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema51,data:data1};
+if(!pattern14.test(data1)){
+const err3 = {instancePath:instancePath+"/within",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema55,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3153,7 +3328,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/within",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data1};
+const err4 = {instancePath:instancePath+"/within",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3165,7 +3340,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3179,6 +3354,7 @@ return errors === 0;
 }
 validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const pattern25 = new RegExp("^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$", "u");
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="mailops:campaign" */;
@@ -3193,7 +3369,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.template === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "template"},message:"must have required property '"+"template"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3203,7 +3379,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.to === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3213,8 +3389,8 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(func1.call(schema49.properties, key0))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
+if(!(func1.call(schema53.properties, key0))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3227,7 +3403,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.description.type,parentSchema:schema49.properties.description,data:data0};
+const err3 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.description.type,parentSchema:schema53.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3240,7 +3416,7 @@ errors++;
 if(data.template !== undefined){
 let data1 = data.template;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.template.type,parentSchema:schema49.properties.template,data:data1};
+const err4 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.template.type,parentSchema:schema53.properties.template,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3253,7 +3429,7 @@ errors++;
 if(data.to !== undefined){
 let data2 = data.to;
 if((typeof data2 !== "string") && (!(Array.isArray(data2)))){
-const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: schema49.properties.to.type},message:"must be string,array",schema:schema49.properties.to.type,parentSchema:schema49.properties.to,data:data2};
+const err5 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: schema53.properties.to.type},message:"must be string,array",schema:schema53.properties.to.type,parentSchema:schema53.properties.to,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3264,7 +3440,7 @@ errors++;
 }
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err6 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema49.properties.to,data:data2};
+const err6 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema53.properties.to,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3277,7 +3453,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(typeof data3 !== "string"){
-const err7 = {instancePath:instancePath+"/to/" + i0,schemaPath:"#/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.to.items.type,parentSchema:schema49.properties.to.items,data:data3};
+const err7 = {instancePath:instancePath+"/to/" + i0,schemaPath:"#/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.to.items.type,parentSchema:schema53.properties.to.items,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3296,7 +3472,7 @@ const len1 = data4.length;
 for(let i1=0; i1<len1; i1++){
 let data5 = data4[i1];
 if(typeof data5 !== "string"){
-const err8 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.exclude.items.type,parentSchema:schema49.properties.exclude.items,data:data5};
+const err8 = {instancePath:instancePath+"/exclude/" + i1,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.exclude.items.type,parentSchema:schema53.properties.exclude.items,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3308,7 +3484,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.exclude.type,parentSchema:schema49.properties.exclude,data:data4};
+const err9 = {instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.exclude.type,parentSchema:schema53.properties.exclude,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3321,7 +3497,7 @@ errors++;
 if(data.exclude_sent !== undefined){
 let data6 = data.exclude_sent;
 if(!data6 || typeof data6 != "object"){
-const err10 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/type",keyword:"type",params:{type: schema49.properties.exclude_sent.type},message:"must be object,array",schema:schema49.properties.exclude_sent.type,parentSchema:schema49.properties.exclude_sent,data:data6};
+const err10 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/type",keyword:"type",params:{type: schema53.properties.exclude_sent.type},message:"must be object,array",schema:schema53.properties.exclude_sent.type,parentSchema:schema53.properties.exclude_sent,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3341,7 +3517,7 @@ errors = vErrors.length;
 }
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 if(data6.campaign === undefined){
-const err11 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/required",keyword:"required",params:{missingProperty: "campaign"},message:"must have required property '"+"campaign"+"'",schema:schema49.properties.exclude_sent.required,parentSchema:schema49.properties.exclude_sent,data:data6};
+const err11 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/required",keyword:"required",params:{missingProperty: "campaign"},message:"must have required property '"+"campaign"+"'",schema:schema53.properties.exclude_sent.required,parentSchema:schema53.properties.exclude_sent,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3352,7 +3528,7 @@ errors++;
 }
 for(const key1 in data6){
 if(!((key1 === "campaign") || (key1 === "within"))){
-const err12 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema49.properties.exclude_sent,data:data6};
+const err12 = {instancePath:instancePath+"/exclude_sent",schemaPath:"#/properties/exclude_sent/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.exclude_sent,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3365,7 +3541,7 @@ errors++;
 if(data6.campaign !== undefined){
 let data8 = data6.campaign;
 if(typeof data8 !== "string"){
-const err13 = {instancePath:instancePath+"/exclude_sent/campaign",schemaPath:"#/properties/exclude_sent/properties/campaign/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.exclude_sent.properties.campaign.type,parentSchema:schema49.properties.exclude_sent.properties.campaign,data:data8};
+const err13 = {instancePath:instancePath+"/exclude_sent/campaign",schemaPath:"#/properties/exclude_sent/properties/campaign/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.exclude_sent.properties.campaign.type,parentSchema:schema53.properties.exclude_sent.properties.campaign,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3378,8 +3554,8 @@ errors++;
 if(data6.within !== undefined){
 let data9 = data6.within;
 if(typeof data9 === "string"){
-if(!pattern12.test(data9)){
-const err14 = {instancePath:instancePath+"/exclude_sent/within",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema51,data:data9};
+if(!pattern14.test(data9)){
+const err14 = {instancePath:instancePath+"/exclude_sent/within",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema55,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3390,7 +3566,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/exclude_sent/within",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data9};
+const err15 = {instancePath:instancePath+"/exclude_sent/within",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3405,7 +3581,7 @@ errors++;
 if(data.topic !== undefined){
 let data10 = data.topic;
 if(typeof data10 !== "string"){
-const err16 = {instancePath:instancePath+"/topic",schemaPath:"#/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.topic.type,parentSchema:schema49.properties.topic,data:data10};
+const err16 = {instancePath:instancePath+"/topic",schemaPath:"#/properties/topic/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.topic.type,parentSchema:schema53.properties.topic,data:data10};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3418,7 +3594,7 @@ errors++;
 if(data.configuration_set !== undefined){
 let data11 = data.configuration_set;
 if(typeof data11 !== "string"){
-const err17 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.configuration_set.type,parentSchema:schema49.properties.configuration_set,data:data11};
+const err17 = {instancePath:instancePath+"/configuration_set",schemaPath:"#/properties/configuration_set/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.configuration_set.type,parentSchema:schema53.properties.configuration_set,data:data11};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3431,7 +3607,7 @@ errors++;
 if(data.send_at !== undefined){
 let data12 = data.send_at;
 if(typeof data12 !== "string"){
-const err18 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.send_at.type,parentSchema:schema49.properties.send_at,data:data12};
+const err18 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.type,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3440,13 +3616,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data.schedule !== undefined){
-let data13 = data.schedule;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key2 in data13){
-if(!(((((key2 === "every") || (key2 === "cron")) || (key2 === "time_zone")) || (key2 === "start")) || (key2 === "until"))){
-const err19 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema49.properties.schedule,data:data13};
+const _errs29 = errors;
+let valid9 = false;
+const _errs30 = errors;
+if("on-merge" !== data12){
+const err19 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/anyOf/0/const",keyword:"const",params:{allowedValue: "on-merge"},message:"must be equal to constant",schema:"on-merge",parentSchema:schema53.properties.send_at.anyOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3455,11 +3629,15 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data13.every !== undefined){
-let data14 = data13.every;
-if(typeof data14 !== "string"){
-const err20 = {instancePath:instancePath+"/schedule/every",schemaPath:"#/properties/schedule/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.every.type,parentSchema:schema49.properties.schedule.properties.every,data:data14};
+var _valid0 = _errs30 === errors;
+valid9 = valid9 || _valid0;
+const _errs31 = errors;
+var _valid0 = _errs31 === errors;
+valid9 = valid9 || _valid0;
+const _errs32 = errors;
+if(typeof data12 === "string"){
+if(!pattern25.test(data12)){
+const err20 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$"},message:"must match pattern \""+"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$"+"\"",schema:"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$",parentSchema:schema53.properties.send_at.anyOf[2],data:data12};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3469,10 +3647,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data13.cron !== undefined){
-let data15 = data13.cron;
-if(typeof data15 !== "string"){
-const err21 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.cron.type,parentSchema:schema49.properties.schedule.properties.cron,data:data15};
+var _valid0 = _errs32 === errors;
+valid9 = valid9 || _valid0;
+if(!valid9){
+const err21 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema53.properties.send_at.anyOf,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3481,11 +3659,24 @@ vErrors.push(err21);
 }
 errors++;
 }
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
 }
-if(data13.time_zone !== undefined){
-let data16 = data13.time_zone;
-if(typeof data16 !== "string"){
-const err22 = {instancePath:instancePath+"/schedule/time_zone",schemaPath:"#/properties/schedule/properties/time_zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.time_zone.type,parentSchema:schema49.properties.schedule.properties.time_zone,data:data16};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.schedule !== undefined){
+let data13 = data.schedule;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key2 in data13){
+if(!(((((key2 === "every") || (key2 === "cron")) || (key2 === "time_zone")) || (key2 === "start")) || (key2 === "until"))){
+const err22 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.schedule,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3495,10 +3686,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data13.start !== undefined){
-let data17 = data13.start;
-if(typeof data17 !== "string"){
-const err23 = {instancePath:instancePath+"/schedule/start",schemaPath:"#/properties/schedule/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.start.type,parentSchema:schema49.properties.schedule.properties.start,data:data17};
+if(data13.every !== undefined){
+let data14 = data13.every;
+if(typeof data14 !== "string"){
+const err23 = {instancePath:instancePath+"/schedule/every",schemaPath:"#/properties/schedule/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.every.type,parentSchema:schema53.properties.schedule.properties.every,data:data14};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3508,10 +3699,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data13.until !== undefined){
-let data18 = data13.until;
-if(typeof data18 !== "string"){
-const err24 = {instancePath:instancePath+"/schedule/until",schemaPath:"#/properties/schedule/properties/until/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.schedule.properties.until.type,parentSchema:schema49.properties.schedule.properties.until,data:data18};
+if(data13.cron !== undefined){
+let data15 = data13.cron;
+if(typeof data15 !== "string"){
+const err24 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.cron.type,parentSchema:schema53.properties.schedule.properties.cron,data:data15};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3521,9 +3712,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.schedule.type,parentSchema:schema49.properties.schedule,data:data13};
+if(data13.time_zone !== undefined){
+let data16 = data13.time_zone;
+if(typeof data16 !== "string"){
+const err25 = {instancePath:instancePath+"/schedule/time_zone",schemaPath:"#/properties/schedule/properties/time_zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.time_zone.type,parentSchema:schema53.properties.schedule.properties.time_zone,data:data16};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3533,10 +3725,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.from !== undefined){
-let data19 = data.from;
-if(typeof data19 !== "string"){
-const err26 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.from.type,parentSchema:schema49.properties.from,data:data19};
+if(data13.start !== undefined){
+let data17 = data13.start;
+if(typeof data17 !== "string"){
+const err26 = {instancePath:instancePath+"/schedule/start",schemaPath:"#/properties/schedule/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.start.type,parentSchema:schema53.properties.schedule.properties.start,data:data17};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3546,14 +3738,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.reply_to !== undefined){
-let data20 = data.reply_to;
-if(Array.isArray(data20)){
-const len3 = data20.length;
-for(let i3=0; i3<len3; i3++){
-let data21 = data20[i3];
-if(typeof data21 !== "string"){
-const err27 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/properties/reply_to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.reply_to.items.type,parentSchema:schema49.properties.reply_to.items,data:data21};
+if(data13.until !== undefined){
+let data18 = data13.until;
+if(typeof data18 !== "string"){
+const err27 = {instancePath:instancePath+"/schedule/until",schemaPath:"#/properties/schedule/properties/until/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.until.type,parentSchema:schema53.properties.schedule.properties.until,data:data18};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3565,7 +3753,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.reply_to.type,parentSchema:schema49.properties.reply_to,data:data20};
+const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.schedule.type,parentSchema:schema53.properties.schedule,data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3575,15 +3763,139 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.data !== undefined){
-let data22 = data.data;
-if(!(data22 && typeof data22 == "object" && !Array.isArray(data22))){
-const err29 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.data.type,parentSchema:schema49.properties.data,data:data22};
+if(data.from !== undefined){
+let data19 = data.from;
+if(typeof data19 !== "string"){
+const err29 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data19};
 if(vErrors === null){
 vErrors = [err29];
 }
 else {
 vErrors.push(err29);
+}
+errors++;
+}
+const _errs49 = errors;
+let valid12 = false;
+const _errs50 = errors;
+var _valid1 = _errs50 === errors;
+valid12 = valid12 || _valid1;
+const _errs51 = errors;
+if(typeof data19 === "string"){
+if(!pattern5.test(data19)){
+const err30 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data19};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+var _valid1 = _errs51 === errors;
+valid12 = valid12 || _valid1;
+if(!valid12){
+const err31 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data19};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+else {
+errors = _errs49;
+if(vErrors !== null){
+if(_errs49){
+vErrors.length = _errs49;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.reply_to !== undefined){
+let data20 = data.reply_to;
+if(Array.isArray(data20)){
+const len3 = data20.length;
+for(let i3=0; i3<len3; i3++){
+let data21 = data20[i3];
+if(typeof data21 !== "string"){
+const err32 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data21};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+const _errs57 = errors;
+let valid16 = false;
+const _errs58 = errors;
+var _valid2 = _errs58 === errors;
+valid16 = valid16 || _valid2;
+const _errs59 = errors;
+if(typeof data21 === "string"){
+if(!pattern5.test(data21)){
+const err33 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data21};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+var _valid2 = _errs59 === errors;
+valid16 = valid16 || _valid2;
+if(!valid16){
+const err34 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data21};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+else {
+errors = _errs57;
+if(vErrors !== null){
+if(_errs57){
+vErrors.length = _errs57;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.reply_to.type,parentSchema:schema53.properties.reply_to,data:data20};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.data !== undefined){
+let data22 = data.data;
+if(!(data22 && typeof data22 == "object" && !Array.isArray(data22))){
+const err36 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.data.type,parentSchema:schema53.properties.data,data:data22};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -3594,24 +3906,24 @@ if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 for(const key3 in data23){
 let data24 = data23[key3];
 if(typeof data24 !== "string"){
-const err30 = {instancePath:instancePath+"/tags/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.tags.additionalProperties.type,parentSchema:schema49.properties.tags.additionalProperties,data:data24};
+const err37 = {instancePath:instancePath+"/tags/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.tags.additionalProperties.type,parentSchema:schema53.properties.tags.additionalProperties,data:data24};
 if(vErrors === null){
-vErrors = [err30];
+vErrors = [err37];
 }
 else {
-vErrors.push(err30);
+vErrors.push(err37);
 }
 errors++;
 }
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.tags.type,parentSchema:schema49.properties.tags,data:data23};
+const err38 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.tags.type,parentSchema:schema53.properties.tags,data:data23};
 if(vErrors === null){
-vErrors = [err31];
+vErrors = [err38];
 }
 else {
-vErrors.push(err31);
+vErrors.push(err38);
 }
 errors++;
 }
@@ -3619,12 +3931,12 @@ errors++;
 if(data.max_recipients !== undefined){
 let data25 = data.max_recipients;
 if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err32 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.max_recipients.type,parentSchema:schema49.properties.max_recipients,data:data25};
+const err39 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.max_recipients.type,parentSchema:schema53.properties.max_recipients,data:data25};
 if(vErrors === null){
-vErrors = [err32];
+vErrors = [err39];
 }
 else {
-vErrors.push(err32);
+vErrors.push(err39);
 }
 errors++;
 }
@@ -3632,24 +3944,24 @@ errors++;
 if(data.missed !== undefined){
 let data26 = data.missed;
 if(!(data26 === "acknowledged")){
-const err33 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema49.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.missed.enum,parentSchema:schema49.properties.missed,data:data26};
+const err40 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema53.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.missed.enum,parentSchema:schema53.properties.missed,data:data26};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err40];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err40);
 }
 errors++;
 }
 }
 }
 else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
 if(vErrors === null){
-vErrors = [err34];
+vErrors = [err41];
 }
 else {
-vErrors.push(err34);
+vErrors.push(err41);
 }
 errors++;
 }

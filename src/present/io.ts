@@ -4,6 +4,8 @@ export interface Io {
   err: (s: string) => void;
   /** A warning the user must not miss (the Action makes it an annotation); else a line on `err`. */
   warn?: (text: string) => void;
+  /** `err` is a terminal someone watches: progress is drawn there (util/progress.ts). */
+  tty?: boolean;
 }
 
 export function warn(io: Io, text: string): void {

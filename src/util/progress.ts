@@ -1,18 +1,27 @@
 /**
- * Progress on stderr: a bar redrawn in place on a TTY, a plain line every few seconds
- * otherwise (CI logs), with rate and ETA. Counts only: never an address.
+ * Progress: a bar redrawn in place on a terminal; elsewhere (a CI log, a pipe, a test) nothing,
+ * unless asked for, then a plain line every few seconds and at the end. With rate and ETA.
+ * Counts only: never an address.
  */
 export interface Progress {
   update(done: number): void;
   finish(): void;
 }
 
-export function progress(
-  label: string,
-  total: number | undefined,
-  stream: NodeJS.WriteStream = process.stderr,
-): Progress {
-  const tty = stream.isTTY === true && !process.env.CI;
+/** Where progress goes, and how. */
+export interface ProgressOutput {
+  write(s: string): void;
+  /** A terminal: the bar is redrawn in place. */
+  tty: boolean;
+  /** Not a terminal: plain lines, when asked for (`--progress`; the Action's log). */
+  lines: boolean;
+}
+
+const SILENT: Progress = { update() {}, finish() {} };
+
+export function progress(label: string, total: number | undefined, out: ProgressOutput): Progress {
+  const { tty } = out;
+  if (!tty && !out.lines) return SILENT;
   const start = Date.now();
   // Plain output prints its first line after the first interval: short runs print only the final line.
   let lastPrint = tty ? 0 : start;
@@ -33,25 +42,25 @@ export function progress(
       if (tty) {
         if (now - lastPrint < 100) return;
         lastPrint = now;
-        stream.write(`\r${line(done)}\x1b[K`);
+        out.write(`\r${line(done)}\x1b[K`);
       } else if (now - lastPrint >= 5000) {
         lastPrint = now;
-        stream.write(`${line(done)}\n`);
+        out.write(`${line(done)}\n`);
       }
     },
     finish() {
-      if (tty) stream.write(`\r${line(last)}\x1b[K\n`);
-      else stream.write(`${line(last)}\n`);
+      if (tty) out.write(`\r${line(last)}\x1b[K\n`);
+      else out.write(`${line(last)}\n`);
     },
   };
 }
 
 /** Bars by key, for runs told as events: started, then progressed, then finished. */
-export function progressBars(stream: NodeJS.WriteStream = process.stderr) {
+export function progressBars(out: ProgressOutput) {
   const bars = new Map<string, Progress>();
   return {
     start(key: string, label: string, total: number | undefined): void {
-      bars.set(key, progress(label, total, stream));
+      bars.set(key, progress(label, total, out));
     },
     update(key: string, done: number): void {
       bars.get(key)?.update(done);

@@ -1,8 +1,9 @@
 /**
  * The use cases' events as the two front ends render them: the command line puts the plan, each
  * change and `warning:` lines on stderr; the Action logs the changes, makes warnings annotations
- * (its Io's `warn`) and leaves the plan to the job summary. Both draw a campaign's send progress
- * on stderr, ending with its final line.
+ * (its Io's `warn`) and leaves the plan to the job summary. A campaign's send progress goes to
+ * the front end's stderr: the command line draws a bar on a terminal and prints lines elsewhere
+ * only when asked (`--progress`); the Action's log gets lines. Nothing goes around the Io.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { actionObserver } from "../../src/action/events.js";
@@ -32,8 +33,8 @@ const SEND: RunEvent[] = [
   { kind: "send-finished", campaign: "welcome" },
 ];
 
-/** The send events through `observe`, with what they wrote to process.stderr. */
-function sendProgress(observe: (e: RunEvent) => void): string {
+/** The send events through `observe`; what they wrote past the Io, to process.stderr, must be nothing. */
+function sendProgress(observe: (e: RunEvent) => void): void {
   let written = "";
   vi.spyOn(process.stderr, "write").mockImplementation((s) => {
     written += String(s);
@@ -41,7 +42,7 @@ function sendProgress(observe: (e: RunEvent) => void): string {
   });
   for (const e of SEND) observe(e);
   vi.restoreAllMocks();
-  return written;
+  expect(written).toBe("");
 }
 
 describe("cliObserver", () => {
@@ -56,11 +57,24 @@ describe("cliObserver", () => {
     expect(io.errText).toBe(`${formatPlanText(plan)}+ create template welcome\nwarning: going on\n`);
   });
 
-  it("a campaign's send progress ends with its line on stderr", () => {
+  it("no send progress when stderr is not a terminal (a CI log, a pipe, a test), unless asked", () => {
     const io = captureIo();
-    const written = sendProgress(cliObserver(io));
-    expect(written).toMatch(/sending welcome .*2\/2/);
+    sendProgress(cliObserver(io));
     expect(io.errText).toBe("");
+    sendProgress(cliObserver(io, { progress: false }));
+    expect(io.errText).toBe("");
+  });
+
+  it("--progress: its final line on stderr, without redrawing", () => {
+    const io = captureIo();
+    sendProgress(cliObserver(io, { progress: true }));
+    expect(io.errText).toMatch(/^sending welcome .*2\/2 \(\d+\/s\)\n$/);
+  });
+
+  it("a terminal: a bar redrawn in place, ending on its final line", () => {
+    const io = Object.assign(captureIo(), { tty: true });
+    sendProgress(cliObserver(io));
+    expect(io.errText).toMatch(/\rsending welcome \[#{20}\] 100% 2\/2 .*\n$/);
   });
 });
 
@@ -77,7 +91,9 @@ describe("actionObserver", () => {
     expect(warnings).toEqual(["going on"]);
   });
 
-  it("a campaign's send progress ends with its line on stderr", () => {
-    expect(sendProgress(actionObserver(captureIo()))).toMatch(/sending welcome .*2\/2/);
+  it("a campaign's send progress in the log, ending with its line", () => {
+    const io = captureIo();
+    sendProgress(actionObserver(io));
+    expect(io.errText).toMatch(/^sending welcome .*2\/2 \(\d+\/s\)\n$/);
   });
 });
