@@ -31,7 +31,7 @@ import {
   type TemplatePart,
 } from "./model.js";
 import type { FileProblem, RawFile } from "./read.js";
-import { parseSchedule } from "./schedule.js";
+import { parseInstant, parseSchedule } from "./schedule.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
 
 type Obj = Record<string, unknown>;
@@ -478,22 +478,11 @@ function buildCondition(c: Obj, p: PathSegment[]): Condition | undefined {
   return { kind: "field", field: key, tests, path: [...p, key] };
 }
 
-const ISO_WITH_OFFSET =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
 /** `on-merge`, or an ISO 8601 date-time with an explicit offset that names a real instant. */
 export function parseSendAt(text: string): SendAt | undefined {
   if (text === "on-merge") return { kind: "on-merge" };
-  const m = ISO_WITH_OFFSET.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  const epochMs = Date.parse(text);
-  if (Number.isNaN(epochMs)) return undefined;
-  // Date.parse rolls 2026-02-30 over to March; check the calendar fields survive.
-  const check = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1));
-  if (check.getUTCMonth() !== (mo ?? 1) - 1 || (h ?? 0) > 23 || (mi ?? 0) > 59 || (s ?? 0) > 59)
-    return undefined;
-  return { kind: "at", iso: new Date(epochMs).toISOString(), epochMs };
+  const at = parseInstant(text);
+  return at ? { kind: "at", ...at } : undefined;
 }
 
 export function buildCampaign(name: string, file: string, doc: YamlDoc | undefined, ok: boolean): Campaign {
