@@ -1,6 +1,7 @@
 /** `npm run bench`: runs every benchmark, prints figures against their budgets, exits 1 if one is over. */
 import { benchAudience } from "./audience.bench.js";
 import type { Figure } from "./measure.js";
+import { benchOutbox } from "./outbox.bench.js";
 import { benchPlan } from "./plan.bench.js";
 import { benchPostgres } from "./postgres.bench.js";
 import { benchSend } from "./send.bench.js";
@@ -11,6 +12,7 @@ const suites: [string, () => Promise<Figure[]>][] = [
   ["audience", benchAudience],
   ["plan", benchPlan],
   ["send", benchSend],
+  ["outbox", benchOutbox],
   ["postgres", benchPostgres],
 ];
 

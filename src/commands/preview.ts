@@ -1,6 +1,7 @@
 /**
  * `mailops preview`: a template or campaign rendered to .html, .txt and .eml, as a recipient would
- * get it. The .eml is built by the builder the local target delivers with (render/eml.ts), from the
+ * get it; the .html is the message as a page a browser shows (render/message-page.ts: its headers,
+ * its HTML part as the recipient sees it, its text part), as the local outbox writes it too. The .eml is built by the builder the local target delivers with (render/eml.ts), from the
  * campaign's envelope and the data and headers sending prepares (send/message.ts): for a
  * subscriber it equals the message `mailops send` writes to the outbox for them, but for its Date
  * and Message-ID. Without a signing secret, link mode signs with a stand-in (STAND_IN_SECRET).
@@ -25,6 +26,7 @@ import {
   sesData,
   sesHeaders,
 } from "../render/eml.js";
+import { messagePage } from "../render/message-page.js";
 import { sampleData } from "../render/sample-data.js";
 import { compileTemplate, firstMissing, type Rendered, requiredPaths } from "../render/ses-render.js";
 import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
@@ -82,7 +84,7 @@ export async function previewMessage(session: Session, options: PreviewOptions):
     date: new Date(session.clock.now()),
   });
   const out = path.resolve(options.out ?? path.join(project.root, ".mailops", "preview", options.name));
-  const files = writeFiles(out, options.name, built);
+  const files = writeFiles(out, options.name, built, { from: envelope.from, to: recipient.to });
   const headers = sesHeaders(envelope, recipient, sesData(envelope, recipient));
   for (const [k, v] of Object.entries(headers)) headers[k] = withoutToken(v);
   return {
@@ -147,14 +149,24 @@ function assertComplete(
   );
 }
 
-function writeFiles(out: string, name: string, built: BuiltMessage): PreviewReport["files"] {
+function writeFiles(
+  out: string,
+  name: string,
+  built: BuiltMessage,
+  envelope: { from: string; to: string },
+): PreviewReport["files"] {
   mkdirSync(out, { recursive: true });
   const files = {
     html: path.join(out, `${name}.html`),
     text: path.join(out, `${name}.txt`),
     eml: path.join(out, `${name}.eml`),
   };
-  writeFileSync(files.html, built.html);
+  const { subject, html, text } = built;
+  const page = messagePage(
+    { subject, html, text, ...envelope },
+    { eml: `./${encodeURIComponent(`${name}.eml`)}` },
+  );
+  writeFileSync(files.html, page);
   writeFileSync(files.text, built.text);
   writeFileSync(files.eml, built.eml);
   return files;
@@ -270,7 +282,7 @@ export function previewTemplateChanges(session: Session, plan: Plan, root: strin
         if (!spec) continue;
         const r = renderSpec(spec, data);
         preview[side] = r;
-        writeFileSync(path.join(dir, `${side}.html`), r.html);
+        writeFileSync(path.join(dir, `${side}.html`), messagePage(r));
         writeFileSync(path.join(dir, `${side}.txt`), readable(r));
         preview.files.push(`previews/${name}/${side}.html`, `previews/${name}/${side}.txt`);
       }

@@ -9,8 +9,9 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makePlan } from "../../src/commands/plan.js";
 import { applyProject } from "../../src/commands/plan-apply.js";
-import { previewTemplateChanges } from "../../src/commands/preview.js";
+import { previewMessage, previewTemplateChanges } from "../../src/commands/preview.js";
 import { openSession, type Session } from "../../src/commands/session.js";
+import { messagePage } from "../../src/render/message-page.js";
 import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
@@ -55,7 +56,9 @@ describe("previewTemplateChanges", () => {
       "previews/welcome-campaign/after.html",
       "previews/welcome-campaign/after.txt",
     ]);
-    expect(read("previews/welcome-campaign/after.html")).toBe(welcome?.after.html);
+    // The rendering as a page a browser opens: its charset, the subject as its title, the HTML part.
+    expect(read("previews/welcome-campaign/after.html")).toBe(messagePage(welcome?.after ?? EMPTY));
+    expect(read("previews/welcome-campaign/after.html")).toContain('<meta charset="utf-8">');
     expect(read("previews/welcome-campaign/after.txt")).toMatch(
       /^Subject: Welcome to Our Community, Test User!\n\n\S/,
     );
@@ -106,5 +109,19 @@ describe("previewTemplateChanges", () => {
     expect(welcome?.before).toEqual(EMPTY);
     expect(welcome?.after).toEqual(EMPTY);
     expect(welcome?.files).toEqual([]);
+  });
+});
+
+describe("previewMessage", () => {
+  it("writes the message as a page: charset, the subject as title, From and To, the HTML part, the .eml", async () => {
+    const report = await previewMessage(session(), { name: "welcome-new-customers", out });
+    const page = readFileSync(report.files.html, "utf8");
+    expect(page).toMatch(/^<!doctype html>\n<html lang="en"><head><meta charset="utf-8">/);
+    expect(page).toContain(`<title>${report.subject}</title>`);
+    expect(page).toContain("<dt>From</dt><dd>Acme Marketing &lt;marketing@example.com&gt;</dd>");
+    expect(page).toContain("<dt>To</dt><dd>preview@example.com</dd>");
+    expect(page).toMatch(/<iframe [^>]*srcdoc="&lt;html lang=&quot;en&quot;&gt;/);
+    expect(page).toContain('<a href="./welcome-new-customers.eml">');
+    expect(readFileSync(report.files.eml, "utf8")).toContain("Content-Type: text/html");
   });
 });

@@ -3,21 +3,15 @@
  * one) and written as an RFC 5322 .eml under `.mailops/outbox/<campaign>/`. SES mailbox-simulator
  * addresses behave as in SES (util/simulator.ts): bounce@ and suppressionlist@ bounce, complaint@
  * complains, each an event (and, for a campaign, suppression when the configuration set
- * suppresses it). Proofs (`sendProof`) go to the same outbox, their events marked `proof`. The outbox and the events are the delivery records, kept in
- * agreement across a crash by records.ts.
+ * suppresses it). Proofs (`sendProof`) go to the same outbox, their events marked `proof`. The
+ * outbox and the events are the delivery records, kept in agreement across a crash by records.ts.
+ * Beside each `.eml`, its page (`<run>.<id>.html`, as a browser shows the message:
+ * render/message-page.ts), and after a campaign the index of its outbox (outbox-index.ts).
  */
-import {
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { buildMessage } from "../../render/eml.js";
+import { type BuiltMessage, buildMessage } from "../../render/eml.js";
+import { messagePage } from "../../render/message-page.js";
 import { compileTemplate, type RenderFn } from "../../render/ses-render.js";
 import { normalizeAddress } from "../../util/email.js";
 import { simulatorOutcome } from "../../util/simulator.js";
@@ -29,6 +23,7 @@ import type {
   Sender,
   SendRequest,
 } from "../port.js";
+import { countMessagePages, MESSAGE_PAGES, writeOutboxIndex } from "./outbox-index.js";
 import { type LocalEvent, type LocalEventType, LocalRecords } from "./records.js";
 
 /** A bug guard: the ledger must make this impossible. */
@@ -39,6 +34,8 @@ interface Outgoing {
   messageId: string;
   eml: Buffer;
   file: string;
+  /** The message as a web page, written beside the .eml (the first MESSAGE_PAGES of a campaign). */
+  page: string | undefined;
   events: LocalEvent[];
   /** The address to add to the suppression list once delivered. */
   suppress: string | undefined;
@@ -50,12 +47,16 @@ export class LocalSender implements Sender {
   private readonly records: LocalRecords;
   /** Outbox folders this sender has settled a crashed process's leftovers in. */
   private readonly started = new Set<string>();
+  /** Pages each campaign's outbox may still get (MESSAGE_PAGES), counted when this process starts it. */
+  private readonly pagesLeft = new Map<string, number>();
   private counter = 0;
 
   constructor(
     root: string,
     /** Configuration sets that suppress bounces/complaints, from the applied local state. */
     private readonly suppressing: (set: string | undefined) => ("BOUNCE" | "COMPLAINT")[] = () => [],
+    /** How many messages of a campaign's outbox get a page (MESSAGE_PAGES). */
+    private readonly messagePages = MESSAGE_PAGES,
   ) {
     this.base = path.join(root, ".mailops");
     this.records = new LocalRecords(this.base, this);
@@ -81,26 +82,29 @@ export class LocalSender implements Sender {
   }
 
   /** A campaign's outbox folder, ready: what a killed process left settled first (records.ts). */
-  private openOutbox(campaign: string): void {
+  private openOutbox(campaign: string): string {
     const dir = this.outboxDir(campaign);
     if (!this.started.has(dir)) {
       this.records.recover();
       LocalRecords.cleanTemps(dir);
+      this.pagesLeft.set(dir, Math.max(0, this.messagePages - countMessagePages(dir)));
       this.started.add(dir);
     }
     mkdirSync(dir, { recursive: true });
+    return dir;
   }
 
   async send(request: SendRequest): Promise<EntryResult[]> {
     const render = this.template(request.template);
-    this.openOutbox(request.campaign);
+    const dir = this.openOutbox(request.campaign);
     const now = new Date();
     const at = now.toISOString();
     const suppressing = this.suppressing(request.configurationSet);
     const messages: Outgoing[] = [];
+    let pages = this.pagesLeft.get(dir) ?? 0;
     for (const m of request.messages) {
       const messageId = `${now.getTime().toString(36)}-${(this.counter++).toString(36)}-${m.id}@mailops.local`;
-      const { eml } = await buildMessage(request, m, render, { messageId, date: now });
+      const built = await buildMessage(request, m, render, { messageId, date: now });
       const event = (type: LocalEventType): LocalEvent => ({
         at,
         campaign: request.campaign,
@@ -113,14 +117,17 @@ export class LocalSender implements Sender {
       const outcome: LocalEventType = simulatorOutcome(to);
       const suppress =
         outcome !== "delivery" && suppressing.includes(outcome === "bounce" ? "BOUNCE" : "COMPLAINT");
+      const file = this.emlPath(request.campaign, request.run, m.id);
       messages.push({
         messageId,
-        eml,
-        file: this.emlPath(request.campaign, request.run, m.id),
+        eml: built.eml,
+        file,
+        page: pages-- > 0 ? pageOf(request, m.to, built, file, now) : undefined,
         events: [event("send"), { ...event(outcome), ...(suppress ? { suppress: true as const } : {}) }],
         suppress: suppress ? to : undefined,
       });
     }
+    this.pagesLeft.set(dir, Math.max(0, pages));
     const published = this.deliver(messages, request);
     return published.map((m) => ({ status: "sent", messageId: m.messageId }));
   }
@@ -131,6 +138,9 @@ export class LocalSender implements Sender {
     const published: Outgoing[] = [];
     try {
       for (const m of messages) {
+        // The page first: every published .eml has its page (a page without an .eml is not
+        // listed, and is written again when its message is).
+        if (m.page) writeFileSync(`${m.file.slice(0, -4)}.html`, m.page);
         publish(m.file, m.eml, what);
         published.push(m);
       }
@@ -167,7 +177,7 @@ export class LocalSender implements Sender {
       const id = String(i + 1);
       const messageId = `${now.getTime().toString(36)}-${run}-${id}@mailops.local`;
       const recipient = { id, to, data: {}, headers: proof.headers };
-      const { eml } = await buildMessage(envelope, recipient, () => rendered, { messageId, date: now });
+      const built = await buildMessage(envelope, recipient, () => rendered, { messageId, date: now });
       const event = (type: LocalEventType): LocalEvent => ({
         at: now.toISOString(),
         campaign: proof.campaign,
@@ -180,8 +190,9 @@ export class LocalSender implements Sender {
       const file = this.emlPath(proof.campaign, run, id);
       messages.push({
         messageId,
-        eml,
+        eml: built.eml,
         file,
+        page: pageOf(proof, to, built, file, now),
         events: [event("send"), event(simulatorOutcome(to))],
         suppress: undefined,
       });
@@ -239,36 +250,28 @@ export class LocalSender implements Sender {
     });
   }
 
+  /** The campaign's outbox index (outbox-index.ts), after recovering what a dead process left. */
   finish(campaign: string): string {
-    return this.writeIndex(campaign);
-  }
-
-  /** index.html listing a campaign's outbox, newest first. */
-  writeIndex(campaign: string): string {
     const dir = this.outboxDir(campaign);
     mkdirSync(dir, { recursive: true });
-    const files = readdirSync(dir)
-      .filter((f) => f.endsWith(".eml"))
-      .map((f) => ({ f, t: statSync(path.join(dir, f)).mtimeMs, head: headerLines(path.join(dir, f)) }))
-      .sort((a, b) => b.t - a.t);
-    const rows = files
-      .map(
-        ({ f, head }) =>
-          `<tr><td><a href="${encodeURI(f)}">${esc(head.to ?? "")}</a></td><td>${esc(head.subject ?? "")}</td><td>${esc(head.date ?? "")}</td></tr>`,
-      )
-      .join("\n");
-    const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>mailops outbox: ${esc(campaign)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}</style>
-</head><body><h1>Outbox: ${esc(campaign)}</h1><p>${files.length} message${files.length === 1 ? "" : "s"} (open a .eml with your mail client)</p>
-<table><tr><th>To</th><th>Subject</th><th>Date</th></tr>
-${rows}
-</table></body></html>
-`;
-    const index = path.join(dir, "index.html");
-    writeFileSync(index, html);
-    return index;
+    this.records.recover();
+    return writeOutboxIndex(dir, campaign, this.records.eventsFile, { messagePages: this.messagePages });
   }
+}
+
+/** The message as a browser shows it, linking its .eml and the outbox index beside it. */
+function pageOf(
+  request: { from: string },
+  to: string,
+  built: BuiltMessage,
+  file: string,
+  date: Date,
+): string {
+  const { subject, html, text } = built;
+  return messagePage(
+    { subject, html, text, from: request.from, to, date: date.toUTCString() },
+    { eml: `./${encodeURIComponent(path.basename(file))}`, index: "./index.html" },
+  );
 }
 
 /**
@@ -292,14 +295,4 @@ function publish(file: string, eml: Buffer, request: { campaign: string; run: st
   } finally {
     unlinkSync(tmp);
   }
-}
-
-function headerLines(file: string): { to?: string; subject?: string; date?: string } {
-  const head = readFileSync(file, "utf8").split(/\r?\n\r?\n/, 1)[0] ?? "";
-  const get = (name: string) => new RegExp(`^${name}: (.*)$`, "mi").exec(head)?.[1];
-  return { to: get("To"), subject: get("Subject"), date: get("Date") };
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
 }
