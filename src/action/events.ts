@@ -4,25 +4,7 @@
  * alive). The plan is not logged: the flows put it in the job summary and the comment.
  */
 import type { Observer } from "../commands/session.js";
-import { type Io, warn } from "../present/io.js";
-import { progressBars } from "../util/progress.js";
+import { printEvents } from "../present/events.js";
+import type { Io } from "../present/io.js";
 
-export function actionObserver(io: Io): Observer {
-  const bars = progressBars({ write: io.err, tty: false, lines: true });
-  return (e) => {
-    switch (e.kind) {
-      case "planned":
-        return;
-      case "progress":
-        return io.err(`${e.line}\n`);
-      case "warning":
-        return warn(io, e.text);
-      case "send-started":
-        return bars.start(e.campaign, `sending ${e.campaign}`, e.total);
-      case "send-progress":
-        return bars.update(e.campaign, e.done);
-      case "send-finished":
-        return bars.finish(e.campaign);
-    }
-  };
-}
+export const actionObserver = (io: Io): Observer => printEvents(io, { tty: false, lines: true });
