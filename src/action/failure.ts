@@ -88,27 +88,27 @@ export function failureSummary(
 const summaryOf = (command: ActionCommand | undefined, what: string, todo: string) =>
   `### ❌ mailops${command ? ` ${command}` : ""} failed\n\n${what}\n\n**What to do:** ${sentence(todo)}\n`;
 
-/** What to do about another run holding the send lock, in this command's workflow. */
-function lockRemedy(command: ActionCommand, lock: HeldLock): string {
-  const workflow = WORKFLOW[command];
+/**
+ * What to do about another run holding the send lock. Only the Scheduled send workflow fails on
+ * it, and only for a named campaign: deploy and a due send leave what is due for the next run.
+ */
+function lockRemedy(lock: HeldLock): string {
+  const { name } = WORKFLOW.send;
   const until = lock.holder ? ` If that run died, its lease lapses in ${lock.holder.lapsesInS} s.` : "";
-  const again =
-    command === "send"
-      ? `run the **${workflow.name}** workflow again (Actions → ${workflow.name} → Run workflow) with the same \`campaign\` input`
-      : `run the **${workflow.name}** workflow again (Actions → ${workflow.name} → Run workflow)`;
-  return `Wait for that run to finish, then ${again}.${until}`;
+  return `Wait for that run to finish, then run the **${name}** workflow again (Actions → ${name} → Run workflow) with the same \`campaign\` input.${until}`;
 }
 
 /**
- * A run that could not send because another holds the send lock, as a failure: the job summary
- * (the holder as Markdown with a link) and the step's error (text, with what to do).
+ * A send of a named campaign that could not run because another holds the send lock, as a
+ * failure: the job summary (the holder as Markdown with a link) and the step's error (text, with
+ * what to do).
  */
-export function lockFailure(command: ActionCommand, lock: HeldLock): { summary: string; error: string } {
-  const todo = lockRemedy(command, lock);
+export function lockFailure(lock: HeldLock): { summary: string; error: string } {
+  const todo = lockRemedy(lock);
   const held = (markdown: boolean) =>
     lock.holder ? `another mailops run holds the send lock: ${lockHolder(lock, markdown)}` : lock.message;
   return {
-    summary: summaryOf(command, lock.holder ? held(true) : fenced("text", held(true)), todo),
+    summary: summaryOf("send", lock.holder ? held(true) : fenced("text", held(true)), todo),
     error: `${held(false)}\nhint: ${todo}`,
   };
 }

@@ -38,7 +38,7 @@ export async function sendFlow(ctx: FlowContext): Promise<void> {
   });
   if (locked && ctx.inputs.campaign) {
     // The campaign asked for cannot be sent now: the run fails, naming whom to wait for.
-    const failure = lockFailure("send", locked);
+    const failure = lockFailure(locked);
     await writeJobSummary(failure.summary);
     core.setFailed(failure.error);
     return;
