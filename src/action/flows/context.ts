@@ -59,18 +59,13 @@ export async function validatedSession(
       `${head}\n\n${findingsSection(validation.findings, validation.project.fileCount)}`,
       fullAt,
     );
-    assertValid(validation);
-  }
-  return { session: ctx.session(validation), heading: head };
-}
-
-function assertValid(result: ValidateResult): void {
-  if (result.errors > 0) {
+    const n = validation.errors;
     throw new ValidationFailedError(
-      `the repository has ${result.errors} validation error${result.errors === 1 ? "" : "s"}`,
+      `the repository has ${n} validation error${n === 1 ? "" : "s"}`,
       "they are annotated on the files and listed in the job summary",
     );
   }
+  return { session: ctx.session(validation), heading: head };
 }
 
 /**
