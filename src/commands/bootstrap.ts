@@ -12,7 +12,6 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
-import { openStore } from "../store/index.js";
 import { S3Store } from "../store/s3.js";
 import {
   applySettings,
@@ -27,6 +26,7 @@ import {
 import { stackTemplate } from "../targets/aws/cloudformation.js";
 import { domainOf, parseMailbox } from "../util/email.js";
 import { s3Client } from "../util/s3-client.js";
+import { projectStore } from "./context.js";
 import { validProject } from "./validate.js";
 
 export interface BootstrapOptions {
@@ -113,7 +113,7 @@ function noncurrentDays(options: BootstrapOptions): number {
 }
 
 function s3StateStore(project: Project): S3Store {
-  const store = openStore(project.settings.state, { root: project.root, region: project.settings.region });
+  const store = projectStore(project);
   if (store instanceof S3Store) return store;
   throw new UsageError(
     `state: ${project.settings.state} is not in S3`,
