@@ -3,8 +3,8 @@
  * command as its typed error (message, hint, exit code), after the JSON in `--format json`.
  */
 import { failureError, formatOutcome, refusalError } from "../commands/apply.js";
+import { type ApplyOptions, type ApplyReport, applyProject } from "../commands/apply-project.js";
 import type { TargetFactory } from "../commands/context.js";
-import { type ApplyOptions, type ApplyReport, applyProject } from "../commands/plan-apply.js";
 import { openSession } from "../commands/session.js";
 import type { Io } from "../present/io.js";
 import { cliObserver } from "./events.js";

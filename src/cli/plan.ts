@@ -4,8 +4,8 @@
  * when there are changes.
  */
 import type { TargetFactory } from "../commands/context.js";
-import { writePlan } from "../commands/plan.js";
-import { planProject } from "../commands/plan-apply.js";
+import { planProject, writePlan } from "../commands/plan.js";
+
 import { openSession } from "../commands/session.js";
 import type { Io } from "../present/io.js";
 import { formatPlan, type PlanFormat } from "../present/plan/index.js";

@@ -7,10 +7,10 @@ import { type ChangeFingerprint, changeDifferences, fingerprint, planChecksum } 
 import { type Action, type Plan, planCounts } from "../plan/plan.js";
 import { KINDS } from "../plan/resource.js";
 import type { Target } from "../targets/port.js";
-import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal } from "./apply.js";
+import { type ApplyOutcome, applyRefusal, type Refusal } from "./apply.js";
+import { applyInSession, type ChangeSummary, outcomeSummary } from "./apply-project.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
 import { makePlan } from "./plan.js";
-import { type ChangeSummary, changeSummary } from "./plan-apply.js";
 import { type CampaignResult, type HeldLock, sendFailed, sendUnlessLocked } from "./send.js";
 import type { Session } from "./session.js";
 
@@ -153,11 +153,7 @@ export async function deploy(session: Session, options: DeployRunOptions): Promi
   if (refused)
     return { plan, ...(review ? { review } : {}), refused, outcome: none, results: [], outboxes: [] };
   if (lost) observe({ kind: "warning", text: stateLostOkWarning(lost) });
-  const outcome = await applyPlan(plan, target, session.store(), inventory, {
-    project: project.settings.project,
-    now: () => new Date(session.clock.now()),
-    progress: (line) => observe({ kind: "progress", line }),
-  });
+  const outcome = await applyInSession(session, plan, inventory);
   await options.onStep?.({ step: "apply", outcome });
   if (outcome.failed) return { plan, ...(review ? { review } : {}), outcome, results: [], outboxes: [] };
   const { results, locked } = await sendUnlessLocked(session, {
@@ -217,13 +213,7 @@ export function deployReport(session: Session, result: DeployResult): DeployRepo
       ...(result.review ? { review: result.review } : {}),
     },
     ...(result.refused ? { refused: result.refused } : {}),
-    apply: {
-      applied: outcome.applied.map(changeSummary),
-      ...(outcome.failed
-        ? { failed: { ...outcome.failed, change: changeSummary(outcome.failed.change) } }
-        : {}),
-      notAttempted: outcome.notAttempted.map(changeSummary),
-    },
+    apply: outcomeSummary(outcome),
     campaigns: result.results,
     outboxes: result.outboxes,
     ok: state === "done" && !sendFailed(result.results),

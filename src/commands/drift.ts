@@ -3,8 +3,8 @@
  * state, and whether live state drifted from the repository. Drift is what `plan
  * --detailed-exitcode` counts: changes, or resources in the way that mailops does not manage.
  */
-import { hasChanges, type Plan } from "../plan/plan.js";
-import { makePlan } from "./plan.js";
+import type { Plan } from "../plan/plan.js";
+import { planProject } from "./plan.js";
 import type { Session } from "./session.js";
 
 export interface DriftReport {
@@ -13,6 +13,6 @@ export interface DriftReport {
 }
 
 export async function checkDrift(session: Session): Promise<DriftReport> {
-  const { plan } = await makePlan(session, { force: false });
-  return { plan, drifted: hasChanges(plan) };
+  const { plan, changed } = await planProject(session);
+  return { plan, drifted: changed };
 }

@@ -174,18 +174,29 @@ async function addIdentities(
 const adoptUntagged = (desired: DesiredResource[]): DesiredResource[] =>
   desired.map((d) => (TAGGED_KINDS.has(d.kind) ? d : { ...d, adopt: true }));
 
-/** A plan written as the plan file, and whether it changes anything (as `plan --detailed-exitcode` counts). */
-export interface PlanFileReport {
+/** What plan made: the Plan, and whether it changes anything. */
+export interface PlanReport {
   plan: Plan;
+  /** Changes, or resources in the way: `plan --detailed-exitcode` exits 2. */
   changed: boolean;
+}
+
+/** The plan use case: the plan of the session's project; `writePlan` writes it as the plan file. */
+export async function planProject(session: Session): Promise<PlanReport> {
+  const { plan } = await makePlan(session, { force: false });
+  return { plan, changed: hasChanges(plan) };
+}
+
+/** A plan written as the plan file, and whether it changes anything (as `plan --detailed-exitcode` counts). */
+export interface PlanFileReport extends PlanReport {
   /** The plan file written. */
   file: string;
 }
 
 /** The session's plan (makePlan), written at `file` as the plan file `apply --plan` reads. */
 export async function planToFile(session: Session, file: string): Promise<PlanFileReport> {
-  const { plan } = await makePlan(session, { force: false });
-  return { plan, changed: hasChanges(plan), file: savePlan(plan, file) };
+  const report = await planProject(session);
+  return { ...report, file: savePlan(report.plan, file) };
 }
 
 /** Writes `plan` at `file` as the plan file `apply --plan` reads (`plan --out`). Returns the file. */

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { presentApply } from "../../src/cli/apply.js";
-import type { ApplyReport } from "../../src/commands/plan-apply.js";
+import type { ApplyReport } from "../../src/commands/apply-project.js";
 import { TargetError } from "../../src/errors.js";
 import { cli } from "../support/cli.js";
 import { switchToLinkMode } from "../support/link-mode.js";

@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyProject } from "../../src/commands/apply-project.js";
 import { makePlan, planToFile } from "../../src/commands/plan.js";
-import { applyProject } from "../../src/commands/plan-apply.js";
 import { openSession, type RunEvent } from "../../src/commands/session.js";
 import { recorder } from "../support/events.js";
 import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";

@@ -5,8 +5,8 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyProject } from "../../src/commands/apply-project.js";
 import { checkDrift } from "../../src/commands/drift.js";
-import { applyProject } from "../../src/commands/plan-apply.js";
 import { openSession, type Session } from "../../src/commands/session.js";
 import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 

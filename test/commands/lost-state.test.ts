@@ -7,10 +7,10 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyProject } from "../../src/commands/apply-project.js";
 import { deploy } from "../../src/commands/deploy.js";
 import { lostStateBeforeSend, storeIsEmpty } from "../../src/commands/lost-state.js";
 import { makePlan } from "../../src/commands/plan.js";
-import { applyProject } from "../../src/commands/plan-apply.js";
 import { openSession, type RunEvent, type Session } from "../../src/commands/session.js";
 import { acquireLock } from "../../src/send/lock.js";
 import { simulatedClock } from "../support/clock.js";

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyProject } from "../../src/commands/apply-project.js";
 import { makePlan } from "../../src/commands/plan.js";
-import { applyProject } from "../../src/commands/plan-apply.js";
 import { previewMessage, previewTemplateChanges } from "../../src/commands/preview.js";
 import { openSession, type Session } from "../../src/commands/session.js";
 import { messagePage } from "../../src/render/message-page.js";

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyProject } from "../../src/commands/plan-apply.js";
+import { applyProject } from "../../src/commands/apply-project.js";
 import { type CampaignForecast, forecastSends } from "../../src/commands/send-forecast.js";
 import { openSession, type Session } from "../../src/commands/session.js";
 import { simulatedClock } from "../support/clock.js";

@@ -3,7 +3,7 @@
  * holds it, since when), with nothing sent; the command line ends with the same error as before.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { applyProject } from "../../src/commands/plan-apply.js";
+import { applyProject } from "../../src/commands/apply-project.js";
 import { lockedError, sendCampaigns, sendUnlessLocked } from "../../src/commands/send.js";
 import { openSession, type RunEvent, type Session } from "../../src/commands/session.js";
 import { acquireLock, LockedError } from "../../src/send/lock.js";

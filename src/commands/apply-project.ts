@@ -1,30 +1,16 @@
 /**
- * The plan and apply use cases: the plan made (`cli/plan.ts` shows it, then writes the plan file),
- * and the plan made and applied, as an ApplyReport of plain data (what was applied in order, what
- * failed and why, or why nothing was applied) that `cli/apply.ts` presents. The plan about to be
- * applied, each change as it is made and the warnings are told to the session's observer.
+ * The apply use case: the plan made and applied, as an ApplyReport of plain data (what was applied
+ * in order, what failed and why, or why nothing was applied) that `cli/apply.ts` presents. The
+ * plan about to be applied, each change as it is made and the warnings are told to the session's
+ * observer. The changes themselves are made by `applyPlan` (apply.ts), as deploy makes them.
  */
 
 import type { Change } from "../plan/plan.js";
-import { hasChanges } from "../plan/plan.js";
 import { readPlanFile } from "../plan/planfile.js";
 import { type ApplyOutcome, applyPlan, applyRefusal, type Refusal, savedPlanCheck } from "./apply.js";
 import { lostStateRefusal, stateLostOkWarning } from "./lost-state.js";
-import { makePlan, type Plan } from "./plan.js";
+import { type InventoryState, makePlan, type Plan } from "./plan.js";
 import type { Session } from "./session.js";
-
-/** What plan made: the Plan, and whether it changes anything. */
-export interface PlanReport {
-  plan: Plan;
-  /** Changes, or resources in the way: `plan --detailed-exitcode` exits 2. */
-  changed: boolean;
-}
-
-/** The plan of the session's project; `writePlan` (plan.ts) writes it as the plan file. */
-export async function planProject(session: Session): Promise<PlanReport> {
-  const { plan } = await makePlan(session, { force: false });
-  return { plan, changed: hasChanges(plan) };
-}
 
 export interface ApplyOptions {
   /** A plan written by `plan --out`: applied only if it is still the plan of the repository now. */
@@ -80,6 +66,35 @@ export const changeSummary = (c: Change): ChangeSummary => ({
   message: c.message,
 });
 
+/** An apply's outcome as the reports carry it (apply's, deploy's): each change summed up. */
+export function outcomeSummary(
+  outcome: ApplyOutcome,
+): Pick<ApplyReport, "applied" | "failed" | "notAttempted"> {
+  return {
+    applied: outcome.applied.map(changeSummary),
+    ...(outcome.failed
+      ? { failed: { ...outcome.failed, change: changeSummary(outcome.failed.change) } }
+      : {}),
+    notAttempted: outcome.notAttempted.map(changeSummary),
+  };
+}
+
+/**
+ * `plan` applied on the session's target and store, its inventory written after each change,
+ * each change told to the observer as `progress` (apply's and deploy's one way to apply).
+ */
+export async function applyInSession(
+  session: Session,
+  plan: Plan,
+  inventory: InventoryState,
+): Promise<ApplyOutcome> {
+  return applyPlan(plan, await session.target(), session.store(), inventory, {
+    project: session.project.settings.project,
+    now: () => new Date(session.clock.now()),
+    progress: (line) => session.observe({ kind: "progress", line }),
+  });
+}
+
 /**
  * Apply the session's project: the plan made now (and, with `options.plan`, compared with the
  * saved one), refused as a whole or applied one change at a time. Told to the observer: the plan
@@ -124,11 +139,7 @@ export async function applyProject(session: Session, options: ApplyOptions): Pro
     warnings.push(text);
     session.observe({ kind: "warning", text });
   }
-  const outcome = await applyPlan(plan, await session.target(), session.store(), inventory, {
-    project: project.settings.project,
-    now: () => new Date(session.clock.now()),
-    progress: (line) => session.observe({ kind: "progress", line }),
-  });
+  const outcome = await applyInSession(session, plan, inventory);
   return appliedReport(base, outcome, warnings);
 }
 
@@ -154,11 +165,7 @@ function appliedReport(
   return {
     ...base,
     state: outcome.failed ? "failed" : "applied",
-    applied: outcome.applied.map(changeSummary),
-    ...(outcome.failed
-      ? { failed: { ...outcome.failed, change: changeSummary(outcome.failed.change) } }
-      : {}),
-    notAttempted: outcome.notAttempted.map(changeSummary),
+    ...outcomeSummary(outcome),
     warnings,
   };
 }
