@@ -2,10 +2,11 @@
  * `mailops apply`: the apply report as text or JSON. A refusal or a failed change ends the
  * command as its typed error (message, hint, exit code), after the JSON in `--format json`.
  */
-import { failureError, formatOutcome, refusalError } from "../commands/apply.js";
+import { failureError, refusalError } from "../commands/apply.js";
 import { type ApplyOptions, type ApplyReport, applyProject } from "../commands/apply-project.js";
 import type { TargetFactory } from "../commands/context.js";
 import { openSession } from "../commands/session.js";
+import { formatOutcome } from "../present/apply.js";
 import type { Io } from "../present/io.js";
 import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";

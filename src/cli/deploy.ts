@@ -4,11 +4,12 @@
  * as its typed error, after the JSON in `--format json`; exit 1 when a campaign was not sent
  * completely.
  */
-import { failureError, formatOutcome, refusalError } from "../commands/apply.js";
+import { failureError, refusalError } from "../commands/apply.js";
 import type { TargetFactory } from "../commands/context.js";
 import { type DeployResult, deploy, deployReport } from "../commands/deploy.js";
 import { lockedError, parseNow, sendFailed } from "../commands/send.js";
 import { openSession, type Session } from "../commands/session.js";
+import { formatOutcome } from "../present/apply.js";
 import type { Io } from "../present/io.js";
 import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";

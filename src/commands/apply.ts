@@ -169,30 +169,11 @@ function failure(change: Change, e: unknown): NonNullable<ApplyOutcome["failed"]
 }
 
 /** A change as the outcome's text and error name it (a Change, or a report's summary of one). */
-type Named = Pick<Change, "action" | "kind" | "name" | "message">;
-interface OutcomeOf<C extends Named> {
+export type Named = Pick<Change, "action" | "kind" | "name" | "message">;
+export interface OutcomeOf<C extends Named> {
   applied: C[];
   failed?: { change: C; error: string; hint?: string };
   notAttempted: C[];
-}
-
-export function formatOutcome(outcome: OutcomeOf<Named>): string {
-  const lines: string[] = [];
-  for (const c of outcome.applied) lines.push(`  done   ${c.message}`);
-  if (outcome.failed) {
-    lines.push(`  FAILED ${outcome.failed.change.message}: ${outcome.failed.error}`);
-    for (const c of outcome.notAttempted)
-      lines.push(`  skipped ${c.message} (not attempted after the failure)`);
-  }
-  const n = outcome.applied.length;
-  lines.push(
-    outcome.failed
-      ? `Apply stopped: ${n} applied, 1 failed, ${outcome.notAttempted.length} not attempted. Fix the cause and run apply again; it continues from here.`
-      : n === 0
-        ? "Nothing to apply."
-        : `Apply complete: ${n} change${n === 1 ? "" : "s"} applied.`,
-  );
-  return `${lines.join("\n")}\n`;
 }
 
 export function failureError(outcome: Pick<OutcomeOf<Named>, "failed">): TargetError | undefined {

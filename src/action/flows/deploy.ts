@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import * as core from "@actions/core";
-import { failureError, formatOutcome } from "../../commands/apply.js";
+import { failureError } from "../../commands/apply.js";
 import {
   type DeployStep,
   deploy,
@@ -15,6 +15,7 @@ import {
 } from "../../commands/deploy.js";
 import { type Plan, planToFile, savePlan } from "../../commands/plan.js";
 import { sendFailed } from "../../commands/send.js";
+import { formatOutcome } from "../../present/apply.js";
 import { formatPlanMarkdown } from "../../present/plan/markdown.js";
 import { escapeMd, fenced } from "../../util/markdown.js";
 import { announceSetup, awaitingSetup } from "../adoption.js";
