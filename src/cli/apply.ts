@@ -5,11 +5,10 @@
 import { failureError, refusalError } from "../commands/apply.js";
 import { type ApplyOptions, type ApplyReport, applyProject } from "../commands/apply-project.js";
 import type { TargetFactory } from "../commands/context.js";
-import { openSession } from "../commands/session.js";
 import { formatOutcome } from "../present/apply.js";
 import type { Io } from "../present/io.js";
-import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
+import { cliSession } from "./session.js";
 
 export interface ApplyCliOptions extends ApplyOptions {
   dir: string;
@@ -18,12 +17,7 @@ export interface ApplyCliOptions extends ApplyOptions {
 }
 
 export async function runApply(options: ApplyCliOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({
-    dir: options.dir,
-    target: options.target,
-    observe: cliObserver(io),
-    factory,
-  });
+  const session = cliSession(options, io, factory);
   const report = await applyProject(session, options);
   return presentApply(report, options.format ?? "text", io);
 }

@@ -7,13 +7,13 @@
 import { failureError, refusalError } from "../commands/apply.js";
 import type { TargetFactory } from "../commands/context.js";
 import { type DeployResult, deploy, deployReport } from "../commands/deploy.js";
-import { lockedError, parseNow, sendFailed } from "../commands/send.js";
-import { openSession, type Session } from "../commands/session.js";
+import { lockedError, sendFailed } from "../commands/send.js";
+import type { Session } from "../commands/session.js";
 import { formatOutcome } from "../present/apply.js";
 import type { Io } from "../present/io.js";
-import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
 import { formatSendResults } from "./send.js";
+import { cliSession } from "./session.js";
 
 export interface DeployOptions {
   dir: string;
@@ -29,13 +29,7 @@ export interface DeployOptions {
 
 export async function runDeploy(options: DeployOptions, io: Io, factory?: TargetFactory): Promise<number> {
   io.err("validate: checking the repository\n");
-  const session = openSession({
-    dir: options.dir,
-    target: options.target,
-    observe: cliObserver(io, { progress: options.progress }),
-    factory,
-    ...(options.now ? { now: parseNow(options.now) } : {}),
-  });
+  const session = cliSession(options, io, factory);
   const result = await deploy(session, {
     force: options.force ?? false,
     ...(options.stateLostOk ? { stateLostOk: true } : {}),

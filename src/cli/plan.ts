@@ -6,10 +6,9 @@
 import type { TargetFactory } from "../commands/context.js";
 import { planProject, writePlan } from "../commands/plan.js";
 
-import { openSession } from "../commands/session.js";
 import type { Io } from "../present/io.js";
 import { formatPlan, type PlanFormat } from "../present/plan/index.js";
-import { cliObserver } from "./events.js";
+import { cliSession } from "./session.js";
 
 export interface PlanCliOptions {
   dir: string;
@@ -22,12 +21,7 @@ export interface PlanCliOptions {
 }
 
 export async function runPlan(options: PlanCliOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({
-    dir: options.dir,
-    target: options.target,
-    observe: cliObserver(io),
-    factory,
-  });
+  const session = cliSession(options, io, factory);
   const report = await planProject(session);
   // Shown before the file is written, so a failed write still shows it.
   io.out(formatPlan(report.plan, options.format));

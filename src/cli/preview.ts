@@ -1,10 +1,9 @@
 /** `mailops preview`: the files written and the subject on stdout (or the report as JSON). */
 import type { TargetFactory } from "../commands/context.js";
 import { type PreviewOptions, type PreviewReport, previewMessage } from "../commands/preview.js";
-import { openSession } from "../commands/session.js";
 import type { Io } from "../present/io.js";
-import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
+import { cliSession } from "./session.js";
 
 export interface PreviewCliOptions extends PreviewOptions {
   dir: string;
@@ -17,12 +16,7 @@ export async function runPreview(
   io: Io,
   factory?: TargetFactory,
 ): Promise<number> {
-  const session = openSession({
-    dir: options.dir,
-    target: options.target,
-    observe: cliObserver(io),
-    factory,
-  });
+  const session = cliSession(options, io, factory);
   const report = await previewMessage(session, options);
   if (options.format === "json") io.out(reportJson("preview", report));
   else io.out(formatPreview(report));

@@ -13,18 +13,17 @@ import {
   assertChosen,
   type CampaignResult,
   lockedError,
-  parseNow,
   type SendOptions,
   sendFailed,
   sendUnlessLocked,
 } from "../commands/send.js";
 import { type CampaignForecast, forecastSends, formatSendForecast } from "../commands/send-forecast.js";
-import { openSession, type Session } from "../commands/session.js";
+import type { Session } from "../commands/session.js";
 import { UsageError } from "../errors.js";
 import type { Io } from "../present/io.js";
-import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
 import { presentProof } from "./proof.js";
+import { cliSession } from "./session.js";
 
 export interface RunSendOptions extends SendOptions {
   dir: string;
@@ -43,13 +42,7 @@ export interface RunSendOptions extends SendOptions {
 }
 
 export async function runSend(options: RunSendOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({
-    dir: options.dir,
-    target: options.target,
-    observe: cliObserver(io, { progress: options.progress }),
-    factory,
-    ...(options.now ? { now: parseNow(options.now) } : {}),
-  });
+  const session = cliSession(options, io, factory);
   const format = options.format ?? "text";
   if (options.proofTo !== undefined) return runProof(options, session, format, io);
   if (options.subscriber !== undefined)

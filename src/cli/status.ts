@@ -1,11 +1,10 @@
 /** `mailops status`: the status report as text or JSON; exit 1 when a ledger is damaged. */
 import type { TargetFactory } from "../commands/context.js";
-import { openSession } from "../commands/session.js";
 import { collectStatus, type StatusReport } from "../commands/status.js";
 import type { Io } from "../present/io.js";
 import { identitiesText } from "../present/plan/identities.js";
-import { cliObserver } from "./events.js";
 import { type ReportFormat, reportJson } from "./format.js";
+import { cliSession } from "./session.js";
 
 export interface StatusOptions {
   dir: string;
@@ -15,12 +14,7 @@ export interface StatusOptions {
 }
 
 export async function runStatus(options: StatusOptions, io: Io, factory?: TargetFactory): Promise<number> {
-  const session = openSession({
-    dir: options.dir,
-    target: options.target,
-    observe: cliObserver(io),
-    factory,
-  });
+  const session = cliSession(options, io, factory);
   const report = await collectStatus(session, options.campaign);
   io.out(options.format === "json" ? reportJson("status", report) : formatStatus(report));
   return report.ok ? 0 : 1;
