@@ -93,14 +93,19 @@ function paced(stack: SESv2Client["middlewareStack"], pacing: SesPacing): void {
  */
 const TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000 };
 
+/**
+ * The control plane's clients (SES, CloudWatch, SNS): adaptive retries, backoff with jitter on
+ * throttling and a client-side rate that drops after one.
+ */
+const controlPlane = (options: AwsClientOptions) => ({
+  region: options.region,
+  retryMode: "adaptive",
+  maxAttempts: 8,
+  requestHandler: TIMEOUTS,
+});
+
 export function sesClient(options: AwsClientOptions, pacing?: SesPacing): SESv2Client {
-  // Adaptive: backoff with jitter on throttling, and a client-side rate that drops after one.
-  const client = new SESv2Client({
-    region: options.region,
-    retryMode: "adaptive",
-    maxAttempts: 8,
-    requestHandler: TIMEOUTS,
-  });
+  const client = new SESv2Client(controlPlane(options));
   failFast(client.middlewareStack, "SES", "SESV2");
   if (pacing) paced(client.middlewareStack, pacing);
   return client;
@@ -123,24 +128,14 @@ export function sendClient(options: AwsClientOptions): SESv2Client {
 }
 
 export function cloudWatchClient(options: AwsClientOptions): CloudWatchClient {
-  const client = new CloudWatchClient({
-    region: options.region,
-    retryMode: "adaptive",
-    maxAttempts: 8,
-    requestHandler: TIMEOUTS,
-  });
+  const client = new CloudWatchClient(controlPlane(options));
   failFast(client.middlewareStack, "CloudWatch", "CLOUDWATCH");
   return client;
 }
 
 /** SNS, for the topics event destinations publish to (sns.ts); its limits need no pacing of ours. */
 export function snsClient(options: AwsClientOptions): SNSClient {
-  const client = new SNSClient({
-    region: options.region,
-    retryMode: "adaptive",
-    maxAttempts: 8,
-    requestHandler: TIMEOUTS,
-  });
+  const client = new SNSClient(controlPlane(options));
   failFast(client.middlewareStack, "SNS", "SNS");
   return client;
 }
