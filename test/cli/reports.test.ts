@@ -11,7 +11,7 @@ import type { ApplyReport } from "../../src/commands/apply-project.js";
 import { TargetError } from "../../src/errors.js";
 import { cli } from "../support/cli.js";
 import { switchToLinkMode } from "../support/link-mode.js";
-import { captureIo, copyExampleRepo } from "../support/repo.js";
+import { captureIo, copyExampleRepo, expectNoAddress, SENT_ON_MERGE } from "../support/repo.js";
 
 let repo: ReturnType<typeof copyExampleRepo>;
 beforeEach(() => {
@@ -22,29 +22,34 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
+const NOW = "2026-06-01T12:00:00Z";
 const json = (r: { out: string }) => JSON.parse(r.out);
+/** A command on the example's copy and the local target. */
+const local = (verb: string, ...args: string[]) => cli(verb, "--dir", repo.dir, "--target", "local", ...args);
+/** The command's report as JSON. */
+const asJson = (verb: string, ...args: string[]) => local(verb, "--format", "json", ...args);
+/** The document of a command that exited 0: the version and kind every report carries. */
+function okDocument(r: { code: number; out: string; err: string }, kind: string) {
+  expect(r.code, r.err).toBe(0);
+  const report = json(r);
+  expect(report).toMatchObject({ version: 1, kind });
+  return report;
+}
 
 describe("status --format json", () => {
   const deploy = async () => {
-    const r = await cli("deploy", "--dir", repo.dir, "--target", "local", "--now", "2026-06-01T12:00:00Z");
+    const r = await local("deploy", "--now", NOW);
     expect(r.code, r.err).toBe(0);
   };
 
   it("each run's counts, state and metrics, exit 0", async () => {
     await deploy();
-    const r = await cli("status", "--dir", repo.dir, "--target", "local", "--format", "json");
-    expect(r.code, r.err).toBe(0);
-    const report = json(r);
-    expect(report).toMatchObject({ version: 1, kind: "status", ok: true });
+    const report = okDocument(await asJson("status"), "status");
+    expect(report).toMatchObject({ ok: true });
     expect(report.campaign).toBeUndefined();
     expect(report.runs).toHaveLength(1);
     expect(report.runs[0]).toMatchObject({
-      campaign: "welcome-new-customers",
-      sendAt: "on-merge",
-      status: "complete",
-      sent: 2,
-      failed: 0,
-      unknown: 0,
+      ...SENT_ON_MERGE,
       skipped: {},
       metrics: { delivered: 2, bounced: 0, complained: 0 },
     });
@@ -90,16 +95,12 @@ describe("status --format json", () => {
 });
 
 describe("apply --format json", () => {
-  const apply = (...args: string[]) =>
-    cli("apply", "--dir", repo.dir, "--target", "local", "--format", "json", ...args);
+  const apply = (...args: string[]) => asJson("apply", ...args);
 
   it("the changes applied in order, each by action, kind, name and message; then nothing", async () => {
     const r = await apply();
-    expect(r.code, r.err).toBe(0);
-    const report = json(r);
+    const report = okDocument(r, "apply");
     expect(report).toMatchObject({
-      version: 1,
-      kind: "apply",
       state: "applied",
       project: "acme-marketing",
       target: "local",
@@ -125,7 +126,7 @@ describe("apply --format json", () => {
 
   it("a plan file that is not the repository's plan: refused, why, what differs; exit 1, nothing written", async () => {
     const out = path.join(repo.dir, "plan.json");
-    expect((await cli("plan", "--dir", repo.dir, "--target", "local", "--out", out)).code).toBe(0);
+    expect((await local("plan", "--out", out)).code).toBe(0);
     const plan = JSON.parse(readFileSync(out, "utf8"));
     plan.changes.find((c: { name: string }) => c.name === "welcome-campaign").after.html =
       "<p>Not reviewed</p>";
@@ -202,11 +203,8 @@ describe("preview --format json", () => {
 
   it("a template: the files written, the subject, the sender, the stand-in recipient", async () => {
     const r = await preview("welcome-campaign");
-    expect(r.code, r.err).toBe(0);
-    const report = json(r);
+    const report = okDocument(r, "preview");
     expect(report).toMatchObject({
-      version: 1,
-      kind: "preview",
       name: "welcome-campaign",
       of: "template",
       to: "preview@example.com",
@@ -251,30 +249,14 @@ describe("preview --format json", () => {
   });
 });
 
-/** Every subscriber address of the example repository: none may appear in a report. */
-const ADDRESSES = readFileSync(path.join(process.cwd(), "subscribers/customers.jsonl"), "utf8")
-  .split("\n")
-  .filter((l) => l.trim() !== "")
-  .map((l) => (JSON.parse(l) as { email: string }).email);
-
-function expectNoAddress(out: string): void {
-  expect(ADDRESSES.length).toBeGreaterThan(0);
-  for (const a of ADDRESSES) expect(out).not.toContain(a);
-  expect(out).not.toMatch(/subscriber\d+@/);
-}
-
-const NOW = "2026-06-01T12:00:00Z";
-
 describe("send --format json", () => {
-  const send = (...args: string[]) =>
-    cli("send", "--dir", repo.dir, "--target", "local", "--now", NOW, "--format", "json", ...args);
+  const send = (...args: string[]) => asJson("send", "--now", NOW, ...args);
 
   it("each campaign's state, counts and run numbers; no address; exit 0", async () => {
-    expect((await cli("apply", "--dir", repo.dir, "--target", "local")).code).toBe(0);
+    expect((await local("apply")).code).toBe(0);
     const r = await send("--due");
-    expect(r.code, r.err).toBe(0);
-    const report = json(r);
-    expect(report).toMatchObject({ version: 1, kind: "send", target: "local", ok: true });
+    const report = okDocument(r, "send");
+    expect(report).toMatchObject({ target: "local", ok: true });
     const byName = Object.fromEntries(report.campaigns.map((c: { campaign: string }) => [c.campaign, c]));
     expect(byName["holiday-promo"]).toMatchObject({ state: "scheduled", detail: "2026-12-01T09:00:00.000Z" });
     expect(byName["spring-sale"]).toMatchObject({ state: "draft" });
@@ -304,9 +286,8 @@ describe("send --format json", () => {
 
   it("--dry-run: kind send-preview, each campaign's due state and counts; nothing recorded", async () => {
     const r = await send("--due", "--dry-run");
-    expect(r.code, r.err).toBe(0);
-    const report = json(r);
-    expect(report).toMatchObject({ version: 1, kind: "send-preview", target: "local", ok: true });
+    const report = okDocument(r, "send-preview");
+    expect(report).toMatchObject({ target: "local", ok: true });
     const welcome = report.campaigns.find(
       (c: { campaign: string }) => c.campaign === "welcome-new-customers",
     );
@@ -323,16 +304,12 @@ describe("send --format json", () => {
 });
 
 describe("deploy --format json", () => {
-  const deploy = (...args: string[]) =>
-    cli("deploy", "--dir", repo.dir, "--target", "local", "--now", NOW, "--format", "json", ...args);
+  const deploy = (...args: string[]) => asJson("deploy", "--now", NOW, ...args);
 
   it("the plan summed up, what was applied, each campaign sent; no address; exit 0", async () => {
     const r = await deploy();
-    expect(r.code, r.err).toBe(0);
-    const report = json(r);
+    const report = okDocument(r, "deploy");
     expect(report).toMatchObject({
-      version: 1,
-      kind: "deploy",
       state: "done",
       project: "acme-marketing",
       target: "local",
@@ -401,8 +378,8 @@ describe("plan through src/cli/plan.ts", () => {
     expect(plan.changes).toHaveLength(9);
     expect(r.err).toContain(`plan written to ${out}`);
     expect(JSON.parse(readFileSync(out, "utf8")).liveChecksum).toBe(plan.liveChecksum);
-    expect((await cli("apply", "--dir", repo.dir, "--target", "local")).code).toBe(0);
-    const none = await cli("plan", "--dir", repo.dir, "--target", "local", "--detailed-exitcode");
+    expect((await local("apply")).code).toBe(0);
+    const none = await local("plan", "--detailed-exitcode");
     expect(none.code, none.err).toBe(0);
   });
 });

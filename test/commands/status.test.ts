@@ -8,7 +8,7 @@ import { openSession, type Session } from "../../src/commands/session.js";
 import { collectStatus } from "../../src/commands/status.js";
 import { UsageError } from "../../src/errors.js";
 import { simulatedClock } from "../support/clock.js";
-import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { copyExampleRepo, type ExampleRepo, SENT_ON_MERGE } from "../support/repo.js";
 
 let repo: ExampleRepo;
 beforeEach(() => {
@@ -35,14 +35,7 @@ describe("collectStatus", () => {
     const report = await collectStatus(session());
     expect(report.ok).toBe(true);
     expect(report.runs).toHaveLength(1);
-    expect(report.runs[0]).toMatchObject({
-      campaign: "welcome-new-customers",
-      sendAt: "on-merge",
-      status: "complete",
-      sent: 2,
-      failed: 0,
-      unknown: 0,
-    });
+    expect(report.runs[0]).toMatchObject(SENT_ON_MERGE);
     // The runs hold counts only; the identities part is the repository's own (its DMARC mailbox).
     expect(JSON.stringify(report.runs)).not.toMatch(/@/);
     expect(report.identities?.map((i) => i.identity)).toEqual(["example.com"]);

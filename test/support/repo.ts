@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { expect } from "vitest";
 
 export interface ExampleRepo {
   dir: string;
@@ -48,3 +49,28 @@ export function captureIo() {
   };
   return io;
 }
+
+/** Every subscriber address of the example repository (`root`, the checkout's own by default). */
+export function exampleAddresses(root = process.cwd()): string[] {
+  return readFileSync(path.join(root, "subscribers/customers.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => (JSON.parse(l) as { email: string }).email);
+}
+
+/** No subscriber address of the example in `text` (a report, a comment, a log), nor any like them. */
+export function expectNoAddress(text: string | undefined, addresses = exampleAddresses()): void {
+  expect(addresses.length).toBeGreaterThan(0);
+  for (const a of addresses) expect(text).not.toContain(a);
+  expect(text).not.toMatch(/subscriber\d+@/);
+}
+
+/** The example's on-merge campaign after its first send on the local target: its run as status reports it. */
+export const SENT_ON_MERGE = {
+  campaign: "welcome-new-customers",
+  sendAt: "on-merge",
+  status: "complete",
+  sent: 2,
+  failed: 0,
+  unknown: 0,
+} as const;
