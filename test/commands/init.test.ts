@@ -4,16 +4,7 @@
  * Action's reference, it validates, passes actionlint, and its `pr` flow comments on a pull request
  * (the GitHub stand-in). Never a file overwritten; a folder with anything in it refused.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -30,15 +21,15 @@ import { pullRequestEvent, RecordingUploader, runAction } from "../action/suppor
 import { actionlint, problemLines } from "../support/actionlint.js";
 import { simulatedClock } from "../support/clock.js";
 import { captureIo } from "../support/repo.js";
+import { scratchEach } from "../support/scratch.js";
 
 const ROOT = path.join(import.meta.dirname, "../..");
 const USES = "acme/mailops@v9.8.7";
 
 let temp: string;
-beforeEach(() => {
-  temp = mkdtempSync(path.join(tmpdir(), "mailops-init-"));
+scratchEach("init", (dir) => {
+  temp = dir;
 });
-afterEach(() => rmSync(temp, { recursive: true, force: true }));
 
 const init = (dir: string, o: Partial<InitOptions> = {}) =>
   initRepository({ dir, packageRoot: ROOT, mailops: USES, ...o });

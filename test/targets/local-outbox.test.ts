@@ -3,35 +3,25 @@
  * page beside its `.eml`, and the campaign's index in send order, linking both, split into pages
  * of rows; every page with its charset and a title; nothing from a message becomes markup.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeWords, writeOutboxIndex } from "../../src/targets/local/outbox-index.js";
 import { LocalSender } from "../../src/targets/local/sender.js";
 import type { SendRequest } from "../../src/targets/port.js";
+import { scratchEach } from "../support/scratch.js";
 
 let root: string;
 const outbox = () => path.join(root, ".mailops/outbox/news");
 const read = (file: string) => readFileSync(path.join(outbox(), file), "utf8");
 
-beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), "mailops-outbox-"));
+scratchEach("outbox", (scratch) => {
+  root = scratch;
   const dir = path.join(root, ".mailops/local/template");
   mkdirSync(dir, { recursive: true });
   const spec = { subject: "{{subject}}", html: "<p>Hello {{name}}</p>", text: "Hello {{name}}" };
   writeFileSync(path.join(dir, "news.json"), JSON.stringify({ spec }));
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** One send call: recipients by ledger id, each with their name and the subject. */
 function request(ids: string[], subject = "News for {{name}}", run = "on-merge"): SendRequest {

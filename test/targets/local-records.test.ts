@@ -4,32 +4,23 @@
  * events.jsonl, a suppression not yet written. The SIGKILL test is local-crash.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type LocalEvent, LocalRecords } from "../../src/targets/local/records.js";
+import { scratchEach } from "../support/scratch.js";
 
 let root: string;
 let base: string;
 const outbox = {
   emlPath: (c: string, run: string, id: string) => path.join(base, "outbox", c, `${run}.${id}.eml`),
 };
-beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), "mailops-records-"));
+scratchEach("records", (dir) => {
+  root = dir;
   base = path.join(root, ".mailops");
   mkdirSync(path.join(base, "local", "pending"), { recursive: true });
   mkdirSync(path.join(base, "outbox", "c"), { recursive: true });
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** A pid no process has any more. */
 function deadPid(): number {
