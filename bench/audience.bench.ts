@@ -8,7 +8,6 @@
  * generated the file. The child is this same file, bundled on its own with esbuild into dist/
  * (next to node_modules, so its packages resolve), and started with MAILOPS_AUDIENCE_BENCH set.
  */
-import { spawnSync } from "node:child_process";
 import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -31,6 +30,7 @@ import type {
 import { messageBuilder } from "../src/send/message.js";
 import { localSuppression } from "../src/targets/local/suppression.js";
 import { KeySet } from "../src/util/key-set.js";
+import { bundle, cpuClock, maxRssMb, runChild } from "./child.js";
 import type { Figure } from "./measure.js";
 
 const ROWS = 1_000_000;
@@ -58,16 +58,14 @@ export async function benchAudience(): Promise<Figure[]> {
     const t0 = performance.now();
     await generate(root, ROWS);
     const generateMs = performance.now() - t0;
-    const child = await bundleChild();
-    const run = (mode: Mode, file = "customers.jsonl"): ChildResult => {
-      const r = spawnSync(process.execPath, ["--expose-gc", child, mode, root, file], {
-        encoding: "utf8",
-        env: { ...process.env, [CHILD_ENV]: "1" },
-        maxBuffer: 1 << 20,
-      });
-      if (r.status !== 0) throw new Error(`audience bench child (${mode}) failed: ${r.stderr}`);
-      return JSON.parse(r.stdout) as ChildResult;
-    };
+    const child = await bundle("bench/audience.bench.ts", "audience-bench-child.js");
+    const run = (mode: Mode, file = "customers.jsonl") =>
+      runChild<ChildResult>(
+        child,
+        [mode, root, file],
+        { [CHILD_ENV]: "1" },
+        `audience bench child (${mode})`,
+      );
     // Median of 3 fresh processes for the budgeted figures; the rest once.
     const median = (mode: Mode): ChildResult => {
       const runs = [run(mode), run(mode), run(mode)].sort((a, b) => a.ms - b.ms);
@@ -151,22 +149,6 @@ async function generate(root: string, rows: number): Promise<void> {
   mkdirSync(path.join(root, ".mailops", "local"), { recursive: true });
   const suppressed = Array.from({ length: 10_000 }, (_, i) => `user${i * 37}@example${(i * 37) % 97}.com`);
   writeFileSync(path.join(root, ".mailops", "local", "suppressed"), `# bench\n${suppressed.join("\n")}\n`);
-}
-
-async function bundleChild(): Promise<string> {
-  const { build } = await import("esbuild");
-  const outfile = path.resolve("dist", "audience-bench-child.js");
-  await build({
-    entryPoints: [path.resolve("bench", "audience.bench.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    packages: "external",
-    logLevel: "warning",
-  });
-  return outfile;
 }
 
 /**
@@ -263,11 +245,7 @@ function benchProject(
 }
 
 async function child(mode: Mode, root: string, file: string): Promise<ChildResult> {
-  const cpu = process.cpuUsage();
-  const cpuMs = () => {
-    const used = process.cpuUsage(cpu);
-    return (used.user + used.system) / 1000;
-  };
+  const cpuMs = cpuClock();
   if (mode === "baseline") {
     const start = performance.now();
     const decoder = new TextDecoder();
@@ -334,11 +312,6 @@ async function child(mode: Mode, root: string, file: string): Promise<ChildResul
   if (n !== stats.selected) throw new Error(`yielded ${n}, stats say ${stats.selected}`);
   if (ready !== n) throw new Error(`${n - ready} recipients failed the render check`);
   return { ms, cpuMs: cpuMs(), rows: stats.read, selected: n, maxRssMb: maxRssMb(), stats };
-}
-
-function maxRssMb(): number {
-  // maxRSS is in kilobytes.
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 if (process.env[CHILD_ENV] === "1") {
