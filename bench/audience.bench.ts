@@ -8,6 +8,7 @@
  * generated the file. The child is this same file, bundled on its own with esbuild into dist/
  * (next to node_modules, so its packages resolve), and started with MAILOPS_AUDIENCE_BENCH set.
  */
+import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -121,10 +122,12 @@ async function generate(root: string, rows: number): Promise<void> {
   const flush = async () => {
     const text = `${batch.join("\n")}\n`;
     batch = [];
-    const a = lines.write(text);
-    const b = gz.write(text);
-    if (!a) await new Promise<void>((r) => lines.once("drain", () => r()));
-    if (!b) await new Promise<void>((r) => gz.once("drain", () => r()));
+    // Each stream's drain is listened for as soon as its write says to wait: one awaited after
+    // the other's could have come already, and the generation would wait for ever.
+    const drained: Promise<unknown>[] = [];
+    if (!lines.write(text)) drained.push(once(lines, "drain"));
+    if (!gz.write(text)) drained.push(once(gz, "drain"));
+    await Promise.all(drained);
   };
   const subscriber = (i: number) => ({
     email: `user${i}@example${i % 97}.com`,
