@@ -8,7 +8,7 @@
  * generated the file. The child is this same file, bundled on its own with esbuild into dist/
  * (next to node_modules, so its packages resolve), and started with MAILOPS_AUDIENCE_BENCH set.
  */
-import { spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -31,6 +31,7 @@ import type {
 import { messageBuilder } from "../src/send/message.js";
 import { localSuppression } from "../src/targets/local/suppression.js";
 import { KeySet } from "../src/util/key-set.js";
+import { bundle, cpuClock, maxRssMb, runChild } from "./child.js";
 import type { Figure } from "./measure.js";
 
 const ROWS = 1_000_000;
@@ -58,16 +59,14 @@ export async function benchAudience(): Promise<Figure[]> {
     const t0 = performance.now();
     await generate(root, ROWS);
     const generateMs = performance.now() - t0;
-    const child = await bundleChild();
-    const run = (mode: Mode, file = "customers.jsonl"): ChildResult => {
-      const r = spawnSync(process.execPath, ["--expose-gc", child, mode, root, file], {
-        encoding: "utf8",
-        env: { ...process.env, [CHILD_ENV]: "1" },
-        maxBuffer: 1 << 20,
-      });
-      if (r.status !== 0) throw new Error(`audience bench child (${mode}) failed: ${r.stderr}`);
-      return JSON.parse(r.stdout) as ChildResult;
-    };
+    const child = await bundle("bench/audience.bench.ts", "audience-bench-child.js");
+    const run = (mode: Mode, file = "customers.jsonl") =>
+      runChild<ChildResult>(
+        child,
+        [mode, root, file],
+        { [CHILD_ENV]: "1" },
+        `audience bench child (${mode})`,
+      );
     // Median of 3 fresh processes for the budgeted figures; the rest once.
     const median = (mode: Mode): ChildResult => {
       const runs = [run(mode), run(mode), run(mode)].sort((a, b) => a.ms - b.ms);
@@ -123,10 +122,12 @@ async function generate(root: string, rows: number): Promise<void> {
   const flush = async () => {
     const text = `${batch.join("\n")}\n`;
     batch = [];
-    const a = lines.write(text);
-    const b = gz.write(text);
-    if (!a) await new Promise<void>((r) => lines.once("drain", () => r()));
-    if (!b) await new Promise<void>((r) => gz.once("drain", () => r()));
+    // Each stream's drain is listened for as soon as its write says to wait: one awaited after
+    // the other's could have come already, and the generation would wait for ever.
+    const drained: Promise<unknown>[] = [];
+    if (!lines.write(text)) drained.push(once(lines, "drain"));
+    if (!gz.write(text)) drained.push(once(gz, "drain"));
+    await Promise.all(drained);
   };
   const subscriber = (i: number) => ({
     email: `user${i}@example${i % 97}.com`,
@@ -151,22 +152,6 @@ async function generate(root: string, rows: number): Promise<void> {
   mkdirSync(path.join(root, ".mailops", "local"), { recursive: true });
   const suppressed = Array.from({ length: 10_000 }, (_, i) => `user${i * 37}@example${(i * 37) % 97}.com`);
   writeFileSync(path.join(root, ".mailops", "local", "suppressed"), `# bench\n${suppressed.join("\n")}\n`);
-}
-
-async function bundleChild(): Promise<string> {
-  const { build } = await import("esbuild");
-  const outfile = path.resolve("dist", "audience-bench-child.js");
-  await build({
-    entryPoints: [path.resolve("bench", "audience.bench.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    packages: "external",
-    logLevel: "warning",
-  });
-  return outfile;
 }
 
 /**
@@ -263,11 +248,7 @@ function benchProject(
 }
 
 async function child(mode: Mode, root: string, file: string): Promise<ChildResult> {
-  const cpu = process.cpuUsage();
-  const cpuMs = () => {
-    const used = process.cpuUsage(cpu);
-    return (used.user + used.system) / 1000;
-  };
+  const cpuMs = cpuClock();
   if (mode === "baseline") {
     const start = performance.now();
     const decoder = new TextDecoder();
@@ -334,11 +315,6 @@ async function child(mode: Mode, root: string, file: string): Promise<ChildResul
   if (n !== stats.selected) throw new Error(`yielded ${n}, stats say ${stats.selected}`);
   if (ready !== n) throw new Error(`${n - ready} recipients failed the render check`);
   return { ms, cpuMs: cpuMs(), rows: stats.read, selected: n, maxRssMb: maxRssMb(), stats };
-}
-
-function maxRssMb(): number {
-  // maxRSS is in kilobytes.
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 if (process.env[CHILD_ENV] === "1") {

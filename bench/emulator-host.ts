@@ -4,7 +4,7 @@
  * process.cpuUsage() of the benchmark is mailops' own work.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import { bundle } from "./child.js";
 
 export interface Endpoints {
   /** The SES router: aws-ses-v2-local and moto behind one SES v2 endpoint. */
@@ -16,19 +16,7 @@ export interface Endpoints {
 }
 
 export async function startEmulatorHost(): Promise<{ endpoints: Endpoints; stop(): Promise<void> }> {
-  const { build } = await import("esbuild");
-  // In dist/, next to node_modules, so the host's packages resolve.
-  const outfile = path.resolve("dist", "bench-emulators.js");
-  await build({
-    entryPoints: [path.resolve("test", "support", "emulator-host.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    packages: "external",
-    logLevel: "warning",
-  });
+  const outfile = await bundle("test/support/emulator-host.ts", "bench-emulators.js");
   const child: ChildProcess = spawn(process.execPath, [outfile], { stdio: ["pipe", "pipe", "inherit"] });
   const endpoints = await new Promise<Endpoints>((resolve, reject) => {
     let out = "";

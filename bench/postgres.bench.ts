@@ -10,8 +10,6 @@
  * The server is MAILOPS_TEST_DATABASE_URL's, or postgres://postgres@127.0.0.1:5432/test; the
  * table lives in a schema of its own, dropped at the end.
  */
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import Cursor from "pg-cursor";
@@ -20,6 +18,7 @@ import { loadProject } from "../src/config/load.js";
 import type { Campaign, Condition, Operator, Project, Segment, Source } from "../src/config/model.js";
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from "../src/config/model.js";
 import { messageBuilder } from "../src/send/message.js";
+import { bundle, cpuClock, maxRssMb, runChild } from "./child.js";
 import type { Figure } from "./measure.js";
 
 const ROWS = 1_000_000;
@@ -47,16 +46,14 @@ export async function benchPostgres(): Promise<Figure[]> {
     const generateMs = performance.now() - t0;
     const u = new URL(base);
     u.searchParams.set("options", `-c search_path=${schema}`);
-    const child = await bundleChild();
-    const run = (mode: Mode): ChildResult => {
-      const r = spawnSync(process.execPath, ["--expose-gc", child, mode], {
-        encoding: "utf8",
-        env: { ...process.env, [CHILD_ENV]: "1", [URL_ENV]: u.toString() },
-        maxBuffer: 1 << 20,
-      });
-      if (r.status !== 0) throw new Error(`postgres bench child (${mode}) failed: ${r.stderr}`);
-      return JSON.parse(r.stdout) as ChildResult;
-    };
+    const child = await bundle("bench/postgres.bench.ts", "postgres-bench-child.js");
+    const run = (mode: Mode) =>
+      runChild<ChildResult>(
+        child,
+        [mode],
+        { [CHILD_ENV]: "1", [URL_ENV]: u.toString() },
+        `postgres bench child (${mode})`,
+      );
     // Side by side, in turns, three times each: the median of each.
     const runs: Record<Mode, ChildResult[]> = { floor: [], pushed: [], whole: [] };
     for (let i = 0; i < 3; i++)
@@ -116,22 +113,6 @@ async function generate(c: pg.Client, schema: string): Promise<void> {
     FROM generate_series(0, ${ROWS - 1}) i`);
   await c.query(`ALTER TABLE ${schema}.subscribers ADD PRIMARY KEY (id)`);
   await c.query(`VACUUM ANALYZE ${schema}.subscribers`);
-}
-
-async function bundleChild(): Promise<string> {
-  const { build } = await import("esbuild");
-  const outfile = path.resolve("dist", "postgres-bench-child.js");
-  await build({
-    entryPoints: [path.resolve("bench", "postgres.bench.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    packages: "external",
-    logLevel: "warning",
-  });
-  return outfile;
 }
 
 function benchProject(): { project: Project; campaign: Campaign } {
@@ -214,11 +195,7 @@ function benchProject(): { project: Project; campaign: Campaign } {
 }
 
 async function child(mode: Mode): Promise<ChildResult> {
-  const cpu = process.cpuUsage();
-  const cpuMs = () => {
-    const used = process.cpuUsage(cpu);
-    return (used.user + used.system) / 1000;
-  };
+  const cpuMs = cpuClock();
   const url = process.env[URL_ENV] as string;
   if (mode === "floor") {
     const start = performance.now();
@@ -261,10 +238,6 @@ async function child(mode: Mode): Promise<ChildResult> {
   const ms = performance.now() - start;
   if (ready !== n) throw new Error(`${n - ready} recipients failed the render check`);
   return { ms, cpuMs: cpuMs(), rows: stats.read, selected: n, maxRssMb: maxRssMb() };
-}
-
-function maxRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 if (process.env[CHILD_ENV] === "1") {
