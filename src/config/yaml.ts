@@ -49,6 +49,10 @@ export class YamlDoc {
 
   /** Position of the value (or key) at `path`; falls back to the nearest ancestor that exists. */
   pos(path: readonly PathSegment[], part: "value" | "key" = "value"): Position {
+    // A top-level key of a block mapping is found in the text without parsing it again (a lint
+    // rule may ask for hundreds); anything else, or any doubt, asks `yaml`.
+    const quick = !this.parsed && path.length === 1 ? this.topLevel(String(path[0]), part) : undefined;
+    if (quick) return quick;
     let node: unknown = this.doc.contents;
     let keyNode: unknown;
     let last: unknown = node;
@@ -83,6 +87,25 @@ export class YamlDoc {
     if (offset === undefined) return this.posOfNode(node);
     const p = this.lines.linePos(offset);
     return { file: this.file, line: p.line, col: p.col };
+  }
+
+  /**
+   * `key:` at the start of a line, with its value on that line: a plain key of the top-level
+   * block mapping. Undefined when the file could hold it any other way (quoted or flow keys, a
+   * tab, a value on the next line, the key written twice, a document marker): `yaml` decides then.
+   */
+  private topLevel(key: string, part: "value" | "key"): Position | undefined {
+    if (!/^[A-Za-z_][\w-]*$/.test(key) || /^(---|\.\.\.|%)/m.test(this.text) || this.text.includes("\t"))
+      return undefined;
+    const lines = [...this.text.matchAll(new RegExp(`^${key}[ ]*:(?=[ ]|\r?$)`, "gm"))];
+    const found = lines[0];
+    if (lines.length !== 1 || found?.index === undefined) return undefined;
+    const line = this.text.slice(0, found.index).split("\n").length;
+    if (part === "key") return { file: this.file, line, col: 1 };
+    const rest = this.text.slice(found.index + found[0].length).split(/\r?\n/, 1)[0] ?? "";
+    const value = rest.search(/\S/);
+    if (value < 0 || /^[#|>&!*]/.test(rest.slice(value))) return undefined;
+    return { file: this.file, line, col: found[0].length + value + 1 };
   }
 
   private child(node: unknown, segment: PathSegment): { key: unknown; value: unknown } | undefined {
