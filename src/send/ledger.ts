@@ -139,8 +139,20 @@ const batchKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).p
 // The outcome is a second, create-only file: cheaper than rewriting the intent, and never torn.
 const doneKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).padStart(6, "0")}.done.json`;
 const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
+/** Where a campaign's started markers are: one key per run, `<prefix><runKey>.json`. */
+export const startedPrefix = (campaign: string) => `runs/${campaign}/`;
 /** Outside the run's folder on purpose: it outlives a deleted folder (see the header). */
-const startedKey = (id: RunId) => `runs/${id.campaign}/${runKey(id)}.json`;
+const startedKey = (id: RunId) => `${startedPrefix(id.campaign)}${runKey(id)}.json`;
+
+const RUN_KEY = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/** The instant (epoch ms) a run key names (runKey backwards); undefined for `on-merge` and foreign names. */
+export function runKeyInstant(key: string): number | undefined {
+  const m = RUN_KEY.exec(key);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0);
+}
 /**
  * The folders every ledger key above lives under: a store with nothing in them has no ledger.
  * `runs/` first: one key per run, so a store with a ledger says so in one short listing.
@@ -529,10 +541,13 @@ export class Ledger {
       else {
         // Unreadable: its place names it; loading it says what is wrong.
         const [, name, folder] = key.split("/");
-        if (name && folder) add({ campaign: name, sendAt: sendAtOfKey(folder) });
+        if (name && folder) {
+          const at = runKeyInstant(folder);
+          add({ campaign: name, sendAt: at === undefined ? folder : new Date(at).toISOString() });
+        }
       }
     }
-    for (const key of await store.list(campaign ? `runs/${campaign}/` : "runs/")) {
+    for (const key of await store.list(campaign ? startedPrefix(campaign) : "runs/")) {
       const obj = await store.get(key);
       const rec = obj ? (readJson(obj.body) as Partial<RunRecord> | undefined) : undefined;
       if (typeof rec?.campaign === "string" && typeof rec.sendAt === "string")
@@ -540,12 +555,6 @@ export class Ledger {
     }
     return [...out.values()];
   }
-}
-
-/** The send_at a run folder name stands for (runKey backwards). */
-function sendAtOfKey(folder: string): string {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(folder);
-  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : folder;
 }
 
 /** A run's batch records as read: intents and outcomes by batch, unreadable files, the numbers seen. */
