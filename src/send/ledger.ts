@@ -265,14 +265,8 @@ export class Ledger {
       unreadable: new Map(),
       numbers: new Set(),
     };
-    for (const key of keys) {
-      const n = batchNumber(key);
-      if (n === undefined) continue; // not a record of ours (an editor's backup, say)
-      const obj = await this.store.get(key);
-      if (!obj) continue;
+    for await (const { n, key, rec } of this.batchRecords(keys)) {
       records.numbers.add(n);
-      const isDone = key.endsWith(".done.json");
-      const rec = this.parseRecord(key, obj, n, isDone);
       if (!rec) {
         records.unreadable.set(n, key);
         continue;
@@ -282,6 +276,22 @@ export class Ledger {
       if (rec.previous) records.done.set(rec.previous.batch, rec.previous.outcomes);
     }
     return records;
+  }
+
+  /**
+   * The run's batch records, read one at a time in key order, each with its number; `rec` is
+   * undefined for an outcome file that is unreadable, and a wrong record is refused (parseRecord).
+   */
+  private async *batchRecords(
+    keys: string[],
+  ): AsyncGenerator<{ n: number; key: string; rec: BatchRecord | undefined }> {
+    for (const key of keys) {
+      const n = batchNumber(key);
+      if (n === undefined) continue; // not a record of ours (an editor's backup, say)
+      const obj = await this.store.get(key);
+      if (!obj) continue;
+      yield { n, key, rec: this.parseRecord(key, obj, n, key.endsWith(".done.json")) };
+    }
   }
 
   /** Batch numbers run 1 to `last` without a gap: a missing record may have been an intent. */
@@ -311,12 +321,8 @@ export class Ledger {
       open.delete(batch);
       for (const o of outcomes) if (o.status === "sent") add(o.id);
     };
-    for (const key of keys) {
-      const n = batchNumber(key);
-      const obj = n === undefined ? undefined : await this.store.get(key);
-      if (n === undefined || !obj) continue;
+    for await (const { n, rec } of this.batchRecords(keys)) {
       numbers.add(n);
-      const rec = this.parseRecord(key, obj, n, key.endsWith(".done.json"));
       if (!rec) continue; // an unreadable outcome: its intent stays open, so its ids count
       if (rec.previous) settle(rec.previous.batch, rec.previous.outcomes);
       if (rec.state === "done") settle(rec.batch, rec.outcomes ?? []);
