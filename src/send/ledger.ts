@@ -249,8 +249,7 @@ export class Ledger {
       );
     }
     const records = await this.readRecords(keys);
-    const last = Math.max(0, ...records.numbers);
-    this.assertNoGap(records.numbers, last);
+    const last = this.assertNoGap(records.numbers);
     addOpenBatches(state, records);
     addOutcomes(state, records.done.values());
     state.nextBatch = last + 1;
@@ -294,8 +293,13 @@ export class Ledger {
     }
   }
 
-  /** Batch numbers run 1 to `last` without a gap: a missing record may have been an intent. */
-  private assertNoGap(numbers: Set<number>, last: number): void {
+  /**
+   * Batch numbers run 1 to the last without a gap (a missing record may have been an intent);
+   * returns the last. Not Math.max(...numbers): a long run has more than a call's arguments hold.
+   */
+  private assertNoGap(numbers: Set<number>): number {
+    let last = 0;
+    for (const n of numbers) if (n > last) last = n;
     for (let n = 1; n <= last; n++) {
       if (numbers.has(n)) continue;
       throw new LedgerDamagedError(
@@ -303,6 +307,7 @@ export class Ledger {
         `a missing record may have been an intent, so whom that batch sent to is unknown and nothing is sent: ${RESTORE}`,
       );
     }
+    return last;
   }
 
   /**
@@ -328,7 +333,7 @@ export class Ledger {
       if (rec.state === "done") settle(rec.batch, rec.outcomes ?? []);
       else if (!settled.has(rec.batch)) open.set(rec.batch, rec.ids);
     }
-    this.assertNoGap(numbers, Math.max(0, ...numbers));
+    this.assertNoGap(numbers);
     for (const ids of open.values()) for (const id of ids) add(id);
   }
 
