@@ -64,7 +64,7 @@ const ALREADY_COMPLETE =
 const damaged = (campaign: string, e: LedgerDamagedError): CampaignResult => ({
   campaign,
   state: "refused",
-  detail: e.hint ? `${e.message}; ${e.hint}` : e.message,
+  detail: e.withHint(),
 });
 
 /** Refused, stopped and partial runs fail the command (and the Action's job). */
@@ -442,7 +442,7 @@ async function countGuard(
     counts = await audience.count(messages, collect);
   } catch (e) {
     if (!(e instanceof MailopsError)) throw e;
-    return refusal(campaign, e.hint ? `${e.message}; ${e.hint}` : e.message);
+    return refusal(campaign, e.withHint());
   }
   if (counts.invalidRows.over) {
     const detail = describeTooManyInvalid(
@@ -523,8 +523,7 @@ async function sendRun(
   } catch (e) {
     w.observe({ kind: "send-finished", ...told });
     // One campaign's changed content must not stop the others in a --due run.
-    if (e instanceof ContentChangedError)
-      return refusal(campaign, `${e.message}; ${e.hint ?? ""}`.trim(), r.counts);
+    if (e instanceof ContentChangedError) return refusal(campaign, e.withHint(), r.counts);
     throw e;
   }
   w.observe({ kind: "send-finished", ...told });

@@ -256,7 +256,7 @@ class Attempt {
       // is still pending is left for the next run, which counts again.
       this.ended = true;
       if (!(error instanceof MailopsError)) throw error;
-      this.stop = `the audience could not be read to the end: ${error.message}${error.hint ? `; ${error.hint}` : ""}`;
+      this.stop = `the audience could not be read to the end: ${error.withHint()}`;
       this.pending = [];
       return undefined;
     }
