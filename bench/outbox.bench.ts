@@ -6,29 +6,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Ledger } from "../src/send/ledger.js";
-import type { MessageBuilder, MessageRecipient } from "../src/send/message.js";
-import { pacingFor } from "../src/send/pacing.js";
-import { runCampaign } from "../src/send/run.js";
 import { LocalStore } from "../src/store/index.js";
 import { LocalSender } from "../src/targets/local/sender.js";
+import { benchRun } from "./campaign-run.js";
 import type { Figure } from "./measure.js";
 
 /** Twice the messages that get a page (MESSAGE_PAGES): both kinds are in the figure. */
 const SIZE = 20_000;
-
-const messages: MessageBuilder = {
-  prepare: (r) => ({
-    ok: true,
-    data: Object.assign({ postal_address: "Acme Inc, 1 Main St" }, r.fields),
-    headers: [],
-  }),
-};
-
-async function* people(n: number): AsyncIterable<MessageRecipient> {
-  for (let i = 0; i < n; i++)
-    yield { address: `user${i}@example.com`, key: `user${i}@example.com`, fields: { name: `User ${i}` } };
-}
 
 /** The example repository's welcome template, applied to a fresh local target in `root`. */
 function applyTemplate(root: string): void {
@@ -50,40 +34,18 @@ export async function benchOutbox(size = SIZE): Promise<Figure[]> {
   try {
     applyTemplate(root);
     const sender = new LocalSender(root);
-    const id = { campaign: "bench", sendAt: "on-merge" };
-    const start = performance.now();
-    const cpu = process.cpuUsage();
-    const report = await runCampaign({
-      project: "bench",
-      id,
-      contentDigest: "A",
-      recipients: () => people(size),
-      messages,
-      request: {
-        campaign: "bench",
-        run: "on-merge",
-        template: "bench",
-        from: "Acme <a@example.com>",
-        replyTo: [],
-        tags: {},
-        listManagement: { contactList: "bench" },
-      },
-      sender,
-      ledger: new Ledger(new LocalStore(path.join(root, "state")), id),
-      ...pacingFor(Number.POSITIVE_INFINITY),
-      options: {
-        resendUnknown: false,
-        allowContentChange: false,
-        stopOn: {},
-        now: () => new Date(),
-        progress: () => {},
-      },
+    const state = new LocalStore(path.join(root, "state"));
+    const {
+      report,
+      seconds,
+      cpuMs: sendCpu,
+    } = await benchRun(sender, Number.POSITIVE_INFINITY, size, state, {
+      from: "Acme <a@example.com>",
+      listManagement: { contactList: "bench" },
     });
-    const seconds = (performance.now() - start) / 1000;
-    const sendCpu = cpuMs(process.cpuUsage(cpu));
     const indexCpu = process.cpuUsage();
     const indexStart = performance.now();
-    sender.finish(id.campaign);
+    sender.finish("bench");
     const indexMs = performance.now() - indexStart;
     if (report.sent !== size) throw new Error(`the outbox benchmark sent ${report.sent} of ${size}`);
     return [

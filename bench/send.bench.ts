@@ -12,32 +12,19 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateEmailTemplateCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { deploy } from "../src/commands/deploy.js";
 import { openSession } from "../src/commands/session.js";
-import { Ledger } from "../src/send/ledger.js";
-import type { MessageBuilder, MessageRecipient } from "../src/send/message.js";
-import { pacingFor } from "../src/send/pacing.js";
-import { runCampaign } from "../src/send/run.js";
 import { LocalStore, type Store } from "../src/store/index.js";
 import { AwsSender } from "../src/targets/aws/sender.js";
 import { LocalTarget } from "../src/targets/local/resources.js";
 import type { EntryResult, Sender, SendRequest, Target } from "../src/targets/port.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, emulatorEnv } from "../test/support/emulators.js";
 import { copyExampleRepo } from "../test/support/repo.js";
+import { benchRun } from "./campaign-run.js";
 import { setEnv, startEmulatorHost } from "./emulator-host.js";
 import type { Figure } from "./measure.js";
 
 const OWN_N = 10_000;
 
-const messages: MessageBuilder = {
-  prepare: (r) => ({ ok: true, data: Object.assign({ postal_address: "x" }, r.fields), headers: [] }),
-};
-
-function people(n: number): () => AsyncIterable<MessageRecipient> {
-  return async function* () {
-    for (let i = 0; i < n; i++)
-      yield { address: `user${i}@example.com`, key: `user${i}@example.com`, fields: { name: `User ${i}` } };
-  };
-}
-
+/** A run of `bench`, with the share of one core mailops used while it ran. */
 async function run(
   sender: Sender,
   rate: number,
@@ -45,38 +32,8 @@ async function run(
   store: Store,
   listManagement?: SendRequest["listManagement"],
 ) {
-  const id = { campaign: "bench", sendAt: "on-merge" };
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  const report = await runCampaign({
-    project: "bench",
-    id,
-    contentDigest: "A",
-    recipients: people(n),
-    messages,
-    request: {
-      campaign: "bench",
-      run: "on-merge",
-      template: "bench",
-      from: "a@example.com",
-      replyTo: [],
-      tags: {},
-      ...(listManagement ? { listManagement } : {}),
-    },
-    sender,
-    ledger: new Ledger(store, id),
-    ...pacingFor(rate),
-    options: {
-      resendUnknown: false,
-      allowContentChange: false,
-      stopOn: {},
-      now: () => new Date(),
-      progress: () => {},
-    },
-  });
-  const used = process.cpuUsage(cpu);
-  const seconds = (performance.now() - start) / 1000;
-  return { report, seconds, cpuShare: (used.user + used.system) / 1e6 / seconds };
+  const r = await benchRun(sender, rate, n, store, listManagement ? { listManagement } : {});
+  return { report: r.report, seconds: r.seconds, cpuShare: r.cpuMs / 1000 / r.seconds };
 }
 
 const nothing: Sender = {

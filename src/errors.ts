@@ -12,6 +12,11 @@ export class MailopsError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /** The message and its hint on one line (`message; hint`), for a report that carries the error as text. */
+  withHint(): string {
+    return this.hint ? `${this.message}; ${this.hint}` : this.message;
+  }
 }
 
 /** Bad command-line usage: unknown option values, missing arguments. */

@@ -41,7 +41,7 @@ export async function forecastRecurring(
     st = await recurringState(project, c, o.store, o.now);
   } catch (e) {
     if (!(e instanceof LedgerDamagedError)) throw e;
-    const error = `sending refuses this campaign: ${e.message}; ${e.hint ?? ""}`.trim();
+    const error = `sending refuses this campaign: ${e.withHint()}`;
     return { ...base, state: "due", sends: "no", error };
   }
   // The occurrence counted: the one due, or the next (after a missed one, the one after it).

@@ -152,7 +152,7 @@ async function readRun(c: Campaign, o: Seen): Promise<{ run: RunSeen; damage?: s
     return { run: await runState(o.store, c) };
   } catch (e) {
     if (!(e instanceof LedgerDamagedError)) throw e;
-    const damage = `sending refuses this campaign: ${e.message}; ${e.hint ?? ""}`.trim();
+    const damage = `sending refuses this campaign: ${e.withHint()}`;
     return { run: { started: true, complete: false }, damage };
   }
 }

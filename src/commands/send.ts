@@ -64,7 +64,7 @@ const ALREADY_COMPLETE =
 const damaged = (campaign: string, e: LedgerDamagedError): CampaignResult => ({
   campaign,
   state: "refused",
-  detail: e.hint ? `${e.message}; ${e.hint}` : e.message,
+  detail: e.withHint(),
 });
 
 /** Refused, stopped and partial runs fail the command (and the Action's job). */
@@ -251,7 +251,12 @@ async function sendUnderLock(
   try {
     const sender = target.sender();
     const w: Wiring = { target, sender, store, lease, options, clock, observe: session.observe };
-    for (const chosen of choice.chosen) {
+    for (const before of choice.chosen) {
+      const chosen = await chosenUnderLock(session, before);
+      if ("state" in chosen) {
+        results.push(chosen);
+        continue;
+      }
       results.push(...(await sendOccurrences(session.project, chosen, choice, w)));
       if (results.at(-1)?.state === "stopped") break;
     }
@@ -259,6 +264,24 @@ async function sendUnderLock(
     await lease.release();
   }
   return results;
+}
+
+/**
+ * A recurring campaign's occurrence, chosen again now that the lock is held: the choice was made
+ * from the store before it, and another send may have run that occurrence, or started a newer
+ * one, while this one waited (one occurrence in flight, none run twice). A one-off run needs no
+ * second look: its ledger sends nobody twice, and a complete run sends only who joined since.
+ */
+async function chosenUnderLock(session: Session, chosen: Chosen): Promise<Chosen | CampaignResult> {
+  const c = chosen.campaign;
+  if (!c.schedule) return chosen;
+  try {
+    const st = await recurringState(session.project, c, session.store(), session.now());
+    return st.state === "due" ? chosenOccurrence(c, st) : recurringResult(c, st);
+  } catch (e) {
+    if (!(e instanceof LedgerDamagedError)) throw e;
+    return damaged(c.name, e);
+  }
 }
 
 /**
@@ -419,7 +442,7 @@ async function countGuard(
     counts = await audience.count(messages, collect);
   } catch (e) {
     if (!(e instanceof MailopsError)) throw e;
-    return refusal(campaign, e.hint ? `${e.message}; ${e.hint}` : e.message);
+    return refusal(campaign, e.withHint());
   }
   if (counts.invalidRows.over) {
     const detail = describeTooManyInvalid(
@@ -500,8 +523,7 @@ async function sendRun(
   } catch (e) {
     w.observe({ kind: "send-finished", ...told });
     // One campaign's changed content must not stop the others in a --due run.
-    if (e instanceof ContentChangedError)
-      return refusal(campaign, `${e.message}; ${e.hint ?? ""}`.trim(), r.counts);
+    if (e instanceof ContentChangedError) return refusal(campaign, e.withHint(), r.counts);
     throw e;
   }
   w.observe({ kind: "send-finished", ...told });

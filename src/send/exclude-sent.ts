@@ -19,7 +19,7 @@ import type { Campaign } from "../config/model.js";
 import type { Store } from "../store/types.js";
 import { KeySet } from "../util/key-set.js";
 import { addressKeyVersion, Ledger, ledgerId, type RunId, runKey } from "./ledger.js";
-import { markerInstant } from "./occurrences.js";
+import { startedRuns } from "./occurrences.js";
 
 /** What the audience asks (audience.ts SentCheck): did an earlier run reach this address? */
 export interface EarlierRuns {
@@ -43,7 +43,7 @@ export async function sentByEarlierRuns(
   for (const rule of rules) {
     const since =
       rule.withinSeconds === undefined ? Number.NEGATIVE_INFINITY : at - rule.withinSeconds * 1000;
-    for (const id of await runsOf(store, rule.campaign)) {
+    for (const id of await startedRuns(store, rule.campaign)) {
       const key = `${id.campaign}/${runKey(id)}`;
       if (seen.has(key) || (id.campaign === run.campaign && runKey(id) === runKey(run))) continue;
       // An on-merge run whose start cannot be read counts, whatever the window: the safe side.
@@ -64,30 +64,4 @@ export async function sentByEarlierRuns(
     has: (address: string, key: string) =>
       sets.some(([v, ids]) => ids.size > 0 && ids.has(ledgerId(project, v, { address, key }))),
   };
-}
-
-/** A campaign's started runs with their instants: the run key's, or an on-merge run's start. */
-async function runsOf(store: Store, campaign: string): Promise<(RunId & { at: number })[]> {
-  const out: (RunId & { at: number })[] = [];
-  for (const key of await store.list(`runs/${campaign}/`)) {
-    const fromKey = markerInstant(key);
-    if (fromKey !== undefined) {
-      out.push({ campaign, sendAt: new Date(fromKey).toISOString(), at: fromKey });
-      continue;
-    }
-    if (!key.endsWith("/on-merge.json")) continue;
-    out.push({ campaign, sendAt: "on-merge", at: startedAt((await store.get(key))?.body) });
-  }
-  return out;
-}
-
-/** An on-merge marker's start; unreadable, it is taken as now-ish (inside every window): the safe side. */
-function startedAt(body: string | undefined): number {
-  try {
-    const t = Date.parse((JSON.parse(body ?? "") as { startedAt?: string }).startedAt ?? "");
-    if (!Number.isNaN(t)) return t;
-  } catch {
-    // below
-  }
-  return Number.NaN;
 }

@@ -139,8 +139,20 @@ const batchKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).p
 // The outcome is a second, create-only file: cheaper than rewriting the intent, and never torn.
 const doneKey = (id: RunId, n: number) => `${runPrefix(id)}/batch-${String(n).padStart(6, "0")}.done.json`;
 const runRecordKey = (id: RunId) => `${runPrefix(id)}/run.json`;
+/** Where a campaign's started markers are: one key per run, `<prefix><runKey>.json`. */
+export const startedPrefix = (campaign: string) => `runs/${campaign}/`;
 /** Outside the run's folder on purpose: it outlives a deleted folder (see the header). */
-const startedKey = (id: RunId) => `runs/${id.campaign}/${runKey(id)}.json`;
+const startedKey = (id: RunId) => `${startedPrefix(id.campaign)}${runKey(id)}.json`;
+
+const RUN_KEY = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/** The instant (epoch ms) a run key names (runKey backwards); undefined for `on-merge` and foreign names. */
+export function runKeyInstant(key: string): number | undefined {
+  const m = RUN_KEY.exec(key);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0);
+}
 /**
  * The folders every ledger key above lives under: a store with nothing in them has no ledger.
  * `runs/` first: one key per run, so a store with a ledger says so in one short listing.
@@ -237,8 +249,7 @@ export class Ledger {
       );
     }
     const records = await this.readRecords(keys);
-    const last = Math.max(0, ...records.numbers);
-    this.assertNoGap(records.numbers, last);
+    const last = this.assertNoGap(records.numbers);
     addOpenBatches(state, records);
     addOutcomes(state, records.done.values());
     state.nextBatch = last + 1;
@@ -253,14 +264,8 @@ export class Ledger {
       unreadable: new Map(),
       numbers: new Set(),
     };
-    for (const key of keys) {
-      const n = batchNumber(key);
-      if (n === undefined) continue; // not a record of ours (an editor's backup, say)
-      const obj = await this.store.get(key);
-      if (!obj) continue;
+    for await (const { n, key, rec } of this.batchRecords(keys)) {
       records.numbers.add(n);
-      const isDone = key.endsWith(".done.json");
-      const rec = this.parseRecord(key, obj, n, isDone);
       if (!rec) {
         records.unreadable.set(n, key);
         continue;
@@ -272,8 +277,29 @@ export class Ledger {
     return records;
   }
 
-  /** Batch numbers run 1 to `last` without a gap: a missing record may have been an intent. */
-  private assertNoGap(numbers: Set<number>, last: number): void {
+  /**
+   * The run's batch records, read one at a time in key order, each with its number; `rec` is
+   * undefined for an outcome file that is unreadable, and a wrong record is refused (parseRecord).
+   */
+  private async *batchRecords(
+    keys: string[],
+  ): AsyncGenerator<{ n: number; key: string; rec: BatchRecord | undefined }> {
+    for (const key of keys) {
+      const n = batchNumber(key);
+      if (n === undefined) continue; // not a record of ours (an editor's backup, say)
+      const obj = await this.store.get(key);
+      if (!obj) continue;
+      yield { n, key, rec: this.parseRecord(key, obj, n, key.endsWith(".done.json")) };
+    }
+  }
+
+  /**
+   * Batch numbers run 1 to the last without a gap (a missing record may have been an intent);
+   * returns the last. Not Math.max(...numbers): a long run has more than a call's arguments hold.
+   */
+  private assertNoGap(numbers: Set<number>): number {
+    let last = 0;
+    for (const n of numbers) if (n > last) last = n;
     for (let n = 1; n <= last; n++) {
       if (numbers.has(n)) continue;
       throw new LedgerDamagedError(
@@ -281,6 +307,7 @@ export class Ledger {
         `a missing record may have been an intent, so whom that batch sent to is unknown and nothing is sent: ${RESTORE}`,
       );
     }
+    return last;
   }
 
   /**
@@ -299,18 +326,14 @@ export class Ledger {
       open.delete(batch);
       for (const o of outcomes) if (o.status === "sent") add(o.id);
     };
-    for (const key of keys) {
-      const n = batchNumber(key);
-      const obj = n === undefined ? undefined : await this.store.get(key);
-      if (n === undefined || !obj) continue;
+    for await (const { n, rec } of this.batchRecords(keys)) {
       numbers.add(n);
-      const rec = this.parseRecord(key, obj, n, key.endsWith(".done.json"));
       if (!rec) continue; // an unreadable outcome: its intent stays open, so its ids count
       if (rec.previous) settle(rec.previous.batch, rec.previous.outcomes);
       if (rec.state === "done") settle(rec.batch, rec.outcomes ?? []);
       else if (!settled.has(rec.batch)) open.set(rec.batch, rec.ids);
     }
-    this.assertNoGap(numbers, Math.max(0, ...numbers));
+    this.assertNoGap(numbers);
     for (const ids of open.values()) for (const id of ids) add(id);
   }
 
@@ -529,10 +552,13 @@ export class Ledger {
       else {
         // Unreadable: its place names it; loading it says what is wrong.
         const [, name, folder] = key.split("/");
-        if (name && folder) add({ campaign: name, sendAt: sendAtOfKey(folder) });
+        if (name && folder) {
+          const at = runKeyInstant(folder);
+          add({ campaign: name, sendAt: at === undefined ? folder : new Date(at).toISOString() });
+        }
       }
     }
-    for (const key of await store.list(campaign ? `runs/${campaign}/` : "runs/")) {
+    for (const key of await store.list(campaign ? startedPrefix(campaign) : "runs/")) {
       const obj = await store.get(key);
       const rec = obj ? (readJson(obj.body) as Partial<RunRecord> | undefined) : undefined;
       if (typeof rec?.campaign === "string" && typeof rec.sendAt === "string")
@@ -540,12 +566,6 @@ export class Ledger {
     }
     return [...out.values()];
   }
-}
-
-/** The send_at a run folder name stands for (runKey backwards). */
-function sendAtOfKey(folder: string): string {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(folder);
-  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : folder;
 }
 
 /** A run's batch records as read: intents and outcomes by batch, unreadable files, the numbers seen. */

@@ -1,33 +1,51 @@
 /**
- * The runs a recurring campaign has started, from the store: its started markers
+ * The runs a campaign has started, from the store: its started markers
  * (`runs/<campaign>/<runKey>.json`, ledger.ts), one key per run, so one listing answers without
  * reading any run's batches. Every run writes its marker before its first batch; a run whose
  * marker is missing (a crash between its run record and the marker) has sent nobody yet.
+ * For a recurring campaign, the latest of them (send/schedule.ts); for `exclude_sent`, those in
+ * its window (exclude-sent.ts).
  */
 import { instant } from "../config/schedule.js";
 import type { Store } from "../store/types.js";
-import { Ledger } from "./ledger.js";
+import { Ledger, type RunId, runKeyInstant, startedPrefix } from "./ledger.js";
 import type { LatestRun } from "./schedule.js";
 
-const RUN_KEY = /\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.json$/;
+/** A started run and its instant: its run key's, or an on-merge run's start (NaN when unreadable). */
+export type StartedRun = RunId & { at: number };
 
-/** The instant a started marker's key names (its run key), or undefined for `on-merge` and foreign keys. */
-export function markerInstant(key: string): number | undefined {
-  const m = RUN_KEY.exec(key);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  return Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0);
+/** The campaign's started runs, in key order. */
+export async function startedRuns(store: Store, campaign: string): Promise<StartedRun[]> {
+  const prefix = startedPrefix(campaign);
+  const out: StartedRun[] = [];
+  for (const key of await store.list(prefix)) {
+    const name = key.slice(prefix.length).replace(/\.json$/, "");
+    const at = runKeyInstant(name);
+    if (at !== undefined) out.push({ campaign, sendAt: new Date(at).toISOString(), at });
+    else if (name === "on-merge")
+      out.push({ campaign, sendAt: "on-merge", at: startedAt((await store.get(key))?.body) });
+  }
+  return out;
+}
+
+/** An on-merge marker's start; NaN when unreadable (exclude-sent.ts counts it, the safe side). */
+function startedAt(body: string | undefined): number {
+  try {
+    return Date.parse((JSON.parse(body ?? "") as { startedAt?: string }).startedAt ?? "");
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**
- * The latest started run (by its instant) and whether it completed. A ledger whose run record is
- * gone throws LedgerDamagedError (ledger.ts), as the send of a one-off campaign would.
+ * The latest started run of a recurring campaign (by its instant) and whether it completed. A
+ * ledger whose run record is gone throws LedgerDamagedError (ledger.ts), as the send of a one-off
+ * campaign would.
  */
 export async function latestRun(store: Store, campaign: string): Promise<LatestRun | undefined> {
   let latest: number | undefined;
-  for (const key of await store.list(`runs/${campaign}/`)) {
-    const at = markerInstant(key);
-    if (at !== undefined && (latest === undefined || at > latest)) latest = at;
+  for (const run of await startedRuns(store, campaign)) {
+    if (run.sendAt !== "on-merge" && (latest === undefined || run.at > latest)) latest = run.at;
   }
   if (latest === undefined) return undefined;
   const at = instant(latest);

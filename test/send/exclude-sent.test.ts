@@ -128,6 +128,18 @@ describe("sentByEarlierRuns", () => {
     expect(other?.has("a@x.test", "a@x.test")).toBe(false);
   });
 
+  it("an on-merge run is judged at its start; one whose start cannot be read counts whatever the window", async () => {
+    await run({ campaign: "signup", sendAt: "on-merge" }); // started 28 days before
+    const rule = campaign([{ campaign: "signup", withinSeconds: 7 * DAY }]);
+    const outside = await sentByEarlierRuns(store, PROJECT, rule, current, at);
+    expect(outside?.runs).toBe(0);
+    expect(outside?.has("a@x.test", "a@x.test")).toBe(false);
+    writeFileSync(path.join(dir, "runs/signup/on-merge.json"), "{");
+    const unreadable = await sentByEarlierRuns(store, PROJECT, rule, current, at);
+    expect(unreadable?.runs).toBe(1);
+    expect(unreadable?.has("a@x.test", "a@x.test")).toBe(true);
+  });
+
   it("a later run is not an earlier one; no rule reads nothing", async () => {
     await run({ campaign: "weekly", sendAt: "2027-03-01T08:00:00.000Z" });
     const later = await sentByEarlierRuns(store, PROJECT, campaign([{ campaign: "weekly" }]), current, at);

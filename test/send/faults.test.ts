@@ -20,8 +20,8 @@ import { projectStore } from "../../src/commands/context.js";
 import { type CampaignResult, type SendOptions, sendCampaigns, sendFailed } from "../../src/commands/send.js";
 import { openSession } from "../../src/commands/session.js";
 import { validateProject } from "../../src/commands/validate.js";
+import { FAILED_CALLS_TO_STOP } from "../../src/send/calls.js";
 import { Ledger, recipientId } from "../../src/send/ledger.js";
-import { FAILED_CALLS_TO_STOP } from "../../src/send/run.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld, VERIFIED_IDENTITY } from "../support/aws-world.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
 import {

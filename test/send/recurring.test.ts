@@ -5,12 +5,22 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
 import { Ledger } from "../../src/send/ledger.js";
+import { acquireLock } from "../../src/send/lock.js";
 import { LocalStore } from "../../src/store/index.js";
 import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+
+// The real lock, which a test may make wait while another send runs (mockImplementationOnce).
+vi.mock("../../src/send/lock.js", async (original) => {
+  const real = await original<typeof import("../../src/send/lock.js")>();
+  return { ...real, acquireLock: vi.fn(real.acquireLock) };
+});
+const realAcquireLock = (
+  await vi.importActual<typeof import("../../src/send/lock.js")>("../../src/send/lock.js")
+).acquireLock;
 
 let repo: ExampleRepo;
 
@@ -193,6 +203,21 @@ describe("one occurrence in flight at a time", () => {
     expect(r.out.indexOf(`occurrence ${WEEKS[0]}`)).toBeGreaterThan(-1);
     expect(r.out.indexOf(`occurrence ${WEEKS[0]}`)).toBeLessThan(r.out.indexOf(`occurrence ${WEEKS[1]}`));
     expect([...outbox("weekly-news").keys()]).toEqual([key(WEEKS[0] as string), key(WEEKS[1] as string)]);
+  });
+
+  it("a send that waited for the lock while another ran its occurrence does not run it again", async () => {
+    // This send chooses week 1's occurrence, then waits for the lock; meanwhile another send runs
+    // it to completion, and c joins. Run again, the occurrence would mail c late, a second run of it.
+    vi.mocked(acquireLock).mockImplementationOnce(async (store, options) => {
+      const other = await send({ due: true, now: at(WEEKS[0] as string, 6) });
+      expect(other.code, other.out + other.err).toBe(0);
+      members(["a", "b", "c"]);
+      return realAcquireLock(store, options);
+    });
+    const r = await send({ due: true, now: at(WEEKS[0] as string, 5) });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain(`weekly-news: scheduled (${WEEKS[1]})`);
+    expect(outbox("weekly-news").get(key(WEEKS[0] as string))).toEqual(["a@example.com", "b@example.com"]);
   });
 
   it("a send by name takes the unfinished run too, and nothing is sent early or late", async () => {

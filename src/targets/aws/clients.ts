@@ -114,7 +114,7 @@ export function sesClient(options: AwsClientOptions, pacing?: SesPacing): SESv2C
 /**
  * For sending, one attempt per call: the SDK's standard strategy would retry a 500 or a reset
  * connection, and a SendEmail that SES processed before the connection broke would then go out
- * twice. mailops retries itself (send/run.ts): what was not processed (429, 503), never what may
+ * twice. mailops retries itself (send/calls.ts): what was not processed (429, 503), never what may
  * have been. No failFast either: with no retries there is nothing to cut short, and the sender
  * classifies the SDK's own error (errors.ts classifySendError). The request timeout throws (the
  * node handler only warns by default): a call that hangs is a call whose outcome is unknown.

@@ -5,7 +5,7 @@
  * Every entry's status is checked; only retryable ones are retried. Each recipient's result is
  * its own call's outcome (port.ts EntryResult): sent, rejected, unsent (not processed, safe to
  * send again) or unknown (the call may have gone out). Nothing is retried here: the run does
- * that (send/run.ts), paced and with the ledger's knowledge.
+ * that (send/calls.ts), paced and with the ledger's knowledge.
  */
 import { type CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {

@@ -48,11 +48,13 @@ export function writeOutboxIndex(
   eventsFile: string,
   sizes: { pageRows?: number; messagePages?: number } = {},
 ): string {
+  const folder = walkOutbox(dir);
   const pages = new IndexPages(
     dir,
     campaign,
     sizes.pageRows ?? PAGE_ROWS,
     sizes.messagePages ?? MESSAGE_PAGES,
+    folder.pages,
   );
   const listed = new KeySet();
   let found = 0;
@@ -64,7 +66,7 @@ export function writeOutboxIndex(
     found++;
     pages.add({ name, ...head, at: at.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") });
   }
-  for (const name of unlisted(dir, listed, found)) {
+  for (const name of unlisted(dir, listed, folder.emls - found)) {
     const head = readHead(path.join(dir, `${name}.eml`));
     if (head) pages.add({ name, ...head, at: "" });
   }
@@ -83,6 +85,8 @@ class IndexPages {
     private readonly campaign: string,
     private readonly rowsPerPage: number,
     private readonly messagePages: number,
+    /** The messages that have a page (`<run>.<id>`), from one walk of the folder: no stat a row. */
+    private readonly withPage: KeySet,
   ) {}
 
   add(row: Row): void {
@@ -91,7 +95,7 @@ class IndexPages {
     const page = encodeURIComponent(`${row.name}.html`);
     const eml = encodeURIComponent(`${row.name}.eml`);
     const to = escapeHtml(row.to);
-    const viewable = existsSync(path.join(this.dir, `${row.name}.html`));
+    const viewable = this.withPage.has(row.name);
     this.rows.push(
       `<tr><td>${this.count}</td><td>${viewable ? `<a href="./${page}">${to}</a>` : to}</td>` +
         `<td>${escapeHtml(row.subject)}</td><td>${escapeHtml(row.at)}</td><td><a href="./${eml}">.eml</a></td></tr>`,
@@ -187,33 +191,32 @@ function* lines(file: string): Generator<string> {
 }
 
 /**
- * The outbox's `.eml` files not listed yet, by name: a second pass over the folder only when it
- * holds more than the `found` listed.
+ * The outbox's `.eml` files not listed yet, by name: a second pass over the folder only when some
+ * (`missing`) are.
  */
-function unlisted(dir: string, listed: KeySet, found: number): string[] {
+function unlisted(dir: string, listed: KeySet, missing: number): string[] {
   const out: string[] = [];
-  let total = 0;
-  forEachEml(dir, () => total++);
-  if (total === found) return out;
-  forEachEml(dir, (name) => {
-    if (!listed.has(name)) out.push(name);
+  if (missing <= 0) return out;
+  forEachFile(dir, (name) => {
+    if (name.endsWith(".eml") && !listed.has(name.slice(0, -4))) out.push(name.slice(0, -4));
   });
   return out.sort();
 }
 
-function forEachEml(dir: string, fn: (name: string) => void): void {
+/** One walk of a campaign's outbox: the messages with a page (by `<run>.<id>`), and how many `.eml`. */
+function walkOutbox(dir: string): { pages: KeySet; emls: number } {
+  const pages = new KeySet();
+  let emls = 0;
   forEachFile(dir, (name) => {
-    if (name.endsWith(".eml")) fn(name.slice(0, -4));
+    if (name.endsWith(".eml")) emls++;
+    else if (name.endsWith(".html") && !/^index(-\d+)?\.html$/.test(name)) pages.add(name.slice(0, -5));
   });
+  return { pages, emls };
 }
 
 /** How many message pages a campaign's outbox holds (its index pages aside). */
 export function countMessagePages(dir: string): number {
-  let n = 0;
-  forEachFile(dir, (name) => {
-    if (name.endsWith(".html") && !/^index(-\d+)?\.html$/.test(name)) n++;
-  });
-  return n;
+  return walkOutbox(dir).pages.size;
 }
 
 function forEachFile(dir: string, fn: (name: string) => void): void {
