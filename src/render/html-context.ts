@@ -374,6 +374,9 @@ export const MAX_STATES = 16;
 
 /** The union of sets of states, deduplicated; past MAX_STATES, the one unknown state. */
 export function union(...sets: HtmlState[][]): HtmlState[] {
+  // One set of one state, the common case after text or a value: nothing to merge.
+  const only = sets.length === 1 ? sets[0] : undefined;
+  if (only?.length === 1) return (only[0] as HtmlState).s === UNKNOWN ? [UNKNOWN_STATE] : only;
   const seen = new Map<string, HtmlState>();
   for (const set of sets) for (const st of set) seen.set(stateKey(st), st);
   if (seen.size > MAX_STATES || [...seen.values()].some((st) => st.s === UNKNOWN)) return [UNKNOWN_STATE];

@@ -53,11 +53,18 @@ export function findOutputs(ast: hbs.AST.Program, kind: PartKind): OutputUse[] {
   const walker = new OutputWalker(kind);
   walker.collectPartials(ast);
   walker.program(ast, [START]);
-  return [...walker.outputs.values()];
+  return walker.outputs;
 }
 
 class OutputWalker {
-  outputs = new Map<string, OutputUse>();
+  /** In the order first met; one entry per node, path and context. */
+  outputs: OutputUse[] = [];
+  /**
+   * The entries so far by the node they were written at. Most nodes are met once; a node walked
+   * again (an `{{#each}}` body's next round, a partial's next use) compares its few entries,
+   * cheaper than a string key per use (validate's budget, docs/performance.md).
+   */
+  private seen = new Map<Node, OutputUse[]>();
   private scopes: Scope[] = [{ path: [], root: true }];
   /** Root paths known to be truthy here: the conditions of enclosing `{{#if}}`s. */
   private guards: string[] = [];
@@ -130,9 +137,13 @@ class OutputWalker {
     const contexts: Context[] = this.html
       ? states.map(contextAt)
       : [this.kind === "subject" ? "subject" : "text"];
+    let met = this.seen.get(node);
+    if (!met) this.seen.set(node, (met = []));
     for (const context of contexts) {
-      const key = `${path.join("\u0001")}|${context}|${line}|${col}`;
-      if (!this.outputs.has(key)) this.outputs.set(key, { path, written, context, line, col });
+      if (met.some((u) => u.context === context && samePath(u.path, path))) continue;
+      const use = { path, written, context, line, col };
+      met.push(use);
+      this.outputs.push(use);
     }
   }
 
@@ -154,6 +165,7 @@ class OutputWalker {
   }
 
   private rooted(parts: string[]): { path: string[]; present: boolean } {
+    if (this.guards.length === 0) return { path: parts, present: true }; // outside every `{{#if}}`
     const path = parts.join(".");
     // Required (so checked present before sending), or inside `{{#if}}` of itself.
     const present = this.guards.includes(path) || !this.guards.includes(parts[0] ?? "");
@@ -231,4 +243,8 @@ class OutputWalker {
       if (changed) this.scopes.pop();
     }
   }
+}
+
+function samePath(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((part, i) => part === b[i]);
 }
