@@ -29,7 +29,8 @@ export function progress(label: string, total: number | undefined, out: Progress
   const line = (done: number) => {
     const secs = (Date.now() - start) / 1000;
     const rate = secs > 0 ? done / secs : 0;
-    const eta = total && rate > 0 ? ` ETA ${formatSeconds((total - done) / rate)}` : "";
+    // Finished: no ETA (a run that took a millisecond or more would end on "ETA 0s").
+    const eta = total && rate > 0 && done < total ? ` ETA ${formatSeconds((total - done) / rate)}` : "";
     const of = total ? `/${total}` : "";
     const pct = total ? ` ${((done / total) * 100).toFixed(0).padStart(3)}%` : "";
     const bar = tty && total ? ` [${"#".repeat(Math.round((done / total) * 20)).padEnd(20, ".")}]` : "";
