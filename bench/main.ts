@@ -1,5 +1,6 @@
 /** `npm run bench`: runs every benchmark, prints figures against their budgets, exits 1 if one is over. */
 import { benchAudience } from "./audience.bench.js";
+import { benchForecast } from "./forecast.bench.js";
 import type { Figure } from "./measure.js";
 import { benchOutbox } from "./outbox.bench.js";
 import { benchPlan } from "./plan.bench.js";
@@ -10,6 +11,7 @@ import { benchValidate } from "./validate.bench.js";
 const suites: [string, () => Promise<Figure[]>][] = [
   ["validate", benchValidate],
   ["audience", benchAudience],
+  ["forecast", benchForecast],
   ["plan", benchPlan],
   ["send", benchSend],
   ["outbox", benchOutbox],

@@ -133,6 +133,9 @@ export interface AudienceDeps {
   pageRows?: number;
 }
 
+/** What reading a source needs, the same for every campaign over it. */
+export type SourceDeps = Pick<AudienceDeps, "open" | "env" | "pageRows">;
+
 export function emptyStats(): AudienceStats {
   return {
     read: 0,
@@ -176,26 +179,26 @@ export function audience(
   return { recipients: new RecipientStream(batches(passes, deps, stats, options.expect), stats), stats };
 }
 
-interface Pass {
+export interface Pass {
   source: Source;
   typer: Typer;
   match: Predicate;
   /** The conditions behind `match`, one per segment (undefined: the whole source), to push down. */
   where: (Condition | undefined)[];
 }
-interface AudiencePass extends Pass {
+export interface AudiencePass extends Pass {
   /** Excludes tested on the row itself; undefined when none apply by row. */
   exclude: Predicate | undefined;
 }
 /** A campaign's reads of its sources: `exclusions` first (the address keys they exclude), then each `to` source. */
-interface SourcePasses {
+export interface SourcePasses {
   exclusions: Pass[];
   to: AudiencePass[];
 }
 
 const everyone: Predicate = () => true;
 
-function sourcePasses(project: Project, campaign: Campaign): SourcePasses {
+export function sourcePasses(project: Project, campaign: Campaign): SourcePasses {
   if (campaign.to.length === 0) {
     throw new MailopsError(`campaign \`${campaign.name}\` has no \`to\``, `set \`to:\` in ${campaign.file}`);
   }
@@ -299,7 +302,8 @@ async function* batches(
   const { exclusion } = stats;
   for (const pass of passes.exclusions) {
     // A source also read row by row below reports its bad rows there, once.
-    const sink = new ExclusionSink(pass, excludedKeys, stats, !audienceSources.has(pass.source.name));
+    const samples = audienceSources.has(pass.source.name) ? undefined : stats.invalidSamples;
+    const sink = new ExclusionSink(pass, excludedKeys, stats, samples);
     const rows = { source: pass.source.name, read: 0, invalid: 0 };
     const [read0, invalid0] = [exclusion.read, exclusion.invalid];
     stats.sources.push(rows);
@@ -423,12 +427,12 @@ class RecipientStream implements AsyncIterableIterator<Recipient> {
   }
 }
 
-function sample(stats: AudienceStats, source: string, line: number, reason: string): void {
-  if (stats.invalidSamples.length < MAX_INVALID_SAMPLES) stats.invalidSamples.push({ source, line, reason });
+function sample(samples: InvalidSample[], source: string, line: number, reason: string): void {
+  if (samples.length < MAX_INVALID_SAMPLES) samples.push({ source, line, reason });
 }
 
 /** Per row of a `to` source. A class, not closures: one monomorphic call site per row. */
-class AudienceSink implements FilteredSink {
+export class AudienceSink implements FilteredSink {
   out: Recipient[] = [];
   private readonly name: string;
   private readonly emailField: string;
@@ -444,8 +448,10 @@ class AudienceSink implements FilteredSink {
     pass: AudiencePass,
     private readonly seen: KeySet,
     private readonly excludedKeys: KeySet,
-    deps: AudienceDeps,
+    deps: Pick<AudienceDeps, "suppression" | "duplicate" | "sent">,
     private readonly stats: AudienceStats,
+    /** Where its invalid rows' samples go: the stats' own list unless a shared pass keeps them per pass. */
+    private readonly samples: InvalidSample[] = stats.invalidSamples,
   ) {
     this.suppression = deps.suppression;
     this.duplicate = deps.duplicate;
@@ -496,12 +502,12 @@ class AudienceSink implements FilteredSink {
   bad(line: number, reason: string): void {
     this.stats.read++;
     this.stats.invalid++;
-    sample(this.stats, this.name, line, reason);
+    sample(this.samples, this.name, line, reason);
   }
 }
 
 /** Per row of an exclude source read ahead: keeps only the keys. */
-class ExclusionSink implements RowSink {
+export class ExclusionSink implements RowSink {
   private readonly name: string;
   private readonly emailField: string;
   private readonly match: Predicate;
@@ -510,7 +516,8 @@ class ExclusionSink implements RowSink {
     pass: Pass,
     private readonly keys: KeySet,
     private readonly stats: AudienceStats,
-    private readonly samples: boolean,
+    /** Where its invalid rows' samples go; undefined when the row is reported by a `to` pass. */
+    private readonly samples: InvalidSample[] | undefined,
   ) {
     this.name = pass.source.name;
     this.emailField = pass.typer.emailField;
@@ -526,14 +533,14 @@ class ExclusionSink implements RowSink {
     this.stats.exclusion.read++;
     this.stats.exclusion.invalid++;
     if (address !== undefined) this.keys.add(normalizeAddress(address));
-    if (this.samples) sample(this.stats, this.name, line, reason);
+    if (this.samples) sample(this.samples, this.name, line, reason);
   }
 }
 
-async function* readSource(
+export async function* readSource(
   pass: Pass,
   sink: FilteredSink,
-  deps: AudienceDeps,
+  deps: SourceDeps,
   range: KeyRange,
 ): AsyncGenerator<void> {
   const { source, typer } = pass;
@@ -578,7 +585,7 @@ async function* readSource(
  * it were never seen, so a send must not go ahead as if the source ended there.
  */
 /** How messages name a source: its name and its file (repository-relative) or S3 location. */
-function describeSource(source: Source): string {
+export function describeSource(source: Source): string {
   const at = source.postgres
     ? `postgres, $${source.postgres.urlEnv}`
     : (source.localPath ?? source.location ?? source.file);

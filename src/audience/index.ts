@@ -26,3 +26,4 @@ export {
 } from "./invalid-rows.js";
 export { type OpenSource, openLocal, openS3, openSource, type S3OpenOptions } from "./open.js";
 export { DamagedSourceError } from "./rows.js";
+export { type SharedMember, type SharedResult, sharedCounts } from "./shared-pass.js";

@@ -6,16 +6,21 @@ import { open as openFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
 import { isInside } from "../util/paths.js";
-import { s3Client } from "../util/s3-client.js";
+import { s3Client, s3Sdk } from "../util/s3-client.js";
 
 export type OpenSource = (source: Source) => Promise<NodeJS.ReadableStream | AsyncIterable<Buffer | string>>;
 
-/** Large reads: fewer chunks, fewer trips through the async machinery per row. */
-const READ_CHUNK = 1 << 20;
+/**
+ * Node's own read size. Not larger: a chunk decoded to a string of more than about 1 MB becomes
+ * an external string that only a full collection frees, so with 1 MB reads a pass held some 40 MB
+ * of old chunks and ran at a third of the speed of 64 KB reads (page faults); the readers yield
+ * per few hundred rows anyway, so smaller chunks cost no more trips through the async machinery.
+ */
+const READ_CHUNK = 1 << 16;
 
 /** Local files, resolved against the repository root. */
 export function openLocal(root: string): OpenSource {
@@ -73,7 +78,7 @@ export function openS3(region: string | undefined, options: S3OpenOptions = {}):
     const { bucket, key } = parseS3(source);
     client ??= s3Client({ region, endpoint: options.endpoint });
     try {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const out = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
       if (out.Body === undefined) throw new Error("the response has no body");
       return out.Body as Readable;
     } catch (error) {

@@ -22,8 +22,9 @@
  * The URL is read from the environment variable `url_env` names, at read time, and never appears
  * in a message: errors say which variable, and what the server said (which holds no password).
  */
-import pg from "pg";
-import Cursor from "pg-cursor";
+import { createRequire } from "node:module";
+import type pg from "pg";
+import type Cursor from "pg-cursor";
 import type { Condition, PostgresQuery, Source } from "../config/model.js";
 import { fromItem, quoteIdent, readQuery } from "../config/sql.js";
 import { MailopsError } from "../errors.js";
@@ -262,8 +263,24 @@ function checkColumns(source: Source, pgq: PostgresQuery, columns: Column[], whe
   }
 }
 
+type Driver = { pg: typeof pg; Cursor: typeof Cursor };
+let driver: Driver | undefined;
+
+/**
+ * The driver, loaded when a database is first read: most runs read files, and loading it costs
+ * every start time and memory. Its packages are CommonJS, as an `import` of them loads them too.
+ */
+function pgDriver(): Driver {
+  if (!driver) {
+    const require = createRequire(import.meta.url);
+    driver = { pg: require("pg") as typeof pg, Cursor: require("pg-cursor") as typeof Cursor };
+  }
+  return driver;
+}
+
 /** The driver's own conversion of a type (text for types it does not know). */
-const driverParser = pg.types.getTypeParser as (oid: number) => Parser;
+const driverParser = (oid: number): Parser =>
+  (pgDriver().pg.types.getTypeParser as (oid: number) => Parser)(oid);
 
 function typesFor(columns: Column[]): PageQuery["types"] {
   const parsers = valueParsers(driverParser(OID.textArray));
@@ -279,7 +296,7 @@ async function fetchAll(
   values: unknown[],
   types: PageQuery["types"],
 ): Promise<Row[]> {
-  const cursor = c.query(new Cursor(text, values, { types }));
+  const cursor = c.query(new (pgDriver().Cursor)(text, values, { types }));
   const rows: Row[] = [];
   try {
     for (;;) {
@@ -318,7 +335,7 @@ class Database {
     private readonly timeoutMs: number,
     private readonly where: string,
   ) {
-    this.pool = new pg.Pool({
+    this.pool = new (pgDriver().pg.Pool)({
       connectionString: url,
       max: 1,
       idleTimeoutMillis: 10_000,

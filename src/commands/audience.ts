@@ -8,10 +8,13 @@ import {
   openSource,
   type Recipient,
   type SentCheck,
+  type SharedMember,
+  type SharedResult,
   type SourceRows,
   type SuppressionCheck,
+  sharedCounts,
 } from "../audience/index.js";
-import type { Campaign, Project } from "../config/model.js";
+import type { Campaign, Project, Settings } from "../config/model.js";
 import type { MessageBuilder } from "../send/message.js";
 import type { Target } from "../targets/port.js";
 
@@ -60,9 +63,7 @@ export async function openAudience(
 ): Promise<CampaignAudience> {
   const { settings } = project;
   const suppression = await suppressionFor(project, campaign, target);
-  const open = openSource(project.root, settings.region);
-  // Rows per page of a postgres source: a tuning knob (docs/postgres.md), and tests' way to many pages.
-  const pageRows = Number(process.env.MAILOPS_PG_PAGE_ROWS) || undefined;
+  const shared = sourceDeps(project);
   let last: AudienceStats | undefined;
   /** What the last count read: the send pass must read the same. */
   let counted: SourceRows[] | undefined;
@@ -71,9 +72,8 @@ export async function openAudience(
       project,
       campaign,
       {
-        open,
+        ...shared,
         suppression,
-        ...(pageRows ? { pageRows } : {}),
         ...(duplicate ? { duplicate } : {}),
         ...(sent ? { sent } : {}),
       },
@@ -84,33 +84,136 @@ export async function openAudience(
   };
   return {
     async count(messages, duplicate) {
-      const skipped: Record<string, number> = {};
-      let toSend = 0;
+      const check = renderCheck(messages);
       counted = undefined;
-      for await (const r of pass(duplicate)) {
-        const p = messages.prepare(r);
-        if (p.ok) toSend++;
-        else skipped[p.reason] = (skipped[p.reason] ?? 0) + 1;
-      }
+      for await (const r of pass(duplicate)) check.add(r);
       const s = last as AudienceStats;
       counted = s.sources.map((r) => ({ ...r }));
-      return {
-        read: s.read,
-        invalid: s.invalid,
-        notMatched: s.notMatched,
-        duplicates: s.duplicates,
-        excluded: s.excluded,
-        ...(sent ? { excludedSent: s.excludedSent } : {}),
-        suppressed: s.suppressed,
-        selected: s.selected,
-        skipped,
-        toSend,
-        invalidRows: judgeInvalidRows(s, settings.guardrails.maxInvalidRows),
-      };
+      return countsOf(s, check, sent !== undefined, settings);
     },
     recipients: () => pass(),
     stats: () => last as AudienceStats,
   };
+}
+
+/**
+ * A count's step per recipient: told each recipient of the campaign once, in read order. The
+ * render check is one; a forecast may add its own (counts by variant, by hour).
+ */
+export interface RecipientTally {
+  add(r: Recipient): void;
+}
+
+/** The render check as a tally: who would be sent, and who skipped for which reason. */
+interface RenderCheck extends RecipientTally {
+  toSend: number;
+  skipped: Record<string, number>;
+}
+
+function renderCheck(messages: MessageBuilder, also?: RecipientTally): RenderCheck {
+  const check: RenderCheck = {
+    toSend: 0,
+    skipped: {},
+    add(r) {
+      const p = messages.prepare(r);
+      if (p.ok) check.toSend++;
+      else check.skipped[p.reason] = (check.skipped[p.reason] ?? 0) + 1;
+      also?.add(r);
+    },
+  };
+  return check;
+}
+
+function countsOf(
+  s: AudienceStats,
+  check: RenderCheck,
+  excludeSent: boolean,
+  settings: Settings,
+): AudienceCounts {
+  return {
+    read: s.read,
+    invalid: s.invalid,
+    notMatched: s.notMatched,
+    duplicates: s.duplicates,
+    excluded: s.excluded,
+    ...(excludeSent ? { excludedSent: s.excludedSent } : {}),
+    suppressed: s.suppressed,
+    selected: s.selected,
+    skipped: check.skipped,
+    toSend: check.toSend,
+    invalidRows: judgeInvalidRows(s, settings.guardrails.maxInvalidRows),
+  };
+}
+
+/** One campaign of a shared count (countAudiences). */
+export interface CountRequest {
+  campaign: Campaign;
+  /** The render check's messages. */
+  messages: MessageBuilder;
+  /** `exclude_sent`: whoever earlier runs reached. */
+  sent?: SentCheck;
+  /** Told each row dropped as a repeat of an earlier row's address key (CampaignAudience.count). */
+  duplicate?: AudienceDeps["duplicate"];
+  /** A further step per recipient, after the render check. */
+  tally?: RecipientTally;
+}
+
+/** A campaign's counts and the stats behind them (its invalid samples, what each source read), or why not. */
+export type Counted = { counts: AudienceCounts; stats: AudienceStats } | { error: Error };
+
+/**
+ * Every campaign of `requests` counted as CampaignAudience.count counts it, with one read of each
+ * file or S3 source for all of them (audience/shared-pass.ts). Results in the order asked.
+ */
+export async function countAudiences(
+  project: Project,
+  requests: CountRequest[],
+  target: Target,
+): Promise<Counted[]> {
+  const out: Counted[] = [];
+  const joined: { at: number; check: RenderCheck; member: SharedMember }[] = [];
+  for (const q of requests) {
+    let suppression: SuppressionCheck;
+    try {
+      suppression = await suppressionFor(project, q.campaign, target);
+    } catch (e) {
+      // As openAudience: a campaign whose list cannot be read is not counted; the others are.
+      if (!(e instanceof Error)) throw e;
+      out.push({ error: e });
+      continue;
+    }
+    const check = renderCheck(q.messages, q.tally);
+    const deps = {
+      suppression,
+      ...(q.sent ? { sent: q.sent } : {}),
+      ...(q.duplicate ? { duplicate: q.duplicate } : {}),
+    };
+    joined.push({
+      at: out.length,
+      check,
+      member: { campaign: q.campaign, deps, tally: (r) => check.add(r) },
+    });
+    out.push({ error: new Error("not counted") });
+  }
+  const results = await sharedCounts(
+    project,
+    joined.map((j) => j.member),
+    sourceDeps(project),
+  );
+  joined.forEach(({ at, check }, k) => {
+    const r = results[k] as SharedResult;
+    const excludeSent = requests[at]?.sent !== undefined;
+    out[at] =
+      "error" in r ? r : { counts: countsOf(r.stats, check, excludeSent, project.settings), stats: r.stats };
+  });
+  return out;
+}
+
+/** How sources are opened and paged, the same for every campaign. */
+function sourceDeps(project: Project): { open: ReturnType<typeof openSource>; pageRows?: number } {
+  // Rows per page of a postgres source: a tuning knob (docs/postgres.md), and tests' way to many pages.
+  const pageRows = Number(process.env.MAILOPS_PG_PAGE_ROWS) || undefined;
+  return { open: openSource(project.root, project.settings.region), ...(pageRows ? { pageRows } : {}) };
 }
 
 /** The audience lines shared by the send report and the dry run. */

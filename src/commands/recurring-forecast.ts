@@ -29,12 +29,15 @@ export interface RecurringForecast {
 /** Occurrences listed. */
 const SHOWN = 4;
 
+/**
+ * The forecast of a recurring campaign, and the occurrence to count (`countAt`, when a send takes
+ * one); once counted, recipientsCounted() puts the count on its occurrences.
+ */
 export async function forecastRecurring(
   project: Project,
   c: Campaign,
   o: Seen,
-  count: (forecast: CampaignForecast, sendAt: string) => Promise<void>,
-): Promise<CampaignForecast> {
+): Promise<{ forecast: CampaignForecast; countAt?: string }> {
   const base = { campaign: c.name, to: c.to, exclude: c.exclude, notes: [] as string[] };
   let st: OccurrenceState;
   try {
@@ -42,7 +45,7 @@ export async function forecastRecurring(
   } catch (e) {
     if (!(e instanceof LedgerDamagedError)) throw e;
     const error = `sending refuses this campaign: ${e.withHint()}`;
-    return { ...base, state: "due", sends: "no", error };
+    return { forecast: { ...base, state: "due", sends: "no", error } };
   }
   // The occurrence counted: the one due, or the next (after a missed one, the one after it).
   const first =
@@ -55,15 +58,18 @@ export async function forecastRecurring(
     schedule: scheduleForecast(c, st, first, o.now),
   };
   notes(forecast, c, st, o);
-  if (!first || forecast.sends === "no") return forecast;
-  await count(forecast, first);
+  if (!first || forecast.sends === "no") return { forecast };
+  return { forecast, countAt: first };
+}
+
+/** The audience counted for the first occurrence, on the occurrences it stands for. */
+export function recipientsCounted(forecast: CampaignForecast, c: Campaign): void {
   const n = forecast.counts?.toSend;
   const self = (c.excludeSent ?? []).some((e) => e.campaign === c.name);
   const schedule = forecast.schedule as RecurringForecast;
   schedule.occurrences = schedule.occurrences.map((occ, i) =>
     n === undefined || (i > 0 && self) ? occ : { ...occ, recipients: n },
   );
-  return forecast;
 }
 
 /** The forecast's state and whether the send asked for takes it (now, at its next occurrence, never). */

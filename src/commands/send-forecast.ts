@@ -16,10 +16,16 @@ import { messageBuilder } from "../send/message.js";
 import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
-import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
+import {
+  type AudienceCounts,
+  type Counted,
+  type CountRequest,
+  countAudiences,
+  formatCounts,
+} from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { runInstant } from "./recurring.js";
-import { forecastRecurring, type RecurringForecast } from "./recurring-forecast.js";
+import { forecastRecurring, type RecurringForecast, recipientsCounted } from "./recurring-forecast.js";
 import type { Session } from "./session.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
@@ -83,48 +89,50 @@ export async function forecastSends(
   const campaigns = seen.campaign
     ? [namedCampaign(project, seen.campaign)]
     : [...project.campaigns.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const out: CampaignForecast[] = [];
-  for (const c of campaigns) out.push(await forecastOne(project, c, seen));
-  return out;
+  const planned: Planned[] = [];
+  for (const c of campaigns) planned.push(await forecastOne(project, c, seen));
+  // Every audience in one pass per source (commands/audience.ts countAudiences), then each forecast's notes.
+  const counting = planned.filter((p) => p.countAt && countable(p.forecast, project, p.campaign, seen));
+  await countForecasts(project, counting, seen);
+  for (const p of planned) if (p.campaign.schedule) recipientsCounted(p.forecast, p.campaign);
+  return planned.map((p) => p.forecast);
 }
 
-async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<CampaignForecast> {
-  if (c.schedule)
-    return forecastRecurring(project, c, o, (forecast, sendAt) =>
-      countForecast(forecast, project, c, o, sendAt),
-    );
+/** A campaign's forecast before counting, and the run to count (its send_at key) when a send takes it. */
+interface Planned {
+  campaign: Campaign;
+  forecast: CampaignForecast;
+  countAt?: string;
+}
+
+async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<Planned> {
+  if (c.schedule) return { campaign: c, ...(await forecastRecurring(project, c, o)) };
   const { run, damage } = await readRun(c, o);
   const forecast = dueForecast(project, c, run, o);
   if (damage) forecast.notes.push(damage);
-  if (forecast.sends === "no") return forecast;
+  if (forecast.sends === "no") return { campaign: c, forecast };
   const byName = o.campaign !== undefined;
   if (run.started && !run.complete)
     forecast.notes.push("a run is under way: recipients it already sent to are not sent to again");
   if (run.complete && byName)
     forecast.notes.push("this run is complete: a send by name only reaches recipients added since");
-  await countForecast(forecast, project, c, o, sendAtKey(c));
-  return forecast;
+  return { campaign: c, forecast, countAt: sendAtKey(c) };
 }
 
-/** The audience counted for the run `sendAt` into `forecast`, with what the counts leave out. */
-async function countForecast(
-  forecast: CampaignForecast,
-  project: Project,
-  c: Campaign,
-  o: Seen,
-  sendAt: string,
-): Promise<void> {
+/** Whether this run can count the campaign's audience: where not, a note says why. */
+function countable(forecast: CampaignForecast, project: Project, c: Campaign, o: Seen): boolean {
   const unread = o.offline ? unreadableOffline(sourcesOf(project, c)) : undefined;
   if (unread) {
     forecast.notes.push(
       `the subscriber list is ${unread}, which this run has no credentials to read: not counted`,
     );
-    return;
+    return false;
   }
-  const template = project.templates.get(c.template ?? "");
-  if (!template) return;
-  const counts = await countInto(forecast, project, c, template, o, sendAt);
-  if (!counts) return;
+  return project.templates.has(c.template ?? "");
+}
+
+/** What the counts leave out, and what they will stop. */
+function countNotes(forecast: CampaignForecast, c: Campaign, counts: AudienceCounts, o: Seen): void {
   if (o.offline)
     forecast.notes.push(
       "suppression list and opt-outs not read (no credentials): counts are before suppression",
@@ -183,48 +191,62 @@ function dueForecast(project: Project, c: Campaign, run: RunSeen, o: Seen): Camp
 }
 
 /**
- * The audience counted against the repository's template, into `forecast`; undefined (with the
- * error in `forecast`) when it could not be.
+ * The audiences counted against the repository's templates, one pass per source for all of them,
+ * into each forecast (or the error that stopped its count).
  */
-async function countInto(
-  forecast: CampaignForecast,
-  project: Project,
-  c: Campaign,
-  template: Template,
-  o: Seen,
-  sendAt: string,
-): Promise<AudienceCounts | undefined> {
-  try {
-    const onTarget: TemplateOnTarget = o.offline
-      ? "unknown"
-      : (await templateOnTarget(template, o.target)).state;
-    forecast.template = { name: template.name, source: "repository", onTarget };
-    const run = { campaign: c.name, sendAt };
-    const sent = o.store
-      ? await sentByEarlierRuns(o.store, project.settings.project, c, run, runInstant(sendAt, o.now))
-      : undefined;
-    const audience = await openAudience(project, c, o.target, sent);
-    // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
-    const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
-    const counts = await audience.count(messageBuilder(project, c, template, secret));
-    forecast.counts = counts;
-    if (counts.invalidRows.over) {
+async function countForecasts(project: Project, planned: Planned[], o: Seen): Promise<void> {
+  const asked: { p: Planned; request: CountRequest }[] = [];
+  for (const p of planned) {
+    try {
+      asked.push({ p, request: await countRequest(p, project, o) });
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      p.forecast.error = `audience not counted: ${e.message}`;
+    }
+  }
+  const counted = await countAudiences(
+    project,
+    asked.map((a) => a.request),
+    o.target,
+  );
+  asked.forEach(({ p }, i) => {
+    const r = counted[i] as Counted;
+    if ("error" in r) {
+      p.forecast.error = `audience not counted: ${r.error.message}`;
+      return;
+    }
+    p.forecast.counts = r.counts;
+    if (r.counts.invalidRows.over) {
       // file:line only: the reasons may hold a (masked) address, and a forecast holds none.
       const why = describeTooManyInvalid(
-        counts.invalidRows,
+        r.counts.invalidRows,
         project.settings.guardrails.maxInvalidRows,
-        audience.stats().invalidSamples,
+        r.stats.invalidSamples,
         (name) => sourceFile(project, name),
         false,
       );
-      forecast.notes.push(`the send will be refused: ${why}`);
+      p.forecast.notes.push(`the send will be refused: ${why}`);
     }
-    return counts;
-  } catch (e) {
-    if (!(e instanceof Error)) throw e;
-    forecast.error = `audience not counted: ${e.message}`;
-    return undefined;
-  }
+    countNotes(p.forecast, p.campaign, r.counts, o);
+  });
+}
+
+/** What a campaign's count needs: the repository's template (compared with the target's), exclude_sent. */
+async function countRequest(p: Planned, project: Project, o: Seen): Promise<CountRequest> {
+  const { campaign: c, forecast } = p;
+  const template = project.templates.get(c.template ?? "") as Template;
+  const onTarget: TemplateOnTarget = o.offline
+    ? "unknown"
+    : (await templateOnTarget(template, o.target)).state;
+  forecast.template = { name: template.name, source: "repository", onTarget };
+  const sendAt = p.countAt as string;
+  const run = { campaign: c.name, sendAt };
+  const sent = o.store
+    ? await sentByEarlierRuns(o.store, project.settings.project, c, run, runInstant(sendAt, o.now))
+    : undefined;
+  // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
+  const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
+  return { campaign: c, messages: messageBuilder(project, c, template, secret), ...(sent ? { sent } : {}) };
 }
 
 /** Where a fork's pull request (no credentials) cannot count from. */

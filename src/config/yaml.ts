@@ -51,7 +51,13 @@ export class YamlDoc {
   pos(path: readonly PathSegment[], part: "value" | "key" = "value"): Position {
     // A top-level key of a block mapping is found in the text without parsing it again (a lint
     // rule may ask for hundreds); anything else, or any doubt, asks `yaml`.
-    const quick = !this.parsed && path.length === 1 ? this.topLevel(String(path[0]), part) : undefined;
+    const quick = this.parsed
+      ? undefined
+      : path.length === 1
+        ? this.topLevel(String(path[0]), part)
+        : path.length === 0
+          ? this.root()
+          : undefined;
     if (quick) return quick;
     let node: unknown = this.doc.contents;
     let keyNode: unknown;
@@ -94,6 +100,18 @@ export class YamlDoc {
    * block mapping. Undefined when the file could hold it any other way (quoted or flow keys, a
    * tab, a value on the next line, the key written twice, a document marker): `yaml` decides then.
    */
+  /**
+   * The document's own position (a finding about a whole file, such as a draft campaign): where a
+   * block mapping's first key starts, after comments and blank lines; anything else asks `yaml`.
+   */
+  private root(): Position | undefined {
+    if (/^(---|\.\.\.|%)/m.test(this.text) || this.text.includes("\t")) return undefined;
+    const first = /^(?![ ]*(#|\r?$))/m.exec(this.text);
+    if (first === null || !/^[A-Za-z_][\w-]*[ ]*:(?=[ ]|\r?$)/.test(this.text.slice(first.index)))
+      return undefined;
+    return { file: this.file, line: this.text.slice(0, first.index).split("\n").length, col: 1 };
+  }
+
   private topLevel(key: string, part: "value" | "key"): Position | undefined {
     if (!/^[A-Za-z_][\w-]*$/.test(key) || /^(---|\.\.\.|%)/m.test(this.text) || this.text.includes("\t"))
       return undefined;

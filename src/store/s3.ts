@@ -17,16 +17,9 @@
  * An object's age (`get(key, { age: true })`) is S3's clock on both ends: the answer's `Date`
  * header minus the object's `Last-Modified`, so no local clock takes part.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  type GetObjectCommandOutput,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import type { GetObjectCommand, GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { configuredEndpoint } from "../util/aws-endpoint.js";
-import { s3Client } from "../util/s3-client.js";
+import { s3Client, s3Sdk } from "../util/s3-client.js";
 import {
   BucketNotFoundError,
   PreconditionFailedError,
@@ -73,7 +66,7 @@ export class S3Store implements Store {
 
   async get(key: string, options: GetOptions = {}): Promise<StoredObject | undefined> {
     const objectKey = this.objectKey(key);
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: objectKey });
+    const command = new (s3Sdk().GetObjectCommand)({ Bucket: this.bucket, Key: objectKey });
     const answeredAt = options.age ? serverDate(command) : undefined;
     let out: GetObjectCommandOutput;
     try {
@@ -94,7 +87,7 @@ export class S3Store implements Store {
   async put(key: string, body: string, options: PutOptions = {}): Promise<{ etag: string }> {
     const objectKey = this.objectKey(key);
     const command = () =>
-      new PutObjectCommand({
+      new (s3Sdk().PutObjectCommand)({
         Bucket: this.bucket,
         Key: objectKey,
         ...payload(key, body),
@@ -128,7 +121,7 @@ export class S3Store implements Store {
       try {
         const out = await this.withConflictRetry(() =>
           this.client.send(
-            new PutObjectCommand({
+            new (s3Sdk().PutObjectCommand)({
               Bucket: this.bucket,
               Key: objectKey,
               ...payload(key, body),
@@ -180,7 +173,7 @@ export class S3Store implements Store {
     try {
       do {
         const out = await this.client.send(
-          new ListObjectsV2Command({
+          new (s3Sdk().ListObjectsV2Command)({
             Bucket: this.bucket,
             Prefix: this.keyPrefix + prefix,
             ...(token ? { ContinuationToken: token } : {}),
@@ -201,7 +194,7 @@ export class S3Store implements Store {
   async delete(key: string): Promise<void> {
     const objectKey = this.objectKey(key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      await this.client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: objectKey }));
     } catch (error) {
       throw this.mapError(error, "delete", key);
     }

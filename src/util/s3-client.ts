@@ -4,8 +4,22 @@
  * region as given, else `AWS_REGION` / `AWS_DEFAULT_REGION`; the endpoint as given, else the SDK's
  * own configuration (aws-endpoint.ts).
  */
-import { S3Client } from "@aws-sdk/client-s3";
+import { createRequire } from "node:module";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { configuredEndpoint } from "./aws-endpoint.js";
+
+type S3Sdk = typeof import("@aws-sdk/client-s3");
+let sdk: S3Sdk | undefined;
+
+/**
+ * The S3 SDK, loaded when first used: loading it (with the SDK core it pulls in) costs a fifth of a
+ * second and several MB at every start, and most runs (a local target, files in the repository)
+ * never call S3. Its package is CommonJS, so this is the module an `import` of it gets too.
+ */
+export function s3Sdk(): S3Sdk {
+  sdk ??= createRequire(import.meta.url)("@aws-sdk/client-s3") as S3Sdk;
+  return sdk;
+}
 
 export interface S3ClientOptions {
   /** aws.region from mailops.yaml, when there is one. */
@@ -16,7 +30,7 @@ export interface S3ClientOptions {
 
 export function s3Client(options: S3ClientOptions = {}): S3Client {
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     ...(region ? { region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     // With any endpoint override: emulators and S3-compatible servers rarely resolve `<bucket>.<host>` names.

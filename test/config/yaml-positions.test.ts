@@ -59,6 +59,33 @@ describe("a top-level key's position without a second parse", () => {
     expect(compared).toBeGreaterThan(500);
   });
 
+  it("the document's own position (a finding about the whole file) is where yaml puts it, in every file", () => {
+    const cases = [
+      "# c\n\n  # indented comment\nname: x\n",
+      "\n\nname: x\n",
+      "- a\n- b\n",
+      "{a: 1}\n",
+      '"q": 1\n',
+      "# only a comment\n",
+      "  name: x\n",
+    ];
+    let compared = 0;
+    for (const [file, text] of [
+      ...files.map((f) => [f, readFileSync(f, "utf8")]),
+      ...cases.map((t) => ["case.yaml", t]),
+    ]) {
+      if (!parseYaml(file as string, text as string).doc) continue;
+      const doc = () => parseYaml(file as string, text as string).doc as YamlDoc;
+      const slowDoc = doc();
+      slowDoc.pos(["absent", "nested"]);
+      for (const part of ["key", "value"] as const) {
+        expect(doc().pos([], part), `${file} ${part}`).toEqual(slowDoc.pos([], part));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
+
   it.each([
     ["plain", "name: x\nsend_at: 2026-12-01T09:00:00Z\n"],
     ["quoted value", 'send_at: "2026-12-01T09:00:00Z"\n'],
