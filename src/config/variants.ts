@@ -150,3 +150,17 @@ export function variantTemplates(project: {
 
 /** The message tag (and CloudWatch dimension) that names a message's variant. */
 export const VARIANT_TAG = "variant";
+
+/** What a run promises of its variants (part of its content digest): a change mid-run is refused. */
+export function variantsContent(v: Variants): unknown {
+  return {
+    list: v.list.map((x) => ({
+      name: x.name,
+      share: x.share,
+      subject: x.subject?.source ?? null,
+      template: x.template ?? null,
+      data: x.data,
+    })),
+    test: v.test ?? null,
+  };
+}

@@ -158,7 +158,8 @@ export interface Sender {
    * destination's CloudWatch metrics (or local events).
    */
   campaignMetrics?(
-    campaign: { dimension?: string; value: string; name: string },
+    /** With `variant`: that variant's only (the `variant` message tag, beside the campaign's). */
+    campaign: { dimension?: string; value: string; name: string; variant?: string },
     since: Date,
     until?: Date,
   ): Promise<CampaignMetrics | undefined>;
