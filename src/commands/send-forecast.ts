@@ -20,6 +20,12 @@ import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { runInstant } from "./recurring.js";
 import { forecastRecurring, type RecurringForecast } from "./recurring-forecast.js";
+import {
+  forecastVariants,
+  formatVariants,
+  type VariantSummary,
+  winnerStageForecast,
+} from "./send-variants.js";
 import type { Session } from "./session.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
@@ -49,6 +55,8 @@ export interface CampaignForecast {
   error?: string;
   /** A recurring campaign: its schedule and next occurrences (`at` is the one counted). */
   schedule?: RecurringForecast;
+  /** A campaign with variants: the stage a send would find, each variant's count. */
+  variants?: VariantSummary;
 }
 
 export interface ForecastOptions {
@@ -93,9 +101,14 @@ async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<Camp
     return forecastRecurring(project, c, o, (forecast, sendAt) =>
       countForecast(forecast, project, c, o, sendAt),
     );
-  const { run, damage } = await readRun(c, o);
+  const read = await readRun(c, o);
+  const { damage } = read;
+  const { run, note } = c.variants
+    ? await winnerStageForecast(o.store, c, read.run, o.now)
+    : { run: read.run, note: undefined };
   const forecast = dueForecast(project, c, run, o);
   if (damage) forecast.notes.push(damage);
+  if (note) forecast.notes.push(note);
   if (forecast.sends === "no") return forecast;
   const byName = o.campaign !== undefined;
   if (run.started && !run.complete)
@@ -206,7 +219,9 @@ async function countInto(
     const audience = await openAudience(project, c, o.target, sent);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
     const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
-    const counts = await audience.count(messageBuilder(project, c, template, secret));
+    const ab = c.variants ? await forecastVariants(project, c, sendAt, { ...o, secret }) : undefined;
+    const counts = await audience.count(ab?.messages ?? messageBuilder(project, c, template, secret));
+    if (ab) forecast.variants = ab.summary(counts);
     forecast.counts = counts;
     if (counts.invalidRows.over) {
       // file:line only: the reasons may hold a (masked) address, and a forecast holds none.
@@ -268,6 +283,7 @@ export function formatSendForecast(forecasts: CampaignForecast[], target: string
       ? ` at ${p.schedule.occurrences[0]?.at ?? "its next occurrence"}`
       : " once send_at comes";
     if (p.counts) lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? later : ""));
+    if (p.variants) lines.push(...formatVariants(p.variants));
     if (p.template)
       lines.push(
         `  render check: the repository's template ${p.template.name}, ${ON_TARGET[p.template.onTarget](target)}`,

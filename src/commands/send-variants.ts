@@ -5,18 +5,22 @@
  */
 import type { Recipient } from "../audience/index.js";
 import type { Campaign, Project, Template } from "../config/model.js";
-import { variantCampaign, variantTemplate } from "../config/variants.js";
-import { UsageError } from "../errors.js";
+import { variantCampaign, variantTemplate, type WinnerMetric } from "../config/variants.js";
+import { MailopsError, UsageError } from "../errors.js";
 import { campaignDimension } from "../plan/desired.js";
+import { type RunStatus, sendAtKey } from "../send/due.js";
+import { runKey } from "../send/ledger.js";
 import { messageBuilder } from "../send/message.js";
 import {
   Assigner,
   assignedOnly,
   type Decision,
   HELD,
+  readStage,
   stageFor,
   VariantMessages,
   variantSender,
+  winnerStageDue,
 } from "../send/variants.js";
 import type { Store } from "../store/index.js";
 import type { CampaignMetrics, Sender, Target } from "../targets/port.js";
@@ -37,6 +41,35 @@ export interface VariantSummary {
   decision?: Decision;
   /** What this send sent of each variant. */
   sent?: Record<string, number>;
+  /** With `test:`: its share of the audience (percent) and what picks the winner. */
+  test?: { share: number; by: WinnerMetric };
+}
+
+const n = (x: number) => x.toLocaleString("en-US");
+const byVariant = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([v, c]) => `${v} ${n(c)}`)
+    .join(", ");
+const metricName = (by: WinnerMetric) => (by === "click_rate" ? "click rate" : "open rate");
+
+/** The variants as lines of the send report and the dry run (counts only). */
+export function formatVariants(v: VariantSummary): string[] {
+  const lines: string[] = [];
+  if (v.stage === "all") lines.push(`  variants: ${byVariant(v.counts)}`);
+  else if (v.stage === "test") {
+    const by = v.test ? `, picked by ${metricName(v.test.by)}` : "";
+    const at = v.decideAt ? ` at ${v.decideAt} or the first send after` : " once the test has run";
+    lines.push(
+      `  variants, test stage (${v.test?.share ?? "?"}% of the audience): ${byVariant(v.counts)}; ${n(v.held)} held for the winner${by}${at}`,
+    );
+  } else {
+    lines.push(
+      `  variants, winner stage: ${byVariant(v.counts)} (whoever the test reached is not sent again)`,
+    );
+  }
+  if (v.decision) lines.push(`  winner ${v.decision.winner}: ${v.decision.why}`);
+  if (v.sent && Object.keys(v.sent).length) lines.push(`  sent by variant: ${byVariant(v.sent)}`);
+  return lines;
 }
 
 export interface OpenedVariants {
@@ -66,6 +99,7 @@ export async function openVariants(
   o: VariantsSeen,
 ): Promise<OpenedVariants | { refused: string }> {
   const list = campaign.variants?.list ?? [];
+  const test = campaign.variants?.test;
   const builders = new Map();
   const templates = new Map<string, string>();
   for (const v of list) {
@@ -103,9 +137,10 @@ export async function openVariants(
         held,
         ...(decideAt ? { decideAt } : {}),
         ...(record?.decision ? { decision: record.decision } : {}),
+        ...(test ? { test: { share: test.share, by: test.by } } : {}),
       };
     },
-    sent: () => Object.fromEntries(sent ?? []),
+    sent: () => Object.fromEntries(list.map((v) => [v.name, sent?.get(v.name) ?? 0])),
   };
 }
 
@@ -136,4 +171,98 @@ function metricsReader(
       { ...(dimension ? { dimension } : {}), value, name: campaign.name, variant },
       since,
     );
+}
+
+/** A forecast's variants: the stage a send would find now, counted, nothing recorded. */
+export async function forecastVariants(
+  project: Project,
+  campaign: Campaign,
+  sendAt: string,
+  o: Omit<VariantsSeen, "sending">,
+): Promise<OpenedVariants> {
+  const run = runKey({ campaign: campaign.name, sendAt });
+  return (await openVariants(project, campaign, run, { ...o, sending: false })) as OpenedVariants;
+}
+
+/**
+ * A forecast's view of a test run whose test stage is done: due again once `decide_after` has
+ * passed (its run then is not complete), else a note of when.
+ */
+export async function winnerStageForecast(
+  store: Store | undefined,
+  campaign: Campaign,
+  run: RunStatus,
+  now: Date,
+): Promise<{ run: RunStatus; note?: string }> {
+  if (!store) return { run };
+  const key = runKey({ campaign: campaign.name, sendAt: sendAtKey(campaign) });
+  const wait = await winnerStageDue(store, campaign, key, run.complete, now);
+  if (!wait) return { run };
+  if (wait.state === "due") return { run: { ...run, complete: false } };
+  return { run, note: `the test stage was sent; the winner stage is due at ${wait.at}` };
+}
+
+/** What `status` shows of a run's variants: the stage, the decision and why, each variant's metrics. */
+export interface VariantStatus {
+  stage: "all" | "test" | "winner";
+  testStartedAt?: string;
+  /** When the winner is (or was) due to be picked. */
+  decideAt?: string;
+  decision?: Decision;
+  /** Each variant's metrics since the run started, as the target has them. */
+  metrics?: Record<string, CampaignMetrics>;
+}
+
+export async function variantStatus(
+  project: Project,
+  campaign: Campaign,
+  run: string,
+  store: Store,
+  target: Target,
+  since: Date | undefined,
+): Promise<VariantStatus> {
+  const test = campaign.variants?.test;
+  const record = test ? await readStage(store, campaign.name, run) : undefined;
+  const stage = !test ? "all" : record?.decision ? "winner" : "test";
+  const read = metricsReader(project, campaign, target);
+  const metrics: Record<string, CampaignMetrics> = {};
+  const from = record ? new Date(record.testStartedAt) : since;
+  for (const v of campaign.variants?.list ?? []) {
+    // Metrics are extra to the decision recorded: unreadable ones (no CloudWatch access) are left out.
+    const m = from ? await read(v.name, from).catch(unlessMailops) : undefined;
+    if (m) metrics[v.name] = m;
+  }
+  return {
+    stage,
+    ...(record ? { testStartedAt: record.testStartedAt } : {}),
+    ...(record && test
+      ? {
+          decideAt: new Date(Date.parse(record.testStartedAt) + test.decideAfterSeconds * 1000).toISOString(),
+        }
+      : {}),
+    ...(record?.decision ? { decision: record.decision } : {}),
+    ...(Object.keys(metrics).length ? { metrics } : {}),
+  };
+}
+
+/** `status`'s lines for a run's variants. */
+export function formatVariantStatus(v: VariantStatus): string[] {
+  const lines: string[] = [];
+  if (v.stage === "all") lines.push("  variants: no test, every recipient got a variant by its share");
+  else if (v.stage === "test")
+    lines.push(
+      `  variants: test stage since ${v.testStartedAt ?? "?"}; the winner is picked at ${v.decideAt ?? "?"} or the first send after`,
+    );
+  if (v.decision)
+    lines.push(`  variants: winner ${v.decision.winner}, decided ${v.decision.decidedAt}: ${v.decision.why}`);
+  for (const [name, m] of Object.entries(v.metrics ?? {}))
+    lines.push(
+      `    ${name}: delivered ${m.delivered}, opened ${m.opened}, clicked ${m.clicked}, bounced ${m.bounced}`,
+    );
+  return lines;
+}
+
+function unlessMailops(e: unknown): undefined {
+  if (!(e instanceof MailopsError)) throw e;
+  return undefined;
 }
