@@ -113,7 +113,7 @@ export async function openVariants(
     templates.set(v.name, template.name);
     builders.set(v.name, messageBuilder(project, variantCampaign(campaign, v), template, o.secret));
   }
-  const metrics = metricsReader(project, campaign, o.target);
+  const metrics = metricsReader(project, campaign, run, o.target);
   const { stage, decideAt, record } = o.store
     ? await stageFor(o.store, campaign, run, o.now, metrics, o.sending)
     : { stage: campaign.variants?.test ? { kind: "test" as const } : { kind: "all" as const } };
@@ -161,6 +161,7 @@ async function templateRefusal(
 function metricsReader(
   project: Project,
   campaign: Campaign,
+  run: string,
   target: Target,
 ): (variant: string, since: Date) => Promise<CampaignMetrics | undefined> {
   const dimension = campaignDimension(project.settings);
@@ -168,7 +169,7 @@ function metricsReader(
   const sender = target.sender();
   return async (variant, since) =>
     sender.campaignMetrics?.(
-      { ...(dimension ? { dimension } : {}), value, name: campaign.name, variant },
+      { ...(dimension ? { dimension } : {}), value, name: campaign.name, variant, run },
       since,
     );
 }
@@ -224,7 +225,7 @@ export async function variantStatus(
   const test = campaign.variants?.test;
   const record = test ? await readStage(store, campaign.name, run) : undefined;
   const stage = !test ? "all" : record?.decision ? "winner" : "test";
-  const read = metricsReader(project, campaign, target);
+  const read = metricsReader(project, campaign, run, target);
   const metrics: Record<string, CampaignMetrics> = {};
   const from = record ? new Date(record.testStartedAt) : since;
   for (const v of campaign.variants?.list ?? []) {

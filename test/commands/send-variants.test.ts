@@ -13,14 +13,17 @@ import { openSession } from "../../src/commands/session.js";
 import { collectStatus } from "../../src/commands/status.js";
 import { simulatedClock } from "../support/clock.js";
 import type { ExampleRepo } from "../support/repo.js";
-import { AB_SEND_AT, abRepo, injectEvents, variantById } from "../support/variants.js";
+import { abRepo, injectEvents, variantById } from "../support/variants.js";
+
+/** Later than this machine's clock: the local target's events carry its time, the run the session's. */
+const SEND_AT = "2036-01-05T09:00:00Z";
 
 const repos: ExampleRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 }, 60_000);
 
-const at = (minutes: number) => new Date(Date.parse(AB_SEND_AT) + minutes * 60_000);
+const at = (minutes: number) => new Date(Date.parse(SEND_AT) + minutes * 60_000);
 const session = (repo: ExampleRepo, minutes: number) =>
   openSession({ dir: repo.dir, target: "local", observe: () => {}, clock: simulatedClock(at(minutes)) });
 const abForecast = async (repo: ExampleRepo, minutes: number) =>
@@ -28,7 +31,7 @@ const abForecast = async (repo: ExampleRepo, minutes: number) =>
 
 describe("variants in the forecast, the comment and status", () => {
   it("shows each variant's count and the stage, then the winner and why", async () => {
-    const repo = abRepo(400, "test: { share: 25%, decide_after: 4h, by: open_rate }");
+    const repo = abRepo(400, "test: { share: 25%, decide_after: 4h, by: open_rate }", SEND_AT);
     repos.push(repo);
     await applyProject(session(repo, 0), {});
 
@@ -63,20 +66,23 @@ describe("variants in the forecast, the comment and status", () => {
       `  variants: test stage since ${at(1).toISOString()}; the winner is picked at ${at(241).toISOString()} or the first send after`,
     );
 
-    injectEvents(repo.dir, "a", "open", 20);
-    injectEvents(repo.dir, "b", "open", 10);
+    injectEvents(repo.dir, "a", "open", 10);
+    injectEvents(repo.dir, "b", "open", 20);
     const due = (await forecastSends(session(repo, 300)))?.find((f) => f.campaign === "ab");
     expect(due?.sends).toBe("now");
     expect(due?.variants?.stage).toBe("winner");
-    expect(due?.variants?.decision?.winner).toBe("a");
+    expect(due?.variants?.decision?.winner).toBe("b");
 
     await sendCampaigns(session(repo, 300), { due: true });
     const status = await collectStatus(session(repo, 301), "ab");
     const run = status.runs.find((r) => r.campaign === "ab");
-    expect(run?.variants?.decision?.winner).toBe("a");
-    expect(run?.variants?.metrics?.a).toMatchObject({ delivered: (counts.a ?? 0) + 400 - tested, opened: 20 });
+    expect(run?.variants?.decision?.winner).toBe("b");
+    expect(run?.variants?.metrics?.b).toMatchObject({
+      delivered: (counts.b ?? 0) + 400 - tested,
+      opened: 20,
+    });
     expect(formatStatus(status)).toMatch(
-      /^ {2}variants: winner a, decided 2026-01-05T14:00:00.000Z: the highest open rate: `a` [\d.]+% \(20 opens of \d+ delivered\), `b`/m,
+      /^ {2}variants: winner b, decided 2036-01-05T14:00:00.000Z: the highest open rate: `a` [\d.]+% \(10 opens of \d+ delivered\), `b` [\d.]+% \(20 opens/m,
     );
   }, 120_000);
 });

@@ -14,7 +14,7 @@ export const BY_VARIANT_DESTINATION = `      - name: by-variant
 `;
 
 /** `test`: the campaign's `test:` line, or none for a plain split. */
-export function abRepo(n: number, test?: string): ExampleRepo {
+export function abRepo(n: number, test?: string, sendAt = AB_SEND_AT): ExampleRepo {
   const repo = copyExampleRepo();
   const settings = repo.read("mailops.yaml");
   repo.write(
@@ -27,7 +27,7 @@ export function abRepo(n: number, test?: string): ExampleRepo {
 to: customers
 topic: promotions
 configuration_set: marketing
-send_at: ${AB_SEND_AT}
+send_at: ${sendAt}
 data: { discount: 20, product_name: Smart Watch, product_url: "https://example.com/w", expiry_date: "2026-12-31" }
 tags: { campaign: ab }
 variants:
@@ -51,6 +51,7 @@ export interface LoggedEvent {
   campaign: string;
   type: string;
   id?: string;
+  run?: string;
   variant?: string;
 }
 
@@ -76,6 +77,7 @@ export function variantById(dir: string): Map<string, string> {
 /** Opens or clicks as SES would publish them: `count` of `type` for `variant`, now. */
 export function injectEvents(dir: string, variant: string, type: "open" | "click", count: number): void {
   const at = new Date().toISOString();
-  const line = `${JSON.stringify({ at, campaign: "ab", type, variant })}\n`;
+  const run = events(dir).find((e) => e.type === "send")?.run;
+  const line = `${JSON.stringify({ at, campaign: "ab", type, variant, run })}\n`;
   appendFileSync(eventsFile(dir), line.repeat(count));
 }
