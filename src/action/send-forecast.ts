@@ -5,6 +5,7 @@
  */
 import type { AudienceCounts } from "../commands/audience.js";
 import type { CampaignForecast } from "../commands/send-forecast.js";
+import { formatVariants } from "../commands/send-variants.js";
 import { escapeMd } from "../util/markdown.js";
 import { code, plural } from "./markdown.js";
 
@@ -116,6 +117,10 @@ export function sendsTable(forecasts: CampaignForecast[]): string {
       return [
         ...(p.error ? [`- ${code(p.campaign)}: ${escapeMd(p.error)}`] : []),
         ...p.notes.map((n) => `- ${code(p.campaign)}: ${escapeMd(n)}`),
+        // Each variant's count and the stage, as the dry run words them.
+        ...(p.variants
+          ? formatVariants(p.variants).map((l) => `- ${code(p.campaign)}: ${escapeMd(l.trim())}`)
+          : []),
         ...(t ? [`- ${code(p.campaign)}: ${t}`] : []),
       ];
     });

@@ -18,6 +18,7 @@ import {
   sendUnlessLocked,
 } from "../commands/send.js";
 import { type CampaignForecast, forecastSends, formatSendForecast } from "../commands/send-forecast.js";
+import { formatVariants } from "../commands/send-variants.js";
 import type { Session } from "../commands/session.js";
 import { UsageError } from "../errors.js";
 import type { Io } from "../present/io.js";
@@ -108,6 +109,7 @@ export function formatSendResults(results: CampaignResult[]): string {
     const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}${r.early ? `, early: before its send_at ${r.early}` : ""}`;
     lines.push(head, ...recurringLines(r));
     if (r.counts) lines.push(...formatCounts(r.counts, "to send"));
+    if (r.variants) lines.push(...formatVariants(r.variants));
     if (r.report) {
       const rep = r.report;
       lines.push(

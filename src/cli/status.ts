@@ -1,5 +1,7 @@
 /** `mailops status`: the status report as text or JSON; exit 1 when a ledger is damaged. */
+
 import type { TargetFactory } from "../commands/context.js";
+import { formatVariantStatus } from "../commands/send-variants.js";
 import { collectStatus, type StatusReport } from "../commands/status.js";
 import type { Io } from "../present/io.js";
 import { identitiesText } from "../present/plan/identities.js";
@@ -55,6 +57,7 @@ export function formatStatus(report: StatusReport): string {
         `  delivered ${m.delivered}, bounced ${m.bounced}, complained ${m.complained}, opened ${m.opened}, clicked ${m.clicked}`,
       );
     }
+    if (r.variants) lines.push(...formatVariantStatus(r.variants));
   }
   return `${lines.join("\n")}\n`;
 }

@@ -26,6 +26,13 @@ import {
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { runInstant } from "./recurring.js";
 import { forecastRecurring, type RecurringForecast, recipientsCounted } from "./recurring-forecast.js";
+import {
+  forecastVariants,
+  formatVariants,
+  type OpenedVariants,
+  type VariantSummary,
+  winnerStageForecast,
+} from "./send-variants.js";
 import type { Session } from "./session.js";
 
 /** A campaign's due state; `on-merge` is a due campaign whose send_at is `on-merge`. */
@@ -55,6 +62,8 @@ export interface CampaignForecast {
   error?: string;
   /** A recurring campaign: its schedule and next occurrences (`at` is the one counted). */
   schedule?: RecurringForecast;
+  /** A campaign with variants: the stage a send would find, each variant's count. */
+  variants?: VariantSummary;
 }
 
 export interface ForecastOptions {
@@ -103,13 +112,19 @@ interface Planned {
   campaign: Campaign;
   forecast: CampaignForecast;
   countAt?: string;
+  /** A campaign with variants: who gets which, told each counted recipient (countRequest). */
+  variants?: OpenedVariants;
 }
 
 async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<Planned> {
   if (c.schedule) return { campaign: c, ...(await forecastRecurring(project, c, o)) };
-  const { run, damage } = await readRun(c, o);
+  const read = await readRun(c, o);
+  const { run, note } = c.variants
+    ? await winnerStageForecast(o.store, c, read.run, o.now)
+    : { run: read.run, note: undefined };
   const forecast = dueForecast(project, c, run, o);
-  if (damage) forecast.notes.push(damage);
+  if (read.damage) forecast.notes.push(read.damage);
+  if (note) forecast.notes.push(note);
   if (forecast.sends === "no") return { campaign: c, forecast };
   const byName = o.campaign !== undefined;
   if (run.started && !run.complete)
@@ -216,6 +231,7 @@ async function countForecasts(project: Project, planned: Planned[], o: Seen): Pr
       return;
     }
     p.forecast.counts = r.counts;
+    if (p.variants) p.forecast.variants = p.variants.summary(r.counts);
     if (r.counts.invalidRows.over) {
       // file:line only: the reasons may hold a (masked) address, and a forecast holds none.
       const why = describeTooManyInvalid(
@@ -246,7 +262,9 @@ async function countRequest(p: Planned, project: Project, o: Seen): Promise<Coun
     : undefined;
   // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
   const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
-  return { campaign: c, messages: messageBuilder(project, c, template, secret), ...(sent ? { sent } : {}) };
+  if (c.variants) p.variants = await forecastVariants(project, c, sendAt, { ...o, secret });
+  const messages = p.variants?.messages ?? messageBuilder(project, c, template, secret);
+  return { campaign: c, messages, ...(sent ? { sent } : {}) };
 }
 
 /** Where a fork's pull request (no credentials) cannot count from. */
@@ -290,6 +308,7 @@ export function formatSendForecast(forecasts: CampaignForecast[], target: string
       ? ` at ${p.schedule.occurrences[0]?.at ?? "its next occurrence"}`
       : " once send_at comes";
     if (p.counts) lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? later : ""));
+    if (p.variants) lines.push(...formatVariants(p.variants));
     if (p.template)
       lines.push(
         `  render check: the repository's template ${p.template.name}, ${ON_TARGET[p.template.onTarget](target)}`,

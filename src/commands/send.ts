@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project, Template } from "../config/model.js";
+import { variantsContent } from "../config/variants.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { canonicalJson, type LiveResource } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
@@ -13,6 +14,7 @@ import { pacingFor, sendRate } from "../send/pacing.js";
 import { ContentChangedError, type RunInput, type RunReport, runCampaign } from "../send/run.js";
 import type { Missed, OccurrenceState } from "../send/schedule.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
+import { winnerStageDue } from "../send/variants.js";
 import type { Store } from "../store/index.js";
 import type { AccountFacts, Sender, Target } from "../targets/port.js";
 import { type Clock, durationsOf } from "../util/clock.js";
@@ -20,6 +22,7 @@ import { type AudienceCounts, type CampaignAudience, openAudience } from "./audi
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
 import { describeMissed, recurringState, runInstant } from "./recurring.js";
+import { openVariants, type VariantSummary } from "./send-variants.js";
 import { senderRefusal } from "./sender-check.js";
 import type { Observer, Session } from "./session.js";
 
@@ -54,6 +57,8 @@ export interface CampaignResult {
   waiting?: string;
   /** A recurring campaign's next occurrence after now. */
   next?: string;
+  /** A campaign with variants: its stage, each variant's count, the winner once decided. */
+  variants?: VariantSummary;
 }
 
 export class SendRefusedError extends MailopsError {}
@@ -209,7 +214,14 @@ async function chooseDue(session: Session): Promise<Choice> {
       choice.results.push(damaged(c.name, e));
       continue;
     }
-    const due = dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
+    const due =
+      (await winnerStageDue(
+        session.store(),
+        c,
+        runKey({ campaign: c.name, sendAt: sendAtKey(c) }),
+        run.complete,
+        now,
+      )) ?? dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
     // `missed: acknowledged`: known, and no longer reported on every run.
     if (due.state === "missed" && c.missedAcknowledged) continue;
     if (due.state === "due") choice.chosen.push({ campaign: c, sendAt: sendAtKey(c) });
@@ -351,8 +363,10 @@ async function sendOne(
   const onTarget = await templateGuard(project, campaign, w.target);
   if ("state" in onTarget) return onTarget;
   const { template, live } = onTarget;
-  const messages = messageBuilder(project, campaign, template, process.env[SECRET_ENV]);
   const id: RunId = { campaign: campaign.name, sendAt };
+  const ab = campaign.variants ? await variantsOf(project, campaign, id, w) : undefined;
+  if (ab && "refused" in ab) return refusal(campaign, ab.refused);
+  const messages = ab?.messages ?? messageBuilder(project, campaign, template, process.env[SECRET_ENV]);
   const at = runInstant(sendAt, new Date(w.clock.now()));
   const sent = await sentByEarlierRuns(w.store, project.settings.project, campaign, id, at);
   const audience = await openAudience(project, campaign, w.target, sent);
@@ -361,28 +375,40 @@ async function sendOne(
   const counted = await countGuard(project, campaign, audience, messages, otherSpellings);
   if ("state" in counted) return counted;
   const { counts } = counted;
+  const variants = ab?.summary(counts);
   const envelope = campaignEnvelope(project, campaign);
   const account = await w.target.account();
   const refused = await quotaGuard(project, envelope.from, account, counts, w);
   if (refused) return { campaign: campaign.name, state: "refused", counts, detail: refused };
-  return sendRun(project, campaign, w, {
+  const result = await sendRun(project, campaign, w, {
     id,
     counts,
     input: {
       project: project.settings.project,
       id,
       contentDigest: contentDigest(campaign, live.spec, envelope.from),
-      recipients: () => audience.recipients(),
+      recipients: ab ? () => ab.recipients(audience.recipients()) : () => audience.recipients(),
       messages,
       // The envelope preview builds its message from too (commands/campaigns.ts).
       request: { campaign: campaign.name, run: runKey(id), template: template.name, ...envelope },
-      sender: w.sender,
+      sender: ab ? ab.sender(w.sender) : w.sender,
       ledger,
       ...(otherSpellings ? { otherSpellings } : {}),
     },
     rate: sendRate(w.target.capabilities.sendRate, account, project.settings.localRate),
   });
+  return ab && variants ? { ...result, variants: { ...variants, sent: ab.sent() } } : result;
 }
+
+/** A campaign's variants for this run: its stage decided and recorded (send/variants.ts). */
+const variantsOf = (project: Project, campaign: Campaign, id: RunId, w: Wiring) =>
+  openVariants(project, campaign, runKey(id), {
+    store: w.store,
+    target: w.target,
+    now: new Date(w.clock.now()),
+    secret: process.env[SECRET_ENV],
+    sending: true,
+  });
 
 const refusal = (campaign: Campaign, detail: string, counts?: AudienceCounts): CampaignResult => ({
   campaign: campaign.name,
@@ -545,6 +571,7 @@ function contentDigest(campaign: Campaign, template: object, from: string): stri
       canonicalJson({
         template,
         data: campaign.data,
+        ...(campaign.variants ? { variants: variantsContent(campaign.variants) } : {}),
         from,
         topic: campaign.topic ?? null,
         tags: campaign.tags,

@@ -8,8 +8,9 @@ import type { Project } from "../config/model.js";
 import { MailopsError, UsageError } from "../errors.js";
 import { campaignDimension } from "../plan/desired.js";
 import { type IdentityReport, identityReports } from "../plan/identities.js";
-import { Ledger, LedgerDamagedError, type LedgerState } from "../send/ledger.js";
+import { Ledger, LedgerDamagedError, type LedgerState, runKey } from "../send/ledger.js";
 import type { CampaignMetrics, Sender } from "../targets/port.js";
+import { type VariantStatus, variantStatus } from "./send-variants.js";
 import type { Session } from "./session.js";
 
 export interface RunSummary {
@@ -33,6 +34,8 @@ export interface RunSummary {
   metrics?: CampaignMetrics;
   /** Why metrics are missing when the target has them but could not be read (the ledger counts stand). */
   metricsError?: string;
+  /** A campaign with variants: the stage, the winner and why (commands/send-variants.ts). */
+  variants?: VariantStatus;
 }
 
 export interface StatusReport {
@@ -62,6 +65,12 @@ export async function collectStatus(session: Session, campaign?: string): Promis
   const out: RunSummary[] = [];
   for (const id of await Ledger.runs(store, campaign)) out.push(await summarize(new Ledger(store, id)));
   if (sender.campaignMetrics) for (const r of out) await addMetrics(r, out, project, sender, dimension);
+  for (const r of out) {
+    const c = project.campaigns.get(r.campaign);
+    const since = r.startedAt ? new Date(r.startedAt) : undefined;
+    const run = runKey({ campaign: r.campaign, sendAt: r.sendAt });
+    if (c?.variants) r.variants = await variantStatus(project, c, run, store, target, since);
+  }
   const declared = Object.keys(project.settings.identities);
   const identities = declared.length
     ? identityReports(

@@ -32,6 +32,7 @@ import {
 } from "./model.js";
 import type { FileProblem, RawFile } from "./read.js";
 import { parseInstant, parseSchedule } from "./schedule.js";
+import { buildVariants } from "./variants.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
 
 type Obj = Record<string, unknown>;
@@ -509,6 +510,7 @@ export function buildCampaign(name: string, file: string, doc: YamlDoc | undefin
     ...(d.missed === "acknowledged" ? { missedAcknowledged: true } : {}),
     ...(isObj(d.schedule) ? { schedule: parseSchedule(d.schedule).schedule } : {}),
     ...(d.exclude_sent !== undefined ? { excludeSent: buildExcludeSent(d.exclude_sent) } : {}),
+    ...(Array.isArray(d.variants) ? { variants: buildVariants(d, file, doc, parseDuration) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Analysis } from "../render/analyze.js";
 import type { UnsubscribeMode } from "../render/builtins.js";
 import type { Position } from "./findings.js";
 import type { Schedule } from "./schedule.js";
+import type { Variants } from "./variants.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
 
 // Defined beside the renderer that needs them, so render/ never imports the model.
@@ -132,6 +133,8 @@ export interface Campaign extends Entity {
   maxRecipients?: number;
   /** `missed: acknowledged`: a missed send_at is known; send runs neither list nor warn about it. */
   missedAcknowledged?: boolean;
+  /** `variants:` (and `test:`): an A/B test (config/variants.ts). */
+  variants?: Variants;
 }
 
 /** `exclude_sent: {campaign, within}`: whoever a run of `campaign` reached (within that long before this run) is left out. */

@@ -3262,9 +3262,10 @@ return errors === 0;
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const campaign = validate32;
-const schema53 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent.","anyOf":[{"const":"on-merge"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$","description":"A date-time without seconds, which mailops also takes."}]},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"$ref":"#/$defs/mailbox","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"$ref":"#/$defs/mailbox"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}},"mailbox":{"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]}}};
+const schema53 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent.","anyOf":[{"const":"on-merge"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$","description":"A date-time without seconds, which mailops also takes."}]},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"$ref":"#/$defs/mailbox","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"$ref":"#/$defs/mailbox"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"variants":{"type":"array","minItems":2,"maxItems":5,"description":"An A/B test: two to five variants, each overriding the subject, `data` and/or the template, with shares. Each recipient gets one variant, by a hash of the campaign, the run and the address.","items":{"$ref":"#/$defs/variant"}},"test":{"type":"object","additionalProperties":false,"required":["share","decide_after","by"],"description":"Try the variants on a share of the audience first; after `decide_after`, the next send run sends the winner to the rest.","properties":{"share":{"$ref":"#/$defs/percent","description":"The share of the audience the variants are tried on: `20%`."},"decide_after":{"$ref":"#/$defs/duration","description":"How long after the test send the winner is picked: `4h`."},"by":{"enum":["click_rate","open_rate"],"description":"What picks the winner: clicks or opens per delivered message."}}},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"percent":{"type":["string","number"],"pattern":"^[0-9]+(\\.[0-9]+)?%$","minimum":0,"maximum":100,"description":"A percentage: `50%`."},"variant":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,32}$","description":"The variant's name: its `variant` message tag, and its SES template `<template>--<name>` when it has its own subject."},"share":{"$ref":"#/$defs/percent","description":"Its share; all variants' shares sum to 100%. Absent on all: equal shares."},"subject":{"type":"string","description":"Its own subject line (then it is its own SES template)."},"template":{"type":"string","description":"Another template than the campaign's."},"data":{"type":"object","description":"Template data laid over the campaign's `data`."}}},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}},"mailbox":{"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]}}};
 const schema55 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const schema57 = {"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]};
+const schema60 = {"type":["string","number"],"pattern":"^[0-9]+(\\.[0-9]+)?%$","minimum":0,"maximum":100,"description":"A percentage: `50%`."};
 const schema54 = {"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -3353,6 +3354,169 @@ validate33.errors = vErrors;
 return errors === 0;
 }
 validate33.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema59 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,32}$","description":"The variant's name: its `variant` message tag, and its SES template `<template>--<name>` when it has its own subject."},"share":{"$ref":"#/$defs/percent","description":"Its share; all variants' shares sum to 100%. Absent on all: equal shares."},"subject":{"type":"string","description":"Its own subject line (then it is its own SES template)."},"template":{"type":"string","description":"Another template than the campaign's."},"data":{"type":"object","description":"Template data laid over the campaign's `data`."}}};
+const pattern28 = new RegExp("^[A-Za-z0-9_-]{1,32}$", "u");
+
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate35.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema59.required,parentSchema:schema59,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "name") || (key0 === "share")) || (key0 === "subject")) || (key0 === "template")) || (key0 === "data"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(!pattern28.test(data0)){
+const err2 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{1,32}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{1,32}$"+"\"",schema:"^[A-Za-z0-9_-]{1,32}$",parentSchema:schema59.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.name.type,parentSchema:schema59.properties.name,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.share !== undefined){
+let data1 = data.share;
+if((typeof data1 !== "string") && (!((typeof data1 == "number") && (isFinite(data1))))){
+const err4 = {instancePath:instancePath+"/share",schemaPath:"#/$defs/percent/type",keyword:"type",params:{type: schema60.type},message:"must be string,number",schema:schema60.type,parentSchema:schema60,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 100 || isNaN(data1)){
+const err5 = {instancePath:instancePath+"/share",schemaPath:"#/$defs/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema60,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data1 < 0 || isNaN(data1)){
+const err6 = {instancePath:instancePath+"/share",schemaPath:"#/$defs/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema60,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(typeof data1 === "string"){
+if(!pattern18.test(data1)){
+const err7 = {instancePath:instancePath+"/share",schemaPath:"#/$defs/percent/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema60,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data.subject !== undefined){
+let data2 = data.subject;
+if(typeof data2 !== "string"){
+const err8 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.subject.type,parentSchema:schema59.properties.subject,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.template !== undefined){
+let data3 = data.template;
+if(typeof data3 !== "string"){
+const err9 = {instancePath:instancePath+"/template",schemaPath:"#/properties/template/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.template.type,parentSchema:schema59.properties.template,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.data !== undefined){
+let data4 = data.data;
+if(!(data4 && typeof data4 == "object" && !Array.isArray(data4))){
+const err10 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.properties.data.type,parentSchema:schema59.properties.data,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate35.errors = vErrors;
+return errors === 0;
+}
+validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const pattern25 = new RegExp("^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$", "u");
 
@@ -3941,10 +4105,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data.missed !== undefined){
-let data26 = data.missed;
-if(!(data26 === "acknowledged")){
-const err40 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema53.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.missed.enum,parentSchema:schema53.properties.missed,data:data26};
+if(data.variants !== undefined){
+let data26 = data.variants;
+if(Array.isArray(data26)){
+if(data26.length > 5){
+const err40 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/maxItems",keyword:"maxItems",params:{limit: 5},message:"must NOT have more than 5 items",schema:5,parentSchema:schema53.properties.variants,data:data26};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3953,15 +4118,198 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-}
-else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+if(data26.length < 2){
+const err41 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items",schema:2,parentSchema:schema53.properties.variants,data:data26};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+const len4 = data26.length;
+for(let i4=0; i4<len4; i4++){
+if(!(validate35(data26[i4], {instancePath:instancePath+"/variants/" + i4,parentData:data26,parentDataProperty:i4,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.variants.type,parentSchema:schema53.properties.variants,data:data26};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data.test !== undefined){
+let data28 = data.test;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.share === undefined){
+const err43 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "share"},message:"must have required property '"+"share"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data28};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+if(data28.decide_after === undefined){
+const err44 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "decide_after"},message:"must have required property '"+"decide_after"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data28};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if(data28.by === undefined){
+const err45 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data28};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+for(const key4 in data28){
+if(!(((key4 === "share") || (key4 === "decide_after")) || (key4 === "by"))){
+const err46 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.test,data:data28};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data28.share !== undefined){
+let data29 = data28.share;
+if((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))){
+const err47 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/type",keyword:"type",params:{type: schema60.type},message:"must be string,number",schema:schema60.type,parentSchema:schema60,data:data29};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 > 100 || isNaN(data29)){
+const err48 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema60,data:data29};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(data29 < 0 || isNaN(data29)){
+const err49 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema60,data:data29};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(typeof data29 === "string"){
+if(!pattern18.test(data29)){
+const err50 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema60,data:data29};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+if(data28.decide_after !== undefined){
+let data30 = data28.decide_after;
+if(typeof data30 === "string"){
+if(!pattern14.test(data30)){
+const err51 = {instancePath:instancePath+"/test/decide_after",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema55,data:data30};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/test/decide_after",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data30};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data28.by !== undefined){
+let data31 = data28.by;
+if(!((data31 === "click_rate") || (data31 === "open_rate"))){
+const err53 = {instancePath:instancePath+"/test/by",schemaPath:"#/properties/test/properties/by/enum",keyword:"enum",params:{allowedValues: schema53.properties.test.properties.by.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.test.properties.by.enum,parentSchema:schema53.properties.test.properties.by,data:data31};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.test.type,parentSchema:schema53.properties.test,data:data28};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data.missed !== undefined){
+let data32 = data.missed;
+if(!(data32 === "acknowledged")){
+const err55 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema53.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.missed.enum,parentSchema:schema53.properties.missed,data:data32};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
 }
 errors++;
 }

@@ -1,5 +1,7 @@
 /** The SES and CloudWatch resources a repository asks for, in canonical spec form. Pure. */
+
 import type { EventDestination, Identity, Project, Settings, Template } from "../config/model.js";
+import { VARIANT_TAG, variantTemplates } from "../config/variants.js";
 import { ACCOUNT_PLACEHOLDER, type DesiredResource, type Json, type Spec } from "./resource.js";
 
 const EVENT_TYPES: Record<string, string> = {
@@ -125,6 +127,10 @@ export function desiredResources(project: Project): DesiredResource[] {
 
   for (const t of project.templates.values()) {
     out.push({ kind: "template", name: t.name, adopt: t.adopt, spec: templateSpec(t) });
+  }
+  // A variant with its own subject is a template of its own, owned like any other.
+  for (const t of variantTemplates(project)) {
+    out.push({ kind: "template", name: t.name, adopt: false, spec: templateSpec(t) });
   }
 
   for (const alarm of Object.values(settings.alarms)) {
@@ -308,7 +314,8 @@ export function campaignDimension(settings: Settings): string | undefined {
   for (const set of Object.values(settings.configurationSets)) {
     for (const e of set.events) {
       for (const [name, d] of Object.entries(e.cloudwatch?.dimensions ?? {})) {
-        if (d.from === "message_tag") return name;
+        // The variants' destination also carries the campaign, combined with the variant (docs/variants.md).
+        if (d.from === "message_tag" && name !== VARIANT_TAG) return name;
       }
     }
   }

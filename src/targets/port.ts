@@ -158,7 +158,11 @@ export interface Sender {
    * destination's CloudWatch metrics (or local events).
    */
   campaignMetrics?(
-    campaign: { dimension?: string; value: string; name: string },
+    /**
+     * With `variant`: that variant's only (the `variant` message tag, beside the campaign's); with
+     * `run`, a target that knows each event's run (local) counts that run's events, whatever their time.
+     */
+    campaign: { dimension?: string; value: string; name: string; variant?: string; run?: string },
     since: Date,
     until?: Date,
   ): Promise<CampaignMetrics | undefined>;

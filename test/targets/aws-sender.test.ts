@@ -254,3 +254,46 @@ describe("AwsSender: each recipient keeps its own call's outcome", () => {
     for (const r of results) expect(r).toMatchObject(expected);
   });
 });
+
+describe("campaign metrics per variant", () => {
+  /** A CloudWatch client that records GetMetricData's queries and answers each with one value. */
+  function recordingCloudWatch() {
+    const queries: { Dimensions: { Name: string; Value: string }[] }[] = [];
+    const cw = {
+      send: async (command: {
+        input: {
+          MetricDataQueries: {
+            Id: string;
+            MetricStat: { Metric: { Dimensions: { Name: string; Value: string }[] } };
+          }[];
+        };
+      }) => {
+        for (const q of command.input.MetricDataQueries)
+          queries.push({ Dimensions: q.MetricStat.Metric.Dimensions });
+        return { MetricDataResults: command.input.MetricDataQueries.map((q) => ({ Id: q.Id, Values: [3] })) };
+      },
+    };
+    return { queries, sender: new AwsSender({} as SESv2Client, cw as unknown as CloudWatchClient) };
+  }
+
+  it("asks for the campaign and the variant together: the variants' own destination's combination", async () => {
+    const { queries, sender } = recordingCloudWatch();
+    const m = await sender.campaignMetrics(
+      { dimension: "campaign", value: "ab", variant: "b" },
+      new Date("2026-01-05T09:00:00Z"),
+    );
+    expect(m).toMatchObject({ delivered: 3, clicked: 3, opened: 3 });
+    expect(queries.length).toBe(5);
+    for (const q of queries)
+      expect(q.Dimensions).toEqual([
+        { Name: "campaign", Value: "ab" },
+        { Name: "variant", Value: "b" },
+      ]);
+  });
+
+  it("asks by campaign alone without a variant, as status and the dashboard read it", async () => {
+    const { queries, sender } = recordingCloudWatch();
+    await sender.campaignMetrics({ dimension: "campaign", value: "ab" }, new Date("2026-01-05T09:00:00Z"));
+    for (const q of queries) expect(q.Dimensions).toEqual([{ Name: "campaign", Value: "ab" }]);
+  });
+});

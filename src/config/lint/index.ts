@@ -14,6 +14,7 @@ import { checkSegments } from "./segments.js";
 import { checkSettings, checkSources } from "./settings.js";
 import { checkTemplates } from "./templates.js";
 import { checkVariables } from "./variables.js";
+import { checkVariants } from "./variants.js";
 
 const RULES: Rule[] = [
   checkNames,
@@ -30,6 +31,7 @@ const RULES: Rule[] = [
   checkCampaigns,
   checkSameDayAudience,
   checkRecurring,
+  checkVariants,
 ];
 
 /** Cross-file checks over a built model. Pure. */

@@ -7,6 +7,7 @@
  * send again) or unknown (the call may have gone out). Nothing is retried here: the run does
  * that (send/calls.ts), paced and with the ledger's knowledge.
  */
+
 import { type CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
   type SESv2Client,
@@ -239,12 +240,15 @@ export class AwsSender implements Sender {
   }
 
   async campaignMetrics(
-    campaign: { dimension?: string; value: string },
+    campaign: { dimension?: string; value: string; variant?: string },
     since: Date,
     until?: Date,
   ): Promise<CampaignMetrics | undefined> {
     if (!campaign.dimension) return undefined;
     const dims = [{ Name: campaign.dimension, Value: campaign.value }];
+    // A variant's metrics are the variants' destination's: CloudWatch keeps each combination of
+    // dimensions as a metric of its own, so campaign and variant are asked for together.
+    if (campaign.variant !== undefined) dims.push({ Name: "variant", Value: campaign.variant }); // config/variants.ts VARIANT_TAG
     const names = {
       delivered: "Delivery",
       bounced: "Bounce",

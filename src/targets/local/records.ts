@@ -41,11 +41,15 @@ import path from "node:path";
 import { normalizeAddress } from "../../util/email.js";
 
 export type LocalEventType = "send" | "delivery" | "bounce" | "complaint";
+/** What the local target records of a campaign's mail; opens and clicks come only from outside (nothing opens local mail). */
+export type LocalRecordedType = LocalEventType | "open" | "click";
 
 export interface LocalEvent {
   at: string;
   campaign: string;
-  type: LocalEventType;
+  type: LocalRecordedType;
+  /** The message's `variant` tag (an A/B variant's message). */
+  variant?: string;
   configurationSet?: string;
   /** The run key and the recipient's ledger id: the `.eml` this event belongs to. */
   run?: string;

@@ -112,6 +112,7 @@ export class LocalSender implements Sender {
         configurationSet: request.configurationSet,
         run: request.run,
         id: m.id,
+        ...(request.tags.variant !== undefined ? { variant: request.tags.variant } : {}),
       });
       const to = normalizeAddress(m.to);
       const outcome: LocalEventType = simulatorOutcome(to);
@@ -227,13 +228,24 @@ export class LocalSender implements Sender {
     return { bounceRate: sent ? bounces / sent : 0, complaintRate: sent ? complaints / sent : 0, sent };
   }
 
-  async campaignMetrics(campaign: { name: string }, since: Date, until?: Date): Promise<CampaignMetrics> {
+  async campaignMetrics(
+    campaign: { name: string; variant?: string; run?: string },
+    since: Date,
+    until?: Date,
+  ): Promise<CampaignMetrics> {
     const m: CampaignMetrics = { delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
-    for (const e of this.events(since, until)) {
+    // Events carry the local machine's time, a run the session's (which --now may set): a run's
+    // own events are found by the run they name instead.
+    const events = campaign.run === undefined ? this.events(since, until) : this.events(new Date(0));
+    for (const e of events) {
       if (e.campaign !== campaign.name) continue;
+      if (campaign.run !== undefined && e.run !== campaign.run) continue;
+      if (campaign.variant !== undefined && e.variant !== campaign.variant) continue;
       if (e.type === "delivery") m.delivered++;
       else if (e.type === "bounce") m.bounced++;
       else if (e.type === "complaint") m.complained++;
+      else if (e.type === "open") m.opened++;
+      else if (e.type === "click") m.clicked++;
     }
     return m;
   }
