@@ -138,7 +138,10 @@ class OutputWalker {
       ? states.map(contextAt)
       : [this.kind === "subject" ? "subject" : "text"];
     let met = this.seen.get(node);
-    if (!met) this.seen.set(node, (met = []));
+    if (!met) {
+      met = [];
+      this.seen.set(node, met);
+    }
     for (const context of contexts) {
       if (met.some((u) => u.context === context && samePath(u.path, path))) continue;
       const use = { path, written, context, line, col };
