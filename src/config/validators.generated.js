@@ -3262,7 +3262,7 @@ return errors === 0;
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const campaign = validate32;
-const schema53 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent.","anyOf":[{"const":"on-merge"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$","description":"A date-time without seconds, which mailops also takes."}]},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"$ref":"#/$defs/mailbox","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"$ref":"#/$defs/mailbox"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}},"mailbox":{"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]}}};
+const schema53 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":["string","object"],"description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`; or `{local, timezone_field, default_timezone}`: a wall-clock time in each recipient's own time zone. Absent: a draft, never sent.","additionalProperties":false,"required":["local","timezone_field","default_timezone"],"properties":{"local":{"type":"string","description":"A wall-clock date-time without offset, e.g. `2026-12-01T09:00`: each recipient is sent when it comes in their own time zone."},"timezone_field":{"type":"string","description":"The subscriber field (declared in the source, a string) holding each recipient's IANA time zone, e.g. `tz`."},"default_timezone":{"type":"string","description":"The IANA time zone of a recipient whose field is empty or not a time zone, e.g. `America/New_York`."}},"anyOf":[{"const":"on-merge"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$","description":"A date-time without seconds, which mailops also takes."}]},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"$ref":"#/$defs/mailbox","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"$ref":"#/$defs/mailbox"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}},"mailbox":{"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]}}};
 const schema55 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const schema57 = {"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]};
 const schema54 = {"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}};
@@ -3606,8 +3606,8 @@ errors++;
 }
 if(data.send_at !== undefined){
 let data12 = data.send_at;
-if(typeof data12 !== "string"){
-const err18 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.type,parentSchema:schema53.properties.send_at,data:data12};
+if((typeof data12 !== "string") && (!(data12 && typeof data12 == "object" && !Array.isArray(data12)))){
+const err18 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: schema53.properties.send_at.type},message:"must be string,object",schema:schema53.properties.send_at.type,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3670,13 +3670,9 @@ vErrors = null;
 }
 }
 }
-}
-if(data.schedule !== undefined){
-let data13 = data.schedule;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key2 in data13){
-if(!(((((key2 === "every") || (key2 === "cron")) || (key2 === "time_zone")) || (key2 === "start")) || (key2 === "until"))){
-const err22 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.schedule,data:data13};
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.local === undefined){
+const err22 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/required",keyword:"required",params:{missingProperty: "local"},message:"must have required property '"+"local"+"'",schema:schema53.properties.send_at.required,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3685,11 +3681,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data13.every !== undefined){
-let data14 = data13.every;
-if(typeof data14 !== "string"){
-const err23 = {instancePath:instancePath+"/schedule/every",schemaPath:"#/properties/schedule/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.every.type,parentSchema:schema53.properties.schedule.properties.every,data:data14};
+if(data12.timezone_field === undefined){
+const err23 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/required",keyword:"required",params:{missingProperty: "timezone_field"},message:"must have required property '"+"timezone_field"+"'",schema:schema53.properties.send_at.required,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3698,11 +3691,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data13.cron !== undefined){
-let data15 = data13.cron;
-if(typeof data15 !== "string"){
-const err24 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.cron.type,parentSchema:schema53.properties.schedule.properties.cron,data:data15};
+if(data12.default_timezone === undefined){
+const err24 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/required",keyword:"required",params:{missingProperty: "default_timezone"},message:"must have required property '"+"default_timezone"+"'",schema:schema53.properties.send_at.required,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3711,11 +3701,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data13.time_zone !== undefined){
-let data16 = data13.time_zone;
-if(typeof data16 !== "string"){
-const err25 = {instancePath:instancePath+"/schedule/time_zone",schemaPath:"#/properties/schedule/properties/time_zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.time_zone.type,parentSchema:schema53.properties.schedule.properties.time_zone,data:data16};
+for(const key2 in data12){
+if(!(((key2 === "local") || (key2 === "timezone_field")) || (key2 === "default_timezone"))){
+const err25 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3725,10 +3713,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data13.start !== undefined){
-let data17 = data13.start;
-if(typeof data17 !== "string"){
-const err26 = {instancePath:instancePath+"/schedule/start",schemaPath:"#/properties/schedule/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.start.type,parentSchema:schema53.properties.schedule.properties.start,data:data17};
+if(data12.local !== undefined){
+let data13 = data12.local;
+if(typeof data13 !== "string"){
+const err26 = {instancePath:instancePath+"/send_at/local",schemaPath:"#/properties/send_at/properties/local/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.properties.local.type,parentSchema:schema53.properties.send_at.properties.local,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3738,10 +3726,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data13.until !== undefined){
-let data18 = data13.until;
-if(typeof data18 !== "string"){
-const err27 = {instancePath:instancePath+"/schedule/until",schemaPath:"#/properties/schedule/properties/until/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.until.type,parentSchema:schema53.properties.schedule.properties.until,data:data18};
+if(data12.timezone_field !== undefined){
+let data14 = data12.timezone_field;
+if(typeof data14 !== "string"){
+const err27 = {instancePath:instancePath+"/send_at/timezone_field",schemaPath:"#/properties/send_at/properties/timezone_field/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.properties.timezone_field.type,parentSchema:schema53.properties.send_at.properties.timezone_field,data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3751,9 +3739,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.schedule.type,parentSchema:schema53.properties.schedule,data:data13};
+if(data12.default_timezone !== undefined){
+let data15 = data12.default_timezone;
+if(typeof data15 !== "string"){
+const err28 = {instancePath:instancePath+"/send_at/default_timezone",schemaPath:"#/properties/send_at/properties/default_timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.properties.default_timezone.type,parentSchema:schema53.properties.send_at.properties.default_timezone,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3763,10 +3752,14 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.from !== undefined){
-let data19 = data.from;
-if(typeof data19 !== "string"){
-const err29 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data19};
+}
+}
+if(data.schedule !== undefined){
+let data16 = data.schedule;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key3 in data16){
+if(!(((((key3 === "every") || (key3 === "cron")) || (key3 === "time_zone")) || (key3 === "start")) || (key3 === "until"))){
+const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.schedule,data:data16};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3775,15 +3768,11 @@ vErrors.push(err29);
 }
 errors++;
 }
-const _errs49 = errors;
-let valid12 = false;
-const _errs50 = errors;
-var _valid1 = _errs50 === errors;
-valid12 = valid12 || _valid1;
-const _errs51 = errors;
-if(typeof data19 === "string"){
-if(!pattern5.test(data19)){
-const err30 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data19};
+}
+if(data16.every !== undefined){
+let data17 = data16.every;
+if(typeof data17 !== "string"){
+const err30 = {instancePath:instancePath+"/schedule/every",schemaPath:"#/properties/schedule/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.every.type,parentSchema:schema53.properties.schedule.properties.every,data:data17};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3793,10 +3782,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-var _valid1 = _errs51 === errors;
-valid12 = valid12 || _valid1;
-if(!valid12){
-const err31 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data19};
+if(data16.cron !== undefined){
+let data18 = data16.cron;
+if(typeof data18 !== "string"){
+const err31 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.cron.type,parentSchema:schema53.properties.schedule.properties.cron,data:data18};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3805,26 +3794,11 @@ vErrors.push(err31);
 }
 errors++;
 }
-else {
-errors = _errs49;
-if(vErrors !== null){
-if(_errs49){
-vErrors.length = _errs49;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.reply_to !== undefined){
-let data20 = data.reply_to;
-if(Array.isArray(data20)){
-const len3 = data20.length;
-for(let i3=0; i3<len3; i3++){
-let data21 = data20[i3];
-if(typeof data21 !== "string"){
-const err32 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data21};
+if(data16.time_zone !== undefined){
+let data19 = data16.time_zone;
+if(typeof data19 !== "string"){
+const err32 = {instancePath:instancePath+"/schedule/time_zone",schemaPath:"#/properties/schedule/properties/time_zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.time_zone.type,parentSchema:schema53.properties.schedule.properties.time_zone,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3833,15 +3807,11 @@ vErrors.push(err32);
 }
 errors++;
 }
-const _errs57 = errors;
-let valid16 = false;
-const _errs58 = errors;
-var _valid2 = _errs58 === errors;
-valid16 = valid16 || _valid2;
-const _errs59 = errors;
-if(typeof data21 === "string"){
-if(!pattern5.test(data21)){
-const err33 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data21};
+}
+if(data16.start !== undefined){
+let data20 = data16.start;
+if(typeof data20 !== "string"){
+const err33 = {instancePath:instancePath+"/schedule/start",schemaPath:"#/properties/schedule/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.start.type,parentSchema:schema53.properties.schedule.properties.start,data:data20};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3851,10 +3821,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-var _valid2 = _errs59 === errors;
-valid16 = valid16 || _valid2;
-if(!valid16){
-const err34 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data21};
+if(data16.until !== undefined){
+let data21 = data16.until;
+if(typeof data21 !== "string"){
+const err34 = {instancePath:instancePath+"/schedule/until",schemaPath:"#/properties/schedule/properties/until/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.until.type,parentSchema:schema53.properties.schedule.properties.until,data:data21};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3863,21 +3833,10 @@ vErrors.push(err34);
 }
 errors++;
 }
-else {
-errors = _errs57;
-if(vErrors !== null){
-if(_errs57){
-vErrors.length = _errs57;
-}
-else {
-vErrors = null;
-}
-}
-}
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.reply_to.type,parentSchema:schema53.properties.reply_to,data:data20};
+const err35 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.schedule.type,parentSchema:schema53.properties.schedule,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3887,10 +3846,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.data !== undefined){
-let data22 = data.data;
-if(!(data22 && typeof data22 == "object" && !Array.isArray(data22))){
-const err36 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.data.type,parentSchema:schema53.properties.data,data:data22};
+if(data.from !== undefined){
+let data22 = data.from;
+if(typeof data22 !== "string"){
+const err36 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data22};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3899,14 +3858,15 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data.tags !== undefined){
-let data23 = data.tags;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key3 in data23){
-let data24 = data23[key3];
-if(typeof data24 !== "string"){
-const err37 = {instancePath:instancePath+"/tags/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.tags.additionalProperties.type,parentSchema:schema53.properties.tags.additionalProperties,data:data24};
+const _errs56 = errors;
+let valid13 = false;
+const _errs57 = errors;
+var _valid1 = _errs57 === errors;
+valid13 = valid13 || _valid1;
+const _errs58 = errors;
+if(typeof data22 === "string"){
+if(!pattern5.test(data22)){
+const err37 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data22};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3916,9 +3876,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.tags.type,parentSchema:schema53.properties.tags,data:data23};
+var _valid1 = _errs58 === errors;
+valid13 = valid13 || _valid1;
+if(!valid13){
+const err38 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data22};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3927,11 +3888,26 @@ vErrors.push(err38);
 }
 errors++;
 }
+else {
+errors = _errs56;
+if(vErrors !== null){
+if(_errs56){
+vErrors.length = _errs56;
 }
-if(data.max_recipients !== undefined){
-let data25 = data.max_recipients;
-if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err39 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.max_recipients.type,parentSchema:schema53.properties.max_recipients,data:data25};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.reply_to !== undefined){
+let data23 = data.reply_to;
+if(Array.isArray(data23)){
+const len3 = data23.length;
+for(let i3=0; i3<len3; i3++){
+let data24 = data23[i3];
+if(typeof data24 !== "string"){
+const err39 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data24};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3940,11 +3916,15 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-if(data.missed !== undefined){
-let data26 = data.missed;
-if(!(data26 === "acknowledged")){
-const err40 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema53.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.missed.enum,parentSchema:schema53.properties.missed,data:data26};
+const _errs64 = errors;
+let valid17 = false;
+const _errs65 = errors;
+var _valid2 = _errs65 === errors;
+valid17 = valid17 || _valid2;
+const _errs66 = errors;
+if(typeof data24 === "string"){
+if(!pattern5.test(data24)){
+const err40 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data24};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3954,14 +3934,117 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+var _valid2 = _errs66 === errors;
+valid17 = valid17 || _valid2;
+if(!valid17){
+const err41 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data24};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+else {
+errors = _errs64;
+if(vErrors !== null){
+if(_errs64){
+vErrors.length = _errs64;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.reply_to.type,parentSchema:schema53.properties.reply_to,data:data23};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data.data !== undefined){
+let data25 = data.data;
+if(!(data25 && typeof data25 == "object" && !Array.isArray(data25))){
+const err43 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.data.type,parentSchema:schema53.properties.data,data:data25};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data.tags !== undefined){
+let data26 = data.tags;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key4 in data26){
+let data27 = data26[key4];
+if(typeof data27 !== "string"){
+const err44 = {instancePath:instancePath+"/tags/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.tags.additionalProperties.type,parentSchema:schema53.properties.tags.additionalProperties,data:data27};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.tags.type,parentSchema:schema53.properties.tags,data:data26};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data.max_recipients !== undefined){
+let data28 = data.max_recipients;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err46 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.max_recipients.type,parentSchema:schema53.properties.max_recipients,data:data28};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data.missed !== undefined){
+let data29 = data.missed;
+if(!(data29 === "acknowledged")){
+const err47 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema53.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.missed.enum,parentSchema:schema53.properties.missed,data:data29};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
 }
 errors++;
 }
