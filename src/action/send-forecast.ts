@@ -6,6 +6,7 @@
 import type { AudienceCounts } from "../commands/audience.js";
 import type { CampaignForecast } from "../commands/send-forecast.js";
 import { escapeMd } from "../util/markdown.js";
+import { localHours, localWhen } from "./local-time.js";
 import { code, plural } from "./markdown.js";
 
 export type { CampaignForecast } from "../commands/send-forecast.js";
@@ -40,6 +41,8 @@ function recurringWhen(p: CampaignForecast, r: NonNullable<CampaignForecast["sch
 
 function when(p: CampaignForecast): string {
   if (p.schedule) return recurringWhen(p, p.schedule);
+  const local = localWhen(p);
+  if (local) return local;
   switch (p.state) {
     case "on-merge":
       return "on merge";
@@ -120,6 +123,7 @@ export function sendsTable(forecasts: CampaignForecast[]): string {
       ];
     });
     if (notes.length) blocks.push(notes.join("\n"));
+    blocks.push(...localHours(active));
   } else {
     blocks.push("No campaign is sent or scheduled by this merge.");
   }

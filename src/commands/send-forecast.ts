@@ -12,12 +12,14 @@ import type { Campaign, Project, Source, Template } from "../config/model.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { sentByEarlierRuns } from "../send/exclude-sent.js";
 import { LedgerDamagedError } from "../send/ledger.js";
+import type { LocalTimeCounts } from "../send/local-time.js";
 import { messageBuilder } from "../send/message.js";
 import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
 import type { Target } from "../targets/port.js";
 import { type AudienceCounts, formatCounts, openAudience } from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
+import { describeLocalTime, hourLines, localForecast } from "./local-time.js";
 import { runInstant } from "./recurring.js";
 import { forecastRecurring, type RecurringForecast } from "./recurring-forecast.js";
 import type { Session } from "./session.js";
@@ -49,6 +51,8 @@ export interface CampaignForecast {
   error?: string;
   /** A recurring campaign: its schedule and next occurrences (`at` is the one counted). */
   schedule?: RecurringForecast;
+  /** Sent in each recipient's local time: who is due now, waits, is missed, and by UTC hour. */
+  localTime?: LocalTimeCounts;
 }
 
 export interface ForecastOptions {
@@ -206,8 +210,11 @@ async function countInto(
     const audience = await openAudience(project, c, o.target, sent);
     // Counting needs no real unsubscribe signature: the URL only goes into data that is never sent.
     const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
-    const counts = await audience.count(messageBuilder(project, c, template, secret));
+    const messages = messageBuilder(project, c, template, secret);
+    const local = localForecast(project, c, o.now, o.campaign !== undefined, messages);
+    const counts = await audience.count(local?.builder ?? messages);
     forecast.counts = counts;
+    if (local) forecast.localTime = local.counts();
     if (counts.invalidRows.over) {
       // file:line only: the reasons may hold a (masked) address, and a forecast holds none.
       const why = describeTooManyInvalid(
@@ -268,6 +275,12 @@ export function formatSendForecast(forecasts: CampaignForecast[], target: string
       ? ` at ${p.schedule.occurrences[0]?.at ?? "its next occurrence"}`
       : " once send_at comes";
     if (p.counts) lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? later : ""));
+    if (p.localTime)
+      lines.push(
+        `  ${describeLocalTime(p.localTime)}`,
+        "  by UTC hour:",
+        ...hourLines(p.localTime).map((h) => `    ${h}`),
+      );
     if (p.template)
       lines.push(
         `  render check: the repository's template ${p.template.name}, ${ON_TARGET[p.template.onTarget](target)}`,

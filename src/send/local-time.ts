@@ -16,7 +16,7 @@
  * or not a zone, the default zone is used, and counted (never the value: it is personal data).
  */
 
-import { isIanaZone, zonedInstant } from "../config/local-time.js";
+import { isIanaZone, parseWallTime, zonedInstant } from "../config/local-time.js";
 import type { LocalSendAt } from "../config/model.js";
 import type { MessageBuilder, MessageRecipient } from "./message.js";
 
@@ -157,4 +157,58 @@ export function localGate(sendAt: LocalSendAt, now: Date, latenessMs: number | u
     },
     waiting: () => held,
   };
+}
+
+/**
+ * A local-time run's counts at one moment, as reports carry them: counts and UTC hours only. A
+ * forecast counts the audience (`due`: to send now); a send says what its run did (`waiting`: held
+ * back by it, `missed`: recorded missed by it; no `due`, its report says what was sent).
+ */
+export interface LocalTimeCounts {
+  /** The wall-clock time and the zone of whoever has none. */
+  local: string;
+  defaultTimeZone: string;
+  due?: number;
+  waiting: number;
+  missed: number;
+  zoneMissing: number;
+  zoneInvalid: number;
+  /** The earliest send time still to come. */
+  next?: string;
+  hours: { hour: string; recipients: number }[];
+}
+
+/** A forecast's counts; `run`: a send's, from what its run did (its report). */
+export function localTimeCounts(
+  sendAt: LocalSendAt,
+  t: LocalTally,
+  run?: { waiting?: number; skipped: Record<string, number> },
+): LocalTimeCounts {
+  return {
+    local: sendAt.local,
+    defaultTimeZone: sendAt.defaultTimeZone,
+    ...(run ? {} : { due: t.due }),
+    waiting: run ? (run.waiting ?? 0) : t.waiting,
+    missed: run ? (run.skipped[MISSED_LOCAL_TIME] ?? 0) : t.missed,
+    zoneMissing: t.zoneMissing,
+    zoneInvalid: t.zoneInvalid,
+    ...(t.next !== undefined ? { next: new Date(t.next).toISOString() } : {}),
+    hours: hourly(t),
+  };
+}
+
+/**
+ * The instant a local-time run is placed at among a campaign's runs (`exclude_sent`'s window):
+ * its wall time read as UTC, the middle of its window. Undefined for any other run's send_at.
+ */
+export function localRunInstant(sendAt: string): number | undefined {
+  return sendAt.startsWith("local:") ? parseWallTime(sendAt.slice(6)) : undefined;
+}
+
+/** A started marker's run key back to its run's send_at (ledger.ts runKey of `local:<wall time>`). */
+export function localRunOfKey(key: string): string | undefined {
+  const m = /^local(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?$/.exec(key);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m;
+  return `local:${y}-${mo}-${d}T${h}:${mi}${s ? `:${s}` : ""}`;
 }
