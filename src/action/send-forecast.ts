@@ -95,7 +95,7 @@ export function sendsHeadline(forecasts: CampaignForecast[]): string {
   if (now.length) parts.push(`on merge ${now.map((p) => `${code(p.campaign)}${count(p)}`).join(", ")}`);
   if (later.length)
     parts.push(
-      `scheduled ${later.map((p) => `${code(p.campaign)} at ${utc(p.at ?? "")}${count(p)}`).join(", ")}`,
+      `scheduled ${later.map((p) => `${code(p.campaign)} ${p.localTime ? `at ${p.localTime.local.slice(11)} local time from` : "at"} ${utc(p.at ?? "")}${count(p)}`).join(", ")}`,
     );
   return parts.length ? parts.join("; ") : "nothing";
 }

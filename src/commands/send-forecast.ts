@@ -168,7 +168,8 @@ function dueForecast(project: Project, c: Campaign, run: RunSeen, o: Seen): Camp
   const byName = o.campaign !== undefined;
   const sends =
     byName || state === "on-merge" || state === "due" ? "now" : state === "scheduled" ? "later" : "no";
-  const at = c.sendAt?.kind === "at" ? c.sendAt.iso : undefined;
+  // In each recipient's local time: the first zone's (scheduled) or the last's (missed).
+  const at = c.sendAt?.kind === "at" ? c.sendAt.iso : "at" in due ? due.at : undefined;
   const forecast: CampaignForecast = {
     campaign: c.name,
     state,

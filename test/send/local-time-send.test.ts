@@ -7,8 +7,10 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sendsHeadline, sendsTable } from "../../src/action/send-forecast.js";
 import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
+import type { CampaignForecast } from "../../src/commands/send-forecast.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
 import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
@@ -158,5 +160,34 @@ describe("a campaign at 09:00 in each recipient's time zone", () => {
     expect(outbox().map((m) => m.to)).toEqual(["berlin@example.com"]);
     r = await send({ due: true, now: "2026-12-02T12:15:00Z" });
     expect(r.out).toContain("morning: complete");
+  });
+
+  it("the pull request's comment shows how many go out in each UTC hour, counts only", async () => {
+    const r = await send({ due: true, dryRun: true, now: "2026-11-30T12:00:00Z", format: "json" });
+    expect(r.code, r.out + r.err).toBe(0);
+    const forecasts = (JSON.parse(r.out) as { campaigns: CampaignForecast[] }).campaigns;
+    const table = sendsTable(forecasts);
+    expect(table).toContain(
+      "| `morning` | 09:00 local time on 2026-12-01 (default America/New_York), 2026-11-30 19:00 UTC to 2026-12-01 19:00 UTC |",
+    );
+    expect(table).toContain(
+      [
+        "| Hour (UTC) | Recipients |",
+        "|---|---|",
+        "| 2026-11-30 19:00 UTC | 1 |",
+        "| 2026-12-01 03:00 UTC | 1 |",
+        "| 2026-12-01 08:00 UTC | 1 |",
+        "| 2026-12-01 14:00 UTC | 2 |",
+        "| 2026-12-01 17:00 UTC | 1 |",
+        "| 2026-12-01 19:00 UTC | 1 |",
+      ].join("\n"),
+    );
+    expect(table).toContain(
+      "2 recipients sent by `America/New_York` (1 without a time zone, 1 with an invalid one)",
+    );
+    expect(sendsHeadline(forecasts)).toContain(
+      "scheduled `morning` at 09:00 local time from 2026-11-30 19:00 UTC → 7 recipients",
+    );
+    expect(table + r.out).not.toMatch(/@example\.com|Mars/);
   });
 });
