@@ -39,24 +39,23 @@ beforeEach(async () => {
     "subscribers/customers.yaml",
     `${repo.read("subscribers/customers.yaml")}  tz: { type: string }\n`,
   );
-  repo.write(
-    "campaigns/morning.yaml",
-    `template: welcome-campaign
-to: customers
-topic: onboarding
-configuration_set: marketing
-send_at:
-  local: "2026-12-01T09:00"
-  timezone_field: tz
-  default_timezone: America/New_York
-`,
-  );
+  // The campaign docs/local-time.md shows, as it is written there.
+  repo.write("campaigns/good-morning.yaml", docExample("# campaigns/good-morning.yaml"));
   repo.subscribers(
     PEOPLE.map((p) => ({ email: `${p.name}@example.com`, name: p.name, ...(p.tz ? { tz: p.tz } : {}) })),
   );
   expect(await runApply({ dir: repo.dir, target: "local" }, captureIo())).toBe(0);
 });
 afterEach(() => repo.cleanup());
+
+const DOC = readFileSync(path.join(import.meta.dirname, "../../docs/local-time.md"), "utf8");
+
+/** The YAML block of docs/local-time.md that starts with `first`. */
+function docExample(first: string): string {
+  const block = DOC.split("```yaml\n").find((b) => b.startsWith(first));
+  expect(block, first).toBeDefined();
+  return (block as string).slice(0, (block as string).indexOf("```"));
+}
 
 async function send(args: Record<string, unknown>) {
   const io = captureIo();
@@ -66,11 +65,12 @@ async function send(args: Record<string, unknown>) {
 
 /** The outbox's recipients of the campaign, by run key. */
 function outbox(): { file: string; run: string; to: string }[] {
-  return repo.emls("morning").map((f) => ({
+  return repo.emls("good-morning").map((f) => ({
     file: f,
     run: f.split(".")[0] as string,
-    to: (/^To: (.*)$/m.exec(readFileSync(path.join(repo.dir, ".mailops/outbox/morning", f), "utf8"))?.[1] ??
-      "") as string,
+    to: (/^To: (.*)$/m.exec(
+      readFileSync(path.join(repo.dir, ".mailops/outbox/good-morning", f), "utf8"),
+    )?.[1] ?? "") as string,
   }));
 }
 
@@ -84,7 +84,7 @@ describe("a campaign at 09:00 in each recipient's time zone", () => {
     for (let t = START; t <= START + 30 * 3_600_000; t += STEP) {
       const r = await send({ due: true, now: iso(t) });
       expect(r.code, r.out + r.err).toBe(0);
-      states.push(/^morning: (\S+)/m.exec(r.out)?.[1] ?? "");
+      states.push(/^good-morning: (\S+)/m.exec(r.out)?.[1] ?? "");
       const box = outbox();
       for (const m of box.filter((x) => !seen.has(x.file)))
         sentAt.set(m.to, [...(sentAt.get(m.to) ?? []), t]);
@@ -110,14 +110,17 @@ describe("a campaign at 09:00 in each recipient's time zone", () => {
     expect(sentIndex).toBe((Date.parse("2026-12-01T19:00:00Z") - START) / STEP);
     expect(states.slice(sentIndex + 1).every((s) => s === "complete")).toBe(true);
     const store = new LocalStore(path.join(repo.dir, ".mailops/state"));
-    const run = await new Ledger(store, { campaign: "morning", sendAt: "local:2026-12-01T09:00" }).readRun();
+    const run = await new Ledger(store, {
+      campaign: "good-morning",
+      sendAt: "local:2026-12-01T09:00",
+    }).readRun();
     expect(run?.status).toBe("complete");
   });
 
   it("counts the recipients sent by the default zone, without naming them", async () => {
     const r = await send({ due: true, now: "2026-12-01T14:00:00Z" });
     expect(r.code, r.out + r.err).toBe(0);
-    expect(r.out).toContain("morning: under-way");
+    expect(r.out).toContain("good-morning: under-way");
     expect(r.out).toContain(
       "1 without a time zone and 1 with an invalid time zone, sent by America/New_York",
     );
@@ -155,11 +158,11 @@ describe("a campaign at 09:00 in each recipient's time zone", () => {
     r = await send({ due: true, now: "2026-12-02T12:00:00Z" });
     expect(r.code, r.out + r.err).toBe(0);
     // Everyone else passed too: recorded missed, and the run is complete.
-    expect(r.out).toContain("morning: sent");
+    expect(r.out).toContain("good-morning: sent");
     expect(r.out).toContain("0 waiting, 4 missed by this send");
     expect(outbox().map((m) => m.to)).toEqual(["berlin@example.com"]);
     r = await send({ due: true, now: "2026-12-02T12:15:00Z" });
-    expect(r.out).toContain("morning: complete");
+    expect(r.out).toContain("good-morning: complete");
   });
 
   it("the pull request's comment shows how many go out in each UTC hour, counts only", async () => {
@@ -168,7 +171,7 @@ describe("a campaign at 09:00 in each recipient's time zone", () => {
     const forecasts = (JSON.parse(r.out) as { campaigns: CampaignForecast[] }).campaigns;
     const table = sendsTable(forecasts);
     expect(table).toContain(
-      "| `morning` | 09:00 local time on 2026-12-01 (default America/New_York), 2026-11-30 19:00 UTC to 2026-12-01 19:00 UTC |",
+      "| `good-morning` | 09:00 local time on 2026-12-01 (default America/New_York), 2026-11-30 19:00 UTC to 2026-12-01 19:00 UTC |",
     );
     expect(table).toContain(
       [
@@ -186,8 +189,15 @@ describe("a campaign at 09:00 in each recipient's time zone", () => {
       "2 recipients sent by `America/New_York` (1 without a time zone, 1 with an invalid one)",
     );
     expect(sendsHeadline(forecasts)).toContain(
-      "scheduled `morning` at 09:00 local time from 2026-11-30 19:00 UTC → 7 recipients",
+      "scheduled `good-morning` at 09:00 local time from 2026-11-30 19:00 UTC → 7 recipients",
     );
     expect(table + r.out).not.toMatch(/@example\.com|Mars/);
+  });
+
+  it("docs/local-time.md shows the dry run as it is", async () => {
+    const r = await send({ due: true, dryRun: true, now: "2026-11-30T12:00:00Z" });
+    const shown = /\n```\n(good-morning: [\s\S]*?)```\n/.exec(DOC)?.[1] ?? "";
+    expect(shown).not.toBe("");
+    expect(r.out).toContain(shown);
   });
 });
