@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sendsHeadline, sendsTable } from "../../src/action/send-forecast.js";
 import { runApply } from "../../src/cli/apply.js";
 import { runSend } from "../../src/cli/send.js";
+import { runStatus } from "../../src/cli/status.js";
 import type { CampaignForecast } from "../../src/commands/send-forecast.js";
 import { Ledger } from "../../src/send/ledger.js";
 import { LocalStore } from "../../src/store/index.js";
@@ -121,6 +122,11 @@ describe("a campaign at 09:00 in each recipient's time zone", () => {
     const r = await send({ due: true, now: "2026-12-01T14:00:00Z" });
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain("good-morning: under-way");
+    const io = captureIo();
+    await runStatus({ dir: repo.dir, target: "local" }, io);
+    expect(io.outText).toContain(
+      "good-morning (send_at local:2026-12-01T09:00): running — 2 recipients wait for their local send time",
+    );
     expect(r.out).toContain(
       "1 without a time zone and 1 with an invalid time zone, sent by America/New_York",
     );
