@@ -206,4 +206,19 @@ describe("a campaign at 09:00 in each recipient's time zone", () => {
     expect(shown).not.toBe("");
     expect(r.out).toContain(shown);
   });
+
+  it("a send by name is the deliberate late send: nobody is recorded missed; before the first zone's time it is refused", async () => {
+    await expect(send({ campaign: "good-morning", now: "2026-11-30T18:45:00Z" })).rejects.toThrow(
+      /is sent at 2026-12-01T09:00 in each recipient's time zone, which comes first at 2026-11-30T19:00:00.000Z: nothing was sent/,
+    );
+    await expect(
+      send({ campaign: "good-morning", beforeSendAt: true, now: "2026-11-30T18:45:00Z" }),
+    ).rejects.toThrow(/nothing was sent/);
+    repo.write("mailops.yaml", repo.read("mailops.yaml").replace("max_lateness: 24h", "max_lateness: 1h"));
+    const r = await send({ campaign: "good-morning", now: "2026-12-02T12:00:00Z" });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain("good-morning: sent");
+    expect(r.out).toContain("0 waiting, 0 missed by this send");
+    expect(outbox()).toHaveLength(PEOPLE.length);
+  });
 });
