@@ -24,6 +24,8 @@ import type { MessageBuilder, MessageRecipient } from "./message.js";
 const EARLIEST_OFFSET_MS = 14 * 3_600_000;
 const LATEST_OFFSET_MS = 12 * 3_600_000;
 const HOUR_MS = 3_600_000;
+/** Zone texts whose instant is kept. */
+const ZONE_CACHE = 4096;
 
 /** The skip reason of a recipient whose local time passed more than max_lateness ago. */
 export const MISSED_LOCAL_TIME = "missed: local send time passed more than guardrails.max_lateness ago";
@@ -53,7 +55,8 @@ export class LocalClock {
     let at = this.byZone.get(text);
     if (at === undefined && !this.byZone.has(text)) {
       at = isIanaZone(text) ? zonedInstant(this.sendAt.wallMs, text) : undefined;
-      this.byZone.set(text, at);
+      // Bounded: the tz database has some 600 names; a column of distinct junk must not grow it.
+      if (this.byZone.size < ZONE_CACHE) this.byZone.set(text, at);
     }
     return at === undefined ? { at: this.defaultAt, zone: "invalid" } : { at, zone: "own" };
   }

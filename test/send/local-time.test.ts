@@ -40,6 +40,14 @@ describe("LocalClock", () => {
   });
 });
 
+describe("LocalClock memory", () => {
+  it("keeps a bounded number of zone texts: a column of distinct junk does not grow it", () => {
+    const clock = new LocalClock(SEND_AT);
+    for (let i = 0; i < 10_000; i++) expect(clock.of({ tz: `Junk/${i}` }).zone).toBe("invalid");
+    expect((clock as unknown as { byZone: Map<string, unknown> }).byZone.size).toBeLessThanOrEqual(4096);
+  });
+});
+
 describe("localVerdict", () => {
   const t = at("2026-12-01T14:00:00Z");
   it("waiting before the time, due from it, missed past max_lateness; never missed by name", () => {
