@@ -7,6 +7,7 @@ import type { AudienceCounts } from "../commands/audience.js";
 import type { CampaignForecast } from "../commands/send-forecast.js";
 import { formatVariants } from "../commands/send-variants.js";
 import { escapeMd } from "../util/markdown.js";
+import { localHours, localWhen } from "./local-time.js";
 import { code, plural } from "./markdown.js";
 
 export type { CampaignForecast } from "../commands/send-forecast.js";
@@ -41,6 +42,8 @@ function recurringWhen(p: CampaignForecast, r: NonNullable<CampaignForecast["sch
 
 function when(p: CampaignForecast): string {
   if (p.schedule) return recurringWhen(p, p.schedule);
+  const local = localWhen(p);
+  if (local) return local;
   switch (p.state) {
     case "on-merge":
       return "on merge";
@@ -93,7 +96,7 @@ export function sendsHeadline(forecasts: CampaignForecast[]): string {
   if (now.length) parts.push(`on merge ${now.map((p) => `${code(p.campaign)}${count(p)}`).join(", ")}`);
   if (later.length)
     parts.push(
-      `scheduled ${later.map((p) => `${code(p.campaign)} at ${utc(p.at ?? "")}${count(p)}`).join(", ")}`,
+      `scheduled ${later.map((p) => `${code(p.campaign)} ${p.localTime ? `at ${p.localTime.local.slice(11)} local time from` : "at"} ${utc(p.at ?? "")}${count(p)}`).join(", ")}`,
     );
   return parts.length ? parts.join("; ") : "nothing";
 }
@@ -125,6 +128,7 @@ export function sendsTable(forecasts: CampaignForecast[]): string {
       ];
     });
     if (notes.length) blocks.push(notes.join("\n"));
+    blocks.push(...localHours(active));
   } else {
     blocks.push("No campaign is sent or scheduled by this merge.");
   }

@@ -43,6 +43,7 @@ const ICON: Record<CampaignResult["state"], string> = {
   refused: "⛔",
   stopped: "🛑",
   partial: "⚠️",
+  "under-way": "⏳",
 };
 
 /** Counts only: results never hold addresses. */

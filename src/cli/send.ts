@@ -7,6 +7,7 @@
 
 import { formatCounts } from "../commands/audience.js";
 import type { TargetFactory } from "../commands/context.js";
+import { describeLocalTime } from "../commands/local-time.js";
 import { sendProof } from "../commands/proof.js";
 import { describeMissed } from "../commands/recurring.js";
 import {
@@ -108,6 +109,7 @@ export function formatSendResults(results: CampaignResult[]): string {
   for (const r of results) {
     const head = `${r.campaign}: ${r.state}${r.detail ? ` (${r.detail})` : ""}${r.early ? `, early: before its send_at ${r.early}` : ""}`;
     lines.push(head, ...recurringLines(r));
+    if (r.localTime) lines.push(`  ${describeLocalTime(r.localTime)}`);
     if (r.counts) lines.push(...formatCounts(r.counts, "to send"));
     if (r.variants) lines.push(...formatVariants(r.variants));
     if (r.report) {

@@ -31,7 +31,10 @@ export function formatStatus(report: StatusReport): string {
   }
   const lines: string[] = identities ? [identities.trimEnd(), ""] : [];
   for (const r of report.runs) {
-    lines.push(`${r.campaign} (send_at ${r.sendAt}): ${r.status}${r.stopReason ? ` — ${r.stopReason}` : ""}`);
+    const waits = r.waiting ? ` — ${r.waiting} recipients wait for their local send time` : "";
+    lines.push(
+      `${r.campaign} (send_at ${r.sendAt}): ${r.status}${r.stopReason ? ` — ${r.stopReason}` : ""}${waits}`,
+    );
     if (r.status === "damaged") continue;
     lines.push(`  started ${r.startedAt}, last update ${r.updatedAt}`);
     const skipped = Object.entries(r.skipped).map(([k, v]) => `${v} ${k}`);

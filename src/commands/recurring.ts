@@ -5,6 +5,7 @@
  */
 import type { Campaign, Project } from "../config/model.js";
 import { occurrencesAfter } from "../config/schedule.js";
+import { localRunInstant } from "../send/local-time.js";
 import { latestRun } from "../send/occurrences.js";
 import { type Missed, type OccurrenceState, occurrenceState } from "../send/schedule.js";
 import type { Store } from "../store/types.js";
@@ -30,7 +31,7 @@ export function nextOccurrences(c: Campaign, from: string, n: number): string[] 
 
 /** The instant a run is judged at (exclude_sent's window): its send_at or occurrence; an on-merge run's now. */
 export const runInstant = (sendAt: string, now: Date): number =>
-  sendAt === "on-merge" ? now.getTime() : Date.parse(sendAt);
+  sendAt === "on-merge" ? now.getTime() : (localRunInstant(sendAt) ?? Date.parse(sendAt));
 
 /** `3 occurrences missed (newest 2027-01-18T08:00:00.000Z)`: for a result's detail. */
 export function describeMissed(m: Missed): string {

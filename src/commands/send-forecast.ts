@@ -12,6 +12,7 @@ import type { Campaign, Project, Source, Template } from "../config/model.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { sentByEarlierRuns } from "../send/exclude-sent.js";
 import { LedgerDamagedError } from "../send/ledger.js";
+import type { LocalTimeCounts } from "../send/local-time.js";
 import { messageBuilder } from "../send/message.js";
 import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
 import type { Store } from "../store/index.js";
@@ -24,6 +25,7 @@ import {
   formatCounts,
 } from "./audience.js";
 import { namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
+import { describeLocalTime, hourLines, localForecast } from "./local-time.js";
 import { runInstant } from "./recurring.js";
 import { forecastRecurring, type RecurringForecast, recipientsCounted } from "./recurring-forecast.js";
 import {
@@ -64,6 +66,8 @@ export interface CampaignForecast {
   schedule?: RecurringForecast;
   /** A campaign with variants: the stage a send would find, each variant's count. */
   variants?: VariantSummary;
+  /** Sent in each recipient's local time: who is due now, waits, is missed, and by UTC hour. */
+  localTime?: LocalTimeCounts;
 }
 
 export interface ForecastOptions {
@@ -114,6 +118,8 @@ interface Planned {
   countAt?: string;
   /** A campaign with variants: who gets which, told each counted recipient (countRequest). */
   variants?: OpenedVariants;
+  /** Sent in each recipient's local time: who is due when, told each counted recipient. */
+  local?: ReturnType<typeof localForecast>;
 }
 
 async function forecastOne(project: Project, c: Campaign, o: Seen): Promise<Planned> {
@@ -187,7 +193,8 @@ function dueForecast(project: Project, c: Campaign, run: RunSeen, o: Seen): Camp
   const byName = o.campaign !== undefined;
   const sends =
     byName || state === "on-merge" || state === "due" ? "now" : state === "scheduled" ? "later" : "no";
-  const at = c.sendAt?.kind === "at" ? c.sendAt.iso : undefined;
+  // In each recipient's local time: the first zone's (scheduled) or the last's (missed).
+  const at = c.sendAt?.kind === "at" ? c.sendAt.iso : "at" in due ? due.at : undefined;
   const forecast: CampaignForecast = {
     campaign: c.name,
     state,
@@ -232,6 +239,7 @@ async function countForecasts(project: Project, planned: Planned[], o: Seen): Pr
     }
     p.forecast.counts = r.counts;
     if (p.variants) p.forecast.variants = p.variants.summary(r.counts);
+    if (p.local) p.forecast.localTime = p.local.counts();
     if (r.counts.invalidRows.over) {
       // file:line only: the reasons may hold a (masked) address, and a forecast holds none.
       const why = describeTooManyInvalid(
@@ -264,7 +272,8 @@ async function countRequest(p: Planned, project: Project, o: Seen): Promise<Coun
   const secret = process.env[SECRET_ENV] ?? STAND_IN_SECRET;
   if (c.variants) p.variants = await forecastVariants(project, c, sendAt, { ...o, secret });
   const messages = p.variants?.messages ?? messageBuilder(project, c, template, secret);
-  return { campaign: c, messages, ...(sent ? { sent } : {}) };
+  p.local = localForecast(project, c, o.now, o.campaign !== undefined, messages);
+  return { campaign: c, messages: p.local?.builder ?? messages, ...(sent ? { sent } : {}) };
 }
 
 /** Where a fork's pull request (no credentials) cannot count from. */
@@ -309,6 +318,12 @@ export function formatSendForecast(forecasts: CampaignForecast[], target: string
       : " once send_at comes";
     if (p.counts) lines.push(...formatCounts(p.counts, "would send", p.sends === "later" ? later : ""));
     if (p.variants) lines.push(...formatVariants(p.variants));
+    if (p.localTime)
+      lines.push(
+        `  ${describeLocalTime(p.localTime)}`,
+        "  by UTC hour:",
+        ...hourLines(p.localTime).map((h) => `    ${h}`),
+      );
     if (p.template)
       lines.push(
         `  render check: the repository's template ${p.template.name}, ${ON_TARGET[p.template.onTarget](target)}`,

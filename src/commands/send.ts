@@ -8,6 +8,13 @@ import { canonicalJson, type LiveResource } from "../plan/resource.js";
 import { dueState, sendAtKey } from "../send/due.js";
 import { sentByEarlierRuns } from "../send/exclude-sent.js";
 import { addressKeyVersion, Ledger, LedgerDamagedError, type RunId, runKey } from "../send/ledger.js";
+import {
+  type LocalGate,
+  type LocalTimeCounts,
+  localGate,
+  localTimeCounts,
+  localWindow,
+} from "../send/local-time.js";
 import { acquireLock, type Lease, LockedError, type LockHolder } from "../send/lock.js";
 import { type MessageBuilder, messageBuilder } from "../send/message.js";
 import { pacingFor, sendRate } from "../send/pacing.js";
@@ -41,7 +48,17 @@ export interface SendOptions {
 
 export interface CampaignResult {
   campaign: string;
-  state: "sent" | "draft" | "scheduled" | "missed" | "complete" | "refused" | "stopped" | "partial";
+  /** `under-way`: a run in each recipient's local time sent whom it could; others' time is to come. */
+  state:
+    | "sent"
+    | "draft"
+    | "scheduled"
+    | "missed"
+    | "complete"
+    | "refused"
+    | "stopped"
+    | "partial"
+    | "under-way";
   detail?: string;
   counts?: AudienceCounts;
   report?: RunReport;
@@ -59,6 +76,8 @@ export interface CampaignResult {
   next?: string;
   /** A campaign with variants: its stage, each variant's count, the winner once decided. */
   variants?: VariantSummary;
+  /** A run in each recipient's local time: who was due, waits, was missed, at this send (send/local-time.ts). */
+  localTime?: LocalTimeCounts;
 }
 
 export class SendRefusedError extends MailopsError {}
@@ -118,7 +137,13 @@ async function chooseNamed(session: Session, name: string, options: SendOptions)
   const c = namedCampaign(session.project, name);
   if (c.schedule) return chooseNamedRecurring(session, c, options);
   const now = session.now();
-  const early = c.sendAt?.kind === "at" && c.sendAt.epochMs > now.getTime() ? c.sendAt.iso : undefined;
+  const early = notBefore(c, now);
+  if (early && c.sendAt?.kind === "local") {
+    throw new SendRefusedError(
+      `campaign \`${c.name}\` is sent at ${c.sendAt.local} in each recipient's time zone, which comes first at ${early}: nothing was sent`,
+      `nobody is sent before their local time; to see it now, send a proof: mailops send --campaign ${c.name} --proof-to ADDRESS`,
+    );
+  }
   if (early && !options.beforeSendAt) {
     // Naming a campaign is how a missed one is sent late; early needs its own word.
     throw new SendRefusedError(
@@ -140,6 +165,13 @@ async function chooseNamed(session: Session, name: string, options: SendOptions)
     wasComplete,
     ...(early ? { early } : {}),
   };
+}
+
+/** The campaign's send_at when it has not come (for a local time: the first zone's), else undefined. */
+function notBefore(c: Campaign, now: Date): string | undefined {
+  const at = c.sendAt;
+  const from = at?.kind === "at" ? at.epochMs : at?.kind === "local" ? localWindow(at).from : undefined;
+  return from !== undefined && from > now.getTime() ? new Date(from).toISOString() : undefined;
 }
 
 /**
@@ -262,7 +294,16 @@ async function sendUnderLock(
   lease.keepAlive();
   try {
     const sender = target.sender();
-    const w: Wiring = { target, sender, store, lease, options, clock, observe: session.observe };
+    const w: Wiring = {
+      target,
+      sender,
+      store,
+      lease,
+      options,
+      clock,
+      observe: session.observe,
+      judgedAt: session.now(),
+    };
     for (const before of choice.chosen) {
       const chosen = await chosenUnderLock(session, before);
       if ("state" in chosen) {
@@ -352,6 +393,8 @@ interface Wiring {
   options: SendOptions;
   clock: Clock;
   observe: Observer;
+  /** The time the send judges by (`--now` when pinned): who is due in a local-time run. */
+  judgedAt: Date;
 }
 
 async function sendOne(
@@ -363,6 +406,7 @@ async function sendOne(
   const onTarget = await templateGuard(project, campaign, w.target);
   if ("state" in onTarget) return onTarget;
   const { template, live } = onTarget;
+  const local = localGateOf(project, campaign, w);
   const id: RunId = { campaign: campaign.name, sendAt };
   const ab = campaign.variants ? await variantsOf(project, campaign, id, w) : undefined;
   if (ab && "refused" in ab) return refusal(campaign, ab.refused);
@@ -372,7 +416,13 @@ async function sendOne(
   const audience = await openAudience(project, campaign, w.target, sent);
   const ledger = new Ledger(w.store, id, w.lease.token);
   const otherSpellings = await spellingsToCollect(ledger);
-  const counted = await countGuard(project, campaign, audience, messages, otherSpellings);
+  const counted = await countGuard(
+    project,
+    campaign,
+    audience,
+    local?.counting(messages) ?? messages,
+    otherSpellings,
+  );
   if ("state" in counted) return counted;
   const { counts } = counted;
   const variants = ab?.summary(counts);
@@ -383,12 +433,17 @@ async function sendOne(
   const result = await sendRun(project, campaign, w, {
     id,
     counts,
+    ...(local ? { local } : {}),
     input: {
       project: project.settings.project,
       id,
       contentDigest: contentDigest(campaign, live.spec, envelope.from),
-      recipients: ab ? () => ab.recipients(audience.recipients()) : () => audience.recipients(),
-      messages,
+      recipients: () => {
+        const due = local ? local.recipients(audience.recipients()) : audience.recipients();
+        return ab ? ab.recipients(due) : due;
+      },
+      messages: local?.sending(messages) ?? messages,
+      ...(local ? { waiting: local.waiting } : {}),
       // The envelope preview builds its message from too (commands/campaigns.ts).
       request: { campaign: campaign.name, run: runKey(id), template: template.name, ...envelope },
       sender: ab ? ab.sender(w.sender) : w.sender,
@@ -409,6 +464,16 @@ const variantsOf = (project: Project, campaign: Campaign, id: RunId, w: Wiring) 
     secret: process.env[SECRET_ENV],
     sending: true,
   });
+
+/**
+ * A run in each recipient's local time (send/local-time.ts), judged at this send's time;
+ * max_lateness per recipient, but not for a send by name (the deliberate late send).
+ */
+function localGateOf(project: Project, campaign: Campaign, w: Wiring): LocalGate | undefined {
+  if (campaign.sendAt?.kind !== "local") return undefined;
+  const lateness = w.options.campaign ? undefined : project.settings.guardrails.maxLatenessSeconds * 1000;
+  return localGate(campaign.sendAt, w.judgedAt, lateness);
+}
 
 const refusal = (campaign: Campaign, detail: string, counts?: AudienceCounts): CampaignResult => ({
   campaign: campaign.name,
@@ -517,6 +582,8 @@ interface RunSetup {
   input: Omit<RunInput, "bucket" | "lease" | "options">;
   /** Messages a second. */
   rate: number;
+  /** A run in each recipient's local time: its counts go into the result. */
+  local?: LocalGate;
 }
 
 /** Pass 2: the run itself, paced, its progress told; its report becomes the campaign's result. */
@@ -554,10 +621,15 @@ async function sendRun(
   }
   w.observe({ kind: "send-finished", ...told });
   const index = w.sender.finish?.(campaign.name);
+  // Not complete only because some recipients' local time is to come: under way, not partial.
+  const underWay = report.waiting && report.unknown === report.ambiguous;
   return {
     campaign: campaign.name,
-    state: report.stopped ? "stopped" : report.complete ? "sent" : "partial",
+    state: report.stopped ? "stopped" : report.complete ? "sent" : underWay ? "under-way" : "partial",
     counts: r.counts,
+    ...(r.local && campaign.sendAt?.kind === "local"
+      ? { localTime: localTimeCounts(campaign.sendAt, r.local.tally, report) }
+      : {}),
     report,
     detail: report.stopped ?? (index ? `outbox: ${index}` : undefined),
     ...(index ? { outbox: index } : {}),

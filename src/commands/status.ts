@@ -20,6 +20,8 @@ export interface RunSummary {
   startedAt: string;
   updatedAt: string;
   stopReason?: string;
+  /** A run in each recipient's local time, under way: recipients whose time was to come at its last send. */
+  waiting?: number;
   sent: number;
   failed: number;
   unknown: number;
@@ -119,6 +121,7 @@ async function summarize(ledger: Ledger): Promise<RunSummary> {
     updatedAt: run?.updatedAt ?? "",
     // A complete run has no stop reason, whatever an earlier attempt wrote.
     ...(run?.stopReason && run.status !== "complete" ? { stopReason: run.stopReason } : {}),
+    ...(run?.waiting && run.status === "running" ? { waiting: run.waiting } : {}),
     sent: state.sent.size,
     failed: state.failed.size,
     unknown: state.unknown.size,

@@ -6,6 +6,7 @@
 import path from "node:path/posix";
 import { analyzeTemplate } from "../render/analyze.js";
 import { error, type Finding, type Result } from "./findings.js";
+import { parseLocalSendAt } from "./local-time.js";
 import {
   type Alarm,
   type Campaign,
@@ -488,7 +489,12 @@ export function parseSendAt(text: string): SendAt | undefined {
 
 export function buildCampaign(name: string, file: string, doc: YamlDoc | undefined, ok: boolean): Campaign {
   const d = data(doc);
-  const sendAt = typeof d.send_at === "string" ? parseSendAt(d.send_at) : undefined;
+  const sendAt =
+    typeof d.send_at === "string"
+      ? parseSendAt(d.send_at)
+      : isObj(d.send_at)
+        ? parseLocalSendAt(d.send_at).sendAt
+        : undefined;
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(isObj(d.tags) ? d.tags : {})) if (typeof v === "string") tags[k] = v;
   return {

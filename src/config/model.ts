@@ -2,6 +2,7 @@
 import type { Analysis } from "../render/analyze.js";
 import type { UnsubscribeMode } from "../render/builtins.js";
 import type { Position } from "./findings.js";
+import type { LocalSendAt } from "./local-time.js";
 import type { Schedule } from "./schedule.js";
 import type { Variants } from "./variants.js";
 import type { PathSegment, YamlDoc } from "./yaml.js";
@@ -112,7 +113,10 @@ export interface Segment extends Entity {
   where?: Condition;
 }
 
-export type SendAt = { kind: "on-merge" } | { kind: "at"; iso: string; epochMs: number };
+export type { LocalSendAt } from "./local-time.js";
+
+/** `on-merge`, one instant, or a wall-clock time in each recipient's zone (config/local-time.ts). */
+export type SendAt = { kind: "on-merge" } | { kind: "at"; iso: string; epochMs: number } | LocalSendAt;
 
 export interface Campaign extends Entity {
   template?: string;

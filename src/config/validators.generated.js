@@ -3262,7 +3262,7 @@ return errors === 0;
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const campaign = validate32;
-const schema53 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":"string","description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`. Absent: a draft, never sent.","anyOf":[{"const":"on-merge"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$","description":"A date-time without seconds, which mailops also takes."}]},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"$ref":"#/$defs/mailbox","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"$ref":"#/$defs/mailbox"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"variants":{"type":"array","minItems":2,"maxItems":5,"description":"An A/B test: two to five variants, each overriding the subject, `data` and/or the template, with shares. Each recipient gets one variant, by a hash of the campaign, the run and the address.","items":{"$ref":"#/$defs/variant"}},"test":{"type":"object","additionalProperties":false,"required":["share","decide_after","by"],"description":"Try the variants on a share of the audience first; after `decide_after`, the next send run sends the winner to the rest.","properties":{"share":{"$ref":"#/$defs/percent","description":"The share of the audience the variants are tried on: `20%`."},"decide_after":{"$ref":"#/$defs/duration","description":"How long after the test send the winner is picked: `4h`."},"by":{"enum":["click_rate","open_rate"],"description":"What picks the winner: clicks or opens per delivered message."}}},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"percent":{"type":["string","number"],"pattern":"^[0-9]+(\\.[0-9]+)?%$","minimum":0,"maximum":100,"description":"A percentage: `50%`."},"variant":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,32}$","description":"The variant's name: its `variant` message tag, and its SES template `<template>--<name>` when it has its own subject."},"share":{"$ref":"#/$defs/percent","description":"Its share; all variants' shares sum to 100%. Absent on all: equal shares."},"subject":{"type":"string","description":"Its own subject line (then it is its own SES template)."},"template":{"type":"string","description":"Another template than the campaign's."},"data":{"type":"object","description":"Template data laid over the campaign's `data`."}}},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}},"mailbox":{"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]}}};
+const schema53 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"mailops:campaign","title":"mailops campaign (campaigns/<name>.yaml)","description":"One campaign: which template goes to which audience, when, with what data. The campaign name is the file stem.","type":"object","additionalProperties":false,"required":["template","to"],"properties":{"description":{"type":"string","description":"Free text for reviewers."},"template":{"type":"string","description":"Template name (a file stem under templates/)."},"to":{"description":"Segment or subscriber-source name, or a list of them (their union).","type":["string","array"],"items":{"type":"string"},"minItems":1},"exclude":{"description":"Segments or sources whose subscribers are removed from the audience.","type":"array","items":{"type":"string"}},"exclude_sent":{"description":"Leave out whoever an earlier run of a campaign reached (sent, or possibly sent): `{campaign: welcome, within: 30d}`, or a list of them. Without `within`, every earlier run of it.","type":["object","array"],"additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string"},"within":{"$ref":"#/$defs/duration"}},"items":{"$ref":"#/$defs/excludeSent"}},"topic":{"type":"string","description":"Contact-list topic (unsubscribe.topics) recipients can opt out of."},"configuration_set":{"type":"string","description":"Configuration set from mailops.yaml."},"send_at":{"type":["string","object"],"description":"ISO 8601 time with an offset (\"not before\"), or `on-merge`; or `{local, timezone_field, default_timezone}`: a wall-clock time in each recipient's own time zone. Absent: a draft, never sent.","additionalProperties":false,"required":["local","timezone_field","default_timezone"],"properties":{"local":{"type":"string","description":"A wall-clock date-time without offset, e.g. `2026-12-01T09:00`: each recipient is sent when it comes in their own time zone."},"timezone_field":{"type":"string","description":"The subscriber field (declared in the source, a string) holding each recipient's IANA time zone, e.g. `tz`."},"default_timezone":{"type":"string","description":"The IANA time zone of a recipient whose field is empty or not a time zone, e.g. `America/New_York`."}},"anyOf":[{"const":"on-merge"},{"format":"date-time"},{"pattern":"^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$","description":"A date-time without seconds, which mailops also takes."}]},"schedule":{"type":"object","additionalProperties":false,"description":"A recurring campaign, instead of send_at: each occurrence is a run of its own, sent once. Either `every` (a fixed interval from `start`) or `cron` with `time_zone`; `until` ends it. An occurrence more than guardrails.max_lateness late is reported missed and never sent late.","properties":{"every":{"type":"string","description":"A rate: `7 days`, `1 week`, `12 hours`, `30 minutes`. Fixed in real time from `start`, which it needs."},"cron":{"type":"string","description":"Five-field cron (minute hour day-of-month month day-of-week), e.g. `0 9 * * MON`, read in `time_zone`."},"time_zone":{"type":"string","description":"The IANA time zone `cron` is read in, e.g. `Europe/Berlin` or `UTC`; daylight saving is followed."},"start":{"type":"string","description":"ISO 8601 time with an offset: no occurrence before it."},"until":{"type":"string","description":"ISO 8601 time with an offset: no occurrence after it."}}},"from":{"$ref":"#/$defs/mailbox","description":"Overrides sender.from for this campaign."},"reply_to":{"type":"array","items":{"$ref":"#/$defs/mailbox"}},"data":{"type":"object","description":"Template data shared by every recipient."},"tags":{"type":"object","description":"SES message tags (dimension values for CloudWatch).","additionalProperties":{"type":"string"}},"max_recipients":{"type":"integer","description":"Refuse to send if the audience is larger."},"variants":{"type":"array","minItems":2,"maxItems":5,"description":"An A/B test: two to five variants, each overriding the subject, `data` and/or the template, with shares. Each recipient gets one variant, by a hash of the campaign, the run and the address.","items":{"$ref":"#/$defs/variant"}},"test":{"type":"object","additionalProperties":false,"required":["share","decide_after","by"],"description":"Try the variants on a share of the audience first; after `decide_after`, the next send run sends the winner to the rest.","properties":{"share":{"$ref":"#/$defs/percent","description":"The share of the audience the variants are tried on: `20%`."},"decide_after":{"$ref":"#/$defs/duration","description":"How long after the test send the winner is picked: `4h`."},"by":{"enum":["click_rate","open_rate"],"description":"What picks the winner: clicks or opens per delivered message."}}},"missed":{"enum":["acknowledged"],"description":"`acknowledged`: this campaign's send_at passed more than guardrails.max_lateness ago without a send, and that is known: send runs stop listing it and warning about it. Remove it when you move send_at."}},"$defs":{"duration":{"type":"string","pattern":"^[0-9]+(s|m|h|d)$"},"percent":{"type":["string","number"],"pattern":"^[0-9]+(\\.[0-9]+)?%$","minimum":0,"maximum":100,"description":"A percentage: `50%`."},"variant":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,32}$","description":"The variant's name: its `variant` message tag, and its SES template `<template>--<name>` when it has its own subject."},"share":{"$ref":"#/$defs/percent","description":"Its share; all variants' shares sum to 100%. Absent on all: equal shares."},"subject":{"type":"string","description":"Its own subject line (then it is its own SES template)."},"template":{"type":"string","description":"Another template than the campaign's."},"data":{"type":"object","description":"Template data laid over the campaign's `data`."}}},"excludeSent":{"type":"object","additionalProperties":false,"required":["campaign"],"properties":{"campaign":{"type":"string","description":"A campaign name; this campaign's own for a recurring one that reaches each person once."},"within":{"$ref":"#/$defs/duration","description":"How far back its runs count, from this run's time: `30d`. Absent: all of them."}}},"mailbox":{"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]}}};
 const schema55 = {"type":"string","pattern":"^[0-9]+(s|m|h|d)$"};
 const schema57 = {"type":"string","description":"An address (`news@example.com`), or a display name and an address (`Acme <news@example.com>`).","anyOf":[{"format":"email"},{"pattern":"<[^<>]+>\\s*$"}]};
 const schema60 = {"type":["string","number"],"pattern":"^[0-9]+(\\.[0-9]+)?%$","minimum":0,"maximum":100,"description":"A percentage: `50%`."};
@@ -3770,8 +3770,8 @@ errors++;
 }
 if(data.send_at !== undefined){
 let data12 = data.send_at;
-if(typeof data12 !== "string"){
-const err18 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.type,parentSchema:schema53.properties.send_at,data:data12};
+if((typeof data12 !== "string") && (!(data12 && typeof data12 == "object" && !Array.isArray(data12)))){
+const err18 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/type",keyword:"type",params:{type: schema53.properties.send_at.type},message:"must be string,object",schema:schema53.properties.send_at.type,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3834,13 +3834,9 @@ vErrors = null;
 }
 }
 }
-}
-if(data.schedule !== undefined){
-let data13 = data.schedule;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key2 in data13){
-if(!(((((key2 === "every") || (key2 === "cron")) || (key2 === "time_zone")) || (key2 === "start")) || (key2 === "until"))){
-const err22 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.schedule,data:data13};
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.local === undefined){
+const err22 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/required",keyword:"required",params:{missingProperty: "local"},message:"must have required property '"+"local"+"'",schema:schema53.properties.send_at.required,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3849,11 +3845,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data13.every !== undefined){
-let data14 = data13.every;
-if(typeof data14 !== "string"){
-const err23 = {instancePath:instancePath+"/schedule/every",schemaPath:"#/properties/schedule/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.every.type,parentSchema:schema53.properties.schedule.properties.every,data:data14};
+if(data12.timezone_field === undefined){
+const err23 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/required",keyword:"required",params:{missingProperty: "timezone_field"},message:"must have required property '"+"timezone_field"+"'",schema:schema53.properties.send_at.required,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3862,11 +3855,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data13.cron !== undefined){
-let data15 = data13.cron;
-if(typeof data15 !== "string"){
-const err24 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.cron.type,parentSchema:schema53.properties.schedule.properties.cron,data:data15};
+if(data12.default_timezone === undefined){
+const err24 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/required",keyword:"required",params:{missingProperty: "default_timezone"},message:"must have required property '"+"default_timezone"+"'",schema:schema53.properties.send_at.required,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3875,11 +3865,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data13.time_zone !== undefined){
-let data16 = data13.time_zone;
-if(typeof data16 !== "string"){
-const err25 = {instancePath:instancePath+"/schedule/time_zone",schemaPath:"#/properties/schedule/properties/time_zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.time_zone.type,parentSchema:schema53.properties.schedule.properties.time_zone,data:data16};
+for(const key2 in data12){
+if(!(((key2 === "local") || (key2 === "timezone_field")) || (key2 === "default_timezone"))){
+const err25 = {instancePath:instancePath+"/send_at",schemaPath:"#/properties/send_at/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.send_at,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3889,10 +3877,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data13.start !== undefined){
-let data17 = data13.start;
-if(typeof data17 !== "string"){
-const err26 = {instancePath:instancePath+"/schedule/start",schemaPath:"#/properties/schedule/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.start.type,parentSchema:schema53.properties.schedule.properties.start,data:data17};
+if(data12.local !== undefined){
+let data13 = data12.local;
+if(typeof data13 !== "string"){
+const err26 = {instancePath:instancePath+"/send_at/local",schemaPath:"#/properties/send_at/properties/local/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.properties.local.type,parentSchema:schema53.properties.send_at.properties.local,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3902,10 +3890,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data13.until !== undefined){
-let data18 = data13.until;
-if(typeof data18 !== "string"){
-const err27 = {instancePath:instancePath+"/schedule/until",schemaPath:"#/properties/schedule/properties/until/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.until.type,parentSchema:schema53.properties.schedule.properties.until,data:data18};
+if(data12.timezone_field !== undefined){
+let data14 = data12.timezone_field;
+if(typeof data14 !== "string"){
+const err27 = {instancePath:instancePath+"/send_at/timezone_field",schemaPath:"#/properties/send_at/properties/timezone_field/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.properties.timezone_field.type,parentSchema:schema53.properties.send_at.properties.timezone_field,data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3915,9 +3903,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.schedule.type,parentSchema:schema53.properties.schedule,data:data13};
+if(data12.default_timezone !== undefined){
+let data15 = data12.default_timezone;
+if(typeof data15 !== "string"){
+const err28 = {instancePath:instancePath+"/send_at/default_timezone",schemaPath:"#/properties/send_at/properties/default_timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.send_at.properties.default_timezone.type,parentSchema:schema53.properties.send_at.properties.default_timezone,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3927,10 +3916,14 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.from !== undefined){
-let data19 = data.from;
-if(typeof data19 !== "string"){
-const err29 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data19};
+}
+}
+if(data.schedule !== undefined){
+let data16 = data.schedule;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key3 in data16){
+if(!(((((key3 === "every") || (key3 === "cron")) || (key3 === "time_zone")) || (key3 === "start")) || (key3 === "until"))){
+const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.schedule,data:data16};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3939,15 +3932,11 @@ vErrors.push(err29);
 }
 errors++;
 }
-const _errs49 = errors;
-let valid12 = false;
-const _errs50 = errors;
-var _valid1 = _errs50 === errors;
-valid12 = valid12 || _valid1;
-const _errs51 = errors;
-if(typeof data19 === "string"){
-if(!pattern5.test(data19)){
-const err30 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data19};
+}
+if(data16.every !== undefined){
+let data17 = data16.every;
+if(typeof data17 !== "string"){
+const err30 = {instancePath:instancePath+"/schedule/every",schemaPath:"#/properties/schedule/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.every.type,parentSchema:schema53.properties.schedule.properties.every,data:data17};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3957,10 +3946,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-var _valid1 = _errs51 === errors;
-valid12 = valid12 || _valid1;
-if(!valid12){
-const err31 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data19};
+if(data16.cron !== undefined){
+let data18 = data16.cron;
+if(typeof data18 !== "string"){
+const err31 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.cron.type,parentSchema:schema53.properties.schedule.properties.cron,data:data18};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3969,26 +3958,11 @@ vErrors.push(err31);
 }
 errors++;
 }
-else {
-errors = _errs49;
-if(vErrors !== null){
-if(_errs49){
-vErrors.length = _errs49;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.reply_to !== undefined){
-let data20 = data.reply_to;
-if(Array.isArray(data20)){
-const len3 = data20.length;
-for(let i3=0; i3<len3; i3++){
-let data21 = data20[i3];
-if(typeof data21 !== "string"){
-const err32 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data21};
+if(data16.time_zone !== undefined){
+let data19 = data16.time_zone;
+if(typeof data19 !== "string"){
+const err32 = {instancePath:instancePath+"/schedule/time_zone",schemaPath:"#/properties/schedule/properties/time_zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.time_zone.type,parentSchema:schema53.properties.schedule.properties.time_zone,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3997,15 +3971,11 @@ vErrors.push(err32);
 }
 errors++;
 }
-const _errs57 = errors;
-let valid16 = false;
-const _errs58 = errors;
-var _valid2 = _errs58 === errors;
-valid16 = valid16 || _valid2;
-const _errs59 = errors;
-if(typeof data21 === "string"){
-if(!pattern5.test(data21)){
-const err33 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data21};
+}
+if(data16.start !== undefined){
+let data20 = data16.start;
+if(typeof data20 !== "string"){
+const err33 = {instancePath:instancePath+"/schedule/start",schemaPath:"#/properties/schedule/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.start.type,parentSchema:schema53.properties.schedule.properties.start,data:data20};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4015,10 +3985,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-var _valid2 = _errs59 === errors;
-valid16 = valid16 || _valid2;
-if(!valid16){
-const err34 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data21};
+if(data16.until !== undefined){
+let data21 = data16.until;
+if(typeof data21 !== "string"){
+const err34 = {instancePath:instancePath+"/schedule/until",schemaPath:"#/properties/schedule/properties/until/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.schedule.properties.until.type,parentSchema:schema53.properties.schedule.properties.until,data:data21};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4027,21 +3997,10 @@ vErrors.push(err34);
 }
 errors++;
 }
-else {
-errors = _errs57;
-if(vErrors !== null){
-if(_errs57){
-vErrors.length = _errs57;
-}
-else {
-vErrors = null;
-}
-}
-}
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.reply_to.type,parentSchema:schema53.properties.reply_to,data:data20};
+const err35 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.schedule.type,parentSchema:schema53.properties.schedule,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4051,10 +4010,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.data !== undefined){
-let data22 = data.data;
-if(!(data22 && typeof data22 == "object" && !Array.isArray(data22))){
-const err36 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.data.type,parentSchema:schema53.properties.data,data:data22};
+if(data.from !== undefined){
+let data22 = data.from;
+if(typeof data22 !== "string"){
+const err36 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data22};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -4063,14 +4022,15 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data.tags !== undefined){
-let data23 = data.tags;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key3 in data23){
-let data24 = data23[key3];
-if(typeof data24 !== "string"){
-const err37 = {instancePath:instancePath+"/tags/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.tags.additionalProperties.type,parentSchema:schema53.properties.tags.additionalProperties,data:data24};
+const _errs56 = errors;
+let valid13 = false;
+const _errs57 = errors;
+var _valid1 = _errs57 === errors;
+valid13 = valid13 || _valid1;
+const _errs58 = errors;
+if(typeof data22 === "string"){
+if(!pattern5.test(data22)){
+const err37 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data22};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -4080,9 +4040,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.tags.type,parentSchema:schema53.properties.tags,data:data23};
+var _valid1 = _errs58 === errors;
+valid13 = valid13 || _valid1;
+if(!valid13){
+const err38 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data22};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4091,11 +4052,26 @@ vErrors.push(err38);
 }
 errors++;
 }
+else {
+errors = _errs56;
+if(vErrors !== null){
+if(_errs56){
+vErrors.length = _errs56;
 }
-if(data.max_recipients !== undefined){
-let data25 = data.max_recipients;
-if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err39 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.max_recipients.type,parentSchema:schema53.properties.max_recipients,data:data25};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.reply_to !== undefined){
+let data23 = data.reply_to;
+if(Array.isArray(data23)){
+const len3 = data23.length;
+for(let i3=0; i3<len3; i3++){
+let data24 = data23[i3];
+if(typeof data24 !== "string"){
+const err39 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.type,parentSchema:schema57,data:data24};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4104,12 +4080,15 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-if(data.variants !== undefined){
-let data26 = data.variants;
-if(Array.isArray(data26)){
-if(data26.length > 5){
-const err40 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/maxItems",keyword:"maxItems",params:{limit: 5},message:"must NOT have more than 5 items",schema:5,parentSchema:schema53.properties.variants,data:data26};
+const _errs64 = errors;
+let valid17 = false;
+const _errs65 = errors;
+var _valid2 = _errs65 === errors;
+valid17 = valid17 || _valid2;
+const _errs66 = errors;
+if(typeof data24 === "string"){
+if(!pattern5.test(data24)){
+const err40 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf/1/pattern",keyword:"pattern",params:{pattern: "<[^<>]+>\\s*$"},message:"must match pattern \""+"<[^<>]+>\\s*$"+"\"",schema:"<[^<>]+>\\s*$",parentSchema:schema57.anyOf[1],data:data24};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4118,8 +4097,11 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data26.length < 2){
-const err41 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items",schema:2,parentSchema:schema53.properties.variants,data:data26};
+}
+var _valid2 = _errs66 === errors;
+valid17 = valid17 || _valid2;
+if(!valid17){
+const err41 = {instancePath:instancePath+"/reply_to/" + i3,schemaPath:"#/$defs/mailbox/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema57.anyOf,parentSchema:schema57,data:data24};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4128,16 +4110,21 @@ vErrors.push(err41);
 }
 errors++;
 }
-const len4 = data26.length;
-for(let i4=0; i4<len4; i4++){
-if(!(validate35(data26[i4], {instancePath:instancePath+"/variants/" + i4,parentData:data26,parentDataProperty:i4,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
-errors = vErrors.length;
+else {
+errors = _errs64;
+if(vErrors !== null){
+if(_errs64){
+vErrors.length = _errs64;
+}
+else {
+vErrors = null;
+}
+}
 }
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.variants.type,parentSchema:schema53.properties.variants,data:data26};
+const err42 = {instancePath:instancePath+"/reply_to",schemaPath:"#/properties/reply_to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.reply_to.type,parentSchema:schema53.properties.reply_to,data:data23};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -4147,11 +4134,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.test !== undefined){
-let data28 = data.test;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-if(data28.share === undefined){
-const err43 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "share"},message:"must have required property '"+"share"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data28};
+if(data.data !== undefined){
+let data25 = data.data;
+if(!(data25 && typeof data25 == "object" && !Array.isArray(data25))){
+const err43 = {instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.data.type,parentSchema:schema53.properties.data,data:data25};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -4160,8 +4146,14 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data28.decide_after === undefined){
-const err44 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "decide_after"},message:"must have required property '"+"decide_after"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data28};
+}
+if(data.tags !== undefined){
+let data26 = data.tags;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key4 in data26){
+let data27 = data26[key4];
+if(typeof data27 !== "string"){
+const err44 = {instancePath:instancePath+"/tags/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.tags.additionalProperties.type,parentSchema:schema53.properties.tags.additionalProperties,data:data27};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -4170,8 +4162,10 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data28.by === undefined){
-const err45 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data28};
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.tags.type,parentSchema:schema53.properties.tags,data:data26};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4180,9 +4174,11 @@ vErrors.push(err45);
 }
 errors++;
 }
-for(const key4 in data28){
-if(!(((key4 === "share") || (key4 === "decide_after")) || (key4 === "by"))){
-const err46 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.test,data:data28};
+}
+if(data.max_recipients !== undefined){
+let data28 = data.max_recipients;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err46 = {instancePath:instancePath+"/max_recipients",schemaPath:"#/properties/max_recipients/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.max_recipients.type,parentSchema:schema53.properties.max_recipients,data:data28};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4192,10 +4188,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data28.share !== undefined){
-let data29 = data28.share;
-if((typeof data29 !== "string") && (!((typeof data29 == "number") && (isFinite(data29))))){
-const err47 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/type",keyword:"type",params:{type: schema60.type},message:"must be string,number",schema:schema60.type,parentSchema:schema60,data:data29};
+if(data.variants !== undefined){
+let data29 = data.variants;
+if(Array.isArray(data29)){
+if(data29.length > 5){
+const err47 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/maxItems",keyword:"maxItems",params:{limit: 5},message:"must NOT have more than 5 items",schema:5,parentSchema:schema53.properties.variants,data:data29};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4204,9 +4201,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 > 100 || isNaN(data29)){
-const err48 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema60,data:data29};
+if(data29.length < 2){
+const err48 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items",schema:2,parentSchema:schema53.properties.variants,data:data29};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4215,8 +4211,16 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data29 < 0 || isNaN(data29)){
-const err49 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema60,data:data29};
+const len4 = data29.length;
+for(let i4=0; i4<len4; i4++){
+if(!(validate35(data29[i4], {instancePath:instancePath+"/variants/" + i4,parentData:data29,parentDataProperty:i4,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/variants",schemaPath:"#/properties/variants/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.variants.type,parentSchema:schema53.properties.variants,data:data29};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -4226,9 +4230,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(typeof data29 === "string"){
-if(!pattern18.test(data29)){
-const err50 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema60,data:data29};
+if(data.test !== undefined){
+let data31 = data.test;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.share === undefined){
+const err50 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "share"},message:"must have required property '"+"share"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data31};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -4237,13 +4243,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-}
-if(data28.decide_after !== undefined){
-let data30 = data28.decide_after;
-if(typeof data30 === "string"){
-if(!pattern14.test(data30)){
-const err51 = {instancePath:instancePath+"/test/decide_after",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema55,data:data30};
+if(data31.decide_after === undefined){
+const err51 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "decide_after"},message:"must have required property '"+"decide_after"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data31};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -4252,9 +4253,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-else {
-const err52 = {instancePath:instancePath+"/test/decide_after",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data30};
+if(data31.by === undefined){
+const err52 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'",schema:schema53.properties.test.required,parentSchema:schema53.properties.test,data:data31};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -4263,11 +4263,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-if(data28.by !== undefined){
-let data31 = data28.by;
-if(!((data31 === "click_rate") || (data31 === "open_rate"))){
-const err53 = {instancePath:instancePath+"/test/by",schemaPath:"#/properties/test/properties/by/enum",keyword:"enum",params:{allowedValues: schema53.properties.test.properties.by.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.test.properties.by.enum,parentSchema:schema53.properties.test.properties.by,data:data31};
+for(const key5 in data31){
+if(!(((key5 === "share") || (key5 === "decide_after")) || (key5 === "by"))){
+const err53 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema53.properties.test,data:data31};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -4277,9 +4275,10 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.test.type,parentSchema:schema53.properties.test,data:data28};
+if(data31.share !== undefined){
+let data32 = data31.share;
+if((typeof data32 !== "string") && (!((typeof data32 == "number") && (isFinite(data32))))){
+const err54 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/type",keyword:"type",params:{type: schema60.type},message:"must be string,number",schema:schema60.type,parentSchema:schema60,data:data32};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -4288,11 +4287,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-if(data.missed !== undefined){
-let data32 = data.missed;
-if(!(data32 === "acknowledged")){
-const err55 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema53.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.missed.enum,parentSchema:schema53.properties.missed,data:data32};
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 > 100 || isNaN(data32)){
+const err55 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema60,data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4301,15 +4298,101 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+if(data32 < 0 || isNaN(data32)){
+const err56 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema60,data:data32};
 if(vErrors === null){
 vErrors = [err56];
 }
 else {
 vErrors.push(err56);
+}
+errors++;
+}
+}
+if(typeof data32 === "string"){
+if(!pattern18.test(data32)){
+const err57 = {instancePath:instancePath+"/test/share",schemaPath:"#/$defs/percent/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?%$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?%$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?%$",parentSchema:schema60,data:data32};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+if(data31.decide_after !== undefined){
+let data33 = data31.decide_after;
+if(typeof data33 === "string"){
+if(!pattern14.test(data33)){
+const err58 = {instancePath:instancePath+"/test/decide_after",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(s|m|h|d)$"},message:"must match pattern \""+"^[0-9]+(s|m|h|d)$"+"\"",schema:"^[0-9]+(s|m|h|d)$",parentSchema:schema55,data:data33};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/test/decide_after",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.type,parentSchema:schema55,data:data33};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data31.by !== undefined){
+let data34 = data31.by;
+if(!((data34 === "click_rate") || (data34 === "open_rate"))){
+const err60 = {instancePath:instancePath+"/test/by",schemaPath:"#/properties/test/properties/by/enum",keyword:"enum",params:{allowedValues: schema53.properties.test.properties.by.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.test.properties.by.enum,parentSchema:schema53.properties.test.properties.by,data:data34};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/test",schemaPath:"#/properties/test/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.test.type,parentSchema:schema53.properties.test,data:data31};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data.missed !== undefined){
+let data35 = data.missed;
+if(!(data35 === "acknowledged")){
+const err62 = {instancePath:instancePath+"/missed",schemaPath:"#/properties/missed/enum",keyword:"enum",params:{allowedValues: schema53.properties.missed.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.missed.enum,parentSchema:schema53.properties.missed,data:data35};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+}
+else {
+const err63 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
 }
 errors++;
 }

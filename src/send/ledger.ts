@@ -120,11 +120,13 @@ export interface RunRecord {
   write?: string;
   /** Throttled send calls over every attempt of the run, and the sending time they cost. */
   throttled?: { calls: number; lostSeconds: number };
+  /** A run in each recipient's local time: recipients whose time was still to come at the last send. */
+  waiting?: number;
 }
 
 export interface RunId {
   campaign: string;
-  /** ISO instant, or `on-merge`. */
+  /** ISO instant, `on-merge`, or `local:<wall time>` (send/local-time.ts; run key `local20261201T0900`). */
   sendAt: string;
 }
 

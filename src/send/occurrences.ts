@@ -1,6 +1,7 @@
 /**
- * The runs a campaign has started, from the store: its started markers
- * (`runs/<campaign>/<runKey>.json`, ledger.ts), one key per run, so one listing answers without
+ * The runs a campaign has started (one-off, on-merge, local-time, occurrences), from the store:
+ * its started markers (`runs/<campaign>/<runKey>.json`, ledger.ts), one key per run, so one
+ * listing answers without
  * reading any run's batches. Every run writes its marker before its first batch; a run whose
  * marker is missing (a crash between its run record and the marker) has sent nobody yet.
  * For a recurring campaign, the latest of them (send/schedule.ts); for `exclude_sent`, those in
@@ -9,6 +10,7 @@
 import { instant } from "../config/schedule.js";
 import type { Store } from "../store/types.js";
 import { Ledger, type RunId, runKeyInstant, startedPrefix } from "./ledger.js";
+import { localRunInstant, localRunOfKey } from "./local-time.js";
 import type { LatestRun } from "./schedule.js";
 
 /** A started run and its instant: its run key's, or an on-merge run's start (NaN when unreadable). */
@@ -21,7 +23,9 @@ export async function startedRuns(store: Store, campaign: string): Promise<Start
   for (const key of await store.list(prefix)) {
     const name = key.slice(prefix.length).replace(/\.json$/, "");
     const at = runKeyInstant(name);
+    const local = localRunOfKey(name);
     if (at !== undefined) out.push({ campaign, sendAt: new Date(at).toISOString(), at });
+    else if (local) out.push({ campaign, sendAt: local, at: localRunInstant(local) ?? Number.NaN });
     else if (name === "on-merge")
       out.push({ campaign, sendAt: "on-merge", at: startedAt((await store.get(key))?.body) });
   }
@@ -45,7 +49,9 @@ function startedAt(body: string | undefined): number {
 export async function latestRun(store: Store, campaign: string): Promise<LatestRun | undefined> {
   let latest: number | undefined;
   for (const run of await startedRuns(store, campaign)) {
-    if (run.sendAt !== "on-merge" && (latest === undefined || run.at > latest)) latest = run.at;
+    // Occurrences only: not an on-merge run, nor one in each recipient's local time.
+    const occurrence = run.sendAt !== "on-merge" && localRunInstant(run.sendAt) === undefined;
+    if (occurrence && (latest === undefined || run.at > latest)) latest = run.at;
   }
   if (latest === undefined) return undefined;
   const at = instant(latest);

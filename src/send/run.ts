@@ -43,6 +43,8 @@ export interface RunReport {
   throttled: { calls: number; lostMs: number };
   /** Recipients done in earlier attempts of this run. */
   alreadyDone: number;
+  /** Recipients whose local send time is still to come (send/local-time.ts): the run is not complete. */
+  waiting?: number;
   stopped?: string;
   complete: boolean;
   failures: Record<string, number>;
@@ -61,6 +63,11 @@ export interface RunInput {
   ledger: Ledger;
   bucket: TokenBucket;
   lease?: Lease;
+  /**
+   * A run in each recipient's local time: how many recipients the last pass of `recipients` held
+   * back because their time is still to come (send/local-time.ts). The run stays open for them.
+   */
+  waiting?: () => number;
   /** Recipients per ledger batch (see ledgerBatchSize); SEND_CHUNK when not given. */
   batchSize?: number;
   /**
@@ -94,7 +101,9 @@ export async function runCampaign(input: RunInput): Promise<RunReport> {
   await attempt.sendAll();
   const stop = await stopReason(input, attempt);
   const interrupted = report.unknown - report.ambiguous;
-  report.complete = !stop && interrupted === 0;
+  const waiting = input.waiting?.() ?? 0;
+  if (waiting) report.waiting = waiting;
+  report.complete = !stop && interrupted === 0 && waiting === 0;
   report.throttled = {
     calls: input.bucket.throttles,
     lostMs: Math.round(input.bucket.lostMs + attempt.health.backoffMs),
@@ -165,10 +174,14 @@ function finalRecord(
   interrupted: number,
   now: Date,
 ): RunRecord {
+  const { waiting: _, ...rest } = run;
+  // Only recipients whose local time is to come: under way, not stopped.
+  const open = !report.complete && !stop && !interrupted && report.waiting;
   return {
-    ...run,
+    ...rest,
     updatedAt: now.toISOString(),
-    status: report.complete ? "complete" : "stopped",
+    status: report.complete ? "complete" : open ? "running" : "stopped",
+    ...(report.waiting ? { waiting: report.waiting } : {}),
     ...(stop
       ? { stopReason: stop }
       : interrupted

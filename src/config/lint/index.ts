@@ -5,6 +5,7 @@ import { checkCompliance } from "./compliance.js";
 import type { Rule } from "./context.js";
 import { checkDataSafety } from "./data-safety.js";
 import { checkIdentities } from "./identities.js";
+import { checkLocalSendAt } from "./local-time.js";
 import { checkNames } from "./names.js";
 import { checkPostgresSources } from "./postgres.js";
 import { checkRecurring } from "./recurring.js";
@@ -32,6 +33,7 @@ const RULES: Rule[] = [
   checkSameDayAudience,
   checkRecurring,
   checkVariants,
+  checkLocalSendAt,
 ];
 
 /** Cross-file checks over a built model. Pure. */
