@@ -19,6 +19,17 @@ export function checkLocalSendAt({ project, report }: LintContext): void {
       report(error(RULE, positionOf(c, p.key ? ["send_at", p.key] : ["send_at"]), p.message, p.hint));
     const field = (raw as Record<string, unknown>).timezone_field;
     if (typeof field === "string") checkField(c, field, project, report);
+    // The winner is picked `decide_after` the test began, but a local-time test share is still
+    // going out zone by zone for a day: the later zones' results would not be in.
+    if (c.variants?.test)
+      report(
+        error(
+          RULE,
+          positionOf(c, ["test"], "key"),
+          `campaign \`${c.name}\` has an A/B \`test:\` stage and a local-time send_at: the winner would be picked before every zone's test share was sent`,
+          "send the test at one instant (`send_at: 2026-12-01T14:00:00Z`), or keep `variants:` without `test:` (a fixed split works in local time)",
+        ),
+      );
   }
 }
 
