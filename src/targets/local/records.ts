@@ -39,6 +39,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { normalizeAddress } from "../../util/email.js";
+import { parseEvent } from "./events-file.js";
 
 export type LocalEventType = "send" | "delivery" | "bounce" | "complaint";
 
@@ -214,13 +215,8 @@ function lines(items: (LocalEvent | string)[]): string {
 function parse(text: string): LocalEvent[] {
   const out: LocalEvent[] = [];
   for (const line of text.split("\n")) {
-    if (!line) continue;
-    try {
-      const e = JSON.parse(line) as LocalEvent;
-      if (e && typeof e === "object" && typeof e.type === "string" && typeof e.at === "string") out.push(e);
-    } catch {
-      // a torn line
-    }
+    const e = parseEvent(line);
+    if (e) out.push(e);
   }
   return out;
 }
