@@ -96,7 +96,13 @@ function kindFigures(kind: Kind, runs: ChildResult[]): Figure[] {
   ];
 }
 
-async function childLocal(n: number): Promise<number> {
+/** What a child measured: sends, and the peak RSS before it cleaned up (removing a folder of n files is not the send's). */
+interface Measured {
+  sent: number;
+  peakMb: number;
+}
+
+async function childLocal(n: number): Promise<Measured> {
   const repo = copyExampleRepo();
   try {
     const rows: string[] = [];
@@ -113,13 +119,14 @@ async function childLocal(n: number): Promise<number> {
     rows.length = 0;
     const session = openSession({ dir: repo.dir, observe: () => {} });
     const result = await deploy(session, {});
-    return result.results.reduce((sum, r) => sum + (r.report?.sent ?? 0), 0);
+    const peakMb = maxRssMb();
+    return { sent: result.results.reduce((sum, r) => sum + (r.report?.sent ?? 0), 0), peakMb };
   } finally {
     repo.cleanup();
   }
 }
 
-async function childAws(n: number, endpoint: string): Promise<number> {
+async function childAws(n: number, endpoint: string): Promise<Measured> {
   const credentials = EMULATOR_CREDENTIALS;
   const region = EMULATOR_REGION;
   const client = new SESv2Client({ region, endpoint, credentials, maxAttempts: 1 });
@@ -154,8 +161,9 @@ async function childAws(n: number, endpoint: string): Promise<number> {
   const dir = await mkdtemp(path.join(tmpdir(), "mailops-bench-send-memory-"));
   try {
     const { report } = await benchRun(sender, Number.POSITIVE_INFINITY, n, new LocalStore(dir));
+    const peakMb = maxRssMb();
     await clear();
-    return report.sent;
+    return { sent: report.sent, peakMb };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -165,8 +173,8 @@ if (process.env[CHILD_ENV]) {
   const [kind, size, endpoint] = process.argv.slice(2);
   const n = Number(size);
   const start = performance.now();
-  const sent = kind === "local" ? await childLocal(n) : await childAws(n, endpoint ?? "");
+  const { sent, peakMb } = kind === "local" ? await childLocal(n) : await childAws(n, endpoint ?? "");
   const seconds = (performance.now() - start) / 1000;
-  const result: ChildResult = { sent, maxRssMb: maxRssMb(), seconds };
+  const result: ChildResult = { sent, maxRssMb: peakMb, seconds };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
