@@ -6,6 +6,7 @@ import { benchOutbox } from "./outbox.bench.js";
 import { benchPlan } from "./plan.bench.js";
 import { benchPostgres } from "./postgres.bench.js";
 import { benchSend } from "./send.bench.js";
+import { benchSendMemory } from "./send-memory.bench.js";
 import { benchValidate } from "./validate.bench.js";
 
 const suites: [string, () => Promise<Figure[]>][] = [
@@ -14,6 +15,7 @@ const suites: [string, () => Promise<Figure[]>][] = [
   ["forecast", benchForecast],
   ["plan", benchPlan],
   ["send", benchSend],
+  ["send-memory", benchSendMemory],
   ["outbox", benchOutbox],
   ["postgres", benchPostgres],
 ];

@@ -110,8 +110,7 @@ async function summarize(ledger: Ledger): Promise<RunSummary> {
       skipped: {},
     };
   }
-  const skipped: Record<string, number> = {};
-  for (const reason of state.skipped.values()) skipped[reason] = (skipped[reason] ?? 0) + 1;
+  const skipped = { ...state.skippedReasons };
   const run = state.run;
   return {
     campaign: id.campaign,

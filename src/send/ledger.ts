@@ -73,6 +73,7 @@ import { MailopsError } from "../errors.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import { type Store, type StoredObject, writeId } from "../store/types.js";
 import { legacyAddressKeyV1 } from "../util/email.js";
+import { KeySet } from "../util/key-set.js";
 
 export type Outcome =
   | { id: string; status: "sent"; messageId: string }
@@ -190,9 +191,14 @@ export function recipientId(project: string, normalizedAddress: string): string 
 export interface LedgerState {
   run?: RunRecord;
   runEtag?: string;
-  sent: Map<string, string>;
-  failed: Map<string, string>;
-  skipped: Map<string, string>;
+  /**
+   * Recipients with a recorded outcome, by id: compact sets (util/key-set.ts), tens of bytes an id,
+   * so a long run's resume holds no outcome records. `skippedReasons` counts skips by reason.
+   */
+  sent: KeySet;
+  failed: KeySet;
+  skipped: KeySet;
+  skippedReasons: Record<string, number>;
   /** In flight at a crash, or in a call whose outcome is unknown: sent or not, nobody knows. */
   unknown: Set<string>;
   /** Of `unknown`, those whose own call's outcome is unknown (an `ambiguous` intent), not a crash's. */
@@ -229,9 +235,10 @@ export class Ledger {
 
   async load(): Promise<LedgerState> {
     const state: LedgerState = {
-      sent: new Map(),
-      failed: new Map(),
-      skipped: new Map(),
+      sent: new KeySet(),
+      failed: new KeySet(),
+      skipped: new KeySet(),
+      skippedReasons: {},
       unknown: new Set(),
       ambiguous: new Set(),
       openBatches: new Map(),
@@ -250,21 +257,30 @@ export class Ledger {
         `the run's content and address key are in it, so nothing is sent: ${RESTORE}`,
       );
     }
-    const records = await this.readRecords(keys);
+    const records = await this.readRecords(keys, (outcomes) => addOutcomes(state, outcomes));
     const last = this.assertNoGap(records.numbers);
     addOpenBatches(state, records);
-    addOutcomes(state, records.done.values());
     state.nextBatch = last + 1;
     return state;
   }
 
-  /** Every batch record of the run, by number; an unreadable one is noted, a wrong one refused. */
-  private async readRecords(keys: string[]): Promise<BatchRecords> {
+  /**
+   * Every batch record of the run, read one at a time: each batch's outcomes told to `settled` as
+   * they come (nothing else keeps them), and only intents not settled yet held. An unreadable
+   * record is noted, a wrong one refused.
+   */
+  private async readRecords(keys: string[], settled: (outcomes: Outcome[]) => void): Promise<BatchRecords> {
     const records: BatchRecords = {
       intents: new Map(),
-      done: new Map(),
+      intentNumbers: new Set(),
+      done: new Set(),
       unreadable: new Map(),
       numbers: new Set(),
+    };
+    const settle = (batch: number, outcomes: Outcome[]) => {
+      records.done.add(batch);
+      records.intents.delete(batch);
+      settled(outcomes);
     };
     for await (const { n, key, rec } of this.batchRecords(keys)) {
       records.numbers.add(n);
@@ -272,9 +288,11 @@ export class Ledger {
         records.unreadable.set(n, key);
         continue;
       }
-      if (rec.state === "intent") records.intents.set(rec.batch, rec);
-      else records.done.set(rec.batch, rec.outcomes ?? []);
-      if (rec.previous) records.done.set(rec.previous.batch, rec.previous.outcomes);
+      if (rec.state === "intent") {
+        records.intentNumbers.add(rec.batch);
+        if (!records.done.has(rec.batch)) records.intents.set(rec.batch, rec);
+      } else settle(rec.batch, rec.outcomes ?? []);
+      if (rec.previous) settle(rec.previous.batch, rec.previous.outcomes);
     }
     return records;
   }
@@ -337,6 +355,19 @@ export class Ledger {
     }
     this.assertNoGap(numbers);
     for (const ids of open.values()) for (const id of ids) add(id);
+  }
+
+  /**
+   * Every recorded outcome of the run, a record at a time, as written (damage refused as in
+   * load()): for reading a ledger whole (tests, tools). A run holds none of
+   * them (load() keeps compact sets of ids).
+   */
+  async *outcomes(): AsyncGenerator<Outcome> {
+    const keys = await this.store.list(`${runPrefix(this.id)}/batch-`);
+    for await (const { rec } of this.batchRecords(keys)) {
+      if (rec?.state === "done") yield* rec.outcomes ?? [];
+      if (rec?.previous) yield* rec.previous.outcomes;
+    }
   }
 
   /** Just the run record: enough to know whether the run started or completed, without reading its batches. */
@@ -570,41 +601,44 @@ export class Ledger {
   }
 }
 
-/** A run's batch records as read: intents and outcomes by batch, unreadable files, the numbers seen. */
+/** A run's batch records as read: the intents still open, the batches settled, unreadable files, the numbers seen. */
 interface BatchRecords {
+  /** Intents without an outcome (so far), by batch. */
   intents: Map<number, BatchRecord>;
-  done: Map<number, Outcome[]>;
+  /** Every batch an intent was read for. */
+  intentNumbers: Set<number>;
+  /** Batches whose outcome was read. */
+  done: Set<number>;
   /** Batch number → key of its unreadable file. */
   unreadable: Map<number, string>;
   numbers: Set<number>;
 }
 
-/** Intents without an outcome: their recipients are unknown; unreadable outcomes are reported. */
+/**
+ * Intents without an outcome: their recipients are unknown, unless recorded sent (resent later
+ * with --resend-unknown); unreadable outcomes are reported.
+ */
 function addOpenBatches(state: LedgerState, records: BatchRecords): void {
-  const { intents, done, unreadable } = records;
+  const { intents, intentNumbers, done, unreadable } = records;
   for (const [batch, rec] of intents) {
-    if (done.has(batch)) continue;
-    for (const id of rec.ids) state.unknown.add(id);
+    for (const id of rec.ids) if (!state.sent.has(id)) state.unknown.add(id);
     if (rec.ambiguous !== undefined) for (const id of rec.ids) state.ambiguous.add(id);
     state.openBatches.set(batch, { ids: rec.ids, damaged: unreadable.has(batch) });
   }
   for (const [n, key] of unreadable) {
     // An unreadable outcome whose batch another record settled told nothing that is missing.
-    if (!intents.has(n) || !done.has(n)) state.unreadable.push(key);
+    if (!intentNumbers.has(n) || !done.has(n)) state.unreadable.push(key);
   }
 }
 
-/** Each recorded outcome by recipient. */
-function addOutcomes(state: LedgerState, done: Iterable<Outcome[]>): void {
-  for (const outcomes of done) {
-    for (const o of outcomes) {
-      if (o.status === "sent") state.sent.set(o.id, o.messageId);
-      else if (o.status === "failed") state.failed.set(o.id, o.error);
-      else state.skipped.set(o.id, o.reason);
-    }
+/** A batch's recorded outcomes, by recipient. */
+function addOutcomes(state: LedgerState, outcomes: Outcome[]): void {
+  for (const o of outcomes) {
+    if (o.status === "sent") state.sent.add(o.id);
+    else if (o.status === "failed") state.failed.add(o.id);
+    else if (state.skipped.add(o.id))
+      state.skippedReasons[o.reason] = (state.skippedReasons[o.reason] ?? 0) + 1;
   }
-  // A recipient resent later (--resend-unknown) is no longer unknown.
-  for (const id of state.sent.keys()) state.unknown.delete(id);
 }
 
 function batchNumber(key: string): number | undefined {

@@ -464,6 +464,6 @@ async function resolveUnknown(input: RunInput, state: LedgerState, fresh: () => 
     if (batch.damaged) await ledger.settle(number, outcomes, fresh(), options.now());
     else await ledger.complete(number, batch.ids, outcomes, options.now());
     for (const id of batch.ids) state.unknown.delete(id);
-    for (const o of outcomes) if (o.status === "sent") state.sent.set(o.id, o.messageId);
+    for (const o of outcomes) if (o.status === "sent") state.sent.add(o.id);
   }
 }

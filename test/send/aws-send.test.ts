@@ -22,6 +22,7 @@ import type { Sender, SendRequest } from "../../src/targets/port.js";
 import { PRODUCTION_ACCOUNT, useAwsWorld, VERIFIED_IDENTITY } from "../support/aws-world.js";
 import { cli } from "../support/cli.js";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, useEmulators } from "../support/emulators.js";
+import { recordedOutcomes } from "../support/ledger-outcomes.js";
 import { htmlPartOf } from "../support/message-page.js";
 import { captureIo, copyExampleRepo } from "../support/repo.js";
 
@@ -97,7 +98,9 @@ async function applyAndSend(extra: Record<string, unknown> = {}) {
 
 async function ledgerSent(): Promise<Map<string, string>> {
   const store = new LocalStore(path.join(repo.dir, ".mailops/state"));
-  return (await new Ledger(store, { campaign: "welcome-new-customers", sendAt: "on-merge" }).load()).sent;
+  return (
+    await recordedOutcomes(new Ledger(store, { campaign: "welcome-new-customers", sendAt: "on-merge" }))
+  ).sent;
 }
 
 describe("send on the aws target", () => {

@@ -19,6 +19,7 @@ import { runCampaign } from "../../src/send/run.js";
 import { LocalStore } from "../../src/store/index.js";
 import { AwsSender, entryResult } from "../../src/targets/aws/sender.js";
 import { people, runInput } from "../support/campaign-run.js";
+import { recordedOutcomes } from "../support/ledger-outcomes.js";
 
 type Script = (to: string, attempt: number) => string; // a BulkEmailStatus
 let script: Script;
@@ -212,13 +213,13 @@ describe("per-entry SES statuses", () => {
     expect(report).toMatchObject({ sent: 119, failed: 1, complete: true });
     expect(maxInFlight).toBeGreaterThan(1);
     expect(maxInFlight).toBeLessThanOrEqual(10);
-    const state = await new Ledger(new LocalStore(dir), id).load();
+    const recorded = await recordedOutcomes(new Ledger(new LocalStore(dir), id));
     for (const r of list) {
-      const messageId = state.sent.get(recipientId("p", r.key));
+      const messageId = recorded.sent.get(recipientId("p", r.key));
       if (r.address === "u4@example.com") expect(messageId).toBeUndefined();
       else expect(messageId).toBe(`msg-${r.address}-1`);
     }
-    expect(state.failed.get(recipientId("p", "u4@example.com"))).toMatch(/^MessageRejected/);
+    expect(recorded.failed.get(recipientId("p", "u4@example.com"))).toMatch(/^MessageRejected/);
   });
 
   it("ses-list mode: a paused account stops new calls; the next run sends exactly the rest", async () => {

@@ -28,10 +28,14 @@
  */
 import {
   appendFileSync,
+  closeSync,
   existsSync,
+  fstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   unlinkSync,
@@ -39,6 +43,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { normalizeAddress } from "../../util/email.js";
+import { eventsOf, parseEvent } from "./events-file.js";
 
 export type LocalEventType = "send" | "delivery" | "bounce" | "complaint";
 /** What the local target records of a campaign's mail; opens and clicks come only from outside (nothing opens local mail). */
@@ -154,30 +159,20 @@ export class LocalRecords {
       if (to) suppress.push(normalizeAddress(to));
     }
     if (suppress.length) appendFileSync(this.suppressedFile, lines(suppress));
-    const { text, events } = this.readEvents();
-    const held = new Set(events.map(eventKey));
-    const missing = published.filter((e) => !held.has(eventKey(e)));
+    // Read a chunk at a time: only the journal's events are held, never the file's.
+    const wanted = new Set(published.map(eventKey));
+    for (const e of eventsOf(this.eventsFile)) wanted.delete(eventKey(e));
+    const missing = published.filter((e) => wanted.has(eventKey(e)));
     if (missing.length === 0) return;
     // A line cut short by the crash stays a line of its own (readers skip it); its event is re-added.
-    const torn = text !== "" && !text.endsWith("\n");
+    const torn = !endsWithNewline(this.eventsFile);
     appendFileSync(this.eventsFile, (torn ? "\n" : "") + lines(missing));
   }
 
-  /** Every event in events.jsonl, after recovering dead processes' journals. */
+  /** Every event in events.jsonl, after recovering dead processes' journals (readers that count stream eventsOf). */
   events(): LocalEvent[] {
     this.recover();
-    return this.readEvents().events;
-  }
-
-  private readEvents(): { text: string; events: LocalEvent[] } {
-    let text: string;
-    try {
-      text = readFileSync(this.eventsFile, "utf8");
-    } catch (e) {
-      if (code(e) === "ENOENT") return { text: "", events: [] };
-      throw e;
-    }
-    return { text, events: parse(text) };
+    return [...eventsOf(this.eventsFile)];
   }
 
   /** Remove temp files that dead processes left in an outbox folder. */
@@ -195,6 +190,26 @@ export class LocalRecords {
       const pid = Number(m[1]);
       if (pid !== process.pid && !alive(pid)) rmSync(path.join(dir, name), { force: true });
     }
+  }
+}
+
+/** Whether the file is empty, missing, or ends with a newline. */
+function endsWithNewline(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (e) {
+    if (code(e) === "ENOENT") return true;
+    throw e;
+  }
+  try {
+    const { size } = fstatSync(fd);
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 10;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -218,13 +233,8 @@ function lines(items: (LocalEvent | string)[]): string {
 function parse(text: string): LocalEvent[] {
   const out: LocalEvent[] = [];
   for (const line of text.split("\n")) {
-    if (!line) continue;
-    try {
-      const e = JSON.parse(line) as LocalEvent;
-      if (e && typeof e === "object" && typeof e.type === "string" && typeof e.at === "string") out.push(e);
-    } catch {
-      // a torn line
-    }
+    const e = parseEvent(line);
+    if (e) out.push(e);
   }
   return out;
 }

@@ -23,6 +23,7 @@ import type {
   Sender,
   SendRequest,
 } from "../port.js";
+import { EventCount, eventsOf } from "./events-file.js";
 import { countMessagePages, MESSAGE_PAGES, writeOutboxIndex } from "./outbox-index.js";
 import { type LocalEvent, type LocalEventType, LocalRecords } from "./records.js";
 
@@ -50,6 +51,11 @@ export class LocalSender implements Sender {
   /** Pages each campaign's outbox may still get (MESSAGE_PAGES), counted when this process starts it. */
   private readonly pagesLeft = new Map<string, number>();
   private counter = 0;
+  /** The guardrail rates' running counts, by configuration set and start (rates). */
+  private readonly rateCounts = new Map<
+    string,
+    EventCount<{ sent: number; bounces: number; complaints: number }>
+  >();
 
   constructor(
     root: string,
@@ -215,16 +221,29 @@ export class LocalSender implements Sender {
     return existsSync(this.emlPath(campaign, run, id));
   }
 
+  /**
+   * The guardrail rates since `since`: read every 1,000 recipients, so each call reads only the
+   * events appended since the last one (events-file.ts), never the whole file again.
+   */
   async rates(configurationSet: string | undefined, since: Date) {
-    let sent = 0;
-    let bounces = 0;
-    let complaints = 0;
-    for (const e of this.events(since)) {
-      if (configurationSet && e.configurationSet !== configurationSet) continue;
-      if (e.type === "send") sent++;
-      else if (e.type === "bounce") bounces++;
-      else if (e.type === "complaint") complaints++;
+    const key = `${configurationSet ?? ""}\n${since.getTime()}`;
+    let count = this.rateCounts.get(key);
+    if (!count) {
+      const from = since.getTime();
+      count = new EventCount(
+        this.records.eventsFile,
+        () => ({ sent: 0, bounces: 0, complaints: 0 }),
+        (c, e) => {
+          if (!counted(e, from) || (configurationSet && e.configurationSet !== configurationSet)) return;
+          if (e.type === "send") c.sent++;
+          else if (e.type === "bounce") c.bounces++;
+          else if (e.type === "complaint") c.complaints++;
+        },
+      );
+      this.rateCounts.set(key, count);
     }
+    this.records.recover();
+    const { sent, bounces, complaints } = count.update();
     return { bounceRate: sent ? bounces / sent : 0, complaintRate: sent ? complaints / sent : 0, sent };
   }
 
@@ -236,10 +255,13 @@ export class LocalSender implements Sender {
     const m: CampaignMetrics = { delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
     // Events carry the local machine's time, a run the session's (which --now may set): a run's
     // own events are found by the run they name instead.
-    const events = campaign.run === undefined ? this.events(since, until) : this.events(new Date(0));
-    for (const e of events) {
-      if (e.campaign !== campaign.name) continue;
-      if (campaign.run !== undefined && e.run !== campaign.run) continue;
+    const byRun = campaign.run !== undefined;
+    const from = byRun ? 0 : since.getTime();
+    const to = byRun ? Number.POSITIVE_INFINITY : (until?.getTime() ?? Number.POSITIVE_INFINITY);
+    this.records.recover();
+    for (const e of eventsOf(this.records.eventsFile)) {
+      if (e.campaign !== campaign.name || !counted(e, from, to)) continue;
+      if (byRun && e.run !== campaign.run) continue;
       if (campaign.variant !== undefined && e.variant !== campaign.variant) continue;
       if (e.type === "delivery") m.delivered++;
       else if (e.type === "bounce") m.bounced++;
@@ -250,18 +272,6 @@ export class LocalSender implements Sender {
     return m;
   }
 
-  /** The simulator's events in [since, until). */
-  private events(since: Date, until?: Date): LocalEvent[] {
-    const from = since.getTime();
-    const to = until?.getTime() ?? Number.POSITIVE_INFINITY;
-    return this.records.events().filter((e) => {
-      // Proofs are no campaign's sends: neither metrics nor guardrail rates count them.
-      if (e.proof) return false;
-      const at = Date.parse(e.at);
-      return at >= from && at < to;
-    });
-  }
-
   /** The campaign's outbox index (outbox-index.ts), after recovering what a dead process left. */
   finish(campaign: string): string {
     const dir = this.outboxDir(campaign);
@@ -269,6 +279,13 @@ export class LocalSender implements Sender {
     this.records.recover();
     return writeOutboxIndex(dir, campaign, this.records.eventsFile, { messagePages: this.messagePages });
   }
+}
+
+/** A campaign's event in [from, to): proofs are no campaign's sends, so neither metrics nor guardrail rates count them. */
+function counted(e: LocalEvent, from: number, to = Number.POSITIVE_INFINITY): boolean {
+  if (e.proof) return false;
+  const at = Date.parse(e.at);
+  return at >= from && at < to;
 }
 
 /** The message as a browser shows it, linking its .eml and the outbox index beside it. */
