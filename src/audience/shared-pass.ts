@@ -149,12 +149,13 @@ async function readAudiences(joined: Member[], shared: SourceDeps): Promise<void
   for (const group of reads.values()) {
     // One table of the distinct keys for the group, a bit per campaign: each campaign's view
     // answers as its own set would, in the memory of one set (util/key-set.ts).
-    const keys = new MarkedKeySet(group.length);
+    // A campaign reading alone keeps a plain KeySet: the same answers, without the marks.
+    const keys = group.length > 1 ? new MarkedKeySet(group.length) : undefined;
     const sinks = group.map(
       (j, k) =>
         new AudienceSink(
           j.passes.to,
-          keys.view(k),
+          keys ? keys.view(k) : new KeySet(),
           j.excludedKeys,
           j.m.deps,
           j.stats,
