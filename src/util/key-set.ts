@@ -110,8 +110,10 @@ abstract class KeyTable {
     let arena = blocks[last] as Uint8Array;
     if (this.used + size > arena.length) {
       // New arrays are zeroed: so is every entry's tail.
-      if (arena.length < BLOCK) {
-        const bigger = new Uint8Array(Math.min(arena.length * 2, BLOCK));
+      if (this.used + size <= BLOCK && arena.length < BLOCK) {
+        let length = arena.length * 2;
+        while (length < this.used + size) length *= 2;
+        const bigger = new Uint8Array(Math.min(length, BLOCK));
         bigger.set(arena.subarray(0, this.used));
         arena = bigger;
         blocks[last] = arena;
@@ -205,6 +207,9 @@ export class MarkedKeySet extends KeyTable {
     private readonly members: number,
     capacity = 1024,
   ) {
+    // An entry (at most 256 bytes and its marks) must fit in one arena block.
+    if (!(Number.isInteger(members) && members >= 1 && members <= MAX_MEMBERS))
+      throw new RangeError(`a MarkedKeySet has 1 to ${MAX_MEMBERS} members, not ${members}`);
     super(capacity, Math.ceil(members / 8));
   }
 
@@ -266,6 +271,7 @@ export class MarkedKeySet extends KeyTable {
 const BLOCK_BITS = 20;
 const BLOCK = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK - 1;
+const MAX_MEMBERS = 8 * 1024;
 
 /**
  * FNV-1a, two characters a step (ASCII, so a pair fits in 16 bits), then a final mix so the low

@@ -137,9 +137,24 @@ describe("MarkedKeySet", () => {
     expect(set.size).toBe(120_000);
   });
 
+  it("keeps the marks of a long key stored where the first block must grow past twice its size", () => {
+    // A small first block, nearly full, then an entry of 255 characters and its marks.
+    const set = new MarkedKeySet(16, 1);
+    const a = set.view(15);
+    // Eleven entries of 23 bytes and an empty key's 3: the 256-byte first block is full.
+    for (let i = 0; i < 11; i++) a.add(`k${i}@example.com`.padEnd(20, "x"));
+    a.add("");
+    const long = "y".repeat(255);
+    expect(a.add(long)).toBe(true);
+    expect(set.view(0).add("z@example.com")).toBe(true);
+    expect(a.add(long)).toBe(false);
+    expect(set.view(14).add(long)).toBe(true);
+  });
+
   it("refuses a member it has no bit for", () => {
     const set = new MarkedKeySet(3);
     expect(() => set.view(3)).toThrow(RangeError);
     expect(() => set.view(-1)).toThrow(RangeError);
+    expect(() => new MarkedKeySet(0)).toThrow(RangeError);
   });
 });
