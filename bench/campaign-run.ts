@@ -15,6 +15,7 @@ const messages: MessageBuilder = {
     data: Object.assign({ postal_address: "Acme Inc, 1 Main St" }, r.fields),
     headers: [],
   }),
+  skipReason: () => undefined,
 };
 
 function people(n: number): () => AsyncIterable<MessageRecipient> {

@@ -17,7 +17,7 @@
 import type { Campaign, Condition, Project, Source } from "../config/model.js";
 import { MailopsError } from "../errors.js";
 import { normalizeAddress } from "../util/email.js";
-import { KeySet } from "../util/key-set.js";
+import { type Dedupe, KeySet } from "../util/key-set.js";
 import { anyOf, compileCondition, type Predicate, type Row } from "./condition.js";
 import { readCsv } from "./csv.js";
 import { compileTyper, type Typer } from "./fields.js";
@@ -446,7 +446,8 @@ export class AudienceSink implements FilteredSink {
 
   constructor(
     pass: AudiencePass,
-    private readonly seen: KeySet,
+    /** The campaign's dedupe set: its own KeySet, or its view of a shared pass's MarkedKeySet. */
+    private readonly seen: Dedupe,
     private readonly excludedKeys: KeySet,
     deps: Pick<AudienceDeps, "suppression" | "duplicate" | "sent">,
     private readonly stats: AudienceStats,
@@ -492,7 +493,9 @@ export class AudienceSink implements FilteredSink {
       stats.excludedSent++;
       return;
     }
-    if (this.localSuppression ? this.localSuppression.hasSame(key, seen) : this.suppression.has(key)) {
+    const local = this.localSuppression;
+    // An empty list (a new repository's, a dry run's) is not probed per recipient.
+    if (local ? local.size > 0 && local.hasSame(key, seen) : this.suppression.has(key)) {
       stats.suppressed++;
       return;
     }

@@ -2,7 +2,8 @@
  * One read of a file or S3 source for every campaign counted over it (`send --due --dry-run`, the
  * pull request's send forecast, deploy's count pass): each row is read and typed once, then each
  * campaign's segments, dedupe, exclude and suppression run on it, each campaign with its own
- * dedupe set, exclusion keys and stats, exactly as its own pass (audience.ts) would have them.
+ * dedupe answers (one table of keys with a bit per campaign), exclusion keys and stats, exactly
+ * as its own pass (audience.ts) would have them.
  * Each campaign is told each of its recipients once, in read order, by its own `tally`: what a
  * count does per recipient (the render check, and whatever else is tallied) plugs in there.
  *
@@ -13,7 +14,7 @@
  * rows of one address wins). A read that fails fails the campaigns over it, not the others.
  */
 import type { Campaign, Project } from "../config/model.js";
-import { KeySet } from "../util/key-set.js";
+import { KeySet, MarkedKeySet } from "../util/key-set.js";
 import {
   type AudienceDeps,
   type AudiencePass,
@@ -146,12 +147,15 @@ async function readAudiences(joined: Member[], shared: SourceDeps): Promise<void
     reads.set(name, [...(reads.get(name) ?? []), j]);
   }
   for (const group of reads.values()) {
-    const seen = group.map(() => new KeySet());
+    // One table of the distinct keys for the group, a bit per campaign: each campaign's view
+    // answers as its own set would, in the memory of one set (util/key-set.ts).
+    // A campaign reading alone keeps a plain KeySet: the same answers, without the marks.
+    const keys = group.length > 1 ? new MarkedKeySet(group.length) : undefined;
     const sinks = group.map(
       (j, k) =>
         new AudienceSink(
           j.passes.to,
-          seen[k] as KeySet,
+          keys ? keys.view(k) : new KeySet(),
           j.excludedKeys,
           j.m.deps,
           j.stats,

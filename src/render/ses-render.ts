@@ -69,16 +69,34 @@ export function requiredPaths(analyses: Analysis[]): string[][] {
  * Own properties only: `{{toString}}` is missing unless the data has a `toString` key, as in SES.
  */
 export function firstMissing(required: string[][], data: Record<string, unknown>): string | undefined {
+  for (const path of required) if (lacks(path, 0, data)) return path.join(".");
+  return undefined;
+}
+
+/**
+ * firstMissing(required, Object.assign({}, defaults, data)) without the copy: each path's first
+ * key is looked up in `data`, then in `defaults`. Neither may have a `__proto__` key (the copy
+ * would set the prototype instead).
+ */
+export function firstMissingOf(
+  required: string[][],
+  data: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): string | undefined {
   for (const path of required) {
-    let node: unknown = data;
-    for (const key of path) {
-      if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) {
-        node = undefined;
-        break;
-      }
-      node = (node as Record<string, unknown>)[key];
-    }
-    if (node === undefined || node === null) return path.join(".");
+    const root = path[0] as string;
+    const from = Object.hasOwn(data, root) ? data : defaults;
+    if (lacks(path, 0, from)) return path.join(".");
   }
   return undefined;
+}
+
+/** Whether `path` from its `from`th key is undefined or null in `node`, own properties only. */
+function lacks(path: string[], from: number, node: unknown): boolean {
+  for (let i = from; i < path.length; i++) {
+    const key = path[i] as string;
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return true;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node === undefined || node === null;
 }

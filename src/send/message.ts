@@ -19,7 +19,7 @@
 import type { Campaign, Project, Template } from "../config/model.js";
 import { UNSUBSCRIBE_VARIABLE } from "../config/model.js";
 import { MailopsError } from "../errors.js";
-import { firstMissing, requiredPaths } from "../render/ses-render.js";
+import { firstMissing, firstMissingOf, requiredPaths } from "../render/ses-render.js";
 import { ANY_ROOT, contextLabel, type RootCheck, safetyChecks } from "../render/value-safety.js";
 import { assertUnsubscribeSecret, unsubscribeUrl } from "./unsubscribe.js";
 
@@ -35,6 +35,11 @@ export type Prepared =
 
 export interface MessageBuilder {
   prepare(r: MessageRecipient): Prepared;
+  /**
+   * prepare(r)'s outcome without building the data: undefined where it is ok, else its reason.
+   * A count asks it of every recipient (the render check), a send asks prepare().
+   */
+  skipReason(r: MessageRecipient): string | undefined;
 }
 
 export function messageBuilder(
@@ -44,7 +49,7 @@ export function messageBuilder(
   secret: string | undefined,
 ): MessageBuilder {
   const rules = messageRules(project, campaign, template, secret);
-  return { prepare: (r) => prepare(rules, r) };
+  return { prepare: (r) => prepare(rules, r), skipReason: (r) => skipReason(rules, r) };
 }
 
 /** What every recipient's data is built from and checked against: worked out once per campaign. */
@@ -151,6 +156,30 @@ function prepare(rules: Rules, r: MessageRecipient): Prepared {
   const missing = firstMissing(rules.required, data);
   if (missing) return skip(`missing variable ${missing}`);
   return { ok: true, data, headers };
+}
+
+/**
+ * prepare()'s verdict, the same checks in the same order, without the copy: a variable is looked
+ * up in the fields, then in the defaults, as in the data prepare() builds (neither has a
+ * `__proto__` key: assertNoProtoKey, audience/fields.ts). Link mode and checks of unknown
+ * variables read the built data (every key of it, the recipient's own URL): those ask prepare().
+ */
+function skipReason(rules: Rules, r: MessageRecipient): string | undefined {
+  if (rules.link || rules.anyRoot.length > 0) {
+    const p = prepare(rules, r);
+    return p.ok ? undefined : p.reason;
+  }
+  const fields = r.fields;
+  const { fieldChecks } = rules;
+  for (let i = 0; i < fieldChecks.length; i++) {
+    const check = fieldChecks[i] as RootCheck;
+    if (!Object.hasOwn(fields, check.root)) continue;
+    const bad = check.test(fields[check.root]);
+    if (bad) return `unsafe value in field ${check.root} (${contextLabel(bad)})`;
+  }
+  for (const refused of rules.baseRefusals) if (!Object.hasOwn(fields, refused.root)) return refused.reason;
+  const missing = firstMissingOf(rules.required, fields, rules.base);
+  return missing ? `missing variable ${missing}` : undefined;
 }
 
 /** Link mode: the recipient's own unsubscribe URL into the data and headers; a refusal, if unsafe. */

@@ -4,15 +4,37 @@
  * A Set<string> would keep a million strings alive, and with them a good part of the audience's
  * time: each key string is young when added, so scavenges copy and promote it, and the keys
  * themselves (slices of the read buffer) would pin the buffers. Here keys are copied as bytes into
- * one growing arena, with an open-addressing table of hashes and offsets in a typed array: the
- * garbage collector sees two arrays, whatever the size, and at a million keys it is a third of
+ * an arena of byte blocks, with an open-addressing table of hashes and offsets in a typed array: the
+ * garbage collector sees a few arrays, whatever the size, and at a million keys it is a third of
  * the memory (bench/audience.bench.ts). Keys are address keys of valid addresses, so ASCII (an
  * internationalized domain is in punycode); any other key goes to a plain Set, so the class stays
  * correct for every string.
+ *
+ * Campaigns counted in one pass over a source (audience/shared-pass.ts) share a MarkedKeySet: one
+ * table of their distinct keys with a bit per campaign, each campaign's view answering exactly as
+ * a KeySet of its own would.
  */
-export class KeySet {
-  /** Per entry: length byte, then the characters. */
-  private arena: Uint8Array;
+/** What the audience needs of a dedupe set: add, and the hash of the key last added (hasSame). */
+export interface Dedupe {
+  /** Adds the key; false when it was already there. */
+  add(key: string): boolean;
+  /** The hash of the key last added, for KeySet.hasSame(). */
+  readonly lastHash: number;
+}
+
+/**
+ * The table and arena both sets below are made of. Per arena entry: a length byte, the
+ * characters, then `tail` bytes of the entry's own (MarkedKeySet's marks; none in a KeySet).
+ */
+abstract class KeyTable {
+  /**
+   * The arena in blocks of BLOCK bytes (the first one grows to that size by doubling): a full
+   * arena gets a new block rather than a copy twice its size, so a large set holds what it
+   * stores and one block more, never a copy and its slack. An entry's offset is its block's
+   * index times BLOCK plus its place in the block; no entry straddles two blocks.
+   */
+  protected blocks: Uint8Array[];
+  /** Bytes used of the last block. */
   private used = 0;
   /**
    * Two ints per slot, side by side so a probe reads one cache line: the key's hash, and its
@@ -21,63 +43,45 @@ export class KeySet {
   private table: Int32Array;
   /** Slots - 1. */
   private mask: number;
-  private count = 0;
-  private readonly other = new Set<string>();
+  protected count = 0;
+  /** The hash of the key last hashed by add() or mark(). */
+  protected last = 0;
 
-  constructor(capacity = 1024) {
+  constructor(
+    capacity: number,
+    protected readonly tail: number,
+  ) {
     let cap = 16;
     while (cap < capacity * 2) cap *= 2;
     this.table = new Int32Array(cap * 2);
     this.mask = cap - 1;
-    this.arena = new Uint8Array(cap * 16);
+    this.blocks = [new Uint8Array(Math.min(cap * 16, BLOCK))];
   }
 
-  get size(): number {
-    return this.count + this.other.size;
+  get lastHash(): number {
+    return this.last;
   }
 
-  /** The hash of the key last added, for hasSame(). */
-  private last = 0;
-
-  /** Adds the key; false when it was already there. */
-  add(key: string): boolean {
-    const h = hash(key);
-    this.last = h;
-    if (h === 0) {
-      const had = this.other.has(key);
-      this.other.add(key);
-      return !had;
-    }
+  /** The key's arena offset; when absent, it is stored (its tail zeroed) and -1 - offset returned. */
+  protected findOrStore(key: string, h: number): number {
     const table = this.table;
     const mask = this.mask;
     let i = h & mask;
     for (;;) {
       const at = table[2 * i + 1] as number;
       if (at === 0) break;
-      if (table[2 * i] === h && this.equals(at - 1, key)) return false;
+      if (table[2 * i] === h && this.equals(at - 1, key)) return at - 1;
       i = (i + 1) & mask;
     }
+    const offset = this.store(key);
     table[2 * i] = h;
-    table[2 * i + 1] = this.store(key) + 1;
+    table[2 * i + 1] = offset + 1;
     // Kept at most half full, so probe runs stay short.
     if (++this.count * 2 > mask) this.grow();
-    return true;
+    return -1 - offset;
   }
 
-  has(key: string): boolean {
-    return this.lookup(key, hash(key));
-  }
-
-  /**
-   * has(key) for the key `other` last added: the audience adds each key to its dedupe set, then
-   * checks it against the suppression and exclusion sets, and the hash need not be made thrice.
-   */
-  hasSame(key: string, other: KeySet): boolean {
-    return this.lookup(key, other.last);
-  }
-
-  private lookup(key: string, h: number): boolean {
-    if (h === 0) return this.other.has(key);
+  protected lookup(key: string, h: number): boolean {
     const table = this.table;
     const mask = this.mask;
     let i = h & mask;
@@ -90,26 +94,41 @@ export class KeySet {
   }
 
   private equals(offset: number, key: string): boolean {
-    const arena = this.arena;
+    const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
+    const at = offset & BLOCK_MASK;
     const n = key.length;
-    if (arena[offset] !== n) return false;
-    for (let j = 0; j < n; j++) if (arena[offset + 1 + j] !== key.charCodeAt(j)) return false;
+    if (arena[at] !== n) return false;
+    for (let j = 0; j < n; j++) if (arena[at + 1 + j] !== key.charCodeAt(j)) return false;
     return true;
   }
 
   private store(key: string): number {
     const n = key.length;
-    if (this.used + n + 1 > this.arena.length) {
-      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + n + 1));
-      bigger.set(this.arena.subarray(0, this.used));
-      this.arena = bigger;
+    const size = n + 1 + this.tail;
+    const blocks = this.blocks;
+    let last = blocks.length - 1;
+    let arena = blocks[last] as Uint8Array;
+    if (this.used + size > arena.length) {
+      // New arrays are zeroed: so is every entry's tail.
+      if (this.used + size <= BLOCK && arena.length < BLOCK) {
+        let length = arena.length * 2;
+        while (length < this.used + size) length *= 2;
+        const bigger = new Uint8Array(Math.min(length, BLOCK));
+        bigger.set(arena.subarray(0, this.used));
+        arena = bigger;
+        blocks[last] = arena;
+      } else {
+        arena = new Uint8Array(BLOCK);
+        blocks.push(arena);
+        last++;
+        this.used = 0;
+      }
     }
-    const arena = this.arena;
-    const offset = this.used;
-    arena[offset] = n;
-    for (let j = 0; j < n; j++) arena[offset + 1 + j] = key.charCodeAt(j);
-    this.used += n + 1;
-    return offset;
+    const at = this.used;
+    arena[at] = n;
+    for (let j = 0; j < n; j++) arena[at + 1 + j] = key.charCodeAt(j);
+    this.used += size;
+    return last * BLOCK + at;
   }
 
   private grow(): void {
@@ -130,6 +149,129 @@ export class KeySet {
     this.mask = mask;
   }
 }
+
+export class KeySet extends KeyTable implements Dedupe {
+  private readonly other = new Set<string>();
+
+  constructor(capacity = 1024) {
+    super(capacity, 0);
+  }
+
+  get size(): number {
+    return this.count + this.other.size;
+  }
+
+  add(key: string): boolean {
+    const h = hash(key);
+    this.last = h;
+    if (h === 0) {
+      const had = this.other.has(key);
+      this.other.add(key);
+      return !had;
+    }
+    return this.findOrStore(key, h) < 0;
+  }
+
+  has(key: string): boolean {
+    const h = hash(key);
+    return h === 0 ? this.other.has(key) : this.lookup(key, h);
+  }
+
+  /**
+   * has(key) for the key `other` last added: the audience adds each key to its dedupe set, then
+   * checks it against the suppression and exclusion sets, and the hash need not be made thrice.
+   */
+  hasSame(key: string, other: Dedupe): boolean {
+    const h = other.lastHash;
+    return h === 0 ? this.other.has(key) : this.lookup(key, h);
+  }
+}
+
+/**
+ * The dedupe sets of several campaigns reading one source, in the memory of one: each distinct
+ * key is stored once, with a bit per campaign (`member`) telling whether that campaign has added
+ * it. view(k) is campaign k's dedupe set: its add(key) is true exactly when campaign k has not
+ * added the key before, as its own KeySet would answer, whatever the others added.
+ *
+ * Campaigns over one source mostly meet the same row one after another (the shared pass hands
+ * each row to every campaign in turn), so the key last looked up is remembered: the next campaign
+ * adding the same key skips the hash and the probe.
+ */
+export class MarkedKeySet extends KeyTable {
+  private readonly other = new Map<string, Uint8Array>();
+  private lastKey: string | undefined;
+  /** lastKey's arena offset, or -1 when it is kept in `other`. */
+  private lastOffset = 0;
+
+  constructor(
+    private readonly members: number,
+    capacity = 1024,
+  ) {
+    // An entry (at most 256 bytes and its marks) must fit in one arena block.
+    if (!(Number.isInteger(members) && members >= 1 && members <= MAX_MEMBERS))
+      throw new RangeError(`a MarkedKeySet has 1 to ${MAX_MEMBERS} members, not ${members}`);
+    super(capacity, Math.ceil(members / 8));
+  }
+
+  /** Distinct keys added by any member. */
+  get size(): number {
+    return this.count + this.other.size;
+  }
+
+  /** Campaign `member`'s dedupe set. */
+  view(member: number): Dedupe {
+    if (!(member >= 0 && member < this.members && Number.isInteger(member)))
+      throw new RangeError(`no member ${member} of ${this.members}`);
+    const keys = this;
+    return {
+      add: (key) => keys.mark(key, member),
+      get lastHash() {
+        return keys.lastHash;
+      },
+    };
+  }
+
+  /** Marks the key as added by `member`; false when that member had added it already. */
+  mark(key: string, member: number): boolean {
+    const byte = member >> 3;
+    const bit = 1 << (member & 7);
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      const h = hash(key);
+      this.last = h;
+      if (h === 0) {
+        this.lastOffset = -1;
+      } else {
+        const at = this.findOrStore(key, h);
+        this.lastOffset = at < 0 ? -1 - at : at;
+      }
+    }
+    if (this.lastOffset === -1) return this.markOther(key, byte, bit);
+    const offset = this.lastOffset;
+    const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
+    const at = (offset & BLOCK_MASK) + 1 + key.length + byte;
+    const had = (arena[at] as number) & bit;
+    arena[at] = (arena[at] as number) | bit;
+    return had === 0;
+  }
+
+  private markOther(key: string, byte: number, bit: number): boolean {
+    let marks = this.other.get(key);
+    if (marks === undefined) {
+      marks = new Uint8Array(this.tail);
+      this.other.set(key, marks);
+    }
+    const had = (marks[byte] as number) & bit;
+    marks[byte] = (marks[byte] as number) | bit;
+    return had === 0;
+  }
+}
+
+/** Arena blocks of 1 MB: an entry is at most 256 bytes and its tail. */
+const BLOCK_BITS = 20;
+const BLOCK = 1 << BLOCK_BITS;
+const BLOCK_MASK = BLOCK - 1;
+const MAX_MEMBERS = 8 * 1024;
 
 /**
  * FNV-1a, two characters a step (ASCII, so a pair fits in 16 bits), then a final mix so the low

@@ -193,3 +193,66 @@ function templateOf(parts: Partial<Record<PartName, string>>): Template {
     ),
   };
 }
+
+describe("skipReason: prepare()'s verdict without building the data", () => {
+  const nested = templateOf({
+    subject: "Hi {{name}}",
+    html: '<p>{{user.first}} {{#if vip}}{{vip}}{{/if}}</p><a href="{{product_url}}">x</a><a href="{{amazonSESUnsubscribeUrl}}">u</a>',
+    text: "{{user.first}} {{postal_address}}",
+  });
+  const walks = templateOf({ subject: "Hi", html: "{{#each this}}<i>{{this}}</i>{{/each}}" });
+  const datas: Record<string, unknown>[] = [
+    campaign.data,
+    { ...campaign.data, name: "Friend", user: { first: "Friend" } },
+    { ...campaign.data, user: null, product_url: "javascript:alert(1)" },
+    { ...campaign.data, user: { first: null } },
+  ];
+  const fieldsOf: Record<string, unknown>[] = [
+    { email: "a@example.com" },
+    { email: "a@example.com", name: "Ann" },
+    { email: "a@example.com", name: null },
+    { email: "a@example.com", name: "<b>Ann</b>" },
+    { email: "a@example.com", name: "Ann", user: { first: "Ann" } },
+    { email: "a@example.com", name: "Ann", user: { first: null } },
+    { email: "a@example.com", name: "Ann", user: "Ann" },
+    { email: "a@example.com", name: "Ann", user: {} },
+    { email: "a@example.com", name: "Ann", product_url: "https://example.com/x", user: { first: "A" } },
+    { email: "a@example.com", name: "Ann", product_url: "javascript:x", user: { first: "A" } },
+    { email: "a@example.com", name: "Ann\r\nBcc: x", user: { first: "A" } },
+    { email: "a@example.com", toString: "x", constructor: null, name: "Ann", user: { first: "A" } },
+  ];
+
+  it("agrees with prepare() for every template, campaign data and recipient tried", () => {
+    let refused = 0;
+    for (const t of [template, nested, walks]) {
+      for (const data of datas) {
+        const messages = messageBuilder(project, { ...campaign, data }, t, undefined);
+        for (const fields of fieldsOf) {
+          const r = recipient(fields);
+          const p = messages.prepare(r);
+          expect(messages.skipReason(r)).toBe(p.ok ? undefined : p.reason);
+          if (!p.ok) refused++;
+        }
+      }
+    }
+    // Both verdicts were tried, several reasons among them.
+    expect(refused).toBeGreaterThan(20);
+    expect(refused).toBeLessThan(3 * datas.length * fieldsOf.length);
+  });
+
+  it("agrees with prepare() in link mode", () => {
+    const link = {
+      ...project,
+      settings: {
+        ...project.settings,
+        unsubscribe: { ...project.settings.unsubscribe, mode: "link" as const, url: "https://example.com/u" },
+      },
+    };
+    const t = templateOf({ subject: "Hi {{name}}", html: '<a href="{{unsubscribe_url}}">u</a>' });
+    const messages = messageBuilder(link, campaign, t, SECRET);
+    for (const fields of fieldsOf) {
+      const p = messages.prepare(recipient(fields));
+      expect(messages.skipReason(recipient(fields))).toBe(p.ok ? undefined : p.reason);
+    }
+  });
+});

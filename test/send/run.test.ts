@@ -25,6 +25,7 @@ const messages: MessageBuilder = {
     r.fields.name === "skip-me"
       ? { ok: false, reason: "missing variable name" }
       : { ok: true, data: { ...r.fields }, headers: [] },
+  skipReason: (r) => (r.fields.name === "skip-me" ? "missing variable name" : undefined),
 };
 
 /** A stand-in for SES: records every address it was asked to send, answers per a script. */

@@ -21,6 +21,7 @@ export const people = (n: number): MessageRecipient[] =>
 /** Prepares every recipient, with its fields as the template data. */
 export const sendEveryone: MessageBuilder = {
   prepare: (r) => ({ ok: true, data: { ...r.fields }, headers: [] }),
+  skipReason: () => undefined,
 };
 
 export interface RunInputParts {
