@@ -128,29 +128,48 @@ export function localGate(sendAt: LocalSendAt, now: Date, latenessMs: number | u
   const missed = { ok: false as const, reason: MISSED_LOCAL_TIME };
   return {
     tally,
-    counting: (inner) => ({
-      prepare(r) {
+    counting: (inner) => {
+      // Who is missed is known before the template's checks; the other tallies count only
+      // recipients the checks pass, as the send would.
+      const judge = (r: MessageRecipient) => {
         const { at, zone } = clock.of(r.fields);
         if (zone === "missing") tally.zoneMissing++;
         else if (zone === "invalid") tally.zoneInvalid++;
         const verdict = localVerdict(at, t, latenessMs);
-        if (verdict === "missed") {
-          tally.missed++;
-          return missed;
-        }
-        const p = inner.prepare(r);
-        if (!p.ok) return p;
+        if (verdict === "missed") tally.missed++;
+        return { at, verdict };
+      };
+      const passed = (at: number, verdict: "due" | "waiting") => {
         tally[verdict]++;
         if (verdict === "waiting" && (tally.next === undefined || at < tally.next)) tally.next = at;
         const hour = at - (((at % HOUR_MS) + HOUR_MS) % HOUR_MS);
         tally.byHour.set(hour, (tally.byHour.get(hour) ?? 0) + 1);
-        return p;
-      },
-    }),
-    sending: (inner) => ({
-      prepare: (r) =>
-        localVerdict(clock.of(r.fields).at, t, latenessMs) === "missed" ? missed : inner.prepare(r),
-    }),
+      };
+      return {
+        prepare(r) {
+          const { at, verdict } = judge(r);
+          if (verdict === "missed") return missed;
+          const p = inner.prepare(r);
+          if (p.ok) passed(at, verdict);
+          return p;
+        },
+        skipReason(r) {
+          const { at, verdict } = judge(r);
+          if (verdict === "missed") return MISSED_LOCAL_TIME;
+          const why = inner.skipReason(r);
+          if (why === undefined) passed(at, verdict);
+          return why;
+        },
+      };
+    },
+    sending: (inner) => {
+      const isMissed = (r: MessageRecipient) =>
+        localVerdict(clock.of(r.fields).at, t, latenessMs) === "missed";
+      return {
+        prepare: (r) => (isMissed(r) ? missed : inner.prepare(r)),
+        skipReason: (r) => (isMissed(r) ? MISSED_LOCAL_TIME : inner.skipReason(r)),
+      };
+    },
     async *recipients(all) {
       held = 0;
       for await (const r of all) {

@@ -76,6 +76,15 @@ export class VariantMessages implements MessageBuilder {
     if (p.ok) this.prepared.set(v, (this.prepared.get(v) ?? 0) + 1);
     return p;
   }
+
+  /** prepare()'s verdict without the data, counted the same way (a count's render check). */
+  skipReason(r: MessageRecipient): string | undefined {
+    const v = this.assigner.assign(r.key);
+    if (v === undefined) return HELD;
+    const why = (this.builders.get(v) as MessageBuilder).skipReason(r);
+    if (why === undefined) this.prepared.set(v, (this.prepared.get(v) ?? 0) + 1);
+    return why;
+  }
 }
 
 /** The run's recipients without those held for the winner stage: they stay unrecorded. */

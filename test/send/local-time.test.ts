@@ -25,7 +25,10 @@ const person = (n: number, tz?: unknown): MessageRecipient => ({
   key: `p${n}@example.com`,
   fields: tz === undefined ? {} : { tz },
 });
-const all: MessageBuilder = { prepare: () => ({ ok: true, data: {}, headers: [] }) };
+const all: MessageBuilder = {
+  prepare: () => ({ ok: true, data: {}, headers: [] }),
+  skipReason: () => undefined,
+};
 
 describe("LocalClock", () => {
   const clock = new LocalClock(SEND_AT);
@@ -135,6 +138,7 @@ describe("localGate", () => {
     const skipOdd: MessageBuilder = {
       prepare: (r) =>
         r.key === "p5@example.com" ? { ok: false, reason: "missing variable" } : all.prepare(r),
+      skipReason: (r) => (r.key === "p5@example.com" ? "missing variable" : undefined),
     };
     const builder = gate.counting(skipOdd);
     expect(builder.prepare(person(1, "Asia/Tokyo"))).toEqual({ ok: false, reason: MISSED_LOCAL_TIME });
@@ -149,6 +153,15 @@ describe("localGate", () => {
       reason: MISSED_LOCAL_TIME,
     });
     expect(gate.sending(all).prepare(person(2, "Europe/Berlin")).ok).toBe(true);
+    expect(gate.sending(all).skipReason(person(1, "Asia/Tokyo"))).toBe(MISSED_LOCAL_TIME);
+    expect(gate.sending(all).skipReason(person(2, "Europe/Berlin"))).toBeUndefined();
+    // A count asks skipReason (the render check without the data): the same verdicts and tally.
+    const counted = localGate(SEND_AT, new Date("2026-12-01T14:00:00Z"), 6 * HOUR);
+    const check = counted.counting(skipOdd);
+    expect(check.skipReason(person(1, "Asia/Tokyo"))).toBe(MISSED_LOCAL_TIME);
+    expect(check.skipReason(person(2, "Europe/Berlin"))).toBeUndefined();
+    expect(check.skipReason(person(5, "America/Los_Angeles"))).toBe("missing variable");
+    expect(counted.tally).toMatchObject({ due: 1, waiting: 0, missed: 1 });
   });
 
   it("the send pass holds back who waits, and says how many", async () => {
