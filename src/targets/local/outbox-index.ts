@@ -22,6 +22,7 @@ import {
 import path from "node:path";
 import { escapeHtml } from "../../render/message-page.js";
 import { KeySet } from "../../util/key-set.js";
+import { linesFrom } from "./events-file.js";
 
 /** Rows per index page: a page a browser opens at once, whatever the campaign's size. */
 export const PAGE_ROWS = 1000;
@@ -149,7 +150,7 @@ const pageFile = (dir: string, n: number) => path.join(dir, pageName(n));
 /** The campaign's `send` events in file order, read a chunk at a time. */
 function* sendEvents(file: string, campaign: string): Generator<{ run: string; id: string; at: string }> {
   const quoted = JSON.stringify(campaign);
-  for (const line of lines(file)) {
+  for (const { text: line } of linesFrom(file)) {
     if (!line.includes('"send"') || !line.includes(quoted)) continue;
     try {
       const e = JSON.parse(line) as {
@@ -165,28 +166,6 @@ function* sendEvents(file: string, campaign: string): Generator<{ run: string; i
     } catch {
       // a line cut short by a crash: records.ts re-adds its event
     }
-  }
-}
-
-function* lines(file: string): Generator<string> {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw e;
-  }
-  try {
-    const buffer = Buffer.alloc(1 << 20);
-    let rest = "";
-    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) {
-      const parts = (rest + buffer.toString("utf8", 0, n)).split("\n");
-      rest = parts.pop() ?? "";
-      yield* parts;
-    }
-    if (rest) yield rest;
-  } finally {
-    closeSync(fd);
   }
 }
 
