@@ -1,11 +1,13 @@
 /**
  * What a run loads is part of its cost: `send --dry-run` over files in the repository, on the local
  * target, loads neither the S3 SDK nor the PostgreSQL driver (each loaded when first used:
- * util/s3-client.ts, audience/postgres.ts), nor `yaml` for a finding about a whole file.
+ * util/s3-client.ts, audience/postgres.ts), nor `yaml` for a finding about a whole file, nor
+ * nodemailer (render/eml.ts) or `diff` (present/plan/details.ts), which only a message or a diff needs.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyExampleRepo, type ExampleRepo } from "./support/repo.js";
@@ -33,9 +35,22 @@ beforeAll(async () => {
     packages: "external",
     logLevel: "silent",
   });
+  // CommonJS packages are in require.cache; ES modules are told by a load hook, which runs on the
+  // loader's own thread: it appends each URL to a file, read after the process has exited.
+  const esmHook = path.join(dir, "esm-hook.mjs");
+  writeFileSync(
+    esmHook,
+    `import { appendFileSync } from "node:fs";
+export async function load(url, context, next) {
+  appendFileSync(process.env.LOADED_ESM, url + "\\n");
+  return next(url, context);
+}
+`,
+  );
   writeFileSync(
     hook,
-    `import { createRequire } from "node:module";
+    `import { createRequire, register } from "node:module";
+register(${JSON.stringify(pathToFileURL(esmHook).href)});
 const require = createRequire(import.meta.url);
 process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(Object.keys(require.cache)) + "\\n"));
 `,
@@ -44,15 +59,15 @@ process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(Object.
 afterAll(() => repo.cleanup());
 
 function loaded(...args: string[]): string[] {
+  const esm = path.join(repo.dir, "loaded-esm.txt");
   const r = spawnSync(
     process.execPath,
     ["--import", hook, cli, ...args, "--dir", repo.dir, "--target", "local"],
-    {
-      encoding: "utf8",
-    },
+    { encoding: "utf8", env: { ...process.env, LOADED_ESM: esm } },
   );
   const line = r.stderr.split("\n").find((l) => l.startsWith("LOADED ")) ?? "LOADED []";
-  return JSON.parse(line.slice(7)) as string[];
+  const urls = existsSync(esm) ? readFileSync(esm, "utf8").split("\n").filter(Boolean) : [];
+  return [...(JSON.parse(line.slice(7)) as string[]), ...urls];
 }
 
 describe("a dry run over files on the local target", () => {
@@ -60,7 +75,9 @@ describe("a dry run over files on the local target", () => {
     const files = loaded("send", "--dry-run", "--campaign", "holiday-promo", "--now", "2026-12-01T09:05:00Z");
     // The run happened: the packages it does need are there.
     expect(files.some((f) => f.includes("/node_modules/handlebars/"))).toBe(true);
-    const heavy = files.filter((f) => /\/node_modules\/(@aws-sdk|@smithy|pg|pg-cursor|yaml)\//.test(f));
+    const heavy = files.filter((f) =>
+      /\/node_modules\/(@aws-sdk|@smithy|pg|pg-cursor|yaml|nodemailer|diff)\//.test(f),
+    );
     expect(heavy).toEqual([]);
   });
 });

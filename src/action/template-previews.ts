@@ -4,7 +4,7 @@
  * `previewTemplateChanges`) renders both sides and writes them as files for the artifact.
  */
 
-import { createTwoFilesPatch } from "diff";
+import { createRequire } from "node:module";
 import type { TemplateChangePreview } from "../commands/preview.js";
 import { fenced } from "../util/markdown.js";
 import { code } from "./markdown.js";
@@ -44,7 +44,7 @@ const lines = (s: string) => {
 
 /** The unified diff of one rendered part, without the `===` banner. */
 function partDiff(name: string, part: RenderedPart, before: string, after: string): string {
-  return createTwoFilesPatch(`${name} ${part} (live)`, `${name} ${part} (this PR)`, before, after, "", "", {
+  return twoFilesPatch()(`${name} ${part} (live)`, `${name} ${part} (this PR)`, before, after, "", "", {
     context: 3,
   })
     .split("\n")
@@ -90,4 +90,12 @@ export function templatePreviewSection(p: TemplatePreview, link: string | undefi
   lines.push(p.diff ? fenced("diff", p.diff) : "The rendered subject, text and HTML are unchanged.");
   lines.push("", `Rendered HTML before and after, to open in a browser: ${where}.`, "", "</details>", "");
   return lines.join("\n");
+}
+
+let loadedPatch: typeof import("diff").createTwoFilesPatch | undefined;
+
+/** `diff` loads when a first diff is made: most runs (a send, a validate) make none. */
+function twoFilesPatch(): typeof import("diff").createTwoFilesPatch {
+  loadedPatch ??= (createRequire(import.meta.url)("diff") as typeof import("diff")).createTwoFilesPatch;
+  return loadedPatch;
 }

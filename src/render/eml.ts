@@ -14,7 +14,8 @@
  * equal messages are equal bytes (a preview and the sent message compare with `diff`).
  */
 import { createHash } from "node:crypto";
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { createRequire } from "node:module";
+import type MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { UNSUBSCRIBE_VARIABLE } from "./builtins.js";
 import type { RenderFn } from "./ses-render.js";
 
@@ -106,8 +107,17 @@ export async function buildMessage(
   return { ...rendered, eml };
 }
 
+let composer: typeof MailComposer | undefined;
+
+/** nodemailer loads when a first message is built: a dry run, a plan or a validate builds none. */
+function mailComposer(): typeof MailComposer {
+  composer ??= createRequire(import.meta.url)("nodemailer/lib/mail-composer/index.js") as typeof MailComposer;
+  return composer;
+}
+
 function compose(options: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
+  const Composer = mailComposer();
   return new Promise((resolve, reject) => {
-    new MailComposer(options).compile().build((err, message) => (err ? reject(err) : resolve(message)));
+    new Composer(options).compile().build((err, message) => (err ? reject(err) : resolve(message)));
   });
 }

@@ -1,5 +1,5 @@
 /** What each change shows beyond its message: unified diffs of text fields, old → new for the rest. */
-import { createTwoFilesPatch } from "diff";
+import { createRequire } from "node:module";
 import { KIND_INFO } from "../../plan/kinds.js";
 import type { Change } from "../../plan/plan.js";
 import type { Json } from "../../plan/resource.js";
@@ -46,7 +46,7 @@ export function changeDetails(change: Change): Detail[] {
 
 /** A unified diff of one field, without the `===` banner reviewers do not read. */
 function patch(field: string, before: string, after: string): string {
-  return createTwoFilesPatch(`a/${field}`, `b/${field}`, before, after, undefined, undefined, {
+  return twoFilesPatch()(`a/${field}`, `b/${field}`, before, after, undefined, undefined, {
     context: 3,
   })
     .split("\n")
@@ -74,4 +74,12 @@ function textOf(v: Json | undefined): string {
 function show(v: Json | undefined): string {
   if (v === undefined || v === null) return "(none)";
   return JSON.stringify(v);
+}
+
+let loadedPatch: typeof import("diff").createTwoFilesPatch | undefined;
+
+/** `diff` loads when a first diff is made: most runs (a send, a validate) make none. */
+function twoFilesPatch(): typeof import("diff").createTwoFilesPatch {
+  loadedPatch ??= (createRequire(import.meta.url)("diff") as typeof import("diff")).createTwoFilesPatch;
+  return loadedPatch;
 }
