@@ -8,6 +8,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFi
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { applyProject } from "../../src/commands/apply-project.js";
+import { deploy } from "../../src/commands/deploy.js";
 import { type CampaignResult, sendCampaigns } from "../../src/commands/send.js";
 import { openSession, type RunEvent, type Session } from "../../src/commands/session.js";
 import { LOCAL_SUPPRESSION_FILE } from "../../src/targets/local/suppression.js";
@@ -168,6 +169,17 @@ describe("send --due over one source", () => {
     expect(results.find((r) => r.campaign === "welcome-new-customers")?.state).toBe("sent");
     expect(countOpens()).toBe(1);
     expect(addresses(repo, "welcome-new-customers")).toEqual(welcomed.filter((a) => a !== gone));
+  });
+
+  it("deploy, which runs the send, counts both in the one read too", async () => {
+    const repo = copyExampleRepo();
+    repos.push(repo);
+    const result = await deploy(session(repo), {});
+    expect(result.results.filter((r) => DUE.includes(r.campaign)).map((r) => r.state)).toEqual([
+      "sent",
+      "sent",
+    ]);
+    expect(countOpens()).toBe(1);
   });
 
   it("one campaign: counted alone just before its send, as ever", async () => {
