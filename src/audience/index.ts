@@ -13,6 +13,7 @@ export {
   SourceChangedError,
   type SourceRows,
   type SuppressionCheck,
+  sourcePasses,
 } from "./audience.js";
 export { compileCondition, type Predicate } from "./condition.js";
 export { parseInstant } from "./instant.js";
@@ -24,6 +25,14 @@ export {
   judgeInvalidRows,
   sourceTotals,
 } from "./invalid-rows.js";
-export { type OpenSource, openLocal, openS3, openSource, type S3OpenOptions } from "./open.js";
+export {
+  type OpenSource,
+  openLocal,
+  openS3,
+  openSource,
+  type S3OpenOptions,
+  type SourceVersion,
+  sourceVersion,
+} from "./open.js";
 export { DamagedSourceError } from "./rows.js";
 export { type SharedMember, type SharedResult, sharedCounts } from "./shared-pass.js";

@@ -2,7 +2,7 @@
  * Opening a subscriber source's raw bytes: a local file or an S3 object, decompressed when the
  * source is .gz. Openers only open; parsing is the format readers' job.
  */
-import { open as openFile, realpath } from "node:fs/promises";
+import { open as openFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -95,6 +95,39 @@ export function openSource(root: string, region: string | undefined, s3: S3OpenO
     if (!source.location?.startsWith("s3://")) return local(source);
     remote ??= openS3(region, s3);
     return remote(source);
+  };
+}
+
+/**
+ * What a source is now, without reading it: a local file's size, modification time and inode, an
+ * S3 object's ETag, size and modification time; undefined when that cannot be told (a database, a
+ * failed look-up). A count kept for a later send is used only while this stays the same.
+ */
+export type SourceVersion = (source: Source) => Promise<string | undefined>;
+
+export function sourceVersion(
+  root: string,
+  region: string | undefined,
+  s3: S3OpenOptions = {},
+): SourceVersion {
+  let client = s3.client;
+  return async (source) => {
+    if (source.postgres) return undefined;
+    try {
+      if (source.location?.startsWith("s3://")) {
+        const { bucket, key } = parseS3(source);
+        client ??= s3Client({ region, endpoint: s3.endpoint });
+        const head = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }));
+        if (!head.ETag) return undefined;
+        return `s3 ${head.ETag} ${head.ContentLength} ${head.LastModified?.getTime()}`;
+      }
+      if (source.localPath === undefined) return undefined;
+      const st = await stat(path.resolve(root, source.localPath), { bigint: true });
+      return `file ${st.dev}:${st.ino} ${st.size} ${st.mtimeNs} ${st.ctimeNs}`;
+    } catch {
+      // Unknown is never "unchanged": the campaign is counted again at its turn.
+      return undefined;
+    }
   };
 }
 

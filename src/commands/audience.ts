@@ -38,6 +38,12 @@ export interface AudienceCounts {
 export interface CampaignAudience {
   /** `duplicate` is told each row dropped as a repeat of an earlier row's address key. */
   count(messages: MessageBuilder, duplicate?: AudienceDeps["duplicate"]): Promise<AudienceCounts>;
+  /**
+   * Takes a shared count of this campaign (send-precount.ts) as its count: the send pass then
+   * expects what that count read, and leaves out whoever that count's suppression list held as well
+   * as whoever the current one holds, so the counts stay an upper bound of who is sent.
+   */
+  adopt(pre: { counts: AudienceCounts; stats: AudienceStats; suppression: SuppressionCheck }): AudienceCounts;
   /** After count(), a pass that reads the sources otherwise throws SourceChangedError (audience.ts). */
   recipients(): AsyncIterable<Recipient>;
   /** Stats of the last pass. */
@@ -45,7 +51,11 @@ export interface CampaignAudience {
 }
 
 /** The suppression list and, in ses-list mode, the opt-outs of the campaign's topic. */
-function suppressionFor(project: Project, campaign: Campaign, target: Target): Promise<SuppressionCheck> {
+export function suppressionFor(
+  project: Project,
+  campaign: Campaign,
+  target: Target,
+): Promise<SuppressionCheck> {
   const { unsubscribe } = project.settings;
   const list =
     unsubscribe.mode === "ses-list" && unsubscribe.contactList
@@ -62,7 +72,7 @@ export async function openAudience(
   sent?: SentCheck,
 ): Promise<CampaignAudience> {
   const { settings } = project;
-  const suppression = await suppressionFor(project, campaign, target);
+  let suppression = await suppressionFor(project, campaign, target);
   const shared = sourceDeps(project);
   let last: AudienceStats | undefined;
   /** What the last count read: the send pass must read the same. */
@@ -90,6 +100,13 @@ export async function openAudience(
       const s = last as AudienceStats;
       counted = s.sources.map((r) => ({ ...r }));
       return countsOf(s, check, sent !== undefined, settings);
+    },
+    adopt(pre) {
+      const now = suppression;
+      suppression = { has: (key) => now.has(key) || pre.suppression.has(key) };
+      counted = pre.stats.sources.map((r) => ({ ...r }));
+      last = pre.stats;
+      return pre.counts;
     },
     recipients: () => pass(),
     stats: () => last as AudienceStats,
@@ -157,6 +174,8 @@ export interface CountRequest {
   duplicate?: AudienceDeps["duplicate"];
   /** A further step per recipient, after the render check. */
   tally?: RecipientTally;
+  /** The suppression list to count against, read by the caller; read here otherwise. */
+  suppression?: SuppressionCheck;
 }
 
 /** A campaign's counts and the stats behind them (its invalid samples, what each source read), or why not. */
@@ -176,7 +195,7 @@ export async function countAudiences(
   for (const q of requests) {
     let suppression: SuppressionCheck;
     try {
-      suppression = await suppressionFor(project, q.campaign, target);
+      suppression = q.suppression ?? (await suppressionFor(project, q.campaign, target));
     } catch (e) {
       // As openAudience: a campaign whose list cannot be read is not counted; the others are.
       if (!(e instanceof Error)) throw e;

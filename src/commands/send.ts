@@ -29,6 +29,7 @@ import { type AudienceCounts, type CampaignAudience, openAudience } from "./audi
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
 import { describeMissed, recurringState, runInstant } from "./recurring.js";
+import { type PreCount, type PreCounts, preCount, takePreCount } from "./send-precount.js";
 import { openVariants, type VariantSummary } from "./send-variants.js";
 import { senderRefusal } from "./sender-check.js";
 import type { Observer, Session } from "./session.js";
@@ -304,6 +305,13 @@ async function sendUnderLock(
       observe: session.observe,
       judgedAt: session.now(),
     };
+    // Several campaigns over one source: one count of it for all, before the first send.
+    if (choice.chosen.length > 1)
+      w.preCounts = await preCount(
+        session.project,
+        choice.chosen.map((x) => x.campaign),
+        target,
+      );
     for (const before of choice.chosen) {
       const chosen = await chosenUnderLock(session, before);
       if ("state" in chosen) {
@@ -395,6 +403,8 @@ interface Wiring {
   observe: Observer;
   /** The time the send judges by (`--now` when pinned): who is due in a local-time run. */
   judgedAt: Date;
+  /** Counts of the campaigns that share a source, taken before the first send (send-precount.ts). */
+  preCounts?: PreCounts;
 }
 
 async function sendOne(
@@ -422,6 +432,7 @@ async function sendOne(
     audience,
     local?.counting(messages) ?? messages,
     otherSpellings,
+    await takePreCount(w.preCounts, project, campaign),
   );
   if ("state" in counted) return counted;
   const { counts } = counted;
@@ -512,7 +523,8 @@ async function spellingsToCollect(ledger: Ledger): Promise<Map<string, string[]>
 
 /**
  * Pass 1: count, so damaged sources, invalid rows and max_recipients are checked before anything
- * is sent. A source that cannot be read refuses this campaign only.
+ * is sent. A source that cannot be read refuses this campaign only. A shared count taken before
+ * the first send (`shared`) stands for it, but not where the count collects spellings as it goes.
  */
 async function countGuard(
   project: Project,
@@ -520,6 +532,7 @@ async function countGuard(
   audience: CampaignAudience,
   messages: MessageBuilder,
   otherSpellings: Map<string, string[]> | undefined,
+  shared: PreCount | undefined,
 ): Promise<CampaignResult | { counts: AudienceCounts }> {
   const collect = otherSpellings
     ? (address: string, key: string) => {
@@ -530,7 +543,7 @@ async function countGuard(
     : undefined;
   let counts: AudienceCounts;
   try {
-    counts = await audience.count(messages, collect);
+    counts = shared && !collect ? audience.adopt(shared) : await audience.count(messages, collect);
   } catch (e) {
     if (!(e instanceof MailopsError)) throw e;
     return refusal(campaign, e.withHint());

@@ -1,7 +1,7 @@
 /** Subscriber files in S3, read with GetObject against moto_server over HTTP. */
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { openSource } from "../../src/audience/index.js";
+import { openSource, sourceVersion } from "../../src/audience/index.js";
 import { EMULATOR_REGION, emulatorEnv, motoS3, useEmulators } from "../support/emulators.js";
 import { campaign, gzip, project, run, source, tempRepo } from "./helpers.js";
 
@@ -72,5 +72,26 @@ describe("S3 sources", () => {
         open: openSource(repo.root, EMULATOR_REGION, { endpoint: emulators.moto.endpoint }),
       }),
     ).rejects.toThrow(/the bucket does not exist/);
+  });
+
+  it("tells an object's version without reading it: the same until it is written, unknown when missing", async () => {
+    const version = sourceVersion(repo.root, EMULATOR_REGION, { endpoint: emulators.moto.endpoint });
+    const at = (key: string) => source("remote", `source: s3://${BUCKET}/${key}\n${FIELDS}`);
+    const s3 = motoS3(emulators.moto.endpoint);
+    try {
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: "lists/changing.csv", Body: "email\nann@example.com\n" }),
+      );
+      const first = await version(at("lists/changing.csv"));
+      expect(first).toMatch(/^s3 /);
+      expect(await version(at("lists/changing.csv"))).toBe(first);
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: "lists/changing.csv", Body: "email\nbob@example.com\n" }),
+      );
+      expect(await version(at("lists/changing.csv"))).not.toBe(first);
+      expect(await version(at("lists/missing.csv"))).toBeUndefined();
+    } finally {
+      s3.destroy();
+    }
   });
 });
