@@ -8,7 +8,9 @@
  *   is sent: the child clears its store as it goes, so the emulator's own memory (another
  *   process) stays small, and only mailops' process is measured.
  * Two sizes per target: the peak's growth between them, per recipient, extrapolated to 1,000,000
- * from the larger one, is the figure held to the budget.
+ * from the larger one, is the figure held to the budget. On aws a whole 1,000,000-recipient send
+ * takes under a minute, so it is also measured, and that peak is the one held to the budget: an
+ * RSS peak moves by ±10 MB with the collector's timing, which the extrapolation multiplies by eight.
  *
  * The child is this same file, bundled on its own (bench/child.ts), started with
  * MAILOPS_SEND_MEMORY_BENCH set.
@@ -65,6 +67,18 @@ export async function benchSendMemory(): Promise<Figure[]> {
       );
       figures.push(...kindFigures(kind, runs));
     }
+    const whole = runChild<ChildResult>(
+      child,
+      ["aws", String(TARGET_SIZE), host.endpoints.sesLocal],
+      { [CHILD_ENV]: "1" },
+      `send memory bench child (aws, ${TARGET_SIZE})`,
+    );
+    figures.push({
+      name: `aws: peak RSS, ${TARGET_SIZE.toLocaleString("en")} sends, measured`,
+      value: `${whole.maxRssMb.toFixed(0)} MB (${whole.seconds.toFixed(0)} s)`,
+      ok: whole.maxRssMb < BUDGET_MB && whole.sent === TARGET_SIZE,
+      budget: `< ${BUDGET_MB} MB`,
+    });
   } finally {
     await host.stop();
   }
@@ -90,8 +104,13 @@ function kindFigures(kind: Kind, runs: ChildResult[]): Figure[] {
     {
       name: `  extrapolated to ${size(TARGET_SIZE)} sends`,
       value: mb(atTarget),
-      ok: atTarget < BUDGET_MB && a.sent === SIZES[0] && b.sent === SIZES[1],
-      budget: `< ${BUDGET_MB} MB`,
+      // aws: told, not judged (its measured 1,000,000 is).
+      ...(kind === "local"
+        ? {
+            ok: atTarget < BUDGET_MB && a.sent === SIZES[0] && b.sent === SIZES[1],
+            budget: `< ${BUDGET_MB} MB`,
+          }
+        : {}),
     },
   ];
 }
