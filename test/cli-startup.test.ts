@@ -3,6 +3,7 @@
  * target, loads neither the S3 SDK nor the PostgreSQL driver (each loaded when first used:
  * util/s3-client.ts, audience/postgres.ts), nor `yaml` for a finding about a whole file, nor
  * nodemailer (render/eml.ts) or `diff` (present/plan/details.ts), which only a message or a diff needs.
+ * Checking a schedule's time zone builds no date format (config/schedule.ts knownTimeZone).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -53,22 +54,36 @@ export async function load(url, context, next) {
 register(${JSON.stringify(pathToFileURL(esmHook).href)});
 const require = createRequire(import.meta.url);
 process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(Object.keys(require.cache)) + "\\n"));
+// Date formats built: the first one loads ICU's date formatting (tens of ms).
+const DateTimeFormat = Intl.DateTimeFormat;
+let formats = 0;
+Intl.DateTimeFormat = function (...args) { formats++; return new DateTimeFormat(...args); };
+process.on("exit", () => process.stderr.write("FORMATS " + formats + "\\n"));
 `,
   );
 }, 60_000);
 afterAll(() => repo.cleanup());
 
-function loaded(...args: string[]): string[] {
+function run(...args: string[]): { files: string[]; formats: number } {
   const esm = path.join(repo.dir, "loaded-esm.txt");
   const r = spawnSync(
     process.execPath,
-    ["--import", hook, cli, ...args, "--dir", repo.dir, "--target", "local"],
-    { encoding: "utf8", env: { ...process.env, LOADED_ESM: esm } },
+    ["--import", hook, cli, ...args, "--dir", repo.dir],
+    { encoding: "utf8", env: { ...process.env, LOADED_ESM: esm, MAILOPS_TARGET: "local" } },
   );
   const line = r.stderr.split("\n").find((l) => l.startsWith("LOADED ")) ?? "LOADED []";
   const urls = existsSync(esm) ? readFileSync(esm, "utf8").split("\n").filter(Boolean) : [];
-  return [...(JSON.parse(line.slice(7)) as string[]), ...urls];
+  expect(r.status, r.stderr).toBe(0);
+  const formats = Number(
+    r.stderr
+      .split("\n")
+      .find((l) => l.startsWith("FORMATS "))
+      ?.slice(8),
+  );
+  return { files: [...(JSON.parse(line.slice(7)) as string[]), ...urls], formats };
 }
+
+const loaded = (...args: string[]): string[] => run(...args).files;
 
 describe("a dry run over files on the local target", () => {
   it("loads neither the AWS SDK, nor the PostgreSQL driver, nor yaml", () => {
@@ -79,5 +94,16 @@ describe("a dry run over files on the local target", () => {
       /\/node_modules\/(@aws-sdk|@smithy|pg|pg-cursor|yaml|nodemailer|diff)\//.test(f),
     );
     expect(heavy).toEqual([]);
+  });
+});
+
+describe("a command's start-up", () => {
+  it("builds no date format for checking a schedule's zone", () => {
+    // The example's weekly campaign has a cron in Europe/Berlin; checking it needs no zone lookup.
+    expect(run("validate").formats).toBe(0);
+    // The hook counts: a dry run of that campaign does look its occurrences up in its zone.
+    expect(
+      run("send", "--dry-run", "--campaign", "weekly-newsletter", "--now", "2027-01-04T08:05:00Z").formats,
+    ).toBeGreaterThan(0);
   });
 });
