@@ -66,11 +66,10 @@ afterAll(() => repo.cleanup());
 
 function run(...args: string[]): { files: string[]; formats: number } {
   const esm = path.join(repo.dir, "loaded-esm.txt");
-  const r = spawnSync(
-    process.execPath,
-    ["--import", hook, cli, ...args, "--dir", repo.dir],
-    { encoding: "utf8", env: { ...process.env, LOADED_ESM: esm, MAILOPS_TARGET: "local" } },
-  );
+  const r = spawnSync(process.execPath, ["--import", hook, cli, ...args, "--dir", repo.dir], {
+    encoding: "utf8",
+    env: { ...process.env, LOADED_ESM: esm, MAILOPS_TARGET: "local" },
+  });
   const line = r.stderr.split("\n").find((l) => l.startsWith("LOADED ")) ?? "LOADED []";
   const urls = existsSync(esm) ? readFileSync(esm, "utf8").split("\n").filter(Boolean) : [];
   expect(r.status, r.stderr).toBe(0);
