@@ -11,6 +11,7 @@ export {
   type Recipient,
   type SentCheck,
   SourceChangedError,
+  type SourceDeps,
   type SourceRows,
   type SuppressionCheck,
   sourcePasses,
@@ -36,3 +37,9 @@ export {
 } from "./open.js";
 export { DamagedSourceError } from "./rows.js";
 export { type SharedMember, type SharedResult, sharedCounts } from "./shared-pass.js";
+export {
+  countPart,
+  type PartInput,
+  type PartResult,
+  type SplitOptions,
+} from "./split-pass.js";
