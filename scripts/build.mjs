@@ -25,11 +25,7 @@ function declarations() {
 
 await Promise.all([
   build({
-    entryPoints: {
-      cli: "src/bin.ts",
-      "count-worker": "src/commands/count-worker.ts",
-      unsubscribe: "src/exports/unsubscribe.ts",
-    },
+    entryPoints: { cli: "src/bin.ts", unsubscribe: "src/exports/unsubscribe.ts" },
     outdir: "dist",
     bundle: true,
     platform: "node",

@@ -25,8 +25,7 @@ import { readJsonArray } from "./json-array.js";
 import { readJsonl } from "./jsonl.js";
 import { type OpenSource, sourceBytes } from "./open.js";
 import { type FilteredSink, type KeyRange, readPostgres } from "./postgres.js";
-import { DamagedSourceError, InputFailed, type RowSink, type SourcePart } from "./rows.js";
-import type { SplitOptions } from "./split-pass.js";
+import { DamagedSourceError, InputFailed, type RowSink } from "./rows.js";
 
 /**
  * Recipients earlier runs reached (`exclude_sent`, send/exclude-sent.ts): checked by address and
@@ -135,10 +134,7 @@ export interface AudienceDeps {
 }
 
 /** What reading a source needs, the same for every campaign over it. */
-export type SourceDeps = Pick<AudienceDeps, "open" | "env" | "pageRows"> & {
-  /** A large file is counted in two parts at once (split-pass.ts). */
-  split?: SplitOptions;
-};
+export type SourceDeps = Pick<AudienceDeps, "open" | "env" | "pageRows">;
 
 export function emptyStats(): AudienceStats {
   return {
@@ -544,13 +540,11 @@ export class ExclusionSink implements RowSink {
   }
 }
 
-/** `part`: only that part of a JSONL file (audience/split-pass.ts). */
 export async function* readSource(
   pass: Pass,
   sink: FilteredSink,
   deps: SourceDeps,
   range: KeyRange,
-  part?: SourcePart,
 ): AsyncGenerator<void> {
   const { source, typer } = pass;
   const where = describeSource(source);
@@ -574,13 +568,12 @@ export async function* readSource(
   }
   let input: AsyncIterable<Buffer | string>;
   try {
-    if (part && source.format !== "jsonl") throw new Error(`a ${source.format} source is read whole`);
-    input = await sourceBytes(source, open, part?.range);
+    input = await sourceBytes(source, open);
   } catch (error) {
     throw readError(error, where, source);
   }
   try {
-    if (source.format === "jsonl") yield* readJsonl(input, typer, sink, where, part);
+    if (source.format === "jsonl") yield* readJsonl(input, typer, sink, where);
     else if (source.format === "json") yield* readJsonArray(input, typer, sink, where);
     else yield* readCsv(input, typer, sink, where);
   } catch (error) {

@@ -11,7 +11,6 @@ export {
   type Recipient,
   type SentCheck,
   SourceChangedError,
-  type SourceDeps,
   type SourceRows,
   type SuppressionCheck,
   sourcePasses,
@@ -37,9 +36,3 @@ export {
 } from "./open.js";
 export { DamagedSourceError } from "./rows.js";
 export { type SharedMember, type SharedResult, sharedCounts } from "./shared-pass.js";
-export {
-  countPart,
-  type PartInput,
-  type PartResult,
-  type SplitOptions,
-} from "./split-pass.js";

@@ -11,7 +11,7 @@
 import { decoder } from "./decode.js";
 import { compileFastRow, type FastRow, isClean } from "./fast-json.js";
 import type { Typer } from "./fields.js";
-import { damaged, describeJson, inputFailed, MAX_ROW_CHARS, type RowSink, type SourcePart } from "./rows.js";
+import { damaged, describeJson, inputFailed, MAX_ROW_CHARS, type RowSink } from "./rows.js";
 
 /**
  * Rows handed to the sink between yields. Small batches keep the recipients built from one batch
@@ -24,9 +24,8 @@ export async function* readJsonl(
   typer: Typer,
   sink: RowSink,
   where: string,
-  part?: SourcePart,
 ): AsyncGenerator<void> {
-  const lines = new JsonlLines(typer, sink, where, part);
+  const lines = new JsonlLines(typer, sink, where);
   const decode = decoder();
   try {
     for await (const chunk of input) {
@@ -40,7 +39,6 @@ export async function* readJsonl(
   lines.feed(decode());
   while (lines.pump(BATCH)) yield;
   lines.end();
-  if (part) part.line = lines.line;
   yield;
 }
 
@@ -51,20 +49,15 @@ class JsonlLines {
   private clean = false;
   private rest = "";
   /** Lines read so far: the current one while it is handled. */
-  line: number;
-  /** Whether the text starts at the file's first byte, where a BOM may be. */
-  private atStart: boolean;
+  line = 0;
   private readonly fast: FastRow | undefined;
 
   constructor(
     private readonly typer: Typer,
     private readonly sink: RowSink,
     private readonly where: string,
-    part: SourcePart | undefined,
   ) {
     this.fast = compileFastRow(typer.specs);
-    this.line = part?.line ?? 0;
-    this.atStart = part === undefined || part.range.start === 0;
   }
 
   /** Takes the next decoded chunk; call pump() until it returns false before feeding more. */
@@ -73,8 +66,7 @@ class JsonlLines {
     this.pos = 0;
     if (text === "") return;
     let start = 0;
-    if (this.atStart && text.charCodeAt(0) === 0xfeff) start = 1;
-    this.atStart = false;
+    if (this.line === 0 && this.rest === "" && text.charCodeAt(0) === 0xfeff) start = 1;
     if (this.rest !== "") {
       // The line that straddles two chunks; every other line is read in place from `text`.
       const nl = text.indexOf("\n");

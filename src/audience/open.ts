@@ -12,17 +12,7 @@ import { MailopsError } from "../errors.js";
 import { isInside } from "../util/paths.js";
 import { s3Client, s3Sdk } from "../util/s3-client.js";
 
-/** Bytes `start` to `end` (inclusive; to the end of the data when absent), as an HTTP range. */
-export interface ByteRange {
-  start: number;
-  end?: number;
-}
-
-/** The source's raw bytes, or those of `range` (a source counted in parts: split-pass.ts). */
-export type OpenSource = (
-  source: Source,
-  range?: ByteRange,
-) => Promise<NodeJS.ReadableStream | AsyncIterable<Buffer | string>>;
+export type OpenSource = (source: Source) => Promise<NodeJS.ReadableStream | AsyncIterable<Buffer | string>>;
 
 /**
  * Node's own read size. Not larger: a chunk decoded to a string of more than about 1 MB becomes
@@ -34,7 +24,7 @@ const READ_CHUNK = 1 << 16;
 
 /** Local files, resolved against the repository root. */
 export function openLocal(root: string): OpenSource {
-  return async (source, range) => {
+  return async (source) => {
     if (source.location?.startsWith("s3://")) {
       throw new MailopsError(
         `subscriber source \`${source.name}\` is in S3 (${source.location}), not a local file`,
@@ -60,7 +50,7 @@ export function openLocal(root: string): OpenSource {
       const [real, realRoot] = await Promise.all([realpath(file), realpath(root)]);
       if (!isInside(realRoot, real)) throw outside();
       const handle = await openFile(real, "r");
-      return handle.createReadStream({ highWaterMark: READ_CHUNK, ...range });
+      return handle.createReadStream({ highWaterMark: READ_CHUNK });
     } catch (error) {
       if (error instanceof MailopsError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
@@ -84,12 +74,11 @@ export interface S3OpenOptions {
 /** `s3://bucket/key` through GetObject, credentials from the standard chain. */
 export function openS3(region: string | undefined, options: S3OpenOptions = {}): OpenSource {
   let client = options.client;
-  return async (source, range) => {
+  return async (source) => {
     const { bucket, key } = parseS3(source);
     client ??= s3Client({ region, endpoint: options.endpoint });
     try {
-      const Range = range ? `bytes=${range.start}-${range.end ?? ""}` : undefined;
-      const out = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key, Range }));
+      const out = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
       if (out.Body === undefined) throw new Error("the response has no body");
       return out.Body as Readable;
     } catch (error) {
@@ -102,10 +91,10 @@ export function openS3(region: string | undefined, options: S3OpenOptions = {}):
 export function openSource(root: string, region: string | undefined, s3: S3OpenOptions = {}): OpenSource {
   const local = openLocal(root);
   let remote: OpenSource | undefined;
-  return (source, range) => {
-    if (!source.location?.startsWith("s3://")) return local(source, range);
+  return (source) => {
+    if (!source.location?.startsWith("s3://")) return local(source);
     remote ??= openS3(region, s3);
-    return remote(source, range);
+    return remote(source);
   };
 }
 
@@ -146,14 +135,8 @@ export function sourceVersion(
  * The decompressed bytes of a source. Errors of either stream (a truncated download, data that is
  * not gzip) surface in the iteration; destroying the result stops both.
  */
-export async function sourceBytes(
-  source: Source,
-  open: OpenSource,
-  range?: ByteRange,
-): Promise<AsyncIterable<Buffer | string>> {
-  // A range is of the bytes as stored: only an uncompressed source is read in parts.
-  if (range && source.gzip) throw new Error(`a gzip source is read whole, not from byte ${range.start}`);
-  const input = await open(source, range);
+export async function sourceBytes(source: Source, open: OpenSource): Promise<AsyncIterable<Buffer | string>> {
+  const input = await open(source);
   if (!source.gzip) return input as AsyncIterable<Buffer | string>;
   const raw = input instanceof Readable ? input : Readable.from(input as AsyncIterable<Buffer | string>);
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });

@@ -1,7 +1,6 @@
 /** What the format readers hand their rows to, and how they report a damaged file. */
 import { MailopsError } from "../errors.js";
 import type { Row } from "./condition.js";
-import type { ByteRange } from "./open.js";
 
 /** A row longer than this stops the read: memory stays bounded, and no subscriber row is that long. */
 export const MAX_ROW_CHARS = 1 << 20;
@@ -52,13 +51,4 @@ export function describeJson(v: unknown): string {
   if (typeof v === "string") return "text";
   if (typeof v === "object") return "an object";
   return `a ${typeof v}`;
-}
-
-/**
- * A part of a file source read on its own (audience/split-pass.ts): its bytes, and how many lines
- * come before them. When the read ends, `line` is the number of lines through its end.
- */
-export interface SourcePart {
-  range: ByteRange;
-  line: number;
 }

@@ -14,7 +14,7 @@
  * rows of one address wins). A read that fails fails the campaigns over it, not the others.
  */
 import type { Campaign, Project } from "../config/model.js";
-import { type Dedupe, KeySet, MarkedKeySet } from "../util/key-set.js";
+import { KeySet, MarkedKeySet } from "../util/key-set.js";
 import {
   type AudienceDeps,
   type AudiencePass,
@@ -34,7 +34,6 @@ import {
 } from "./audience.js";
 import type { Row } from "./condition.js";
 import type { RowSink } from "./rows.js";
-import { readSplit, type SplitMember, type SplitOptions, splitPoint } from "./split-pass.js";
 
 /** One campaign of a shared count. */
 export interface SharedMember {
@@ -43,11 +42,6 @@ export interface SharedMember {
   deps: Pick<AudienceDeps, "suppression" | "duplicate" | "sent">;
   /** Told each recipient of the campaign once, in read order. */
   tally(r: Recipient): void;
-  /**
-   * When the tally is only a render check: what a worker makes that check from, and where its
-   * verdicts go. A large file is then counted in two parts at once (split-pass.ts).
-   */
-  split?: { recipe: unknown; verdict(reason: string | undefined): void };
 }
 
 /** A member's stats as its own pass would have them, or why it could not be counted. */
@@ -85,7 +79,7 @@ export async function sharedCounts(
     }
   });
   await readExclusions(joined, shared);
-  await readAudiences(project, joined, shared);
+  await readAudiences(joined, shared);
   for (const j of joined) {
     const i = members.indexOf(j.m);
     results[i] = j.error ? { error: j.error } : { stats: finished(j) };
@@ -145,7 +139,7 @@ async function readExclusions(joined: Member[], shared: SourceDeps): Promise<voi
 }
 
 /** Each `to` source, one read for every campaign over it; recipients to each tally per chunk. */
-async function readAudiences(project: Project, joined: Member[], shared: SourceDeps): Promise<void> {
+async function readAudiences(joined: Member[], shared: SourceDeps): Promise<void> {
   const reads = new Map<string, Member[]>();
   for (const j of joined) {
     if (j.error) continue;
@@ -157,12 +151,11 @@ async function readAudiences(project: Project, joined: Member[], shared: SourceD
     // answers as its own set would, in the memory of one set (util/key-set.ts).
     // A campaign reading alone keeps a plain KeySet: the same answers, without the marks.
     const keys = group.length > 1 ? new MarkedKeySet(group.length) : undefined;
-    const dedupes = group.map((_, k) => (keys ? keys.view(k) : new KeySet()));
     const sinks = group.map(
       (j, k) =>
         new AudienceSink(
           j.passes.to,
-          dedupes[k] as Dedupe,
+          keys ? keys.view(k) : new KeySet(),
           j.excludedKeys,
           j.m.deps,
           j.stats,
@@ -177,36 +170,13 @@ async function readAudiences(project: Project, joined: Member[], shared: SourceD
         j.stats.selected += out.length;
         for (const r of out) j.m.tally(r);
       });
-    const to = group[0]?.passes.to as AudiencePass;
-    const split = await splitOf(project, to, group, shared);
-    if (split === undefined) {
-      await readInto(
-        to,
-        sinks,
-        group.map((j) => ({ j })),
-        shared,
-        handOn,
-      );
-    } else {
-      const members = group.map((j, k): SplitMember => {
-        const { recipe, verdict } = j.m.split as NonNullable<SharedMember["split"]>;
-        return {
-          campaign: j.m.campaign,
-          recipe,
-          verdict,
-          dedupe: dedupes[k] as Dedupe,
-          excludedKeys: j.excludedKeys,
-          suppression: j.m.deps.suppression,
-          stats: j.stats,
-          samples: j.samples.at(-1) as InvalidSample[],
-        };
-      });
-      try {
-        await readSplit(project, to, members, split.at, split.options, shared, fanOut(sinks), handOn);
-      } catch (error) {
-        for (const j of group) j.error = asError(error);
-      }
-    }
+    await readInto(
+      group[0]?.passes.to as Pass,
+      sinks,
+      group.map((j) => ({ j })),
+      shared,
+      handOn,
+    );
     for (const j of group) {
       const rows = j.rows.at(-1) as SourceRows;
       rows.read = j.stats.read;
@@ -225,37 +195,13 @@ async function readInto(
 ): Promise<void> {
   if (sinks.length === 0) return;
   try {
-    const sink = fanOut(sinks);
+    const sink = sinks.length === 1 ? (sinks[0] as RowSink) : new FanOut(sinks);
     for await (const _ of readSource(pass, sink, shared, {})) chunk();
     chunk();
   } catch (error) {
     for (const { j } of members) j.error = asError(error);
   }
 }
-
-/**
- * Whether the group's source is read in two parts at once (split-pass.ts), and where: a large
- * local JSONL file, when every campaign's count is a render check a worker can make.
- */
-async function splitOf(
-  project: Project,
-  to: AudiencePass,
-  group: Member[],
-  shared: SourceDeps,
-): Promise<{ at: number; options: SplitOptions } | undefined> {
-  const options = shared.split;
-  if (options === undefined) return undefined;
-  if (!group.every((j) => j.m.split && !j.m.deps.sent && !j.m.deps.duplicate)) return undefined;
-  try {
-    const at = await splitPoint(project, to.source, options, shared);
-    return at === undefined ? undefined : { at, options };
-  } catch {
-    return undefined; // read whole, which reports what is wrong
-  }
-}
-
-const fanOut = (sinks: RowSink[]): RowSink =>
-  sinks.length === 1 ? (sinks[0] as RowSink) : new FanOut(sinks);
 
 /** One row to every campaign's sink, in the order given. */
 class FanOut implements RowSink {

@@ -10,7 +10,6 @@ import {
   type SentCheck,
   type SharedMember,
   type SharedResult,
-  type SourceDeps,
   type SourceRows,
   type SuppressionCheck,
   sharedCounts,
@@ -18,7 +17,6 @@ import {
 import type { Campaign, Project, Settings } from "../config/model.js";
 import type { MessageBuilder } from "../send/message.js";
 import type { Target } from "../targets/port.js";
-import { portableRecipe, splitOptions } from "./count-part.js";
 
 export interface AudienceCounts {
   read: number;
@@ -116,29 +114,29 @@ export async function openAudience(
 }
 
 /**
- * The render check, a count's step per recipient (told each recipient of the campaign once, in
- * read order): who would be sent, and who skipped for which reason. What a forecast counts besides
- * (by variant, by hour) is in its builder (send-variants.ts, local-time.ts).
+ * A count's step per recipient: told each recipient of the campaign once, in read order. The
+ * render check is one; a forecast may add its own (counts by variant, by hour).
  */
-interface RenderCheck {
+export interface RecipientTally {
   add(r: Recipient): void;
-  toSend: number;
-  skipped: Record<string, number>;
-  /** A verdict worked out elsewhere (a worker counting part of the source): counted as add() would. */
-  verdict(reason: string | undefined): void;
 }
 
-function renderCheck(messages: MessageBuilder): RenderCheck {
+/** The render check as a tally: who would be sent, and who skipped for which reason. */
+interface RenderCheck extends RecipientTally {
+  toSend: number;
+  skipped: Record<string, number>;
+}
+
+function renderCheck(messages: MessageBuilder, also?: RecipientTally): RenderCheck {
   const check: RenderCheck = {
     toSend: 0,
     skipped: {},
     add(r) {
       // The verdict only: building each recipient's data was a third of a campaign's count.
-      check.verdict(messages.skipReason(r));
-    },
-    verdict(reason) {
+      const reason = messages.skipReason(r);
       if (reason === undefined) check.toSend++;
       else check.skipped[reason] = (check.skipped[reason] ?? 0) + 1;
+      also?.add(r);
     },
   };
   return check;
@@ -174,6 +172,8 @@ export interface CountRequest {
   sent?: SentCheck;
   /** Told each row dropped as a repeat of an earlier row's address key (CampaignAudience.count). */
   duplicate?: AudienceDeps["duplicate"];
+  /** A further step per recipient, after the render check. */
+  tally?: RecipientTally;
   /** The suppression list to count against, read by the caller; read here otherwise. */
   suppression?: SuppressionCheck;
 }
@@ -202,25 +202,16 @@ export async function countAudiences(
       out.push({ error: e });
       continue;
     }
-    const check = renderCheck(q.messages);
+    const check = renderCheck(q.messages, q.tally);
     const deps = {
       suppression,
       ...(q.sent ? { sent: q.sent } : {}),
       ...(q.duplicate ? { duplicate: q.duplicate } : {}),
     };
-    // A count that is only the render check may be split (audience/split-pass.ts).
-    const recipe = portableRecipe(q.messages);
     joined.push({
       at: out.length,
       check,
-      member: {
-        campaign: q.campaign,
-        deps,
-        tally: (r) => check.add(r),
-        ...(recipe
-          ? { split: { recipe, verdict: (reason: string | undefined) => check.verdict(reason) } }
-          : {}),
-      },
+      member: { campaign: q.campaign, deps, tally: (r) => check.add(r) },
     });
     out.push({ error: new Error("not counted") });
   }
@@ -238,16 +229,11 @@ export async function countAudiences(
   return out;
 }
 
-/** How sources are opened, paged and split, the same for every campaign. */
-function sourceDeps(project: Project): SourceDeps {
+/** How sources are opened and paged, the same for every campaign. */
+function sourceDeps(project: Project): { open: ReturnType<typeof openSource>; pageRows?: number } {
   // Rows per page of a postgres source: a tuning knob (docs/postgres.md), and tests' way to many pages.
   const pageRows = Number(process.env.MAILOPS_PG_PAGE_ROWS) || undefined;
-  const split = splitOptions();
-  return {
-    open: openSource(project.root, project.settings.region),
-    ...(pageRows ? { pageRows } : {}),
-    ...(split ? { split } : {}),
-  };
+  return { open: openSource(project.root, project.settings.region), ...(pageRows ? { pageRows } : {}) };
 }
 
 /** The audience lines shared by the send report and the dry run. */

@@ -40,18 +40,6 @@ export interface MessageBuilder {
    * A count asks it of every recipient (the render check), a send asks prepare().
    */
   skipReason(r: MessageRecipient): string | undefined;
-  /**
-   * What it was made of, to make the same builder elsewhere (a worker counting part of a source:
-   * audience/split-pass.ts). Only a campaign's own builder has it; a wrapped one (variants, local
-   * time) answers otherwise and has none.
-   */
-  readonly recipe?: BuilderRecipe;
-}
-
-export interface BuilderRecipe {
-  campaign: Campaign;
-  template: Template;
-  secret?: string;
 }
 
 export function messageBuilder(
@@ -61,11 +49,7 @@ export function messageBuilder(
   secret: string | undefined,
 ): MessageBuilder {
   const rules = messageRules(project, campaign, template, secret);
-  return {
-    prepare: (r) => prepare(rules, r),
-    skipReason: (r) => skipReason(rules, r),
-    recipe: { campaign, template, ...(secret === undefined ? {} : { secret }) },
-  };
+  return { prepare: (r) => prepare(rules, r), skipReason: (r) => skipReason(rules, r) };
 }
 
 /** What every recipient's data is built from and checked against: worked out once per campaign. */
