@@ -114,20 +114,17 @@ export async function openAudience(
 }
 
 /**
- * A count's step per recipient: told each recipient of the campaign once, in read order. The
- * render check is one; a forecast may add its own (counts by variant, by hour).
+ * The render check, a count's step per recipient (told each recipient of the campaign once, in
+ * read order): who would be sent, and who skipped for which reason. What a forecast counts besides
+ * (by variant, by hour) is in its builder (send-variants.ts, local-time.ts).
  */
-export interface RecipientTally {
+interface RenderCheck {
   add(r: Recipient): void;
-}
-
-/** The render check as a tally: who would be sent, and who skipped for which reason. */
-interface RenderCheck extends RecipientTally {
   toSend: number;
   skipped: Record<string, number>;
 }
 
-function renderCheck(messages: MessageBuilder, also?: RecipientTally): RenderCheck {
+function renderCheck(messages: MessageBuilder): RenderCheck {
   const check: RenderCheck = {
     toSend: 0,
     skipped: {},
@@ -136,7 +133,6 @@ function renderCheck(messages: MessageBuilder, also?: RecipientTally): RenderChe
       const reason = messages.skipReason(r);
       if (reason === undefined) check.toSend++;
       else check.skipped[reason] = (check.skipped[reason] ?? 0) + 1;
-      also?.add(r);
     },
   };
   return check;
@@ -172,8 +168,6 @@ export interface CountRequest {
   sent?: SentCheck;
   /** Told each row dropped as a repeat of an earlier row's address key (CampaignAudience.count). */
   duplicate?: AudienceDeps["duplicate"];
-  /** A further step per recipient, after the render check. */
-  tally?: RecipientTally;
   /** The suppression list to count against, read by the caller; read here otherwise. */
   suppression?: SuppressionCheck;
 }
@@ -202,7 +196,7 @@ export async function countAudiences(
       out.push({ error: e });
       continue;
     }
-    const check = renderCheck(q.messages, q.tally);
+    const check = renderCheck(q.messages);
     const deps = {
       suppression,
       ...(q.sent ? { sent: q.sent } : {}),
