@@ -30,6 +30,7 @@ import {
   readSource,
   type SourceDeps,
   type SourceRows,
+  type SuppressionCheck,
   sourcePasses,
 } from "./audience.js";
 import type { Row } from "./condition.js";
@@ -147,11 +148,14 @@ async function readAudiences(joined: Member[], shared: SourceDeps): Promise<void
     reads.set(name, [...(reads.get(name) ?? []), j]);
   }
   for (const group of reads.values()) {
+    // Campaigns with the same audience (a recurring one and a one-off over one segment, say)
+    // share one sink: their rows, dedupe and stats are the same; each keeps its own tally.
+    const { leaders, twins } = twinsOf(group);
     // One table of the distinct keys for the group, a bit per campaign: each campaign's view
     // answers as its own set would, in the memory of one set (util/key-set.ts).
     // A campaign reading alone keeps a plain KeySet: the same answers, without the marks.
-    const keys = group.length > 1 ? new MarkedKeySet(group.length) : undefined;
-    const sinks = group.map(
+    const keys = leaders.length > 1 ? new MarkedKeySet(leaders.length) : undefined;
+    const sinks = leaders.map(
       (j, k) =>
         new AudienceSink(
           j.passes.to,
@@ -163,12 +167,14 @@ async function readAudiences(joined: Member[], shared: SourceDeps): Promise<void
         ),
     );
     const handOn = () =>
-      group.forEach((j, k) => {
+      leaders.forEach((leader, k) => {
         const sink = sinks[k] as AudienceSink;
         const out = sink.out;
         sink.out = [];
-        j.stats.selected += out.length;
-        for (const r of out) j.m.tally(r);
+        for (const j of [leader, ...(twins.get(leader) ?? [])]) {
+          j.stats.selected += out.length;
+          for (const r of out) j.m.tally(r);
+        }
       });
     await readInto(
       group[0]?.passes.to as Pass,
@@ -177,12 +183,57 @@ async function readAudiences(joined: Member[], shared: SourceDeps): Promise<void
       shared,
       handOn,
     );
+    for (const [leader, followers] of twins) for (const j of followers) sameAs(j, leader);
     for (const j of group) {
       const rows = j.rows.at(-1) as SourceRows;
       rows.read = j.stats.read;
       rows.invalid = j.stats.invalid;
     }
   }
+}
+
+/**
+ * The group's campaigns by audience: a campaign whose `to` and `exclude` name the same segments
+ * as an earlier one's, against the same suppression list, with no `exclude_sent` or duplicate
+ * callback on either, is that one's twin. `leaders` are the others, in the group's order.
+ */
+function twinsOf(group: Member[]): { leaders: Member[]; twins: Map<Member, Member[]> } {
+  const leaders: Member[] = [];
+  const twins = new Map<Member, Member[]>();
+  const byAudience = new Map<SuppressionCheck, Map<string, Member>>();
+  const names = (xs: string[]) => JSON.stringify([...new Set(xs)].sort());
+  for (const j of group) {
+    const { deps, campaign } = j.m;
+    if (deps.sent || deps.duplicate) {
+      leaders.push(j);
+      continue;
+    }
+    const audience = `${names(campaign.to)} ${names(campaign.exclude)}`;
+    const same = byAudience.get(deps.suppression) ?? new Map<string, Member>();
+    byAudience.set(deps.suppression, same);
+    const leader = same.get(audience);
+    if (leader) twins.set(leader, [...(twins.get(leader) ?? []), j]);
+    else {
+      same.set(audience, j);
+      leaders.push(j);
+    }
+  }
+  return { leaders, twins };
+}
+
+/** A twin's stats of the `to` pass: its leader's (`selected` is counted as each is handed on). */
+function sameAs(j: Member, leader: Member): void {
+  const from = leader.stats;
+  const to = j.stats;
+  to.read = from.read;
+  to.invalid = from.invalid;
+  to.notMatched = from.notMatched;
+  to.duplicates = from.duplicates;
+  to.excluded = from.excluded;
+  to.excludedSent = from.excludedSent;
+  to.suppressed = from.suppressed;
+  (j.samples.at(-1) as InvalidSample[]).push(...(leader.samples.at(-1) as InvalidSample[]));
+  if (leader.error) j.error = leader.error;
 }
 
 /** One read of `pass`'s source into every sink; `chunk` after each read chunk. A failure fails them all. */

@@ -186,10 +186,19 @@ export async function countAudiences(
 ): Promise<Counted[]> {
   const out: Counted[] = [];
   const joined: { at: number; check: RenderCheck; member: SharedMember }[] = [];
+  // A list is read once for the campaigns of one topic: one read of SES's list, and one object,
+  // which tells the shared pass the campaigns' audiences can be the same (shared-pass.ts).
+  const lists = new Map<string, Promise<SuppressionCheck>>();
+  const listOf = (campaign: Campaign) => {
+    const topic = campaign.topic ?? "";
+    const list = lists.get(topic) ?? suppressionFor(project, campaign, target);
+    lists.set(topic, list);
+    return list;
+  };
   for (const q of requests) {
     let suppression: SuppressionCheck;
     try {
-      suppression = q.suppression ?? (await suppressionFor(project, q.campaign, target));
+      suppression = q.suppression ?? (await listOf(q.campaign));
     } catch (e) {
       // As openAudience: a campaign whose list cannot be read is not counted; the others are.
       if (!(e instanceof Error)) throw e;

@@ -64,14 +64,25 @@ const campaigns: Campaign[] = [
   campaign("to: leads\nexclude: [gold, optouts]\n", "d"),
   campaign("to: [gold, leads]\nexclude: optouts\n", "e"), // two `to` sources: reads alone
   campaign("to: silver\n", "f"),
+  // a's audience (its segments in another order): counted through a's sink, its own tally.
+  campaign("to: [high, gold]\nexclude: [silver]\n", "g"),
+  // b's segments, but another suppression list: its own sink.
+  campaign("to: customers\nexclude: [optouts]\n", "h"),
+  // a's segments without its exclude: its own sink.
+  campaign("to: [gold, high]\n", "i"),
 ];
 // Every third address suppressed for some, every fifth reached by an earlier run for others.
 const suppressed: SuppressionCheck = { has: (key) => Number(key.replace(/\D/g, "")) % 3 === 0 };
 const sentBefore = { has: (_a: string, key: string) => Number(key.replace(/\D/g, "")) % 5 === 0 };
+const alsoSuppressed: SuppressionCheck = { has: (key) => Number(key.replace(/\D/g, "")) % 4 === 0 };
 const depsOf = (c: Campaign, duplicates: string[]) => ({
-  suppression: c.name === "b" || c.name === "d" ? suppressed : noSuppression,
+  suppression:
+    c.name === "b" || c.name === "d" ? suppressed : c.name === "h" ? alsoSuppressed : noSuppression,
   ...(c.name === "c" || c.name === "d" ? { sent: sentBefore } : {}),
-  duplicate: (address: string) => duplicates.push(address),
+  // Told the repeats (a send's count): a campaign with this has no twin. a, b, g, h and i have none.
+  ...(["a", "b", "g", "h", "i"].includes(c.name)
+    ? {}
+    : { duplicate: (address: string) => duplicates.push(address) }),
 });
 const brief = (r: Recipient) => `${r.source}:${r.line}:${r.address}:${JSON.stringify(r.fields)}`;
 
