@@ -482,12 +482,16 @@ async function sendOne(
   return ab && variants ? { ...result, variants: { ...variants, sent: ab.sent() } } : result;
 }
 
-/** A campaign's variants for this run: its stage decided and recorded (send/variants.ts). */
+/**
+ * A campaign's variants for this run: its stage decided and recorded (send/variants.ts), by the
+ * time the send judges by, as `--due` chose it (`--now` when pinned): the test's start and its
+ * `decide_after` on one clock.
+ */
 const variantsOf = (project: Project, campaign: Campaign, id: RunId, w: Wiring) =>
   openVariants(project, campaign, runKey(id), {
     store: w.store,
     target: w.target,
-    now: new Date(w.clock.now()),
+    now: w.judgedAt,
     secret: process.env[SECRET_ENV],
     sending: true,
   });

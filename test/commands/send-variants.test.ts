@@ -124,4 +124,26 @@ describe("variants in the forecast, the comment and status", () => {
     expect(done?.state).toBe("complete");
     expect((await collectStatus(session(repo, 301), "ab")).runs[0]?.status).toBe("complete");
   }, 120_000);
+
+  it("with --now pinned, the test's start and decide_after are judged by it, not the clock", async () => {
+    const repo = abRepo(400, "test: { share: 25%, decide_after: 4h, by: click_rate }", SEND_AT);
+    repos.push(repo);
+    // The clock stays at the send_at; --now moves: as the CLI's --now over a machine's clock.
+    const pinned = (minutes: number) =>
+      openSession({
+        dir: repo.dir,
+        target: "local",
+        observe: () => {},
+        clock: simulatedClock(at(0)),
+        now: at(minutes),
+      });
+    await applyProject(pinned(0), {});
+    const test = (await sendCampaigns(pinned(60), { due: true })).find((r) => r.campaign === "ab");
+    expect(test?.variants).toMatchObject({ stage: "test", decideAt: at(300).toISOString() });
+    const held = test?.variants?.held ?? 0;
+    expect(held).toBeGreaterThan(0);
+    const winner = (await sendCampaigns(pinned(301), { due: true })).find((r) => r.campaign === "ab");
+    expect(winner?.variants?.stage).toBe("winner");
+    expect(winner?.report?.sent).toBe(held);
+  }, 120_000);
 });
