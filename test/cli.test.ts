@@ -221,9 +221,15 @@ describe("mailops apply", () => {
     expect(planned.code, planned.stderr).toBe(0);
     const r = mailops(["apply", "--dir", dir, "--target", "local", "--plan", out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("Apply complete: 9 changes applied.");
-    expect(localFiles(dir, "template")).toEqual(["product-promotion.json", "welcome-campaign.json"]);
-    expect(inventoryKeys(dir)).toHaveLength(9);
+    expect(r.stdout).toContain("Apply complete: 12 changes applied.");
+    // spring-sale's two variants with their own subjects are templates of their own.
+    expect(localFiles(dir, "template")).toEqual([
+      "product-promotion--deadline.json",
+      "product-promotion--offer.json",
+      "product-promotion.json",
+      "welcome-campaign.json",
+    ]);
+    expect(inventoryKeys(dir)).toHaveLength(12);
   });
 
   it("--plan refuses an edited plan file: exit 1, what differs, nothing written", () => {
@@ -284,8 +290,8 @@ describe("mailops deploy", () => {
     // Five minutes after holiday-promo's send_at: it is due then, and only then.
     const r = mailops(["deploy", "--dir", dir, "--target", "local", "--now", "2026-12-01T09:05:00Z"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("Apply complete: 9 changes applied.");
-    expect(inventoryKeys(dir)).toHaveLength(9);
+    expect(r.stdout).toContain("Apply complete: 12 changes applied.");
+    expect(inventoryKeys(dir)).toHaveLength(12);
     expect(eml(dir, "welcome-new-customers")).toHaveLength(2);
     expect(eml(dir, "holiday-promo")).toHaveLength(1);
   });

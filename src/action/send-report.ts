@@ -44,6 +44,7 @@ const ICON: Record<CampaignResult["state"], string> = {
   stopped: "🛑",
   partial: "⚠️",
   "under-way": "⏳",
+  "awaiting-winner": "⏳",
 };
 
 /** Counts only: results never hold addresses. */

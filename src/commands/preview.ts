@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { maskAddress } from "../audience/address.js";
 import { type Campaign, type Project, type Template, UNSUBSCRIBE_VARIABLE } from "../config/model.js";
+import { variantTemplates } from "../config/variants.js";
 import { UsageError } from "../errors.js";
 import type { Plan } from "../plan/plan.js";
 import type { Spec } from "../plan/resource.js";
@@ -259,11 +260,14 @@ const EMPTY: Rendered = { subject: "", html: "", text: "" };
  */
 export function previewTemplateChanges(session: Session, plan: Plan, root: string): TemplateChangePreview[] {
   const { project } = session;
+  // A variant with its own subject is a template of its own, with its base template's sample.
+  const variants = new Map(variantTemplates(project).map((t) => [t.name, t]));
   const out: TemplateChangePreview[] = [];
   for (const change of plan.changes) {
     if (change.kind !== "template" || change.action === "delete") continue;
     const name = change.name;
-    const data = sampleData(project, name, project.templates.get(name)?.sample);
+    const sample = (project.templates.get(name) ?? variants.get(name))?.sample;
+    const data = sampleData(project, name, sample);
     const preview: TemplateChangePreview = {
       template: name,
       action: change.action,

@@ -72,6 +72,13 @@ export function formatVariants(v: VariantSummary): string[] {
   return lines;
 }
 
+/** A test stage sent, nothing of it left: who waits for the winner, and when it is picked. */
+export function describeAwaitingWinner(campaign: string, v: VariantSummary): string {
+  const who = `${n(v.held)} recipient${v.held === 1 ? "" : "s"} wait${v.held === 1 ? "s" : ""}`;
+  const when = v.decideAt ? ` at ${v.decideAt} or later` : "";
+  return `the test stage was sent; ${who} for the winner, picked${when} by the next \`send --due\` or \`send --campaign ${campaign}\`, which sends it to them`;
+}
+
 export interface OpenedVariants {
   messages: VariantMessages;
   recipients(all: AsyncIterable<Recipient>): AsyncIterable<Recipient>;

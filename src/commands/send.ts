@@ -30,7 +30,7 @@ import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";
 import { describeMissed, recurringState, runInstant } from "./recurring.js";
 import { type PreCount, type PreCounts, preCount, takePreCount } from "./send-precount.js";
-import { openVariants, type VariantSummary } from "./send-variants.js";
+import { describeAwaitingWinner, openVariants, type VariantSummary } from "./send-variants.js";
 import { senderRefusal } from "./sender-check.js";
 import type { Observer, Session } from "./session.js";
 
@@ -49,7 +49,11 @@ export interface SendOptions {
 
 export interface CampaignResult {
   campaign: string;
-  /** `under-way`: a run in each recipient's local time sent whom it could; others' time is to come. */
+  /**
+   * `under-way`: a run in each recipient's local time sent whom it could; others' time is to come.
+   * `awaiting-winner`: an A/B run's test stage was sent and nothing was left of it to send; the rest
+   * wait for the winner, picked at `variants.decideAt` or the first send after it.
+   */
   state:
     | "sent"
     | "draft"
@@ -59,7 +63,8 @@ export interface CampaignResult {
     | "refused"
     | "stopped"
     | "partial"
-    | "under-way";
+    | "under-way"
+    | "awaiting-winner";
   detail?: string;
   counts?: AudienceCounts;
   report?: RunReport;
@@ -385,12 +390,23 @@ async function sendChosen(
   try {
     const result = await sendOne(project, c, chosen.sendAt, w);
     const idle = result.state === "sent" && result.report?.sent === 0 && result.report.failed === 0;
-    if (choice.wasComplete && idle) return { ...result, state: "complete", detail: ALREADY_COMPLETE };
+    if (choice.wasComplete && idle) return nothingNew(result);
     return choice.early && result.report ? { ...result, early: choice.early } : result;
   } catch (e) {
     if (!(e instanceof LedgerDamagedError)) throw e;
     return damaged(c.name, e);
   }
+}
+
+/**
+ * A named run that had nothing left to send: complete, unless it is an A/B test stage, whose held
+ * recipients still wait for the winner stage.
+ */
+function nothingNew(result: CampaignResult): CampaignResult {
+  const v = result.variants;
+  if (v?.stage === "test")
+    return { ...result, state: "awaiting-winner", detail: describeAwaitingWinner(result.campaign, v) };
+  return { ...result, state: "complete", detail: ALREADY_COMPLETE };
 }
 
 interface Wiring {
@@ -466,12 +482,16 @@ async function sendOne(
   return ab && variants ? { ...result, variants: { ...variants, sent: ab.sent() } } : result;
 }
 
-/** A campaign's variants for this run: its stage decided and recorded (send/variants.ts). */
+/**
+ * A campaign's variants for this run: its stage decided and recorded (send/variants.ts), by the
+ * time the send judges by, as `--due` chose it (`--now` when pinned): the test's start and its
+ * `decide_after` on one clock.
+ */
 const variantsOf = (project: Project, campaign: Campaign, id: RunId, w: Wiring) =>
   openVariants(project, campaign, runKey(id), {
     store: w.store,
     target: w.target,
-    now: new Date(w.clock.now()),
+    now: w.judgedAt,
     secret: process.env[SECRET_ENV],
     sending: true,
   });

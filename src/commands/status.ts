@@ -13,9 +13,13 @@ import type { CampaignMetrics, Sender } from "../targets/port.js";
 import { type VariantStatus, variantStatus } from "./send-variants.js";
 import type { Session } from "./session.js";
 
+/** A run's status while an A/B test stage is sent and its winner stage is still to come. */
+export const AWAITING_WINNER = "awaiting-winner";
+
 export interface RunSummary {
   campaign: string;
   sendAt: string;
+  /** The ledger's (running, complete, stopped), `damaged`, or AWAITING_WINNER. */
   status: string;
   startedAt: string;
   updatedAt: string;
@@ -71,7 +75,10 @@ export async function collectStatus(session: Session, campaign?: string): Promis
     const c = project.campaigns.get(r.campaign);
     const since = r.startedAt ? new Date(r.startedAt) : undefined;
     const run = runKey({ campaign: r.campaign, sendAt: r.sendAt });
-    if (c?.variants) r.variants = await variantStatus(project, c, run, store, target, since);
+    if (!c?.variants) continue;
+    r.variants = await variantStatus(project, c, run, store, target, since);
+    // The ledger's run is complete as far as the test share goes: the rest wait for the winner.
+    if (r.status === "complete" && r.variants.stage === "test") r.status = AWAITING_WINNER;
   }
   const declared = Object.keys(project.settings.identities);
   const identities = declared.length

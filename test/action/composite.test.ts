@@ -77,7 +77,7 @@ describe("the entry's step", () => {
       expect(run.code, run.output).toBe(0);
       expect(github.comments).toHaveLength(1);
       expect(github.comments[0]?.body).toContain(
-        "- **Changes:** Plan: 9 to create, 0 to update, 0 to delete.",
+        "- **Changes:** Plan: 12 to create, 0 to update, 0 to delete.",
       );
       // The artifact link is the run page's list: its id is the upload step's to know.
       expect(github.comments[0]?.body).toContain(
@@ -121,7 +121,7 @@ describe("a repository `mailops init` wrote", () => {
     });
     expect(run.code, run.output).toBe(0);
     const comment = github.comments.find((c) => c.issue === 8);
-    expect(comment?.body).toContain("- **Changes:** Plan: 9 to create, 0 to update, 0 to delete.");
+    expect(comment?.body).toContain("- **Changes:** Plan: 12 to create, 0 to update, 0 to delete.");
     expect(run.outputs["artifact-name"]).toBe("mailops-plan-pr-8-attempt-1");
   }, 60_000);
 });

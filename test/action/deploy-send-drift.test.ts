@@ -55,7 +55,7 @@ describe("deploy", () => {
     expect(r.failed, r.stdout).toBe(false);
     expect(r.summary).toContain("✅ The plan matches the one reviewed on pull request #7");
     expect(r.outputs).toMatchObject({ "has-changes": "true", sent: "2", failed: "0" });
-    expect(JSON.parse(readFileSync(r.outputs["plan-path"] ?? "", "utf8")).changes).toHaveLength(9);
+    expect(JSON.parse(readFileSync(r.outputs["plan-path"] ?? "", "utf8")).changes).toHaveLength(12);
     expect(outbox("welcome-new-customers")).toHaveLength(2);
     expect(outbox("holiday-promo")).toHaveLength(0);
     await expect(stable(r.summary)).toMatchFileSnapshot("__snapshots__/deploy.summary.md");
@@ -451,13 +451,13 @@ describe("a lost state store", () => {
     const pr = await action("pr");
     expect(pr.failed, pr.stdout).toBe(false);
     expect(github.comments.at(-1)?.body).toContain(
-      "> ⚠️ the state store appears to have been lost: 7 resources on the local target are tagged mailops:project=acme-marketing",
+      "> ⚠️ the state store appears to have been lost: 9 resources on the local target are tagged mailops:project=acme-marketing",
     );
 
     const deploy = await action("deploy");
     expect(deploy.failed).toBe(true);
     expect(deploy.annotations.at(-1)).toMatch(
-      /^::error::the state store appears to have been lost: 7 resources on the local target are tagged/,
+      /^::error::the state store appears to have been lost: 9 resources on the local target are tagged/,
     );
     expect(deploy.summary).toContain("#### Plan (not applied)");
     expect(existsSync(path.join(repo.dir, ".mailops/state/inventory.json"))).toBe(false);

@@ -98,7 +98,7 @@ it("runs the built pr command end to end", async () => {
   expect(github.comments).toHaveLength(1);
   expect(github.comments[0]?.login).toBe("github-actions[bot]");
   expect(github.comments[0]?.body).toMatch(/^<!-- mailops:plan-comment \{"v":2,"checksum":"[0-9a-f]{64}"/);
-  expect(github.comments[0]?.body).toContain("- **Changes:** Plan: 9 to create, 0 to update, 0 to delete.");
+  expect(github.comments[0]?.body).toContain("- **Changes:** Plan: 12 to create, 0 to update, 0 to delete.");
   expect(readFileSync(summary, "utf8")).toContain("### Pull request comment");
   // The real uploader ran against local-action's @actions/artifact, which writes a zip.
   expect(existsSync(artifacts) ? readdirSync(artifacts) : [], output).toEqual([

@@ -98,7 +98,7 @@ describe("the pull-request comment on the aws target", () => {
     expect(parseMarker(body)?.mode).toBe("live");
     const lines = body.split("\n");
     expect(lines[1]).toBe("### 📬 mailops plan · `acme-marketing` on `aws`");
-    expect(lines[3]).toBe("- **Changes:** Plan: 8 to create, 0 to update, 0 to delete.");
+    expect(lines[3]).toBe("- **Changes:** Plan: 11 to create, 0 to update, 0 to delete.");
     expect(lines[4]).toBe(
       "- **Sends:** on merge `welcome-new-customers` → 1 recipient; scheduled `holiday-promo` at 2026-12-01 09:00 UTC → 0 recipients, `weekly-newsletter` at 2027-01-04 08:00 UTC → 0 recipients",
     );

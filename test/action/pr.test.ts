@@ -252,7 +252,7 @@ describe("the comment's content", () => {
     expect(body.length).toBeLessThan(COMMENT_LIMIT);
     expect(body.length).toBeGreaterThan(40_000); // it uses the room, not a bare summary
     expect(body.split("\n").slice(1, 7).join("\n")).toContain(
-      "- **Changes:** Plan: 79 to create, 0 to update, 0 to delete.",
+      "- **Changes:** Plan: 82 to create, 0 to update, 0 to delete.",
     );
     expect(body).toContain("cut to fit the comment: see the job summary");
     expect(body.trimEnd().endsWith("this comment is updated on every push</sub>")).toBe(true);
@@ -361,7 +361,7 @@ describe("a pull request from a fork", () => {
     const body = botComments(7)[0]?.body ?? "";
     expect(parseMarker(body)?.mode).toBe("desired-only");
     expect(body).toContain("From a fork: planned against the desired state only.");
-    expect(body).toContain("- **Changes:** Plan: 9 to create, 0 to update, 0 to delete.");
+    expect(body).toContain("- **Changes:** Plan: 12 to create, 0 to update, 0 to delete.");
     expect(body).toContain("counts are before suppression");
     expect(r.summary).toContain("From a fork");
   });
@@ -375,7 +375,7 @@ describe("a pull request from a fork", () => {
       true,
     );
     expect(r.summary).toContain("No comment: a pull request from a fork gets a read-only token.");
-    expect(r.summary).toContain("- **Changes:** Plan: 9 to create");
+    expect(r.summary).toContain("- **Changes:** Plan: 12 to create");
   });
 
   it("passes with a notice in the summary when a same-repository run's token may not comment (Dependabot)", async () => {
@@ -389,7 +389,7 @@ describe("a pull request from a fork", () => {
       "> [!NOTE]\n> No comment: this run's token may not comment on the pull request (HTTP 403",
     );
     expect(r.summary).toContain("Pull requests opened by Dependabot");
-    expect(r.summary).toContain("- **Changes:** Plan: 9 to create");
+    expect(r.summary).toContain("- **Changes:** Plan: 12 to create");
   });
 
   it.each([
@@ -402,7 +402,7 @@ describe("a pull request from a fork", () => {
       const r = await pr(7);
       expect(r.failed).toBe(true);
       expect(r.annotations.join("\n")).toContain("could not post the plan comment");
-      expect(r.summary).toContain("- **Changes:** Plan: 9 to create");
+      expect(r.summary).toContain("- **Changes:** Plan: 12 to create");
     },
   );
 });

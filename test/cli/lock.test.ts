@@ -71,7 +71,7 @@ describe("the send lock held by another run", () => {
     async (format) => {
       const r = await whileLocked("deploy", "--dir", repo.dir, "--target", "local", "--format", format);
       expect(r.code).toBe(1);
-      expect(r.err).toContain("[9/9] create CloudWatch dashboard email-marketing");
+      expect(r.err).toContain("[12/12] create CloudWatch dashboard email-marketing");
       expect(r.err).toMatch(LOCKED);
       expect(r.out).toBe("");
       expect(repo.emls("welcome-new-customers")).toEqual([]);

@@ -109,7 +109,7 @@ describe("apply --format json", () => {
     });
     expect(report.refused).toBeUndefined();
     expect(report.failed).toBeUndefined();
-    expect(report.applied).toHaveLength(9);
+    expect(report.applied).toHaveLength(12);
     expect(report.applied[0]).toEqual({
       action: "create",
       kind: expect.any(String),
@@ -118,7 +118,7 @@ describe("apply --format json", () => {
     });
     expect(report.applied.map((c: { name: string }) => c.name)).toContain("welcome-campaign");
     // Progress stays on stderr, out of the document.
-    expect(r.err).toContain("[1/9] ");
+    expect(r.err).toContain("[1/12] ");
     const again = await apply();
     expect(again.code).toBe(0);
     expect(json(again)).toMatchObject({ state: "applied", applied: [] });
@@ -314,13 +314,13 @@ describe("deploy --format json", () => {
       project: "acme-marketing",
       target: "local",
       validate: { errors: 0 },
-      plan: { changes: { create: 9, update: 0, delete: 0 }, conflicts: 0, blocked: 0 },
+      plan: { changes: { create: 12, update: 0, delete: 0 }, conflicts: 0, blocked: 0 },
       apply: { notAttempted: [] },
       ok: true,
     });
     expect(report.validate.files).toBeGreaterThan(0);
     expect(report.refused).toBeUndefined();
-    expect(report.apply.applied).toHaveLength(9);
+    expect(report.apply.applied).toHaveLength(12);
     expect(report.apply.applied[0]).toEqual({
       action: "create",
       kind: expect.any(String),
@@ -375,7 +375,7 @@ describe("plan through src/cli/plan.ts", () => {
     const plan = json(r);
     expect(plan).toMatchObject({ version: 2, project: "acme-marketing", target: "local" });
     expect(plan.kind).toBeUndefined();
-    expect(plan.changes).toHaveLength(9);
+    expect(plan.changes).toHaveLength(12);
     expect(r.err).toContain(`plan written to ${out}`);
     expect(JSON.parse(readFileSync(out, "utf8")).liveChecksum).toBe(plan.liveChecksum);
     expect((await local("apply")).code).toBe(0);

@@ -37,7 +37,7 @@ describe("deploy", () => {
     try {
       const result = await deploy(s, { onStep: (step) => void steps.push(step.step) });
       expect(result.refused).toBeUndefined();
-      expect(result.outcome.applied).toHaveLength(9);
+      expect(result.outcome.applied).toHaveLength(12);
       expect(result.outcome.failed).toBeUndefined();
       expect(result.results).toEqual([]);
       expect(result.outboxes).toEqual([]);

@@ -50,7 +50,7 @@ describe("the example repository, applied, then imported into an empty folder", 
     expect(code).toBe(0);
     expect(text).toContain("+ mailops.yaml");
     expect(text).toContain("+ templates/welcome-campaign.html");
-    expect(text).toContain("8 files written (9 resources), 0 kept.");
+    expect(text).toContain("14 files written (12 resources), 0 kept.");
     expect(text).toContain("validate: no errors");
     expect(text).not.toContain("Not imported");
 

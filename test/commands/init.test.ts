@@ -220,7 +220,7 @@ describe("the pr flow of a repository init wrote", () => {
     expect(result.annotations.filter((a) => a.startsWith("::error"))).toEqual([]);
     expect(github.comments).toHaveLength(1);
     const body = github.comments[0]?.body ?? "";
-    expect(body).toContain("- **Changes:** Plan: 9 to create, 0 to update, 0 to delete.");
+    expect(body).toContain("- **Changes:** Plan: 12 to create, 0 to update, 0 to delete.");
     expect(body).toContain("welcome-new-customers");
     expect(result.outputs["has-changes"]).toBe("true");
   }, 60_000);

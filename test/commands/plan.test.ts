@@ -31,7 +31,7 @@ describe("planToFile", () => {
     const report = await planToFile(session(), file);
     expect(report.file).toBe(file);
     expect(report.changed).toBe(true);
-    expect(report.plan.changes).toHaveLength(9);
+    expect(report.plan.changes).toHaveLength(12);
     expect(readPlanFile(file)).toEqual(report.plan);
     const applied = await applyProject(session(), { plan: file });
     expect(applied.state).toBe("applied");

@@ -45,8 +45,14 @@ describe("previewTemplateChanges", () => {
     const all = await previews();
     expect(all.map((p) => [p.template, p.action])).toEqual([
       ["product-promotion", "create"],
+      ["product-promotion--deadline", "create"],
+      ["product-promotion--offer", "create"],
       ["welcome-campaign", "create"],
     ]);
+    // spring-sale's variants: the template's body with each one's own subject.
+    expect(all.find((p) => p.template === "product-promotion--deadline")?.after.subject).toBe(
+      "Until 2026-12-31: Our Products at 10% off",
+    );
     const welcome = all.find((p) => p.template === "welcome-campaign");
     expect(welcome?.before).toEqual(EMPTY);
     expect(welcome?.after.subject).toBe("Welcome to Our Community, Test User!");

@@ -96,6 +96,13 @@ describe("the example repository, as applied", () => {
     expect(result.files.map((f) => f.path).sort()).toEqual([
       "dashboards/email-marketing.json",
       "mailops.yaml",
+      // spring-sale's variant templates are SES templates like any other: they come back as files.
+      "templates/product-promotion--deadline.html",
+      "templates/product-promotion--deadline.txt",
+      "templates/product-promotion--deadline.yaml",
+      "templates/product-promotion--offer.html",
+      "templates/product-promotion--offer.txt",
+      "templates/product-promotion--offer.yaml",
       "templates/product-promotion.html",
       "templates/product-promotion.txt",
       "templates/product-promotion.yaml",

@@ -47,7 +47,7 @@ describe("send on the local target", () => {
     const io = captureIo();
     const code = await runDeploy({ dir: repo.dir, target: "local", now: "2026-11-27T12:00:00Z" }, io);
     expect(code).toBe(0);
-    expect(io.outText).toContain("Apply complete: 9 changes applied.");
+    expect(io.outText).toContain("Apply complete: 12 changes applied.");
     expect(io.outText).toContain("welcome-new-customers: sent");
     expect(io.outText).toContain("holiday-promo: scheduled (2026-12-01T09:00:00.000Z)");
     expect(io.outText).toContain("spring-sale: draft");

@@ -112,7 +112,7 @@ describe("the state bucket deleted and created again", () => {
     const r = await run("deploy", "--now", NOW);
     expect(r.code).toBe(1);
     expect(r.err).toContain(
-      `mailops: the state store appears to have been lost: 7 resources on the aws target are tagged mailops:project=acme-marketing, but the state store at ${STATE} holds no inventory or ledger`,
+      `mailops: the state store appears to have been lost: 9 resources on the aws target are tagged mailops:project=acme-marketing, but the state store at ${STATE} holds no inventory or ledger`,
     );
     expect(r.err).toContain("--state-lost-ok");
     expect(await keys()).toEqual([]);
@@ -120,7 +120,7 @@ describe("the state bucket deleted and created again", () => {
     const plan = await run("plan", "--format", "markdown");
     expect(plan.code).toBe(0);
     expect(plan.out).toContain(
-      "> ⚠️ the state store appears to have been lost: 7 resources on the aws target",
+      "> ⚠️ the state store appears to have been lost: 9 resources on the aws target",
     );
   });
 

@@ -69,7 +69,7 @@ describe("a deleted .mailops/state with .mailops/local intact", () => {
       const r = await run(verb, ...(verb === "deploy" ? ["--now", NOW] : []));
       expect(r.code, verb).toBe(1);
       expect(r.err).toContain(
-        `mailops: the state store appears to have been lost: 7 resources on the local target are tagged mailops:project=acme-marketing, but the state store at ${state()} holds no inventory or ledger`,
+        `mailops: the state store appears to have been lost: 9 resources on the local target are tagged mailops:project=acme-marketing, but the state store at ${state()} holds no inventory or ledger`,
       );
       expect(r.err).toContain("  - tagged: email template welcome-campaign\n");
       expect(r.err).toContain("  - tagged: CloudWatch alarm acme-marketing-bounce-rate\n");
@@ -81,7 +81,7 @@ describe("a deleted .mailops/state with .mailops/local intact", () => {
     const plan = await run("plan");
     expect(plan.code).toBe(0);
     expect(plan.out).toContain(
-      "warning: the state store appears to have been lost: 7 resources on the local target are tagged mailops:project=acme-marketing",
+      "warning: the state store appears to have been lost: 9 resources on the local target are tagged mailops:project=acme-marketing",
     );
     expect(plan.out).toContain("apply, deploy and send refuse until it is restored");
   });
@@ -117,11 +117,13 @@ describe("a deleted .mailops/state with .mailops/local intact", () => {
     expect(r.err).toContain("warning: the state store appears to have been lost");
     // Only the lost inventory said these were ours: without the flag they are conflicts.
     expect(r.out).toContain("done   adopt event destination marketing/metrics");
+    expect(r.out).toContain("done   adopt event destination marketing/by-variant");
     expect(r.out).toContain("done   adopt CloudWatch dashboard email-marketing");
     const inventory = JSON.parse(readFileSync(state("inventory.json"), "utf8"));
     // What carries the tag stays recognized by it; the adopted ones are recorded.
     expect(Object.keys(inventory.resources).sort()).toEqual([
       "dashboard/email-marketing",
+      "event-destination/marketing/by-variant",
       "event-destination/marketing/metrics",
     ]);
     expect(outbox()).toBe(5);

@@ -5,22 +5,10 @@ import { copyExampleRepo, type ExampleRepo } from "./repo.js";
 
 export const AB_SEND_AT = "2026-01-05T09:00:00Z";
 
-export const BY_VARIANT_DESTINATION = `      - name: by-variant
-        types: [delivery, open, click]
-        cloudwatch:
-          dimensions:
-            campaign: { from: message_tag, default: none }
-            variant: { from: message_tag, default: none }
-`;
-
 /** `test`: the campaign's `test:` line, or none for a plain split. */
 export function abRepo(n: number, test?: string, sendAt = AB_SEND_AT): ExampleRepo {
+  // The example's mailops.yaml has the CloudWatch destination by variant a test stage needs.
   const repo = copyExampleRepo();
-  const settings = repo.read("mailops.yaml");
-  repo.write(
-    "mailops.yaml",
-    settings.replace("      # The recipe's step 2", `${BY_VARIANT_DESTINATION}      # The recipe's step 2`),
-  );
   repo.write(
     "campaigns/ab.yaml",
     `template: product-promotion

@@ -78,12 +78,16 @@ const calls = (operation: string, name?: string) =>
       (name === undefined || c.path.endsWith(`/${name}`) || c.request?.TemplateName === name),
   );
 
-const FIRST_FIVE = [
+/** What the plan applies before welcome-campaign (spring-sale's variant templates among them). */
+const BEFORE_WELCOME = [
   "configuration-set/marketing",
   "contact-list/acme",
+  "event-destination/marketing/by-variant",
   "event-destination/marketing/metrics",
   "identity/example.com",
   "template/product-promotion",
+  "template/product-promotion--deadline",
+  "template/product-promotion--offer",
 ];
 
 describe("a template SES rejects", () => {
@@ -125,14 +129,14 @@ describe("a template SES rejects", () => {
     );
     expect(e).toBeInstanceOf(TargetError);
     expect(e.hint).toContain("mailops validate");
-    expect(formatOutcome(outcome)).toContain("Apply stopped: 5 applied, 1 failed, 3 not attempted.");
-    expect(inventoryKeys()).toEqual(FIRST_FIVE);
+    expect(formatOutcome(outcome)).toContain("Apply stopped: 8 applied, 1 failed, 3 not attempted.");
+    expect(inventoryKeys()).toEqual(BEFORE_WELCOME);
 
     // Fixed (the repository's own plan): the rest is applied, then nothing is left to do.
     const rerun = await apply();
     expect(rerun.error).toBeUndefined();
     expect(rerun.text).toContain("Apply complete: 4 changes applied.");
-    expect(inventoryKeys()).toHaveLength(9);
+    expect(inventoryKeys()).toHaveLength(12);
     const io = captureIo();
     expect(await runPlan({ dir: repo.dir, target: "aws", format: "text", detailedExitcode: true }, io)).toBe(
       0,
@@ -201,7 +205,7 @@ describe("throttling and limits", () => {
     );
     const io = captureIo();
     await runPlan({ dir: repo.dir, target: "aws", format: "text" }, io);
-    expect(io.outText).toContain("Plan: 9 to create, 0 to update, 0 to delete.");
+    expect(io.outText).toContain("Plan: 12 to create, 0 to update, 0 to delete.");
     expect(calls("GetEmailTemplate", "welcome-campaign").map((c) => [c.target, c.status])).toEqual([
       ["injected", 429],
       ["injected", 429],
@@ -217,12 +221,12 @@ describe("throttling and limits", () => {
     );
     const r = await apply();
     expect(r.error).toBeUndefined();
-    expect(r.text).toContain("Apply complete: 9 changes applied.");
+    expect(r.text).toContain("Apply complete: 12 changes applied.");
     expect(calls("CreateEmailTemplate", "welcome-campaign").map((c) => [c.target, c.status])).toEqual([
       ["injected", 429],
       ["ses-local", 200],
     ]);
-    expect(inventoryKeys()).toHaveLength(9);
+    expect(inventoryKeys()).toHaveLength(12);
   });
 
   it("does not retry LimitExceededException: one call, one line, applied work kept", async () => {
@@ -239,7 +243,7 @@ describe("throttling and limits", () => {
     );
     expect(e.hint).toContain("quota");
     expect(calls("CreateEmailTemplate", "welcome-campaign")).toHaveLength(1);
-    expect(inventoryKeys()).toEqual(FIRST_FIVE);
+    expect(inventoryKeys()).toEqual(BEFORE_WELCOME);
   });
 });
 

@@ -224,6 +224,12 @@ configuration_sets:
       - name: feedback
         types: [complaint, bounce]
         sns: { topic_arn: "arn:aws:sns:us-east-1:123456789012:ses-feedback" }
+      - name: by-variant
+        types: [click, open, delivery]
+        cloudwatch:
+          dimensions:
+            variant: { from: message_tag, default: none }
+            campaign: { from: message_tag, default: none }
 
 alarms:
   bounce-rate:
@@ -316,8 +322,8 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
   it("applies the example repository, then plans no changes", async () => {
     const first = await plan();
     expect(first.code).toBe(2);
-    expect(first.text).toContain("Plan: 9 to create, 0 to update, 0 to delete.");
-    expect((await apply()).text).toContain("Apply complete: 9 changes applied.");
+    expect(first.text).toContain("Plan: 12 to create, 0 to update, 0 to delete.");
+    expect((await apply()).text).toContain("Apply complete: 12 changes applied.");
     const again = await plan();
     expect(again.text).toContain("No changes. SES and CloudWatch match the repository.");
     expect(again.code).toBe(0);
@@ -327,9 +333,12 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
       "configuration-set/marketing",
       "contact-list/acme",
       "dashboard/email-marketing",
+      "event-destination/marketing/by-variant",
       "event-destination/marketing/metrics",
       "identity/example.com",
       "template/product-promotion",
+      "template/product-promotion--deadline",
+      "template/product-promotion--offer",
       "template/welcome-campaign",
     ]);
     // A re-run changes nothing.
@@ -347,9 +356,15 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
       "contact-list": ["acme"],
       "sns-topic": [],
       "configuration-set": ["marketing"],
-      "event-destination": ["marketing/metrics"],
+      "event-destination": ["marketing/by-variant", "marketing/metrics"],
       identity: ["example.com"],
-      template: ["product-promotion", "theirs", "welcome-campaign"],
+      template: [
+        "product-promotion",
+        "product-promotion--deadline",
+        "product-promotion--offer",
+        "theirs",
+        "welcome-campaign",
+      ],
       alarm: ["acme-marketing-bounce-rate", "acme-marketing-complaint-rate"],
       dashboard: ["email-marketing"],
     });
@@ -363,7 +378,7 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
 
   it("converges with options the APIs default, reorder or drop (tracking, TLS, alarm actions, dimensions)", async () => {
     richer(repo.dir);
-    expect((await apply()).text).toContain("Apply complete: 9 changes applied.");
+    expect((await apply()).text).toContain("Apply complete: 12 changes applied.");
     const again = await plan();
     expect(again.text).toContain("No changes.");
     expect(again.code).toBe(0);
@@ -399,15 +414,17 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
   });
 
   it("shows a deleted template file as a delete, and applies it", async () => {
-    await apply();
+    // Without the A/B draft, whose variant templates would be deleted with it (3 of 4 templates,
+    // above max_delete_percent): one template file removed is one delete.
     rmSync(path.join(repo.dir, "campaigns/spring-sale.yaml"));
+    await apply();
     rmSync(path.join(repo.dir, "campaigns/holiday-promo.yaml"));
     rmSync(path.join(repo.dir, "campaigns/weekly-newsletter.yaml"));
     for (const ext of ["yaml", "html", "txt"])
       rmSync(path.join(repo.dir, `templates/product-promotion.${ext}`));
     const p = await plan();
     expect(p.text).toContain("- delete email template product-promotion (removed from the repository)");
-    // The dashboard loses the three campaigns' lines.
+    // The dashboard loses the two campaigns' lines.
     expect(p.text).toContain("~ update CloudWatch dashboard email-marketing: body");
     expect(p.text).toContain("Plan: 0 to create, 1 to update, 1 to delete.");
     await apply();
@@ -437,6 +454,7 @@ describe.each([localHarness, awsHarness])("the $name target", (harness) => {
     // Dashboards and event destinations take no tags in AWS: only the inventory said they were ours.
     expect(json.conflicts.map((c: { kind: string; name: string }) => `${c.kind}/${c.name}`).sort()).toEqual([
       "dashboard/email-marketing",
+      "event-destination/marketing/by-variant",
       "event-destination/marketing/metrics",
     ]);
   });
@@ -532,6 +550,28 @@ describe("aws: the operations no emulator serves, request shapes pinned", () => 
   it("creates an event destination with exactly this input", async () => {
     await apply();
     expect(unemulated.calls(CreateConfigurationSetEventDestinationCommand)).toEqual([
+      {
+        ConfigurationSetName: "marketing",
+        EventDestinationName: "by-variant",
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: ["CLICK", "DELIVERY", "OPEN"],
+          CloudWatchDestination: {
+            DimensionConfigurations: [
+              {
+                DimensionName: "campaign",
+                DimensionValueSource: "MESSAGE_TAG",
+                DefaultDimensionValue: "none",
+              },
+              {
+                DimensionName: "variant",
+                DimensionValueSource: "MESSAGE_TAG",
+                DefaultDimensionValue: "none",
+              },
+            ],
+          },
+        },
+      },
       {
         ConfigurationSetName: "marketing",
         EventDestinationName: "metrics",

@@ -160,13 +160,14 @@ function checkTracking(
 ): void {
   const t = variants.test;
   if (!t) return;
-  const at = positionOf(c, ["test", "by"]);
+  // A position is asked for only when reported: a deep one parses the file again with `yaml`.
+  const at = () => positionOf(c, ["test", "by"]);
   const set = c.configurationSet ? project.settings.configurationSets[c.configurationSet] : undefined;
   if (!set) {
     report(
       error(
         "campaign/variant-tracking",
-        at,
+        at(),
         `\`by: ${t.by}\` needs the campaign's configuration set to record ${EVENT_OF[t.by]}s, and campaign \`${c.name}\` has ${c.configurationSet ? `an unknown one` : "none"}`,
         "give the campaign a `configuration_set:` from mailops.yaml",
       ),
@@ -183,7 +184,7 @@ function checkTracking(
     report(
       error(
         "campaign/variant-tracking",
-        at,
+        at(),
         tracked
           ? `configuration set \`${set.name}\` has no CloudWatch destination with a \`${VARIANT_TAG}\` dimension recording ${event}s, so ${t.by} cannot be read per variant`
           : `\`by: ${t.by}\` needs ${event} tracking, and configuration set \`${set.name}\` records no \`${event}\` events`,
