@@ -128,7 +128,9 @@ const RAW_ELEMENTS: Record<string, Context> = {
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
 const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-const lower = (ch: string) => ch.toLowerCase();
+/** Lower case of one character; ASCII (nearly every tag and attribute name) without a call. */
+const lower = (c: number, ch: string) =>
+  c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : c < 128 ? ch : ch.toLowerCase();
 
 /** The state after the static text `text`, from `from`. */
 export function advance(from: HtmlState, text: string): HtmlState {
@@ -149,12 +151,21 @@ export function advance(from: HtmlState, text: string): HtmlState {
     else if (!url && c === 44 && URL_LIST_ATTRS.has(attr)) url = true; // , starts the next URL
   };
   for (let i = 0; i < text.length; i++) {
+    if (s === DATA) {
+      // Only `<` leaves the text state: skip to it.
+      i = text.indexOf("<", i);
+      if (i === -1) break;
+      s = TAG_OPEN;
+      continue;
+    }
     const c = text.charCodeAt(i);
+    // `>` ends a tag in every state inside one but a quoted value (one place, a smaller function).
+    if (c === 62 && s >= TAG_NAME && s <= SELF_CLOSING && s !== ATTR_DOUBLE && s !== ATTR_SINGLE) {
+      closeTag();
+      continue;
+    }
     const ch = text[i] as string;
     switch (s) {
-      case DATA:
-        if (c === 60) s = TAG_OPEN; // <
-        break;
       case TAG_OPEN:
         if (c === 33) {
           s = MARKUP; // !
@@ -162,7 +173,7 @@ export function advance(from: HtmlState, text: string): HtmlState {
         } else if (c === 47) s = END_TAG_OPEN;
         else if (isAlpha(c)) {
           s = TAG_NAME;
-          tag = lower(ch);
+          tag = lower(c, ch);
         } else if (c === 63)
           s = BOGUS; // ?
         else {
@@ -173,23 +184,21 @@ export function advance(from: HtmlState, text: string): HtmlState {
       case END_TAG_OPEN:
         if (isAlpha(c)) {
           s = TAG_NAME;
-          tag = `/${lower(ch)}`;
+          tag = `/${lower(c, ch)}`;
         } else if (c === 62) s = DATA;
         else s = BOGUS;
         break;
       case TAG_NAME:
         if (isSpace(c)) s = BEFORE_ATTR_NAME;
         else if (c === 47) s = SELF_CLOSING;
-        else if (c === 62) closeTag();
-        else tag += lower(ch);
+        else tag += lower(c, ch);
         break;
       case BEFORE_ATTR_NAME:
         if (isSpace(c)) break;
         if (c === 47) s = SELF_CLOSING;
-        else if (c === 62) closeTag();
         else {
           s = ATTR_NAME;
-          attr = lower(ch);
+          attr = lower(c, ch);
         }
         break;
       case ATTR_NAME:
@@ -197,10 +206,9 @@ export function advance(from: HtmlState, text: string): HtmlState {
         else if (c === 47) {
           s = SELF_CLOSING;
           attr = "";
-        } else if (c === 62) closeTag();
-        else if (c === 61)
+        } else if (c === 61)
           s = BEFORE_ATTR_VALUE; // =
-        else attr += lower(ch);
+        else attr += lower(c, ch);
         break;
       case AFTER_ATTR_NAME:
         if (isSpace(c)) break;
@@ -208,10 +216,9 @@ export function advance(from: HtmlState, text: string): HtmlState {
           s = SELF_CLOSING;
           attr = "";
         } else if (c === 61) s = BEFORE_ATTR_VALUE;
-        else if (c === 62) closeTag();
         else {
           s = ATTR_NAME;
-          attr = lower(ch);
+          attr = lower(c, ch);
         }
         break;
       case BEFORE_ATTR_VALUE:
@@ -219,7 +226,6 @@ export function advance(from: HtmlState, text: string): HtmlState {
         url = URL_ATTRS.has(attr);
         if (c === 34) s = ATTR_DOUBLE;
         else if (c === 39) s = ATTR_SINGLE;
-        else if (c === 62) closeTag();
         else {
           s = ATTR_UNQUOTED;
           valueChar(c);
@@ -238,25 +244,20 @@ export function advance(from: HtmlState, text: string): HtmlState {
           s = BEFORE_ATTR_NAME;
           attr = "";
           url = false;
-        } else if (c === 62) closeTag();
-        else valueChar(c);
+        } else valueChar(c);
         break;
       case AFTER_ATTR_QUOTED:
         if (isSpace(c)) s = BEFORE_ATTR_NAME;
         else if (c === 47) s = SELF_CLOSING;
-        else if (c === 62) closeTag();
         else {
           s = BEFORE_ATTR_NAME;
           i--;
         }
         break;
       case SELF_CLOSING:
-        // `<script/>` is still a script start tag in HTML: closeTag treats it like `>`.
-        if (c === 62) closeTag();
-        else {
-          s = BEFORE_ATTR_NAME;
-          i--;
-        }
+        // Not `>` (above: `<script/>` is still a script start tag in HTML): the `/` was nothing.
+        s = BEFORE_ATTR_NAME;
+        i--;
         break;
       case MARKUP:
         buf += ch;
@@ -296,7 +297,7 @@ export function advance(from: HtmlState, text: string): HtmlState {
             tag = "";
           } else s = c === 47 ? SELF_CLOSING : BEFORE_ATTR_NAME;
         } else if (c === 60) buf = "<";
-        else if (buf !== "" && `</${raw}`.startsWith(buf + lower(ch))) buf += lower(ch);
+        else if (buf !== "" && `</${raw}`.startsWith(buf + lower(c, ch))) buf += lower(c, ch);
         else buf = "";
         break;
     }
@@ -362,6 +363,20 @@ export function afterValue(st: HtmlState, present: boolean): HtmlState[] {
     default:
       return [st];
   }
+}
+
+/**
+ * Whether a value substituted in this state may leave another state (afterValue): in an attribute
+ * value or raw text. Elsewhere the state after a value is the state before it.
+ */
+export function valueMayChange(st: HtmlState): boolean {
+  return (
+    st.s === BEFORE_ATTR_VALUE ||
+    st.s === ATTR_DOUBLE ||
+    st.s === ATTR_SINGLE ||
+    st.s === ATTR_UNQUOTED ||
+    st.s === RAW
+  );
 }
 
 /** The key two states are told apart by: equal keys, equal futures. */

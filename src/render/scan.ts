@@ -22,9 +22,27 @@ interface OpenBlock {
   inElse: boolean;
 }
 
-export function scanTemplate(source: string): hbs.AST.Program | undefined {
+export interface Scanned {
+  ast: hbs.AST.Program;
+  /**
+   * Whether Handlebars' whitespace control may change the text: a `~`, or a block, `{{else}}` or
+   * comment alone on its line. When false that pass is known to leave the AST as it is.
+   */
+  whitespace: boolean;
+}
+
+/** Strip flags, shared: nothing changes them once the node is built. */
+const STRIP = [
+  { open: false, close: false },
+  { open: true, close: false },
+  { open: false, close: true },
+  { open: true, close: true },
+] as const satisfies hbs.AST.StripFlags[];
+
+export function scanTemplate(source: string): Scanned | undefined {
   // Handlebars' lexer treats NUL specially; leave such input to it.
   if (source.includes("\u0000")) return undefined;
+  let whitespace = source.includes("~");
   const root: hbs.AST.Statement[] = [];
   const stack: OpenBlock[] = [];
   let line = 1;
@@ -68,6 +86,7 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
       if (end === -1) return undefined;
       content(open);
       // Comments take part in whitespace control (a comment alone on its line removes the line).
+      whitespace ||= aloneOnLine(source, open, closeAt);
       body().push({
         type: "CommentStatement",
         value: "",
@@ -85,8 +104,11 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
     if (triple && inner.includes("~")) return undefined; // `{{~{x}~}}` is the form Handlebars takes
     content(open);
     pos = close + (triple ? 3 : 2);
-    const strip = { open: inner.startsWith("~"), close: inner.endsWith("~") };
-    inner = inner.replace(/^~/, "").replace(/~$/, "").trim();
+    const stripOpen = inner.startsWith("~");
+    const stripClose = inner.endsWith("~");
+    const strip = STRIP[(stripOpen ? 1 : 0) + (stripClose ? 2 : 0)] as hbs.AST.StripFlags;
+    if (stripOpen || stripClose) inner = inner.slice(stripOpen ? 1 : 0, stripClose ? -1 : inner.length);
+    inner = inner.trim();
     const loc = locAt(open);
 
     if (triple) {
@@ -96,9 +118,13 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
       continue;
     }
     const sigil = inner[0];
+    if (sigil === "#" || sigil === "/" || inner === "else" || inner === "^")
+      whitespace ||= aloneOnLine(source, open, pos);
     if (sigil === "#") {
-      const [helper, param, ...rest] = inner.slice(1).trim().split(/\s+/);
-      if (!helper || !BLOCKS.has(helper) || !param || rest.length > 0) return undefined;
+      const words = inner.slice(1).trim().split(/\s+/);
+      const helper = words[0];
+      const param = words[1];
+      if (!helper || !BLOCKS.has(helper) || !param || words.length > 2) return undefined;
       const path = parsePath(param);
       if (!path) return undefined;
       const node = {
@@ -136,7 +162,28 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
   }
   if (stack.length > 0) return undefined; // unclosed block: let Handlebars word the error
   content(source.length);
-  return { type: "Program", body: root, blockParams: [], loc: locAt(0) } as unknown as hbs.AST.Program;
+  const ast = { type: "Program", body: root, blockParams: [], loc: locAt(0) } as unknown as hbs.AST.Program;
+  return { ast, whitespace };
+}
+
+/**
+ * Whether the tag at [start, end) may stand alone on its line as Handlebars' whitespace control
+ * tells it: the whitespace before it back to a newline (or the template's start), and after it up
+ * to a newline (or the end).
+ */
+function aloneOnLine(source: string, start: number, end: number): boolean {
+  let before = start - 1;
+  while (before >= 0 && source.charCodeAt(before) !== 10 && isSpace(source, before)) before--;
+  if (before >= 0 && source.charCodeAt(before) !== 10) return false;
+  let after = end;
+  while (after < source.length && source.charCodeAt(after) !== 10 && isSpace(source, after)) after++;
+  return after === source.length || source.charCodeAt(after) === 10;
+}
+
+/** `\s` of a regular expression, which Handlebars' whitespace control uses. */
+function isSpace(source: string, i: number): boolean {
+  const c = source.charCodeAt(i);
+  return c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(source.charAt(i)));
 }
 
 function mustache(
