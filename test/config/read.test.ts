@@ -55,6 +55,18 @@ describe("paths inside the repository", () => {
     expect(checkRepoPath(root, "../x.csv")).toBe("outside-repo");
   });
 
+  it("reads a file whole after one that is not UTF-8 (the decoder is shared)", () => {
+    const root = temp();
+    // Cut inside a three-byte character: a decoder that kept the cut bytes would spoil the next file.
+    writeFileSync(path.join(root, "cut.html"), Uint8Array.from([0x61, 0xe2, 0x82]));
+    writeFileSync(path.join(root, "cut2.html"), Uint8Array.from([0xe2, 0x82, 0xac, 0x61, 0xe2]));
+    writeFileSync(path.join(root, "ok.html"), "€ and é");
+    expect(readRepoFile(root, "cut.html").problem).toBe("binary");
+    expect(readRepoFile(root, "ok.html").text).toBe("€ and é");
+    expect(readRepoFile(root, "cut2.html").problem).toBe("binary");
+    expect(readRepoFile(root, "ok.html").text).toBe("€ and é");
+  });
+
   it("does not reuse folders resolved by an earlier read", () => {
     const root = temp();
     const elsewhere = temp();
