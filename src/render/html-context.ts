@@ -132,6 +132,26 @@ const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const lower = (c: number, ch: string) =>
   c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : c < 128 ? ch : ch.toLowerCase();
 
+/** The end of the tag or attribute name that goes on at `i`: a space, `/`, `>` (or for an attribute `=`). */
+function nameEnd(text: string, i: number, attribute: boolean): number {
+  let j = i;
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (isSpace(c) || c === 47 || c === 62 || (attribute && c === 61)) break;
+  }
+  return j;
+}
+
+/** `text[i, end)` in lower case, character by character as `lower` does it. */
+function lowerRun(text: string, i: number, end: number): string {
+  let ascii = true;
+  for (let j = i; j < end && ascii; j++) ascii = text.charCodeAt(j) < 128;
+  if (ascii) return text.slice(i, end).toLowerCase();
+  let out = "";
+  for (let j = i; j < end; j++) out += lower(text.charCodeAt(j), text.charAt(j));
+  return out;
+}
+
 /** The state after the static text `text`, from `from`. */
 export function advance(from: HtmlState, text: string): HtmlState {
   let { s, tag, attr, url, buf, raw } = from;
@@ -191,7 +211,12 @@ export function advance(from: HtmlState, text: string): HtmlState {
       case TAG_NAME:
         if (isSpace(c)) s = BEFORE_ATTR_NAME;
         else if (c === 47) s = SELF_CLOSING;
-        else tag += lower(c, ch);
+        else {
+          // The rest of the name at once: one string, not one per character.
+          const end = nameEnd(text, i, false);
+          tag += lowerRun(text, i, end);
+          i = end - 1;
+        }
         break;
       case BEFORE_ATTR_NAME:
         if (isSpace(c)) break;
@@ -208,7 +233,11 @@ export function advance(from: HtmlState, text: string): HtmlState {
           attr = "";
         } else if (c === 61)
           s = BEFORE_ATTR_VALUE; // =
-        else attr += lower(c, ch);
+        else {
+          const end = nameEnd(text, i, true);
+          attr += lowerRun(text, i, end);
+          i = end - 1;
+        }
         break;
       case AFTER_ATTR_NAME:
         if (isSpace(c)) break;
@@ -237,6 +266,10 @@ export function advance(from: HtmlState, text: string): HtmlState {
           s = AFTER_ATTR_QUOTED;
           attr = "";
           url = false;
+        } else if (!url && !URL_LIST_ATTRS.has(attr)) {
+          // Only the closing quote changes the state now: go to it.
+          const close = text.indexOf(s === ATTR_DOUBLE ? '"' : "'", i);
+          i = (close === -1 ? text.length : close) - 1;
         } else valueChar(c);
         break;
       case ATTR_UNQUOTED:
