@@ -2,16 +2,7 @@
  * The only part of config/ that touches the disk: it lists and reads the repository's files
  * and turns file-system trouble into data (`problem`) for the pure steps to report.
  */
-import {
-  closeSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-  statSync,
-} from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { isInside } from "../util/paths.js";
 
@@ -93,36 +84,16 @@ function readListed(root: string, rel: string): RawFile {
 }
 
 function readFile(abs: string, rel: string): RawFile {
+  let fd: number | undefined;
   try {
     const st = statSync(abs);
     if (!st.isFile()) return { path: rel, problem: "not-a-file" };
     if (st.size > MAX_FILE_BYTES) return { path: rel, problem: "too-large", size: st.size };
-    // Nearly every file is UTF-8 text: read it as a string in one call. Bad bytes read so become
-    // U+FFFD; such a file, or one with a NUL, is read again as bytes to say what is wrong.
-    const text = readFileSync(abs, "utf8");
-    if (!text.includes("\uFFFD") && !text.includes("\u0000")) {
-      // The decoder of the byte path drops a byte order mark; a second one is dropped too.
-      const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-      return {
-        path: rel,
-        text: unmarked.charCodeAt(0) === 0xfeff ? unmarked.slice(1) : unmarked,
-        size: st.size,
-      };
-    }
-    return readBytes(abs, rel, st.size);
-  } catch (e) {
-    return readProblem(rel, e);
-  }
-}
-
-function readBytes(abs: string, rel: string, size: number): RawFile {
-  let fd: number | undefined;
-  try {
     fd = openSync(abs, "r");
-    const buf = Buffer.alloc(size);
+    const buf = Buffer.alloc(st.size);
     let read = 0;
-    while (read < size) {
-      const n = readSync(fd, buf, read, size - read, read);
+    while (read < st.size) {
+      const n = readSync(fd, buf, read, st.size - read, read);
       if (n === 0) break;
       read += n;
     }
@@ -152,16 +123,12 @@ function readBytes(abs: string, rel: string, size: number): RawFile {
       };
     }
   } catch (e) {
-    return readProblem(rel, e);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { path: rel, problem: "missing" };
+    return { path: rel, problem: "unreadable", detail: systemError(code) };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-function readProblem(rel: string, e: unknown): RawFile {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return { path: rel, problem: "missing" };
-  return { path: rel, problem: "unreadable", detail: systemError(code) };
 }
 
 /** Whether a data file named by the user exists inside the repository (subscriber sources). */
