@@ -87,6 +87,13 @@ class OutputWalker {
 
   collectPartials(p: hbs.AST.Program): void {
     for (const node of p.body) {
+      // Only these hold programs (text and values, most nodes, are passed over at once).
+      if (
+        node.type !== "BlockStatement" &&
+        node.type !== "DecoratorBlock" &&
+        node.type !== "PartialBlockStatement"
+      )
+        continue;
       const block = node as hbs.AST.BlockStatement;
       if (node.type === "DecoratorBlock") {
         const name = block.params[0];

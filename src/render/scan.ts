@@ -31,6 +31,9 @@ export interface Scanned {
   whitespace: boolean;
 }
 
+/** A value's parameters (it has none), shared like the strip flags. */
+const NO_PARAMS: hbs.AST.Expression[] = [];
+
 /** Strip flags, shared: nothing changes them once the node is built. */
 const STRIP = [
   { open: false, close: false },
@@ -195,7 +198,7 @@ function mustache(
   return {
     type: "MustacheStatement",
     path,
-    params: [],
+    params: NO_PARAMS,
     hash: undefined,
     escaped,
     strip,

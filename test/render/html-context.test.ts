@@ -166,6 +166,12 @@ describe("blocks across the HTML", () => {
     ]);
   });
 
+  it("finds an inline partial defined inside a partial block", () => {
+    const source = '{{#> layout}}{{#*inline "v"}}{{x}}{{/inline}}<a title="{{> v}}">{{/layout}}';
+    const a = analyzeTemplate(source, "auto", "html");
+    expect(a.outputs.map((o) => `${o.path.join(".")}:${o.context}`)).toEqual(["x:attr-double"]);
+  });
+
   it("gives up on too many states as unknown, which nothing is safe in", () => {
     const branches = Array.from({ length: 20 }, (_, i) => `{{#if a${i}}}<t${i} {{/if}}`).join("");
     const a = analyzeTemplate(`${branches}{{v}}`, "auto", "html");
