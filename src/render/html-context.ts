@@ -115,16 +115,32 @@ const URL_LIST_ATTRS = new Set(["srcset", "imagesrcset", "ping", "archive"]);
  * Raw-text elements: their text is script or CSS, or ends only at their end tag. Not `<noscript>`:
  * mail clients run no scripts, so they read its content as HTML.
  */
-const RAW_ELEMENTS: Record<string, Context> = {
-  script: "script",
-  style: "style",
-  textarea: "html-text",
-  title: "html-text",
-  xmp: "html-text",
-  iframe: "html-text",
-  noembed: "html-text",
-  noframes: "html-text",
-};
+function rawElement(tag: string): Context | undefined {
+  // A switch, not an object's keys: `tag` is a new string each time (a lookup by key would intern
+  // it), and no name inherited from Object.prototype (`constructor`) may count as an element.
+  switch (tag) {
+    case "script":
+      return "script";
+    case "style":
+      return "style";
+    case "textarea":
+    case "title":
+    case "xmp":
+    case "iframe":
+    case "noembed":
+    case "noframes":
+      return "html-text";
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a URL attribute's value is still unsettled after the character `c`. */
+function urlAfter(url: boolean, c: number, attr: string): boolean {
+  if (url && (c === 58 || c === 47 || c === 63 || c === 35)) return false; // : / ? #
+  if (!url && c === 44 && URL_LIST_ATTRS.has(attr)) return true; // , starts the next URL
+  return url;
+}
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
 const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -156,20 +172,7 @@ function lowerRun(text: string, i: number, end: number): string {
 export function advance(from: HtmlState, text: string): HtmlState {
   let { s, tag, attr, url, buf, raw } = from;
   if (s === UNKNOWN) return from;
-  const closeTag = () => {
-    const element = RAW_ELEMENTS[tag];
-    raw = element ? tag : "";
-    s = element ? RAW : DATA;
-    tag = "";
-    attr = "";
-    url = false;
-    buf = "";
-  };
-  const valueChar = (c: number) => {
-    if (url && (c === 58 || c === 47 || c === 63 || c === 35))
-      url = false; // : / ? #
-    else if (!url && c === 44 && URL_LIST_ATTRS.has(attr)) url = true; // , starts the next URL
-  };
+  // No closures over the state: captured, these would live in memory rather than registers.
   for (let i = 0; i < text.length; i++) {
     if (s === DATA) {
       // Only `<` leaves the text state: skip to it.
@@ -181,7 +184,14 @@ export function advance(from: HtmlState, text: string): HtmlState {
     const c = text.charCodeAt(i);
     // `>` ends a tag in every state inside one but a quoted value (one place, a smaller function).
     if (c === 62 && s >= TAG_NAME && s <= SELF_CLOSING && s !== ATTR_DOUBLE && s !== ATTR_SINGLE) {
-      closeTag();
+      // `<script/>` is still a script start tag in HTML, so SELF_CLOSING ends here too.
+      const element = rawElement(tag);
+      raw = element ? tag : "";
+      s = element ? RAW : DATA;
+      tag = "";
+      attr = "";
+      url = false;
+      buf = "";
       continue;
     }
     const ch = text[i] as string;
@@ -257,7 +267,7 @@ export function advance(from: HtmlState, text: string): HtmlState {
         else if (c === 39) s = ATTR_SINGLE;
         else {
           s = ATTR_UNQUOTED;
-          valueChar(c);
+          url = urlAfter(url, c, attr);
         }
         break;
       case ATTR_DOUBLE:
@@ -270,14 +280,14 @@ export function advance(from: HtmlState, text: string): HtmlState {
           // Only the closing quote changes the state now: go to it.
           const close = text.indexOf(s === ATTR_DOUBLE ? '"' : "'", i);
           i = (close === -1 ? text.length : close) - 1;
-        } else valueChar(c);
+        } else url = urlAfter(url, c, attr);
         break;
       case ATTR_UNQUOTED:
         if (isSpace(c)) {
           s = BEFORE_ATTR_NAME;
           attr = "";
           url = false;
-        } else valueChar(c);
+        } else url = urlAfter(url, c, attr);
         break;
       case AFTER_ATTR_QUOTED:
         if (isSpace(c)) s = BEFORE_ATTR_NAME;
@@ -346,7 +356,7 @@ export function contextAt(st: HtmlState): Context {
       return "html-text";
     case RAW:
       if (st.buf !== "") return "tag"; // the value would be part of a candidate end tag
-      return RAW_ELEMENTS[st.raw] ?? "html-text";
+      return rawElement(st.raw) ?? "html-text";
     case BEFORE_ATTR_VALUE:
     case ATTR_DOUBLE:
     case ATTR_SINGLE:
