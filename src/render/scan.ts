@@ -48,30 +48,9 @@ export function scanTemplate(source: string): Scanned | undefined {
   let whitespace = source.includes("~");
   const root: hbs.AST.Statement[] = [];
   const stack: OpenBlock[] = [];
-  let line = 1;
-  let lineStart = 0;
-  let counted = 0; // offset up to which newlines have been counted
-
-  const locAt = (offset: number): Loc => {
-    for (let i = source.indexOf("\n", counted); i !== -1 && i < offset; i = source.indexOf("\n", i + 1)) {
-      line++;
-      lineStart = i + 1;
-    }
-    counted = Math.max(counted, offset);
-    const start = { line, column: offset - lineStart };
-    return { source: "", start, end: start };
-  };
-  const body = () => (stack.length ? (stack[stack.length - 1] as OpenBlock).body : root);
-
+  // No closures over the scan's state (captured, it would live in memory rather than registers).
+  const lines = new Lines(source);
   let pos = 0;
-  // The text between tags, as Handlebars' ContentStatement: the HTML context analysis reads it
-  // (after Handlebars' own whitespace control, see analyze.ts).
-  const content = (end: number) => {
-    if (end > pos) {
-      const text = source.slice(pos, end);
-      body().push({ type: "ContentStatement", value: text, original: text, loc: locAt(pos) } as never);
-    }
-  };
   for (;;) {
     const open = source.indexOf("{{", pos);
     if (open === -1) break;
@@ -87,14 +66,14 @@ export function scanTemplate(source: string): Scanned | undefined {
         closeAt = end + 5;
       }
       if (end === -1) return undefined;
-      content(open);
+      if (open > pos) pushContent(bodyOf(stack, root), source, pos, open, lines);
       // Comments take part in whitespace control (a comment alone on its line removes the line).
       whitespace ||= aloneOnLine(source, open, closeAt);
-      body().push({
+      bodyOf(stack, root).push({
         type: "CommentStatement",
         value: "",
         strip: { open: false, close: source.charCodeAt(closeAt - 3) === 126 /* ~ */ },
-        loc: locAt(open),
+        loc: lines.at(open),
       } as never);
       pos = closeAt;
       continue;
@@ -105,19 +84,19 @@ export function scanTemplate(source: string): Scanned | undefined {
     let inner = source.slice(open + (triple ? 3 : 2), close);
     if (inner.includes("{{")) return undefined;
     if (triple && inner.includes("~")) return undefined; // `{{~{x}~}}` is the form Handlebars takes
-    content(open);
+    if (open > pos) pushContent(bodyOf(stack, root), source, pos, open, lines);
     pos = close + (triple ? 3 : 2);
     const stripOpen = inner.startsWith("~");
     const stripClose = inner.endsWith("~");
     const strip = STRIP[(stripOpen ? 1 : 0) + (stripClose ? 2 : 0)] as hbs.AST.StripFlags;
     if (stripOpen || stripClose) inner = inner.slice(stripOpen ? 1 : 0, stripClose ? -1 : inner.length);
     inner = inner.trim();
-    const loc = locAt(open);
+    const loc = lines.at(open);
 
     if (triple) {
       const path = parsePath(inner);
       if (!path) return undefined;
-      body().push(mustache(path, loc, false, strip));
+      bodyOf(stack, root).push(mustache(path, loc, false, strip));
       continue;
     }
     const sigil = inner[0];
@@ -141,7 +120,7 @@ export function scanTemplate(source: string): Scanned | undefined {
         closeStrip: { open: false, close: false },
         loc,
       } as unknown as hbs.AST.BlockStatement;
-      body().push(node);
+      bodyOf(stack, root).push(node);
       stack.push({ node, body: node.program.body, inElse: false });
     } else if (sigil === "/") {
       const top = stack.pop();
@@ -160,12 +139,19 @@ export function scanTemplate(source: string): Scanned | undefined {
       const unescaped = sigil === "&";
       const path = parsePath(unescaped ? inner.slice(1).trim() : inner);
       if (!path) return undefined;
-      body().push(mustache(path, loc, !unescaped, strip));
+      bodyOf(stack, root).push(mustache(path, loc, !unescaped, strip));
     }
   }
   if (stack.length > 0) return undefined; // unclosed block: let Handlebars word the error
-  content(source.length);
-  const ast = { type: "Program", body: root, blockParams: [], loc: locAt(0) } as unknown as hbs.AST.Program;
+  // The text after the last tag, as Handlebars' ContentStatement like all text between tags: the
+  // HTML context analysis reads it (after Handlebars' own whitespace control, see analyze.ts).
+  if (source.length > pos) pushContent(root, source, pos, source.length, lines);
+  const ast = {
+    type: "Program",
+    body: root,
+    blockParams: [],
+    loc: lines.at(0),
+  } as unknown as hbs.AST.Program;
   return { ast, whitespace };
 }
 
@@ -187,6 +173,47 @@ function aloneOnLine(source: string, start: number, end: number): boolean {
 function isSpace(source: string, i: number): boolean {
   const c = source.charCodeAt(i);
   return c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(source.charAt(i)));
+}
+
+/** The statements being collected: the innermost open block's, or the template's. */
+function bodyOf(stack: OpenBlock[], root: hbs.AST.Statement[]): hbs.AST.Statement[] {
+  return stack.length ? (stack[stack.length - 1] as OpenBlock).body : root;
+}
+
+/** Line and column of offsets met in increasing order: each newline is counted once. */
+class Lines {
+  private line = 1;
+  private lineStart = 0;
+  /** The offset up to which newlines have been counted. */
+  private counted = 0;
+
+  constructor(private readonly source: string) {}
+
+  at(offset: number): Loc {
+    const source = this.source;
+    for (
+      let i = source.indexOf("\n", this.counted);
+      i !== -1 && i < offset;
+      i = source.indexOf("\n", i + 1)
+    ) {
+      this.line++;
+      this.lineStart = i + 1;
+    }
+    this.counted = Math.max(this.counted, offset);
+    const start = { line: this.line, column: offset - this.lineStart };
+    return { source: "", start, end: start };
+  }
+}
+
+function pushContent(
+  body: hbs.AST.Statement[],
+  source: string,
+  from: number,
+  end: number,
+  lines: Lines,
+): void {
+  const text = source.slice(from, end);
+  body.push({ type: "ContentStatement", value: text, original: text, loc: lines.at(from) } as never);
 }
 
 function mustache(
