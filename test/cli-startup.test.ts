@@ -87,8 +87,9 @@ const loaded = (...args: string[]): string[] => run(...args).files;
 describe("a dry run over files on the local target", () => {
   it("loads neither the AWS SDK, nor the PostgreSQL driver, nor yaml", () => {
     const files = loaded("send", "--dry-run", "--campaign", "holiday-promo", "--now", "2026-12-01T09:05:00Z");
-    // The run happened: the packages it does need are there.
-    expect(files.some((f) => f.includes("/node_modules/handlebars/"))).toBe(true);
+    // The run happened (run() holds its exit status to 0): the packages it does need are there.
+    // (The template analysis no longer loads Handlebars for these templates, so it is no witness.)
+    expect(files.some((f) => f.includes("/node_modules/js-yaml/"))).toBe(true);
     const heavy = files.filter((f) =>
       /\/node_modules\/(@aws-sdk|@smithy|pg|pg-cursor|yaml|nodemailer|diff)\//.test(f),
     );

@@ -41,6 +41,9 @@ export type RealDirs = Map<string, string>;
 
 const yamlFile = /\.ya?ml$/i;
 
+/** One decoder for every file: without `stream` each decode starts afresh, also after an error. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Read every configuration file of the repository rooted at `root`. */
 export function readRepo(root: string): RepoFiles {
   const abs = path.resolve(root);
@@ -106,7 +109,7 @@ function readFile(abs: string, rel: string): RawFile {
       };
     }
     try {
-      const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      const text = UTF8.decode(bytes);
       return { path: rel, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, size: read };
     } catch {
       const bad = firstInvalidUtf8(bytes);

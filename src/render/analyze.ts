@@ -85,8 +85,9 @@ export function analyzeTemplate(
   let ast: AST;
   try {
     const scanned = parser === "auto" ? scanTemplate(source) : undefined;
-    if (scanned && kind === "html") new (whitespaceControl())().accept(scanned);
-    ast = scanned ?? handlebars().parse(source);
+    // A no-op when nothing can be stripped (most templates): skipped then.
+    if (scanned && kind === "html" && scanned.whitespace) new (whitespaceControl())().accept(scanned.ast);
+    ast = scanned?.ast ?? handlebars().parse(source);
   } catch (e) {
     return { variables: [], outputs: [], issues: [syntaxIssue(source, e as HandlebarsError)] };
   }
@@ -392,7 +393,13 @@ class Walker {
 
   /** Records a use of root data and returns its root path; undefined for loop items, `this` and `@index`. */
   private use(p: hbs.AST.PathExpression, node: Node, conditional: boolean): string | undefined {
-    const reserved = p.parts.find((part) => RESERVED_NAMES.has(part));
+    let reserved: string | undefined;
+    for (const part of p.parts) {
+      if (RESERVED_NAMES.has(part)) {
+        reserved = part;
+        break;
+      }
+    }
     if (reserved !== undefined) {
       this.issues.push({
         kind: "reserved-name",
@@ -412,13 +419,15 @@ class Walker {
       if (!(scope?.root ?? true)) return undefined;
     }
     const name = parts[0] ?? "";
-    const path = parts.join(".");
+    const path = parts.length === 1 ? name : parts.join(".");
     this.variables.push({
       name,
       path,
       written: p.original,
-      ...at(node),
-      guarded: conditional || this.guards.includes(name) || this.guards.includes(path),
+      line: node.loc?.start.line ?? 1,
+      col: (node.loc?.start.column ?? 0) + 1,
+      guarded:
+        conditional || (this.guards.length > 0 && (this.guards.includes(name) || this.guards.includes(path))),
     });
     return path;
   }

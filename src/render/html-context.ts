@@ -115,46 +115,87 @@ const URL_LIST_ATTRS = new Set(["srcset", "imagesrcset", "ping", "archive"]);
  * Raw-text elements: their text is script or CSS, or ends only at their end tag. Not `<noscript>`:
  * mail clients run no scripts, so they read its content as HTML.
  */
-const RAW_ELEMENTS: Record<string, Context> = {
-  script: "script",
-  style: "style",
-  textarea: "html-text",
-  title: "html-text",
-  xmp: "html-text",
-  iframe: "html-text",
-  noembed: "html-text",
-  noframes: "html-text",
-};
+function rawElement(tag: string): Context | undefined {
+  // A switch, not an object's keys: `tag` is a new string each time (a lookup by key would intern
+  // it), and no name inherited from Object.prototype (`constructor`) may count as an element.
+  switch (tag) {
+    case "script":
+      return "script";
+    case "style":
+      return "style";
+    case "textarea":
+    case "title":
+    case "xmp":
+    case "iframe":
+    case "noembed":
+    case "noframes":
+      return "html-text";
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a URL attribute's value is still unsettled after the character `c`. */
+function urlAfter(url: boolean, c: number, attr: string): boolean {
+  if (url && (c === 58 || c === 47 || c === 63 || c === 35)) return false; // : / ? #
+  if (!url && c === 44 && URL_LIST_ATTRS.has(attr)) return true; // , starts the next URL
+  return url;
+}
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
 const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-const lower = (ch: string) => ch.toLowerCase();
+/** Lower case of one character; ASCII (nearly every tag and attribute name) without a call. */
+const lower = (c: number, ch: string) =>
+  c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : c < 128 ? ch : ch.toLowerCase();
+
+/** The end of the tag or attribute name that goes on at `i`: a space, `/`, `>` (or for an attribute `=`). */
+function nameEnd(text: string, i: number, attribute: boolean): number {
+  let j = i;
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (isSpace(c) || c === 47 || c === 62 || (attribute && c === 61)) break;
+  }
+  return j;
+}
+
+/** `text[i, end)` in lower case, character by character as `lower` does it. */
+function lowerRun(text: string, i: number, end: number): string {
+  let ascii = true;
+  for (let j = i; j < end && ascii; j++) ascii = text.charCodeAt(j) < 128;
+  if (ascii) return text.slice(i, end).toLowerCase();
+  let out = "";
+  for (let j = i; j < end; j++) out += lower(text.charCodeAt(j), text.charAt(j));
+  return out;
+}
 
 /** The state after the static text `text`, from `from`. */
 export function advance(from: HtmlState, text: string): HtmlState {
   let { s, tag, attr, url, buf, raw } = from;
   if (s === UNKNOWN) return from;
-  const closeTag = () => {
-    const element = RAW_ELEMENTS[tag];
-    raw = element ? tag : "";
-    s = element ? RAW : DATA;
-    tag = "";
-    attr = "";
-    url = false;
-    buf = "";
-  };
-  const valueChar = (c: number) => {
-    if (url && (c === 58 || c === 47 || c === 63 || c === 35))
-      url = false; // : / ? #
-    else if (!url && c === 44 && URL_LIST_ATTRS.has(attr)) url = true; // , starts the next URL
-  };
+  // No closures over the state: captured, these would live in memory rather than registers.
   for (let i = 0; i < text.length; i++) {
+    if (s === DATA) {
+      // Only `<` leaves the text state: skip to it.
+      i = text.indexOf("<", i);
+      if (i === -1) break;
+      s = TAG_OPEN;
+      continue;
+    }
     const c = text.charCodeAt(i);
+    // `>` ends a tag in every state inside one but a quoted value (one place, a smaller function).
+    if (c === 62 && s >= TAG_NAME && s <= SELF_CLOSING && s !== ATTR_DOUBLE && s !== ATTR_SINGLE) {
+      // `<script/>` is still a script start tag in HTML, so SELF_CLOSING ends here too.
+      const element = rawElement(tag);
+      raw = element ? tag : "";
+      s = element ? RAW : DATA;
+      tag = "";
+      attr = "";
+      url = false;
+      buf = "";
+      continue;
+    }
     const ch = text[i] as string;
     switch (s) {
-      case DATA:
-        if (c === 60) s = TAG_OPEN; // <
-        break;
       case TAG_OPEN:
         if (c === 33) {
           s = MARKUP; // !
@@ -162,7 +203,7 @@ export function advance(from: HtmlState, text: string): HtmlState {
         } else if (c === 47) s = END_TAG_OPEN;
         else if (isAlpha(c)) {
           s = TAG_NAME;
-          tag = lower(ch);
+          tag = lower(c, ch);
         } else if (c === 63)
           s = BOGUS; // ?
         else {
@@ -173,23 +214,26 @@ export function advance(from: HtmlState, text: string): HtmlState {
       case END_TAG_OPEN:
         if (isAlpha(c)) {
           s = TAG_NAME;
-          tag = `/${lower(ch)}`;
+          tag = `/${lower(c, ch)}`;
         } else if (c === 62) s = DATA;
         else s = BOGUS;
         break;
       case TAG_NAME:
         if (isSpace(c)) s = BEFORE_ATTR_NAME;
         else if (c === 47) s = SELF_CLOSING;
-        else if (c === 62) closeTag();
-        else tag += lower(ch);
+        else {
+          // The rest of the name at once: one string, not one per character.
+          const end = nameEnd(text, i, false);
+          tag += lowerRun(text, i, end);
+          i = end - 1;
+        }
         break;
       case BEFORE_ATTR_NAME:
         if (isSpace(c)) break;
         if (c === 47) s = SELF_CLOSING;
-        else if (c === 62) closeTag();
         else {
           s = ATTR_NAME;
-          attr = lower(ch);
+          attr = lower(c, ch);
         }
         break;
       case ATTR_NAME:
@@ -197,10 +241,13 @@ export function advance(from: HtmlState, text: string): HtmlState {
         else if (c === 47) {
           s = SELF_CLOSING;
           attr = "";
-        } else if (c === 62) closeTag();
-        else if (c === 61)
+        } else if (c === 61)
           s = BEFORE_ATTR_VALUE; // =
-        else attr += lower(ch);
+        else {
+          const end = nameEnd(text, i, true);
+          attr += lowerRun(text, i, end);
+          i = end - 1;
+        }
         break;
       case AFTER_ATTR_NAME:
         if (isSpace(c)) break;
@@ -208,10 +255,9 @@ export function advance(from: HtmlState, text: string): HtmlState {
           s = SELF_CLOSING;
           attr = "";
         } else if (c === 61) s = BEFORE_ATTR_VALUE;
-        else if (c === 62) closeTag();
         else {
           s = ATTR_NAME;
-          attr = lower(ch);
+          attr = lower(c, ch);
         }
         break;
       case BEFORE_ATTR_VALUE:
@@ -219,10 +265,9 @@ export function advance(from: HtmlState, text: string): HtmlState {
         url = URL_ATTRS.has(attr);
         if (c === 34) s = ATTR_DOUBLE;
         else if (c === 39) s = ATTR_SINGLE;
-        else if (c === 62) closeTag();
         else {
           s = ATTR_UNQUOTED;
-          valueChar(c);
+          url = urlAfter(url, c, attr);
         }
         break;
       case ATTR_DOUBLE:
@@ -231,32 +276,31 @@ export function advance(from: HtmlState, text: string): HtmlState {
           s = AFTER_ATTR_QUOTED;
           attr = "";
           url = false;
-        } else valueChar(c);
+        } else if (!url && !URL_LIST_ATTRS.has(attr)) {
+          // Only the closing quote changes the state now: go to it.
+          const close = text.indexOf(s === ATTR_DOUBLE ? '"' : "'", i);
+          i = (close === -1 ? text.length : close) - 1;
+        } else url = urlAfter(url, c, attr);
         break;
       case ATTR_UNQUOTED:
         if (isSpace(c)) {
           s = BEFORE_ATTR_NAME;
           attr = "";
           url = false;
-        } else if (c === 62) closeTag();
-        else valueChar(c);
+        } else url = urlAfter(url, c, attr);
         break;
       case AFTER_ATTR_QUOTED:
         if (isSpace(c)) s = BEFORE_ATTR_NAME;
         else if (c === 47) s = SELF_CLOSING;
-        else if (c === 62) closeTag();
         else {
           s = BEFORE_ATTR_NAME;
           i--;
         }
         break;
       case SELF_CLOSING:
-        // `<script/>` is still a script start tag in HTML: closeTag treats it like `>`.
-        if (c === 62) closeTag();
-        else {
-          s = BEFORE_ATTR_NAME;
-          i--;
-        }
+        // Not `>` (above: `<script/>` is still a script start tag in HTML): the `/` was nothing.
+        s = BEFORE_ATTR_NAME;
+        i--;
         break;
       case MARKUP:
         buf += ch;
@@ -296,7 +340,7 @@ export function advance(from: HtmlState, text: string): HtmlState {
             tag = "";
           } else s = c === 47 ? SELF_CLOSING : BEFORE_ATTR_NAME;
         } else if (c === 60) buf = "<";
-        else if (buf !== "" && `</${raw}`.startsWith(buf + lower(ch))) buf += lower(ch);
+        else if (buf !== "" && `</${raw}`.startsWith(buf + lower(c, ch))) buf += lower(c, ch);
         else buf = "";
         break;
     }
@@ -312,7 +356,7 @@ export function contextAt(st: HtmlState): Context {
       return "html-text";
     case RAW:
       if (st.buf !== "") return "tag"; // the value would be part of a candidate end tag
-      return RAW_ELEMENTS[st.raw] ?? "html-text";
+      return rawElement(st.raw) ?? "html-text";
     case BEFORE_ATTR_VALUE:
     case ATTR_DOUBLE:
     case ATTR_SINGLE:
@@ -362,6 +406,20 @@ export function afterValue(st: HtmlState, present: boolean): HtmlState[] {
     default:
       return [st];
   }
+}
+
+/**
+ * Whether a value substituted in this state may leave another state (afterValue): in an attribute
+ * value or raw text. Elsewhere the state after a value is the state before it.
+ */
+export function valueMayChange(st: HtmlState): boolean {
+  return (
+    st.s === BEFORE_ATTR_VALUE ||
+    st.s === ATTR_DOUBLE ||
+    st.s === ATTR_SINGLE ||
+    st.s === ATTR_UNQUOTED ||
+    st.s === RAW
+  );
 }
 
 /** The key two states are told apart by: equal keys, equal futures. */

@@ -22,6 +22,7 @@ import {
   sameStates,
   UNKNOWN_STATES,
   union,
+  valueMayChange,
 } from "./html-context.js";
 
 export type PartKind = "subject" | "html" | "text";
@@ -49,10 +50,13 @@ const MAX_PARTIAL_DEPTH = 8;
 
 type Node = hbs.AST.Node;
 
+/** The text state alone, the state most text leaves: shared, since state sets are never changed in place. */
+const START_STATES: HtmlState[] = [START];
+
 export function findOutputs(ast: hbs.AST.Program, kind: PartKind): OutputUse[] {
   const walker = new OutputWalker(kind);
   walker.collectPartials(ast);
-  walker.program(ast, [START]);
+  walker.program(ast, START_STATES);
   return walker.outputs;
 }
 
@@ -65,6 +69,11 @@ class OutputWalker {
    * cheaper than a string key per use (validate's budget, docs/performance.md).
    */
   private seen = new Map<Node, OutputUse[]>();
+  /**
+   * How many `{{#each}}` bodies and partials enclose the walk. At zero every node is walked once,
+   * so a use needs no comparing with earlier entries (nor a place in `seen`).
+   */
+  private rewalks = 0;
   private scopes: Scope[] = [{ path: [], root: true }];
   /** Root paths known to be truthy here: the conditions of enclosing `{{#if}}`s. */
   private guards: string[] = [];
@@ -78,6 +87,13 @@ class OutputWalker {
 
   collectPartials(p: hbs.AST.Program): void {
     for (const node of p.body) {
+      // Only these hold programs (text and values, most nodes, are passed over at once).
+      if (
+        node.type !== "BlockStatement" &&
+        node.type !== "DecoratorBlock" &&
+        node.type !== "PartialBlockStatement"
+      )
+        continue;
       const block = node as hbs.AST.BlockStatement;
       if (node.type === "DecoratorBlock") {
         const name = block.params[0];
@@ -113,7 +129,10 @@ class OutputWalker {
 
   private text(text: string, states: HtmlState[]): HtmlState[] {
     if (!this.html || text === "") return states;
-    if (states.length === 1) return [advance(states[0] as HtmlState, text)];
+    if (states.length === 1) {
+      const next = advance(states[0] as HtmlState, text);
+      return next === states[0] ? states : next === START ? START_STATES : [next];
+    }
     return union(...states.map((s) => [advance(s, text)]));
   }
 
@@ -127,13 +146,22 @@ class OutputWalker {
     const use = this.resolve(p as hbs.AST.PathExpression);
     if (!use) return states; // @index, @first, @last: numbers and booleans
     this.record(use.path, (p as hbs.AST.PathExpression).original, states, m);
-    if (!this.html) return states;
+    if (!this.html || (states.length === 1 && !valueMayChange(states[0] as HtmlState))) return states;
     return union(...states.map((s) => afterValue(s, use.present)));
   }
 
   private record(path: string[], written: string, states: HtmlState[], node: Node): void {
     const line = node.loc?.start.line ?? 1;
     const col = (node.loc?.start.column ?? 0) + 1;
+    if (this.rewalks === 0 && (!this.html || states.length === 1)) {
+      const context = this.html
+        ? contextAt(states[0] as HtmlState)
+        : this.kind === "subject"
+          ? "subject"
+          : "text";
+      this.outputs.push({ path, written, context, line, col });
+      return;
+    }
     const contexts: Context[] = this.html
       ? states.map(contextAt)
       : [this.kind === "subject" ? "subject" : "text"];
@@ -211,14 +239,19 @@ class OutputWalker {
   /** The states after one round of a body, or (repeat) after one or more. */
   private loop(body: hbs.AST.Program, states: HtmlState[], repeat: boolean): HtmlState[] {
     if (!repeat) return this.program(body, states);
-    let start = states;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const end = this.program(body, start);
-      const next = union(states, end);
-      if (sameStates(next, start)) return end;
-      start = next;
+    this.rewalks++;
+    try {
+      let start = states;
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const end = this.program(body, start);
+        const next = union(states, end);
+        if (sameStates(next, start)) return end;
+        start = next;
+      }
+      return this.html ? UNKNOWN_STATES : states;
+    } finally {
+      this.rewalks--;
     }
-    return this.html ? UNKNOWN_STATES : states;
   }
 
   private guarded(path: string | undefined, walk: () => HtmlState[]): HtmlState[] {
@@ -239,9 +272,11 @@ class OutputWalker {
     const changed = p.params.length > 0 || (p.hash && p.hash.pairs.length > 0);
     if (changed) this.scopes.push({ path: undefined, root: false });
     this.partialDepth++;
+    this.rewalks++;
     try {
       return this.program(body, states);
     } finally {
+      this.rewalks--;
       this.partialDepth--;
       if (changed) this.scopes.pop();
     }

@@ -22,35 +22,35 @@ interface OpenBlock {
   inElse: boolean;
 }
 
-export function scanTemplate(source: string): hbs.AST.Program | undefined {
+export interface Scanned {
+  ast: hbs.AST.Program;
+  /**
+   * Whether Handlebars' whitespace control may change the text: a `~`, or a block, `{{else}}` or
+   * comment alone on its line. When false that pass is known to leave the AST as it is.
+   */
+  whitespace: boolean;
+}
+
+/** A value's parameters (it has none), shared like the strip flags. */
+const NO_PARAMS: hbs.AST.Expression[] = [];
+
+/** Strip flags, shared: nothing changes them once the node is built. */
+const STRIP = [
+  { open: false, close: false },
+  { open: true, close: false },
+  { open: false, close: true },
+  { open: true, close: true },
+] as const satisfies hbs.AST.StripFlags[];
+
+export function scanTemplate(source: string): Scanned | undefined {
   // Handlebars' lexer treats NUL specially; leave such input to it.
   if (source.includes("\u0000")) return undefined;
+  let whitespace = source.includes("~");
   const root: hbs.AST.Statement[] = [];
   const stack: OpenBlock[] = [];
-  let line = 1;
-  let lineStart = 0;
-  let counted = 0; // offset up to which newlines have been counted
-
-  const locAt = (offset: number): Loc => {
-    for (let i = source.indexOf("\n", counted); i !== -1 && i < offset; i = source.indexOf("\n", i + 1)) {
-      line++;
-      lineStart = i + 1;
-    }
-    counted = Math.max(counted, offset);
-    const start = { line, column: offset - lineStart };
-    return { source: "", start, end: start };
-  };
-  const body = () => (stack.length ? (stack[stack.length - 1] as OpenBlock).body : root);
-
+  // No closures over the scan's state (captured, it would live in memory rather than registers).
+  const lines = new Lines(source);
   let pos = 0;
-  // The text between tags, as Handlebars' ContentStatement: the HTML context analysis reads it
-  // (after Handlebars' own whitespace control, see analyze.ts).
-  const content = (end: number) => {
-    if (end > pos) {
-      const text = source.slice(pos, end);
-      body().push({ type: "ContentStatement", value: text, original: text, loc: locAt(pos) } as never);
-    }
-  };
   for (;;) {
     const open = source.indexOf("{{", pos);
     if (open === -1) break;
@@ -66,13 +66,14 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
         closeAt = end + 5;
       }
       if (end === -1) return undefined;
-      content(open);
+      if (open > pos) pushContent(bodyOf(stack, root), source, pos, open, lines);
       // Comments take part in whitespace control (a comment alone on its line removes the line).
-      body().push({
+      whitespace ||= aloneOnLine(source, open, closeAt);
+      bodyOf(stack, root).push({
         type: "CommentStatement",
         value: "",
         strip: { open: false, close: source.charCodeAt(closeAt - 3) === 126 /* ~ */ },
-        loc: locAt(open),
+        loc: lines.at(open),
       } as never);
       pos = closeAt;
       continue;
@@ -83,22 +84,29 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
     let inner = source.slice(open + (triple ? 3 : 2), close);
     if (inner.includes("{{")) return undefined;
     if (triple && inner.includes("~")) return undefined; // `{{~{x}~}}` is the form Handlebars takes
-    content(open);
+    if (open > pos) pushContent(bodyOf(stack, root), source, pos, open, lines);
     pos = close + (triple ? 3 : 2);
-    const strip = { open: inner.startsWith("~"), close: inner.endsWith("~") };
-    inner = inner.replace(/^~/, "").replace(/~$/, "").trim();
-    const loc = locAt(open);
+    const stripOpen = inner.startsWith("~");
+    const stripClose = inner.endsWith("~");
+    const strip = STRIP[(stripOpen ? 1 : 0) + (stripClose ? 2 : 0)] as hbs.AST.StripFlags;
+    if (stripOpen || stripClose) inner = inner.slice(stripOpen ? 1 : 0, stripClose ? -1 : inner.length);
+    inner = inner.trim();
+    const loc = lines.at(open);
 
     if (triple) {
       const path = parsePath(inner);
       if (!path) return undefined;
-      body().push(mustache(path, loc, false, strip));
+      bodyOf(stack, root).push(mustache(path, loc, false, strip));
       continue;
     }
     const sigil = inner[0];
+    if (sigil === "#" || sigil === "/" || inner === "else" || inner === "^")
+      whitespace ||= aloneOnLine(source, open, pos);
     if (sigil === "#") {
-      const [helper, param, ...rest] = inner.slice(1).trim().split(/\s+/);
-      if (!helper || !BLOCKS.has(helper) || !param || rest.length > 0) return undefined;
+      const words = inner.slice(1).trim().split(/\s+/);
+      const helper = words[0];
+      const param = words[1];
+      if (!helper || !BLOCKS.has(helper) || !param || words.length > 2) return undefined;
       const path = parsePath(param);
       if (!path) return undefined;
       const node = {
@@ -112,7 +120,7 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
         closeStrip: { open: false, close: false },
         loc,
       } as unknown as hbs.AST.BlockStatement;
-      body().push(node);
+      bodyOf(stack, root).push(node);
       stack.push({ node, body: node.program.body, inElse: false });
     } else if (sigil === "/") {
       const top = stack.pop();
@@ -131,12 +139,81 @@ export function scanTemplate(source: string): hbs.AST.Program | undefined {
       const unescaped = sigil === "&";
       const path = parsePath(unescaped ? inner.slice(1).trim() : inner);
       if (!path) return undefined;
-      body().push(mustache(path, loc, !unescaped, strip));
+      bodyOf(stack, root).push(mustache(path, loc, !unescaped, strip));
     }
   }
   if (stack.length > 0) return undefined; // unclosed block: let Handlebars word the error
-  content(source.length);
-  return { type: "Program", body: root, blockParams: [], loc: locAt(0) } as unknown as hbs.AST.Program;
+  // The text after the last tag, as Handlebars' ContentStatement like all text between tags: the
+  // HTML context analysis reads it (after Handlebars' own whitespace control, see analyze.ts).
+  if (source.length > pos) pushContent(root, source, pos, source.length, lines);
+  const ast = {
+    type: "Program",
+    body: root,
+    blockParams: [],
+    loc: lines.at(0),
+  } as unknown as hbs.AST.Program;
+  return { ast, whitespace };
+}
+
+/**
+ * Whether the tag at [start, end) may stand alone on its line as Handlebars' whitespace control
+ * tells it: the whitespace before it back to a newline (or the template's start), and after it up
+ * to a newline (or the end).
+ */
+function aloneOnLine(source: string, start: number, end: number): boolean {
+  let before = start - 1;
+  while (before >= 0 && source.charCodeAt(before) !== 10 && isSpace(source, before)) before--;
+  if (before >= 0 && source.charCodeAt(before) !== 10) return false;
+  let after = end;
+  while (after < source.length && source.charCodeAt(after) !== 10 && isSpace(source, after)) after++;
+  return after === source.length || source.charCodeAt(after) === 10;
+}
+
+/** `\s` of a regular expression, which Handlebars' whitespace control uses. */
+function isSpace(source: string, i: number): boolean {
+  const c = source.charCodeAt(i);
+  return c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(source.charAt(i)));
+}
+
+/** The statements being collected: the innermost open block's, or the template's. */
+function bodyOf(stack: OpenBlock[], root: hbs.AST.Statement[]): hbs.AST.Statement[] {
+  return stack.length ? (stack[stack.length - 1] as OpenBlock).body : root;
+}
+
+/** Line and column of offsets met in increasing order: each newline is counted once. */
+class Lines {
+  private line = 1;
+  private lineStart = 0;
+  /** The offset up to which newlines have been counted. */
+  private counted = 0;
+
+  constructor(private readonly source: string) {}
+
+  at(offset: number): Loc {
+    const source = this.source;
+    for (
+      let i = source.indexOf("\n", this.counted);
+      i !== -1 && i < offset;
+      i = source.indexOf("\n", i + 1)
+    ) {
+      this.line++;
+      this.lineStart = i + 1;
+    }
+    this.counted = Math.max(this.counted, offset);
+    const start = { line: this.line, column: offset - this.lineStart };
+    return { source: "", start, end: start };
+  }
+}
+
+function pushContent(
+  body: hbs.AST.Statement[],
+  source: string,
+  from: number,
+  end: number,
+  lines: Lines,
+): void {
+  const text = source.slice(from, end);
+  body.push({ type: "ContentStatement", value: text, original: text, loc: lines.at(from) } as never);
 }
 
 function mustache(
@@ -148,7 +225,7 @@ function mustache(
   return {
     type: "MustacheStatement",
     path,
-    params: [],
+    params: NO_PARAMS,
     hash: undefined,
     escaped,
     strip,

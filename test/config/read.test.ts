@@ -55,6 +55,34 @@ describe("paths inside the repository", () => {
     expect(checkRepoPath(root, "../x.csv")).toBe("outside-repo");
   });
 
+  it("reads a file whole after one that is not UTF-8 (the decoder is shared)", () => {
+    const root = temp();
+    // Cut inside a three-byte character: a decoder that kept the cut bytes would spoil the next file.
+    writeFileSync(path.join(root, "cut.html"), Uint8Array.from([0x61, 0xe2, 0x82]));
+    writeFileSync(path.join(root, "cut2.html"), Uint8Array.from([0xe2, 0x82, 0xac, 0x61, 0xe2]));
+    writeFileSync(path.join(root, "ok.html"), "€ and é");
+    expect(readRepoFile(root, "cut.html").problem).toBe("binary");
+    expect(readRepoFile(root, "ok.html").text).toBe("€ and é");
+    expect(readRepoFile(root, "cut2.html").problem).toBe("binary");
+    expect(readRepoFile(root, "ok.html").text).toBe("€ and é");
+  });
+
+  it("reads text as the bytes say: byte order marks dropped, a U+FFFD kept, NUL refused", () => {
+    const root = temp();
+    const bom = [0xef, 0xbb, 0xbf];
+    const utf8 = (s: string) => [...new TextEncoder().encode(s)];
+    writeFileSync(path.join(root, "bom.html"), Uint8Array.from([...bom, ...utf8("a: 1")]));
+    writeFileSync(path.join(root, "two.html"), Uint8Array.from([...bom, ...bom, ...utf8("a: 1")]));
+    writeFileSync(path.join(root, "three.html"), Uint8Array.from([...bom, ...bom, ...bom, ...utf8("a")]));
+    writeFileSync(path.join(root, "fffd.html"), "x \uFFFD y");
+    writeFileSync(path.join(root, "nul.html"), "x \u0000 y");
+    expect(readRepoFile(root, "bom.html").text).toBe("a: 1");
+    expect(readRepoFile(root, "two.html").text).toBe("a: 1");
+    expect(readRepoFile(root, "three.html").text).toBe("\uFEFFa");
+    expect(readRepoFile(root, "fffd.html").text).toBe("x \uFFFD y");
+    expect(readRepoFile(root, "nul.html")).toMatchObject({ problem: "binary", at: { line: 1, col: 3 } });
+  });
+
   it("does not reuse folders resolved by an earlier read", () => {
     const root = temp();
     const elsewhere = temp();

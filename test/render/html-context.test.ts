@@ -28,6 +28,7 @@ describe("the context of a value in HTML", () => {
     ["a quote of the other kind is text", `<img alt="it's {{b}}">`, ["b:attr-double"]],
     ["after the attribute, text again", '<a title="x">{{t}}</a>', ["t:html-text"]],
     ["href starting with the value", '<a href="{{url}}">', ["url:url-double"]],
+    ["a name Object.prototype has is an element like any other", "<constructor>{{c}}", ["c:html-text"]],
     ["src, single-quoted", "<img src='{{src}}'>", ["src:url-single"]],
     ["unquoted href", "<a href={{u}}>", ["u:url-unquoted"]],
     ["attribute names are case-insensitive", '<A HREF="{{u}}">', ["u:url-double"]],
@@ -164,6 +165,12 @@ describe("blocks across the HTML", () => {
       "x:attr-double",
       "x:html-text",
     ]);
+  });
+
+  it("finds an inline partial defined inside a partial block", () => {
+    const source = '{{#> layout}}{{#*inline "v"}}{{x}}{{/inline}}<a title="{{> v}}">{{/layout}}';
+    const a = analyzeTemplate(source, "auto", "html");
+    expect(a.outputs.map((o) => `${o.path.join(".")}:${o.context}`)).toEqual(["x:attr-double"]);
   });
 
   it("gives up on too many states as unknown, which nothing is safe in", () => {

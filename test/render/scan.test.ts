@@ -72,6 +72,29 @@ describe("the fast template scanner", () => {
     for (const source of cases.slice(13)) expect(scanTemplate(source), source).toBeUndefined();
   });
 
+  it("skips Handlebars' whitespace control only where it changes nothing", () => {
+    // A block tag alone on its line takes its line break with it, which here decides whether `y`
+    // goes on the unquoted value or starts an attribute name.
+    const standalone = [
+      "<a title=x{{#if e}}\n{{else}}\ny{{a}}{{/if}}>",
+      "<a title=x{{#if e}}\n{{/if}}\ny{{a}}>",
+      "<a title=x{{#if e}}\n{{else}} \t\ny{{a}}{{/if}}>",
+      "<a title=x{{#if e}}\n  {{/if}}\r\ny{{a}}>",
+    ];
+    for (const source of standalone) {
+      expect(scanTemplate(source)?.whitespace, source).toBe(true);
+      expect(analyzeTemplate(source, "auto", "html"), source).toEqual(
+        analyzeTemplate(source, "handlebars", "html"),
+      );
+    }
+    // Nothing alone on its line and no `~`: the pass would be a no-op.
+    for (const source of [
+      "<p>{{#if a}}<b>{{a}}</b>{{/if}}</p>\n{{#each x}}{{y}}{{/each}}\n{{z}}\n",
+      "x {{!c}}",
+    ])
+      expect(scanTemplate(source)?.whitespace, source).toBe(false);
+  });
+
   it("agrees on randomly assembled templates", () => {
     const pieces = [
       "x ",

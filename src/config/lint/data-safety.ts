@@ -27,6 +27,8 @@ function checkCampaignData({ project, report }: LintContext): void {
         // A use of no particular variable (`{{#each this}}`) reads every key of the data.
         const first = out.path[0];
         const any = first === undefined || first === "*" || first === "@key";
+        // Most uses read a subscriber field, not campaign data: nothing to check.
+        if (!any && !Object.hasOwn(campaign.data, first)) continue;
         const roots = any ? Object.keys(campaign.data) : [first];
         const rest = any ? out.path.slice(first === undefined ? 0 : 1) : out.path.slice(1);
         for (const root of roots) {

@@ -107,8 +107,9 @@ function checkContexts(t: Template, report: LintContext["report"]): void {
   const seen = new Set<string>();
   for (const out of html.analysis.outputs) {
     const place = strictPlaces[out.context];
+    if (!place) continue;
     const key = `${out.line}:${out.col}`;
-    if (!place || seen.has(key)) continue;
+    if (seen.has(key)) continue;
     seen.add(key);
     report(
       error(

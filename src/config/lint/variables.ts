@@ -59,29 +59,30 @@ function checkUse(
   report: LintContext["report"],
 ): void {
   if (builtins.includes(use.name)) return;
-  // A position may cost a second parse of the YAML file: work it out only for a finding.
+  // A position may cost a second parse of the YAML file, and the wording strings: work them out
+  // only for a finding (most uses have none, and a validate checks tens of thousands).
   const at = () => partPosition(part, use.line, use.col);
-  const expr = `\`{{${use.written}}}\``;
-  const forCampaign = `campaign \`${campaign.name}\` (${campaign.file})`;
+  const expr = () => `\`{{${use.written}}}\``;
+  const forCampaign = () => `campaign \`${campaign.name}\` (${campaign.file})`;
   // Own keys only: `toString` is not "in" the data for SES, whatever JavaScript objects inherit.
   if (Object.hasOwn(campaign.data, use.name)) {
-    const missing = missingNested(campaign.data, use.path);
+    const missing = use.path === use.name ? undefined : missingNested(campaign.data, use.path);
     if (missing && !use.guarded) {
       const parent = missing.split(".").slice(0, -1).join(".");
       report(
         error(
           "campaign/unprovided-variable",
           at,
-          `${expr} is not provided for ${forCampaign}: \`data.${missing}\` is missing`,
+          `${expr()} is not provided for ${forCampaign()}: \`data.${missing}\` is missing`,
           `add \`${missing.split(".").pop()}\` under \`data.${parent}\` in ${campaign.file}`,
         ),
       );
     }
     return;
   }
-  const lacking = sources.filter((s) => !s.fields.has(use.name));
-  if (lacking.length > 0) {
+  if (sources.some((s) => !s.fields.has(use.name))) {
     if (use.guarded) return;
+    const lacking = sources.filter((s) => !s.fields.has(use.name));
     const candidates = new Set([
       ...Object.keys(campaign.data),
       ...builtins,
@@ -93,22 +94,23 @@ function checkUse(
       error(
         "campaign/unprovided-variable",
         at,
-        `${expr} is not provided for ${forCampaign}`,
+        `${expr()} is not provided for ${forCampaign()}`,
         suggestion ? `did you mean \`${suggestion}\`? Otherwise ${provide}` : provide,
       ),
     );
     return;
   }
   if (use.guarded) return;
-  const optional = sources
-    .map((s) => s.fields.get(use.name))
-    .filter((f) => f !== undefined && !f.required && !f.hasDefault && f.type !== "email");
-  if (optional.length > 0) {
+  const optional = sources.some((s) => {
+    const f = s.fields.get(use.name);
+    return f !== undefined && !f.required && !f.hasDefault && f.type !== "email";
+  });
+  if (optional) {
     report(
       warning(
         "campaign/optional-variable",
         at,
-        `${expr} comes from the optional subscriber field \`${use.name}\`, which some recipients of ${forCampaign} may lack`,
+        `${expr()} comes from the optional subscriber field \`${use.name}\`, which some recipients of ${forCampaign()} may lack`,
         `SES drops mail whose data lacks a variable, so mailops skips those recipients; mark the field \`required: true\`, give it a \`default\`, or wrap the use in \`{{#if ${use.name}}}\``,
       ),
     );
