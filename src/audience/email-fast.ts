@@ -16,6 +16,16 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 }
 for (const c of "!#$%&'*+/=?^_`{|}~-") ATEXT[c.charCodeAt(0)] = 1;
 
+/**
+ * The usual address as one native match (two to three times the scan's speed): an ASCII local
+ * part, dots only between atext runs, two or more letter-digit-hyphen labels. Only this short, no
+ * local part or label can be too long, and backtracking stays within a few dozen steps; anything
+ * it does not match is decided by the scan.
+ */
+const COMMON =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const COMMON_MAX = 64;
+
 const INVALID = -1;
 /** The domain holds a non-ASCII character: valid only in its ASCII form. */
 const UNICODE = -2;
@@ -29,6 +39,7 @@ export function isEmailFast(s: string): boolean {
  * (no allocation), or `s` with its internationalized domain in ASCII (punycode) form.
  */
 export function emailFast(s: string): string | undefined {
+  if (s.length <= COMMON_MAX && COMMON.test(s)) return s;
   const at = scanLocal(s);
   if (at === INVALID) return undefined;
   const r = scanDomain(s, at + 1);
