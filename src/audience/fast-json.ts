@@ -32,6 +32,41 @@ export function isClean(text: string): boolean {
   );
 }
 
+/**
+ * isClean() of the text UTF-8 `bytes` decode to, four bytes at a time (a regular expression over
+ * the decoded text was a tenth of a campaign's count): a control character and a backslash are
+ * single bytes no other character's UTF-8 holds, and a word has one when it has a byte below
+ * 0x20 or a byte 0x5C. Such a word is looked at byte by byte (every line end's word is).
+ */
+export function isCleanBytes(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  // Byte by byte up to the first word boundary (all of a chunk too short for a word).
+  const head = (4 - (bytes.byteOffset & 3)) & 3;
+  let i = 0;
+  for (; i < Math.min(n, head); i++) if (!cleanByte(bytes, i, n)) return false;
+  if (i === n) return true;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (n - i) >>> 2);
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k] as number;
+    const x = w ^ 0x5c5c5c5c;
+    // Bit 7 of a byte is set where that byte is below 0x20 (of w) or zero (of x), with no misses.
+    if ((((w - 0x20202020) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) {
+      const at = i + 4 * k;
+      for (let j = at; j < at + 4; j++) if (!cleanByte(bytes, j, n)) return false;
+    }
+  }
+  for (i += 4 * words.length; i < n; i++) if (!cleanByte(bytes, i, n)) return false;
+  return true;
+}
+
+/** Not a backslash nor a control character but a line end (a CR only before an LF). */
+function cleanByte(bytes: Uint8Array, i: number, n: number): boolean {
+  const b = bytes[i] as number;
+  if (b >= 32) return b !== 92;
+  if (b === 10) return true;
+  return b === 13 && i + 1 < n && bytes[i + 1] === 10;
+}
+
 /** Declared fields are tracked in a 31-bit mask; more than that takes the slow path. */
 const MAX_FIELDS = 31;
 /** Key positions whose field is remembered from the previous row. */

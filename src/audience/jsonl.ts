@@ -9,7 +9,7 @@
  * invalid row, skipped and counted.
  */
 import { decoder } from "./decode.js";
-import { compileFastRow, type FastRow, isClean } from "./fast-json.js";
+import { compileFastRow, type FastRow, isClean, isCleanBytes } from "./fast-json.js";
 import type { Typer } from "./fields.js";
 import { damaged, describeJson, inputFailed, MAX_ROW_CHARS, type RowSink } from "./rows.js";
 
@@ -29,14 +29,16 @@ export async function* readJsonl(
   const decode = decoder();
   try {
     for await (const chunk of input) {
-      lines.feed(typeof chunk === "string" ? chunk : decode(chunk));
+      if (typeof chunk === "string") lines.feed(chunk, isClean(chunk));
+      else lines.feed(decode(chunk), isCleanBytes(chunk));
       while (lines.pump(BATCH)) yield;
       yield;
     }
   } catch (error) {
     throw inputFailed(error, lines.line);
   }
-  lines.feed(decode());
+  const last = decode();
+  lines.feed(last, isClean(last));
   while (lines.pump(BATCH)) yield;
   lines.end();
   yield;
@@ -60,8 +62,8 @@ class JsonlLines {
     this.fast = compileFastRow(typer.specs);
   }
 
-  /** Takes the next decoded chunk; call pump() until it returns false before feeding more. */
-  feed(text: string): void {
+  /** Takes the next decoded chunk, and whether it is clean (fast-json.ts); call pump() until it returns false before feeding more. */
+  feed(text: string, clean: boolean): void {
     this.text = "";
     this.pos = 0;
     if (text === "") return;
@@ -82,7 +84,7 @@ class JsonlLines {
     }
     this.text = text;
     this.pos = start;
-    this.clean = isClean(text);
+    this.clean = clean;
   }
 
   /** Reads up to `max` lines; false once the text is used up (its partial last line kept). */

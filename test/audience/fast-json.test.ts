@@ -4,7 +4,7 @@
  * check that ordinary lines do take it.
  */
 import { describe, expect, it } from "vitest";
-import { compileFastRow, isClean } from "../../src/audience/fast-json.js";
+import { compileFastRow, isClean, isCleanBytes } from "../../src/audience/fast-json.js";
 import { compileTyper } from "../../src/audience/fields.js";
 import { source } from "./helpers.js";
 
@@ -179,5 +179,59 @@ describe("the JSONL fast path", () => {
     }
     // Mutations that keep a line valid are still read by the fast path.
     expect(taken).toBeGreaterThan(5_000);
+  });
+});
+
+describe("a chunk's cleanliness from its bytes", () => {
+  // Bytes that matter, and bytes that do not: each control byte, backslash, CR, LF, a quote,
+  // and the pieces of multi-byte UTF-8 (a continuation byte, a lead byte).
+  const alphabet = [
+    0,
+    1,
+    9,
+    10,
+    11,
+    13,
+    31,
+    32,
+    34,
+    65,
+    92,
+    0x5c ^ 0x80,
+    127,
+    0x80,
+    0x9c,
+    0xc3,
+    0xa9,
+    0xe2,
+    0xff,
+  ];
+  const agrees = (bytes: Uint8Array) =>
+    expect(isCleanBytes(bytes), JSON.stringify([...bytes])).toBe(isClean(new TextDecoder().decode(bytes)));
+
+  it("says what isClean says of the decoded text, at any alignment", () => {
+    const next = (() => {
+      let s = 7;
+      return () => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return s / 2 ** 32;
+      };
+    })();
+    const plain = (n: number) => Buffer.from("a".repeat(n));
+    for (let round = 0; round < 20_000; round++) {
+      const n = Math.floor(next() * (round % 2 ? 24 : 300));
+      const bytes = Buffer.from(plain(n + 8));
+      // Mostly plain text with one to three bytes of the alphabet, as a chunk of a file is.
+      for (let k = Math.floor(next() * 3); k >= 0; k--)
+        bytes[Math.floor(next() * bytes.length)] = alphabet[Math.floor(next() * alphabet.length)] as number;
+      const from = Math.floor(next() * 4);
+      agrees(bytes.subarray(from, from + n));
+    }
+    // A CR at a chunk's end: its LF is in the next chunk, so this one is not clean.
+    agrees(Buffer.from('{"a":1}\r'));
+    agrees(Buffer.from('{"a":1}\r\n{"b":2}\r\n'));
+    agrees(Buffer.from('{"a":"\\u0041"}\n'));
+    agrees(Buffer.from('{"a":"x\ty"}\n'));
+    agrees(Buffer.from('{"a":"é"}\n'));
   });
 });
