@@ -19,6 +19,7 @@
 import type { Campaign, Project, Template } from "../config/model.js";
 import { UNSUBSCRIBE_VARIABLE } from "../config/model.js";
 import { MailopsError } from "../errors.js";
+import type { Context } from "../render/html-context.js";
 import { firstMissing, firstMissingOf, requiredPaths } from "../render/ses-render.js";
 import { ANY_ROOT, contextLabel, type RootCheck, safetyChecks } from "../render/value-safety.js";
 import { assertUnsubscribeSecret, unsubscribeUrl } from "./unsubscribe.js";
@@ -49,7 +50,11 @@ export function messageBuilder(
   secret: string | undefined,
 ): MessageBuilder {
   const rules = messageRules(project, campaign, template, secret);
-  return { prepare: (r) => prepare(rules, r), skipReason: (r) => skipReason(rules, r) };
+  const verdict = compileVerdict(rules);
+  return {
+    prepare: (r) => prepare(rules, r),
+    skipReason: verdict ? (r) => verdict(r.fields) : (r) => skipReason(rules, r),
+  };
 }
 
 /** What every recipient's data is built from and checked against: worked out once per campaign. */
@@ -180,6 +185,63 @@ function skipReason(rules: Rules, r: MessageRecipient): string | undefined {
   for (const refused of rules.baseRefusals) if (!Object.hasOwn(fields, refused.root)) return refused.reason;
   const missing = firstMissingOf(rules.required, fields, rules.base);
   return missing ? `missing variable ${missing}` : undefined;
+}
+
+type Verdict = (fields: Record<string, unknown>) => string | undefined;
+
+/**
+ * skipReason()'s checks for one campaign as one function with each field's name written in:
+ * reading a property by a name the code holds is one inline cache, where the loops above read by
+ * a name in a variable, a generic lookup per rule and field (most of a count's render check).
+ * The same checks in the same order; a name objects inherit (`constructor`, `toString`) and a
+ * nested path keep the generic lookup; link mode and unknown variables are left to skipReason().
+ */
+function compileVerdict(rules: Rules): Verdict | undefined {
+  if (rules.link || rules.anyRoot.length > 0) return undefined;
+  const lit = (name: string) => JSON.stringify(name);
+  // A name no object inherits: a read that finds nothing means the field is not the row's own.
+  const plain = (name: string) => !(name in Object.prototype);
+  const lines: string[] = ["let v, b;"];
+  rules.fieldChecks.forEach((check, i) => {
+    const r = lit(check.root);
+    const own = plain(check.root)
+      ? `(v = f[${r}]) !== undefined || has(f, ${r})`
+      : `has(f, ${r}) && ((v = f[${r}]), true)`;
+    lines.push(`if (${own}) { b = checks[${i}].test(v); if (b) return unsafe(${r}, b); }`);
+  });
+  rules.baseRefusals.forEach((refused, i) => {
+    lines.push(`if (!has(f, ${lit(refused.root)})) return refusals[${i}].reason;`);
+  });
+  const missing = rules.required.map((path) => `missing variable ${path.join(".")}`);
+  rules.required.forEach((path, i) => {
+    const root = path[0] as string;
+    const r = lit(root);
+    if (path.length === 1 && plain(root)) {
+      // From the row when it has the field, else from the campaign's data (fixed: decided here).
+      const inBase = firstMissingOf([path], {}, rules.base) === undefined;
+      lines.push(
+        `v = f[${r}]; if (v === undefined ? has(f, ${r}) || ${!inBase} : v === null) return missing[${i}];`,
+      );
+    } else {
+      lines.push(`if (firstMissingOf(required[${i}], f, base) !== undefined) return missing[${i}];`);
+    }
+  });
+  lines.push("return undefined;");
+  const make = new Function(
+    "has, checks, refusals, required, base, missing, firstMissingOf, unsafe",
+    `return (f) => { ${lines.join("\n")} };`,
+  );
+  const unsafe = (root: string, bad: Context) => `unsafe value in field ${root} (${contextLabel(bad)})`;
+  return make(
+    Object.hasOwn,
+    rules.fieldChecks,
+    rules.baseRefusals,
+    rules.required.map((p) => [p]),
+    rules.base,
+    missing,
+    firstMissingOf,
+    unsafe,
+  ) as Verdict;
 }
 
 /** Link mode: the recipient's own unsubscribe URL into the data and headers; a refusal, if unsafe. */

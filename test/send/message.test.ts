@@ -201,6 +201,12 @@ describe("skipReason: prepare()'s verdict without building the data", () => {
     text: "{{user.first}} {{postal_address}}",
   });
   const walks = templateOf({ subject: "Hi", html: "{{#each this}}<i>{{this}}</i>{{/each}}" });
+  // Names every object inherits, which a row need not have of its own.
+  const inherited = templateOf({
+    subject: "Hi {{toString}}",
+    html: "<p>{{constructor}} {{name}}</p>",
+    text: "{{valueOf}}",
+  });
   const datas: Record<string, unknown>[] = [
     campaign.data,
     { ...campaign.data, name: "Friend", user: { first: "Friend" } },
@@ -220,15 +226,22 @@ describe("skipReason: prepare()'s verdict without building the data", () => {
     { email: "a@example.com", name: "Ann", product_url: "javascript:x", user: { first: "A" } },
     { email: "a@example.com", name: "Ann\r\nBcc: x", user: { first: "A" } },
     { email: "a@example.com", toString: "x", constructor: null, name: "Ann", user: { first: "A" } },
+    { email: "a@example.com", toString: "<x>", constructor: "c", valueOf: "v", name: "Ann" },
+    // A field that is the row's own but undefined: missing, whatever the campaign's data says.
+    { email: "a@example.com", name: undefined, user: { first: "A" } },
+    { email: "a@example.com", name: "Ann", product_url: undefined, user: undefined },
   ];
 
   it("agrees with prepare() for every template, campaign data and recipient tried", () => {
     let refused = 0;
-    for (const t of [template, nested, walks]) {
+    for (const t of [template, nested, walks, inherited]) {
       for (const data of datas) {
         const messages = messageBuilder(project, { ...campaign, data }, t, undefined);
         for (const fields of fieldsOf) {
-          const r = recipient(fields);
+          // JSON would drop an undefined value: those rows are taken as they are.
+          const r = Object.values(fields).includes(undefined)
+            ? { address: "a@example.com", key: "a@example.com", fields }
+            : recipient(fields);
           const p = messages.prepare(r);
           expect(messages.skipReason(r)).toBe(p.ok ? undefined : p.reason);
           if (!p.ok) refused++;
