@@ -67,8 +67,13 @@ export function sendResultsSection(results: CampaignResult[]): string {
     if (r.detail) {
       // scheduled and missed carry their send_at (a recurring campaign's: its occurrence) as the detail.
       const at = (r.state === "scheduled" || r.state === "missed") && /^\d{4}-\d\d-\d\dT/.test(r.detail);
-      const label =
-        r.next === undefined ? "send_at" : r.state === "missed" ? "missed occurrence" : "next occurrence";
+      const label = r.winnerStage
+        ? "winner picked at"
+        : r.next === undefined
+          ? "send_at"
+          : r.state === "missed"
+            ? "missed occurrence"
+            : "next occurrence";
       lines.push(`- ${code(r.campaign)}: ${at ? `${label} ${utc(r.detail)}` : escapeMd(r.detail)}`);
     }
     lines.push(...recurringNotes(r));

@@ -80,6 +80,8 @@ export interface CampaignResult {
   waiting?: string;
   /** A recurring campaign's next occurrence after now. */
   next?: string;
+  /** `scheduled`: an A/B run's winner stage, its detail the time the winner is picked. */
+  winnerStage?: boolean;
   /** A campaign with variants: its stage, each variant's count, the winner once decided. */
   variants?: VariantSummary;
   /** A run in each recipient's local time: who was due, waits, was missed, at this send (send/local-time.ts). */
@@ -252,19 +254,24 @@ async function chooseDue(session: Session): Promise<Choice> {
       choice.results.push(damaged(c.name, e));
       continue;
     }
-    const due =
-      (await winnerStageDue(
-        session.store(),
-        c,
-        runKey({ campaign: c.name, sendAt: sendAtKey(c) }),
-        run.complete,
-        now,
-      )) ?? dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
+    const winner = await winnerStageDue(
+      session.store(),
+      c,
+      runKey({ campaign: c.name, sendAt: sendAtKey(c) }),
+      run.complete,
+      now,
+    );
+    const due = winner ?? dueState(c, run, now, project.settings.guardrails.maxLatenessSeconds);
     // `missed: acknowledged`: known, and no longer reported on every run.
     if (due.state === "missed" && c.missedAcknowledged) continue;
     if (due.state === "due") choice.chosen.push({ campaign: c, sendAt: sendAtKey(c) });
     else
-      choice.results.push({ campaign: c.name, state: due.state, detail: "at" in due ? due.at : undefined });
+      choice.results.push({
+        campaign: c.name,
+        state: due.state,
+        detail: "at" in due ? due.at : undefined,
+        ...(winner ? { winnerStage: true } : {}),
+      });
   }
   return choice;
 }

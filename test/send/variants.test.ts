@@ -85,7 +85,7 @@ describe("A/B variants on the local target", () => {
 
     // Before decide_after: nothing is due, and nothing more is sent.
     const early = await sendDue(repo, 120);
-    expect(early).toMatchObject({ state: "scheduled", detail: at(1 + 240).toISOString() });
+    expect(early).toMatchObject({ state: "scheduled", detail: at(1 + 240).toISOString(), winnerStage: true });
     expect(variantById(repo.dir).size).toBe(tested.size);
 
     injectEvents(repo.dir, "a", "click", Math.round((s.a ?? 0) * 0.05));
