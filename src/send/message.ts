@@ -53,7 +53,7 @@ export function messageBuilder(
   const verdict = compileVerdict(rules);
   return {
     prepare: (r) => prepare(rules, r),
-    skipReason: verdict ? (r) => verdict(r.fields) : (r) => skipReason(rules, r),
+    skipReason: verdict ? (r) => verdict(r.fields) : (r) => preparedVerdict(rules, r),
   };
 }
 
@@ -141,7 +141,7 @@ function prepare(rules: Rules, r: MessageRecipient): Prepared {
     const check = fieldChecks[i] as RootCheck;
     if (!Object.hasOwn(fields, check.root)) continue;
     const bad = check.test(fields[check.root]);
-    if (bad) return skip(`unsafe value in field ${check.root} (${contextLabel(bad)})`);
+    if (bad) return skip(unsafeField(check.root, bad));
   }
   for (const refused of rules.baseRefusals)
     if (!Object.hasOwn(fields, refused.root)) return skip(refused.reason);
@@ -163,38 +163,26 @@ function prepare(rules: Rules, r: MessageRecipient): Prepared {
   return { ok: true, data, headers };
 }
 
-/**
- * prepare()'s verdict, the same checks in the same order, without the copy: a variable is looked
- * up in the fields, then in the defaults, as in the data prepare() builds (neither has a
- * `__proto__` key: assertNoProtoKey, audience/fields.ts). Link mode and checks of unknown
- * variables read the built data (every key of it, the recipient's own URL): those ask prepare().
- */
-function skipReason(rules: Rules, r: MessageRecipient): string | undefined {
-  if (rules.link || rules.anyRoot.length > 0) {
-    const p = prepare(rules, r);
-    return p.ok ? undefined : p.reason;
-  }
-  const fields = r.fields;
-  const { fieldChecks } = rules;
-  for (let i = 0; i < fieldChecks.length; i++) {
-    const check = fieldChecks[i] as RootCheck;
-    if (!Object.hasOwn(fields, check.root)) continue;
-    const bad = check.test(fields[check.root]);
-    if (bad) return `unsafe value in field ${check.root} (${contextLabel(bad)})`;
-  }
-  for (const refused of rules.baseRefusals) if (!Object.hasOwn(fields, refused.root)) return refused.reason;
-  const missing = firstMissingOf(rules.required, fields, rules.base);
-  return missing ? `missing variable ${missing}` : undefined;
+/** prepare()'s verdict where it reads the built data (link mode, checks of unknown variables). */
+function preparedVerdict(rules: Rules, r: MessageRecipient): string | undefined {
+  const p = prepare(rules, r);
+  return p.ok ? undefined : p.reason;
 }
+
+/** Why a field's value is refused where the template writes it. */
+const unsafeField = (root: string, bad: Context) => `unsafe value in field ${root} (${contextLabel(bad)})`;
 
 type Verdict = (fields: Record<string, unknown>) => string | undefined;
 
 /**
- * skipReason()'s checks for one campaign as one function with each field's name written in:
- * reading a property by a name the code holds is one inline cache, where the loops above read by
- * a name in a variable, a generic lookup per rule and field (most of a count's render check).
- * The same checks in the same order; a name objects inherit (`constructor`, `toString`) and a
- * nested path keep the generic lookup; link mode and unknown variables are left to skipReason().
+ * prepare()'s verdict without building the data, for one campaign, as one function with each
+ * field's name written in: a variable is looked up in the fields, then in the defaults, as in the
+ * data prepare() builds (neither has a `__proto__` key: assertNoProtoKey, audience/fields.ts).
+ * Reading a property by a name the code holds is one inline cache, where a loop reads by a name in
+ * a variable, a generic lookup per rule and field (most of a count's render check). The same
+ * checks in the same order; a name objects inherit (`constructor`, `toString`) and a nested path
+ * keep the generic lookup. Link mode and unknown variables read the built data (every key of it,
+ * the recipient's own URL): those are left to preparedVerdict().
  */
 function compileVerdict(rules: Rules): Verdict | undefined {
   if (rules.link || rules.anyRoot.length > 0) return undefined;
@@ -231,7 +219,6 @@ function compileVerdict(rules: Rules): Verdict | undefined {
     "has, checks, refusals, required, base, missing, firstMissingOf, unsafe",
     `return (f) => { ${lines.join("\n")} };`,
   );
-  const unsafe = (root: string, bad: Context) => `unsafe value in field ${root} (${contextLabel(bad)})`;
   return make(
     Object.hasOwn,
     rules.fieldChecks,
@@ -240,7 +227,7 @@ function compileVerdict(rules: Rules): Verdict | undefined {
     rules.base,
     missing,
     firstMissingOf,
-    unsafe,
+    unsafeField,
   ) as Verdict;
 }
 
