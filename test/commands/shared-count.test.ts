@@ -74,6 +74,33 @@ describe("counting every campaign in one pass", () => {
     expect(alone.some((c) => Object.keys(c.skipped).length > 0 || c.toSend > 0)).toBe(true);
   });
 
+  it("counts each campaign against its own topic's opt-outs, the list read once per topic", async () => {
+    const s = session();
+    const local = await s.target();
+    const reads: (string | undefined)[] = [];
+    // SES's opt-outs differ by topic: promotions lose every fifth person, onboarding every fourth.
+    const target: typeof local = Object.assign(Object.create(local), {
+      suppression: async (list?: { contactList: string; topic?: string }) => {
+        reads.push(list?.topic);
+        const every = list?.topic === "onboarding" ? 4 : 5;
+        return { has: (key: string) => Number(/\d+/.exec(key)?.[0] ?? -1) % every === 1 };
+      },
+    });
+    const requests = [...s.project.campaigns.values()].map((c) => ({
+      campaign: c,
+      messages: messageBuilder(s.project, c, s.project.templates.get(c.template ?? "") as never, "secret"),
+    }));
+    expect(new Set(requests.map((q) => q.campaign.topic))).toEqual(new Set(["promotions", "onboarding"]));
+    const alone: AudienceCounts[] = [];
+    for (const q of requests)
+      alone.push(await (await openAudience(s.project, q.campaign, target)).count(q.messages));
+    reads.length = 0;
+    const shared = await countAudiences(s.project, requests, target);
+    expect(shared.map((r) => ("error" in r ? r.error.message : r.counts))).toEqual(alone);
+    expect(reads.sort()).toEqual(["onboarding", "promotions"]);
+    expect(alone.every((c) => c.suppressed > 0)).toBe(true);
+  });
+
   it("the forecast shows those counts, with each campaign's own notes", async () => {
     const forecasts = new Map((await forecastSends(session())).map((f) => [f.campaign, f]));
     const s = session();
