@@ -64,6 +64,23 @@ export function suppressionFor(
   return target.suppression(list);
 }
 
+/**
+ * suppressionFor, each list read once for the campaigns of one topic: one read of SES's list, and
+ * one object, which tells the shared pass that campaigns' audiences can be the same (shared-pass.ts).
+ */
+export function suppressionLists(
+  project: Project,
+  target: Target,
+): (c: Campaign) => Promise<SuppressionCheck> {
+  const lists = new Map<string, Promise<SuppressionCheck>>();
+  return (campaign) => {
+    const topic = campaign.topic ?? "";
+    const list = lists.get(topic) ?? suppressionFor(project, campaign, target);
+    lists.set(topic, list);
+    return list;
+  };
+}
+
 /** `sent`: whoever earlier runs reached, left out (`exclude_sent`, send/exclude-sent.ts). */
 export async function openAudience(
   project: Project,
@@ -186,15 +203,7 @@ export async function countAudiences(
 ): Promise<Counted[]> {
   const out: Counted[] = [];
   const joined: { at: number; check: RenderCheck; member: SharedMember }[] = [];
-  // A list is read once for the campaigns of one topic: one read of SES's list, and one object,
-  // which tells the shared pass the campaigns' audiences can be the same (shared-pass.ts).
-  const lists = new Map<string, Promise<SuppressionCheck>>();
-  const listOf = (campaign: Campaign) => {
-    const topic = campaign.topic ?? "";
-    const list = lists.get(topic) ?? suppressionFor(project, campaign, target);
-    lists.set(topic, list);
-    return list;
-  };
+  const listOf = suppressionLists(project, target);
   for (const q of requests) {
     let suppression: SuppressionCheck;
     try {

@@ -26,7 +26,7 @@ import type { Campaign, Project, Source } from "../config/model.js";
 import { messageBuilder } from "../send/message.js";
 import { SECRET_ENV } from "../send/unsubscribe.js";
 import type { Target } from "../targets/port.js";
-import { type AudienceCounts, type CountRequest, countAudiences, suppressionFor } from "./audience.js";
+import { type AudienceCounts, type CountRequest, countAudiences, suppressionLists } from "./audience.js";
 
 /** One campaign's counts from the shared pass, and what its sources were when it read them. */
 export interface PreCount {
@@ -52,10 +52,11 @@ export async function preCount(project: Project, campaigns: Campaign[], target: 
     if (to !== undefined) bySource.set(to, [...(bySource.get(to) ?? []), c]);
   }
   const asked: { request: CountRequest; versions: string[] }[] = [];
+  const listOf = suppressionLists(project, target);
   for (const group of bySource.values()) {
     if (group.length < 2) continue;
     for (const c of group) {
-      const ask = await request(project, c, target, version);
+      const ask = await request(project, c, listOf, version);
       if (ask) asked.push(ask);
     }
   }
@@ -105,11 +106,11 @@ function sharedSource(project: Project, c: Campaign): string | undefined {
   }
 }
 
-/** What a campaign's count needs, its suppression list read now, and its sources' versions before the read. */
+/** What a campaign's count needs, its suppression list (read once per topic), and its sources' versions before the read. */
 async function request(
   project: Project,
   c: Campaign,
-  target: Target,
+  listOf: (c: Campaign) => Promise<SuppressionCheck>,
   version: SourceVersion,
 ): Promise<{ request: CountRequest; versions: string[] } | undefined> {
   try {
@@ -118,7 +119,7 @@ async function request(
     const template = project.templates.get(c.template ?? "");
     if (!template) return undefined;
     const messages = messageBuilder(project, c, template, process.env[SECRET_ENV]);
-    const suppression = await suppressionFor(project, c, target);
+    const suppression = await listOf(c);
     return { request: { campaign: c, messages, suppression }, versions };
   } catch (e) {
     // Whatever stops it here stops it at its turn too, and is reported there.

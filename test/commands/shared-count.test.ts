@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AudienceCounts, countAudiences, openAudience } from "../../src/commands/audience.js";
 import { forecastSends } from "../../src/commands/send-forecast.js";
+import { preCount } from "../../src/commands/send-precount.js";
 import { openSession, type Session } from "../../src/commands/session.js";
 import { messageBuilder } from "../../src/send/message.js";
 import { LOCAL_SUPPRESSION_FILE } from "../../src/targets/local/suppression.js";
@@ -99,6 +100,15 @@ describe("counting every campaign in one pass", () => {
     expect(shared.map((r) => ("error" in r ? r.error.message : r.counts))).toEqual(alone);
     expect(reads.sort()).toEqual(["onboarding", "promotions"]);
     expect(alone.every((c) => c.suppressed > 0)).toBe(true);
+    // deploy's count pass the same: one read per topic, each campaign counted against its own.
+    reads.length = 0;
+    const pre = await preCount(s.project, [...s.project.campaigns.values()], target);
+    expect(reads.sort()).toEqual(["onboarding", "promotions"]);
+    requests.forEach((q, i) => {
+      const counted = pre.counts.get(q.campaign.name);
+      if (counted) expect(counted.counts).toEqual(alone[i]);
+    });
+    expect(pre.counts.size).toBeGreaterThan(2);
   });
 
   it("the forecast shows those counts, with each campaign's own notes", async () => {
