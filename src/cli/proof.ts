@@ -14,7 +14,7 @@ const SIMULATED: Record<string, string> = {
 };
 
 export function presentProof(report: ProofReport, target: string, format: ReportFormat, io: Io): number {
-  const failed = report.results.some((r) => r.status === "failed");
+  const failed = report.messages.some((m) => m.results.some((r) => r.status === "failed"));
   io.out(
     format === "json" ? reportJson("proof", { target, ...report, ok: !failed }) : formatProof(report, target),
   );
@@ -24,15 +24,19 @@ export function presentProof(report: ProofReport, target: string, format: Report
 export function formatProof(r: ProofReport, target: string): string {
   const lines = [
     `Proof of ${r.campaign} on the ${target} target, rendered for ${r.renderedFor === "sample" ? "the template's sample data" : "the subscriber given"}: nothing recorded in the ledger.`,
-    `  Subject: ${r.subject}`,
   ];
-  for (const x of r.results) {
-    const how = x.simulator ? `; ${SIMULATED[x.simulator]}` : "";
-    lines.push(
-      x.status === "sent"
-        ? `  ${x.to}: sent (${x.messageId})${how}${x.file ? `\n    ${x.file}` : ""}`
-        : `  ${x.to}: failed: ${x.error}`,
-    );
+  if (r.messages.length > 1)
+    lines.push(`  ${r.messages.length} variants: a message each, as each variant's recipients get it.`);
+  for (const m of r.messages) {
+    lines.push(`  Subject: ${m.subject}`);
+    for (const x of m.results) {
+      const how = x.simulator ? `; ${SIMULATED[x.simulator]}` : "";
+      lines.push(
+        x.status === "sent"
+          ? `  ${x.to}: sent (${x.messageId})${how}${x.file ? `\n    ${x.file}` : ""}`
+          : `  ${x.to}: failed: ${x.error}`,
+      );
+    }
   }
   if (r.outbox) lines.push(`  outbox: ${r.outbox}`);
   return `${lines.join("\n")}\n`;

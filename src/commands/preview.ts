@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { maskAddress } from "../audience/address.js";
 import { type Campaign, type Project, type Template, UNSUBSCRIBE_VARIABLE } from "../config/model.js";
-import { variantTemplates } from "../config/variants.js";
+import { variantCampaign, variantTemplate, variantTemplates } from "../config/variants.js";
 import { UsageError } from "../errors.js";
 import type { Plan } from "../plan/plan.js";
 import type { Spec } from "../plan/resource.js";
@@ -100,25 +100,57 @@ export async function previewMessage(session: Session, options: PreviewOptions):
   };
 }
 
+/** One message of a campaign as it renders: for an A/B campaign, one per variant. */
+export interface CampaignRendering {
+  /** The variant it is, for a campaign with `variants:`. */
+  variant?: string;
+  envelope: Envelope;
+  recipient: Recipient;
+  rendered: Rendered;
+}
+
 /**
  * A campaign's message as `previewMessage` renders it (the template's sample under the campaign's
  * data, or `subscriber` from the audience), with the repository's template: what a proof sends.
+ * An A/B campaign's recipients each get one variant (its subject, data, template) and none gets
+ * the campaign's own: so it is one message per variant, in the order written, as each is sent
+ * (commands/send-variants.ts). The subscriber is looked up once for all of them.
  */
-export async function renderCampaignMessage(
+export async function renderCampaignMessages(
   session: Session,
   campaign: Campaign,
   subscriber?: string,
-): Promise<{ envelope: Envelope; recipient: Recipient; rendered: Rendered }> {
-  const template = templateOf(session.project, campaign, campaign.name);
-  const options = { name: campaign.name, ...(subscriber !== undefined ? { subscriber } : {}) };
-  const { envelope, recipient } = await campaignMessage(session, campaign, template, options);
-  assertComplete(template, envelope, recipient, campaign.name, true);
-  const render = compileTemplate({
-    subject: template.parts.subject?.source ?? "",
-    html: template.parts.html?.source ?? "",
-    text: template.parts.text?.source ?? "",
+): Promise<CampaignRendering[]> {
+  const { project } = session;
+  const base = templateOf(project, campaign, campaign.name);
+  const variants = campaign.variants?.list ?? [];
+  const versions = variants.length
+    ? variants.map((v) => ({
+        variant: v.name,
+        campaign: variantCampaign(campaign, v),
+        template: variantTemplate(campaign, v, project.templates) ?? missingVariantTemplate(campaign, v.name),
+      }))
+    : [{ campaign, template: base }];
+  const found = subscriber === undefined ? undefined : await findSubscriber(session, campaign, subscriber);
+  return versions.map((x) => {
+    const { envelope, recipient } = messageFor(project, x.campaign, x.template, found);
+    const name = "variant" in x ? `${campaign.name} (variant ${x.variant})` : campaign.name;
+    assertComplete(x.template, envelope, recipient, name, true);
+    const render = compileTemplate({
+      subject: x.template.parts.subject?.source ?? "",
+      html: x.template.parts.html?.source ?? "",
+      text: x.template.parts.text?.source ?? "",
+    });
+    const rendered = render(sesData(envelope, recipient));
+    return { ...("variant" in x ? { variant: x.variant } : {}), envelope, recipient, rendered };
   });
-  return { envelope, recipient, rendered: render(sesData(envelope, recipient)) };
+}
+
+function missingVariantTemplate(campaign: Campaign, variant: string): never {
+  throw new UsageError(
+    `campaign ${campaign.name}: variant ${variant}'s template does not exist`,
+    "run `mailops validate` for where it is named",
+  );
 }
 
 /** The campaign's template, or the template of that name. */
@@ -186,38 +218,53 @@ async function campaignMessage(
   template: Template,
   options: PreviewOptions,
 ): Promise<{ envelope: Envelope; recipient: Recipient }> {
-  const { project } = session;
-  const secret =
-    process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? STAND_IN_SECRET : undefined);
-  const messages = messageBuilder(project, campaign, template, secret);
-  const envelope = campaignEnvelope(project, campaign);
-  const message = (r: MessageRecipient): Recipient => {
-    const prepared = messages.prepare(r);
-    if (!prepared.ok) {
-      throw options.subscriber
-        ? new UsageError(`this subscriber would be skipped: ${prepared.reason}`)
-        : new UsageError(
-            `cannot preview ${campaign.name}: ${prepared.reason}`,
-            "the preview uses the template's `sample` under the campaign's `data`: fix the value there, or pass --subscriber",
-          );
-    }
-    const id = ledgerId(project.settings.project, ADDRESS_KEY_VERSION, r);
-    return { id, to: r.address, data: prepared.data, headers: prepared.headers };
-  };
-  if (!options.subscriber) {
-    // The campaign's data over the sample, as before data met a subscriber's fields.
-    const fields = { ...(template.sample ?? {}), ...campaign.data };
-    return { envelope, recipient: message({ address: PREVIEW_ADDRESS, key: PREVIEW_ADDRESS, fields }) };
-  }
-  const key = normalizeAddress(options.subscriber);
-  const audience = await openAudience(project, campaign, await session.target());
-  for await (const r of audience.recipients()) {
-    if (r.key === key) return { envelope, recipient: message(r) };
-  }
+  const found = options.subscriber ? await findSubscriber(session, campaign, options.subscriber) : undefined;
+  return messageFor(session.project, campaign, template, found);
+}
+
+/** A subscriber (their address in any spelling) as the campaign's audience has them. */
+async function findSubscriber(
+  session: Session,
+  campaign: Campaign,
+  subscriber: string,
+): Promise<MessageRecipient> {
+  const key = normalizeAddress(subscriber);
+  const audience = await openAudience(session.project, campaign, await session.target());
+  for await (const r of audience.recipients()) if (r.key === key) return r;
   throw new UsageError(
     "that subscriber is not in the campaign's audience (or is excluded, suppressed or invalid)",
     "check the address, and the campaign's `to` and `exclude`",
   );
+}
+
+/** The message for `found`, or for the sample without one: its envelope, and its data as sending prepares it. */
+function messageFor(
+  project: Project,
+  campaign: Campaign,
+  template: Template,
+  found: MessageRecipient | undefined,
+): { envelope: Envelope; recipient: Recipient } {
+  const secret =
+    process.env[SECRET_ENV] ?? (project.settings.unsubscribe.mode === "link" ? STAND_IN_SECRET : undefined);
+  const messages = messageBuilder(project, campaign, template, secret);
+  const envelope = campaignEnvelope(project, campaign);
+  // The campaign's data over the sample, as before data met a subscriber's fields.
+  const r = found ?? {
+    address: PREVIEW_ADDRESS,
+    key: PREVIEW_ADDRESS,
+    fields: { ...(template.sample ?? {}), ...campaign.data },
+  };
+  const prepared = messages.prepare(r);
+  if (!prepared.ok) {
+    throw found
+      ? new UsageError(`this subscriber would be skipped: ${prepared.reason}`)
+      : new UsageError(
+          `cannot preview ${campaign.name}: ${prepared.reason}`,
+          "the preview uses the template's `sample` under the campaign's `data`: fix the value there, or pass --subscriber",
+        );
+  }
+  const id = ledgerId(project.settings.project, ADDRESS_KEY_VERSION, r);
+  return { envelope, recipient: { id, to: r.address, data: prepared.data, headers: prepared.headers } };
 }
 
 /** A template on its own: its sample over stand-ins for what sending fills in, the project's sender. */

@@ -2,7 +2,9 @@
  * `mailops send --campaign NAME --proof-to ADDRESS[,ADDRESS]`: one message of the campaign,
  * rendered locally for a sample recipient (the template's sample under the campaign's data, or
  * `--subscriber EMAIL` from the audience) with the repository's template, sent to the given
- * addresses only, `[proof]` before its subject (send/proof.ts). Nothing is recorded in the ledger,
+ * addresses only, `[proof]` before its subject (send/proof.ts). An A/B campaign's proof is one
+ * message per variant, `[proof] [variant]` before each subject: no recipient gets the campaign's
+ * own subject, so a proof of it would show a mail nobody receives. Nothing is recorded in the ledger,
  * no lock is taken, and a proof is never refused for being early (a draft can be proofed). An
  * address outside `proof_recipients` refuses the whole proof before anything is sent; the SES
  * mailbox simulator is always allowed, and behaves as in SES on every target.
@@ -14,7 +16,7 @@ import { MailopsError, UsageError } from "../errors.js";
 import { PROOF_MARK, type ProofRefusal, parseProofTo, proofRefusals, proofSubject } from "../send/proof.js";
 import type { ProofResult } from "../targets/port.js";
 import { type SimulatorMailbox, simulatorMailbox } from "../util/simulator.js";
-import { renderCampaignMessage } from "./preview.js";
+import { renderCampaignMessages } from "./preview.js";
 import { SendRefusedError } from "./send.js";
 import { senderRefusal } from "./sender-check.js";
 import type { Session } from "./session.js";
@@ -29,13 +31,20 @@ export interface ProofOptions {
 
 export interface ProofReport {
   campaign: string;
-  subject: string;
   from: string;
   /** Whose data it was rendered with. */
   renderedFor: "sample" | "subscriber";
-  results: (ProofResult & { simulator?: SimulatorMailbox })[];
+  /** The messages sent: one, or one per variant of an A/B campaign, each to every proof address. */
+  messages: ProofMessageReport[];
   /** What the sender shows (the local outbox's index.html). */
   outbox?: string;
+}
+
+export interface ProofMessageReport {
+  /** The variant, for an A/B campaign: its name is in the subject too. */
+  variant?: string;
+  subject: string;
+  results: (ProofResult & { simulator?: SimulatorMailbox })[];
 }
 
 /** A proof address outside proof_recipients, or not an address: nothing was sent. */
@@ -49,40 +58,44 @@ export async function sendProof(session: Session, options: ProofOptions): Promis
     throw new UsageError("--proof-to names no address", "write e.g. --proof-to you@example.com");
   const refused = proofRefusals(to, project.settings.proofRecipients);
   if (refused.length) throw refusal(refused);
-  const { envelope, recipient, rendered } = await renderCampaignMessage(
-    session,
-    campaign,
-    options.subscriber,
-  );
+  const renderings = await renderCampaignMessages(session, campaign, options.subscriber);
+  const { envelope } = renderings[0] as (typeof renderings)[number];
   const target = await session.target();
   const cannot = await senderRefusal(target, project, envelope.from, await target.account());
   if (cannot) throw new SendRefusedError(`no proof was sent: ${cannot}`);
   const sender = target.sender();
   if (!sender.sendProof) throw new UsageError(`the ${target.name} target cannot send proofs`);
-  const subject = proofSubject(rendered.subject);
-  const results = await sender.sendProof({
-    campaign: campaign.name,
-    from: envelope.from,
-    replyTo: envelope.replyTo,
-    to,
-    subject,
-    html: rendered.html,
-    text: rendered.text,
-    headers: recipient.headers,
-    ...(envelope.configurationSet !== undefined ? { configurationSet: envelope.configurationSet } : {}),
-    // Not the campaign's tags: its metrics (the `campaign` dimension) must not count proofs.
-    tags: { "mailops-proof": campaign.name },
-  });
+  const messages: ProofMessageReport[] = [];
+  for (const { variant, envelope, recipient, rendered } of renderings) {
+    const subject = proofSubject(rendered.subject, variant);
+    const results = await sender.sendProof({
+      campaign: campaign.name,
+      from: envelope.from,
+      replyTo: envelope.replyTo,
+      to,
+      subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: recipient.headers,
+      ...(envelope.configurationSet !== undefined ? { configurationSet: envelope.configurationSet } : {}),
+      // Not the campaign's tags: its metrics (the `campaign` and `variant` dimensions) must not count proofs.
+      tags: { "mailops-proof": campaign.name },
+    });
+    messages.push({
+      ...(variant !== undefined ? { variant } : {}),
+      subject,
+      results: results.map((r) => {
+        const mailbox = simulatorMailbox(r.to);
+        return mailbox ? { ...r, simulator: mailbox } : r;
+      }),
+    });
+  }
   const outbox = sender.finish?.(campaign.name);
   return {
     campaign: campaign.name,
-    subject,
     from: envelope.from,
     renderedFor: options.subscriber === undefined ? "sample" : "subscriber",
-    results: results.map((r) => {
-      const mailbox = simulatorMailbox(r.to);
-      return mailbox ? { ...r, simulator: mailbox } : r;
-    }),
+    messages,
     ...(outbox ? { outbox } : {}),
   };
 }

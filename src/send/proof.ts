@@ -14,7 +14,9 @@ import { simulatorMailbox } from "../util/simulator.js";
 /** The prefix marking a proof's subject. */
 export const PROOF_MARK = "[proof]";
 
-export const proofSubject = (subject: string): string => `${PROOF_MARK} ${subject}`;
+/** `[proof] subject`; a variant's proof names it: `[proof] [offer] subject`. */
+export const proofSubject = (subject: string, variant?: string): string =>
+  variant === undefined ? `${PROOF_MARK} ${subject}` : `${PROOF_MARK} [${variant}] ${subject}`;
 
 /** `--proof-to a@x,b@y`: the addresses, trimmed, empty items dropped, each once (by address key). */
 export function parseProofTo(text: string): string[] {

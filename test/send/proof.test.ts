@@ -81,27 +81,26 @@ describe("the allow-list", () => {
 
 describe("a proof on the local target", () => {
   it("writes the message to the outbox with [proof] in the subject, records the simulator's outcomes, and nothing in the ledger", async () => {
-    // A draft: a proof is how a campaign is checked before it has a send_at; nothing applied yet.
+    // Not yet due: a proof is how a campaign is checked before it goes out; nothing applied yet.
     const r = await proof({
-      campaign: "spring-sale",
+      campaign: "holiday-promo",
       proofTo: "reviewer@example.com, bounce@simulator.amazonses.com,complaint@simulator.amazonses.com",
+      now: "2026-06-01T00:00:00Z",
     });
     expect(r.code, r.out + r.err).toBe(0);
-    expect(r.out).toContain("Subject: [proof] Exclusive Offer: 15% Off Designer Handbag");
+    expect(r.out).toContain("Subject: [proof] Exclusive Offer: 20% Off Smart Watch");
     expect(r.out).toContain("bounce@simulator.amazonses.com: sent");
-    const files = readdirSync(outbox("spring-sale")).filter((f) => f.endsWith(".eml"));
+    const files = readdirSync(outbox("holiday-promo")).filter((f) => f.endsWith(".eml"));
     expect(files).toHaveLength(3);
     const heads = files.map(
-      (f) => readFileSync(path.join(outbox("spring-sale"), f), "utf8").split("\r\n\r\n")[0],
+      (f) => readFileSync(path.join(outbox("holiday-promo"), f), "utf8").split("\r\n\r\n")[0],
     );
     expect(heads.map((h) => /^To: (.*)$/m.exec(h ?? "")?.[1]).sort()).toEqual([
       "bounce@simulator.amazonses.com",
       "complaint@simulator.amazonses.com",
       "reviewer@example.com",
     ]);
-    for (const h of heads) expect(h).toMatch(/^Subject: \[proof\] Exclusive Offer/m);
-    // The sample data under the campaign's data (15 is the campaign's discount, not the sample's 10).
-    expect(readFileSync(path.join(outbox("spring-sale"), files[0] as string), "utf8")).toContain("15%");
+    for (const h of heads) expect(h).toMatch(/^Subject: \[proof\] Exclusive Offer: 20% Off Smart Watch$/m);
     const byOutcome = events()
       .filter((e) => e.type !== "send")
       .map((e) => [e.id, e.type, e.proof]);
@@ -111,6 +110,77 @@ describe("a proof on the local target", () => {
     expect(existsSync(path.join(state(), "ledger"))).toBe(false);
     expect(existsSync(path.join(state(), "runs"))).toBe(false);
     expect(existsSync(path.join(repo.dir, ".mailops/local/suppressed"))).toBe(false);
+  });
+
+  it("proofs an A/B draft as one message per variant, each as its recipients get it, never the campaign's own subject", async () => {
+    // A variant may bring its own data too: `deadline` offers 30%, `offer` the campaign's 15%.
+    repo.write(
+      "campaigns/spring-sale.yaml",
+      repo
+        .read("campaigns/spring-sale.yaml")
+        .replace(
+          '    subject: "Until {{expiry_date}}: {{product_name}} at {{discount}}% off"\n',
+          '    subject: "Until {{expiry_date}}: {{product_name}} at {{discount}}% off"\n    data: { discount: 30 }\n',
+        ),
+    );
+    expect(repo.read("campaigns/spring-sale.yaml")).toContain("data: { discount: 30 }");
+    const r = await proof({
+      campaign: "spring-sale",
+      proofTo: "reviewer@example.com,bounce@simulator.amazonses.com",
+    });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain("2 variants: a message each");
+    const subjects = readdirSync(outbox("spring-sale"))
+      .filter((f) => f.endsWith(".eml"))
+      .map((f) => {
+        const eml = readFileSync(path.join(outbox("spring-sale"), f), "utf8");
+        const subject = /^Subject: (.*)$/m.exec(eml)?.[1];
+        // The body is the variant's too: its discount, the sample's name under the campaign's data.
+        expect(eml).toContain(subject?.includes("[deadline]") ? "30%" : "15%");
+        return subject;
+      });
+    expect(subjects.sort()).toEqual([
+      "[proof] [deadline] Until 2027-04-30: Designer Handbag at 30% off",
+      "[proof] [deadline] Until 2027-04-30: Designer Handbag at 30% off",
+      "[proof] [offer] Spring sale: 15% off Designer Handbag",
+      "[proof] [offer] Spring sale: 15% off Designer Handbag",
+    ]);
+    expect(r.out).not.toContain("Exclusive Offer");
+    expect(events().filter((e) => e.type === "bounce")).toHaveLength(2);
+    const json = await proof({ campaign: "spring-sale", proofTo: "reviewer@example.com", format: "json" });
+    const report = JSON.parse(json.out) as { messages: { variant: string; subject: string }[] };
+    expect(report.messages.map((m) => [m.variant, m.subject])).toEqual([
+      ["offer", "[proof] [offer] Spring sale: 15% off Designer Handbag"],
+      ["deadline", "[proof] [deadline] Until 2027-04-30: Designer Handbag at 30% off"],
+    ]);
+  });
+
+  it("two proofs in the same second (two runs of the command) both reach the outbox", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(new Date("2026-11-30T12:00:00.250Z"));
+      const first = await proof({ campaign: "holiday-promo", proofTo: "reviewer@example.com" });
+      vi.setSystemTime(new Date("2026-11-30T12:00:00.750Z"));
+      const second = await proof({ campaign: "holiday-promo", proofTo: "reviewer@example.com" });
+      expect([first.code, second.code]).toEqual([0, 0]);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(readdirSync(outbox("holiday-promo")).filter((f) => f.endsWith(".eml"))).toHaveLength(2);
+  });
+
+  it("renders a subscriber's data in every variant with --subscriber", async () => {
+    const r = await proof({
+      campaign: "spring-sale",
+      proofTo: "reviewer@example.com",
+      subscriber: "subscriber2@example.com",
+    });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out + r.err).not.toContain("subscriber2@");
+    const emls = readdirSync(outbox("spring-sale")).filter((f) => f.endsWith(".eml"));
+    expect(emls).toHaveLength(2);
+    for (const f of emls)
+      expect(readFileSync(path.join(outbox("spring-sale"), f), "utf8")).toContain("Jane Smith");
   });
 
   it("refuses an address outside proof_recipients before anything is sent, naming it masked", async () => {
@@ -194,7 +264,8 @@ describe("a proof on the aws target", () => {
     expect(r.out).toContain("success@simulator.amazonses.com: sent");
     expect(r.out).toContain("the simulator delivers it");
     const sends = emulators.sesRouter.calls.filter((c) => c.operation === "SendEmail");
-    expect(sends).toHaveLength(2);
+    // One message per variant and address: the A/B draft's two subjects, never its own.
+    expect(sends).toHaveLength(4);
     for (const c of sends) {
       const req = c.request as Record<string, unknown> & { Content: Record<string, unknown> };
       expect(Object.keys(req.Content)).toEqual(["Simple"]);
@@ -205,14 +276,13 @@ describe("a proof on the aws target", () => {
     const mail = (
       (await (await fetch(`${emulators.sesLocal.endpoint}/store`)).json()) as { emails: StoredMail[] }
     ).emails;
-    expect(mail.map((m) => m.destination.to[0]).sort()).toEqual([
-      "reviewer@example.com",
-      "success@simulator.amazonses.com",
+    expect(mail.map((m) => `${m.destination.to[0]} ${m.subject}`).sort()).toEqual([
+      "reviewer@example.com [proof] [deadline] Until 2027-04-30: Designer Handbag at 15% off",
+      "reviewer@example.com [proof] [offer] Spring sale: 15% off Designer Handbag",
+      "success@simulator.amazonses.com [proof] [deadline] Until 2027-04-30: Designer Handbag at 15% off",
+      "success@simulator.amazonses.com [proof] [offer] Spring sale: 15% off Designer Handbag",
     ]);
-    for (const m of mail) {
-      expect(m.subject).toBe("[proof] Exclusive Offer: 15% Off Designer Handbag");
-      expect(m.body.html).toContain("Designer Handbag");
-    }
+    for (const m of mail) expect(m.body.html).toContain("Designer Handbag");
     expect(existsSync(path.join(state(), "ledger"))).toBe(false);
   });
 

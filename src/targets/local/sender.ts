@@ -168,10 +168,15 @@ export class LocalSender implements Sender {
   async sendProof(proof: ProofMessage): Promise<ProofResult[]> {
     this.openOutbox(proof.campaign);
     const now = new Date();
-    const run = `proof-${now
+    const stamp = now
       .toISOString()
       .replace(/[-:]/g, "")
-      .replace(/\.\d+Z$/, "Z")}-${(this.counter++).toString(36)}`;
+      .replace(/\.\d+Z$/, "Z");
+    // Another proof of the same second (another process, or an A/B campaign's next variant) has
+    // taken its number: the first number free in the outbox.
+    let run = "";
+    do run = `proof-${stamp}-${(this.counter++).toString(36)}`;
+    while (existsSync(this.emlPath(proof.campaign, run, "1")));
     const envelope = {
       from: proof.from,
       replyTo: proof.replyTo,
