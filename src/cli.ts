@@ -147,6 +147,7 @@ function program(): Command {
     .argument("<name>", "template or campaign name")
     .option("--dir <dir>", "repository root", ".")
     .option("--subscriber <email>", "render a campaign with this subscriber's data")
+    .option("--variant <name>", "only this variant of an A/B campaign (default: each variant)")
     .option("--out <dir>", "where to write the files (default: .mailops/preview/<name>)")
     .option("--target <target>", "where suppression and opt-outs are read, with --subscriber")
     .addOption(new Option("--format <format>", "output format").choices(REPORT_FORMATS).default("text"))

@@ -1,6 +1,6 @@
 /** `mailops preview`: the files written and the subject on stdout (or the report as JSON). */
 import type { TargetFactory } from "../commands/context.js";
-import { type PreviewOptions, type PreviewReport, previewMessage } from "../commands/preview.js";
+import { type PreviewOptions, type PreviewReport, previewMessages } from "../commands/preview.js";
 import type { Io } from "../present/io.js";
 import { type ReportFormat, reportJson } from "./format.js";
 import { cliSession } from "./session.js";
@@ -17,13 +17,22 @@ export async function runPreview(
   factory?: TargetFactory,
 ): Promise<number> {
   const session = cliSession(options, io, factory);
-  const report = await previewMessage(session, options);
-  if (options.format === "json") io.out(reportJson("preview", report));
-  else io.out(formatPreview(report));
-  io.err(`preview of ${report.of} ${report.name} for ${report.subscriber ? "the subscriber" : report.to}\n`);
+  const reports = await previewMessages(session, options);
+  const [first] = reports as [PreviewReport, ...PreviewReport[]];
+  if (options.format === "json")
+    // One message is its report; an A/B campaign's are listed, one per variant.
+    io.out(
+      reportJson(
+        "preview",
+        reports.length === 1 ? first : { name: first.name, of: first.of, variants: reports },
+      ),
+    );
+  else io.out(reports.map(formatPreview).join(""));
+  io.err(`preview of ${first.of} ${first.name} for ${first.subscriber ? "the subscriber" : first.to}\n`);
   return 0;
 }
 
 export function formatPreview(r: PreviewReport): string {
-  return `Subject: ${r.subject}\n${r.files.html}\n${r.files.text}\n${r.files.eml}\n`;
+  const head = r.variant === undefined ? "" : `Variant ${r.variant}\n`;
+  return `${head}Subject: ${r.subject}\n${r.files.html}\n${r.files.text}\n${r.files.eml}\n`;
 }

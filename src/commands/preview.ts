@@ -29,7 +29,13 @@ import {
 } from "../render/eml.js";
 import { messagePage } from "../render/message-page.js";
 import { sampleData } from "../render/sample-data.js";
-import { compileTemplate, firstMissing, type Rendered, requiredPaths } from "../render/ses-render.js";
+import {
+  compileTemplate,
+  firstMissing,
+  type Rendered,
+  type RenderFn,
+  requiredPaths,
+} from "../render/ses-render.js";
 import { ADDRESS_KEY_VERSION, ledgerId } from "../send/ledger.js";
 import { type MessageRecipient, messageBuilder } from "../send/message.js";
 import { SECRET_ENV, STAND_IN_SECRET } from "../send/unsubscribe.js";
@@ -42,12 +48,16 @@ export interface PreviewOptions {
   name: string;
   subscriber?: string;
   out?: string;
+  /** Only this variant of an A/B campaign (without it, each variant). */
+  variant?: string;
 }
 
 export interface PreviewReport {
   /** The campaign's or template's name, and which it is. */
   name: string;
   of: "campaign" | "template";
+  /** The variant of an A/B campaign this message is. */
+  variant?: string;
   /** The files written, absolute paths. */
   files: { html: string; text: string; eml: string };
   subject: string;
@@ -66,38 +76,54 @@ export interface PreviewReport {
 /** Who a preview without --subscriber is addressed to. */
 const PREVIEW_ADDRESS = "preview@example.com";
 
-/** Render `options.name` (a campaign or a template) and write its .html, .txt and .eml. */
-export async function previewMessage(session: Session, options: PreviewOptions): Promise<PreviewReport> {
+/**
+ * Render `options.name` (a campaign or a template) and write its .html, .txt and .eml: one message,
+ * or for an A/B campaign one per variant (`<name>--<variant>.*`), as each variant's recipients get it.
+ */
+export async function previewMessages(session: Session, options: PreviewOptions): Promise<PreviewReport[]> {
   const { project } = session;
   const campaign = project.campaigns.get(options.name);
-  const template = templateOf(project, campaign, options.name);
-  const { envelope, recipient } = campaign
-    ? await campaignMessage(session, campaign, template, options)
-    : templateMessage(project, template);
-  assertComplete(template, envelope, recipient, options.name, campaign !== undefined);
+  const out = path.resolve(options.out ?? path.join(project.root, ".mailops", "preview", options.name));
+  const date = new Date(session.clock.now());
+  const write = async (m: Omit<CampaignRendering, "rendered">, render: RenderFn): Promise<PreviewReport> => {
+    const { envelope, recipient } = m;
+    const built = await buildMessage(envelope, recipient, render, {
+      messageId: `preview-${recipient.id}@mailops.local`,
+      date,
+    });
+    const name = m.variant === undefined ? options.name : `${options.name}--${m.variant}`;
+    const files = writeFiles(out, name, built, { from: envelope.from, to: recipient.to });
+    const headers = sesHeaders(envelope, recipient, sesData(envelope, recipient));
+    for (const [k, v] of Object.entries(headers)) headers[k] = withoutToken(v);
+    return {
+      name: options.name,
+      of: campaign ? "campaign" : "template",
+      ...(m.variant !== undefined ? { variant: m.variant } : {}),
+      files,
+      subject: built.subject,
+      from: envelope.from,
+      to: options.subscriber ? maskAddress(recipient.to) : recipient.to,
+      subscriber: options.subscriber !== undefined,
+      headers,
+    };
+  };
+  if (campaign) {
+    const renderings = await renderCampaignMessages(session, campaign, options.subscriber, options.variant);
+    const reports: PreviewReport[] = [];
+    for (const m of renderings) reports.push(await write(m, () => m.rendered));
+    return reports;
+  }
+  if (options.variant !== undefined)
+    throw new UsageError(`--variant names a variant of a campaign: \`${options.name}\` is not a campaign`);
+  const template = templateOf(project, undefined, options.name);
+  const message = templateMessage(project, template);
+  assertComplete(template, message.envelope, message.recipient, options.name, false);
   const render = compileTemplate({
     subject: template.parts.subject?.source ?? "",
     html: template.parts.html?.source ?? "",
     text: template.parts.text?.source ?? "",
   });
-  const built = await buildMessage(envelope, recipient, render, {
-    messageId: `preview-${recipient.id}@mailops.local`,
-    date: new Date(session.clock.now()),
-  });
-  const out = path.resolve(options.out ?? path.join(project.root, ".mailops", "preview", options.name));
-  const files = writeFiles(out, options.name, built, { from: envelope.from, to: recipient.to });
-  const headers = sesHeaders(envelope, recipient, sesData(envelope, recipient));
-  for (const [k, v] of Object.entries(headers)) headers[k] = withoutToken(v);
-  return {
-    name: options.name,
-    of: campaign ? "campaign" : "template",
-    files,
-    subject: built.subject,
-    from: envelope.from,
-    to: options.subscriber ? maskAddress(recipient.to) : recipient.to,
-    subscriber: options.subscriber !== undefined,
-    headers,
-  };
+  return [await write(message, render)];
 }
 
 /** One message of a campaign as it renders: for an A/B campaign, one per variant. */
@@ -120,10 +146,19 @@ export async function renderCampaignMessages(
   session: Session,
   campaign: Campaign,
   subscriber?: string,
+  /** Only this variant. */
+  only?: string,
 ): Promise<CampaignRendering[]> {
   const { project } = session;
   const base = templateOf(project, campaign, campaign.name);
-  const variants = campaign.variants?.list ?? [];
+  const variants = (campaign.variants?.list ?? []).filter((v) => only === undefined || v.name === only);
+  if (only !== undefined && variants.length === 0)
+    throw new UsageError(
+      `campaign ${campaign.name} has no variant \`${only}\``,
+      campaign.variants?.list.length
+        ? `its variants: ${campaign.variants.list.map((v) => v.name).join(", ")}`
+        : "it has no `variants:`; leave out --variant",
+    );
   const versions = variants.length
     ? variants.map((v) => ({
         variant: v.name,
@@ -212,16 +247,6 @@ const withoutToken = (value: string): string => value.replace(/([?&]t=)[^&>\s]+/
  * A campaign's message through the send path: the subscriber's row (or, without one, the
  * template's sample) prepared by messageBuilder, the campaign's envelope, the recipient's ledger id.
  */
-async function campaignMessage(
-  session: Session,
-  campaign: Campaign,
-  template: Template,
-  options: PreviewOptions,
-): Promise<{ envelope: Envelope; recipient: Recipient }> {
-  const found = options.subscriber ? await findSubscriber(session, campaign, options.subscriber) : undefined;
-  return messageFor(session.project, campaign, template, found);
-}
-
 /** A subscriber (their address in any spelling) as the campaign's audience has them. */
 async function findSubscriber(
   session: Session,

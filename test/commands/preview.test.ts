@@ -7,12 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runPreview } from "../../src/cli/preview.js";
 import { applyProject } from "../../src/commands/apply-project.js";
 import { makePlan } from "../../src/commands/plan.js";
-import { previewMessage, previewTemplateChanges } from "../../src/commands/preview.js";
+import { previewMessages, previewTemplateChanges } from "../../src/commands/preview.js";
 import { openSession, type Session } from "../../src/commands/session.js";
 import { messagePage } from "../../src/render/message-page.js";
-import { copyExampleRepo, type ExampleRepo } from "../support/repo.js";
+import { captureIo, copyExampleRepo, type ExampleRepo } from "../support/repo.js";
 
 let repo: ExampleRepo;
 let out: string;
@@ -118,9 +119,12 @@ describe("previewTemplateChanges", () => {
   });
 });
 
-describe("previewMessage", () => {
+describe("previewMessages", () => {
   it("writes the message as a page: charset, the subject as title, From and To, the HTML part, the .eml", async () => {
-    const report = await previewMessage(session(), { name: "welcome-new-customers", out });
+    const reports = await previewMessages(session(), { name: "welcome-new-customers", out });
+    expect(reports).toHaveLength(1);
+    const report = reports[0] as (typeof reports)[number];
+    expect(report.variant).toBeUndefined();
     const page = readFileSync(report.files.html, "utf8");
     expect(page).toMatch(/^<!doctype html>\n<html lang="en"><head><meta charset="utf-8">/);
     expect(page).toContain(`<title>${report.subject}</title>`);
@@ -129,5 +133,50 @@ describe("previewMessage", () => {
     expect(page).toMatch(/<iframe [^>]*srcdoc="&lt;html lang=&quot;en&quot;&gt;/);
     expect(page).toContain('<a href="./welcome-new-customers.eml">');
     expect(readFileSync(report.files.eml, "utf8")).toContain("Content-Type: text/html");
+  });
+
+  it("an A/B campaign is each of its variants, as its recipients get it; --variant one of them", async () => {
+    const reports = await previewMessages(session(), { name: "spring-sale", out });
+    expect(reports.map((r) => [r.variant, r.subject])).toEqual([
+      ["offer", "Spring sale: 15% off Designer Handbag"],
+      ["deadline", "Until 2027-04-30: Designer Handbag at 15% off"],
+    ]);
+    for (const r of reports) {
+      expect(path.basename(r.files.eml)).toBe(`spring-sale--${r.variant}.eml`);
+      expect(readFileSync(r.files.eml, "utf8")).toContain(`Subject: ${r.subject}`);
+    }
+    const [one, ...more] = await previewMessages(session(), {
+      name: "spring-sale",
+      out,
+      variant: "deadline",
+    });
+    expect([one?.variant, more]).toEqual(["deadline", []]);
+    await expect(previewMessages(session(), { name: "spring-sale", out, variant: "nope" })).rejects.toThrow(
+      "campaign spring-sale has no variant `nope`",
+    );
+    await expect(
+      previewMessages(session(), { name: "holiday-promo", out, variant: "offer" }),
+    ).rejects.toThrow("has no variant");
+  });
+
+  it("`mailops preview` of an A/B campaign lists each variant (text and JSON)", async () => {
+    const text = captureIo();
+    expect(await runPreview({ dir: repo.dir, name: "spring-sale", out }, text)).toBe(0);
+    expect(text.outText).toMatch(/^Variant offer\nSubject: Spring sale: 15% off Designer Handbag\n/);
+    expect(text.outText).toContain("Variant deadline\nSubject: Until 2027-04-30");
+    const json = captureIo();
+    expect(await runPreview({ dir: repo.dir, name: "spring-sale", out, format: "json" }, json)).toBe(0);
+    const report = JSON.parse(json.outText) as { name: string; variants: { variant: string }[] };
+    expect([report.name, report.variants.map((v) => v.variant)]).toEqual([
+      "spring-sale",
+      ["offer", "deadline"],
+    ]);
+    const single = captureIo();
+    expect(await runPreview({ dir: repo.dir, name: "holiday-promo", out, format: "json" }, single)).toBe(0);
+    expect(JSON.parse(single.outText)).toMatchObject({
+      kind: "preview",
+      name: "holiday-promo",
+      of: "campaign",
+    });
   });
 });
