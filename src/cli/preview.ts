@@ -20,13 +20,8 @@ export async function runPreview(
   const reports = await previewMessages(session, options);
   const [first] = reports as [PreviewReport, ...PreviewReport[]];
   if (options.format === "json")
-    // One message is its report; an A/B campaign's are listed, one per variant.
-    io.out(
-      reportJson(
-        "preview",
-        reports.length === 1 ? first : { name: first.name, of: first.of, variants: reports },
-      ),
-    );
+    // The (first) message's report, as before A/B campaigns; an A/B campaign's are all listed too.
+    io.out(reportJson("preview", reports.length === 1 ? first : { ...first, variants: reports }));
   else io.out(reports.map(formatPreview).join(""));
   io.err(`preview of ${first.of} ${first.name} for ${first.subscriber ? "the subscriber" : first.to}\n`);
   return 0;

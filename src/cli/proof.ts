@@ -1,6 +1,6 @@
 /** `mailops send --proof-to`: each proof address's outcome as text, or the report as JSON (`kind: "proof"`). */
 
-import type { ProofReport } from "../commands/proof.js";
+import type { ProofMessageReport, ProofReport } from "../commands/proof.js";
 import type { Io } from "../present/io.js";
 import { type ReportFormat, reportJson } from "./format.js";
 
@@ -16,9 +16,30 @@ const SIMULATED: Record<string, string> = {
 export function presentProof(report: ProofReport, target: string, format: ReportFormat, io: Io): number {
   const failed = report.messages.some((m) => m.results.some((r) => r.status === "failed"));
   io.out(
-    format === "json" ? reportJson("proof", { target, ...report, ok: !failed }) : formatProof(report, target),
+    format === "json"
+      ? reportJson("proof", proofDocument(report, target, !failed))
+      : formatProof(report, target),
   );
   return failed ? 1 : 0;
+}
+
+/**
+ * The JSON report: `subject` and `results` are the (first) message's, as they were before A/B
+ * campaigns; an A/B campaign's messages are listed under `variants` too, one per variant.
+ */
+function proofDocument(r: ProofReport, target: string, ok: boolean): object {
+  const [first, ...more] = r.messages as [ProofMessageReport, ...ProofMessageReport[]];
+  return {
+    target,
+    campaign: r.campaign,
+    subject: first.subject,
+    from: r.from,
+    renderedFor: r.renderedFor,
+    results: first.results,
+    ...(first.variant !== undefined || more.length ? { variants: r.messages } : {}),
+    ...(r.outbox ? { outbox: r.outbox } : {}),
+    ok,
+  };
 }
 
 export function formatProof(r: ProofReport, target: string): string {

@@ -166,7 +166,13 @@ describe("previewMessages", () => {
     expect(text.outText).toContain("Variant deadline\nSubject: Until 2027-04-30");
     const json = captureIo();
     expect(await runPreview({ dir: repo.dir, name: "spring-sale", out, format: "json" }, json)).toBe(0);
-    const report = JSON.parse(json.outText) as { name: string; variants: { variant: string }[] };
+    const report = JSON.parse(json.outText) as {
+      name: string;
+      subject: string;
+      variants: { variant: string }[];
+    };
+    // Version 1's fields are the first variant's message; each variant is listed.
+    expect(report.subject).toBe("Spring sale: 15% off Designer Handbag");
     expect([report.name, report.variants.map((v) => v.variant)]).toEqual([
       "spring-sale",
       ["offer", "deadline"],

@@ -148,10 +148,35 @@ describe("a proof on the local target", () => {
     expect(r.out).not.toContain("Exclusive Offer");
     expect(events().filter((e) => e.type === "bounce")).toHaveLength(2);
     const json = await proof({ campaign: "spring-sale", proofTo: "reviewer@example.com", format: "json" });
-    const report = JSON.parse(json.out) as { messages: { variant: string; subject: string }[] };
-    expect(report.messages.map((m) => [m.variant, m.subject])).toEqual([
-      ["offer", "[proof] [offer] Spring sale: 15% off Designer Handbag"],
-      ["deadline", "[proof] [deadline] Until 2027-04-30: Designer Handbag at 30% off"],
+    const report = JSON.parse(json.out) as {
+      version: number;
+      subject: string;
+      results: { to: string; status: string }[];
+      variants: { variant: string; subject: string; results: unknown[] }[];
+    };
+    expect(report.variants.map((m) => [m.variant, m.subject, m.results.length])).toEqual([
+      ["offer", "[proof] [offer] Spring sale: 15% off Designer Handbag", 1],
+      ["deadline", "[proof] [deadline] Until 2027-04-30: Designer Handbag at 30% off", 1],
+    ]);
+    // Version 1's fields keep their meaning: the (first) message's subject and outcomes.
+    expect([report.version, report.subject]).toEqual([
+      1,
+      "[proof] [offer] Spring sale: 15% off Designer Handbag",
+    ]);
+    expect(report.results.map((r) => [r.to, r.status])).toEqual([["reviewer@example.com", "sent"]]);
+    const plain = await proof({ campaign: "holiday-promo", proofTo: "reviewer@example.com", format: "json" });
+    const one = JSON.parse(plain.out) as Record<string, unknown>;
+    expect(Object.keys(one)).toEqual([
+      "version",
+      "kind",
+      "target",
+      "campaign",
+      "subject",
+      "from",
+      "renderedFor",
+      "results",
+      "outbox",
+      "ok",
     ]);
   });
 
