@@ -136,7 +136,7 @@ export interface CampaignRendering {
 }
 
 /**
- * A campaign's message as `previewMessage` renders it (the template's sample under the campaign's
+ * A campaign's message as `previewMessages` renders it (the template's sample under the campaign's
  * data, or `subscriber` from the audience), with the repository's template: what a proof sends.
  * An A/B campaign's recipients each get one variant (its subject, data, template) and none gets
  * the campaign's own: so it is one message per variant, in the order written, as each is sent
@@ -243,10 +243,6 @@ function writeFiles(
 /** A link's signed token (`t=payload.signature`) holds the recipient's address in its payload. */
 const withoutToken = (value: string): string => value.replace(/([?&]t=)[^&>\s]+/g, "$1…");
 
-/**
- * A campaign's message through the send path: the subscriber's row (or, without one, the
- * template's sample) prepared by messageBuilder, the campaign's envelope, the recipient's ledger id.
- */
 /** A subscriber (their address in any spelling) as the campaign's audience has them. */
 async function findSubscriber(
   session: Session,
@@ -262,7 +258,10 @@ async function findSubscriber(
   );
 }
 
-/** The message for `found`, or for the sample without one: its envelope, and its data as sending prepares it. */
+/**
+ * A campaign's message through the send path: the subscriber's row (or, without one, the
+ * template's sample) prepared by messageBuilder, the campaign's envelope, the recipient's ledger id.
+ */
 function messageFor(
   project: Project,
   campaign: Campaign,
