@@ -205,10 +205,11 @@ function compileVerdict(rules: Rules): Verdict | undefined {
     const root = path[0] as string;
     const r = lit(root);
     if (path.length === 1 && plain(root)) {
-      // From the row when it has the field, else from the campaign's data (fixed: decided here).
+      // From the row when it has the field, else from the campaign's data (fixed: decided here);
+      // a field the row lacks and the data has not is missing without asking whose it is.
       const inBase = firstMissingOf([path], {}, rules.base) === undefined;
       lines.push(
-        `v = f[${r}]; if (v === undefined ? has(f, ${r}) || ${!inBase} : v === null) return missing[${i}];`,
+        `v = f[${r}]; if (v === undefined ? ${!inBase} || has(f, ${r}) : v === null) return missing[${i}];`,
       );
     } else {
       lines.push(`if (firstMissingOf(required[${i}], f, base) !== undefined) return missing[${i}];`);
