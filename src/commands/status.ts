@@ -14,7 +14,7 @@ import { type VariantStatus, variantStatus } from "./send-variants.js";
 import type { Session } from "./session.js";
 
 /** A run's status while an A/B test stage is sent and its winner stage is still to come. */
-export const AWAITING_WINNER = "awaiting-winner";
+const AWAITING_WINNER = "awaiting-winner";
 
 export interface RunSummary {
   campaign: string;
