@@ -6,8 +6,8 @@ import type { Row } from "./condition.js";
 export const MAX_ROW_CHARS = 1 << 20;
 
 /**
- * Called synchronously for every row, in file order. A reader yields between chunks, so what the
- * sink collected from one chunk can be handed on before the next is read.
+ * Called synchronously for every row, in file order. A reader yields between chunks and after its
+ * last row, so what the sink collected from one chunk can be handed on before the next is read.
  */
 export interface RowSink {
   row(fields: Row, line: number): void;

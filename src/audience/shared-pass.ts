@@ -169,8 +169,7 @@ async function readAudiences(joined: Member[], shared: SourceDeps): Promise<void
     const handOn = () =>
       leaders.forEach((leader, k) => {
         const sink = sinks[k] as AudienceSink;
-        const out = sink.out;
-        sink.out = [];
+        const out = sink.take();
         for (const j of [leader, ...(twins.get(leader) ?? [])]) {
           j.stats.selected += out.length;
           for (const r of out) j.m.tally(r);

@@ -14,12 +14,16 @@
  * table of their distinct keys with a bit per campaign, each campaign's view answering exactly as
  * a KeySet of its own would.
  */
-/** What the audience needs of a dedupe set: add, and the hash of the key last added (hasSame). */
+/**
+ * What the audience needs of a dedupe set: a batch of keys added at once (the rows of a read
+ * chunk), each one's answer and hash (the suppression and exclusion sets are probed with it).
+ */
 export interface Dedupe {
-  /** Adds the key; false when it was already there. */
-  add(key: string): boolean;
-  /** The hash of the key last added, for KeySet.hasSame(). */
-  readonly lastHash: number;
+  /**
+   * Adds keys[0..n) in order: fresh[k] is 1 where keys[k] was not there before (nor earlier in the
+   * batch), 0 where it was; hashes[k] is its hash, for KeySet.hasHashed().
+   */
+  addAll(keys: readonly string[], n: number, fresh: Uint8Array, hashes: Int32Array): void;
 }
 
 /**
@@ -44,8 +48,6 @@ abstract class KeyTable {
   /** Slots - 1. */
   private mask: number;
   protected count = 0;
-  /** The hash of the key last hashed by add() or mark(). */
-  protected last = 0;
 
   constructor(
     capacity: number,
@@ -58,8 +60,21 @@ abstract class KeyTable {
     this.blocks = [new Uint8Array(Math.min(cap * 16, BLOCK))];
   }
 
-  get lastHash(): number {
-    return this.last;
+  /** What the touch loop read: kept, so that the loop is not optimized away. */
+  protected touched = 0;
+
+  /**
+   * Sets hashes[k] to the hash of keys[k], then reads each one's first slot: a key's first probe
+   * is a cache miss at a million keys, and misses that follow one another in a loop of their own
+   * overlap, where one per key amid a row's other work did not (a third of the dedupe's time).
+   */
+  protected hashAll(keys: readonly string[], n: number, hashes: Int32Array): void {
+    for (let k = 0; k < n; k++) hashes[k] = hash(keys[k] as string);
+    const table = this.table;
+    const mask = this.mask;
+    let x = 0;
+    for (let k = 0; k < n; k++) x |= table[2 * ((hashes[k] as number) & mask) + 1] as number;
+    this.touched = x;
   }
 
   /** The key's arena offset; when absent, it is stored (its tail zeroed) and -1 - offset returned. */
@@ -163,7 +178,6 @@ export class KeySet extends KeyTable implements Dedupe {
 
   add(key: string): boolean {
     const h = hash(key);
-    this.last = h;
     if (h === 0) {
       const had = this.other.has(key);
       this.other.add(key);
@@ -172,17 +186,29 @@ export class KeySet extends KeyTable implements Dedupe {
     return this.findOrStore(key, h) < 0;
   }
 
-  has(key: string): boolean {
-    const h = hash(key);
-    return h === 0 ? this.other.has(key) : this.lookup(key, h);
+  addAll(keys: readonly string[], n: number, fresh: Uint8Array, hashes: Int32Array): void {
+    this.hashAll(keys, n, hashes);
+    for (let k = 0; k < n; k++) {
+      const key = keys[k] as string;
+      const h = hashes[k] as number;
+      if (h === 0) {
+        const had = this.other.has(key);
+        this.other.add(key);
+        fresh[k] = had ? 0 : 1;
+      } else fresh[k] = this.findOrStore(key, h) < 0 ? 1 : 0;
+    }
   }
 
   /**
-   * has(key) for the key `other` last added: the audience adds each key to its dedupe set, then
+   * has(key) for a key whose hash is known: the audience adds each key to its dedupe set, then
    * checks it against the suppression and exclusion sets, and the hash need not be made thrice.
    */
-  hasSame(key: string, other: Dedupe): boolean {
-    const h = other.lastHash;
+  hasHashed(key: string, h: number): boolean {
+    return h === 0 ? this.other.has(key) : this.lookup(key, h);
+  }
+
+  has(key: string): boolean {
+    const h = hash(key);
     return h === 0 ? this.other.has(key) : this.lookup(key, h);
   }
 }
@@ -190,18 +216,11 @@ export class KeySet extends KeyTable implements Dedupe {
 /**
  * The dedupe sets of several campaigns reading one source, in the memory of one: each distinct
  * key is stored once, with a bit per campaign (`member`) telling whether that campaign has added
- * it. view(k) is campaign k's dedupe set: its add(key) is true exactly when campaign k has not
- * added the key before, as its own KeySet would answer, whatever the others added.
- *
- * Campaigns over one source mostly meet the same row one after another (the shared pass hands
- * each row to every campaign in turn), so the key last looked up is remembered: the next campaign
- * adding the same key skips the hash and the probe.
+ * it. view(k) is campaign k's dedupe set: it answers that a key is fresh exactly when campaign k
+ * has not added it before, as its own KeySet would, whatever the others added.
  */
 export class MarkedKeySet extends KeyTable {
   private readonly other = new Map<string, Uint8Array>();
-  private lastKey: string | undefined;
-  /** lastKey's arena offset, or -1 when it is kept in `other`. */
-  private lastOffset = 0;
 
   constructor(
     private readonly members: number,
@@ -222,37 +241,29 @@ export class MarkedKeySet extends KeyTable {
   view(member: number): Dedupe {
     if (!(member >= 0 && member < this.members && Number.isInteger(member)))
       throw new RangeError(`no member ${member} of ${this.members}`);
-    const keys = this;
-    return {
-      add: (key) => keys.mark(key, member),
-      get lastHash() {
-        return keys.lastHash;
-      },
-    };
+    return { addAll: (ks, n, fresh, hashes) => this.markAll(ks, n, member, fresh, hashes) };
   }
 
-  /** Marks the key as added by `member`; false when that member had added it already. */
-  mark(key: string, member: number): boolean {
+  /** Marks keys[0..n) as added by `member`, in order; fresh and hashes as Dedupe.addAll. */
+  markAll(keys: readonly string[], n: number, member: number, fresh: Uint8Array, hashes: Int32Array): void {
     const byte = member >> 3;
     const bit = 1 << (member & 7);
-    if (key !== this.lastKey) {
-      this.lastKey = key;
-      const h = hash(key);
-      this.last = h;
+    this.hashAll(keys, n, hashes);
+    for (let k = 0; k < n; k++) {
+      const key = keys[k] as string;
+      const h = hashes[k] as number;
       if (h === 0) {
-        this.lastOffset = -1;
-      } else {
-        const at = this.findOrStore(key, h);
-        this.lastOffset = at < 0 ? -1 - at : at;
+        fresh[k] = this.markOther(key, byte, bit) ? 1 : 0;
+        continue;
       }
+      const found = this.findOrStore(key, h);
+      const offset = found < 0 ? -1 - found : found;
+      const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
+      const at = (offset & BLOCK_MASK) + 1 + key.length + byte;
+      const had = (arena[at] as number) & bit;
+      arena[at] = (arena[at] as number) | bit;
+      fresh[k] = had === 0 ? 1 : 0;
     }
-    if (this.lastOffset === -1) return this.markOther(key, byte, bit);
-    const offset = this.lastOffset;
-    const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
-    const at = (offset & BLOCK_MASK) + 1 + key.length + byte;
-    const had = (arena[at] as number) & bit;
-    arena[at] = (arena[at] as number) | bit;
-    return had === 0;
   }
 
   private markOther(key: string, byte: number, bit: number): boolean {

@@ -146,6 +146,35 @@ describe("to: segments and sources", () => {
     expect(b.stats).toMatchObject({ read: 13, duplicates: 4, selected: 8 });
   });
 
+  it("past a batch of rows (a CSV hands on 1,024 at a time): file order, lines, the first of each address", async () => {
+    // 3,000 rows, every 7th repeating the address of a row 600 or 7 rows earlier in another case.
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      const n = i % 7 === 6 ? (i % 2 ? i - 600 : i - 7) : i;
+      return `${n >= 0 && i % 7 === 6 ? `User${n}@Example.com` : `user${i}@example.com`},${i}`;
+    });
+    repo.write("subscribers/many.csv", `email,name\n${rows.join("\n")}\n`);
+    const many = source(
+      "many",
+      "source: many.csv\nfields:\n  email: { type: email, required: true }\n  name: { type: string }\n",
+    );
+    const { recipients, stats } = await run(project(repo.root, { sources: [many] }), campaign("to: many"));
+    const seen = new Set<string>();
+    const expected: [string, number][] = [];
+    rows.forEach((r, i) => {
+      const address = r.split(",")[0] as string;
+      if (seen.has(address.toLowerCase())) return;
+      seen.add(address.toLowerCase());
+      expected.push([address, i + 2]);
+    });
+    expect(expected.length).toBeLessThan(2900);
+    expect(recipients.map((r) => [r.address, r.line])).toEqual(expected);
+    expect(stats).toMatchObject({
+      read: 3000,
+      duplicates: 3000 - expected.length,
+      selected: expected.length,
+    });
+  });
+
   it("the same campaign gives the same recipients in the same order every time", async () => {
     const c = campaign("to: [high-score, leads, gold]\nexclude: [zed-optout]");
     const first = await run(p, c);

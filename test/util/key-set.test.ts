@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { KeySet, MarkedKeySet } from "../../src/util/key-set.js";
+import { type Dedupe, KeySet, MarkedKeySet } from "../../src/util/key-set.js";
+
+/** Adds a batch; each key's answer (fresh) and hash. */
+function addAll(set: Dedupe, keys: string[]): { fresh: boolean[]; hashes: number[] } {
+  const fresh = new Uint8Array(keys.length);
+  const hashes = new Int32Array(keys.length);
+  set.addAll(keys, keys.length, fresh, hashes);
+  return { fresh: [...fresh].map((f) => f === 1), hashes: [...hashes] };
+}
+
+const addOne = (set: Dedupe, key: string): boolean => addAll(set, [key]).fresh[0] as boolean;
 
 describe("KeySet", () => {
   it("adds once, finds what it holds, counts distinct keys", () => {
@@ -43,21 +53,36 @@ describe("KeySet", () => {
   });
 });
 
-describe("KeySet.hasSame", () => {
-  it("finds the key another set just added, by that set's hash", () => {
+describe("KeySet.addAll", () => {
+  it("answers as add() one key at a time, a repeat within the batch included", () => {
+    const batched = new KeySet(4);
+    const single = new KeySet(4);
+    const key = (i: number) =>
+      i % 11 === 0 ? `jörg${i % 5}@example.com` : `user${i % 700}@example${i % 7}.com`;
+    // Batches of 1 to 600 keys, over many growths of the table.
+    for (let i = 0, size = 1; i < 20_000; i += size, size = (size * 7 + 3) % 600 || 1) {
+      const keys = Array.from({ length: size }, (_, j) => key(i + j));
+      const { fresh } = addAll(batched, keys);
+      keys.forEach((k, j) => {
+        if (fresh[j] !== single.add(k)) expect.fail(`${k} at ${i + j}`);
+      });
+    }
+    expect(batched.size).toBe(single.size);
+  });
+
+  it("gives each key's hash, which finds it in another set (hasHashed)", () => {
     const seen = new KeySet();
     const suppressed = new KeySet();
     suppressed.add("b@example.com");
     suppressed.add("jörg@example.com");
-    for (const [key, expected] of [
-      ["a@example.com", false],
-      ["b@example.com", true],
-      ["jörg@example.com", true],
-      ["jorg@example.com", false],
-    ] as const) {
-      seen.add(key);
-      expect(suppressed.hasSame(key, seen), key).toBe(expected);
-    }
+    const keys = ["a@example.com", "b@example.com", "jörg@example.com", "jorg@example.com"];
+    const { hashes } = addAll(seen, keys);
+    expect(keys.map((k, j) => suppressed.hasHashed(k, hashes[j] as number))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -82,23 +107,27 @@ describe("MarkedKeySet", () => {
       const own = views.map(() => new Set<string>());
       const union = new Set<string>();
       let x = 7;
-      let step = 0;
-      for (const key of keys(60_000)) {
-        // Each key to a varying subset of members, in turn, as the shared pass hands a row on;
-        // sometimes twice in a row to one member.
+      const all = [...keys(60_000)];
+      // Batches of the stream, as the shared pass hands on a read chunk's rows: each member gets
+      // a varying part of each, sometimes a key twice in a row.
+      for (let i = 0, size = 1; i < all.length; i += size, size = (size * 5 + 1) % 700 || 1) {
+        const batch = all.slice(i, i + size);
         for (let k = 0; k < members; k++) {
-          x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-          if ((x >>> 28) % 3 === 0) continue;
-          const times = (x >>> 24) % 5 === 0 ? 2 : 1;
-          for (let t = 0; t < times; t++) {
-            const expected = !(own[k] as Set<string>).has(key);
-            if ((views[k] as ReturnType<typeof set.view>).add(key) !== expected)
-              expect.fail(`member ${k} disagrees on ${key.slice(0, 30)} at step ${step}`);
+          const mine: string[] = [];
+          for (const key of batch) {
+            x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+            if ((x >>> 28) % 3 === 0) continue;
+            mine.push(key);
+            if ((x >>> 24) % 5 === 0) mine.push(key);
+          }
+          const { fresh } = addAll(views[k] as Dedupe, mine);
+          mine.forEach((key, j) => {
+            if (fresh[j] === (own[k] as Set<string>).has(key))
+              expect.fail(`member ${k} disagrees on ${key.slice(0, 30)} in the batch at ${i}`);
             (own[k] as Set<string>).add(key);
             union.add(key);
-          }
+          });
         }
-        step++;
       }
       expect(set.size).toBe(union.size);
       // Every member saw some keys, and some keys were shared.
@@ -106,21 +135,20 @@ describe("MarkedKeySet", () => {
     });
   }
 
-  it("a view's last hash finds the key in another set (hasSame), as a KeySet's does", () => {
+  it("gives a view's keys' hashes, which find them in another set (hasHashed), as a KeySet's do", () => {
     const set = new MarkedKeySet(2);
     const [a, b] = [set.view(0), set.view(1)];
     const suppressed = new KeySet();
     for (const key of ["b@example.com", "jörg@example.com"]) suppressed.add(key);
-    for (const [key, expected] of [
-      ["a@example.com", false],
-      ["b@example.com", true],
-      ["jörg@example.com", true],
-      ["jorg@example.com", false],
-    ] as const) {
-      a.add(key);
-      expect(suppressed.hasSame(key, a), key).toBe(expected);
-      b.add(key);
-      expect(suppressed.hasSame(key, b), key).toBe(expected);
+    const keys = ["a@example.com", "b@example.com", "jörg@example.com", "jorg@example.com"];
+    for (const view of [a, b]) {
+      const { hashes } = addAll(view, keys);
+      expect(keys.map((k, j) => suppressed.hasHashed(k, hashes[j] as number))).toEqual([
+        false,
+        true,
+        true,
+        false,
+      ]);
     }
   });
 
@@ -128,11 +156,11 @@ describe("MarkedKeySet", () => {
     const set = new MarkedKeySet(2, 4);
     const [a, b] = [set.view(0), set.view(1)];
     const key = (i: number) => `subscriber${i}@example${i % 97}.com`;
-    for (let i = 0; i < 120_000; i++) if (!a.add(key(i))) expect.fail(`a: ${key(i)} new`);
-    for (let i = 0; i < 120_000; i += 2) if (!b.add(key(i))) expect.fail(`b: ${key(i)} new`);
+    for (let i = 0; i < 120_000; i++) if (!addOne(a, key(i))) expect.fail(`a: ${key(i)} new`);
+    for (let i = 0; i < 120_000; i += 2) if (!addOne(b, key(i))) expect.fail(`b: ${key(i)} new`);
     for (let i = 0; i < 120_000; i++) {
-      if (a.add(key(i))) expect.fail(`a: ${key(i)} seen`);
-      if (b.add(key(i)) !== (i % 2 === 1)) expect.fail(`b disagrees on ${key(i)}`);
+      if (addOne(a, key(i))) expect.fail(`a: ${key(i)} seen`);
+      if (addOne(b, key(i)) !== (i % 2 === 1)) expect.fail(`b disagrees on ${key(i)}`);
     }
     expect(set.size).toBe(120_000);
   });
@@ -142,13 +170,13 @@ describe("MarkedKeySet", () => {
     const set = new MarkedKeySet(16, 1);
     const a = set.view(15);
     // Eleven entries of 23 bytes and an empty key's 3: the 256-byte first block is full.
-    for (let i = 0; i < 11; i++) a.add(`k${i}@example.com`.padEnd(20, "x"));
-    a.add("");
+    for (let i = 0; i < 11; i++) addOne(a, `k${i}@example.com`.padEnd(20, "x"));
+    addOne(a, "");
     const long = "y".repeat(255);
-    expect(a.add(long)).toBe(true);
-    expect(set.view(0).add("z@example.com")).toBe(true);
-    expect(a.add(long)).toBe(false);
-    expect(set.view(14).add(long)).toBe(true);
+    expect(addOne(a, long)).toBe(true);
+    expect(addOne(set.view(0), "z@example.com")).toBe(true);
+    expect(addOne(a, long)).toBe(false);
+    expect(addOne(set.view(14), long)).toBe(true);
   });
 
   it("refuses a member it has no bit for", () => {
