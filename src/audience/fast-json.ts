@@ -33,12 +33,18 @@ export function isClean(text: string): boolean {
 }
 
 /**
- * isClean() of the text UTF-8 `bytes` decode to, four bytes at a time (a regular expression over
- * the decoded text was a tenth of a campaign's count): a control character and a backslash are
- * single bytes no other character's UTF-8 holds, and a word has one when it has a byte below
- * 0x20 or a byte 0x5C. Such a word is looked at byte by byte (every line end's word is).
+ * isClean() of the text UTF-8 `bytes` decode to. A backslash is found by one native search; a
+ * control character four bytes at a time (a regular expression over the decoded text was a
+ * tenth of a campaign's count): it is a single byte no other character's UTF-8 holds, and a word
+ * has one when it has a byte below 0x20. Such a word is looked at byte by byte unless each of
+ * those bytes is a line feed (every line end's word has one).
  */
 export function isCleanBytes(bytes: Uint8Array): boolean {
+  // Buffer's indexOf is memchr; a plain Uint8Array's is five times slower.
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.indexOf(0x5c) !== -1) return false;
   const n = bytes.length;
   // Byte by byte up to the first word boundary (all of a chunk too short for a word).
   const head = (4 - (bytes.byteOffset & 3)) & 3;
@@ -48,9 +54,16 @@ export function isCleanBytes(bytes: Uint8Array): boolean {
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (n - i) >>> 2);
   for (let k = 0; k < words.length; k++) {
     const w = words[k] as number;
-    const x = w ^ 0x5c5c5c5c;
-    // Bit 7 of a byte is set where that byte is below 0x20 (of w) or zero (of x), with no misses.
-    if ((((w - 0x20202020) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) {
+    // Bit 7 of a byte is set where that byte is below 0x20, with no misses.
+    if (((w - 0x20202020) & ~w & 0x80808080) === 0) continue;
+    // Zero where a byte is a line feed.
+    const lf = w ^ 0x0a0a0a0a;
+    if (
+      ((w & 0xff) < 32 && (lf & 0xff) !== 0) ||
+      (((w >>> 8) & 0xff) < 32 && ((lf >>> 8) & 0xff) !== 0) ||
+      (((w >>> 16) & 0xff) < 32 && ((lf >>> 16) & 0xff) !== 0) ||
+      (w >>> 24 < 32 && lf >>> 24 !== 0)
+    ) {
       const at = i + 4 * k;
       for (let j = at; j < at + 4; j++) if (!cleanByte(bytes, j, n)) return false;
     }

