@@ -60,21 +60,73 @@ abstract class KeyTable {
     this.blocks = [new Uint8Array(Math.min(cap * 16, BLOCK))];
   }
 
+  /**
+   * The keys of the batch being added as bytes, each one's characters read once (hashAll) and
+   * its comparisons and copy made from here: reading a string sliced from the read text char by
+   * char costs twice what reading a flat one does, and bytes cost less still.
+   */
+  private scratch = new Uint8Array(1 << 14);
+  private starts = new Int32Array(0);
   /** What the touch loop read: kept, so that the loop is not optimized away. */
   protected touched = 0;
 
   /**
-   * Sets hashes[k] to the hash of keys[k], then reads each one's first slot: a key's first probe
-   * is a cache miss at a million keys, and misses that follow one another in a loop of their own
-   * overlap, where one per key amid a row's other work did not (a third of the dedupe's time).
+   * Sets hashes[k] to the hash of keys[k] (hash(): 0 for a key the arena cannot hold), writing
+   * its characters to the scratch on the way, then reads each one's first slot: a key's first
+   * probe is a cache miss at a million keys, and misses that follow one another in a loop of their
+   * own overlap, where one per key amid a row's other work did not (a third of the dedupe's time).
    */
   protected hashAll(keys: readonly string[], n: number, hashes: Int32Array): void {
-    for (let k = 0; k < n; k++) hashes[k] = hash(keys[k] as string);
+    if (this.starts.length < n) this.starts = new Int32Array(n);
+    const starts = this.starts;
+    let scratch = this.scratch;
+    let pos = 0;
+    for (let k = 0; k < n; k++) {
+      const key = keys[k] as string;
+      const len = key.length;
+      starts[k] = pos;
+      if (len > 255) {
+        hashes[k] = 0;
+        continue;
+      }
+      if (pos + len > scratch.length) {
+        const bigger = new Uint8Array(2 * scratch.length);
+        bigger.set(scratch.subarray(0, pos));
+        scratch = bigger;
+        this.scratch = bigger;
+      }
+      hashes[k] = hashInto(key, len, scratch, pos);
+      pos += len;
+    }
     const table = this.table;
     const mask = this.mask;
     let x = 0;
     for (let k = 0; k < n; k++) x |= table[2 * ((hashes[k] as number) & mask) + 1] as number;
     this.touched = x;
+  }
+
+  /** findOrStore() of the batch's key k, of length len and hash h (not 0), as hashAll left it. */
+  protected findOrStoreAt(k: number, len: number, h: number): number {
+    const src = this.scratch;
+    const from = this.starts[k] as number;
+    const table = this.table;
+    const mask = this.mask;
+    let i = h & mask;
+    for (;;) {
+      const at = table[2 * i + 1] as number;
+      if (at === 0) break;
+      if (table[2 * i] === h && this.equalsAt(at - 1, src, from, len)) return at - 1;
+      i = (i + 1) & mask;
+    }
+    const offset = this.place(len + 1 + this.tail);
+    const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
+    const to = (offset & BLOCK_MASK) + 1;
+    arena[to - 1] = len;
+    for (let j = 0; j < len; j++) arena[to + j] = src[from + j] as number;
+    table[2 * i] = h;
+    table[2 * i + 1] = offset + 1;
+    if (++this.count * 2 > mask) this.grow();
+    return -1 - offset;
   }
 
   /** The key's arena offset; when absent, it is stored (its tail zeroed) and -1 - offset returned. */
@@ -117,9 +169,26 @@ abstract class KeyTable {
     return true;
   }
 
+  private equalsAt(offset: number, src: Uint8Array, from: number, n: number): boolean {
+    const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
+    const at = offset & BLOCK_MASK;
+    if (arena[at] !== n) return false;
+    for (let j = 0; j < n; j++) if (arena[at + 1 + j] !== src[from + j]) return false;
+    return true;
+  }
+
   private store(key: string): number {
     const n = key.length;
-    const size = n + 1 + this.tail;
+    const offset = this.place(n + 1 + this.tail);
+    const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
+    const at = offset & BLOCK_MASK;
+    arena[at] = n;
+    for (let j = 0; j < n; j++) arena[at + 1 + j] = key.charCodeAt(j);
+    return offset;
+  }
+
+  /** Room for an entry of `size` bytes, zeroed: its arena offset. */
+  private place(size: number): number {
     const blocks = this.blocks;
     let last = blocks.length - 1;
     let arena = blocks[last] as Uint8Array;
@@ -140,8 +209,6 @@ abstract class KeyTable {
       }
     }
     const at = this.used;
-    arena[at] = n;
-    for (let j = 0; j < n; j++) arena[at + 1 + j] = key.charCodeAt(j);
     this.used += size;
     return last * BLOCK + at;
   }
@@ -195,7 +262,7 @@ export class KeySet extends KeyTable implements Dedupe {
         const had = this.other.has(key);
         this.other.add(key);
         fresh[k] = had ? 0 : 1;
-      } else fresh[k] = this.findOrStore(key, h) < 0 ? 1 : 0;
+      } else fresh[k] = this.findOrStoreAt(k, key.length, h) < 0 ? 1 : 0;
     }
   }
 
@@ -256,7 +323,7 @@ export class MarkedKeySet extends KeyTable {
         fresh[k] = this.markOther(key, byte, bit) ? 1 : 0;
         continue;
       }
-      const found = this.findOrStore(key, h);
+      const found = this.findOrStoreAt(k, key.length, h);
       const offset = found < 0 ? -1 - found : found;
       const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
       const at = (offset & BLOCK_MASK) + 1 + key.length + byte;
@@ -283,6 +350,33 @@ const BLOCK_BITS = 20;
 const BLOCK = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK - 1;
 const MAX_MEMBERS = 8 * 1024;
+
+/**
+ * hash(key), with key's characters written to bytes[at..at+len) on the way: 0 for a key with a
+ * character past ASCII (what was written of it is then of no use).
+ */
+function hashInto(key: string, len: number, bytes: Uint8Array, at: number): number {
+  let h = 0x811c9dc5 ^ len;
+  let i = 0;
+  for (; i + 1 < len; i += 2) {
+    const a = key.charCodeAt(i);
+    const b = key.charCodeAt(i + 1);
+    if ((a | b) > 127) return 0;
+    bytes[at + i] = a;
+    bytes[at + i + 1] = b;
+    h = Math.imul(h ^ (a | (b << 8)), 0x01000193);
+  }
+  if (i < len) {
+    const a = key.charCodeAt(i);
+    if (a > 127) return 0;
+    bytes[at + i] = a;
+    h = Math.imul(h ^ a, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h === 0 ? 1 : h;
+}
 
 /**
  * FNV-1a, two characters a step (ASCII, so a pair fits in 16 bits), then a final mix so the low

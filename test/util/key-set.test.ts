@@ -53,7 +53,23 @@ describe("KeySet", () => {
   });
 });
 
+/** Two keys of one length with one hash (found by search): only their characters tell them apart. */
+const TWINS = ["user0042778@example.com", "user1954706@example.com"] as const;
+
 describe("KeySet.addAll", () => {
+  it("tells apart two keys of one length and one hash, in a batch and one by one", () => {
+    const batched = new KeySet();
+    const { fresh, hashes } = addAll(batched, [TWINS[0], TWINS[1], TWINS[0]]);
+    expect(hashes[0]).toBe(hashes[1]);
+    expect(fresh).toEqual([true, true, false]);
+    const single = new KeySet();
+    expect(single.add(TWINS[0])).toBe(true);
+    expect(single.has(TWINS[1])).toBe(false);
+    expect(single.hasHashed(TWINS[1], hashes[1] as number)).toBe(false);
+    expect(addAll(single, [TWINS[1]]).fresh).toEqual([true]);
+    expect(single.add(TWINS[1])).toBe(false);
+  });
+
   it("answers as add() one key at a time, a repeat within the batch included", () => {
     const batched = new KeySet(4);
     const single = new KeySet(4);
@@ -177,6 +193,13 @@ describe("MarkedKeySet", () => {
     expect(addOne(set.view(0), "z@example.com")).toBe(true);
     expect(addOne(a, long)).toBe(false);
     expect(addOne(set.view(14), long)).toBe(true);
+  });
+
+  it("tells apart two keys of one length and one hash", () => {
+    const set = new MarkedKeySet(2);
+    expect(addAll(set.view(0), [TWINS[0], TWINS[1], TWINS[1]]).fresh).toEqual([true, true, false]);
+    expect(addAll(set.view(1), [TWINS[1], TWINS[0]]).fresh).toEqual([true, true]);
+    expect(set.size).toBe(2);
   });
 
   it("refuses a member it has no bit for", () => {
