@@ -2,8 +2,10 @@
  * Opening a subscriber source's raw bytes: a local file or an S3 object, decompressed when the
  * source is .gz. Openers only open; parsing is the format readers' job.
  */
-import { open as openFile, realpath, stat } from "node:fs/promises";
+import { createReadStream, open as openFd } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -49,8 +51,10 @@ export function openLocal(root: string): OpenSource {
     try {
       const [real, realRoot] = await Promise.all([realpath(file), realpath(root)]);
       if (!isInside(realRoot, real)) throw outside();
-      const handle = await openFile(real, "r");
-      return handle.createReadStream({ highWaterMark: READ_CHUNK });
+      // Opened first, so that a missing file is told here. A stream over the descriptor, not a
+      // FileHandle's: each of its reads is a promise of fs/promises, about 40 ms more over 125 MB.
+      const fd = await promisify(openFd)(real, "r");
+      return createReadStream(real, { fd, highWaterMark: READ_CHUNK });
     } catch (error) {
       if (error instanceof MailopsError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
