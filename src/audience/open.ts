@@ -5,8 +5,8 @@
 import { createReadStream, open as openFd } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { pipeline, Readable } from "node:stream";
+import { promisify } from "node:util";
 import { createGunzip } from "node:zlib";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Source } from "../config/model.js";
