@@ -2,6 +2,7 @@
 // `exports`, src/exports/) into dist/<name>.js, with their declarations in dist/types/ (tsc).
 // Dependencies stay external (installed by npm).
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
@@ -22,6 +23,10 @@ function declarations() {
     child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`tsc exited with ${code}`))));
   });
 }
+
+// Chunk names carry a hash of their content: an earlier build's would stay beside them, and be
+// packed (package.json `files`).
+rmSync("dist/chunks", { recursive: true, force: true });
 
 await Promise.all([
   build({
