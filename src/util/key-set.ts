@@ -105,7 +105,10 @@ abstract class KeyTable {
     this.touched = x;
   }
 
-  /** findOrStore() of the batch's key k, of length len and hash h (not 0), as hashAll left it. */
+  /**
+   * The arena offset of the batch's key k, of length len and hash h (not 0), as hashAll left it;
+   * when absent, it is stored (its tail zeroed) and -1 - offset returned.
+   */
   protected findOrStoreAt(k: number, len: number, h: number): number {
     const src = this.scratch;
     const from = this.starts[k] as number;
@@ -123,24 +126,6 @@ abstract class KeyTable {
     const to = (offset & BLOCK_MASK) + 1;
     arena[to - 1] = len;
     for (let j = 0; j < len; j++) arena[to + j] = src[from + j] as number;
-    table[2 * i] = h;
-    table[2 * i + 1] = offset + 1;
-    if (++this.count * 2 > mask) this.grow();
-    return -1 - offset;
-  }
-
-  /** The key's arena offset; when absent, it is stored (its tail zeroed) and -1 - offset returned. */
-  protected findOrStore(key: string, h: number): number {
-    const table = this.table;
-    const mask = this.mask;
-    let i = h & mask;
-    for (;;) {
-      const at = table[2 * i + 1] as number;
-      if (at === 0) break;
-      if (table[2 * i] === h && this.equals(at - 1, key)) return at - 1;
-      i = (i + 1) & mask;
-    }
-    const offset = this.store(key);
     table[2 * i] = h;
     table[2 * i + 1] = offset + 1;
     // Kept at most half full, so probe runs stay short.
@@ -175,16 +160,6 @@ abstract class KeyTable {
     if (arena[at] !== n) return false;
     for (let j = 0; j < n; j++) if (arena[at + 1 + j] !== src[from + j]) return false;
     return true;
-  }
-
-  private store(key: string): number {
-    const n = key.length;
-    const offset = this.place(n + 1 + this.tail);
-    const arena = this.blocks[offset >>> BLOCK_BITS] as Uint8Array;
-    const at = offset & BLOCK_MASK;
-    arena[at] = n;
-    for (let j = 0; j < n; j++) arena[at + 1 + j] = key.charCodeAt(j);
-    return offset;
   }
 
   /** Room for an entry of `size` bytes, zeroed: its arena offset. */
@@ -234,6 +209,10 @@ abstract class KeyTable {
 
 export class KeySet extends KeyTable implements Dedupe {
   private readonly other = new Set<string>();
+  /** add() is a batch of one. */
+  private readonly one: string[] = [""];
+  private readonly oneFresh = new Uint8Array(1);
+  private readonly oneHash = new Int32Array(1);
 
   constructor(capacity = 1024) {
     super(capacity, 0);
@@ -243,14 +222,11 @@ export class KeySet extends KeyTable implements Dedupe {
     return this.count + this.other.size;
   }
 
+  /** Adds the key; false when it was already there. */
   add(key: string): boolean {
-    const h = hash(key);
-    if (h === 0) {
-      const had = this.other.has(key);
-      this.other.add(key);
-      return !had;
-    }
-    return this.findOrStore(key, h) < 0;
+    this.one[0] = key;
+    this.addAll(this.one, 1, this.oneFresh, this.oneHash);
+    return this.oneFresh[0] === 1;
   }
 
   addAll(keys: readonly string[], n: number, fresh: Uint8Array, hashes: Int32Array): void {
@@ -352,8 +328,20 @@ const BLOCK_MASK = BLOCK - 1;
 const MAX_MEMBERS = 8 * 1024;
 
 /**
- * hash(key), with key's characters written to bytes[at..at+len) on the way: 0 for a key with a
- * character past ASCII (what was written of it is then of no use).
+ * FNV-1a, two characters a step (ASCII, so a pair fits in 16 bits), then a final mix so the low
+ * bits (the slot) depend on every character. 0 for a key the arena cannot hold (a non-ASCII
+ * character, or longer than a length byte): it goes to the Set.
+ */
+function hash(s: string): number {
+  return s.length > 255 ? 0 : hashInto(s, s.length, UNREAD, 0);
+}
+
+/** Where hash() writes the characters hashInto() copies, never read. */
+const UNREAD = new Uint8Array(255);
+
+/**
+ * hash() of a key of len (at most 255) characters, which are written to bytes[at..at+len) on
+ * the way (of no use when the hash is 0).
  */
 function hashInto(key: string, len: number, bytes: Uint8Array, at: number): number {
   let h = 0x811c9dc5 ^ len;
@@ -370,33 +358,6 @@ function hashInto(key: string, len: number, bytes: Uint8Array, at: number): numb
     const a = key.charCodeAt(i);
     if (a > 127) return 0;
     bytes[at + i] = a;
-    h = Math.imul(h ^ a, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h === 0 ? 1 : h;
-}
-
-/**
- * FNV-1a, two characters a step (ASCII, so a pair fits in 16 bits), then a final mix so the low
- * bits (the slot) depend on every character. 0 for a key the arena cannot hold (a non-ASCII
- * character, or longer than a length byte): it goes to the Set.
- */
-function hash(s: string): number {
-  const n = s.length;
-  if (n > 255) return 0;
-  let h = 0x811c9dc5 ^ n;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const a = s.charCodeAt(i);
-    const b = s.charCodeAt(i + 1);
-    if ((a | b) > 127) return 0;
-    h = Math.imul(h ^ (a | (b << 8)), 0x01000193);
-  }
-  if (i < n) {
-    const a = s.charCodeAt(i);
-    if (a > 127) return 0;
     h = Math.imul(h ^ a, 0x01000193);
   }
   h ^= h >>> 16;
