@@ -48,6 +48,13 @@ const ICON: Record<CampaignResult["state"], string> = {
 };
 
 /** Counts only: results never hold addresses. */
+/** What a scheduled or missed campaign's time is. */
+function timeLabel(r: CampaignResult): string {
+  if (r.winnerStage) return "winner picked at";
+  if (r.next === undefined) return "send_at";
+  return r.state === "missed" ? "missed occurrence" : "next occurrence";
+}
+
 export function sendResultsSection(results: CampaignResult[]): string {
   const lines = ["#### Sends", ""];
   if (!results.length) return `${lines.join("\n")}No campaigns.\n`;
@@ -67,14 +74,7 @@ export function sendResultsSection(results: CampaignResult[]): string {
     if (r.detail) {
       // scheduled and missed carry their send_at (a recurring campaign's: its occurrence) as the detail.
       const at = (r.state === "scheduled" || r.state === "missed") && /^\d{4}-\d\d-\d\dT/.test(r.detail);
-      const label = r.winnerStage
-        ? "winner picked at"
-        : r.next === undefined
-          ? "send_at"
-          : r.state === "missed"
-            ? "missed occurrence"
-            : "next occurrence";
-      lines.push(`- ${code(r.campaign)}: ${at ? `${label} ${utc(r.detail)}` : escapeMd(r.detail)}`);
+      lines.push(`- ${code(r.campaign)}: ${at ? `${timeLabel(r)} ${utc(r.detail)}` : escapeMd(r.detail)}`);
     }
     lines.push(...recurringNotes(r));
     if (r.early)

@@ -430,7 +430,10 @@ function sample(samples: InvalidSample[], source: string, line: number, reason: 
   if (samples.length < MAX_INVALID_SAMPLES) samples.push({ source, line, reason });
 }
 
-/** Matched rows a sink holds before it decides them (a reader hands on at most 1,024 per yield). */
+/**
+ * Matched rows a sink holds before it decides them: about a read chunk's (readers yield every 512
+ * or 1,024 rows); more between two yields are decided 512 at a time.
+ */
 const PENDING = 512;
 
 /**

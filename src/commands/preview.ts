@@ -118,12 +118,7 @@ export async function previewMessages(session: Session, options: PreviewOptions)
   const template = templateOf(project, undefined, options.name);
   const message = templateMessage(project, template);
   assertComplete(template, message.envelope, message.recipient, options.name, false);
-  const render = compileTemplate({
-    subject: template.parts.subject?.source ?? "",
-    html: template.parts.html?.source ?? "",
-    text: template.parts.text?.source ?? "",
-  });
-  return [await write(message, render)];
+  return [await write(message, compileParts(template))];
 }
 
 /** One message of a campaign as it renders: for an A/B campaign, one per variant. */
@@ -171,13 +166,17 @@ export async function renderCampaignMessages(
     const { envelope, recipient } = messageFor(project, x.campaign, x.template, found);
     const name = "variant" in x ? `${campaign.name} (variant ${x.variant})` : campaign.name;
     assertComplete(x.template, envelope, recipient, name, true);
-    const render = compileTemplate({
-      subject: x.template.parts.subject?.source ?? "",
-      html: x.template.parts.html?.source ?? "",
-      text: x.template.parts.text?.source ?? "",
-    });
-    const rendered = render(sesData(envelope, recipient));
+    const rendered = compileParts(x.template)(sesData(envelope, recipient));
     return { ...("variant" in x ? { variant: x.variant } : {}), envelope, recipient, rendered };
+  });
+}
+
+/** The template's parts as the repository has them, as one render function. */
+function compileParts(t: Template): RenderFn {
+  return compileTemplate({
+    subject: t.parts.subject?.source ?? "",
+    html: t.parts.html?.source ?? "",
+    text: t.parts.text?.source ?? "",
   });
 }
 
