@@ -21,7 +21,6 @@
  * are read as before.
  */
 import { Readable } from "node:stream";
-import { parse } from "csv-parse";
 import { MailopsError } from "../errors.js";
 import type { CsvTyper, Typer } from "./fields.js";
 import { damaged, inputFailed, MAX_ROW_CHARS, type RowSink } from "./rows.js";
@@ -41,6 +40,9 @@ export async function* readCsv(
   sink: RowSink,
   where: string,
 ): AsyncGenerator<void> {
+  // Loaded here, not at start-up: most sources are JSON Lines, and every command pays for a
+  // module it imports (8 files, a few ms).
+  const { parse } = await import("csv-parse");
   const parser = parse({
     bom: true,
     info: true,

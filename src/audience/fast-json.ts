@@ -7,6 +7,7 @@
  * JSON.parse and the typer, which decide validity and word the reason. So the fast path can only
  * be right or decline: test/audience/fast-json.test.ts checks it against the slow path.
  */
+import type { ChunkBytes } from "./chunk-bytes.js";
 import type { Row } from "./condition.js";
 import { emailFast } from "./email-fast.js";
 import { BOOLEAN, DATE, EMAIL, LIST, NUMBER, type Spec } from "./fields.js";
@@ -17,8 +18,10 @@ export interface FastRow {
    * The typed row of the JSON object in `s` from `start` to `end`, or undefined to decline.
    * `clean`: the text holds no backslash and no control character but line breaks (\n, \r\n),
    * so a string token ends at the next quote and the scan can jump to it.
+   * `bytes`: the loaded bytes of `s` when each character of `s` is the byte at its offset (an
+   * ASCII chunk): an address is checked there.
    */
-  parse(s: string, start: number, end: number, clean: boolean): Row | undefined;
+  parse(s: string, start: number, end: number, clean: boolean, bytes?: ChunkBytes): Row | undefined;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it detects
@@ -118,6 +121,7 @@ class FastParser implements FastRow {
   private a = 0;
   private b = 0;
   private clean = false;
+  private bytes: ChunkBytes | undefined;
   private readonly scratch: unknown[] = [];
   private readonly builds = new Map<number, Build>();
   private lastPresent = -1;
@@ -131,8 +135,9 @@ class FastParser implements FastRow {
     this.vals = specs.map(() => undefined);
   }
 
-  parse(s: string, start: number, end: number, clean: boolean): Row | undefined {
+  parse(s: string, start: number, end: number, clean: boolean, bytes?: ChunkBytes): Row | undefined {
     this.clean = clean;
+    this.bytes = bytes;
     const vals = this.vals;
     let found = 0;
     let i = ws(s, start, end);
@@ -267,6 +272,9 @@ class FastParser implements FastRow {
         // A slice of the read buffer, like every value here: nothing keeps it past the
         // recipient (the dedupe set copies keys into its own arena, see util/key-set.ts).
         let v = s.slice(this.a, this.b);
+        // The usual address, as written: its bytes say so (chunk-bytes.ts), in a fraction of the
+        // regular expression's time.
+        if (this.bytes?.email(this.a, this.b)) return v;
         if (v.length > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) v = v.trim();
         return emailFast(v) ?? FAIL;
       }

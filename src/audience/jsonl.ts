@@ -8,6 +8,7 @@
  * (DamagedSourceError). A line that is JSON but not an object, or not typed as declared, is one
  * invalid row, skipped and counted.
  */
+import { ASCII, type ChunkBytes, chunkBytes, DIRTY } from "./chunk-bytes.js";
 import { decoder } from "./decode.js";
 import { compileFastRow, type FastRow, isClean, isCleanBytes } from "./fast-json.js";
 import type { Typer } from "./fields.js";
@@ -27,10 +28,15 @@ export async function* readJsonl(
 ): AsyncGenerator<void> {
   const lines = new JsonlLines(typer, sink, where);
   const decode = decoder();
+  const bytes = chunkBytes();
   try {
     for await (const chunk of input) {
       if (typeof chunk === "string") lines.feed(chunk, isClean(chunk));
-      else lines.feed(decode(chunk), isCleanBytes(chunk));
+      else if (bytes === undefined) lines.feed(decode(chunk), isCleanBytes(chunk));
+      else {
+        const said = bytes.load(chunk);
+        lines.feed(decode(chunk), said !== DIRTY, said === ASCII ? bytes : undefined);
+      }
       while (lines.pump(BATCH)) yield;
       yield;
     }
@@ -49,6 +55,8 @@ class JsonlLines {
   private text = "";
   private pos = 0;
   private clean = false;
+  /** The text's bytes, when each of its characters is one of them (an ASCII chunk). */
+  private bytes: ChunkBytes | undefined;
   private rest = "";
   /** Lines read so far: the current one while it is handled. */
   line = 0;
@@ -62,10 +70,14 @@ class JsonlLines {
     this.fast = compileFastRow(typer.specs);
   }
 
-  /** Takes the next decoded chunk, and whether it is clean (fast-json.ts); call pump() until it returns false before feeding more. */
-  feed(text: string, clean: boolean): void {
+  /**
+   * Takes the next decoded chunk, whether it is clean (fast-json.ts), and its bytes when they are
+   * ASCII, loaded; call pump() until it returns false before feeding more.
+   */
+  feed(text: string, clean: boolean, bytes?: ChunkBytes): void {
     this.text = "";
     this.pos = 0;
+    this.bytes = undefined;
     if (text === "") return;
     let start = 0;
     if (this.line === 0 && this.rest === "" && text.charCodeAt(0) === 0xfeff) start = 1;
@@ -85,6 +97,7 @@ class JsonlLines {
     this.text = text;
     this.pos = start;
     this.clean = clean;
+    this.bytes = bytes;
   }
 
   /** Reads up to `max` lines; false once the text is used up (its partial last line kept). */
@@ -100,7 +113,7 @@ class JsonlLines {
         return false;
       }
       this.line++;
-      this.handle(text, start, nl, this.clean);
+      this.handle(text, start, nl, this.clean, this.bytes);
       start = nl + 1;
     }
     this.pos = start;
@@ -129,9 +142,9 @@ class JsonlLines {
     );
   }
 
-  private handle(s: string, start: number, end: number, clean: boolean): void {
+  private handle(s: string, start: number, end: number, clean: boolean, bytes?: ChunkBytes): void {
     if (end - start > MAX_ROW_CHARS) this.tooLong(this.line);
-    const fast = this.fast?.parse(s, start, end, clean);
+    const fast = this.fast?.parse(s, start, end, clean, bytes);
     if (fast !== undefined) {
       this.sink.row(fast, this.line);
       return;

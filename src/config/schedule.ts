@@ -226,6 +226,9 @@ export function occurrenceAtOrBefore(s: Schedule, t: number): Instant | undefine
 export function occurrencesBefore(s: Schedule, t: number, n: number): Instant[] {
   const end = s.until ? Math.min(t, s.until.epochMs + 1) : t;
   const out: Instant[] = [];
+  // Nothing before the start: a campaign scheduled from a later date asks no calendar (whose first
+  // zoned date loads ICU's date formatting).
+  if (s.start && end <= s.start.epochMs) return out;
   if (s.kind === "rate") {
     let k = Math.ceil((end - s.start.epochMs) / s.everyMs) - 1;
     for (; k >= 0 && out.length < n; k--) out.push(instant(s.start.epochMs + k * s.everyMs));
