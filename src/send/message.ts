@@ -179,7 +179,10 @@ type Verdict = (fields: Record<string, unknown>) => string | undefined;
  * field's name written in: a variable is looked up in the fields, then in the defaults, as in the
  * data prepare() builds (neither has a `__proto__` key: assertNoProtoKey, audience/fields.ts).
  * Reading a property by a name the code holds is one inline cache, where a loop reads by a name in
- * a variable, a generic lookup per rule and field (most of a count's render check). The same
+ * a variable, a generic lookup per rule and field (most of a count's render check). So is `in`
+ * with such a name, where Object.hasOwn is a call per absent field (a template's variables are
+ * mostly the campaign's, absent from the row): for a name objects do not inherit, a value that
+ * reads undefined is an own property exactly when `in` finds it. The same
  * checks in the same order; a name objects inherit (`constructor`, `toString`) and a nested path
  * keep the generic lookup. Link mode and unknown variables read the built data (every key of it,
  * the recipient's own URL): those are left to preparedVerdict().
@@ -193,7 +196,7 @@ function compileVerdict(rules: Rules): Verdict | undefined {
   rules.fieldChecks.forEach((check, i) => {
     const r = lit(check.root);
     const own = plain(check.root)
-      ? `(v = f[${r}]) !== undefined || has(f, ${r})`
+      ? `(v = f[${r}]) !== undefined || ${r} in f`
       : `has(f, ${r}) && ((v = f[${r}]), true)`;
     lines.push(`if (${own}) { b = checks[${i}].test(v); if (b) return unsafe(${r}, b); }`);
   });
@@ -209,7 +212,7 @@ function compileVerdict(rules: Rules): Verdict | undefined {
       // a field the row lacks and the data has not is missing without asking whose it is.
       const inBase = firstMissingOf([path], {}, rules.base) === undefined;
       lines.push(
-        `v = f[${r}]; if (v === undefined ? ${!inBase} || has(f, ${r}) : v === null) return missing[${i}];`,
+        `v = f[${r}]; if (v === undefined ? ${!inBase} || ${r} in f : v === null) return missing[${i}];`,
       );
     } else {
       lines.push(`if (firstMissingOf(required[${i}], f, base) !== undefined) return missing[${i}];`);
