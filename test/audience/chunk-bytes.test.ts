@@ -52,16 +52,17 @@ describe("load: a chunk clean and ASCII, clean, or dirty", () => {
     expect([...seen].sort()).toEqual([ASCII, CLEAN, DIRTY]);
   });
 
-  it("at the edges of its sixteen-byte steps", () => {
-    for (const at of [0, 14, 15, 16, 17, 31, 32, 47]) {
+  it("at the edges of its steps of sixty-four and sixteen bytes", () => {
+    for (const at of [0, 14, 15, 16, 17, 31, 32, 47, 48, 63, 64, 79, 95, 127, 128, 143, 150]) {
       for (const [odd, len] of [
-        [[13, 10], 48], // CRLF, across two steps at 15
-        [[13, 97], 48], // a lone CR
+        [[13, 10], 160], // CRLF, across two steps at 15, 63, 127...
+        [[13, 97], 160], // a lone CR
         [[13], at + 1], // a CR that ends the chunk: its LF is in the next one
-        [[92], 48],
-        [[9], 48],
-        [[0xc3, 0xa9], 48],
+        [[92], 160],
+        [[9], 160],
+        [[0xc3, 0xa9], 160],
         [[0x80], at + 1], // a high byte past the last whole step
+        [[0x80], at + 17],
       ] as [number[], number][]) {
         const b = Buffer.alloc(len, "a");
         b.set(odd.slice(0, len - at), at);
