@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from "vitest";
 import { ASCII, CLEAN, chunkBytes, DIRTY } from "../../src/audience/chunk-bytes.js";
 import { isEmailFast } from "../../src/audience/email-fast.js";
 import { isCleanBytes } from "../../src/audience/fast-json.js";
+import { ADDRESS_CASES, nearAddress, random } from "../support/addresses.js";
 import { accounted, campaign, chunkedOpen, project, run, source, tempRepo } from "./helpers.js";
 
 // The readers' switch: off, chunkBytes() answers as where the module does not compile.
@@ -15,15 +16,6 @@ vi.mock("../../src/audience/chunk-bytes.js", async (original) => {
   const real = await original<typeof import("../../src/audience/chunk-bytes.js")>();
   return { ...real, chunkBytes: () => (wasm.off ? undefined : real.chunkBytes()) };
 });
-
-/** A small deterministic generator, so a failure reproduces. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function checker() {
   const bytes = chunkBytes();
@@ -91,34 +83,15 @@ describe("email: the usual address, in the chunk's bytes", () => {
     return bytes.email(10, 10 + address.length);
   }
 
+  // The shared edge cases a byte each a character (the module reads bytes), and more of its own.
   const CASES = [
-    "a@b.co",
-    "ann.lee+tag@mail.example.com",
+    ...ADDRESS_CASES.filter((a) => isAscii(Buffer.from(a))),
     "Ann.Lee@Example.COM",
-    "!#$%&'*+/=?^_`{|}~-@x.io",
-    "a@b",
-    "@b.co",
-    "a@",
-    "a@@b.co",
-    "a@b@c.co",
-    ".a@b.co",
-    "a.@b.co",
-    "a..b@c.co",
-    "a@-b.co",
-    "a@b-.co",
     "a@b.co-",
-    "a@b..co",
-    "a@.b.co",
-    "a@b.co.",
-    "a b@c.co",
     " a@b.co",
-    "a@b_c.co",
-    "a@b.c-d.co",
     'a"b@c.co',
     "a(b@c.co",
     "a@b.c:o",
-    "",
-    "@",
     ".",
     `${"a".repeat(59)}@b.co`,
     `${"a".repeat(60)}@b.co`,
@@ -135,13 +108,7 @@ describe("email: the usual address, in the chunk's bytes", () => {
     let valid = 0;
     const wrong: string[] = [];
     for (let k = 0; k < 100_000; k++) {
-      let s = bases[Math.floor(next() * bases.length)] as string;
-      for (let edits = 1 + Math.floor(next() * 3); edits > 0; edits--) {
-        const at = Math.floor(next() * (s.length + 1));
-        const ch = alphabet[Math.floor(next() * alphabet.length)] as string;
-        const kind = Math.floor(next() * 3);
-        s = s.slice(0, at) + (kind === 2 ? "" : ch) + s.slice(kind === 0 ? at : at + 1);
-      }
+      const s = nearAddress(bases[Math.floor(next() * bases.length)] as string, next, alphabet);
       const expected = s.length <= 64 && isEmailFast(s);
       if (expected) valid++;
       if (email(s) !== expected) wrong.push(s);

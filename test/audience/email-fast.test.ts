@@ -1,67 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { emailFast, isEmailFast } from "../../src/audience/email-fast.js";
 import { isEmail } from "../../src/util/email.js";
+import { ADDRESS_CASES, nearAddress, random } from "../support/addresses.js";
 
-/** A small deterministic generator, so a failure reproduces. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const CASES = [
-  "a@b.co",
-  "ann.lee+tag@mail.example.com",
-  "a@b",
-  "@b.co",
-  "a@",
-  "a@@b.co",
-  "a@b@c.co",
-  ".a@b.co",
-  "a.@b.co",
-  "a..b@c.co",
-  "a@-b.co",
-  "a@b-.co",
-  "a@b..co",
-  "a@.b.co",
-  "a@b.co.",
-  "a b@c.co",
-  "é@b.co",
-  "a@é.co",
-  "a@b_c.co",
-  "a@b.c-d.co",
-  "!#$%&'*+/=?^_`{|}~-@x.io",
-  "",
-  "@",
-  `${"a".repeat(64)}@b.co`,
-  `${"a".repeat(65)}@b.co`,
-  `a@${"b".repeat(63)}.co`,
-  `a@${"b".repeat(64)}.co`,
-  `a@${`${"b".repeat(60)}.`.repeat(4)}com`,
-  `${"a".repeat(60)}@${`${"b".repeat(62)}.`.repeat(3)}co`,
-  // Internationalized domains: valid in their ASCII (punycode) form.
-  "a@bücher.example",
-  "a@BÜCHER.example",
-  "a@bu\u0308cher.example",
-  "a@例え.テスト",
-  "a@-é.co",
-  "a@é-.co",
-  "a@é_.co",
-  "a@é%41.co",
-  "a@é..co",
-  "a@.é.co",
-  "a@é.co.",
-  "a@é",
-  "a@b@é.co",
-  "a@exam\u00adple.cö",
-  "a@１２７.０.０.１",
-  "é@bücher.example",
-  `a@${"ü".repeat(64)}.co`,
-  `u@${Array(7).fill("üäößéèêëïîôœùûçñáíóú").join(".")}.example`,
-  `${"u".repeat(20)}@${Array(7).fill("üäößéèêëïîôœùûçñáíóú").join(".")}.example`,
-];
+const CASES = ADDRESS_CASES;
 
 describe("isEmailFast agrees with isEmail", () => {
   it.each(CASES)("%j", (address) => {
@@ -74,15 +16,7 @@ describe("isEmailFast agrees with isEmail", () => {
     const bases = CASES.filter((c) => isEmail(c));
     let valid = 0;
     for (let k = 0; k < 200_000; k++) {
-      let s = bases[Math.floor(next() * bases.length)] as string;
-      for (let edits = 1 + Math.floor(next() * 3); edits > 0; edits--) {
-        const at = Math.floor(next() * (s.length + 1));
-        const ch = alphabet[Math.floor(next() * alphabet.length)] as string;
-        const op = next();
-        if (op < 0.4) s = s.slice(0, at) + ch + s.slice(at + 1);
-        else if (op < 0.8) s = s.slice(0, at) + ch + s.slice(at);
-        else s = s.slice(0, at) + s.slice(at + 1);
-      }
+      const s = nearAddress(bases[Math.floor(next() * bases.length)] as string, next, alphabet);
       const expected = isEmail(s);
       if (expected) valid++;
       if (isEmailFast(s) !== expected)
