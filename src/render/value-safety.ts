@@ -15,6 +15,11 @@ export interface Rule {
   readonly mask: Uint8Array;
   /** Scanning is needed at all (some code is refused). */
   readonly scan: boolean;
+  /**
+   * The mask's characters as one class: a value (often a slice of the read text) is scanned by
+   * one native match, where a loop of charCodeAt over a slice costs several times as much.
+   */
+  readonly refused: RegExp;
   /** The value starts a URL: it must be an absolute https:, http: or mailto: URL. */
   readonly url: boolean;
   /** An empty value would shift the markup after it (unquoted attributes, URLs). */
@@ -32,6 +37,7 @@ function rule(refused: string, flags: Partial<Pick<Rule, "url" | "nonEmpty" | "s
   return {
     mask,
     scan: refused.length > 0,
+    refused: classOf(mask),
     url: flags.url ?? false,
     nonEmpty: flags.nonEmpty ?? false,
     strict: flags.strict ?? false,
@@ -73,7 +79,16 @@ export function combine(contexts: Iterable<Context>): Rule {
     nonEmpty ||= r.nonEmpty;
     strict ||= r.strict;
   }
-  return { mask, scan: mask.includes(1), url, nonEmpty, strict };
+  return { mask, scan: mask.includes(1), refused: classOf(mask), url, nonEmpty, strict };
+}
+
+/** A character class of the mask's codes (each as \xNN, so none is special); never matches when empty. */
+function classOf(mask: Uint8Array): RegExp {
+  const codes: string[] = [];
+  mask.forEach((on, code) => {
+    if (on === 1) codes.push(`\\x${code.toString(16).padStart(2, "0")}`);
+  });
+  return codes.length ? new RegExp(`[${codes.join("")}]`) : /(?!)/;
 }
 
 /** How a refusal names the context: in skip reasons, which are counted by reason. */
@@ -165,13 +180,7 @@ export function safeUrl(s: string): boolean {
 function unsafeString(s: string, r: Rule): boolean {
   if (r.strict) return true;
   if (r.nonEmpty && s.length === 0) return true;
-  if (r.scan) {
-    const mask = r.mask;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 128 && mask[c] === 1) return true;
-    }
-  }
+  if (r.scan && r.refused.test(s)) return true;
   return r.url && !safeUrl(s);
 }
 
