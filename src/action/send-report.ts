@@ -47,7 +47,6 @@ const ICON: Record<CampaignResult["state"], string> = {
   "awaiting-winner": "⏳",
 };
 
-/** Counts only: results never hold addresses. */
 /** What a scheduled or missed campaign's time is. */
 function timeLabel(r: CampaignResult): string {
   if (r.winnerStage) return "winner picked at";
@@ -55,6 +54,7 @@ function timeLabel(r: CampaignResult): string {
   return r.state === "missed" ? "missed occurrence" : "next occurrence";
 }
 
+/** Counts only: results never hold addresses. */
 export function sendResultsSection(results: CampaignResult[]): string {
   const lines = ["#### Sends", ""];
   if (!results.length) return `${lines.join("\n")}No campaigns.\n`;

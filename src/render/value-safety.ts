@@ -13,13 +13,12 @@ import { type Context, STRICT_CONTEXTS } from "./html-context.js";
 export interface Rule {
   /** 1 at the ASCII codes the value may not contain. */
   readonly mask: Uint8Array;
-  /** Scanning is needed at all (some code is refused). */
-  readonly scan: boolean;
   /**
-   * The mask's characters as one class: a value (often a slice of the read text) is scanned by
-   * one native match, where a loop of charCodeAt over a slice costs several times as much.
+   * The mask's characters as one class, undefined when none is refused: a value (often a slice
+   * of the read text) is scanned by one native match, where a loop of charCodeAt over a slice
+   * costs several times as much.
    */
-  readonly refused: RegExp;
+  readonly refused: RegExp | undefined;
   /** The value starts a URL: it must be an absolute https:, http: or mailto: URL. */
   readonly url: boolean;
   /** An empty value would shift the markup after it (unquoted attributes, URLs). */
@@ -36,7 +35,6 @@ function rule(refused: string, flags: Partial<Pick<Rule, "url" | "nonEmpty" | "s
   for (const ch of refused) mask[ch.charCodeAt(0)] = 1;
   return {
     mask,
-    scan: refused.length > 0,
     refused: classOf(mask),
     url: flags.url ?? false,
     nonEmpty: flags.nonEmpty ?? false,
@@ -79,16 +77,16 @@ export function combine(contexts: Iterable<Context>): Rule {
     nonEmpty ||= r.nonEmpty;
     strict ||= r.strict;
   }
-  return { mask, scan: mask.includes(1), refused: classOf(mask), url, nonEmpty, strict };
+  return { mask, refused: classOf(mask), url, nonEmpty, strict };
 }
 
-/** A character class of the mask's codes (each as \xNN, so none is special); never matches when empty. */
-function classOf(mask: Uint8Array): RegExp {
+/** A character class of the mask's codes (each as \xNN, so none is special); undefined for none. */
+function classOf(mask: Uint8Array): RegExp | undefined {
   const codes: string[] = [];
   mask.forEach((on, code) => {
     if (on === 1) codes.push(`\\x${code.toString(16).padStart(2, "0")}`);
   });
-  return codes.length ? new RegExp(`[${codes.join("")}]`) : /(?!)/;
+  return codes.length ? new RegExp(`[${codes.join("")}]`) : undefined;
 }
 
 /** How a refusal names the context: in skip reasons, which are counted by reason. */
@@ -180,7 +178,7 @@ export function safeUrl(s: string): boolean {
 function unsafeString(s: string, r: Rule): boolean {
   if (r.strict) return true;
   if (r.nonEmpty && s.length === 0) return true;
-  if (r.scan && r.refused.test(s)) return true;
+  if (r.refused?.test(s)) return true;
   return r.url && !safeUrl(s);
 }
 

@@ -251,8 +251,7 @@ export class KeySet extends KeyTable implements Dedupe {
   }
 
   has(key: string): boolean {
-    const h = hash(key);
-    return h === 0 ? this.other.has(key) : this.lookup(key, h);
+    return this.hasHashed(key, hash(key));
   }
 }
 
