@@ -35,7 +35,9 @@ export async function* readJsonl(
       else if (bytes === undefined) lines.feed(decode(chunk), isCleanBytes(chunk));
       else {
         const said = bytes.load(chunk);
-        lines.feed(decode(chunk), said !== DIRTY, said === ASCII ? bytes : undefined);
+        // A dirty chunk's check stopped at its first odd byte: whether it is ASCII is not known.
+        const text = decode(chunk, said === DIRTY ? undefined : said === ASCII);
+        lines.feed(text, said !== DIRTY, said === ASCII ? bytes : undefined);
       }
       while (lines.pump(BATCH)) yield;
       yield;
