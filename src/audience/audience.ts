@@ -23,7 +23,7 @@ import { readCsv } from "./csv.js";
 import { compileTyper, type Typer } from "./fields.js";
 import { readJsonArray } from "./json-array.js";
 import { readJsonl } from "./jsonl.js";
-import { type OpenSource, sourceBytes } from "./open.js";
+import { fileSize, type OpenSource, sourceBytes } from "./open.js";
 import { type FilteredSink, type KeyRange, readPostgres } from "./postgres.js";
 import { DamagedSourceError, InputFailed, type RowSink } from "./rows.js";
 
@@ -488,6 +488,18 @@ export class AudienceSink implements FilteredSink {
     if (complete) this.match = everyone;
   }
 
+  /**
+   * Room in the dedupe set for the recipients `rows` rows would give at the share of the rows so
+   * far in the campaign's segments, in one step instead of a dozen doublings (each a copy of the
+   * table, about 2% of a dry run over a million rows). A little under the estimate: one a little
+   * over a power of two would double the table for nothing, one under costs one last doubling.
+   */
+  expect(rows: number): void {
+    const { read, notMatched, invalid } = this.stats;
+    const matched = read - notMatched - invalid;
+    if (read > 0 && matched > 0) this.seen.reserve(Math.floor((0.9 * rows * matched) / read));
+  }
+
   row(fields: Row, line: number): void {
     const stats = this.stats;
     stats.read++;
@@ -621,7 +633,7 @@ export async function* readSource(
     throw readError(error, where, source);
   }
   try {
-    if (source.format === "jsonl") yield* readJsonl(input, typer, sink, where);
+    if (source.format === "jsonl") yield* readJsonl(input, typer, sink, where, fileSize(input));
     else if (source.format === "json") yield* readJsonArray(input, typer, sink, where);
     else yield* readCsv(input, typer, sink, where);
   } catch (error) {
@@ -631,10 +643,6 @@ export async function* readSource(
   }
 }
 
-/**
- * A failure of the bytes under a reader. Like a structural error it stops the read: the rows past
- * it were never seen, so a send must not go ahead as if the source ended there.
- */
 /** How messages name a source: its name and its file (repository-relative) or S3 location. */
 export function describeSource(source: Source): string {
   const at = source.postgres
@@ -643,6 +651,10 @@ export function describeSource(source: Source): string {
   return `subscriber source \`${source.name}\` (${at})`;
 }
 
+/**
+ * A failure of the bytes under a reader. Like a structural error it stops the read: the rows past
+ * it were never seen, so a send must not go ahead as if the source ended there.
+ */
 function readError(error: unknown, where: string, source: Source): MailopsError {
   if (error instanceof MailopsError) return error;
   const line = error instanceof InputFailed ? error.line : undefined;

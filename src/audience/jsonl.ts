@@ -20,15 +20,21 @@ import { damaged, describeJson, inputFailed, MAX_ROW_CHARS, type RowSink } from 
  */
 const BATCH = 512;
 
+/**
+ * `size`: the input's length in bytes when known (a local file): after the first chunk, the sink
+ * is told the rows to expect (RowSink.expect).
+ */
 export async function* readJsonl(
   input: AsyncIterable<Buffer | string>,
   typer: Typer,
   sink: RowSink,
   where: string,
+  size?: number,
 ): AsyncGenerator<void> {
   const lines = new JsonlLines(typer, sink, where);
   const decode = decoder();
   const bytes = chunkBytes();
+  let first = true;
   try {
     for await (const chunk of input) {
       if (typeof chunk === "string") lines.feed(chunk, isClean(chunk));
@@ -40,6 +46,10 @@ export async function* readJsonl(
         lines.feed(text, said !== DIRTY, said === ASCII ? bytes : undefined);
       }
       while (lines.pump(BATCH)) yield;
+      if (first && size !== undefined && chunk.length > 0 && lines.line > 0) {
+        sink.expect?.(Math.ceil((size * lines.line) / chunk.length));
+      }
+      first = false;
       yield;
     }
   } catch (error) {

@@ -2,7 +2,7 @@
  * Opening a subscriber source's raw bytes: a local file or an S3 object, decompressed when the
  * source is .gz. Openers only open; parsing is the format readers' job.
  */
-import { createReadStream, open as openFd } from "node:fs";
+import { createReadStream, fstatSync, open as openFd, ReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline, Readable } from "node:stream";
@@ -139,6 +139,20 @@ export function sourceVersion(
  * The decompressed bytes of a source. Errors of either stream (a truncated download, data that is
  * not gzip) surface in the iteration; destroying the result stops both.
  */
+/**
+ * The size in bytes of what `input` will read when it is a local file's stream (openLocal's),
+ * else undefined: an S3 body, a decompressed stream, a test's chunks.
+ */
+export function fileSize(input: unknown): number | undefined {
+  const fd = input instanceof ReadStream ? (input as { fd?: unknown }).fd : undefined;
+  if (typeof fd !== "number") return undefined;
+  try {
+    return fstatSync(fd).size;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function sourceBytes(source: Source, open: OpenSource): Promise<AsyncIterable<Buffer | string>> {
   const input = await open(source);
   if (!source.gzip) return input as AsyncIterable<Buffer | string>;

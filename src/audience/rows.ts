@@ -13,6 +13,11 @@ export interface RowSink {
   row(fields: Row, line: number): void;
   /** A skipped row; `address` is its valid address when only another field was wrong. */
   bad(line: number, reason: string, address: string | undefined): void;
+  /**
+   * The reader's estimate of the rows the source holds in all, told once early in the read (from
+   * a file's size and its first chunk), so that a sink can make room at once; a hint, never a count.
+   */
+  expect?(rows: number): void;
 }
 
 /**

@@ -264,6 +264,10 @@ class FanOut implements RowSink {
   bad(line: number, reason: string, address: string | undefined): void {
     for (const s of this.sinks) s.bad(line, reason, address);
   }
+
+  expect(rows: number): void {
+    for (const s of this.sinks) s.expect?.(rows);
+  }
 }
 
 /** The samples as its own pass takes them: the first ones in its read order. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Dedupe, KeySet, MarkedKeySet } from "../../src/util/key-set.js";
+import { type Dedupe, KeySet, MAX_RESERVE, MarkedKeySet } from "../../src/util/key-set.js";
 
 /** Adds a batch; each key's answer (fresh) and hash. */
 function addAll(set: Dedupe, keys: string[]): { fresh: boolean[]; hashes: number[] } {
@@ -69,6 +69,47 @@ describe("KeySet", () => {
 
 /** Two keys of one length with one hash (found by search): only their characters tell them apart. */
 const TWINS = ["user0042778@example.com", "user1954706@example.com"] as const;
+
+describe("reserve: room made at once changes no answer", () => {
+  const many = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => `user${from + i}@example${i % 7}.com`);
+
+  it("a KeySet keeps every key it held and adds the rest as before", () => {
+    const set = new KeySet();
+    const first = many(5_000);
+    expect(addAll(set, first).fresh.every((f) => f)).toBe(true);
+    set.reserve(200_000);
+    set.reserve(10); // smaller than it is: nothing to do
+    const again = addAll(set, [...first, ...many(5_000, 5_000)]).fresh;
+    expect(again.slice(0, 5_000).some((f) => f)).toBe(false);
+    expect(again.slice(5_000).every((f) => f)).toBe(true);
+    expect(first.every((k) => set.has(k))).toBe(true);
+    expect(set.has("user10000@example0.com")).toBe(false);
+    expect(set.size).toBe(10_000);
+  });
+
+  it("a MarkedKeySet keeps each member's marks when one member reserves", () => {
+    const set = new MarkedKeySet(2);
+    const [a, b] = [set.view(0), set.view(1)];
+    const keys = many(3_000);
+    addAll(a, keys);
+    b.reserve(100_000);
+    a.reserve(50_000);
+    expect(addAll(a, keys).fresh.some((f) => f)).toBe(false);
+    expect(addAll(b, keys).fresh.every((f) => f)).toBe(true);
+    expect(addAll(b, keys).fresh.some((f) => f)).toBe(false);
+    expect(set.size).toBe(3_000);
+  });
+
+  it(`asks for no more than ${MAX_RESERVE.toLocaleString("en-US")} keys' room, whatever the estimate`, () => {
+    // An estimate from a file whose first rows are far shorter than the rest: no table of
+    // gigabytes, and the set works on.
+    const set = new KeySet();
+    set.reserve(Number.MAX_SAFE_INTEGER);
+    new MarkedKeySet(3).view(1).reserve(2 ** 40);
+    expect(addAll(set, ["a@example.com", "a@example.com"]).fresh).toEqual([true, false]);
+  });
+});
 
 describe("KeySet.addAll", () => {
   it("tells apart two keys of one length and one hash, in a batch and one by one", () => {
