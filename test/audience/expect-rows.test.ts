@@ -62,58 +62,56 @@ describe("RowSink.expect", () => {
     expect(await told(input, undefined)).toEqual([]);
   });
 
-  it("a campaign's dedupe set makes room for a little under its share of the rows expected", async () => {
-    const p = project(repo.root, {
+  /** The project over people, with the plans' segments. */
+  const byPlan = () =>
+    project(repo.root, {
       sources: [people],
-      segments: [segment("pro", "from: people\nwhere: { plan: { eq: pro } }\n")],
+      segments: ["pro", "free"].map((plan) =>
+        segment(plan, `from: people\nwhere: { plan: { eq: ${plan} } }\n`),
+      ),
     });
-    const reserve = vi.spyOn(KeySet.prototype, "reserve");
+
+  /** The room each call of `method` of `target` asked for while `read` ran. */
+  async function asked(target: object, method: string, read: () => Promise<unknown>): Promise<number[]> {
+    const spy = vi.spyOn(target as Record<string, (keys: number) => void>, method);
     try {
-      await run(p, campaign("to: pro"), { open: openLocal(repo.root) });
-      // A third of the rows are pro: 0.9 of 10,000, give or take the first chunk's sample.
-      expect(reserve).toHaveBeenCalledTimes(1);
-      const asked = reserve.mock.calls[0]?.[0] as number;
-      expect(asked).toBeGreaterThan(8_000);
-      expect(asked).toBeLessThan(10_000);
+      await read();
+      return spy.mock.calls.map((call) => call[0] as number);
     } finally {
-      reserve.mockRestore();
+      spy.mockRestore();
     }
+  }
+
+  it("a campaign's dedupe set makes room for a little under its share of the rows expected", async () => {
+    const calls = await asked(KeySet.prototype, "reserve", () =>
+      run(byPlan(), campaign("to: pro"), { open: openLocal(repo.root) }),
+    );
+    // A third of the rows are pro: 0.9 of 10,000, give or take the first chunk's sample.
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toBeGreaterThan(8_000);
+    expect(calls[0]).toBeLessThan(10_000);
   });
 
   it("in a shared pass, the one table makes room for the sum of each campaign's share", async () => {
-    const p = project(repo.root, {
-      sources: [people],
-      segments: [
-        segment("pro", "from: people\nwhere: { plan: { eq: pro } }\n"),
-        segment("free", "from: people\nwhere: { plan: { eq: free } }\n"),
-      ],
-    });
+    const members = ["pro", "free"].map((to) => ({
+      campaign: campaign(`to: ${to}\n`, to),
+      deps: { suppression: { has: () => false } },
+      tally: () => {},
+    }));
+    let results: Awaited<ReturnType<typeof sharedCounts>> = [];
     // The views' reserve is the table's own (protected) reserveSlots, with the members' sum.
-    const table = MarkedKeySet.prototype as unknown as { reserveSlots(keys: number): void };
-    const reserve = vi.spyOn(table, "reserveSlots");
-    try {
-      const members = ["pro", "free"].map((to) => ({
-        campaign: campaign(`to: ${to}\n`, to),
-        deps: { suppression: { has: () => false } },
-        tally: () => {},
-      }));
-      const results = await sharedCounts(p, members, { open: openLocal(repo.root) });
-      expect(results.every((r) => "stats" in r)).toBe(true);
-      // 0.9 of 10,000 pro and of 20,000 free, give or take the first chunk's sample.
-      expect(reserve).toHaveBeenCalledTimes(2);
-      const asked = reserve.mock.calls[1]?.[0] as number;
-      expect(asked).toBeGreaterThan(25_000);
-      expect(asked).toBeLessThan(29_000);
-    } finally {
-      reserve.mockRestore();
-    }
+    const calls = await asked(MarkedKeySet.prototype, "reserveSlots", async () => {
+      results = await sharedCounts(byPlan(), members, { open: openLocal(repo.root) });
+    });
+    expect(results.every((r) => "stats" in r)).toBe(true);
+    // 0.9 of 10,000 pro and of 20,000 free, give or take the first chunk's sample.
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toBeGreaterThan(25_000);
+    expect(calls[1]).toBeLessThan(29_000);
   });
 
   it("the room made changes no recipient and no count", async () => {
-    const p = project(repo.root, {
-      sources: [people],
-      segments: [segment("pro", "from: people\nwhere: { plan: { eq: pro } }\n")],
-    });
+    const p = byPlan();
     const c = campaign("to: pro");
     const told = await run(p, c, { open: openLocal(repo.root) });
     const untold = await run(p, c, { open: chunkedOpen(repo.root, 65_536) });
