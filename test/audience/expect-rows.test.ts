@@ -16,8 +16,9 @@ import { accounted, campaign, chunkedOpen, project, run, segment, source, tempRe
 const ROWS = 30_000;
 const repo = tempRepo();
 const rows = Array.from({ length: ROWS }, (_, i) => {
-  // One in ten a repeat of an earlier address in capitals; the lengths vary.
-  const n = i % 10 === 9 ? i - 5 : i;
+  // One in ten a repeat of an earlier address in capitals, some of them of the first chunk's (read
+  // before the sink makes room); the lengths vary.
+  const n = i % 100 === 99 ? i % 400 : i % 10 === 9 ? i - 5 : i;
   const email = `${i % 10 === 9 ? "USER" : "user"}${n}@example${n % 13}.com`;
   return JSON.stringify({ email, plan: n % 3 === 0 ? "pro" : "free", note: "x".repeat(n % 40) });
 });
