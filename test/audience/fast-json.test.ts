@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { compileFastRow, isClean, isCleanBytes } from "../../src/audience/fast-json.js";
 import { compileTyper } from "../../src/audience/fields.js";
+import { nearAddress } from "../support/addresses.js";
 import { source } from "./helpers.js";
 
 const typer = compileTyper(
@@ -166,15 +167,7 @@ describe("the JSONL fast path", () => {
     ];
     let taken = 0;
     for (let k = 0; k < 50_000; k++) {
-      let line = TAKEN[Math.floor(next() * TAKEN.length)] as string;
-      for (let edits = 1 + Math.floor(next() * 2); edits > 0; edits--) {
-        const at = Math.floor(next() * (line.length + 1));
-        const ch = alphabet[Math.floor(next() * alphabet.length)] as string;
-        const op = next();
-        if (op < 0.4) line = line.slice(0, at) + ch + line.slice(at + 1);
-        else if (op < 0.8) line = line.slice(0, at) + ch + line.slice(at);
-        else line = line.slice(0, at) + line.slice(at + 1);
-      }
+      const line = nearAddress(TAKEN[Math.floor(next() * TAKEN.length)] as string, next, alphabet, 2);
       if (check(line) === "fast") taken++;
     }
     // Mutations that keep a line valid are still read by the fast path.

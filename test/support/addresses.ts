@@ -64,9 +64,9 @@ export const ADDRESS_CASES = [
   `${"u".repeat(20)}@${Array(7).fill("üäößéèêëïîôœùûçñáíóú").join(".")}.example`,
 ];
 
-/** `s` with one to three characters of `alphabet` changed, added or removed. */
-export function nearAddress(s: string, next: () => number, alphabet: readonly string[]): string {
-  for (let edits = 1 + Math.floor(next() * 3); edits > 0; edits--) {
+/** `s` with one to `most` characters of `alphabet` changed, added or removed. */
+export function nearAddress(s: string, next: () => number, alphabet: readonly string[], most = 3): string {
+  for (let edits = 1 + Math.floor(next() * most); edits > 0; edits--) {
     const at = Math.floor(next() * (s.length + 1));
     const ch = alphabet[Math.floor(next() * alphabet.length)] as string;
     const op = next();
