@@ -42,7 +42,7 @@ export async function benchValidate(): Promise<Figure[]> {
     const baseline = median(5, () => bareParse(root));
     // What a user waits for: a fresh `mailops validate` process, start-up and module loading included.
     const cli = median(3, () => {
-      const r = spawnSync(process.execPath, ["bin/mailops.js", "validate", "--dir", root], {
+      const r = spawnSync(process.execPath, ["bin/mailops.cjs", "validate", "--dir", root], {
         encoding: "utf8",
       });
       if (r.status !== 0) throw new Error(`mailops validate failed: ${r.stderr}${r.stdout.slice(-500)}`);

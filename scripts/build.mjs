@@ -1,11 +1,13 @@
-// Bundles the CLI entry into dist/cli.js and the package's entries for user code (package.json
+// Bundles the CLI entry into dist/cli.cjs, its launcher into dist/launch.cjs, and the package's entries for user code (package.json
 // `exports`, src/exports/) into dist/<name>.js, with their declarations in dist/types/ (tsc).
 // Dependencies stay external (installed by npm), but for the few every command loads at start.
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
+import { CLI_BUNDLE } from "./cli-build.mjs";
 
 /** The TypeScript declarations of the `exports` entries, emitted while esbuild bundles. */
 function declarations() {
@@ -25,10 +27,10 @@ function declarations() {
 }
 
 /**
- * Packages every command loads before its first line of work: bundled into the chunks that use
- * them. Each loaded from node_modules costs the module loader its own resolution, and commander
- * and ajv's runtime (CommonJS) the CommonJS loader's start and a lexer pass: 8 ms of a dry run's
- * 140 ms start (docs/performance.md). The rest (the AWS SDK, pg, nodemailer, handlebars...) loads
+ * Packages every command loads before its first line of work: bundled into the CLI. Each loaded
+ * from node_modules costs the module loader its own resolution, and commander and ajv's runtime
+ * (CommonJS) the CommonJS loader's start and a lexer pass: 8 ms of a dry run's 140 ms start
+ * (docs/performance.md). The rest (the AWS SDK, pg, nodemailer, handlebars...) loads
  * only where a command needs it, and stays external.
  */
 const AT_START = new Set(["commander", "js-yaml", "croner", "ajv"]);
@@ -46,29 +48,48 @@ const external = {
   },
 };
 
-// Chunk names carry a hash of their content: an earlier build's would stay beside them, and be
-// packed (package.json `files`).
+// An earlier build's ES module chunks (dist/cli.js and dist/chunks/, before the CLI was one CommonJS file).
 rmSync("dist/chunks", { recursive: true, force: true });
+rmSync("dist/cli.js", { force: true });
+rmSync("dist/cli.js.map", { force: true });
+
+const common = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
 
 await Promise.all([
   build({
-    entryPoints: { cli: "src/bin.ts", unsubscribe: "src/exports/unsubscribe.ts" },
+    ...CLI_BUNDLE,
+    entryPoints: { cli: "src/bin.ts", launch: "src/launch.ts" },
     outdir: "dist",
-    bundle: true,
-    platform: "node",
-    target: "node20",
+    plugins: [external, ...CLI_BUNDLE.plugins],
+  }).then(writeOutputs),
+  build({
+    ...common,
+    entryPoints: { unsubscribe: "src/exports/unsubscribe.ts" },
+    outdir: "dist",
     format: "esm",
-    // Chunks per dynamic import, so each command loads only what it needs (and its packages).
-    splitting: true,
-    entryNames: "[name]",
-    chunkNames: "chunks/[name]-[hash]",
     plugins: [external],
-    // What the bundled CommonJS packages require (node:events...): an ES module has no `require`.
+    // What a bundled CommonJS package requires (node:events...): an ES module has no `require`.
     banner: {
       js: 'import { createRequire as __mailopsRequire } from "node:module";\nconst require = __mailopsRequire(import.meta.url);',
     },
-    sourcemap: true,
-    logLevel: "warning",
   }),
   declarations(),
 ]);
+
+/**
+ * Writes the bundle with a hash of its text as its last line, which names its code cache
+ * (src/launch.ts BUILD_MARK): hashed here once, not by every start.
+ */
+function writeOutputs(result) {
+  for (const file of result.outputFiles) {
+    if (path.basename(file.path) !== "cli.cjs") {
+      writeFileSync(file.path, file.contents);
+      continue;
+    }
+    const hash = createHash("sha256").update(file.contents).digest("hex").slice(0, 32);
+    // Whole or not at all: a test may start the CLI while another test's build writes it.
+    const temp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temp, `${file.text}//# mailops-build=${hash}\n`);
+    renameSync(temp, file.path);
+  }
+}

@@ -11,6 +11,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI_BUNDLE } from "../scripts/cli-build.mjs";
 import { copyExampleRepo, type ExampleRepo } from "./support/repo.js";
 
 let repo: ExampleRepo;
@@ -19,21 +20,19 @@ let hook: string;
 
 beforeAll(async () => {
   repo = copyExampleRepo();
-  // Next to node_modules, so the packages left out of the bundle resolve as they do for dist/cli.js.
+  // Next to node_modules, so the packages left out of the bundle resolve as they do for dist/cli.cjs.
   const dir = path.resolve("dist", "startup-test");
   mkdirSync(dir, { recursive: true });
-  cli = path.join(dir, "cli.js");
+  cli = path.join(dir, "cli.cjs");
   hook = path.join(dir, "loaded.mjs");
   await build({
-    // As scripts/build.mjs builds it: a chunk per dynamic import, each command loading its own.
+    // As scripts/build.mjs builds it, but with every package left out of the bundle, so that each
+    // one a command loads is seen loading.
+    ...CLI_BUNDLE,
     entryPoints: { cli: path.resolve("src/bin.ts") },
     outdir: dir,
-    splitting: true,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
     packages: "external",
+    write: true,
     logLevel: "silent",
   });
   // CommonJS packages are in require.cache; ES modules are told by a load hook, which runs on the

@@ -15,7 +15,7 @@ function mailops(
   cwd = ROOT,
   env: Record<string, string | undefined> = process.env,
 ): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/mailops.js"), ...args], {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/mailops.cjs"), ...args], {
     cwd,
     encoding: "utf8",
     env,

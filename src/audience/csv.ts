@@ -20,10 +20,13 @@
  * cannot resume after an error. Legitimate quoted multi-line fields (`"1 Main St\nSpringfield"`)
  * are read as before.
  */
+import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import { MailopsError } from "../errors.js";
 import type { CsvTyper, Typer } from "./fields.js";
 import { damaged, inputFailed, MAX_ROW_CHARS, type RowSink } from "./rows.js";
+
+let csvParse: typeof import("csv-parse") | undefined;
 
 /** Records handed over between yields: the sink's buffer stays small. */
 const BATCH = 1024;
@@ -41,8 +44,9 @@ export async function* readCsv(
   where: string,
 ): AsyncGenerator<void> {
   // Loaded here, not at start-up: most sources are JSON Lines, and every command pays for a
-  // module it imports (8 files, a few ms).
-  const { parse } = await import("csv-parse");
+  // module it imports (8 files, a few ms). Required, as the CLI's CommonJS bundle loads packages.
+  csvParse ??= createRequire(import.meta.url)("csv-parse") as typeof import("csv-parse");
+  const { parse } = csvParse;
   const parser = parse({
     bom: true,
     info: true,

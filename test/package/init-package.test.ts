@@ -40,7 +40,7 @@ function run(command: string, args: string[], cwd: string) {
 }
 
 const mailops = (args: string[], cwd: string) =>
-  run(process.execPath, [path.join(cwd, "node_modules/mailops/bin/mailops.js"), ...args], cwd);
+  run(process.execPath, [path.join(cwd, "node_modules/mailops/bin/mailops.cjs"), ...args], cwd);
 
 beforeAll(() => {
   temp = mkdtempSync(path.join(tmpdir(), "mailops-package-"));
@@ -52,7 +52,7 @@ beforeAll(() => {
   repo = path.join(temp, "campaigns");
   const init = run(
     process.execPath,
-    [path.join(ROOT, "bin/mailops.js"), "init", repo, "--package", `file:${tarball}`],
+    [path.join(ROOT, "bin/mailops.cjs"), "init", repo, "--package", `file:${tarball}`],
     temp,
   );
   expect(init.status, init.told).toBe(0);

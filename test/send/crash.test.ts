@@ -56,7 +56,7 @@ function send(
   killAt?: { link: number; when: "before" | "after" },
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
-    const args = ["bin/mailops.js", "send", "--campaign", CAMPAIGN, "--dir", dir];
+    const args = ["bin/mailops.cjs", "send", "--campaign", CAMPAIGN, "--dir", dir];
     const child = spawn(process.execPath, killAt ? ["--import", KILL_AT_LINK, ...args] : args, {
       stdio: ["ignore", "ignore", "pipe"],
       env: killAt ? { ...process.env, MAILOPS_TEST_KILL_AT: `${killAt.link}:${killAt.when}` } : process.env,

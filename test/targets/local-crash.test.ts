@@ -50,7 +50,7 @@ function send(
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ["--import", PRELOAD, "bin/mailops.js", "send", "--campaign", CAMPAIGN, "--dir", dir],
+      ["--import", PRELOAD, "bin/mailops.cjs", "send", "--campaign", CAMPAIGN, "--dir", dir],
       {
         stdio: ["ignore", "ignore", "pipe"],
         env: { ...process.env, MAILOPS_CRASH_AT: crash ? JSON.stringify({ path: RECORDS, ...crash }) : "" },

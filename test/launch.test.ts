@@ -1,0 +1,239 @@
+/**
+ * The CLI's code cache (src/launch.ts): written by a command's first run, read by the next, one per
+ * command, never the code of another bundle, and never in the way: a damaged, foreign or unwritable
+ * cache costs the compiling and nothing else.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILD_MARK, cacheDir, cacheName } from "../src/launch.js";
+
+const ROOT = path.join(import.meta.dirname, "..");
+
+let scratch: string;
+/** A copy of the built package (bin/, dist/, package.json; node_modules linked), whose bundle a test may edit. */
+let pkg: string;
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, encoding: "utf8" });
+  expect(build.status, build.stderr).toBe(0);
+  scratch = mkdtempSync(path.join(tmpdir(), "mailops-launch-"));
+  pkg = path.join(scratch, "pkg");
+  mkdirSync(path.join(pkg, "dist"), { recursive: true });
+  cpSync(path.join(ROOT, "bin"), path.join(pkg, "bin"), { recursive: true });
+  for (const f of ["cli.cjs", "launch.cjs"]) cpSync(path.join(ROOT, "dist", f), path.join(pkg, "dist", f));
+  cpSync(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(pkg, "node_modules"), "dir");
+}, 120_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** What the cache did, from NODE_DEBUG: "none yet", "accepted", "rejected", "written"... */
+  cache: string[];
+}
+
+function env(cache: string, debug: boolean): NodeJS.ProcessEnv {
+  const { NODE_DEBUG: _, ...rest } = process.env;
+  return { ...rest, MAILOPS_COMPILE_CACHE: cache, ...(debug ? { NODE_DEBUG: "mailops-compile-cache" } : {}) };
+}
+
+function parse(r: { status: number | null; stdout: string; stderr: string }): Run {
+  const cache = [...r.stderr.matchAll(/^MAILOPS-COMPILE-CACHE \d+: .*: (.+)$/gm)].map((m) => m[1] as string);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, cache };
+}
+
+/** The CLI of `root` (this repository's unless told), with its cache in `cache`. */
+function mailops(cache: string, args: string[], opts: { root?: string; debug?: boolean } = {}): Run {
+  const bin = path.join(opts.root ?? ROOT, "bin/mailops.cjs");
+  return parse(
+    spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: env(cache, opts.debug ?? true) }),
+  );
+}
+
+const freshDir = (name: string) => path.join(mkdtempSync(path.join(scratch, `${name}-`)), "cache");
+const files = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".v8"));
+
+describe("a command's code cache", () => {
+  it("is written by its first run and read by the next, which writes nothing", () => {
+    const dir = freshDir("first");
+    const first = mailops(dir, ["--version"]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe("0.1.0\n");
+    expect(first.cache).toEqual(["none yet", "written"]);
+    const [file] = files(dir);
+    expect(file).toMatch(/^_\.[0-9a-f]{32}\./);
+    const written = statSync(path.join(dir, file as string)).mtimeMs;
+
+    const second = mailops(dir, ["--version"]);
+    expect(second.stdout).toBe("0.1.0\n");
+    expect(second.cache).toEqual(["accepted"]);
+    expect(files(dir)).toEqual([file]);
+    expect(statSync(path.join(dir, file as string)).mtimeMs).toBe(written);
+  });
+
+  it("is one per command: what `validate` compiles is not what `--version` does", () => {
+    const dir = freshDir("per-command");
+    mailops(dir, ["--version"]);
+    const v = mailops(dir, ["validate", "--dir", ROOT]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.cache).toEqual(["none yet", "written"]);
+    expect(
+      files(dir)
+        .map((f) => f.split(".")[0])
+        .sort(),
+    ).toEqual(["_", "validate"]);
+    expect(mailops(dir, ["validate", "--dir", ROOT]).cache).toEqual(["accepted"]);
+  });
+
+  it("damaged, is rejected by V8 and written anew; the command runs as ever", () => {
+    const dir = freshDir("damaged");
+    mailops(dir, ["--version"]);
+    const file = path.join(dir, files(dir)[0] as string);
+    const good = readFileSync(file);
+    const bad = Buffer.from(good);
+    bad.fill(0x5a, 0, 64);
+    writeFileSync(file, bad);
+
+    const r = mailops(dir, ["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("0.1.0\n");
+    expect(r.cache).toEqual(["rejected", "written"]);
+    expect(readFileSync(file).subarray(0, 64)).not.toEqual(bad.subarray(0, 64));
+    expect(mailops(dir, ["--version"]).cache).toEqual(["accepted"]);
+  });
+
+  it("runs from many processes at once, each finding a whole file or none", async () => {
+    const dir = freshDir("concurrent");
+    const bin = path.join(ROOT, "bin/mailops.cjs");
+    const runs = await Promise.all(
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<Run>((resolve) => {
+            const child = spawn(process.execPath, [bin, "--version"], { env: env(dir, true) });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (d) => {
+              stdout += d;
+            });
+            child.stderr.on("data", (d) => {
+              stderr += d;
+            });
+            child.on("close", (status) => resolve(parse({ status, stdout, stderr })));
+          }),
+      ),
+    );
+    for (const r of runs) expect([r.code, r.stdout]).toEqual([0, "0.1.0\n"]);
+    expect(files(dir)).toHaveLength(1);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(mailops(dir, ["--version"]).cache).toEqual(["accepted"]);
+  });
+});
+
+describe("a bundle that changed", () => {
+  /** Replaces the CLI's version in the copied bundle with one of the same length. */
+  const setVersion = (from: string, to: string) => {
+    const bundle = path.join(pkg, "dist/cli.cjs");
+    const text = readFileSync(bundle, "utf8");
+    expect(text).toContain(`VERSION = "${from}"`);
+    const { atime, mtime } = statSync(bundle);
+    writeFileSync(bundle, text.replace(`VERSION = "${from}"`, `VERSION = "${to}"`));
+    return { bundle, atime, mtime };
+  };
+
+  it("runs its own code, never the cache of the one before (same length, same build mark, a new time)", () => {
+    const dir = freshDir("edited");
+    expect(mailops(dir, ["--version"], { root: pkg }).stdout).toBe("0.1.0\n");
+    const { bundle, mtime } = setVersion("0.1.0", "0.1.1");
+    // A time the file did not have: an edit within the same millisecond would not tell.
+    utimesSync(bundle, mtime, new Date(mtime.getTime() + 5_000));
+    const r = mailops(dir, ["--version"], { root: pkg });
+    expect(r.stdout).toBe("0.1.1\n");
+    expect(r.cache).toEqual(["none yet", "written"]);
+    setVersion("0.1.1", "0.1.0");
+  });
+
+  it("runs its own code when a rebuild changed only its build mark (an npm install keeps one file time)", () => {
+    const dir = freshDir("rebuilt");
+    expect(mailops(dir, ["--version"], { root: pkg }).stdout).toBe("0.1.0\n");
+    const { bundle, atime, mtime } = setVersion("0.1.0", "0.2.0");
+    const text = readFileSync(bundle, "utf8");
+    const at = text.lastIndexOf(BUILD_MARK) + BUILD_MARK.length;
+    const mark = text.slice(at, at + 32);
+    const other = [...mark].reverse().join("");
+    writeFileSync(bundle, text.slice(0, at) + other + text.slice(at + 32));
+    utimesSync(bundle, atime, mtime);
+
+    const r = mailops(dir, ["--version"], { root: pkg });
+    expect(r.stdout).toBe("0.2.0\n");
+    expect(r.cache).toEqual(["none yet", "written"]);
+    // The older build's file for the same command is gone.
+    expect(files(dir)).toHaveLength(1);
+    expect(files(dir)[0]).toContain(other);
+
+    writeFileSync(bundle, text.slice(0, at) + mark + text.slice(at + 32));
+    setVersion("0.2.0", "0.1.0");
+    utimesSync(bundle, atime, mtime);
+  });
+});
+
+describe("where the cache cannot be", () => {
+  it("MAILOPS_COMPILE_CACHE=off: nothing is read or written", () => {
+    const r = mailops("off", ["--version"]);
+    expect(r.stdout).toBe("0.1.0\n");
+    expect(r.cache).toEqual([]);
+  });
+
+  it("a folder that cannot be made costs the compiling, and says nothing", () => {
+    const blocker = path.join(scratch, "a-file");
+    writeFileSync(blocker, "not a folder");
+    const r = mailops(path.join(blocker, "cache"), ["--version"], { debug: false });
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, "0.1.0\n", ""]);
+    // With NODE_DEBUG, it is told.
+    expect(mailops(path.join(blocker, "cache"), ["--version"]).stderr).toMatch(/not written: ENOTDIR/);
+  });
+
+  it("a bundle without a build mark is not cached", () => {
+    expect(cacheName("console.log(1)\n", { size: 15, mtimeMs: 1 }, "send")).toBeUndefined();
+    expect(cacheName(`x\n${BUILD_MARK}not-hex\n`, { size: 15, mtimeMs: 1 }, "send")).toBeUndefined();
+  });
+});
+
+describe("the cache's folder and names", () => {
+  it("an installed package's is its project's node_modules/.cache; a checkout's, its own node_modules/.cache", () => {
+    expect(cacheDir("/p/node_modules/mailops/dist/cli.cjs", {})).toBe("/p/node_modules/.cache/mailops");
+    expect(cacheDir("/src/mailops/dist/cli.cjs", {})).toBe("/src/mailops/node_modules/.cache/mailops");
+    expect(cacheDir("/x/dist/cli.cjs", { MAILOPS_COMPILE_CACHE: "0" })).toBeUndefined();
+    expect(cacheDir("/x/dist/cli.cjs", { MAILOPS_COMPILE_CACHE: "/tmp/c" })).toBe("/tmp/c");
+  });
+
+  it("names the command (`_` for anything but a word), the build, the file and the runtime", () => {
+    const source = `x\n${BUILD_MARK}${"ab".repeat(16)}\n`;
+    const file = { size: 10, mtimeMs: 1234.5 };
+    const name = cacheName(source, file, "send");
+    expect(name).toBe(
+      `send.${"ab".repeat(16)}.10-1234.node${process.versions.node}-${process.platform}-${process.arch}.v8`,
+    );
+    expect(cacheName(source, file, "--version")?.startsWith("_.")).toBe(true);
+    expect(cacheName(source, file, "../../etc")?.startsWith("_.")).toBe(true);
+    expect(cacheName(source, file, undefined)?.startsWith("_.")).toBe(true);
+    expect(cacheName(source, { ...file, size: 11 }, "send")).not.toBe(name);
+    expect(cacheName(source, { ...file, mtimeMs: 1235 }, "send")).not.toBe(name);
+  });
+});
