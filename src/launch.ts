@@ -13,6 +13,7 @@
  * theirs, node_modules/.cache/mailops; MAILOPS_COMPILE_CACHE names another folder, or `off`.
  * NODE_DEBUG=mailops-compile-cache says what happened.
  */
+import { isAscii } from "node:buffer";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import path from "node:path";
@@ -60,7 +61,9 @@ function commandPart(command: string | undefined): string {
 
 /** Runs the CommonJS bundle at `bundle` as a module would, through the cache (see above). */
 export function launch(bundle: string, argv: readonly string[]): void {
-  const source = readFileSync(bundle, "utf8");
+  const bytes = readFileSync(bundle);
+  // The build writes ASCII (scripts/build.mjs): as Latin-1 it is the same text, decoded as a copy.
+  const source = bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
   const dir = cacheDir(bundle);
   const name = dir === undefined ? undefined : cacheName(source, statSync(bundle), argv[0]);
   const file = dir === undefined || name === undefined ? undefined : path.join(dir, name);

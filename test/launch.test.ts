@@ -3,6 +3,7 @@
  * command, never the code of another bundle, and never in the way: a damaged, foreign or unwritable
  * cache costs the compiling and nothing else.
  */
+import { isAscii } from "node:buffer";
 import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
@@ -18,7 +19,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BUILD_MARK, cacheDir, cacheName } from "../src/launch.js";
 
 const ROOT = path.join(import.meta.dirname, "..");
@@ -147,38 +148,49 @@ describe("a command's code cache", () => {
 });
 
 describe("a bundle that changed", () => {
-  /** Replaces the CLI's version in the copied bundle with one of the same length. */
-  const setVersion = (from: string, to: string) => {
-    const bundle = path.join(pkg, "dist/cli.cjs");
-    const text = readFileSync(bundle, "utf8");
-    expect(text).toContain(`VERSION = "${from}"`);
-    const { atime, mtime } = statSync(bundle);
-    writeFileSync(bundle, text.replace(`VERSION = "${from}"`, `VERSION = "${to}"`));
-    return { bundle, atime, mtime };
+  const bundle = () => path.join(pkg, "dist/cli.cjs");
+  let original: { bytes: Buffer; atime: Date; mtime: Date };
+  beforeEach(() => {
+    const { atime, mtime } = statSync(bundle());
+    original = { bytes: readFileSync(bundle()), atime, mtime };
+  });
+  afterEach(() => {
+    writeFileSync(bundle(), original.bytes);
+    utimesSync(bundle(), original.atime, original.mtime);
+  });
+
+  /** The copied bundle with the CLI's version replaced by `to`, keeping its file times unless told. */
+  const setVersion = (to: string, mtime = original.mtime, edit = (text: string) => text) => {
+    const text = original.bytes.toString("utf8");
+    expect(text).toContain('VERSION = "0.1.0"');
+    writeFileSync(bundle(), edit(text.replace('VERSION = "0.1.0"', `VERSION = "${to}"`)));
+    utimesSync(bundle(), original.atime, mtime);
   };
 
   it("runs its own code, never the cache of the one before (same length, same build mark, a new time)", () => {
     const dir = freshDir("edited");
     expect(mailops(dir, ["--version"], { root: pkg }).stdout).toBe("0.1.0\n");
-    const { bundle, mtime } = setVersion("0.1.0", "0.1.1");
     // A time the file did not have: an edit within the same millisecond would not tell.
-    utimesSync(bundle, mtime, new Date(mtime.getTime() + 5_000));
+    setVersion("0.1.1", new Date(original.mtime.getTime() + 5_000));
     const r = mailops(dir, ["--version"], { root: pkg });
     expect(r.stdout).toBe("0.1.1\n");
     expect(r.cache).toEqual(["none yet", "written"]);
-    setVersion("0.1.1", "0.1.0");
+  });
+
+  it("is read as UTF-8 when it is not ASCII (a bundle not from scripts/build.mjs)", () => {
+    setVersion("0.1.\u00e9");
+    expect(mailops(freshDir("utf8"), ["--version"], { root: pkg }).stdout).toBe("0.1.\u00e9\n");
   });
 
   it("runs its own code when a rebuild changed only its build mark (an npm install keeps one file time)", () => {
     const dir = freshDir("rebuilt");
     expect(mailops(dir, ["--version"], { root: pkg }).stdout).toBe("0.1.0\n");
-    const { bundle, atime, mtime } = setVersion("0.1.0", "0.2.0");
-    const text = readFileSync(bundle, "utf8");
+    const text = original.bytes.toString("utf8");
     const at = text.lastIndexOf(BUILD_MARK) + BUILD_MARK.length;
     const mark = text.slice(at, at + 32);
     const other = [...mark].reverse().join("");
-    writeFileSync(bundle, text.slice(0, at) + other + text.slice(at + 32));
-    utimesSync(bundle, atime, mtime);
+    expect(other).not.toBe(mark);
+    setVersion("0.2.0", original.mtime, (t) => t.slice(0, at) + other + t.slice(at + 32));
 
     const r = mailops(dir, ["--version"], { root: pkg });
     expect(r.stdout).toBe("0.2.0\n");
@@ -186,10 +198,6 @@ describe("a bundle that changed", () => {
     // The older build's file for the same command is gone.
     expect(files(dir)).toHaveLength(1);
     expect(files(dir)[0]).toContain(other);
-
-    writeFileSync(bundle, text.slice(0, at) + mark + text.slice(at + 32));
-    setVersion("0.2.0", "0.1.0");
-    utimesSync(bundle, atime, mtime);
   });
 });
 
@@ -212,6 +220,15 @@ describe("where the cache cannot be", () => {
   it("a bundle without a build mark is not cached", () => {
     expect(cacheName("console.log(1)\n", { size: 15, mtimeMs: 1 }, "send")).toBeUndefined();
     expect(cacheName(`x\n${BUILD_MARK}not-hex\n`, { size: 15, mtimeMs: 1 }, "send")).toBeUndefined();
+  });
+});
+
+describe("the bundle", () => {
+  it("is ASCII, so V8 holds it as one-byte text (the comments esbuild keeps are escaped too)", () => {
+    const bytes = readFileSync(path.join(ROOT, "dist/cli.cjs"));
+    expect(isAscii(bytes)).toBe(true);
+    // What was escaped is still there: js-yaml's comment on its flow indicators.
+    expect(bytes.toString("latin1")).toContain("\\u201c-\\u201d");
   });
 });
 
