@@ -88,7 +88,10 @@ function writeOutputs(result) {
     }
     // esbuild escapes what is not ASCII in code, but not in the comments it keeps (js-yaml's, a few
     // of ours): one such character makes V8 hold the whole bundle as two-byte text, and read it so.
-    const text = file.text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const text = file.text.replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
     const hash = createHash("sha256").update(text).digest("hex").slice(0, 32);
     // Whole or not at all: a test may start the CLI while another test's build writes it.
     const temp = `${file.path}.${process.pid}.tmp`;
