@@ -3,7 +3,8 @@
  * target, loads neither the S3 SDK nor the PostgreSQL driver (each loaded when first used:
  * util/s3-client.ts, audience/postgres.ts), nor `yaml` for a finding about a whole file, nor
  * nodemailer (render/eml.ts) or `diff` (present/plan/details.ts), which only a message or a diff needs.
- * Checking a schedule's time zone builds no date format (config/schedule.ts knownTimeZone).
+ * Checking a schedule's time zone builds no date format (config/schedule.ts knownTimeZone). Nor
+ * does a dry run load node:crypto (util/crypto.ts) or node:zlib (audience/open.ts): a few ms each.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -53,6 +54,8 @@ export async function load(url, context, next) {
 register(${JSON.stringify(pathToFileURL(esmHook).href)});
 const require = createRequire(import.meta.url);
 process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify(Object.keys(require.cache)) + "\\n"));
+// Node's own modules, by the names its loader records ("NativeModule zlib").
+process.on("exit", () => process.stderr.write("BUILTINS " + JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13))) + "\\n"));
 // Date formats built: the first one loads ICU's date formatting (tens of ms).
 const DateTimeFormat = Intl.DateTimeFormat;
 let formats = 0;
@@ -63,7 +66,7 @@ process.on("exit", () => process.stderr.write("FORMATS " + formats + "\\n"));
 }, 60_000);
 afterAll(() => repo.cleanup());
 
-function run(...args: string[]): { files: string[]; formats: number } {
+function run(...args: string[]): { files: string[]; formats: number; builtins: string[] } {
   const esm = path.join(repo.dir, "loaded-esm.txt");
   const r = spawnSync(process.execPath, ["--import", hook, cli, ...args, "--dir", repo.dir], {
     encoding: "utf8",
@@ -78,7 +81,12 @@ function run(...args: string[]): { files: string[]; formats: number } {
       .find((l) => l.startsWith("FORMATS "))
       ?.slice(8),
   );
-  return { files: [...(JSON.parse(line.slice(7)) as string[]), ...urls], formats };
+  const builtins = r.stderr.split("\n").find((l) => l.startsWith("BUILTINS ")) ?? "BUILTINS []";
+  return {
+    files: [...(JSON.parse(line.slice(7)) as string[]), ...urls],
+    formats,
+    builtins: JSON.parse(builtins.slice(9)),
+  };
 }
 
 const loaded = (...args: string[]): string[] => run(...args).files;
@@ -93,6 +101,15 @@ describe("a dry run over files on the local target", () => {
       /\/node_modules\/(@aws-sdk|@smithy|pg|pg-cursor|yaml|nodemailer|diff)\//.test(f),
     );
     expect(heavy).toEqual([]);
+  });
+});
+
+describe("a dry run's own modules of Node", () => {
+  it("loads neither node:crypto nor node:zlib, which only a send's ids and a .gz source need", () => {
+    const { builtins } = run("send", "--dry-run", "--due", "--now", "2026-12-01T09:05:00Z");
+    // The hook sees Node's modules (the run read a file through streams).
+    expect(builtins).toContain("stream");
+    expect(builtins.filter((m) => /^(crypto|zlib)$/.test(m))).toEqual([]);
   });
 });
 

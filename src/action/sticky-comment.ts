@@ -3,7 +3,7 @@
  * author: anyone can paste the marker into a comment, and only the bot's own comment may be
  * edited (or trusted, when deploy compares checksums). Every page of comments is read.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../util/crypto.js";
 import type { GitHubApi, IssueComment } from "./github-api.js";
 import { hasMarker, type MarkerData, parseMarker } from "./marker.js";
 

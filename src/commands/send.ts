@@ -1,5 +1,5 @@
 /** `mailops send`: due campaigns (or one by name) to their audiences, exactly once per recipient. */
-import { createHash } from "node:crypto";
+
 import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project, Template } from "../config/model.js";
 import { variantsContent } from "../config/variants.js";
@@ -25,6 +25,7 @@ import { winnerStageDue } from "../send/variants.js";
 import type { Store } from "../store/index.js";
 import type { AccountFacts, Sender, Target } from "../targets/port.js";
 import { type Clock, durationsOf } from "../util/clock.js";
+import { createHash } from "../util/crypto.js";
 import { type AudienceCounts, type CampaignAudience, openAudience } from "./audience.js";
 import { campaignEnvelope, namedCampaign, runState, sourceFile, templateOnTarget } from "./campaigns.js";
 import { lostStateBeforeSend, lostStateDetail, stateLostOkWarning } from "./lost-state.js";

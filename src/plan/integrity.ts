@@ -3,7 +3,7 @@
  * canonical data (kind, name, action, digests of before and after), never as text; live state is
  * compared per resource. Pure: `apply --plan` and deploy decide what a difference means.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../util/crypto.js";
 import { KIND_INFO } from "./kinds.js";
 import { type Action, type Change, liveChecksum, type Plan } from "./plan.js";
 import { canonicalJson, KINDS, type KindName, resourceKey, type Spec } from "./resource.js";

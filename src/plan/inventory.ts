@@ -1,5 +1,5 @@
 /** What mailops applied last, per resource: the record that makes deletes safe. */
-import { createHash } from "node:crypto";
+import { createHash } from "../util/crypto.js";
 import { KIND_INFO } from "./kinds.js";
 import { canonicalJson, type KindName, type Resource, resourceKey, type Spec } from "./resource.js";
 

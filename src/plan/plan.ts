@@ -2,7 +2,7 @@
  * The plan is plain data (octoDNS provider/plan.py): ordered changes with before/after and a
  * message each. Building it is pure; printing and applying it live elsewhere.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../util/crypto.js";
 import type { IdentityReport } from "./identities.js";
 import type { Inventory } from "./inventory.js";
 import { changedFields, KIND_INFO } from "./kinds.js";

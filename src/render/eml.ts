@@ -13,9 +13,10 @@
  * Only the Date and Message-ID are per delivery. The MIME boundary is derived from the content, so
  * equal messages are equal bytes (a preview and the sent message compare with `diff`).
  */
-import { createHash } from "node:crypto";
+
 import { createRequire } from "node:module";
 import type MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { createHash } from "../util/crypto.js";
 import { UNSUBSCRIBE_VARIABLE } from "./builtins.js";
 import type { RenderFn } from "./ses-render.js";
 

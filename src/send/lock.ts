@@ -34,12 +34,13 @@
  * - Clock rates are trusted (a second lasts a second everywhere). S3 ages are whole seconds, so
  *   a lease can lapse up to a second early by S3's clock.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+
 import { hostname } from "node:os";
 import { MailopsError } from "../errors.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import { type Store, type StoredObject, writeId } from "../store/types.js";
 import { systemClock } from "../util/clock.js";
+import { randomBytes, randomUUID } from "../util/crypto.js";
 
 export const LOCK_KEY = "lock.json";
 

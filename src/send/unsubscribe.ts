@@ -2,8 +2,9 @@
  * `link` unsubscribe mode: a per-recipient URL carrying an HMAC-signed token, so the endpoint can
  * trust the address and campaign it receives without a database lookup. See docs/unsubscribe.md.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+
 import { MailopsError } from "../errors.js";
+import { createHmac, timingSafeEqual } from "../util/crypto.js";
 
 export const SECRET_ENV = "MAILOPS_UNSUBSCRIBE_SECRET";
 

@@ -18,12 +18,13 @@
  * variant with a rate; between equals, the variant listed first wins. With no rate at all the
  * first variant listed wins. Never a random pick.
  */
-import { createHash } from "node:crypto";
+
 import type { Campaign } from "../config/model.js";
 import type { Variant, WinnerMetric } from "../config/variants.js";
 import { VARIANT_TAG } from "../config/variants.js";
 import type { Store } from "../store/index.js";
 import type { CampaignMetrics, EntryResult, Sender, SendRequest } from "../targets/port.js";
+import { createHash } from "../util/crypto.js";
 import { normalizeAddress } from "../util/email.js";
 import type { MessageBuilder, MessageRecipient, Prepared } from "./message.js";
 

@@ -21,11 +21,12 @@
  * supported), and a holder paused longer than `staleMs` inside its few-millisecond critical
  * section can lose its lock to a breaker.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+
 import { mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { link, mkdir, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
+import { randomBytes, randomUUID } from "../util/crypto.js";
 import { StoreLockTimeoutError } from "./errors.js";
 
 export interface LockOptions {

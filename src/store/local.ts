@@ -20,11 +20,12 @@
  * Internal files live under `<dir>/.store/` (tmp/, locks/), on the same filesystem as the data
  * so rename and link are atomic; keys cannot start a segment with "." so they never collide.
  */
-import { createHash } from "node:crypto";
+
 import { type Dirent, linkSync, utimesSync } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { MailopsError } from "../errors.js";
+import { createHash } from "../util/crypto.js";
 import { PreconditionFailedError, StoreAccessDeniedError, StoreError } from "./errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
 import { code, KeyLocks, tempName, unlinkQuietly, writeTemp } from "./local-lock.js";

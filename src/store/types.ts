@@ -10,7 +10,7 @@
  * a write id (writeId()). Without the option a failed condition is taken at its word: a counter
  * written "6" by two writers from "5" must not let both believe they wrote it.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../util/crypto.js";
 
 export interface StoredObject {
   body: string;

@@ -6,12 +6,13 @@
  * found. Until the first identity file exists, local sends from any address (as before identities
  * were declared); once one exists, only from an identity on file, as SES does.
  */
-import { createHash } from "node:crypto";
+
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { SuppressionCheck } from "../../audience/index.js";
 import type { Change } from "../../plan/plan.js";
 import type { IdentityStatus, KindName, LiveResource, Spec } from "../../plan/resource.js";
+import { createHash } from "../../util/crypto.js";
 import type { AccountFacts, Capabilities, IdentityFacts, Sender, Target } from "../port.js";
 import { LocalSender } from "./sender.js";
 import { localSuppression } from "./suppression.js";
