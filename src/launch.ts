@@ -8,10 +8,11 @@
  * A cache file is one command's (what `send` compiles is not what `validate` does), named by the
  * hash of the bundle's text the build wrote at its end, the file's size and time, the Node version
  * and the platform: V8 checks its own version and flags, but of the source only its length, and a
- * bundle rebuilt to the same length must not run the old one's code. A cache V8 rejects (a newer V8, other flags, a damaged file) is written anew;
- * any failure to read or write one only costs the compiling. Files go where build tools keep
- * theirs, node_modules/.cache/mailops; MAILOPS_COMPILE_CACHE names another folder, or `off`.
- * NODE_DEBUG=mailops-compile-cache says what happened.
+ * bundle rebuilt to the same length must not run the old one's code. A cache V8 rejects (another
+ * V8, other flags, a damaged file) is written anew; any failure to read or write one only costs
+ * the compiling. Files go where build tools keep theirs, node_modules/.cache/mailops;
+ * MAILOPS_COMPILE_CACHE names another folder, or `off`. NODE_DEBUG=mailops-compile-cache says what
+ * happened.
  */
 import { isAscii } from "node:buffer";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -93,10 +94,10 @@ export function launch(bundle: string, argv: readonly string[]): void {
 
 /** Writes the script's code cache to `file` whole (a temp file renamed), and drops the command's older ones. */
 function writeCache(file: string, script: Script): void {
+  const temp = `${file}.${process.pid}.tmp`;
   try {
     const dir = path.dirname(file);
     mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData());
     renameSync(temp, file);
     debug("%s: written", file);
@@ -107,5 +108,10 @@ function writeCache(file: string, script: Script): void {
         rmSync(path.join(dir, other), { force: true });
   } catch (e) {
     debug("%s: not written: %s", file, (e as Error).message);
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // No folder, no temp file.
+    }
   }
 }

@@ -217,6 +217,18 @@ describe("where the cache cannot be", () => {
     expect(mailops(path.join(blocker, "cache"), ["--version"]).stderr).toMatch(/not written: ENOTDIR/);
   });
 
+  it("a cache that cannot take its name leaves no temp file behind", () => {
+    const dir = freshDir("taken");
+    const bundle = path.join(ROOT, "dist/cli.cjs");
+    const name = cacheName(readFileSync(bundle, "latin1"), statSync(bundle), "--version") as string;
+    // A folder where the file would go: the rename fails after the temp file is written.
+    mkdirSync(path.join(dir, name), { recursive: true });
+    const r = mailops(dir, ["--version"]);
+    expect([r.code, r.stdout]).toEqual([0, "0.1.0\n"]);
+    expect(r.stderr).toMatch(/not written: E(ISDIR|NOTEMPTY|EXIST)/);
+    expect(readdirSync(dir)).toEqual([name]);
+  });
+
   it("a bundle without a build mark is not cached", () => {
     expect(cacheName("console.log(1)\n", { size: 15, mtimeMs: 1 }, "send")).toBeUndefined();
     expect(cacheName(`x\n${BUILD_MARK}not-hex\n`, { size: 15, mtimeMs: 1 }, "send")).toBeUndefined();
