@@ -77,25 +77,21 @@ await Promise.all([
 ]);
 
 /**
- * Writes the bundle with a hash of its text as its last line, which names its code cache
- * (src/launch.ts BUILD_MARK): hashed here once, not by every start.
+ * Writes the CLI's files, each whole or not at all (a test may start the CLI while another test's
+ * build writes it); the bundle with a hash of its text as its last line, which names its code
+ * cache (src/launch.ts BUILD_MARK): hashed here once, not by every start.
  */
 function writeOutputs(result) {
   for (const file of result.outputFiles) {
-    if (path.basename(file.path) !== "cli.cjs") {
-      writeFileSync(file.path, file.contents);
-      continue;
+    let text = file.text;
+    if (path.basename(file.path) === "cli.cjs") {
+      // esbuild escapes what is not ASCII in code, but not in the comments it keeps (js-yaml's, a
+      // few of ours): one such character makes V8 hold the whole bundle as two-byte text.
+      text = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+      text += `//# mailops-build=${createHash("sha256").update(text).digest("hex").slice(0, 32)}\n`;
     }
-    // esbuild escapes what is not ASCII in code, but not in the comments it keeps (js-yaml's, a few
-    // of ours): one such character makes V8 hold the whole bundle as two-byte text, and read it so.
-    const text = file.text.replace(
-      /[\u0080-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
-    const hash = createHash("sha256").update(text).digest("hex").slice(0, 32);
-    // Whole or not at all: a test may start the CLI while another test's build writes it.
     const temp = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(temp, `${text}//# mailops-build=${hash}\n`);
+    writeFileSync(temp, text);
     renameSync(temp, file.path);
   }
 }
