@@ -1,6 +1,6 @@
 /**
  * The root of the mailops package a module runs from: the first folder above it whose package.json
- * is mailops'. The same from the sources (src/…), the bundle (dist/, dist/chunks/) and an installed
+ * is mailops'. The same from the sources (src/…), the bundle (dist/cli.cjs) and an installed
  * package (node_modules/mailops/dist/…).
  */
 import { existsSync, readFileSync } from "node:fs";
