@@ -33,7 +33,11 @@ export const CLI_BUNDLE = {
   write: false,
   // import.meta.url (createRequire, the package's root) is the bundle's own file.
   define: { "import.meta.url": "__mailopsBundleUrl" },
-  banner: { js: 'const __mailopsBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // "use strict" first: after the banner's line, esbuild's own would be no directive, and every
+  // module of ours outside a lazy wrapper would run in sloppy mode.
+  banner: {
+    js: '"use strict";\nconst __mailopsBundleUrl = require("node:url").pathToFileURL(__filename).href;',
+  },
   plugins: [noDynamicImport],
   sourcemap: true,
   logLevel: "warning",

@@ -16,7 +16,7 @@
  */
 import { isAscii } from "node:buffer";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import Module, { createRequire } from "node:module";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { debuglog } from "node:util";
 import { Script } from "node:vm";
@@ -76,7 +76,9 @@ export function launch(bundle: string, argv: readonly string[]): void {
       debug("%s: none yet", file);
     }
   }
-  const script = new Script(Module.wrap(source), { filename: bundle, cachedData: cached });
+  // The function Node wraps a CommonJS module in, on one line so the bundle's lines keep their numbers.
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+  const script = new Script(wrapped, { filename: bundle, cachedData: cached });
   if (file !== undefined) {
     if (cached !== undefined && script.cachedDataRejected === false) debug("%s: accepted", file);
     else {
@@ -85,11 +87,9 @@ export function launch(bundle: string, argv: readonly string[]): void {
       process.once("exit", () => writeCache(file, script));
     }
   }
-  const module = new Module(bundle);
-  module.filename = bundle;
-  const require = createRequire(bundle);
-  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper.call(module.exports, module.exports, require, module, bundle, path.dirname(bundle));
+  const module = { exports: {}, id: bundle, filename: bundle };
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
 }
 
 /** Writes the script's code cache to `file` whole (a temp file renamed), and drops the command's older ones. */

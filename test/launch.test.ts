@@ -236,6 +236,11 @@ describe("where the cache cannot be", () => {
 });
 
 describe("the bundle", () => {
+  it("is strict code: its first statement is the directive, before the banner's line", () => {
+    const text = readFileSync(path.join(ROOT, "dist/cli.cjs"), "latin1");
+    expect(text.startsWith('"use strict";\n')).toBe(true);
+  });
+
   it("is ASCII, so V8 holds it as one-byte text (the comments esbuild keeps are escaped too)", () => {
     const bytes = readFileSync(path.join(ROOT, "dist/cli.cjs"));
     expect(isAscii(bytes)).toBe(true);
