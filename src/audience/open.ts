@@ -136,10 +136,6 @@ export function sourceVersion(
 }
 
 /**
- * The decompressed bytes of a source. Errors of either stream (a truncated download, data that is
- * not gzip) surface in the iteration; destroying the result stops both.
- */
-/**
  * The size in bytes of what `input` will read when it is a local file's stream (openLocal's),
  * else undefined: an S3 body, a decompressed stream, a test's chunks.
  */
@@ -153,6 +149,10 @@ export function fileSize(input: unknown): number | undefined {
   }
 }
 
+/**
+ * The decompressed bytes of a source. Errors of either stream (a truncated download, data that is
+ * not gzip) surface in the iteration; destroying the result stops both.
+ */
 export async function sourceBytes(source: Source, open: OpenSource): Promise<AsyncIterable<Buffer | string>> {
   const input = await open(source);
   if (!source.gzip) return input as AsyncIterable<Buffer | string>;

@@ -1,5 +1,4 @@
 /** `mailops send`: due campaigns (or one by name) to their audiences, exactly once per recipient. */
-
 import { describeTooManyInvalid } from "../audience/index.js";
 import type { Campaign, Project, Template } from "../config/model.js";
 import { variantsContent } from "../config/variants.js";

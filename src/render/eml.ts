@@ -13,7 +13,6 @@
  * Only the Date and Message-ID are per delivery. The MIME boundary is derived from the content, so
  * equal messages are equal bytes (a preview and the sent message compare with `diff`).
  */
-
 import { createRequire } from "node:module";
 import type MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { createHash } from "../util/crypto.js";

@@ -68,7 +68,6 @@
  * Known window: a spelling that was sent and has since left the source cannot be matched (a hash
  * cannot be folded); the person is then sent to under the spelling that is left.
  */
-
 import { MailopsError } from "../errors.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import { type Store, type StoredObject, writeId } from "../store/types.js";

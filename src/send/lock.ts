@@ -34,7 +34,6 @@
  * - Clock rates are trusted (a second lasts a second everywhere). S3 ages are whole seconds, so
  *   a lease can lapse up to a second early by S3's clock.
  */
-
 import { hostname } from "node:os";
 import { MailopsError } from "../errors.js";
 import { PreconditionFailedError } from "../store/errors.js";

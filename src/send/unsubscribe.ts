@@ -2,7 +2,6 @@
  * `link` unsubscribe mode: a per-recipient URL carrying an HMAC-signed token, so the endpoint can
  * trust the address and campaign it receives without a database lookup. See docs/unsubscribe.md.
  */
-
 import { MailopsError } from "../errors.js";
 import { createHmac, timingSafeEqual } from "../util/crypto.js";
 

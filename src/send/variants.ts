@@ -18,7 +18,6 @@
  * variant with a rate; between equals, the variant listed first wins. With no rate at all the
  * first variant listed wins. Never a random pick.
  */
-
 import type { Campaign } from "../config/model.js";
 import type { Variant, WinnerMetric } from "../config/variants.js";
 import { VARIANT_TAG } from "../config/variants.js";

@@ -21,7 +21,6 @@
  * supported), and a holder paused longer than `staleMs` inside its few-millisecond critical
  * section can lose its lock to a breaker.
  */
-
 import { mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { link, mkdir, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";

@@ -20,7 +20,6 @@
  * Internal files live under `<dir>/.store/` (tmp/, locks/), on the same filesystem as the data
  * so rename and link are atomic; keys cannot start a segment with "." so they never collide.
  */
-
 import { type Dirent, linkSync, utimesSync } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";

@@ -6,7 +6,6 @@
  * found. Until the first identity file exists, local sends from any address (as before identities
  * were declared); once one exists, only from an identity on file, as SES does.
  */
-
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { SuppressionCheck } from "../../audience/index.js";
