@@ -1,13 +1,14 @@
-// Bundles the CLI entry into dist/cli.cjs, its launcher into dist/launch.cjs, and the package's entries for user code (package.json
-// `exports`, src/exports/) into dist/<name>.js, with their declarations in dist/types/ (tsc).
-// Dependencies stay external (installed by npm), but for the few every command loads at start.
+// Bundles the CLI entry into dist/cli.cjs, its launcher into dist/launch.cjs, and the package's
+// entries for user code (package.json `exports`, src/exports/) into dist/<name>.js, with their
+// declarations in dist/types/ (tsc). Dependencies stay external (installed by npm), but for the
+// few every CLI command loads at start.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
-import { CLI_BUNDLE } from "./cli-build.mjs";
+import { CLI_BUNDLE, NODE_BUNDLE } from "./cli-build.mjs";
 
 /** The TypeScript declarations of the `exports` entries, emitted while esbuild bundles. */
 function declarations() {
@@ -53,8 +54,6 @@ rmSync("dist/chunks", { recursive: true, force: true });
 rmSync("dist/cli.js", { force: true });
 rmSync("dist/cli.js.map", { force: true });
 
-const common = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
-
 await Promise.all([
   build({
     ...CLI_BUNDLE,
@@ -63,23 +62,21 @@ await Promise.all([
     plugins: [external, ...CLI_BUNDLE.plugins],
   }).then(writeOutputs),
   build({
-    ...common,
+    ...NODE_BUNDLE,
     entryPoints: { unsubscribe: "src/exports/unsubscribe.ts" },
     outdir: "dist",
     format: "esm",
-    plugins: [external],
-    // What a bundled CommonJS package requires (node:events...): an ES module has no `require`.
-    banner: {
-      js: 'import { createRequire as __mailopsRequire } from "node:module";\nconst require = __mailopsRequire(import.meta.url);',
-    },
+    packages: "external",
   }),
   declarations(),
 ]);
 
 /**
  * Writes the CLI's files, each whole or not at all (a test may start the CLI while another test's
- * build writes it); the bundle with a hash of its text as its last line, which names its code
- * cache (src/launch.ts BUILD_MARK): hashed here once, not by every start.
+ * build writes it), and only where they changed: a file's time is part of its code cache's name
+ * (src/launch.ts), so a rebuild of the same sources (each `npm ci`, a test's build) keeps the
+ * caches. The bundle ends with a hash of its text, which names its code cache (BUILD_MARK):
+ * hashed here once, not by every start.
  */
 function writeOutputs(result) {
   for (const file of result.outputFiles) {
@@ -90,8 +87,17 @@ function writeOutputs(result) {
       text = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
       text += `//# mailops-build=${createHash("sha256").update(text).digest("hex").slice(0, 32)}\n`;
     }
+    if (readIfThere(file.path) === text) continue;
     const temp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(temp, text);
     renameSync(temp, file.path);
+  }
+}
+
+function readIfThere(file) {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
   }
 }

@@ -1,3 +1,4 @@
 import type { BuildOptions } from "esbuild";
 
+export const NODE_BUNDLE: BuildOptions;
 export const CLI_BUNDLE: BuildOptions & { write: false };

@@ -22,11 +22,12 @@ const noDynamicImport = {
   },
 };
 
+/** What every bundle of the package is: for Node 20 and later, with a source map. */
+export const NODE_BUNDLE = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
+
 /** esbuild's options for the CLI bundle, but its entry points, folder and package handling. */
 export const CLI_BUNDLE = {
-  bundle: true,
-  platform: "node",
-  target: "node20",
+  ...NODE_BUNDLE,
   format: "cjs",
   outExtension: { ".js": ".cjs" },
   // The plugin reads the output before it is written.
@@ -39,6 +40,4 @@ export const CLI_BUNDLE = {
     js: '"use strict";\nconst __mailopsBundleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
   plugins: [noDynamicImport],
-  sourcemap: true,
-  logLevel: "warning",
 };

@@ -102,6 +102,17 @@ describe("a command's code cache", () => {
     expect(mailops(dir, ["validate", "--dir", ROOT]).cache).toEqual(["accepted"]);
   });
 
+  it("outlives a rebuild of the same sources: the build leaves an unchanged bundle as it was", () => {
+    const dir = freshDir("rebuild");
+    expect(mailops(dir, ["--version"]).cache).toEqual(["none yet", "written"]);
+    const bundle = path.join(ROOT, "dist", "cli.cjs");
+    const before = statSync(bundle).mtimeMs;
+    const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, encoding: "utf8" });
+    expect(build.status, build.stderr).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBe(before);
+    expect(mailops(dir, ["--version"]).cache).toEqual(["accepted"]);
+  });
+
   it("damaged, is rejected by V8 and written anew; the command runs as ever", () => {
     const dir = freshDir("damaged");
     mailops(dir, ["--version"]);
