@@ -195,9 +195,9 @@ function compileVerdict(rules: Rules): Verdict | undefined {
   const lines: string[] = ["let v, b;"];
   rules.fieldChecks.forEach((check, i) => {
     const r = lit(check.root);
-    const own = plain(check.root)
-      ? `(v = f[${r}]) !== undefined || ${r} in f`
-      : `has(f, ${r}) && ((v = f[${r}]), true)`;
+    // An undefined value is never unsafe (it renders nothing): whether the row owns one is
+    // asked only of a name objects inherit, whose read finds the prototype's.
+    const own = plain(check.root) ? `(v = f[${r}]) !== undefined` : `has(f, ${r}) && ((v = f[${r}]), true)`;
     lines.push(`if (${own}) { b = checks[${i}].test(v); if (b) return unsafe(${r}, b); }`);
   });
   rules.baseRefusals.forEach((refused, i) => {
