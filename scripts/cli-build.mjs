@@ -23,7 +23,13 @@ const noDynamicImport = {
 };
 
 /** What every bundle of the package is: for Node 20 and later, with a source map. */
-export const NODE_BUNDLE = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
+export const NODE_BUNDLE = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  logLevel: "warning",
+};
 
 /** esbuild's options for the CLI bundle, but its entry points, folder and package handling. */
 export const CLI_BUNDLE = {
